@@ -1,0 +1,1 @@
+"""The hub (CHF + GPF), our ZigBee stack and the emulated HAN devices, written against hal/."""

@@ -1,0 +1,1 @@
+"""Hardware abstraction layer: every contact with the outside world (architecture.md, hal/)."""

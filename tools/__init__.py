@@ -1,0 +1,1 @@
+"""The `commshub` command line, written against firmware/ and hal/."""
