@@ -37,3 +37,11 @@ def keystore_dir() -> Path:
     if base is None or not (base / "gbcs" / "keystore").is_dir():
         pytest.skip("RTDS keystore not found: set COMMSHUB_SHARED or place shared/ beside the checkout")
     return base / "gbcs" / "keystore"
+
+
+# Property tests run on a loaded 2-core CI machine: no per-example deadline (hangs are caught by
+# the codecs' own bounds, and timing is measured in bench/, not asserted here).
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("commshub", deadline=None, max_examples=200)
+settings.load_profile("commshub")
