@@ -1,0 +1,32 @@
+"""Run the benchmarks: `python -m bench` runs them all, `python -m bench NAME...` the ones named.
+
+Each benchmark is a module `bench/<name>.py` with `main() -> None` that prints its figures and
+the ratios against the reference tools named in its issue. Benchmarks are never part of the
+test suite: timings on a shared 2-core machine are measurements, not assertions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+BENCHMARKS = ("gbcs_decode", "mac_codec", "medium", "zigbee_han")
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = list(argv if argv is not None else sys.argv[1:]) or list(BENCHMARKS)
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    for name in names:
+        print(f"=== bench.{name} ===", flush=True)
+        started = time.perf_counter()
+        importlib.import_module(f"bench.{name}").main()
+        print(f"=== bench.{name} done in {time.perf_counter() - started:.1f} s ===\n", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

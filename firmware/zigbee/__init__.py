@@ -1,0 +1,27 @@
+"""Our ZigBee Smart Energy stack on `hal.radio` radios, and its hub side as a zigpy radio library.
+
+Layers (radio.md 2 and 5; architecture.md "firmware.zigbee"):
+`mac.MacInterface` (soft MAC: CSMA-CA, ACKs, retries, indirect queue, scans,
+association) -> `nwk.NwkLayer` (security, frame counters, broadcast, one
+level of relaying) -> `aps.ApsLayer` (APS ACKs, retries, duplicates,
+fragmentation) -> `stack.ZigbeeStack` (forming, joining, trust centre,
+polling, rejoin). `application.ControllerApplication` is the zigpy radio
+library on top; `dual_band` runs a hub on a 2.4 GHz and an 868 MHz radio.
+The sans-I/O machines (`csma`, `indirect`, `fragments`, `counters`) hold the
+rules; the layers are their asyncio adapters.
+"""
+
+from .nwk import NetworkParams, Role
+from .stack import JoinError, JoinEvent, NetworkSnapshot, ZigbeeStack
+from .status import DeliveryFailed, Status
+
+__all__ = [
+    "DeliveryFailed",
+    "JoinError",
+    "JoinEvent",
+    "NetworkParams",
+    "NetworkSnapshot",
+    "Role",
+    "Status",
+    "ZigbeeStack",
+]

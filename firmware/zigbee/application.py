@@ -1,0 +1,349 @@
+"""The hub side of our stack as a zigpy radio library: a `ControllerApplication` subclass.
+
+Why (architecture.md, issue 4): the hub's HAN code is written once against
+zigpy and runs on a real dongle (bellows, zigpy-znp) or on our own stack over
+a raw radio. This module is the second case: zigpy's radio API (connect,
+start_network, send_packet, permit_with_link_key, load/write_network_info,
+energy_scan, force_remove, ...) implemented on `stack.ZigbeeStack`, and our
+stack's events fed back through `packet_received` (zigpy learns of joins from
+the devices' ZDO Device_annce, as with any radio).
+
+Configuration is zigpy's own schema plus one key, `commshub`, holding the
+objects a virtual or serial radio cannot be named by a path alone:
+
+    {"device": {"path": "commshub:virtual"},
+     "commshub": {"radios": [radio_2_4, radio_868], "store": {}, "sub_ghz_channels": [...]}}
+
+`radios` are `hal.radio.Radio`s (the first is the 2.4 GHz one zigpy's channel
+applies to; a second radio on 868 MHz makes a Dual Band hub); `store` is the
+counter store (a dict, or hal.nvm later). The zigpy network settings live in
+the application between `write_network_info` and `start_network`, as an NCP
+would keep them in its NVRAM.
+
+Loopback: zigpy interviews its own coordinator and sends it ZDO requests;
+frames addressed to our own NWK address are answered locally by a
+`zdo.ZdoServer`, as a dongle's firmware would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import voluptuous as vol
+import zigpy.application
+import zigpy.config as conf
+import zigpy.device
+import zigpy.endpoint
+import zigpy.exceptions
+import zigpy.state
+import zigpy.types as t
+import zigpy.zdo.types as zdo_t
+
+from hal.radio import Band, Channel
+from protocols.zigbee import PROFILE_HOME_AUTOMATION, PROFILE_SMART_ENERGY
+
+from .aps import ApsIndication
+from .nwk import COORDINATOR_ADDRESS, NetworkParams, Role
+from .stack import ZigbeeStack
+from .status import DeliveryFailed, Status, zigpy_status
+from .zdo import ZDO_ENDPOINT, ZdoServer
+
+LOGGER = logging.getLogger(__name__)
+
+CONF_COMMSHUB = "commshub"
+CONF_RADIOS = "radios"
+CONF_STORE = "store"
+CONF_SUB_GHZ_CHANNELS = "sub_ghz_channels"
+
+SCHEMA_COMMSHUB = vol.Schema(
+    {
+        vol.Required(CONF_RADIOS): [object],
+        vol.Optional(CONF_STORE, default=None): vol.Any(None, object),
+        vol.Optional(CONF_SUB_GHZ_CHANNELS, default=None): vol.Any(None, [object]),
+    }
+)
+
+MODEL = "commshub virtual coordinator"
+MANUFACTURER = "commshub"
+
+
+def eui64(value: int) -> t.EUI64:
+    """zigpy's EUI64 (octets LSB first) of an int EUI-64."""
+    return t.EUI64(value.to_bytes(8, "little"))
+
+
+def eui64_int(value: t.EUI64) -> int:
+    """The int of a zigpy EUI64."""
+    return int.from_bytes(bytes(value), "little")
+
+
+def _coordinator_descriptor() -> zdo_t.NodeDescriptor:
+    return zdo_t.NodeDescriptor(
+        logical_type=zdo_t.LogicalType.Coordinator,
+        complex_descriptor_available=0,
+        user_descriptor_available=0,
+        reserved=0,
+        aps_flags=0,
+        frequency_band=zdo_t.NodeDescriptor.FrequencyBand.Freq2400MHz,
+        mac_capability_flags=(
+            zdo_t.NodeDescriptor.MACCapabilityFlags.AlternatePanCoordinator
+            | zdo_t.NodeDescriptor.MACCapabilityFlags.FullFunctionDevice
+            | zdo_t.NodeDescriptor.MACCapabilityFlags.MainsPowered
+            | zdo_t.NodeDescriptor.MACCapabilityFlags.RxOnWhenIdle
+            | zdo_t.NodeDescriptor.MACCapabilityFlags.AllocateAddress
+        ),
+        manufacturer_code=0x1234,
+        maximum_buffer_size=82,
+        maximum_incoming_transfer_size=1600,
+        server_mask=0x2C41,  # primary trust centre, network manager
+        maximum_outgoing_transfer_size=1600,
+        descriptor_capability_field=0,
+    )
+
+
+class ControllerApplication(zigpy.application.ControllerApplication):
+    """zigpy's controller on `firmware.zigbee` over `hal.radio` radios."""
+
+    SCHEMA = conf.CONFIG_SCHEMA.extend({vol.Required(CONF_COMMSHUB): SCHEMA_COMMSHUB}, extra=vol.ALLOW_EXTRA)
+    DISPLAY_NAME = "commshub"
+    DESCRIPTION = "commshub's own ZigBee stack on hal.radio radios (virtual, serial)"
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        own = self._config[CONF_COMMSHUB]
+        self._radios = list(own[CONF_RADIOS])
+        self._store = own[CONF_STORE] if own[CONF_STORE] is not None else {}
+        self._sub_ghz_channels = own[CONF_SUB_GHZ_CHANNELS]
+        self._stack: ZigbeeStack | None = None
+        self._settings: zigpy.state.NetworkInfo | None = None
+        self._channels: list[Channel] = []
+        self._endpoints: list[zdo_t.SimpleDescriptor] = []
+        self._zdo: ZdoServer | None = None
+
+    @property
+    def stack(self) -> ZigbeeStack:
+        """The running stack (after `connect`)."""
+        if self._stack is None:
+            raise zigpy.exceptions.ControllerException("not connected")
+        return self._stack
+
+    # --- connection ----------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if not self._radios:
+            raise zigpy.exceptions.ControllerException("commshub.radios is empty")
+        ieee = self._radios[0].info.extended_address
+        stack = ZigbeeStack(radios=self._radios, ieee=ieee, role=Role.COORDINATOR, store=self._store)
+        stack.on_message = self._message
+        stack.on_device_left = self._device_left
+        self._stack = stack
+        self._zdo = ZdoServer(ieee=ieee, descriptor=_coordinator_descriptor(), endpoints=self._endpoints)
+        self._zdo.nwk = COORDINATOR_ADDRESS
+
+    async def disconnect(self) -> None:
+        if self._stack is not None:
+            await self._stack.close()
+            self._stack = None
+
+    # --- network settings ----------------------------------------------------------------------
+
+    async def write_network_info(self, *, network_info: zigpy.state.NetworkInfo, node_info: zigpy.state.NodeInfo) -> None:
+        """Keep the settings zigpy chose (or restored); `start_network` forms the network with them."""
+        self._settings = network_info
+        self._channels = []
+
+    async def load_network_info(self, *, load_devices: bool = False) -> None:
+        stack = self.stack
+        if self._settings is None:
+            raise zigpy.exceptions.NetworkNotFormed("no network settings written yet")
+        params = stack.params
+        settings = self._settings
+        if params is not None:
+            settings = settings.replace(
+                pan_id=t.PanId(params.pan_id),
+                channel=self._channels[0].number if self._channels else settings.channel,
+                network_key=settings.network_key.replace(tx_counter=stack.nwk.outgoing_frame_counter),
+            )
+        children = [eui64(n.ieee) for n in stack.nwk.state.neighbours.values() if n.via is None]
+        addresses = {eui64(n.ieee): t.NWK(n.nwk) for n in stack.nwk.state.neighbours.values()}
+        self.state.network_info = settings.replace(
+            children=children if load_devices else [],
+            nwk_addresses=addresses if load_devices else {},
+            source=f"commshub@{MODEL}",
+            metadata={"commshub": {"bands": [m.band.value for m in stack.macs],
+                                   "channels": [str(c) for c in self._channels]}},
+        )
+        self.state.node_info = zigpy.state.NodeInfo(
+            nwk=t.NWK(COORDINATOR_ADDRESS),
+            ieee=eui64(stack.ieee),
+            logical_type=zdo_t.LogicalType.Coordinator,
+            model=MODEL,
+            manufacturer=MANUFACTURER,
+        )
+
+    async def reset_network_info(self) -> None:
+        self._settings = None
+        if self._stack is not None:
+            self._stack.nwk.state.params = None
+
+    async def start_network(self) -> None:
+        """Form (or re-form) the network from the written settings and set up our coordinator device."""
+        stack = self.stack
+        settings = self._settings
+        if settings is None:
+            raise zigpy.exceptions.NetworkNotFormed("no network settings written yet")
+        if stack.params is None:
+            channels = [[Channel(0, int(settings.channel))]] if settings.channel else None
+            if channels is not None and len(stack.macs) > 1:
+                sub = self._sub_ghz_channels or sorted(c for c in stack.macs[1].radio.info.channels
+                                                       if c.band is Band.MHZ_868)
+                channels.append(sub)
+            params = await stack.form(
+                channels=channels,
+                pan_id=int(settings.pan_id),
+                extended_pan_id=eui64_int(t.EUI64(bytes(settings.extended_pan_id))),
+                network_key=bytes(settings.network_key.key),
+                key_seq=int(settings.network_key.seq),
+                update_id=int(settings.nwk_update_id),
+            )
+            self._channels = [m.channel for m in stack.macs]
+            self._settings = settings.replace(pan_id=t.PanId(params.pan_id), channel=self._channels[0].number)
+        await self.load_network_info(load_devices=False)
+        await self.register_endpoints()
+        self._add_coordinator_device()
+
+    def _add_coordinator_device(self) -> None:
+        """Our own zigpy device, described from the endpoints we registered (no loopback interview)."""
+        ieee = self.state.node_info.ieee
+        device = zigpy.device.Device(self, ieee, COORDINATOR_ADDRESS)
+        device.node_desc = _coordinator_descriptor()
+        for descriptor in self._endpoints:
+            endpoint = device.add_endpoint(descriptor.endpoint)
+            endpoint.profile_id = descriptor.profile
+            endpoint.device_type = descriptor.device_type
+            for cluster in descriptor.input_clusters:
+                endpoint.add_input_cluster(cluster)
+            for cluster in descriptor.output_clusters:
+                endpoint.add_output_cluster(cluster)
+            endpoint.status = zigpy.endpoint.Status.ZDO_INIT
+        device.model, device.manufacturer = MODEL, MANUFACTURER
+        self.devices[ieee] = device
+
+    async def add_endpoint(self, descriptor: zdo_t.SimpleDescriptor) -> None:
+        self._endpoints[:] = [e for e in self._endpoints if e.endpoint != descriptor.endpoint] + [descriptor]
+        if self._zdo is not None:
+            self._zdo = ZdoServer(ieee=self.stack.ieee, descriptor=_coordinator_descriptor(), endpoints=self._endpoints)
+            self._zdo.nwk = COORDINATOR_ADDRESS
+
+    # --- joining -------------------------------------------------------------------------------
+
+    async def permit_ncp(self, time_s: int = 60) -> None:
+        self.stack.permit_joining(time_s)
+
+    async def permit_with_link_key(self, node: t.EUI64, link_key: t.KeyData, time_s: int = 60) -> None:
+        """Admit `node` with the link key from its install code, and open joining for `time_s`."""
+        self.stack.link_keys[eui64_int(node)] = bytes(link_key)
+        await self.permit(time_s)
+
+    async def force_remove(self, dev: zigpy.device.Device) -> None:
+        await self.stack.remove_device(eui64_int(dev.ieee))
+
+    def _device_left(self, nwk: int, ieee: int) -> None:
+        self.handle_leave(t.NWK(nwk), eui64(ieee))
+
+    # --- data ----------------------------------------------------------------------------------
+
+    async def send_packet(self, packet: t.ZigbeePacket) -> None:
+        """Send one zigpy packet; raises `DeliveryError(status)` with zigpy's status on failure."""
+        stack = self.stack
+        dst = packet.dst
+        assert dst is not None
+        if dst.addr_mode == t.AddrMode.IEEE:
+            known = stack.nwk.neighbour_by_ieee(eui64_int(dst.address))
+            if known is None:
+                raise zigpy.exceptions.DeliveryError(f"unknown device {dst.address}", zigpy_status(Status.NO_ROUTE))
+            address = known.nwk
+        elif dst.addr_mode == t.AddrMode.Group:
+            raise zigpy.exceptions.DeliveryError("group addressing is not supported", zigpy_status(Status.NO_ROUTE))
+        else:
+            address = int(dst.address)
+        if address == COORDINATOR_ADDRESS:
+            self._loopback(packet)
+            return
+        try:
+            await stack.send(
+                address,
+                cluster=int(packet.cluster_id),
+                profile=int(packet.profile_id),
+                src_endpoint=int(packet.src_ep or 0),
+                dst_endpoint=int(packet.dst_ep or 0),
+                payload=packet.data.serialize(),
+                ack=dst.addr_mode != t.AddrMode.Broadcast,
+            )
+        except DeliveryFailed as e:
+            raise zigpy.exceptions.DeliveryError(f"delivery to 0x{address:04x} failed: {e}", zigpy_status(e.status)) from e
+
+    def _loopback(self, packet: t.ZigbeePacket) -> None:
+        """A request to ourselves: answer ZDO as the coordinator's firmware would."""
+        if packet.dst_ep != ZDO_ENDPOINT or self._zdo is None:
+            return
+        for reply in self._zdo.handle(int(packet.cluster_id), packet.data.serialize()):
+            asyncio.get_running_loop().call_soon(
+                self.packet_received,
+                t.ZigbeePacket(
+                    src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(COORDINATOR_ADDRESS)),
+                    src_ep=ZDO_ENDPOINT,
+                    dst=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(COORDINATOR_ADDRESS)),
+                    dst_ep=ZDO_ENDPOINT,
+                    profile_id=0,
+                    cluster_id=reply.cluster,
+                    data=t.SerializableBytes(reply.payload),
+                ),
+            )
+
+    def _message(self, ind: ApsIndication) -> None:
+        # zigpy 2.4 parses ZCL only under the HA and ZLL profiles and drops anything else as a
+        # "custom profile" (zigpy issue #1709, radio.md 5.8). ZCL frames are the same under Smart
+        # Energy, so SE packets are handed to zigpy as HA ones; what goes out keeps the endpoint's
+        # own profile (0x0109), so the air sees true Smart Energy frames.
+        profile = PROFILE_HOME_AUTOMATION if ind.profile == PROFILE_SMART_ENERGY else ind.profile
+        dst_mode = t.AddrMode.Broadcast if ind.broadcast else t.AddrMode.NWK
+        dst_address = t.BroadcastAddress(ind.dst) if ind.broadcast else t.NWK(ind.dst)
+        self.packet_received(
+            t.ZigbeePacket(
+                src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(ind.src)),
+                src_ep=ind.src_endpoint,
+                dst=t.AddrModeAddress(addr_mode=dst_mode, address=dst_address),
+                dst_ep=ind.dst_endpoint,
+                profile_id=profile,
+                cluster_id=ind.cluster,
+                data=t.SerializableBytes(ind.payload),
+                lqi=ind.lqi,
+                rssi=int(ind.rssi),
+            )
+        )
+
+    # --- radio features ------------------------------------------------------------------------
+
+    async def energy_scan(self, channels: t.Channels, duration_exp: int, count: int) -> dict[int, float]:
+        """Energy per 2.4 GHz channel, from our MAC's energy scan (zigpy's LQI-like 0-255 scale)."""
+        iface = self.stack.macs[0]
+        duration = iface.timing.unit_backoff * 3 * ((1 << duration_exp) + 1)
+        wanted = [Channel(0, c) for c in channels]
+        current = iface.channel
+        try:
+            dbm = await iface.energy_scan(wanted, duration)
+        finally:
+            await iface.set_channel(current)
+        # map -100 dBm .. -20 dBm onto 0 .. 255 as EZSP/ZNP report energy
+        return {c.number: max(0.0, min(255.0, (v + 100.0) * 255.0 / 80.0)) for c, v in dbm.items()}
+
+    async def _set_tx_power(self, tx_power: float) -> float | None:
+        powers = [await r.set_power(tx_power) for r in self._radios]
+        return powers[0]
+
+    def network_params(self) -> NetworkParams | None:
+        """The running network's parameters (our view, for captures and tests)."""
+        return self.stack.params

@@ -1,0 +1,36 @@
+"""`hal.virtual`: the simulated dual-band air of one or more homes (radio.md 4, architecture.md hal/).
+
+A `Medium` holds nodes placed in homes (`load_home`), hands out `VirtualRadio`s
+that implement `hal.radio.Radio`, accounts each node's 868 MHz duty cycle
+(`DutyCycleMeter`), and injects faults. Everything runs on the running asyncio
+loop, so under `hal.clock.run(..., virtual=True)` an hour takes milliseconds.
+See docs/virtual-medium.md.
+"""
+
+from .csma import UnslottedCsmaCa
+from .duty_cycle import DutyCycleMeter
+from .home import BUILTIN_HOMES, MATERIALS, Home, HomeError, Material, NodeSpec, load_home, parse_home
+from .medium import Faults, Link, Medium, MediumStats
+from .propagation import BAND_MODELS, BandModel
+from .radio import FULL_CAPS, VirtualRadio
+
+__all__ = [
+    "BAND_MODELS",
+    "BUILTIN_HOMES",
+    "BandModel",
+    "DutyCycleMeter",
+    "FULL_CAPS",
+    "Faults",
+    "Home",
+    "HomeError",
+    "Link",
+    "MATERIALS",
+    "Material",
+    "Medium",
+    "MediumStats",
+    "NodeSpec",
+    "UnslottedCsmaCa",
+    "VirtualRadio",
+    "load_home",
+    "parse_home",
+]

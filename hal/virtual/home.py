@@ -1,0 +1,418 @@
+"""Homes as data: levels, rooms, walls and placed nodes, loaded from a small TOML file.
+
+Why: "does the in-home display on the third floor reach the hub?" depends on
+the building, so the building is an input, not code. A home file is
+declarative and validated once, at the edge; a bad file raises `HomeError`
+naming the file, the key and the problem. Geometry is kept minimal:
+
+* a home is a box `size = [width, depth]` (metres) of `[[levels]]`; each level
+  has a height and the material of its floor slab (the slab under it), so a
+  link between levels crosses every slab in between (within the footprint);
+* `[[walls]]` are vertical segments `from`/`to` on the listed levels;
+* `[[rooms]]` are named rectangles used to place and describe nodes;
+* `[[nodes]]` are radios-to-be: name, role, level, `at = [x, y]`, height above
+  the floor, optional room, optional `enclosure` (a metal meter box: one large
+  fixed loss on every link of that node, radio.md 4.3) and `hub` (which hub
+  the node belongs to when a building has several).
+
+Material losses per band are the midpoints of radio.md 4.3's ranges (marked
+[?] there: modelling defaults, calibrate per house); a file may add its own
+under `[materials.NAME]` with `mhz_868` and `ghz_2_4` in dB.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hal.radio import Band
+
+Point = tuple[float, float, float]
+
+#: Roles a node may play (GBCS device types plus "other").
+ROLES = frozenset({"hub", "esme", "gsme", "ihd", "ppmid", "cad", "hcalcs", "other"})
+#: The homes shipped with commshub (files in hal/virtual/homes/).
+BUILTIN_HOMES = ("semi-detached", "terraced", "flats")
+
+
+@dataclass(frozen=True)
+class Material:
+    """A building material and its one-pass loss per band, dB."""
+
+    name: str
+    mhz_868: float
+    ghz_2_4: float
+
+    def loss_db(self, band: Band) -> float:
+        return self.mhz_868 if band is Band.MHZ_868 else self.ghz_2_4
+
+
+#: Midpoints of radio.md 4.3 (AAU 2018 wall/window study, NTIA 94-306, iBwave notes).
+MATERIALS: dict[str, Material] = {
+    m.name: m
+    for m in (
+        Material("plasterboard", 2.0, 4.0),       # stud partition: 1-3 / 3-5 dB
+        Material("brick-internal", 4.5, 8.0),     # ~100 mm: 3-6 / 6-10 dB
+        Material("brick-external", 8.0, 12.5),    # ~200 mm solid/cavity: 6-10 / 10-15 dB
+        Material("concrete", 12.5, 20.0),         # wall or floor slab: 10-15 / 15-25 dB
+        Material("timber-floor", 4.5, 7.5),       # joists + boards + ceiling: 3-6 / 5-10 dB
+        Material("glazing", 1.5, 2.5),            # ordinary double glazing: 1-2 / 2-3 dB
+        Material("low-e-glazing", 25.0, 32.5),    # metallised coating: 20-30 / 25-40 dB
+        Material("metal-cabinet", 22.5, 30.0),    # meter cabinet / external gas box: 15-30 / 20-40 dB
+    )
+}
+
+
+class HomeError(ValueError):
+    """A home file that cannot be used: which file, which key, what is wrong."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source, self.key, self.problem = source, key, problem
+        super().__init__(f"{source}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class Wall:
+    """A vertical obstruction: a 2-D segment standing from `z_low` to `z_high`."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    z_low: float
+    z_high: float
+    material: Material
+
+    def crossed_by(self, a: Point, b: Point) -> bool:
+        """True when the straight path a->b passes through this wall."""
+        dx, dy = b[0] - a[0], b[1] - a[1]
+        ex, ey = self.x2 - self.x1, self.y2 - self.y1
+        denominator = dx * ey - dy * ex
+        if denominator == 0.0:  # parallel (or a vertical path): grazing is not crossing
+            return False
+        cx, cy = self.x1 - a[0], self.y1 - a[1]
+        t = (cx * ey - cy * ex) / denominator
+        u = (cx * dy - cy * dx) / denominator
+        if not (0.0 < t < 1.0 and 0.0 <= u <= 1.0):
+            return False
+        z = a[2] + t * (b[2] - a[2])
+        return self.z_low <= z < self.z_high
+
+
+@dataclass(frozen=True)
+class Slab:
+    """A horizontal obstruction (a floor) at height `z` over a rectangle."""
+
+    z: float
+    x_low: float
+    y_low: float
+    x_high: float
+    y_high: float
+    material: Material
+
+    def crossed_by(self, a: Point, b: Point) -> bool:
+        if (a[2] - self.z) * (b[2] - self.z) >= 0.0:
+            return False
+        t = (self.z - a[2]) / (b[2] - a[2])
+        x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
+        return self.x_low <= x <= self.x_high and self.y_low <= y <= self.y_high
+
+
+@dataclass(frozen=True)
+class Level:
+    number: int
+    elevation: float  #: z of the floor surface, metres
+    height: float     #: floor to the next level's floor
+    floor: Material | None  #: the slab under this level (None for the lowest)
+
+
+@dataclass(frozen=True)
+class Room:
+    name: str
+    level: int
+    x_low: float
+    y_low: float
+    x_high: float
+    y_high: float
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A node placed in a home; `position` is absolute once the home is placed."""
+
+    name: str
+    role: str
+    level: int
+    position: Point
+    room: str | None = None
+    enclosure: Material | None = None
+    hub: str | None = None  #: the hub this node talks to (None for hubs)
+
+
+@dataclass(frozen=True)
+class Home:
+    """A validated home: its obstructions and nodes, in home coordinates (or placed ones)."""
+
+    name: str
+    description: str
+    source: str
+    size: tuple[float, float]
+    levels: tuple[Level, ...]
+    rooms: tuple[Room, ...]
+    walls: tuple[Wall, ...]
+    slabs: tuple[Slab, ...]
+    nodes: tuple[NodeSpec, ...]
+
+    def node(self, name: str) -> NodeSpec:
+        for spec in self.nodes:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"home {self.name!r} has no node {name!r}")
+
+    def placed(self, origin: Point = (0.0, 0.0, 0.0), prefix: str = "") -> Home:
+        """This home moved by `origin`, with every node name (and hub reference) prefixed."""
+        ox, oy, oz = origin
+        return replace(
+            self,
+            walls=tuple(
+                replace(w, x1=w.x1 + ox, y1=w.y1 + oy, x2=w.x2 + ox, y2=w.y2 + oy, z_low=w.z_low + oz,
+                        z_high=w.z_high + oz)
+                for w in self.walls
+            ),
+            slabs=tuple(
+                replace(s, z=s.z + oz, x_low=s.x_low + ox, y_low=s.y_low + oy, x_high=s.x_high + ox,
+                        y_high=s.y_high + oy)
+                for s in self.slabs
+            ),
+            nodes=tuple(
+                replace(
+                    n, name=prefix + n.name, hub=None if n.hub is None else prefix + n.hub,
+                    position=(n.position[0] + ox, n.position[1] + oy, n.position[2] + oz),
+                )
+                for n in self.nodes
+            ),
+        )
+
+
+def load_home(name_or_path: str | Path) -> Home:
+    """A built-in home by name ("semi-detached", "terraced", "flats") or a TOML file by path."""
+    if isinstance(name_or_path, str) and name_or_path in BUILTIN_HOMES:
+        text = resources.files("hal.virtual.homes").joinpath(f"{name_or_path}.toml").read_text("utf-8")
+        return parse_home(text, source=f"<built-in home {name_or_path}>")
+    path = Path(name_or_path)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        choices = ", ".join(BUILTIN_HOMES)
+        raise HomeError(str(path), "(file)", f"cannot read it ({exc.strerror}); built-in homes: {choices}") from None
+    return parse_home(text, source=str(path))
+
+
+def parse_home(text: str, *, source: str = "<string>") -> Home:
+    """Validate a home's TOML text; raise HomeError naming `source`, the key and the problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise HomeError(source, "(syntax)", str(exc)) from None
+    return _Reader(source, data).home()
+
+
+_NODE_KEYS = frozenset({"name", "role", "level", "at", "height", "room", "enclosure", "hub"})
+
+
+class _Reader:
+    """One pass over a parsed TOML document, turning every fault into a HomeError with its key."""
+
+    def __init__(self, source: str, data: dict[str, Any]) -> None:
+        self.source = source
+        self.data = data
+        self.materials = dict(MATERIALS)
+
+    def fail(self, key: str, problem: str) -> HomeError:
+        return HomeError(self.source, key, problem)
+
+    def get(self, table: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in table:
+            if default is ...:
+                raise self.fail(path, "missing")
+            return default
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(path, f"expected {names}, got {type(value).__name__} {value!r}")
+        return value
+
+    def number(self, table: dict[str, Any], key: str, path: str, default: Any = ...) -> float:
+        return float(self.get(table, key, path, (int, float), default))
+
+    def pair(self, table: dict[str, Any], key: str, path: str) -> tuple[float, float]:
+        value = self.get(table, key, path, list)
+        if len(value) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            raise self.fail(path, f"expected [x, y] in metres, got {value!r}")
+        return float(value[0]), float(value[1])
+
+    def tables(self, key: str, known: frozenset[str]) -> list[dict[str, Any]]:
+        """The array of tables `[[key]]`, each checked for keys outside `known` (typos must not pass)."""
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(key, f"expected an array of tables ([[{key}]])")
+        for i, table in enumerate(value):
+            for name in table:
+                if name not in known:
+                    raise self.fail(f"{key}[{i}].{name}", f"unknown key; expected one of {', '.join(sorted(known))}")
+        return value
+
+    def material(self, name: Any, path: str) -> Material:
+        if not isinstance(name, str) or name not in self.materials:
+            raise self.fail(path, f"unknown material {name!r}; known: {', '.join(sorted(self.materials))}")
+        return self.materials[name]
+
+    def home(self) -> Home:
+        known = {"name", "description", "size", "materials", "levels", "rooms", "walls", "nodes"}
+        for key in self.data:
+            if key not in known:
+                raise self.fail(key, f"unknown key; expected one of {', '.join(sorted(known))}")
+        name = self.get(self.data, "name", "name", str)
+        description = self.get(self.data, "description", "description", str, "")
+        width, depth = self.pair(self.data, "size", "size")
+        if width <= 0 or depth <= 0:
+            raise self.fail("size", "width and depth must be positive")
+        self.read_materials()
+        levels = self.read_levels()
+        by_number = {level.number: level for level in levels}
+        rooms = self.read_rooms(by_number)
+        walls = self.read_walls(by_number)
+        slabs = tuple(
+            Slab(level.elevation, 0.0, 0.0, width, depth, level.floor) for level in levels if level.floor is not None
+        )
+        nodes = self.read_nodes(by_number, {room.name: room for room in rooms}, (width, depth))
+        return Home(name, description, self.source, (width, depth), levels, rooms, walls, slabs, nodes)
+
+    def read_materials(self) -> None:
+        table = self.get(self.data, "materials", "materials", dict, {})
+        for name, spec in table.items():
+            path = f"materials.{name}"
+            if not isinstance(spec, dict):
+                raise self.fail(path, "expected a table with mhz_868 and ghz_2_4 (dB)")
+            losses = [self.number(spec, key, f"{path}.{key}") for key in ("mhz_868", "ghz_2_4")]
+            if min(losses) < 0:
+                raise self.fail(path, "losses must not be negative")
+            self.materials[name] = Material(name, *losses)
+
+    def read_levels(self) -> tuple[Level, ...]:
+        raw = self.tables("levels", frozenset({"level", "elevation", "height", "floor"}))
+        if not raw:
+            raise self.fail("levels", "a home needs at least one [[levels]] entry")
+        entries = []
+        for i, table in enumerate(raw):
+            path = f"levels[{i}]"
+            number = self.get(table, "level", f"{path}.level", int)
+            entries.append((number, i, table))
+        entries.sort()
+        levels: list[Level] = []
+        for position, (number, i, table) in enumerate(entries):
+            path = f"levels[{i}]"
+            if levels and number != levels[-1].number + 1:
+                raise self.fail(f"{path}.level", f"levels must be consecutive; {number} follows {levels[-1].number}")
+            height = self.number(table, "height", f"{path}.height", 2.6)
+            if height <= 0:
+                raise self.fail(f"{path}.height", "must be positive")
+            default_elevation = levels[-1].elevation + levels[-1].height if levels else 0.0
+            elevation = self.number(table, "elevation", f"{path}.elevation", default_elevation)
+            if levels and abs(elevation - default_elevation) > 1e-9:
+                raise self.fail(f"{path}.elevation", f"must be {default_elevation} (the level below's top)")
+            floor = None
+            if "floor" in table:
+                floor = self.material(table["floor"], f"{path}.floor")
+            elif position > 0:
+                raise self.fail(f"{path}.floor", "missing (the slab between this level and the one below)")
+            levels.append(Level(number, elevation, height, floor))
+        return tuple(levels)
+
+    def level(self, table: dict[str, Any], path: str, levels: dict[int, Level]) -> Level:
+        number = self.get(table, "level", f"{path}.level", int)
+        if number not in levels:
+            raise self.fail(f"{path}.level", f"no such level {number}; levels are {sorted(levels)}")
+        return levels[number]
+
+    def read_rooms(self, levels: dict[int, Level]) -> tuple[Room, ...]:
+        rooms: list[Room] = []
+        for i, table in enumerate(self.tables("rooms", frozenset({"name", "level", "from", "to"}))):
+            path = f"rooms[{i}]"
+            name = self.get(table, "name", f"{path}.name", str)
+            if any(room.name == name for room in rooms):
+                raise self.fail(f"{path}.name", f"duplicate room {name!r}")
+            level = self.level(table, path, levels)
+            (x1, y1), (x2, y2) = self.pair(table, "from", f"{path}.from"), self.pair(table, "to", f"{path}.to")
+            rooms.append(Room(name, level.number, min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
+        return tuple(rooms)
+
+    def read_walls(self, levels: dict[int, Level]) -> tuple[Wall, ...]:
+        walls: list[Wall] = []
+        for i, table in enumerate(self.tables("walls", frozenset({"from", "to", "material", "levels"}))):
+            path = f"walls[{i}]"
+            (x1, y1), (x2, y2) = self.pair(table, "from", f"{path}.from"), self.pair(table, "to", f"{path}.to")
+            if (x1, y1) == (x2, y2):
+                raise self.fail(path, "a wall needs two different end points")
+            material = self.material(table.get("material"), f"{path}.material")
+            numbers = self.get(table, "levels", f"{path}.levels", list, sorted(levels))
+            for number in numbers:
+                if isinstance(number, bool) or not isinstance(number, int) or number not in levels:
+                    raise self.fail(f"{path}.levels", f"no such level {number!r}; levels are {sorted(levels)}")
+                level = levels[number]
+                walls.append(Wall(x1, y1, x2, y2, level.elevation, level.elevation + level.height, material))
+        return tuple(walls)
+
+    def read_nodes(
+        self, levels: dict[int, Level], rooms: dict[str, Room], size: tuple[float, float]
+    ) -> tuple[NodeSpec, ...]:
+        raw = self.tables("nodes", _NODE_KEYS)
+        nodes: list[NodeSpec] = []
+        for i, table in enumerate(raw):
+            path = f"nodes[{i}]"
+            name = self.get(table, "name", f"{path}.name", str)
+            if not name or any(node.name == name for node in nodes):
+                raise self.fail(f"{path}.name", f"empty or duplicate node name {name!r}")
+            role = self.get(table, "role", f"{path}.role", str)
+            if role not in ROLES:
+                raise self.fail(f"{path}.role", f"unknown role {role!r}; known: {', '.join(sorted(ROLES))}")
+            level = self.level(table, path, levels)
+            x, y = self.pair(table, "at", f"{path}.at")
+            height = self.number(table, "height", f"{path}.height", 1.0)
+            if not 0.0 < height < level.height:
+                raise self.fail(f"{path}.height", f"must be above the floor and below the ceiling ({level.height} m)")
+            room = self.get(table, "room", f"{path}.room", str, None)
+            if room is not None:
+                if room not in rooms:
+                    raise self.fail(f"{path}.room", f"no such room {room!r}")
+                r = rooms[room]
+                if r.level != level.number or not (r.x_low <= x <= r.x_high and r.y_low <= y <= r.y_high):
+                    raise self.fail(f"{path}.at", f"({x}, {y}) on level {level.number} is not inside room {room!r}")
+            enclosure = None
+            if "enclosure" in table:
+                enclosure = self.material(table["enclosure"], f"{path}.enclosure")
+            hub = self.get(table, "hub", f"{path}.hub", str, None)
+            nodes.append(NodeSpec(name, role, level.number, (x, y, level.elevation + height), room, enclosure, hub))
+        if not nodes:
+            raise self.fail("nodes", "a home needs at least one [[nodes]] entry")
+        return tuple(self.resolve_hubs(nodes))
+
+    def resolve_hubs(self, nodes: list[NodeSpec]) -> list[NodeSpec]:
+        hubs = [node.name for node in nodes if node.role == "hub"]
+        resolved = []
+        for i, node in enumerate(nodes):
+            path = f"nodes[{i}].hub"
+            if node.role == "hub":
+                if node.hub is not None:
+                    raise self.fail(path, "a hub does not belong to another hub")
+            elif node.hub is None:
+                if len(hubs) != 1:
+                    raise self.fail(path, f"missing: say which hub this node uses (hubs: {', '.join(hubs) or 'none'})")
+                node = replace(node, hub=hubs[0])
+            elif node.hub not in hubs:
+                raise self.fail(path, f"{node.hub!r} is not a node with role 'hub'")
+            resolved.append(node)
+        return resolved

@@ -1,0 +1,565 @@
+"""The simulated air: nodes in homes, transmissions in flight, who hears what (radio.md 4.6).
+
+Theory of operation
+-------------------
+* Time is the running asyncio loop's (`hal.clock`): a transmission occupies
+  its channel from `start` to `end = start + airtime` and is judged at `end`
+  by a `loop.call_at` callback, so in a `VirtualTimeLoop` an hour of traffic
+  costs only the callbacks it needs. Randomness comes only from the seed:
+  link shadowing is a pure function of (seed, band, node pair), per-frame
+  draws come from the medium's `random.Random(seed)` in event order.
+* Link budgets are computed once per node pair and band (path loss, walls,
+  floors, enclosures, shadowing: `propagation`, `home`) and cached; moving a
+  node clears the cache. Per frame, only radios that can be concerned are
+  visited: the addressee(s) through per-channel address indexes, promiscuous
+  and unfiltered radios, ACK listeners, and for broadcasts the transmitter's
+  cached list of nodes that can hear it at all. Nodes that cannot hear a
+  frame cost nothing.
+* Reception at `end`, for each candidate receiver R (radio.md 4.6):
+  - R must be powered and tuned to the channel for the whole frame and not
+    transmitting during it (half-duplex);
+  - lock-on: if another frame G, audible at R above the noise floor, started
+    earlier, R was locked on G and misses this one, unless this one started
+    within G's SHR and is stronger by the capture margin; a later frame that
+    starts within this one's SHR and is stronger by the margin steals R;
+  - the frame is cut into chunks at every start/end of overlapping
+    transmissions and jams; per chunk `SINR = S / (N + sum I)` gives a BER and
+    the chunk survives with `(1 - BER)^bits`; the product is the success
+    probability, drawn once (ns-3's method). Frames of the same PHY are not
+    noise to each other (DSSS processing gain does not help against the same
+    spreading codes), so a chunk shared with other frames is lost outright
+    unless this frame is stronger than their sum by the capture margin: equal
+    frames collide, a much stronger one captures;
+  - `faults.frame_loss` then drops a seeded fraction of what would arrive.
+  Damaged frames reach only promiscuous radios (with a flipped bit, so their
+  FCS really is wrong); everything else is silently lost, as on real air.
+* CCA and energy detect read the summed in-channel power at the instants a
+  transmission or jam begins within the measurement window (power only rises
+  at those instants, so that is the peak).
+* Bands never interfere; adjacent channels are not modelled (co-channel only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hal.radio import Band, Channel, RadioCaps, RadioError, ReceivedFrame, Receiver
+from protocols.ieee802154.header import Header
+
+from .duty_cycle import DutyCycleMeter
+from .home import Home, Material, Point, Slab, Wall
+from .propagation import BAND_MODELS, BandModel, dbm_to_mw, mw_to_dbm
+
+if TYPE_CHECKING:
+    from .radio import VirtualRadio
+
+LOGGER = logging.getLogger(__name__)
+
+_EMPTY: dict = {}
+
+
+@dataclass(frozen=True)
+class Link:
+    """The static budget of one node pair on one band (what the medium caches, spelled out)."""
+
+    a: str
+    b: str
+    band: Band
+    distance_m: float
+    walls: tuple[str, ...]    #: materials of the walls crossed
+    floors: tuple[str, ...]   #: materials of the floor slabs crossed
+    path_loss_db: float
+    obstruction_db: float     #: walls + floors + enclosures
+    shadowing_db: float
+
+    @property
+    def gain_db(self) -> float:
+        """Received power minus transmit power."""
+        return -self.path_loss_db - self.obstruction_db + self.shadowing_db
+
+
+@dataclass
+class Faults:
+    """Injected faults; change them at any time."""
+
+    frame_loss: float = 0.0  #: probability that a frame which would be received is lost anyway
+
+
+@dataclass
+class MediumStats:
+    """Counters for benchmarks and surveys."""
+
+    transmissions: int = 0  #: frames put on the air (ACKs included)
+    deliveries: int = 0     #: frames handed to a receiving radio (good or, to promiscuous radios, damaged)
+
+
+class Node:
+    """A place in the world that may own one radio per band."""
+
+    __slots__ = ("index", "name", "role", "position", "enclosure", "hub", "powered", "power_changed_at", "radios")
+
+    def __init__(
+        self, index: int, name: str, position: Point, role: str, enclosure: Material | None, hub: str | None
+    ) -> None:
+        self.index = index
+        self.name = name
+        self.position = position
+        self.role = role
+        self.enclosure = enclosure
+        self.hub = hub
+        self.powered = True
+        self.power_changed_at = -math.inf
+        self.radios: dict[Band, VirtualRadio] = {}
+
+
+class Transmission:
+    """A frame (or a jam) on one channel from `start` to `end`."""
+
+    __slots__ = (
+        "node", "radio", "channel", "start", "end", "shr_end", "tx_dbm", "psdu", "header", "overlaps",
+        "aborted", "uniform", "done",
+    )
+
+    def __init__(
+        self, node: Node | None, radio: VirtualRadio | None, channel: Channel, start: float, end: float,
+        shr_end: float, tx_dbm: float, psdu: bytes, header: Header | None, uniform: bool = False,
+    ) -> None:
+        self.node = node
+        self.radio = radio
+        self.channel = channel
+        self.start = start
+        self.end = end
+        self.shr_end = shr_end
+        self.tx_dbm = tx_dbm
+        self.psdu = psdu
+        self.header = header
+        self.uniform = uniform  #: a jam heard at `tx_dbm` everywhere (no position)
+        self.overlaps: list[Transmission] = []
+        self.aborted = False
+        self.done: asyncio.Future[bool] | None = None
+
+
+class _EnergyWatch:
+    __slots__ = ("node", "peak_mw")
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.peak_mw = 0.0
+
+
+class _ChannelState:
+    """Everything the medium indexes per channel."""
+
+    __slots__ = ("active", "radios", "wide", "by_short", "by_ext", "ack_listeners", "watchers")
+
+    def __init__(self) -> None:
+        self.active: list[Transmission] = []
+        self.radios: dict[VirtualRadio, None] = {}         # open radios tuned here, in tuning order
+        self.wide: dict[VirtualRadio, None] = {}           # promiscuous or unfiltered: every frame
+        self.by_short: dict[int, dict[VirtualRadio, None]] = {}
+        self.by_ext: dict[int, dict[VirtualRadio, None]] = {}
+        self.ack_listeners: dict[VirtualRadio, None] = {}  # waiting for an ACK, or no ACK_TIMEOUT (soft MAC)
+        self.watchers: list[_EnergyWatch] = []
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+class Medium:
+    """The shared air of one or more homes: place nodes, make radios, inject faults, sniff."""
+
+    def __init__(self, seed: int = 0, *, models: dict[Band, BandModel] | None = None) -> None:
+        self.seed = seed
+        self.models = dict(BAND_MODELS if models is None else models)
+        self.faults = Faults()
+        self.stats = MediumStats()
+        self.rng = random.Random(seed)
+        self._nodes: dict[str, Node] = {}
+        self._by_index: list[Node] = []
+        self._homes: list[Home] = []
+        self._walls: list[Wall] = []
+        self._slabs: list[Slab] = []
+        self._gains: dict[tuple[Band, int, int], float] = {}
+        self._audible: dict[tuple[Band, int], tuple[Node, ...]] = {}
+        self._channels: dict[Channel, _ChannelState] = {}
+        self._sniffers: list[Receiver] = []
+        self._meters: dict[str, DutyCycleMeter] = {}
+        self._max_tx_dbm = max(m.max_tx_dbm for m in self.models.values())
+
+    # ---------------------------------------------------------------- the world
+    def add_home(self, home: Home, origin: Point = (0.0, 0.0, 0.0), prefix: str = "") -> Home:
+        """Place `home` at `origin`, its nodes named `prefix + name`; returns the placed home.
+
+        Homes may touch (terraces, semis): a wall both homes declare at the same
+        place, such as a shared party wall, is counted once.
+        """
+        placed = home.placed(origin, prefix)
+        for spec in placed.nodes:
+            if spec.name in self._nodes:
+                raise ValueError(f"node {spec.name!r} already exists; place the home with another prefix")
+        self._homes.append(placed)
+        known = set(self._walls)  # a party wall placed by both neighbours is one wall
+        self._walls.extend(w for w in placed.walls if w not in known)
+        self._slabs.extend(placed.slabs)
+        for spec in placed.nodes:
+            self._add(spec.name, spec.position, spec.role, spec.enclosure, spec.hub)
+        self._invalidate()
+        return placed
+
+    def add_node(
+        self, name: str, position: Point, *, role: str = "other", enclosure: Material | None = None,
+        hub: str | None = None,
+    ) -> None:
+        """A free-standing node (only the walls of homes already placed lie between it and others)."""
+        if name in self._nodes:
+            raise ValueError(f"node {name!r} already exists")
+        self._add(name, position, role, enclosure, hub)
+        self._invalidate()
+
+    def _add(self, name: str, position: Point, role: str, enclosure: Material | None, hub: str | None) -> None:
+        node = Node(len(self._by_index), name, tuple(float(c) for c in position), role, enclosure, hub)  # type: ignore[arg-type]
+        self._nodes[name] = node
+        self._by_index.append(node)
+
+    def move(self, name: str, position: Point) -> None:
+        """Move a node; every cached link budget is recomputed on demand."""
+        self.node(name).position = tuple(float(c) for c in position)  # type: ignore[assignment]
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._gains.clear()
+        self._audible.clear()
+
+    @property
+    def homes(self) -> tuple[Home, ...]:
+        return tuple(self._homes)
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return tuple(self._nodes)
+
+    def node(self, name: str) -> Node:
+        try:
+            return self._nodes[name]
+        except KeyError:
+            raise KeyError(f"no node named {name!r} on this medium") from None
+
+    # ---------------------------------------------------------------- links
+    def link(self, a: str, b: str, band: Band) -> Link:
+        """The full link budget between two nodes (for surveys and tests)."""
+        first, second = self.node(a), self.node(b)
+        model = self.models[band]
+        pa, pb = first.position, second.position
+        distance = math.dist(pa, pb)
+        walls = tuple(w.material for w in self._walls if w.crossed_by(pa, pb))
+        floors = tuple(s.material for s in self._slabs if s.crossed_by(pa, pb))
+        enclosures = tuple(n.enclosure for n in (first, second) if n.enclosure is not None)
+        obstruction = sum(m.loss_db(band) for m in walls + floors + enclosures)
+        return Link(
+            a, b, band, distance, tuple(m.name for m in walls), tuple(m.name for m in floors),
+            model.path_loss_db(distance), obstruction, model.shadowing_db(self.seed, a, b),
+        )
+
+    def gain_db(self, a: Node, b: Node, band: Band) -> float:
+        """Cached `Link.gain_db` of nodes a and b (symmetric)."""
+        key = (band, a.index, b.index) if a.index < b.index else (band, b.index, a.index)
+        gain = self._gains.get(key)
+        if gain is None:
+            gain = self._gains[key] = self.link(a.name, b.name, band).gain_db
+        return gain
+
+    def _audible_from(self, node: Node, band: Band) -> tuple[Node, ...]:
+        """Nodes that could hear `node` on `band` at the highest transmit power (cached)."""
+        key = (band, node.index)
+        found = self._audible.get(key)
+        if found is None:
+            floor = self.models[band].audible_dbm - self._max_tx_dbm
+            found = tuple(n for n in self._by_index if n is not node and self.gain_db(node, n, band) >= floor)
+            self._audible[key] = found
+        return found
+
+    def _rx_dbm(self, tx: Transmission, node: Node, band: Band) -> float:
+        if tx.uniform:
+            return tx.tx_dbm
+        if tx.node is node:
+            return math.inf
+        return tx.tx_dbm + self.gain_db(tx.node, node, band)  # type: ignore[arg-type]
+
+    # ---------------------------------------------------------------- radios
+    def radio(
+        self, node: str, band: Band, caps: RadioCaps | None = None, extended_address: int | None = None
+    ) -> VirtualRadio:
+        """A new `VirtualRadio` for `node` on `band` (one open radio per node and band)."""
+        from .radio import VirtualRadio
+
+        owner = self.node(node)
+        if band in owner.radios:
+            raise RadioError(f"node {node!r} already has an open {band.value} radio")
+        radio = VirtualRadio(self, owner, band, caps=caps, extended_address=extended_address)
+        owner.radios[band] = radio
+        return radio
+
+    def duty_cycle(self, node: str) -> DutyCycleMeter:
+        """The node's 868 MHz airtime meter (created on first use)."""
+        self.node(node)
+        meter = self._meters.get(node)
+        if meter is None:
+            meter = self._meters[node] = DutyCycleMeter(node)
+        return meter
+
+    def add_sniffer(self, receiver: Receiver) -> None:
+        """Call `receiver` with every frame on every channel, as an ideal sniffer hears it.
+
+        An ideal sniffer misses nothing and reports the sender's transmit power
+        as RSSI and LQI 255; ACKs included, jams and aborted frames excluded.
+        """
+        self._sniffers.append(receiver)
+
+    def remove_sniffer(self, receiver: Receiver) -> None:
+        self._sniffers.remove(receiver)
+
+    def set_powered(self, node: str, powered: bool) -> None:
+        """Power a node off (its radios neither send nor hear; a frame on air is cut) or back on."""
+        owner = self.node(node)
+        if owner.powered == powered:
+            return
+        owner.powered = powered
+        try:
+            owner.power_changed_at = _now()
+        except RuntimeError:  # no loop yet: nothing can be on the air
+            owner.power_changed_at = -math.inf
+        if not powered:
+            for radio in owner.radios.values():
+                radio._abort_on_air()
+
+    def jam(
+        self, channel: Channel, *, duration: float, power_dbm: float, start: float | None = None,
+        at: str | None = None,
+    ) -> None:
+        """A burst of interference on `channel` from `start` (default now) for `duration` seconds.
+
+        With `at=None` the burst is received at `power_dbm` by every node (e.g.
+        a nearby Wi-Fi transmitter); with `at=NODE` it is transmitted at
+        `power_dbm` from that node's position and propagates like a frame.
+        """
+        if duration <= 0:
+            raise ValueError(f"jam duration must be positive, not {duration!r}")
+        source = None if at is None else self.node(at)
+        loop = asyncio.get_running_loop()
+        begin = max(loop.time(), start if start is not None else loop.time())
+        burst = Transmission(source, None, channel, begin, begin + duration, begin, power_dbm, b"", None,
+                             uniform=source is None)
+        loop.call_at(begin, self._put_on_air, burst)
+        loop.call_at(burst.end, self._take_off_air, burst)
+
+    # ---------------------------------------------------------------- channel indexes (used by radios)
+    def _channel(self, channel: Channel) -> _ChannelState:
+        state = self._channels.get(channel)
+        if state is None:
+            state = self._channels[channel] = _ChannelState()
+        return state
+
+    def _index(self, radio: VirtualRadio) -> None:
+        """(Re)enter `radio` in its channel's indexes after any change of channel, filter or mode."""
+        self._unindex(radio)
+        if radio.closed:
+            return
+        state = self._channel(radio.channel)
+        state.radios[radio] = None
+        if radio.promiscuous or radio.address_filter is None:
+            state.wide[radio] = None
+        else:
+            short = radio.address_filter.short_address
+            if short is not None:
+                state.by_short.setdefault(short, {})[radio] = None
+            state.by_ext.setdefault(radio.effective_extended_address, {})[radio] = None
+        if radio.awaiting_ack or not radio.caps & RadioCaps.ACK_TIMEOUT:
+            state.ack_listeners[radio] = None
+        radio._indexed_on = radio.channel
+
+    def _unindex(self, radio: VirtualRadio) -> None:
+        channel = radio._indexed_on
+        if channel is None:
+            return
+        state = self._channels[channel]
+        state.radios.pop(radio, None)
+        state.wide.pop(radio, None)
+        state.ack_listeners.pop(radio, None)
+        for index in (state.by_short, state.by_ext):
+            for key in [k for k, members in index.items() if radio in members]:
+                del index[key][radio]
+                if not index[key]:
+                    del index[key]
+        radio._indexed_on = None
+
+    # ---------------------------------------------------------------- transmissions (used by radios)
+    def _transmit(
+        self, radio: VirtualRadio, psdu: bytes, header: Header | None, airtime: float, shr: float
+    ) -> Transmission:
+        """Put `psdu` on the air from `radio` now; `tx.done` resolves (True unless aborted) at the end."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        tx = Transmission(radio.node, radio, radio.channel, start, start + airtime, start + shr, radio.power_dbm,
+                          psdu, header)
+        tx.done = loop.create_future()
+        self.stats.transmissions += 1
+        self._put_on_air(tx)
+        loop.call_at(tx.end, self._take_off_air, tx)
+        return tx
+
+    def _put_on_air(self, tx: Transmission) -> None:
+        state = self._channel(tx.channel)
+        for other in state.active:
+            other.overlaps.append(tx)
+            tx.overlaps.append(other)
+        state.active.append(tx)
+        band = tx.channel.band
+        for watch in state.watchers:
+            total = sum(self._rx_mw(t, watch.node, band) for t in state.active)
+            if total > watch.peak_mw:
+                watch.peak_mw = total
+
+    def _rx_mw(self, tx: Transmission, node: Node, band: Band) -> float:
+        if tx.node is node and not tx.uniform:
+            return 0.0  # a radio's own signal is not "energy on the channel" for its own CCA
+        dbm = self._rx_dbm(tx, node, band)
+        return dbm_to_mw(dbm) if dbm >= self.models[band].audible_dbm else 0.0
+
+    def _take_off_air(self, tx: Transmission) -> None:
+        state = self._channels[tx.channel]
+        state.active.remove(tx)
+        if tx.radio is None:  # a jam
+            return
+        if not tx.aborted:
+            self._sniff(tx)
+            self._deliver(tx, state)
+        if tx.done is not None and not tx.done.done():
+            tx.done.set_result(not tx.aborted)
+
+    def _sniff(self, tx: Transmission) -> None:
+        if not self._sniffers:
+            return
+        frame = ReceivedFrame(tx.psdu, tx.channel, tx.tx_dbm, 255, tx.end, True)
+        for sniffer in self._sniffers:
+            _call(sniffer, frame)
+
+    def _candidates(self, tx: Transmission, state: _ChannelState) -> dict[VirtualRadio, None] | tuple:
+        header = tx.header
+        if header is None:
+            return self._everyone(tx)
+        if header.frame_type == 2:  # ACK: only those who wait for one or must see every frame
+            return state.wide | state.ack_listeners
+        mode, dst = header.dst_mode, header.dst_addr
+        if mode == 2 and dst != 0xFFFF:
+            return state.wide | state.by_short.get(dst, _EMPTY)  # type: ignore[arg-type]
+        if mode == 3:
+            return state.wide | state.by_ext.get(dst, _EMPTY)  # type: ignore[arg-type]
+        return self._everyone(tx)
+
+    def _everyone(self, tx: Transmission) -> tuple:
+        band = tx.channel.band
+        found = []
+        for node in self._audible_from(tx.node, band):  # type: ignore[arg-type]
+            radio = node.radios.get(band)
+            if radio is not None and radio._indexed_on == tx.channel:
+                found.append(radio)
+        return tuple(found)
+
+    def _deliver(self, tx: Transmission, state: _ChannelState) -> None:
+        band = tx.channel.band
+        model = self.models[band]
+        for radio in self._candidates(tx, state):
+            heard = self._reception(tx, radio, model)
+            if heard is None:
+                continue
+            ok, rssi, sinr_db = heard
+            if ok and self.faults.frame_loss > 0.0 and self.rng.random() < self.faults.frame_loss:
+                continue
+            if not ok and not radio.promiscuous:
+                continue
+            psdu = tx.psdu if ok else self._damage(tx.psdu)
+            self.stats.deliveries += 1
+            radio._heard(ReceivedFrame(psdu, tx.channel, round(rssi, 1), model.lqi(sinr_db), tx.end, ok), tx.header)
+
+    def _damage(self, psdu: bytes) -> bytes:
+        """The frame as a receiver that lost it saw it: one bit flipped, so its FCS fails."""
+        damaged = bytearray(psdu)
+        bit = self.rng.randrange(len(damaged) * 8)
+        damaged[bit >> 3] ^= 1 << (bit & 7)
+        return bytes(damaged)
+
+    def _reception(self, tx: Transmission, radio: VirtualRadio, model: BandModel) -> tuple[bool, float, float] | None:
+        """(received intact?, RSSI dBm, worst SINR dB) at `radio`, or None when it hears nothing."""
+        node = radio.node
+        if node is tx.node or not node.powered or node.power_changed_at > tx.start or radio.tuned_at > tx.start:
+            return None
+        band = tx.channel.band
+        signal_dbm = self._rx_dbm(tx, node, band)
+        if signal_dbm < model.audible_dbm:
+            return None
+        noise_mw = model.noise_floor_mw
+        if not tx.overlaps:
+            sinr_db = signal_dbm - model.noise_floor_dbm
+            success = (1.0 - model.ber(10.0 ** (sinr_db / 10.0))) ** ((tx.end - tx.start) / model.bit_s)
+            return self.rng.random() < success, signal_dbm, sinr_db
+        interferers = []
+        for other in tx.overlaps:
+            if other.radio is radio:
+                return None  # half-duplex: we were transmitting
+            other_dbm = self._rx_dbm(other, node, band)
+            if other_dbm < model.audible_dbm:
+                continue
+            if other.radio is not None and other_dbm >= model.noise_floor_dbm:
+                earlier = other.start < tx.start or (other.start == tx.start and other_dbm > signal_dbm)
+                if earlier and not (tx.start < other.shr_end and signal_dbm >= other_dbm + model.capture_db):
+                    return None  # locked on the earlier frame
+                if not earlier and other.start < tx.shr_end and other_dbm >= signal_dbm + model.capture_db:
+                    return None  # captured by a much stronger later frame
+            interferers.append((other.start, other.end, dbm_to_mw(other_dbm), other.radio is not None))
+        signal_mw = dbm_to_mw(signal_dbm)
+        capture = 10.0 ** (model.capture_db / 10.0)
+        edges = sorted({tx.start, tx.end, *(t for s, e, _, _ in interferers for t in (s, e) if tx.start < t < tx.end)})
+        success, worst = 1.0, math.inf
+        for begin, finish in zip(edges, edges[1:]):
+            frames = jams = 0.0
+            for s, e, mw, is_frame in interferers:
+                if s < finish and e > begin:
+                    if is_frame:
+                        frames += mw
+                    else:
+                        jams += mw
+            sinr = signal_mw / (noise_mw + frames + jams)
+            worst = min(worst, sinr)
+            if signal_mw < capture * frames:
+                success = 0.0  # another frame of our own PHY is not noise: we lose the symbols we share
+            else:
+                success *= (1.0 - model.ber(sinr)) ** ((finish - begin) / model.bit_s)
+        return success > 0.0 and self.rng.random() < success, signal_dbm, mw_to_dbm(worst)
+
+    # ---------------------------------------------------------------- energy (used by radios)
+    async def _peak_energy_dbm(self, radio: VirtualRadio, duration: float) -> float:
+        """Peak in-channel power (noise floor included) seen at `radio` over `duration` seconds."""
+        model = self.models[radio.band]
+        state = self._channel(radio.channel)
+        watch = _EnergyWatch(radio.node)
+        watch.peak_mw = sum(self._rx_mw(t, radio.node, radio.band) for t in state.active)
+        state.watchers.append(watch)
+        try:
+            await asyncio.sleep(duration)
+        finally:
+            state.watchers.remove(watch)
+        return mw_to_dbm(model.noise_floor_mw + watch.peak_mw)
+
+
+def _call(receiver: Receiver, frame: ReceivedFrame) -> None:
+    """Hand a frame to a receiver; a receiver's bug is logged, never allowed to stop the medium."""
+    try:
+        receiver(frame)
+    except Exception:  # a callback's fault must not stop the air for everyone else
+        LOGGER.exception("receiver %r raised on a frame", receiver)

@@ -1,0 +1,376 @@
+"""`VirtualRadio`: a `hal.radio.Radio` whose air is a `Medium`.
+
+Why: firmware, zigpy and tests talk to radios only through `hal.radio.Radio`;
+this is the radio of every loopback and fleet run, so it behaves like a chip
+with the features its `caps` claim and no others. With full caps it does
+what a modern 802.15.4 transceiver does in hardware (radio.md 2.5, 4.6):
+
+* `transmit`: channel access (none / one CCA / unslotted CSMA-CA with the
+  standard constants), the sub-GHz duty-cycle check, the frame on air for its
+  airtime, then for an ACK-requesting frame a wait of macAckWaitDuration
+  (unit backoff + turnaround + ACK airtime) for the matching ACK, and up to
+  `max_frame_retries` retries. Outcomes are `TxStatus` values.
+* receiving: frames that pass the `AddressFilter` (802.15.4 third-level
+  filtering) are handed to the receiver; with AUTO_ACK, frames addressed to
+  us with the ACK-request bit are acknowledged after the turnaround time,
+  frame-pending set for sources in `pending_sources`. Promiscuous mode
+  delivers everything heard, damaged frames too, and ACKs nothing.
+* a subset of caps makes a raw radio: no AUTO_ACK -> no ACKs sent; no
+  ACK_TIMEOUT -> `transmit` returns after the airtime and every ACK heard is
+  passed up; no TRANSMIT_RETRIES -> one attempt; CSMA mode without
+  CSMA_BACKOFF -> RadioError; no DUTY_CYCLE -> airtime is still accounted but
+  never refused.
+
+With no address filter (`None`, the state after opening) every intact frame
+is delivered and none is ACKed. An `AddressFilter` whose `extended_address`
+is None uses the radio's own EUI-64 (`info.extended_address`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import zlib
+
+from hal.radio import (
+    AddressFilter,
+    Band,
+    Channel,
+    RadioCaps,
+    RadioError,
+    RadioInfo,
+    ReceivedFrame,
+    Receiver,
+    TxMode,
+    TxResult,
+    TxStatus,
+)
+from protocols.ieee802154.errors import Ieee802154DecodeError
+from protocols.ieee802154.header import AddrMode, FrameType, Header, build_ack, peek
+from protocols.ieee802154.phy import airtime_us, timing
+
+from .csma import Backoff, Transmit, UnslottedCsmaCa
+from .medium import Medium, Node, Transmission, _call
+
+#: Everything a VirtualRadio can do (the default `caps`).
+FULL_CAPS = (
+    RadioCaps.ENERGY_SCAN | RadioCaps.CSMA_BACKOFF | RadioCaps.ACK_TIMEOUT | RadioCaps.TRANSMIT_RETRIES
+    | RadioCaps.AUTO_ACK | RadioCaps.PROMISCUOUS | RadioCaps.RX_TIMESTAMP | RadioCaps.DUTY_CYCLE
+)
+
+#: The channels of each band (radio.md 1.1, 1.2): 2.4 GHz page 0 ch 11-26; GB868 pages 28-31.
+CHANNELS: dict[Band, frozenset[Channel]] = {
+    Band.GHZ_2_4: frozenset(Channel(0, n) for n in range(11, 27)),
+    Band.MHZ_868: frozenset(
+        [Channel(28, n) for n in range(0, 27)]
+        + [Channel(29, n) for n in (*range(27, 35), 62)]
+        + [Channel(30, n) for n in range(35, 62)]
+        + [Channel(31, n) for n in range(0, 27)]
+    ),
+}
+DEFAULT_CHANNEL = {Band.GHZ_2_4: Channel(0, 11), Band.MHZ_868: Channel(28, 0)}
+#: ACK PSDU length (FCF + DSN + FCS).
+_ACK_LEN = 5
+
+
+def default_extended_address(node: str, band: Band) -> int:
+    """A stable EUI-64 for a node's radio: a locally administered prefix and a CRC of the names."""
+    return 0x02_00_00_FF_00_00_00_00 | zlib.crc32(f"{node}/{band.value}".encode())
+
+
+class VirtualRadio:
+    """One node's radio on one band of a `Medium` (implements `hal.radio.Radio`)."""
+
+    def __init__(
+        self, medium: Medium, node: Node, band: Band, *, caps: RadioCaps | None = None,
+        extended_address: int | None = None,
+    ) -> None:
+        model = medium.models[band]
+        self.medium = medium
+        self.node = node
+        self.band = band
+        self.model = model
+        self.caps = FULL_CAPS if caps is None else caps
+        eui = default_extended_address(node.name, band) if extended_address is None else extended_address
+        self.info = RadioInfo(
+            name=f"{node.name}/{band.value}", channels=CHANNELS[band], min_power_dbm=model.min_tx_dbm,
+            max_power_dbm=model.max_tx_dbm, extended_address=eui,
+        )
+        self.power_dbm = model.default_tx_dbm
+        self.address_filter: AddressFilter | None = None
+        self.promiscuous = False
+        self.closed = False
+        self.tuned_at = -math.inf
+        self.awaiting_ack = False
+        self._channel = DEFAULT_CHANNEL[band]
+        self._indexed_on: Channel | None = None
+        self._receiver: Receiver | None = None
+        self._lock = asyncio.Lock()
+        self._on_air: Transmission | None = None
+        self._ack_seq = -1
+        self._ack: asyncio.Future[bool] | None = None
+        self._ack_pending = False
+        self._rng = random.Random(f"{medium.seed}/csma/{node.name}/{band.value}")
+        medium._index(self)
+
+    def __repr__(self) -> str:
+        return f"<VirtualRadio {self.info.name} on {self._channel}>"
+
+    # ------------------------------------------------------------- configuration
+    @property
+    def channel(self) -> Channel:
+        return self._channel
+
+    @property
+    def effective_extended_address(self) -> int:
+        """The EUI-64 the address filter matches: the filter's, else the radio's own."""
+        f = self.address_filter
+        return f.extended_address if f is not None and f.extended_address is not None else self.info.extended_address
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise RadioError(f"radio {self.info.name} is closed")
+
+    async def set_channel(self, channel: Channel) -> None:
+        """Tune to `channel` (instant). A frame on the air is aborted; frames already arriving are missed."""
+        self._check_open()
+        if channel not in self.info.channels:
+            raise RadioError(f"radio {self.info.name} cannot tune to channel {channel}")
+        if channel == self._channel:
+            return
+        self._abort_on_air()
+        self._channel = channel
+        self.tuned_at = asyncio.get_running_loop().time()
+        self.medium._index(self)
+
+    async def set_power(self, dbm: float) -> float:
+        self._check_open()
+        self.power_dbm = min(self.info.max_power_dbm, max(self.info.min_power_dbm, float(dbm)))
+        return self.power_dbm
+
+    def set_receiver(self, receiver: Receiver | None) -> None:
+        self._receiver = receiver
+
+    def set_address_filter(self, address_filter: AddressFilter | None) -> None:
+        self._check_open()
+        self.address_filter = address_filter
+        self.medium._index(self)
+
+    def set_promiscuous(self, enabled: bool) -> None:
+        self._check_open()
+        if enabled and not self.caps & RadioCaps.PROMISCUOUS:
+            raise RadioError(f"radio {self.info.name} has no PROMISCUOUS capability")
+        self.promiscuous = bool(enabled)
+        self.medium._index(self)
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self._abort_on_air()
+        self.closed = True
+        self.medium._unindex(self)
+        if self.node.radios.get(self.band) is self:
+            del self.node.radios[self.band]
+        if self._ack is not None and not self._ack.done():
+            self._ack.set_result(False)
+
+    # ------------------------------------------------------------- channel sensing
+    async def cca(self) -> bool:
+        """Energy-detect CCA over the band's CCA window: True when the channel is clear."""
+        self._check_open()
+        return await self._clear()
+
+    async def _clear(self) -> bool:
+        peak = await self.medium._peak_energy_dbm(self, self.model.cca_window_s)
+        return peak < self.model.cca_threshold_dbm
+
+    async def energy_detect(self, duration: float) -> float:
+        """Peak energy (dBm, noise floor included) on the current channel over `duration` seconds."""
+        self._check_open()
+        if not self.caps & RadioCaps.ENERGY_SCAN:
+            raise RadioError(f"radio {self.info.name} has no ENERGY_SCAN capability")
+        if duration <= 0:
+            raise RadioError(f"energy detect duration must be positive, not {duration!r}")
+        return await self.medium._peak_energy_dbm(self, duration)
+
+    # ------------------------------------------------------------- transmitting
+    async def transmit(
+        self,
+        psdu: bytes,
+        *,
+        mode: TxMode = TxMode.CCA,
+        max_csma_backoffs: int = 4,
+        max_frame_retries: int = 3,
+    ) -> TxResult:
+        self._check_open()
+        frame = bytes(psdu)  # never keep the caller's buffer
+        if not 3 <= len(frame) <= 127:
+            raise RadioError(f"PSDU of {len(frame)} octets: 802.15.4 frames are 3..127 octets incl. FCS")
+        if mode is TxMode.CSMA and not self.caps & RadioCaps.CSMA_BACKOFF:
+            raise RadioError(f"radio {self.info.name} has no CSMA_BACKOFF capability; use CCA or DIRECT")
+        async with self._lock:
+            return await self._transmit(frame, mode, max_csma_backoffs, max_frame_retries)
+
+    async def _transmit(self, frame: bytes, mode: TxMode, max_backoffs: int, max_retries: int) -> TxResult:
+        loop = asyncio.get_running_loop()
+        page = self._channel.page
+        air_us = airtime_us(len(frame), page)
+        airtime = air_us / 1_000_000
+        header = _peek(frame)
+        wants_ack = (
+            header is not None and header.ack_request and not header.is_broadcast and header.seq is not None
+            and bool(self.caps & RadioCaps.ACK_TIMEOUT)
+        )
+        tries = 1 + (max(0, max_retries) if wants_ack and self.caps & RadioCaps.TRANSMIT_RETRIES else 0)
+        first_start: float | None = None
+        for attempt in range(1, tries + 1):
+            now = loop.time()
+            if not self.node.powered:
+                return TxResult(TxStatus.ABORTED, now, 0.0, attempts=attempt - 1)
+            if mode is not TxMode.DIRECT and not await self._gain_channel(mode, max_backoffs):
+                return TxResult(TxStatus.CHANNEL_BUSY, first_start or loop.time(), 0.0, attempts=attempt - 1)
+            now = loop.time()
+            if self._refused_by_duty_cycle(now, air_us):
+                return TxResult(TxStatus.DUTY_CYCLE, first_start or now, 0.0, attempts=attempt - 1)
+            if first_start is None:
+                first_start = now
+            if not await self._send(frame, header, airtime, air_us):
+                return TxResult(TxStatus.ABORTED, first_start, airtime, attempts=attempt)
+            if not wants_ack:
+                return TxResult(TxStatus.SENT, first_start, airtime, attempts=attempt)
+            acked, pending = await self._await_ack(header.seq)  # type: ignore[union-attr]
+            if acked:
+                return TxResult(TxStatus.SENT, first_start, airtime, frame_pending=pending, attempts=attempt)
+            if self.closed or not self.node.powered:
+                return TxResult(TxStatus.ABORTED, first_start, airtime, attempts=attempt)
+        return TxResult(TxStatus.NO_ACK, first_start or loop.time(), airtime, attempts=tries)
+
+    async def _gain_channel(self, mode: TxMode, max_backoffs: int) -> bool:
+        if mode is TxMode.CCA:
+            return await self._clear()
+        csma = UnslottedCsmaCa(self._rng, max_backoffs=max_backoffs)
+        action = csma.start()
+        while isinstance(action, Backoff):
+            if action.periods:
+                await asyncio.sleep(action.periods * self.model.unit_backoff_s)
+            action = csma.cca_done(await self._clear())
+        return isinstance(action, Transmit)
+
+    def _refused_by_duty_cycle(self, now: float, air_us: int) -> bool:
+        if self.band is not Band.MHZ_868 or not self.caps & RadioCaps.DUTY_CYCLE:
+            return False
+        meter = self.medium.duty_cycle(self.node.name)
+        return meter.enforce and meter.would_exceed(now, air_us)
+
+    async def _send(self, frame: bytes, header: Header | None, airtime: float, air_us: int) -> bool:
+        """One transmission: charge the duty cycle, occupy the air, wait for the end. False if aborted."""
+        if self.band is Band.MHZ_868:
+            self.medium.duty_cycle(self.node.name).charge(asyncio.get_running_loop().time(), air_us)
+        tx = self.medium._transmit(self, frame, header, airtime, _shr_seconds(self._channel.page))
+        self._on_air = tx
+        try:
+            return await tx.done  # type: ignore[misc]
+        finally:
+            self._on_air = None
+
+    async def _await_ack(self, seq: int | None) -> tuple[bool, bool]:
+        """Wait macAckWaitDuration for the ACK of `seq`: (acked, frame pending)."""
+        loop = asyncio.get_running_loop()
+        self._ack_seq = -1 if seq is None else seq
+        self._ack = loop.create_future()
+        self.awaiting_ack = True
+        self.medium._index(self)
+        wait = self.model.unit_backoff_s + self.model.turnaround_s + airtime_us(_ACK_LEN, self._channel.page) / 1e6
+        timer = loop.call_at(loop.time() + wait, _settle, self._ack, False)
+        try:
+            acked = await self._ack
+        finally:
+            timer.cancel()
+            self.awaiting_ack = False
+            self._ack = None
+            if not self.closed:
+                self.medium._index(self)
+        return acked, self._ack_pending
+
+    def _abort_on_air(self) -> None:
+        tx = self._on_air
+        if tx is not None and not tx.aborted:
+            tx.aborted = True
+            if tx.done is not None and not tx.done.done():
+                tx.done.set_result(False)
+
+    # ------------------------------------------------------------- receiving (called by the medium)
+    def _heard(self, frame: ReceivedFrame, header: Header | None) -> None:
+        if self.promiscuous:
+            self._pass_up(frame)
+            return
+        if header is None:
+            if self.address_filter is None:
+                self._pass_up(frame)
+            return
+        if header.frame_type is FrameType.ACK:
+            if self._ack is not None and header.seq == self._ack_seq:
+                self._ack_pending = header.frame_pending
+                _settle(self._ack, True)
+            elif not self.caps & RadioCaps.ACK_TIMEOUT:
+                self._pass_up(frame)
+            return
+        f = self.address_filter
+        if f is not None and not self._accepts(header, f):
+            return
+        self._pass_up(frame)
+        if (
+            f is not None and header.ack_request and not header.is_broadcast and header.seq is not None
+            and self.caps & RadioCaps.AUTO_ACK
+        ):
+            pending = header.src_addr is not None and header.src_addr in f.pending_sources
+            loop = asyncio.get_running_loop()
+            loop.call_at(frame.timestamp + self.model.turnaround_s, self._send_ack, header.seq, pending)
+
+    def _accepts(self, h: Header, f: AddressFilter) -> bool:
+        """802.15.4 third-level filtering against our PAN and addresses."""
+        if h.frame_type is FrameType.BEACON:
+            return f.pan_id in (None, 0xFFFF) or h.src_pan == f.pan_id
+        if h.dst_pan is not None and h.dst_pan != 0xFFFF and f.pan_id is not None and h.dst_pan != f.pan_id:
+            return False
+        if h.dst_mode is AddrMode.SHORT:
+            return h.dst_addr == 0xFFFF or h.dst_addr == f.short_address
+        if h.dst_mode is AddrMode.EXTENDED:
+            return h.dst_addr == self.effective_extended_address
+        return f.pan_coordinator and (f.pan_id is None or h.src_pan == f.pan_id)
+
+    def _pass_up(self, frame: ReceivedFrame) -> None:
+        if self._receiver is not None:
+            _call(self._receiver, frame)
+
+    def _send_ack(self, seq: int, pending: bool) -> None:
+        """The hardware ACK, turnaround time after the frame: no CCA, still charged to the duty cycle."""
+        if self.closed or not self.node.powered or self._on_air is not None:
+            return
+        ack = build_ack(seq, frame_pending=pending)
+        air_us = airtime_us(len(ack), self._channel.page)
+        now = asyncio.get_running_loop().time()
+        if self._refused_by_duty_cycle(now, air_us):
+            return
+        if self.band is Band.MHZ_868:
+            self.medium.duty_cycle(self.node.name).charge(now, air_us)
+        self.medium._transmit(self, ack, peek(ack), air_us / 1_000_000, _shr_seconds(self._channel.page))
+
+
+def _settle(future: asyncio.Future[bool] | None, value: bool) -> None:
+    if future is not None and not future.done():
+        future.set_result(value)
+
+
+def _shr_seconds(page: int) -> float:
+    phy = timing(page)
+    return phy.shr_octets * phy.octet_us / 1_000_000
+
+
+def _peek(frame: bytes) -> Header | None:
+    """The frame's MAC header, or None when it has none we can read (the medium still carries it)."""
+    try:
+        return peek(frame)
+    except Ieee802154DecodeError:
+        return None

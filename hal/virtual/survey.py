@@ -1,0 +1,207 @@
+"""A site survey in simulation: every node swaps test frames with its hub on both bands.
+
+Why: the question an installer asks before choosing a single- or dual-band
+hub is "which devices reach the hub on 2.4 GHz, which only on 868 MHz, and
+at what cost in sub-GHz duty cycle?". This runs that experiment on a
+`Medium` (both bands at once - they do not interfere) and returns plain
+data; `commshub survey` only formats it.
+
+Method: on each band every non-hub node and its hub take turns on a fixed,
+staggered schedule (one slot per node per `interval`, so the survey's own
+frames never collide): the node sends a 40-octet data frame to the hub, half
+a slot later the hub sends one to the node. Frames ask for no ACK, so each
+frame is one trial of the link; the packet error rate is
+`1 - received / sent` over both directions. Sub-GHz frames are subject to
+the duty-cycle limit like any other (refusals are counted, not sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hal.radio import AddressFilter, Band, Channel, ReceivedFrame, Receiver, TxMode, TxStatus
+from protocols.ieee802154.fcs import append_fcs
+from protocols.ieee802154.header import peek
+
+from .home import Home
+from .medium import Medium
+from .radio import DEFAULT_CHANNEL, VirtualRadio
+
+#: Octets of a survey test frame (PSDU, FCS included), as in the issue's benchmark workload.
+TEST_FRAME_OCTETS = 40
+#: The survey's channels: 2.4 GHz channel 11 and GB868 page 28 channel 0.
+SURVEY_CHANNELS: dict[Band, Channel] = dict(DEFAULT_CHANNEL)
+
+Progress = Callable[[float, float], None]
+#: Test-frame payload: readable in a capture, and no heuristic dissector mistakes it for its protocol.
+_PAYLOAD = b"(commshub survey)"
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    """One node's link to its hub on one band, as measured."""
+
+    node: str
+    role: str
+    hub: str
+    distance_m: float
+    walls: int
+    floors: int
+    sent: int                    #: test frames sent, both directions
+    received: int                #: of those, received intact
+    refused: int                 #: frames the duty-cycle limit refused (868 MHz only)
+    mean_rssi_dbm: float | None  #: over the frames received; None if none were
+    duty_cycle_s: float | None   #: the node's 868 MHz airtime in the rolling hour (None on 2.4 GHz)
+
+    @property
+    def per(self) -> float | None:
+        """Packet error rate over both directions (None if nothing could be sent)."""
+        return None if self.sent == 0 else 1.0 - self.received / self.sent
+
+
+@dataclass(frozen=True)
+class SurveyReport:
+    home: str
+    seconds: float
+    seed: int
+    links: dict[Band, tuple[LinkReport, ...]]
+    hub_duty_cycle_s: dict[str, float]  #: each hub's 868 MHz airtime in the rolling hour at the end
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (the CLI's --json)."""
+        return {
+            "home": self.home,
+            "seconds": self.seconds,
+            "seed": self.seed,
+            "bands": {
+                band.value: [
+                    {
+                        "node": r.node, "role": r.role, "hub": r.hub, "distance_m": round(r.distance_m, 2),
+                        "walls": r.walls, "floors": r.floors, "mean_rssi_dbm": _round(r.mean_rssi_dbm),
+                        "per": _round(r.per, 4), "sent": r.sent, "received": r.received, "refused": r.refused,
+                        "duty_cycle_s": _round(r.duty_cycle_s, 6),
+                        "duty_cycle_percent": _round(None if r.duty_cycle_s is None else r.duty_cycle_s / 36, 4),
+                    }
+                    for r in reports
+                ]
+                for band, reports in self.links.items()
+            },
+            "hub_duty_cycle_s": {hub: round(s, 6) for hub, s in self.hub_duty_cycle_s.items()},
+        }
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+class _Tally:
+    __slots__ = ("sent", "received", "refused", "rssi_sum")
+
+    def __init__(self) -> None:
+        self.sent = self.received = self.refused = 0
+        self.rssi_sum = 0.0
+
+
+def _frame(seq: int, pan: int, dst: int, src: int) -> bytes:
+    """A PAN-compressed short/short data frame, no ACK request, padded to TEST_FRAME_OCTETS."""
+    mhr = bytes((0x41, 0x88, seq & 0xFF)) + pan.to_bytes(2, "little") + dst.to_bytes(2, "little")
+    mhr += src.to_bytes(2, "little")
+    body = TEST_FRAME_OCTETS - len(mhr) - 2
+    return append_fcs(mhr + (_PAYLOAD * body)[:body])
+
+
+async def survey(
+    home: Home, *, seconds: float = 60.0, seed: int = 0, interval: float = 1.0,
+    sniffer: Receiver | None = None, progress: Progress | None = None,
+) -> SurveyReport:
+    """Place `home` on a fresh `Medium(seed)` and survey every node's link to its hub for `seconds`."""
+    if seconds <= 0 or interval <= 0:
+        raise ValueError("survey seconds and interval must be positive")
+    medium = Medium(seed)
+    placed = medium.add_home(home)
+    if sniffer is not None:
+        medium.add_sniffer(sniffer)
+    hubs = [spec.name for spec in placed.nodes if spec.role == "hub"]
+    members = [spec for spec in placed.nodes if spec.role != "hub"]
+    pans = {hub: 0x1A00 + i for i, hub in enumerate(hubs)}
+    shorts = {spec.name: 1 + i for i, spec in enumerate(members)}
+    tallies = {(band, spec.name): _Tally() for band in Band for spec in members}
+    by_short = {short: name for name, short in shorts.items()}
+
+    def count(band: Band, frame: ReceivedFrame, name: str) -> None:
+        tally = tallies[(band, name)]
+        tally.received += 1
+        tally.rssi_sum += frame.rssi
+
+    def hub_receiver(band: Band) -> Receiver:
+        def receive(frame: ReceivedFrame) -> None:
+            name = by_short.get(peek(frame.psdu).src_addr)  # type: ignore[arg-type]
+            if name is not None:
+                count(band, frame, name)
+        return receive
+
+    radios: dict[tuple[Band, str], VirtualRadio] = {}
+    for band in Band:
+        for hub in hubs:
+            radio = radios[(band, hub)] = medium.radio(hub, band)
+            radio.set_address_filter(AddressFilter(pan_id=pans[hub], short_address=0, pan_coordinator=True))
+            radio.set_receiver(hub_receiver(band))
+        for spec in members:
+            radio = radios[(band, spec.name)] = medium.radio(spec.name, band)
+            radio.set_address_filter(AddressFilter(pan_id=pans[spec.hub], short_address=shorts[spec.name]))  # type: ignore[index]
+            radio.set_receiver(lambda frame, band=band, name=spec.name: count(band, frame, name))
+        for radio in (r for (b, _), r in radios.items() if b is band):
+            await radio.set_channel(SURVEY_CHANNELS[band])
+
+    slot = interval / max(1, len(members))
+    rounds = int(seconds / interval)
+
+    async def send(sender: VirtualRadio, frame: bytes, tally: _Tally) -> None:
+        result = await sender.transmit(frame, mode=TxMode.DIRECT)
+        if result.status is TxStatus.SENT:
+            tally.sent += 1
+        elif result.status is TxStatus.DUTY_CYCLE:
+            tally.refused += 1
+
+    async def exchange(index: int, name: str, hub: str) -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(index * slot)
+        pan, short = pans[hub], shorts[name]
+        for n in range(rounds):
+            started = loop.time()
+            up = _frame(n, pan, 0, short)
+            await asyncio.gather(*(send(radios[(b, name)], up, tallies[(b, name)]) for b in Band))
+            await asyncio.sleep(max(0.0, started + slot / 2 - loop.time()))
+            down = _frame(n, pan, short, 0)
+            await asyncio.gather(*(send(radios[(b, hub)], down, tallies[(b, name)]) for b in Band))
+            await asyncio.sleep(max(0.0, started + interval - loop.time()))
+
+    async def report_progress() -> None:
+        step = seconds / 10
+        for tick in range(1, 10):
+            await asyncio.sleep(step)
+            progress(tick * step, seconds)  # type: ignore[misc]
+
+    ticker = asyncio.ensure_future(report_progress()) if progress is not None else None
+    await asyncio.gather(*(exchange(i, spec.name, spec.hub) for i, spec in enumerate(members)))  # type: ignore[arg-type]
+    await asyncio.sleep(slot)  # let the last frames land
+    if ticker is not None:
+        ticker.cancel()
+    now = asyncio.get_running_loop().time()
+    links = {}
+    for band in Band:
+        rows = []
+        for spec in members:
+            tally = tallies[(band, spec.name)]
+            link = medium.link(spec.name, spec.hub, band)  # type: ignore[arg-type]
+            rows.append(LinkReport(
+                node=spec.name, role=spec.role, hub=spec.hub, distance_m=link.distance_m,  # type: ignore[arg-type]
+                walls=len(link.walls), floors=len(link.floors), sent=tally.sent, received=tally.received,
+                refused=tally.refused, mean_rssi_dbm=tally.rssi_sum / tally.received if tally.received else None,
+                duty_cycle_s=medium.duty_cycle(spec.name).used(now) if band is Band.MHZ_868 else None,
+            ))
+        links[band] = tuple(rows)
+    hub_duty = {hub: medium.duty_cycle(hub).used(now) for hub in hubs}
+    return SurveyReport(home.name, seconds, seed, links, hub_duty)

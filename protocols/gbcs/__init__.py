@@ -1,0 +1,45 @@
+"""GBCS: the GB smart-metering messages a Communications Hub carries (gbcs.md).
+
+Public API (issue 2; other issues and external checks use exactly these names):
+
+- `parse(data, keystore=None) -> Message`: decode, verify (MAC, signature) and decrypt.
+- `build(message, *, signing_key=None, mac_key=None) -> bytes`: `build(parse(x)) == x`;
+  with keys, a message made from fields is signed and MACed (`seal`) first.
+- `KeyStore.load(directory)`: `<eui>-<ka|ds|pp-ka>.<pem|key>` key files.
+- `segment` / `GbtReassembler`: GBT block transfer (gbcs.md 3.8).
+- `registry.lookup(code)`: message code -> use case.
+
+Module map: `lengths` (BER lengths), `envelope` (wire format), `message` (values),
+`crypto` (primitives), `keystore` (keys and cached agreement), `verify` (which keys
+check what), `codec` (the entry points), `gbt`, `registry`, `describe` (the field
+tree for display), `example` (a command built with fresh keys), `payload` (the
+DLMS / GBZ / ASN.1 payload decoders).
+"""
+
+from protocols.gbcs import registry
+from protocols.gbcs.codec import MacKey, MacKeyPair, build, parse, seal
+from protocols.gbcs.errors import GbcsCryptoError, GbcsDecodeError, GbcsEncodeError
+from protocols.gbcs.keystore import KeyStore, KeyStoreError, KeyUsage
+from protocols.gbcs.message import Cra, Frame, GbtBlock, Message, OtherInformation, Verdict, Verdicts
+
+__all__ = [
+    "Cra",
+    "Frame",
+    "GbcsCryptoError",
+    "GbcsDecodeError",
+    "GbcsEncodeError",
+    "GbtBlock",
+    "KeyStore",
+    "KeyStoreError",
+    "KeyUsage",
+    "MacKey",
+    "MacKeyPair",
+    "Message",
+    "OtherInformation",
+    "Verdict",
+    "Verdicts",
+    "build",
+    "parse",
+    "registry",
+    "seal",
+]

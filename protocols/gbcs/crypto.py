@@ -1,0 +1,111 @@
+"""GBCS cryptographic primitives (gbcs.md 4.1-4.5), all from the `cryptography` package.
+
+Pure functions of keys and bytes: which keys to use for which message is decided in
+`verify` and `seal`, and where keys come from in `keystore`. Nothing here is cached;
+the key store caches ECDH secrets and derived keys, the expensive and reusable parts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.hashes import SHA256
+
+from protocols.gbcs.errors import GbcsCryptoError, GbcsEncodeError
+
+#: The KDF's algorithm identifier (gbcs.md 4.1).
+_ALGORITHM_ID = bytes.fromhex("60857406080300")
+#: What the MAC's AAD starts with: security control 0x11 then five zero bytes (gbcs.md 4.3, checked on 539 RTDS MACs).
+MAC_AAD_PREFIX = bytes.fromhex("110000000000")
+#: Security control of an encrypted payload block (gbcs.md 4.4).
+ENCRYPTED_BLOCK_CONTROL = 0x31
+TAG_SIZE = 12
+#: KDF transaction type for payload encryption keys (gbcs.md 4.4); MAC keys use the CRA flag.
+PAYLOAD_KEY_TYPE = 0x04
+_ECDSA = ec.ECDSA(SHA256())
+_ECDH = ec.ECDH()
+
+
+def ecdh(private_key: ec.EllipticCurvePrivateKey, public_key: ec.EllipticCurvePublicKey) -> bytes:
+    """The 32-byte ECDH shared secret Z (x-coordinate) between a KA private and a KA public key."""
+    return private_key.exchange(_ECDH, public_key)
+
+
+def derive_key(z: bytes, originator: bytes, kind: int, counter: int, recipient: bytes) -> bytes:
+    """K of gbcs.md 4.1: first 16 bytes of SHA-256(00000001 || Z || OtherInfo).
+
+    `kind` is the CRA flag for MAC keys, 4 for payload encryption; titles are the
+    grouping header's (or the supplementary remote party's for encryption).
+    """
+    other = _ALGORITHM_ID + originator + b"\x09" + bytes((kind,)) + counter.to_bytes(8, "big") + recipient
+    return hashlib.sha256(b"\x00\x00\x00\x01" + z + other).digest()[:16]
+
+
+def _gcm_tag(key: bytes, originator: bytes, aad: bytes) -> bytes:
+    encryptor = Cipher(algorithms.AES(key), modes.GCM(originator + bytes(4))).encryptor()
+    encryptor.authenticate_additional_data(aad)
+    encryptor.finalize()
+    return encryptor.tag[:TAG_SIZE]
+
+
+def compute_mac(key: bytes, originator: bytes, covered: bytes) -> bytes:
+    """The 12-byte MAC of gbcs.md 4.3 over `covered` (from `DF` to the end of the signature field)."""
+    return _gcm_tag(key, originator, MAC_AAD_PREFIX + covered)
+
+
+def mac_matches(key: bytes, originator: bytes, covered: bytes, mac: bytes) -> bool:
+    """Whether `mac` is the MAC of `covered` under `key` (constant-time comparison)."""
+    return hmac.compare_digest(compute_mac(key, originator, covered), mac)
+
+
+def encrypt_block(key: bytes, originator: bytes, plaintext: bytes) -> bytes:
+    """A protected payload block (gbcs.md 4.4): `31` || `00000000` || ciphertext || 12-byte tag."""
+    encryptor = Cipher(algorithms.AES(key), modes.GCM(originator + bytes(4))).encryptor()
+    encryptor.authenticate_additional_data(bytes((ENCRYPTED_BLOCK_CONTROL,)))
+    ciphertext = encryptor.update(plaintext) + encryptor.finalize()
+    return bytes((ENCRYPTED_BLOCK_CONTROL,)) + bytes(4) + ciphertext + encryptor.tag[:TAG_SIZE]
+
+
+def decrypt_block(key: bytes, originator: bytes, block: bytes) -> bytes:
+    """The plaintext of a protected payload block; GbcsCryptoError (offset into `block`) when it fails."""
+    if len(block) < 5 + TAG_SIZE:
+        raise GbcsCryptoError(len(block), "encrypted_block", f"{len(block)} bytes: too short for header and tag")
+    if block[0] != ENCRYPTED_BLOCK_CONTROL:
+        raise GbcsCryptoError(0, "security_control", f"{block[0]:#04x} is not 0x31 (authenticated and encrypted)")
+    iv = originator + block[1:5]
+    decryptor = Cipher(algorithms.AES(key), modes.GCM(iv, block[-TAG_SIZE:], min_tag_length=TAG_SIZE)).decryptor()
+    decryptor.authenticate_additional_data(block[:1])
+    plaintext = decryptor.update(block[5:-TAG_SIZE])
+    try:
+        return plaintext + decryptor.finalize()
+    except InvalidTag:
+        raise GbcsCryptoError(len(block) - TAG_SIZE, "tag", "authentication tag does not verify") from None
+
+
+def sign(private_key: ec.EllipticCurvePrivateKey, signed: bytes) -> bytes:
+    """ECDSA P-256/SHA-256 signature of `signed` as raw r||s (64 bytes, gbcs.md 4.5)."""
+    r, s = decode_dss_signature(private_key.sign(signed, _ECDSA))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def signature_matches(public_key: ec.EllipticCurvePublicKey, signed: bytes, signature: bytes) -> bool:
+    """Whether the raw r||s `signature` is valid for `signed` under `public_key`."""
+    if len(signature) != 64:
+        return False
+    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    try:
+        public_key.verify(der, signed, _ECDSA)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def check_p256(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey, name: str) -> None:
+    """Refuse a key that is not on P-256 (GBCS uses no other curve)."""
+    if not isinstance(key.curve, ec.SECP256R1):
+        raise GbcsEncodeError(name, f"key is on {key.curve.name}, GBCS uses secp256r1 (P-256)")

@@ -1,0 +1,128 @@
+"""GBT (General Block Transfer) segmentation and reassembly (gbcs.md 3.8).
+
+Why: a HAN tunnel carries at most 1 500 bytes (gbcs.md 6.1) and 15 RTDS messages are
+longer, so long messages travel as numbered blocks, each behind a routing header that
+repeats the message's transaction id, titles, date-time and Other Information.
+
+The layout is the Wireshark dissector's and unverified (no RTDS vectors); our choices
+where it is silent: blocks are numbered from 1, carry consecutive slices of the whole
+message (MAC header included), are not MACed, and use security control 0x11 with
+invocation counter 0. The reassembler keys partial messages by (originator, counter),
+accepts blocks in any order and exact duplicates, and refuses anything inconsistent
+with a `GbtReassemblyError` (a GbcsDecodeError whose offset is into the offending block).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from protocols.gbcs import envelope
+from protocols.gbcs.errors import GbcsDecodeError, GbcsEncodeError
+from protocols.gbcs.lengths import encode_length
+from protocols.gbcs.message import GbtBlock, Message
+
+#: The most blocks one message can have: the block number is a u16.
+MAX_BLOCKS = 0xFFFF
+
+
+class GbtReassemblyError(GbcsDecodeError):
+    """A block that contradicts the blocks already received for the same message."""
+
+
+def segment(data: bytes, *, block_size: int = 1024, window: int = 0) -> list[bytes]:
+    """Cut the GBCS message `data` into GBT block messages of at most `block_size` data bytes each."""
+    if block_size < 1:
+        raise GbcsEncodeError("block_size", "must be at least 1")
+    message, _ = envelope.decode(data)
+    if message.gbt is not None:
+        raise GbcsEncodeError("data", "is already a GBT block")
+    chunks = [data[pos : pos + block_size] for pos in range(0, len(data), block_size)]
+    if len(chunks) > MAX_BLOCKS:
+        raise GbcsEncodeError("block_size", f"{len(chunks)} blocks needed, at most {MAX_BLOCKS} can be numbered")
+    routing = replace(message, payload=b"", signature=None, mac=None)
+    return [
+        envelope.encode(
+            replace(routing, payload=chunk, gbt=GbtBlock(number, last=number == len(chunks), window=window))
+        )
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+
+
+@dataclass
+class _Partial:
+    """The blocks received so far for one message."""
+
+    routing: Message  #: the first block's routing header (payload emptied)
+    blocks: dict[int, bytes] = field(default_factory=dict)
+    last: int | None = None
+
+
+def _routing(message: Message) -> Message:
+    return replace(message, payload=b"", gbt=None)
+
+
+class GbtReassembler:
+    """Collects GBT blocks of any number of messages; `add` returns each message once complete."""
+
+    def __init__(self) -> None:
+        self._pending: dict[tuple[bytes, int], _Partial] = {}
+
+    @property
+    def pending(self) -> int:
+        """Messages with some, but not all, of their blocks."""
+        return len(self._pending)
+
+    def add(self, data: bytes) -> bytes | None:
+        """Take one GBT block message; return the reassembled GBCS message when this block completes it.
+
+        Raises GbcsDecodeError for a malformed block and GbtReassemblyError for one that
+        contradicts earlier blocks (then the partial message is dropped: it cannot be trusted).
+        """
+        message, regions = envelope.decode(data)
+        block = message.gbt
+        if block is None:
+            raise GbcsDecodeError(0, "tag", "not a GBT block (expected DD followed by a transaction id)")
+        if not message.payload:
+            return None  # an acknowledgement block carries no data (gbcs.md 3.8)
+        key = (message.originator, message.originator_counter)
+        partial = self._pending.setdefault(key, _Partial(_routing(message)))
+        try:
+            self._check(partial, message, regions)
+        except GbtReassemblyError:
+            del self._pending[key]
+            raise
+        partial.blocks[block.block_number] = message.payload
+        if block.last:
+            partial.last = block.block_number
+        if partial.last is None or len(partial.blocks) < partial.last:
+            return None
+        del self._pending[key]
+        whole = b"".join(partial.blocks[number] for number in range(1, partial.last + 1))
+        self._check_content(whole, partial.routing)
+        return whole
+
+    @staticmethod
+    def _check(partial: _Partial, message: Message, regions: envelope.Regions) -> None:
+        block = message.gbt
+        assert block is not None
+        # block control, block number (2) and acknowledged (2) precede the data length and the data
+        control_at = regions.payload_start - len(encode_length(len(message.payload))) - 5
+        if _routing(message) != partial.routing:
+            raise GbtReassemblyError(1, "routing_header", "differs from earlier blocks of the same message")
+        seen = partial.blocks.get(block.block_number)
+        if seen is not None and seen != message.payload:
+            raise GbtReassemblyError(regions.payload_start, "data", f"block {block.block_number} received twice with different data")
+        if block.last and partial.last is not None and partial.last != block.block_number:
+            raise GbtReassemblyError(control_at, "block_control", f"second last block ({block.block_number}; earlier {partial.last})")
+        last = block.block_number if block.last else partial.last
+        highest = max([block.block_number, *partial.blocks])
+        if last is not None and highest > last:
+            raise GbtReassemblyError(control_at, "block_number", f"block {highest} is beyond the last block {last}")
+
+    @staticmethod
+    def _check_content(whole: bytes, routing: Message) -> None:
+        """The reassembled message must be the one the routing headers announced."""
+        inner, _ = envelope.decode(whole)
+        announced = (routing.cra, routing.originator, routing.recipient, routing.originator_counter)
+        if (inner.cra, inner.originator, inner.recipient, inner.originator_counter) != announced:
+            raise GbtReassemblyError(0, "routing_header", "the reassembled message's grouping header differs from it")

@@ -1,0 +1,225 @@
+"""Keys by EUI and usage, and the cached key agreement built on them (gbcs.md 1, 4.1-4.2).
+
+Why lazy: a key store holds hundreds of certificates while a batch of messages needs a
+few dozen, and parsing a certificate costs far more than decoding a message. `load`
+reads every file once (so an unreadable file is reported at once, by name); each key is
+parsed on first use and kept. ECDH secrets are cached per unordered EUI pair and
+derived keys per derivation input, since both are deterministic and expensive.
+
+File names: `<eui as 16 hex digits>-<ka|ds|pp-ka>.<pem|key>`; `.pem` holds an X.509
+certificate or a bare public key, `.key` a PKCS#8 private key. Other names are listed
+in `skipped`, not fatal. Reading files is the one I/O of `protocols.gbcs`, and happens
+only in `KeyStore.load`, which callers at the edge (the CLI, tests) invoke.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from protocols.gbcs import crypto
+
+
+class KeyUsage(str, enum.Enum):
+    """What a key pair is for."""
+
+    KA = "ka"  #: key agreement: MACs and payload encryption
+    DS = "ds"  #: digital signature
+    PP_KA = "pp-ka"  #: a supplier's prepayment key agreement (UTRNs, gbcs.md 4.8)
+
+
+class KeyStoreError(ValueError):
+    """A key file that cannot be read or understood; `path` names it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(f"key file {path}: {reason}")
+
+
+#: Remote-party role of the Access Control Broker in certificate OU fields (gbcs.md 2.1).
+ACB_ROLE = 4
+_PUBLIC = "public"
+_PRIVATE = "private"
+
+
+@dataclass
+class _Entry:
+    """One key file, read but maybe not yet parsed."""
+
+    path: Path | None
+    pem: bytes | None
+    key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey | None = None
+    role: int | None = None
+
+
+def _parse_name(name: str) -> tuple[bytes, KeyUsage, str] | None:
+    """(EUI, usage, public/private) from a file name, or None when it does not follow the pattern."""
+    stem, dot, suffix = name.rpartition(".")
+    kind = {"pem": _PUBLIC, "key": _PRIVATE}.get(suffix)
+    eui_hex, dash, usage_text = stem.partition("-")
+    if not dot or kind is None or not dash or len(eui_hex) != 16:
+        return None
+    try:
+        eui = bytes.fromhex(eui_hex)
+        usage = KeyUsage(usage_text)
+    except ValueError:
+        return None
+    return eui, usage, kind
+
+
+class KeyStore:
+    """EUI-64 -> KA / DS / prepayment-KA keys, with cached ECDH secrets and derived keys."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[bytes, KeyUsage, str], _Entry] = {}
+        self._secrets: dict[tuple[bytes, bytes, KeyUsage], bytes | None] = {}
+        self._derived: dict[tuple[bytes, bytes, int, int, bytes, KeyUsage], bytes | None] = {}
+        #: derived keys are per message (counters differ), so the cache is bounded
+        self._derived_limit = 4096
+        self._acb: bytes | None = None
+        self.skipped: tuple[str, ...] = ()  #: file names in the folder that are not key files
+
+    @classmethod
+    def load(cls, directory: str | Path) -> KeyStore:
+        """Read every `<eui>-<usage>.<pem|key>` file of `directory`; KeyStoreError if one is unreadable."""
+        store, skipped = cls(), []
+        folder = Path(directory)
+        try:
+            paths = sorted(folder.iterdir())
+        except OSError as exc:
+            raise KeyStoreError(folder, f"cannot list the folder: {exc.strerror or exc}") from None
+        for path in paths:
+            parsed = _parse_name(path.name)
+            if parsed is None or not path.is_file():
+                skipped.append(path.name)
+                continue
+            try:
+                pem = path.read_bytes()
+            except OSError as exc:
+                raise KeyStoreError(path, f"cannot be read: {exc.strerror or exc}") from None
+            if b"-----BEGIN" not in pem:
+                raise KeyStoreError(path, "not a PEM file")
+            store._entries[parsed] = _Entry(path, pem)
+        store.skipped = tuple(skipped)
+        return store
+
+    def add(self, eui: bytes, usage: KeyUsage, key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> None:
+        """Put a key in the store (the public half of a private key is added too)."""
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            self._entries[(eui, usage, _PRIVATE)] = _Entry(None, None, key)
+            key = key.public_key()
+        self._entries.setdefault((eui, usage, _PUBLIC), _Entry(None, None, key))
+        self._secrets.clear()
+        self._derived.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _load(self, eui: bytes, usage: KeyUsage, kind: str) -> _Entry | None:
+        entry = self._entries.get((eui, usage, kind))
+        if entry is None or entry.key is not None:
+            return entry
+        assert entry.pem is not None and entry.path is not None
+        try:
+            if kind == _PRIVATE:
+                key = serialization.load_pem_private_key(entry.pem, None)
+            elif b"CERTIFICATE" in entry.pem:
+                certificate = x509.load_pem_x509_certificate(entry.pem)
+                key = certificate.public_key()
+                units = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+                entry.role = int(units[0].value) if units and str(units[0].value).isdigit() else None
+            else:
+                key = serialization.load_pem_public_key(entry.pem)
+        except (ValueError, TypeError) as exc:
+            raise KeyStoreError(entry.path, f"not a readable key: {exc}") from None
+        if not isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+            raise KeyStoreError(entry.path, "not an elliptic-curve key")
+        entry.key = key
+        return entry
+
+    def public_key(self, eui: bytes, usage: KeyUsage) -> ec.EllipticCurvePublicKey | None:
+        """The public key of `eui` for `usage` (from its certificate, public key or private key file)."""
+        entry = self._load(eui, usage, _PUBLIC)
+        if entry is not None:
+            assert isinstance(entry.key, ec.EllipticCurvePublicKey)
+            return entry.key
+        private = self.private_key(eui, usage)
+        return None if private is None else private.public_key()
+
+    def private_key(self, eui: bytes, usage: KeyUsage) -> ec.EllipticCurvePrivateKey | None:
+        entry = self._load(eui, usage, _PRIVATE)
+        if entry is None:
+            return None
+        assert isinstance(entry.key, ec.EllipticCurvePrivateKey)
+        return entry.key
+
+    def role(self, eui: bytes) -> int | None:
+        """Remote-party role from the KA or DS certificate's OU (gbcs.md 2.1), None if unknown."""
+        for usage in (KeyUsage.KA, KeyUsage.DS):
+            entry = self._load(eui, usage, _PUBLIC)
+            if entry is not None and entry.role is not None:
+                return entry.role
+        return None
+
+    @property
+    def acb(self) -> bytes | None:
+        """EUI of the Access Control Broker: the KA certificate holder with role 4.
+
+        Holders of a KA private key are looked at first (the usual head-end store), then
+        every KA certificate (a device-side store); the answer is kept.
+        """
+        if self._acb is None:
+            holders = [key[0] for key in self._entries if key[1] is KeyUsage.KA and key[2] == _PRIVATE]
+            others = [key[0] for key in self._entries if key[1] is KeyUsage.KA and key[2] == _PUBLIC]
+            for eui in holders + others:
+                if self.role(eui) == ACB_ROLE:
+                    self._acb = eui
+                    break
+        return self._acb
+
+    @acb.setter
+    def acb(self, eui: bytes) -> None:
+        """Name the ACB explicitly (a store built with `add` has no certificates to read roles from)."""
+        self._acb = eui
+        self._derived.clear()
+
+    def shared_secret(self, first: bytes, second: bytes, usage: KeyUsage = KeyUsage.KA) -> bytes | None:
+        """ECDH Z between two parties, using whichever side's private key the store holds; None if neither."""
+        pair = (first, second, usage) if first <= second else (second, first, usage)
+        if pair in self._secrets:
+            return self._secrets[pair]
+        secret = None
+        for mine, theirs in ((first, second), (second, first)):
+            private = self.private_key(mine, usage)
+            public = self.public_key(theirs, usage) if private is not None else None
+            if private is not None and public is not None:
+                secret = crypto.ecdh(private, public)
+                break
+        self._secrets[pair] = secret
+        return secret
+
+    def derived_key(
+        self,
+        parties: tuple[bytes, bytes],
+        originator: bytes,
+        kind: int,
+        counter: int,
+        recipient: bytes,
+        usage: KeyUsage = KeyUsage.KA,
+    ) -> bytes | None:
+        """K (gbcs.md 4.1) from the ECDH pair `parties` and the KDF inputs; None when no pair is held."""
+        cache_key = (parties[0] + parties[1], originator, kind, counter, recipient, usage)
+        if cache_key in self._derived:
+            return self._derived[cache_key]
+        secret = self.shared_secret(parties[0], parties[1], usage)
+        key = None if secret is None else crypto.derive_key(secret, originator, kind, counter, recipient)
+        if len(self._derived) >= self._derived_limit:
+            self._derived.clear()
+        self._derived[cache_key] = key
+        return key

@@ -1,0 +1,158 @@
+"""Alert payloads with use-case layouts (gbcs.md 5.5).
+
+Why a separate module: alerts are decoded by their family's generic decoder
+(DLMS data, GBZ header) and then need use-case knowledge keyed by message code
+- which structure member is the alert code, which octet string packs a
+future-dated command's identity - and that table belongs in one place.
+
+- GBZ: after the 9-byte alert header, 0x00CD, 0x00CF and 0x1000/0x1001 have
+  their own bodies instead of components (`gbz_alert_body`).
+- DLMS: the data-notification body is `structure{ alert code, date-time, ... }`;
+  `name_dlms_alert` renames its members and splits packed octet strings
+  (0x00CC's 19 bytes, DBCH10's 25 bytes) into named fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from protocols.gbcs.payload import cosem
+from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.tree import Field
+
+#: Fixed records packed in octet strings: (name, size, how to show it).
+_Record = tuple[tuple[str, int, str], ...]
+_FUTURE_DATED_DLMS: _Record = (
+    ("message-code", 2, "uint"),
+    ("originator-counter", 8, "uint"),
+    ("class-id", 2, "uint"),
+    ("instance-id", 6, "obis"),
+    ("attribute-id", 1, "uint"),
+)
+_FUTURE_DATED_GBZ: _Record = (
+    ("message-code", 2, "uint"),
+    ("originator-counter", 8, "uint"),
+    ("cluster-id", 2, "uint"),
+    ("zcl-frame-control", 1, "uint"),
+    ("command-id", 1, "uint"),
+)
+_UNDELIVERED_MESSAGE: _Record = (
+    ("originator", 8, "hex"),
+    ("target", 8, "hex"),
+    ("cra-flag", 1, "uint"),
+    ("originator-counter", 8, "uint"),
+)
+
+
+def _record(raw: bytes, at: int, layout: _Record) -> tuple[Field, ...]:
+    """Split `raw` (exactly the record's size, absolute offset `at`) into named fields."""
+    out = []
+    for name, size, kind in layout:
+        chunk = raw[:size]
+        raw = raw[size:]
+        if kind == "uint":
+            out.append(node(name, at, size, int.from_bytes(chunk, "big")))
+        elif kind == "obis":
+            out.append(node(name, at, size, cosem.obis_text(chunk), (), cosem.obis_name(chunk)))
+        else:
+            out.append(node(name, at, size, chunk.hex()))
+        at += size
+    return tuple(out)
+
+
+def _record_size(layout: _Record) -> int:
+    return sum(size for _, size, _ in layout)
+
+
+# ---------------------------------------------------------------------------------------------
+# GBZ alert bodies
+
+
+def _gbz_future_dated(r: Reader) -> list[Field]:
+    """0x00CD: a length byte (0x0E) then the reported command's identity."""
+    start = r.offset
+    length = r.u8("future-dated details length")
+    if length != _record_size(_FUTURE_DATED_GBZ):
+        raise r.fail("future-dated details length", f"{length} is not {_record_size(_FUTURE_DATED_GBZ)}", r.pos - 1)
+    raw = r.take(length, "future-dated details")
+    children = (node("length", start, 1, length),) + _record(raw, start + 1, _FUTURE_DATED_GBZ)
+    return [node("future-dated-details", start, 1 + length, None, children)]
+
+
+def _gbz_image_hash(r: Reader) -> list[Field]:
+    """0x00CF: the calculated firmware image hash as `09 20` + 32 bytes (a DLMS-style octet string)."""
+    start = r.offset
+    tag = r.u8("image hash tag")
+    length = r.u8("image hash length")
+    if tag != 0x09 or length != 0x20:
+        raise r.fail("image hash", f"expected 09 20, found {tag:02X} {length:02X}", r.pos - 2)
+    digest = r.take(length, "image hash")
+    return [node("calculated-image-hash", start, 34, digest.hex(), (), "octet-string(32)")]
+
+
+def _gbz_no_body(r: Reader) -> list[Field]:
+    """0x1000 / 0x1001: alert code and time only."""
+    return []
+
+
+_GBZ_BODIES: dict[int, Callable[[Reader], list[Field]]] = {
+    0x00CD: _gbz_future_dated,
+    0x00CF: _gbz_image_hash,
+    0x1000: _gbz_no_body,
+    0x1001: _gbz_no_body,
+}
+
+
+def gbz_alert_body(message_code: int) -> Callable[[Reader], list[Field]] | None:
+    """The decoder of a GBZ alert's use-case body, or None when components follow the header."""
+    return _GBZ_BODIES.get(message_code)
+
+
+# ---------------------------------------------------------------------------------------------
+# DLMS alert bodies: names for the members of the notification structure after code and time
+
+_DLMS_MEMBERS: dict[int, tuple[str, ...]] = {
+    0x0018: ("device-log-change",),  # CS14: the device-log structure (gbcs.md 5.7)
+    0x0061: ("protection-parameters", "protected-data"),  # ECS68 billing data log (gbcs.md 4.4)
+    0x00CC: ("future-dated-details",),
+    0x00CE: ("calculated-image-hash",),
+    0x0110: ("device-id",),  # DBCH06 limited duty cycle action taken
+    0x0111: ("channel-change",),  # DBCH07
+    0x0112: ("scan-assessment",),  # DBCH08
+    0x0113: ("sub-ghz-configuration",),  # DBCH09
+    0x0114: ("discarded-message",),  # DBCH10
+    0x0115: ("device-id",),  # DBCH11 no more sub-GHz device capacity
+    0x0123: ("text",),  # ECS200: utf8 (JSON text in RTDS)
+}
+_DLMS_RECORDS: dict[tuple[int, str], _Record] = {
+    (0x00CC, "future-dated-details"): _FUTURE_DATED_DLMS,
+    (0x0114, "discarded-message"): _UNDELIVERED_MESSAGE,
+}
+
+
+def name_dlms_alert(message_code: int, body: Field) -> Field:
+    """`body` (the notification's data item) with alert code, time and known members named."""
+    members = body.children
+    if body.value is not None or len(members) < 2 or members[0].name != "long-unsigned":
+        return body  # not the usual structure{ alert code, date-time, ... }: keep generic names
+    named = [
+        _rename(members[0], "alert-code", f"0x{members[0].value:04X}"),
+        _rename(members[1], "alert-time", members[1].note),
+    ]
+    for member, name in zip(members[2:], _DLMS_MEMBERS.get(message_code, ())):
+        layout = _DLMS_RECORDS.get((message_code, name))
+        if layout is not None and member.name == "octet-string" and _content_size(member) == _record_size(layout):
+            at = member.offset + member.size - _record_size(layout)
+            member = node(name, member.offset, member.size, member.value, _record(bytes.fromhex(member.value), at, layout))
+        named.append(member if member.name == name else _rename(member, name, member.note))
+    named.extend(members[len(named) :])
+    return node(body.name, body.offset, body.size, body.value, tuple(named), body.note)
+
+
+def _content_size(member: Field) -> int:
+    return len(member.value) // 2 if isinstance(member.value, str) else -1
+
+
+def _rename(field: Field, name: str, note: str | None) -> Field:
+    typed = f"{field.name}: {note}" if note else field.name
+    return node(name, field.offset, field.size, field.value, field.children, typed)

@@ -1,0 +1,381 @@
+"""DLMS/COSEM payloads of ESME, CHF and DBCH messages (gbcs.md 5.2): three APDUs and their data.
+
+Why a hand-written recursive reader: DLMS `Data` is a recursive tagged choice
+(structures of arrays of structures, compact arrays with a separate type
+description), each node needs its absolute offset, and the decoder must bound
+its depth. A `Reader` call per node is both clearer and faster than building a
+construct `Struct` per choice. Encrypted *protected data* (an octet string right
+after an array of protection-parameter structures, gbcs.md 4.4) goes through
+`Session.block`, whose plaintext is again one DLMS data item.
+
+Tree shape: an item's node spans its tag, length and contents; its name is the
+DLMS type name (`structure`, `octet-string`, ...) unless a caller (alerts.py)
+renames it; values are JSON-ready (ints, bools, text, hex strings).
+"""
+
+from __future__ import annotations
+
+from protocols.gbcs.errors import GbcsDecodeError
+from protocols.gbcs.payload import cosem
+from protocols.gbcs.payload.protected import Session
+from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, node
+from protocols.gbcs.tree import Field
+
+TAG_ACCESS_REQUEST = 0xD9
+TAG_ACCESS_RESPONSE = 0xDA
+TAG_DATA_NOTIFICATION = 0x0F
+
+#: Fixed-size numeric data types: tag -> (name, size, signed).
+_NUMERIC: dict[int, tuple[str, int, bool]] = {
+    5: ("double-long", 4, True),
+    6: ("double-long-unsigned", 4, False),
+    15: ("integer", 1, True),
+    16: ("long", 2, True),
+    17: ("unsigned", 1, False),
+    18: ("long-unsigned", 2, False),
+    20: ("long64", 8, True),
+    21: ("long64-unsigned", 8, False),
+    22: ("enum", 1, False),
+}
+#: Fixed-size data types kept as bytes: tag -> (name, size).
+_FIXED_BYTES: dict[int, tuple[str, int]] = {
+    23: ("float32", 4),
+    24: ("float64", 8),
+    25: ("date-time", 12),
+    26: ("date", 5),
+    27: ("time", 4),
+}
+#: Length-prefixed data types: tag -> name (the length counts bits for bit-string, bytes otherwise).
+_STRINGS: dict[int, str] = {4: "bit-string", 9: "octet-string", 10: "visible-string", 12: "utf8-string"}
+_NULL, _ARRAY, _STRUCTURE, _BOOLEAN, _COMPACT_ARRAY = 0, 1, 2, 3, 19
+
+_SPEC_CHOICES = {1: "get", 2: "set", 3: "action", 4: "get-with-selection"}
+_RESULT_CHOICES = {1: "get", 2: "set", 3: "action"}
+
+
+def type_name(tag: int) -> str:
+    """The DLMS name of data type `tag` (gbcs.md 5.2)."""
+    if tag in _NUMERIC:
+        return _NUMERIC[tag][0]
+    if tag in _FIXED_BYTES:
+        return _FIXED_BYTES[tag][0]
+    if tag in _STRINGS:
+        return _STRINGS[tag]
+    return {0: "null", 1: "array", 2: "structure", 3: "boolean", 19: "compact-array"}.get(tag, f"type-{tag}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Data items
+
+
+def data_item(r: Reader, s: Session, depth: int = 0) -> Field:
+    """One tagged DLMS data item at `r` (advancing `r` past it)."""
+    item, r.pos = _item(r.data, r.pos, r.end, r.base, s, depth)
+    return item
+
+
+def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) -> tuple[Field, int]:
+    """The hot path of every DLMS payload: plain indexing, each length checked against `end`."""
+    if depth > MAX_DEPTH:
+        raise GbcsDecodeError(base + pos, "data", f"nesting deeper than {MAX_DEPTH}")
+    if pos >= end:
+        raise GbcsDecodeError(base + pos, "data type", "needs 1 byte, none left")
+    start = pos
+    tag = data[pos]
+    pos += 1
+    numeric = _NUMERIC.get(tag)
+    if numeric is not None:
+        name, size, signed = numeric
+        if pos + size > end:
+            raise GbcsDecodeError(base + pos, name, f"needs {size} byte(s), only {end - pos} left")
+        return node(name, base + start, 1 + size, int.from_bytes(data[pos : pos + size], "big", signed=signed)), pos + size
+    if tag == _STRUCTURE or tag == _ARRAY:
+        name = "structure" if tag == _STRUCTURE else "array"
+        count, pos = _length(data, pos, end, base, name + " count")
+        if count > end - pos:
+            raise GbcsDecodeError(base + pos, name, f"{count} elements cannot fit in {end - pos} bytes")
+        children = []
+        protected_next = False
+        for _ in range(count):
+            if protected_next and pos < end and data[pos] == 9:
+                r = Reader(data, base, pos, end)
+                item = _protected_data(r, s)
+                pos = r.pos
+            else:
+                item, pos = _item(data, pos, end, base, s, depth + 1)
+            protected_next = item.name == "array" and _is_protection_parameters(item)
+            children.append(item)
+        return node(name, base + start, pos - start, None, tuple(children)), pos
+    if tag == 9:  # octet-string, the commonest leaf: inlined
+        length, pos = _length(data, pos, end, base, "octet-string length")
+        if pos + length > end:
+            raise GbcsDecodeError(base + pos, "octet-string", f"needs {length} byte(s), only {end - pos} left")
+        raw = data[pos : pos + length]
+        note = cosem.date_time_note(raw) if length == 12 else None
+        return node("octet-string", base + start, pos + length - start, raw.hex(), (), note), pos + length
+    if tag in _STRINGS:
+        r = Reader(data, base, pos, end)
+        return _string(r, tag, base + start), r.pos
+    if tag == _NULL:
+        return node("null", base + start, 1), pos
+    if tag == _BOOLEAN:
+        if pos >= end:
+            raise GbcsDecodeError(base + pos, "boolean", "needs 1 byte, none left")
+        return node("boolean", base + start, 2, data[pos] != 0), pos + 1
+    fixed = _FIXED_BYTES.get(tag)
+    if fixed is not None:
+        name, size = fixed
+        if pos + size > end:
+            raise GbcsDecodeError(base + pos, name, f"needs {size} byte(s), only {end - pos} left")
+        raw = data[pos : pos + size]
+        return node(name, base + start, 1 + size, raw.hex(), (), cosem.date_time_note(raw) if tag == 25 else None), pos + size
+    if tag == _COMPACT_ARRAY:
+        r = Reader(data, base, pos, end)
+        return _compact_array(r, base + start, depth), r.pos
+    raise GbcsDecodeError(base + start, "data type", f"unknown DLMS data type {tag}")
+
+
+def _length(data: bytes, pos: int, end: int, base: int, field: str) -> tuple[int, int]:
+    """A BER length (gbcs.md 3.2) read by plain indexing; see `Reader.ber_length`."""
+    if pos >= end:
+        raise GbcsDecodeError(base + pos, field, "needs 1 byte, none left")
+    first = data[pos]
+    if first < 0x80:
+        return first, pos + 1
+    n = first & 0x7F
+    if n == 0 or n > 4:
+        raise GbcsDecodeError(base + pos, field, f"unsupported length form 0x{first:02X}")
+    if pos + 1 + n > end:
+        raise GbcsDecodeError(base + pos + 1, field, f"needs {n} byte(s), only {end - pos - 1} left")
+    return int.from_bytes(data[pos + 1 : pos + 1 + n], "big"), pos + 1 + n
+
+
+def _is_protection_parameters(item: Field) -> bool:
+    """An array of `structure{ enum, structure }`: the protection parameters of protected data."""
+    return (
+        item.name == "array"
+        and bool(item.children)
+        and all(
+            len(child.children) == 2 and child.children[0].name == "enum" and child.children[1].name == "structure"
+            for child in item.children
+        )
+    )
+
+
+def _protected_data(r: Reader, s: Session) -> Field:
+    start = r.offset
+    r.pos += 1  # the octet-string tag, checked by the caller
+    size = r.ber_length("protected data length")
+    return s.block(r, size, "protected-data", _plaintext_item, start)
+
+
+def _plaintext_item(r: Reader, s: Session) -> tuple[Field, ...]:
+    """A decrypted DLMS block holds one data item (the protected attribute's value)."""
+    item = data_item(r, s)
+    if r.remaining():
+        raise r.fail("plaintext", f"{r.remaining()} bytes after the data item")
+    return (item,)
+
+
+def _string(r: Reader, tag: int, start: int) -> Field:
+    name = _STRINGS[tag]
+    length = r.ber_length(name + " length")
+    raw = r.take((length + 7) // 8 if tag == 4 else length, name)
+    size = r.offset - start
+    if tag == 9:
+        return node(name, start, size, raw.hex(), (), cosem.date_time_note(raw) if length == 12 else None)
+    if tag == 4:
+        return node(name, start, size, raw.hex(), (), f"{length} bits")
+    try:
+        return node(name, start, size, raw.decode("ascii" if tag == 10 else "utf-8"))
+    except UnicodeDecodeError:
+        return node(name, start, size, raw.hex(), (), "not valid text; shown as hex")
+
+
+# Compact array (tag 19): a type description, then packed values without tags.
+# A description is an int (a simple type tag), ("array", count, element) or ("structure", members).
+_TypeDesc = int | tuple
+
+
+def _compact_array(r: Reader, start: int, depth: int) -> Field:
+    desc_start = r.offset
+    desc = _type_description(r, depth)
+    description = node("type-description", desc_start, r.offset - desc_start, _describe(desc))
+    length_start = r.offset
+    length = r.ber_length("compact-array contents length")
+    contents = r.sub(length, "compact-array contents")
+    elements = []
+    while contents.pos < contents.end:
+        elements.append(_packed(contents, desc, depth + 1))
+    body = node("contents", length_start, r.offset - length_start, None, tuple(elements), f"{len(elements)} elements")
+    return node("compact-array", start, r.offset - start, None, (description, body))
+
+
+def _type_description(r: Reader, depth: int) -> _TypeDesc:
+    if depth > MAX_DEPTH:
+        raise r.fail("type-description", f"nesting deeper than {MAX_DEPTH}")
+    tag = r.u8("type-description")
+    if tag == _ARRAY:
+        count = r.uint(2, "type-description array count")
+        return ("array", count, _type_description(r, depth + 1))
+    if tag == _STRUCTURE:
+        count = r.ber_length("type-description structure count")
+        if count > r.remaining():
+            raise r.fail("type-description", f"{count} members cannot fit in {r.remaining()} bytes")
+        return ("structure", tuple(_type_description(r, depth + 1) for _ in range(count)))
+    if tag in _NUMERIC or tag in _STRINGS or tag in _FIXED_BYTES or tag == _BOOLEAN:
+        return tag
+    raise r.fail("type-description", f"type {tag} cannot be packed in a compact array", r.pos - 1)
+
+
+def _describe(desc: _TypeDesc) -> str:
+    if isinstance(desc, int):
+        return type_name(desc)
+    if desc[0] == "array":
+        return f"array[{desc[1]}] of {_describe(desc[2])}"
+    return "structure{" + ", ".join(_describe(member) for member in desc[1]) + "}"
+
+
+def _packed(r: Reader, desc: _TypeDesc, depth: int) -> Field:
+    """One value laid out by `desc`, without a tag (lengths of strings are still present)."""
+    start = r.offset
+    if isinstance(desc, int):
+        numeric = _NUMERIC.get(desc)
+        if numeric is not None:
+            name, size, signed = numeric
+            return node(name, start, size, r.uint(size, name, signed=signed))
+        if desc in _STRINGS:
+            field = _string(r, desc, start)
+            return field
+        if desc == _BOOLEAN:
+            return node("boolean", start, 1, r.u8("boolean") != 0)
+        name, size = _FIXED_BYTES[desc]
+        raw = r.take(size, name)
+        return node(name, start, size, raw.hex(), (), cosem.date_time_note(raw) if desc == 25 else None)
+    if desc[0] == "array":
+        children = tuple(_packed(r, desc[2], depth + 1) for _ in range(desc[1]))
+        return node("array", start, r.offset - start, None, children)
+    children = tuple(_packed(r, member, depth + 1) for member in desc[1])
+    return node("structure", start, r.offset - start, None, children)
+
+
+# ---------------------------------------------------------------------------------------------
+# APDUs
+
+
+def _header(r: Reader, tag_name: str) -> list[Field]:
+    """APDU tag, long-invoke-id-and-priority and the (empty in RTDS) date-time octet string."""
+    start = r.offset
+    r.u8("apdu tag")
+    fields = [node("apdu-tag", start, 1, r.data[r.pos - 1], (), tag_name)]
+    invoke_start = r.offset
+    invoke = r.uint(4, "long-invoke-id-and-priority")
+    fields.append(
+        node(
+            "long-invoke-id-and-priority",
+            invoke_start,
+            4,
+            invoke,
+            (
+                node("priority-flags", invoke_start, 1, invoke >> 24),
+                node("invoke-id", invoke_start + 1, 3, invoke & 0xFFFFFF),
+            ),
+        )
+    )
+    dt_start = r.offset
+    dt_len = r.ber_length("date-time length")
+    raw = r.take(dt_len, "date-time")
+    fields.append(
+        node("date-time", dt_start, r.offset - dt_start, raw.hex(), (), "absent" if not dt_len else cosem.date_time_note(raw))
+    )
+    return fields
+
+
+def _counted(r: Reader, name: str, item: object, s: Session) -> Field:
+    """A BER count then that many entries decoded by `item(r, s)`."""
+    start = r.offset
+    count = r.ber_length(name + " count")
+    if count > r.remaining():
+        raise r.fail(name, f"{count} entries cannot fit in {r.remaining()} bytes")
+    children = [node("count", start, r.offset - start, count)]
+    children.extend(item(r, s) for _ in range(count))  # type: ignore[operator]
+    return node(name, start, r.offset - start, None, tuple(children))
+
+
+def _descriptor(r: Reader, choice: int) -> tuple[Field, ...]:
+    """class-id(2) instance-id(6 OBIS) attribute-or-method-id(1)."""
+    start = r.offset
+    class_id = r.uint(2, "class-id")
+    obis = r.take(6, "instance-id")
+    member = r.u8("attribute-id" if choice != 3 else "method-id")
+    member_name = "method-id" if choice == 3 else "attribute-id"
+    return (
+        node("class-id", start, 2, class_id, (), cosem.class_name(class_id)),
+        node("instance-id", start + 2, 6, cosem.obis_text(obis), (), cosem.obis_name(obis)),
+        node(member_name, start + 8, 1, member, (), cosem.member_name(class_id, member, method=choice == 3)),
+    )
+
+
+def _request_spec(r: Reader, s: Session) -> Field:
+    start = r.offset
+    choice = r.u8("request specification choice")
+    name = _SPEC_CHOICES.get(choice)
+    if name is None:
+        raise r.fail("request specification", f"unknown choice {choice}", r.pos - 1)
+    fields = _descriptor(r, choice)
+    if choice == 4:
+        sel_start = r.offset
+        selector = r.u8("access-selector")
+        fields += (
+            node("access-selector", sel_start, 1, selector, (), cosem.selector_name(selector)),
+            _renamed(data_item(r, s), "access-parameters"),
+        )
+    return node(name, start, r.offset - start, None, fields)
+
+
+def _renamed(item: Field, name: str) -> Field:
+    return node(name, item.offset, item.size, item.value, item.children, item.note or item.name)
+
+
+def _result_spec(r: Reader, s: Session) -> Field:
+    start = r.offset
+    choice = r.u8("response specification choice")
+    name = _RESULT_CHOICES.get(choice)
+    if name is None:
+        raise r.fail("response specification", f"unknown choice {choice}", r.pos - 1)
+    result = r.u8("result")
+    return node(name, start, 2, result, (), cosem.result_name(result, action=choice == 3))
+
+
+def _data_entry(r: Reader, s: Session) -> Field:
+    return data_item(r, s, 1)
+
+
+def access_request(r: Reader, s: Session) -> Field:
+    """`D9` access-request: header, request specifications, then one data item per specification."""
+    start = r.offset
+    fields = _header(r, "access-request")
+    fields.append(_counted(r, "request-specifications", _request_spec, s))
+    fields.append(_counted(r, "request-data", _data_entry, s))
+    return node("dlms-access-request", start, r.offset - start, None, tuple(fields))
+
+
+def access_response(r: Reader, s: Session) -> Field:
+    """`DA` access-response: header, no echoed specifications (`00`), data items, then results."""
+    start = r.offset
+    fields = _header(r, "access-response")
+    echo = r.u8("request specifications present")
+    if echo != 0:
+        raise r.fail("request specifications present", "echoed request specifications are not supported", r.pos - 1)
+    fields.append(node("request-specifications", r.offset - 1, 1, None, (), "absent"))
+    fields.append(_counted(r, "response-data", _data_entry, s))
+    fields.append(_counted(r, "response-specifications", _result_spec, s))
+    return node("dlms-access-response", start, r.offset - start, None, tuple(fields))
+
+
+def data_notification(r: Reader, s: Session) -> Field:
+    """`0F` data-notification (alerts): header then one data item, the notification body."""
+    start = r.offset
+    fields = _header(r, "data-notification")
+    fields.append(_renamed(data_item(r, s, 1), "notification-body"))
+    return node("dlms-data-notification", start, r.offset - start, None, tuple(fields))

@@ -1,0 +1,98 @@
+"""A bounds-checked byte cursor shared by the payload decoders.
+
+Why hand-written rather than `construct`: the payload families are recursive
+(DLMS data, DER TLVs) and every node needs its absolute offset for the decoded
+tree. A cursor over one `bytes` object with `int.from_bytes` is clearer for that
+and measured faster than re-entering construct per node (see `bench/gbcs_payload.py`).
+Every read checks what remains and raises `GbcsDecodeError` whose offset is
+`base + position`, so a malformed payload never escapes as another exception.
+"""
+
+from __future__ import annotations
+
+from protocols.gbcs.errors import GbcsDecodeError
+from protocols.gbcs.tree import Field, JsonValue
+
+#: Deepest nesting any decoder follows (DLMS data, DER, compact-array types); RTDS needs 9.
+MAX_DEPTH = 48
+
+
+class Reader:
+    """A position in `data`; offsets reported to callers are `base + pos`."""
+
+    __slots__ = ("data", "pos", "base", "end")
+
+    def __init__(self, data: bytes, base: int = 0, pos: int = 0, end: int | None = None) -> None:
+        self.data = data
+        self.base = base
+        self.pos = pos
+        self.end = len(data) if end is None else end
+
+    @property
+    def offset(self) -> int:
+        """Absolute offset of the next byte to read."""
+        return self.base + self.pos
+
+    def remaining(self) -> int:
+        return self.end - self.pos
+
+    def fail(self, field: str, reason: str, pos: int | None = None) -> GbcsDecodeError:
+        """The error to raise for `field` at `pos` (default: the current position)."""
+        return GbcsDecodeError(self.base + (self.pos if pos is None else pos), field, reason)
+
+    def need(self, n: int, field: str) -> None:
+        if n > self.end - self.pos:
+            raise self.fail(field, f"needs {n} byte(s), only {self.end - self.pos} left")
+
+    def u8(self, field: str) -> int:
+        if self.pos >= self.end:
+            raise self.fail(field, "needs 1 byte, none left")
+        value = self.data[self.pos]
+        self.pos += 1
+        return value
+
+    def uint(self, n: int, field: str, *, little: bool = False, signed: bool = False) -> int:
+        self.need(n, field)
+        start = self.pos
+        self.pos += n
+        return int.from_bytes(self.data[start : self.pos], "little" if little else "big", signed=signed)
+
+    def take(self, n: int, field: str) -> bytes:
+        self.need(n, field)
+        start = self.pos
+        self.pos += n
+        return self.data[start : self.pos]
+
+    def ber_length(self, field: str) -> int:
+        """A BER definite length (gbcs.md 3.2): `00`-`7F`, or `8n` then n big-endian bytes (n <= 4)."""
+        first = self.u8(field)
+        if first < 0x80:
+            return first
+        n = first & 0x7F
+        if n == 0 or n > 4:
+            raise self.fail(field, f"unsupported length form 0x{first:02X}", self.pos - 1)
+        return self.uint(n, field)
+
+    def sub(self, n: int, field: str) -> Reader:
+        """A reader over the next `n` bytes (checked), advancing this one past them."""
+        self.need(n, field)
+        start = self.pos
+        self.pos += n
+        return Reader(self.data, self.base, start, self.pos)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def node(
+    name: str, offset: int, size: int, value: JsonValue = None, children: tuple[Field, ...] = (), note: str | None = None
+) -> Field:
+    """A `Field`, built without the frozen-dataclass `__init__` (which sets six attributes one by one).
+
+    Equal to `Field(name, offset, size, value, children, note)` in every way; measured 2.2x faster,
+    which matters because a corpus pass builds ~48 000 nodes (bench/gbcs_payload.py).
+    """
+    field = _new(Field)
+    _set(field, "__dict__", {"name": name, "offset": offset, "size": size, "value": value, "children": children, "note": note})
+    return field

@@ -1,0 +1,214 @@
+"""pcap capture files of 802.15.4 frames that Wireshark reads (radio.md 6.6), as a pure codec.
+
+Why pcap (not pcapng): every tool reads it and one link type per file is all
+we need.  We write microsecond little-endian files with one of two link types:
+
+* `LINKTYPE_IEEE802_15_4_WITHFCS` (195): the PSDU alone (MPDU + 16-bit FCS);
+* `LINKTYPE_IEEE802_15_4_TAP` (283): a TAP header of TLVs (FCS type,
+  RSS in dBm, channel + page, LQI) before the PSDU, so 2.4 GHz and GB868
+  frames can share one capture and keep their link facts.
+
+`read` accepts either byte order and nanosecond files too, and skips TAP
+TLVs it does not know.  Building bytes is here; opening files is
+`hal.capture`'s job.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from construct import (
+    Bytes,
+    Const,
+    ConstructError,
+    FixedSized,
+    Float32l,
+    GreedyRange,
+    Int8ul,
+    Int16ub,
+    Int16ul,
+    Int32ub,
+    Int32ul,
+    Padding,
+    Struct,
+    Terminated,
+    this,
+)
+
+from protocols.errors import DecodeError, EncodeError, translate
+
+PROTOCOL = "pcap"
+LINKTYPE_IEEE802_15_4_WITHFCS = 195
+LINKTYPE_IEEE802_15_4_TAP = 283
+LINKTYPES = frozenset({LINKTYPE_IEEE802_15_4_WITHFCS, LINKTYPE_IEEE802_15_4_TAP})
+SNAPLEN = 65535
+
+_MAGIC_US = 0xA1B2C3D4
+_MAGIC_NS = 0xA1B23C4D
+
+# TAP TLV types and the FCS-type value we declare (radio.md 6.6).
+_TLV_FCS_TYPE = 0
+_TLV_RSS = 1
+_TLV_CHANNEL = 3
+_TLV_LQI = 10
+_FCS_CRC16 = 1
+
+
+class PcapDecodeError(DecodeError):
+    """Bytes that are not a pcap file of 802.15.4 frames; `.offset` is into the whole file."""
+
+
+class PcapEncodeError(EncodeError):
+    """A record that cannot be written (negative time, oversized frame, values out of range)."""
+
+
+@dataclass(frozen=True)
+class PcapRecord:
+    """One captured frame: when (seconds), the PSDU (FCS included), and the link facts TAP carries.
+
+    `page`/`channel`/`rssi`/`lqi` are None when unknown (always so in
+    WITHFCS files, which have nowhere to put them).
+    """
+
+    timestamp: float
+    psdu: bytes
+    page: int | None = None
+    channel: int | None = None
+    rssi: float | None = None
+    lqi: int | None = None
+
+
+def _headers(int16: type, int32: type) -> tuple[Struct, Struct]:
+    """The file header (after the magic) and record header, in one byte order."""
+    file_header = Struct(
+        "version_major" / Const(2, int16),
+        "version_minor" / int16,
+        "thiszone" / int32,
+        "sigfigs" / int32,
+        "snaplen" / int32,
+        "linktype" / int32,
+    )
+    record_header = Struct(
+        "ts_sec" / int32,
+        "ts_frac" / int32,
+        "incl_len" / int32,
+        "orig_len" / int32,
+        "data" / Bytes(this.incl_len),
+    )
+    return file_header, record_header
+
+
+_LE = _headers(Int16ul, Int32ul)
+_BE = _headers(Int16ub, Int32ub)
+
+_TLV = Struct(
+    "type" / Int16ul,
+    "length" / Int16ul,
+    "value" / Bytes(this.length),
+    Padding((4 - this.length % 4) % 4),
+)
+_TAP_PREFIX = Struct("version" / Const(0, Int8ul), "reserved" / Int8ul, "length" / Int16ul)
+_TAP = Struct(
+    *_TAP_PREFIX.subcons,
+    "tlvs" / FixedSized(this.length - 4, Struct("list" / GreedyRange(_TLV), Terminated)),
+)
+_CHANNEL = Struct("channel" / Int16ul, "page" / Int8ul)
+# Writing sits on a sniffer's per-frame path: the structs it builds with are compiled.
+_TAP_PREFIX_FAST = _TAP_PREFIX.compile()
+_TLVS_FAST = GreedyRange(_TLV).compile()
+_CHANNEL_FAST = _CHANNEL.compile()
+_RECORD_FAST = _LE[1].compile()
+
+
+def file_header(linktype: int) -> bytes:
+    """The 24-octet pcap file header (microseconds, little-endian) for `linktype`."""
+    if linktype not in LINKTYPES:
+        raise PcapEncodeError(PROTOCOL, "linktype", f"{linktype} is not an 802.15.4 link type we write")
+    return Int32ul.build(_MAGIC_US) + _LE[0].build(
+        dict(version_minor=4, thiszone=0, sigfigs=0, snaplen=SNAPLEN, linktype=linktype)
+    )
+
+
+def _tap_header(rec: PcapRecord) -> bytes:
+    tlvs = [(_TLV_FCS_TYPE, bytes((_FCS_CRC16,)))]
+    if rec.rssi is not None:
+        tlvs.append((_TLV_RSS, Float32l.build(rec.rssi)))
+    if rec.channel is not None:
+        tlvs.append((_TLV_CHANNEL, _CHANNEL_FAST.build(dict(channel=rec.channel, page=rec.page or 0))))
+    if rec.lqi is not None:
+        tlvs.append((_TLV_LQI, Int8ul.build(rec.lqi)))
+    body = _TLVS_FAST.build([dict(type=kind, length=len(value), value=value) for kind, value in tlvs])
+    return _TAP_PREFIX_FAST.build(dict(reserved=0, length=4 + len(body))) + body
+
+
+def record(rec: PcapRecord, linktype: int) -> bytes:
+    """One pcap record (16-octet header + data) holding `rec` in `linktype` framing."""
+    if linktype not in LINKTYPES:
+        raise PcapEncodeError(PROTOCOL, "linktype", f"{linktype} is not an 802.15.4 link type we write")
+    if not rec.timestamp >= 0:
+        raise PcapEncodeError(PROTOCOL, "timestamp", f"{rec.timestamp!r} is not a time at or after the epoch")
+    try:
+        data = (_tap_header(rec) if linktype == LINKTYPE_IEEE802_15_4_TAP else b"") + rec.psdu
+    except Exception as exc:  # compiled builders raise struct.error; construct's own raise ConstructError
+        raise PcapEncodeError(PROTOCOL, "tap", f"link facts out of range: {exc}") from None
+    if len(data) > SNAPLEN:
+        raise PcapEncodeError(PROTOCOL, "psdu", f"{len(data)} octets exceed the snap length {SNAPLEN}")
+    seconds, micros = divmod(round(rec.timestamp * 1_000_000), 1_000_000)
+    if seconds >= 1 << 32:
+        raise PcapEncodeError(PROTOCOL, "timestamp", "beyond the 32-bit seconds of pcap")
+    return _RECORD_FAST.build(dict(ts_sec=seconds, ts_frac=micros, incl_len=len(data), orig_len=len(data), data=data))
+
+
+def _untap(data: bytes, base: int) -> PcapRecord:
+    """Split a TAP record's data into link facts and PSDU (timestamp filled in by the caller)."""
+    stream = io.BytesIO(data)
+    try:
+        tap = _TAP.parse_stream(stream)
+    except ConstructError as exc:
+        raise translate(exc, stream, PcapDecodeError, PROTOCOL, base) from None
+    facts: dict[str, int | float] = {}
+    for tlv in tap.tlvs.list:
+        try:
+            if tlv.type == _TLV_RSS:
+                facts["rssi"] = Float32l.parse(tlv.value)
+            elif tlv.type == _TLV_CHANNEL:
+                channel = _CHANNEL.parse(tlv.value)
+                facts.update(channel=channel.channel, page=channel.page)
+            elif tlv.type == _TLV_LQI:
+                facts["lqi"] = Int8ul.parse(tlv.value)
+        except ConstructError:
+            raise PcapDecodeError(PROTOCOL, base + 4, f"tap.tlv[{tlv.type}]", "TLV value too short") from None
+    return PcapRecord(0.0, data[tap.length:], **facts)  # type: ignore[arg-type]
+
+
+def read(data: bytes) -> tuple[int, list[PcapRecord]]:
+    """Decode a whole pcap file: (link type, records).  PcapDecodeError names the file offset."""
+    if len(data) < 4:
+        raise PcapDecodeError(PROTOCOL, len(data), "magic", "file shorter than the pcap magic number")
+    magic_le, magic_be = Int32ul.parse(data), Int32ub.parse(data)
+    if _MAGIC_US in (magic_le, magic_be) or _MAGIC_NS in (magic_le, magic_be):
+        little = magic_le in (_MAGIC_US, _MAGIC_NS)
+        nanos = (magic_le if little else magic_be) == _MAGIC_NS
+    else:
+        raise PcapDecodeError(PROTOCOL, 0, "magic", f"{data[:4].hex()} is not a pcap magic number")
+    file_struct, record_struct = _LE if little else _BE
+    stream = io.BytesIO(data)
+    stream.seek(4)
+    records: list[PcapRecord] = []
+    try:
+        header = file_struct.parse_stream(stream)
+        if header.linktype not in LINKTYPES:
+            raise PcapDecodeError(PROTOCOL, 20, "linktype", f"link type {header.linktype} is not 802.15.4 (195/283)")
+        while stream.tell() < len(data):
+            start = stream.tell()
+            raw = record_struct.parse_stream(stream)
+            stamp = raw.ts_sec + raw.ts_frac / (1e9 if nanos else 1e6)
+            if header.linktype == LINKTYPE_IEEE802_15_4_TAP:
+                rec = _untap(raw.data, start + 16)
+                records.append(PcapRecord(stamp, rec.psdu, rec.page, rec.channel, rec.rssi, rec.lqi))
+            else:
+                records.append(PcapRecord(stamp, raw.data))
+    except ConstructError as exc:
+        raise translate(exc, stream, PcapDecodeError, PROTOCOL) from None
+    return header.linktype, records

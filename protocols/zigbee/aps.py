@@ -1,0 +1,251 @@
+"""ZigBee APS frames: data, command and acknowledgement, with the extended header that carries
+fragmentation (block number, ack bitfield) and the auxiliary security header (radio.md 5.3).
+
+Which addressing fields are present depends on the frame type, the delivery mode and, for an
+acknowledgement, the ack-format bit (an ack of a command carries no endpoints or IDs). The rules
+follow Wireshark's `packet-zbee-aps.c`. `ApsFrame` validates itself in its constructor, so a frame
+with the wrong fields for its kind cannot exist (h11's habit); parse and build round-trip exactly.
+
+For a secured frame `payload` is ciphertext || MIC (see `security.unsecure_aps`); for an open data
+frame it is the ZCL/ZDO frame, for an open command frame the APS command (`aps_commands`).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from construct import (
+    BitsInteger,
+    BitStruct,
+    Flag,
+    GreedyBytes,
+    If,
+    Int8ul,
+    Int16ul,
+    Struct,
+    this,
+)
+
+from protocols.zigbee import _codec
+from protocols.zigbee.aux import AUX_STRUCT, AuxHeader, aux_from_container, aux_to_dict
+from protocols.zigbee.errors import ZigbeeEncodeError
+
+PROTOCOL = "zigbee.aps"
+
+PROFILE_ZDO = 0x0000
+PROFILE_HOME_AUTOMATION = 0x0104
+PROFILE_SMART_ENERGY = 0x0109
+
+
+class ApsFrameType(enum.IntEnum):
+    """APS frame control bits 0-1."""
+
+    DATA = 0
+    COMMAND = 1
+    ACK = 2
+    INTER_PAN = 3
+
+
+class DeliveryMode(enum.IntEnum):
+    """APS frame control bits 2-3."""
+
+    UNICAST = 0
+    INDIRECT = 1
+    BROADCAST = 2
+    GROUP = 3
+
+
+class Fragmentation(enum.IntEnum):
+    """Extended frame control bits 0-1."""
+
+    NONE = 0
+    FIRST = 1
+    SUBSEQUENT = 2
+    RESERVED = 3
+
+
+_FCF = BitStruct(
+    "extended_header" / Flag,
+    "ack_request" / Flag,
+    "security" / Flag,
+    "ack_format" / Flag,
+    "delivery_mode" / BitsInteger(2),
+    "frame_type" / BitsInteger(2),
+)
+
+_EXT_FCF = BitStruct("reserved" / BitsInteger(6), "fragmentation" / BitsInteger(2))
+
+_EXTENDED = Struct(
+    "fcf" / _EXT_FCF,
+    "block_number" / If(this.fcf.fragmentation != 0, Int8ul),
+    "ack_bitfield" / If((this._.fcf.frame_type == 2) & (this.fcf.fragmentation != 0), Int8ul),
+)
+
+_APS = Struct(
+    "fcf" / _FCF,
+    "dst_endpoint"
+    / If(
+        ((this.fcf.frame_type == 0) & ((this.fcf.delivery_mode == 0) | (this.fcf.delivery_mode == 2)))
+        | ((this.fcf.frame_type == 2) & (this.fcf.ack_format == False)),
+        Int8ul,
+    ),
+    "group" / If((this.fcf.frame_type == 0) & (this.fcf.delivery_mode == 3), Int16ul),
+    "cluster" / If((this.fcf.frame_type == 0) | ((this.fcf.frame_type == 2) & (this.fcf.ack_format == False)), Int16ul),
+    "profile" / If((this.fcf.frame_type == 0) | ((this.fcf.frame_type == 2) & (this.fcf.ack_format == False)), Int16ul),
+    "src_endpoint" / If((this.fcf.frame_type == 0) | ((this.fcf.frame_type == 2) & (this.fcf.ack_format == False)), Int8ul),
+    "counter" / Int8ul,
+    "extended" / If(this.fcf.extended_header, _EXTENDED),
+    "aux" / If(this.fcf.security, AUX_STRUCT),
+    "payload" / GreedyBytes,
+)
+_APS_COMPILED = _APS.compile()
+
+
+@dataclass(frozen=True)
+class ExtendedHeader:
+    """The APS extended header. `block_number` is present when fragmented: on the first block it
+    is the total number of blocks, on later ones the block's index. `ack_bitfield` (acks only)
+    marks which blocks of the current window arrived."""
+
+    fragmentation: Fragmentation = Fragmentation.NONE
+    block_number: int | None = None
+    ack_bitfield: int | None = None
+    reserved: int = 0
+
+
+def _presence(frame_type: ApsFrameType, delivery: DeliveryMode, ack_format: bool) -> dict[str, bool]:
+    """Which optional addressing fields a frame of this kind carries (the `_APS` conditions)."""
+    data = frame_type == ApsFrameType.DATA
+    data_ack = frame_type == ApsFrameType.ACK and not ack_format
+    return {
+        "dst_endpoint": (data and delivery in (DeliveryMode.UNICAST, DeliveryMode.BROADCAST)) or data_ack,
+        "group": data and delivery == DeliveryMode.GROUP,
+        "cluster": data or data_ack,
+        "profile": data or data_ack,
+        "src_endpoint": data or data_ack,
+    }
+
+
+@dataclass(frozen=True)
+class ApsFrame:
+    """One APS frame. Optional addressing fields must be present exactly when the frame kind
+    carries them (unicast/broadcast data: dst endpoint; group data: group; data and data-acks:
+    cluster, profile, src endpoint); the constructor refuses anything else."""
+
+    frame_type: ApsFrameType
+    counter: int
+    delivery_mode: DeliveryMode = DeliveryMode.UNICAST
+    dst_endpoint: int | None = None
+    group: int | None = None
+    cluster: int | None = None
+    profile: int | None = None
+    src_endpoint: int | None = None
+    ack_request: bool = False
+    ack_format: bool = False
+    extended: ExtendedHeader | None = None
+    aux: AuxHeader | None = None
+    payload: bytes = b""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.frame_type, ApsFrameType) or not isinstance(self.delivery_mode, DeliveryMode):
+            raise ZigbeeEncodeError(PROTOCOL, "frame_type", "frame_type/delivery_mode must be the enums")
+        for name, wanted in _presence(self.frame_type, self.delivery_mode, self.ack_format).items():
+            if (getattr(self, name) is not None) != wanted:
+                state = "required" if wanted else "not carried"
+                raise ZigbeeEncodeError(
+                    PROTOCOL, name, f"{state} for {self.frame_type.name} {self.delivery_mode.name} frames"
+                )
+        ext = self.extended
+        if ext is not None:
+            fragmented = ext.fragmentation != Fragmentation.NONE
+            if (ext.block_number is not None) != fragmented:
+                raise ZigbeeEncodeError(PROTOCOL, "extended.block_number", "present exactly when fragmented")
+            if (ext.ack_bitfield is not None) != (fragmented and self.frame_type == ApsFrameType.ACK):
+                raise ZigbeeEncodeError(PROTOCOL, "extended.ack_bitfield", "present exactly on fragmented acks")
+
+    @property
+    def secured(self) -> bool:
+        """True when the security bit is set (an auxiliary header follows the APS header)."""
+        return self.aux is not None
+
+
+def parse_aps(data: bytes, *, base: int = 0) -> ApsFrame:
+    """Decode an APS frame (an open NWK payload). Raises `ZigbeeDecodeError` with the offset (plus
+    `base`) where decoding stopped."""
+    raw = _codec.parse(_APS, data, PROTOCOL, compiled=_APS_COMPILED, base=base)
+    fcf, ext = raw.fcf, raw.extended
+    return ApsFrame(
+        frame_type=ApsFrameType(fcf.frame_type),
+        counter=raw.counter,
+        delivery_mode=DeliveryMode(fcf.delivery_mode),
+        dst_endpoint=raw.dst_endpoint,
+        group=raw.group,
+        cluster=raw.cluster,
+        profile=raw.profile,
+        src_endpoint=raw.src_endpoint,
+        ack_request=fcf.ack_request,
+        ack_format=fcf.ack_format,
+        extended=None
+        if ext is None
+        else ExtendedHeader(Fragmentation(ext.fcf.fragmentation), ext.block_number, ext.ack_bitfield, ext.fcf.reserved),
+        aux=None if raw.aux is None else aux_from_container(raw.aux),
+        payload=bytes(raw.payload),
+    )
+
+
+def build_aps(frame: ApsFrame) -> bytes:
+    """Encode `frame`; raises `ZigbeeEncodeError` when a field does not fit."""
+    ext = frame.extended
+    obj: dict[str, Any] = {
+        "fcf": {
+            "extended_header": ext is not None,
+            "ack_request": frame.ack_request,
+            "security": frame.aux is not None,
+            "ack_format": frame.ack_format,
+            "delivery_mode": int(frame.delivery_mode),
+            "frame_type": int(frame.frame_type),
+        },
+        "dst_endpoint": frame.dst_endpoint,
+        "group": frame.group,
+        "cluster": frame.cluster,
+        "profile": frame.profile,
+        "src_endpoint": frame.src_endpoint,
+        "counter": frame.counter,
+        "extended": None
+        if ext is None
+        else {
+            "fcf": {"reserved": ext.reserved, "fragmentation": int(ext.fragmentation)},
+            "block_number": ext.block_number,
+            "ack_bitfield": ext.ack_bitfield,
+        },
+        "aux": None if frame.aux is None else aux_to_dict(frame.aux),
+        "payload": frame.payload,
+    }
+    return _codec.build(_APS, obj, PROTOCOL)
+
+
+def ack_for(frame: ApsFrame) -> ApsFrame:
+    """The (unsecured) APS acknowledgement of `frame`, with endpoints swapped as the receiver sends it.
+
+    A data frame's ack echoes cluster and profile with the endpoints swapped; a command's ack sets
+    the ack-format bit and carries none; a fragment's ack echoes the block number (the caller
+    supplies the bitfield of its window through `dataclasses.replace`).
+    """
+    if frame.frame_type == ApsFrameType.COMMAND:
+        return ApsFrame(ApsFrameType.ACK, frame.counter, ack_format=True)
+    if frame.frame_type != ApsFrameType.DATA or frame.delivery_mode != DeliveryMode.UNICAST:
+        raise ZigbeeEncodeError(PROTOCOL, "frame_type", "only unicast data and command frames are acknowledged")
+    ext = None
+    if frame.extended is not None and frame.extended.fragmentation != Fragmentation.NONE:
+        ext = ExtendedHeader(frame.extended.fragmentation, frame.extended.block_number, ack_bitfield=0x01)
+    return ApsFrame(
+        ApsFrameType.ACK,
+        frame.counter,
+        dst_endpoint=frame.src_endpoint,
+        cluster=frame.cluster,
+        profile=frame.profile,
+        src_endpoint=frame.dst_endpoint,
+        extended=ext,
+    )

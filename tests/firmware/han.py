@@ -1,0 +1,56 @@
+"""Builders shared by the firmware.zigbee tests: a virtual home with a hub stack and devices."""
+
+from __future__ import annotations
+
+from hal.radio import Band
+from hal.virtual import MATERIALS, Medium
+from firmware.devices import EmulatedDevice, ZclEndpoint, electricity_meter
+from firmware.zigbee import Role, ZigbeeStack
+from protocols.zigbee import install_code_crc, install_code_to_link_key
+
+#: radio.md 5.7 worked example: install code followed by its CRC-16/X-25.
+CODE = bytes.fromhex("83FED3407A939723A5C639B26916D505C3B5")
+
+
+def install_code(n: int) -> bytes:
+    """A distinct valid 16-octet install code (with its CRC) per device number."""
+    code = bytes([n & 0xFF, 0x5A] * 8)
+    return code + install_code_crc(code)
+
+
+def medium_with(*nodes: tuple[str, tuple[float, float, float]], loss: float = 0.0) -> Medium:
+    """A medium of free-standing nodes (no walls); `loss` is the injected random frame loss."""
+    medium = Medium(seed=1)
+    for name, position in nodes:
+        medium.add_node(name, position)
+    medium.faults.frame_loss = loss
+    return medium
+
+
+def far_in_a_cabinet(medium: Medium, name: str) -> None:
+    """A node 150 m away inside a metal cabinet: unreachable on 2.4 GHz, fine on 868 MHz."""
+    medium.add_node(name, (150.0, 0.0, 0.0), enclosure=MATERIALS["metal-cabinet"])
+
+
+async def formed_hub(medium: Medium, *, bands: tuple[Band, ...] = (Band.GHZ_2_4,), node: str = "hub",
+                     store: dict[str, int] | None = None) -> ZigbeeStack:
+    """A coordinator stack on `node`'s radios, network formed, joining open for 10 minutes."""
+    radios = [medium.radio(node, band) for band in bands]
+    hub = ZigbeeStack(radios=radios, ieee=radios[0].info.extended_address, role=Role.COORDINATOR, store=store)
+    await hub.form()
+    hub.permit_joining(600)
+    return hub
+
+
+def admit(hub: ZigbeeStack, device: EmulatedDevice) -> None:
+    """What zigpy's permit_with_link_key does on our stack: register the device's install-code key."""
+    hub.link_keys[device.ieee] = install_code_to_link_key(device.install_code)
+
+
+def meter(medium: Medium, node: str, *, code: bytes = CODE, bands: tuple[Band, ...] = (Band.GHZ_2_4,),
+          reading: int = 0) -> EmulatedDevice:
+    return electricity_meter([medium.radio(node, band) for band in bands], code, reading=reading)
+
+
+def endpoint_with(cluster: int, attribute: int, value: object) -> ZclEndpoint:
+    return ZclEndpoint(endpoint=1, profile=0x0109, device_type=0x0501, servers={cluster: {attribute: value}})

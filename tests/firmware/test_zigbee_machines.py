@@ -1,0 +1,161 @@
+"""The sans-I/O machines of firmware.zigbee driven with an explicit `now` (style.md "Machines")."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from firmware.zigbee.counters import OutgoingCounter, ReplayFilter
+from firmware.zigbee.csma import DoCca, DoTransmit, Finished, SoftTransmit
+from firmware.zigbee.fragments import DuplicateFilter, FragmentError, Reassembler, split
+from firmware.zigbee.indirect import IndirectQueue
+from firmware.zigbee.timing import TIMING_2_4
+from hal.radio import TxStatus
+
+
+class _FixedRng(random.Random):
+    """randrange always answers `value` (clamped), so back-off deadlines are exact."""
+
+    def __init__(self, value: int) -> None:
+        super().__init__(0)
+        self._value = value
+
+    def randrange(self, stop: int, *args: object, **kwargs: object) -> int:  # type: ignore[override]
+        return min(self._value, stop - 1)
+
+
+def test_csma_backoff_deadline_is_whole_unit_periods() -> None:
+    m = SoftTransmit(dsn=7, ack_request=True, timing=TIMING_2_4, rng=_FixedRng(5))
+    assert m.start(1.0) == []
+    assert m.deadline() == pytest.approx(1.0 + 5 * 320e-6)
+    assert m.timer_fired(1.0) == []                      # early timer is stale
+    assert m.timer_fired(m.deadline()) == [DoCca()]
+
+
+def test_csma_gives_up_after_five_busy_ccas_radio_md_2_5() -> None:
+    m = SoftTransmit(dsn=1, ack_request=False, timing=TIMING_2_4, rng=_FixedRng(0))
+    actions = m.start(0.0)
+    ccas = 0
+    while actions == [DoCca()]:
+        ccas += 1
+        actions = m.cca_done(False, 0.0)
+    assert ccas == 5                                     # macMaxCSMABackoffs 4 -> 5 CCAs
+    assert actions == [Finished(TxStatus.CHANNEL_BUSY, attempts=1)]
+
+
+def test_csma_backoff_exponent_grows_to_max_be() -> None:
+    seen: list[int] = []
+
+    class Spy(random.Random):
+        def randrange(self, stop: int, *a: object, **k: object) -> int:  # type: ignore[override]
+            seen.append(stop)
+            return 0
+
+    m = SoftTransmit(dsn=1, ack_request=False, timing=TIMING_2_4, rng=Spy())
+    actions = m.start(0.0)
+    while actions == [DoCca()]:
+        actions = m.cca_done(False, 0.0)
+    assert seen == [8, 16, 32, 32, 32]                   # 2^BE for BE = 3, 4, 5, 5, 5
+
+
+def test_ack_wait_retries_then_no_ack() -> None:
+    m = SoftTransmit(dsn=9, ack_request=True, timing=TIMING_2_4, rng=_FixedRng(0))
+    now = 0.0
+    transmissions = 0
+    actions = m.start(now)
+    while True:
+        if actions == [DoCca()]:
+            actions = m.cca_done(True, now)
+        elif actions == [DoTransmit()]:
+            transmissions += 1
+            assert m.transmitted(TxStatus.SENT, now) == []
+            assert m.deadline() == pytest.approx(now + 864e-6)
+            assert m.ack_received(8, False, now) == []   # someone else's DSN
+            now = m.deadline()
+            actions = m.timer_fired(now)
+        else:
+            break
+    assert transmissions == 4                            # macMaxFrameRetries 3 -> 4 transmissions
+    assert actions == [Finished(TxStatus.NO_ACK, attempts=4)]
+
+
+def test_ack_received_finishes_with_pending_bit() -> None:
+    m = SoftTransmit(dsn=3, ack_request=True, timing=TIMING_2_4, rng=_FixedRng(0))
+    assert m.start(0.0) == [DoCca()]
+    assert m.cca_done(True, 0.0) == [DoTransmit()]
+    m.transmitted(TxStatus.SENT, 0.001)
+    assert m.ack_received(3, True, 0.0012) == [Finished(TxStatus.SENT, 1, frame_pending=True)]
+    assert m.done and m.deadline() is None
+    assert m.ack_received(3, True, 0.0013) == []         # late duplicate ACK ignored
+
+
+def test_no_csma_transmits_directly() -> None:
+    m = SoftTransmit(dsn=3, ack_request=False, timing=TIMING_2_4, rng=_FixedRng(0), csma=False)
+    assert m.start(0.0) == [DoTransmit()]
+    assert m.transmitted(TxStatus.DUTY_CYCLE, 0.0) == [Finished(TxStatus.DUTY_CYCLE, 1)]
+
+
+def test_indirect_queue_holds_pops_and_expires() -> None:
+    q: IndirectQueue[str] = IndirectQueue(persistence=10.0)
+    assert q.push(0x1234, "a", 0.0) and q.push(0x1234, "b", 1.0) and q.push(0x5678, "c", 2.0)
+    assert q.destinations() == {0x1234, 0x5678}
+    assert q.deadline() == 10.0
+    assert q.pop(0x1234, 5.0) == "a"
+    assert q.pop(0x9999, 5.0) is None
+    expired = q.expire(11.5)
+    assert [p.item for p in expired] == ["b"]
+    assert q.destinations() == {0x5678}
+    assert q.pop(0x5678, 12.5) is None                   # past its expiry: not sent
+    assert [p.item for p in q.expire(12.5)] == ["c"] and len(q) == 0
+
+
+def test_indirect_queue_capacity_is_reported() -> None:
+    q: IndirectQueue[int] = IndirectQueue(persistence=1.0, capacity=2)
+    assert q.push(1, 1, 0.0) and q.push(1, 2, 0.0)
+    assert not q.push(2, 3, 0.0)
+
+
+def test_outgoing_counter_never_reused_across_restart() -> None:
+    store: dict[str, int] = {}
+    first = OutgoingCounter(store, "nwk", block=16)
+    used = [first.next() for _ in range(20)]
+    assert used == list(range(20))
+    assert store["nwk"] == 32                            # second block reserved before use
+    again = OutgoingCounter(store, "nwk", block=16)      # power cut, restart
+    assert again.next() == 32 > max(used)
+
+
+def test_replay_filter_accepts_only_greater() -> None:
+    f = ReplayFilter()
+    assert f.check(1, 5)
+    f.accept(1, 5)
+    assert not f.check(1, 5) and not f.check(1, 4) and f.check(1, 6) and f.check(2, 0)
+
+
+def test_split_and_reassemble_1600_octets_out_of_order() -> None:
+    payload = bytes(range(256)) * 6 + bytes(64)          # 1,600 octets
+    blocks = split(payload, 82)
+    assert len(blocks) == 20 and b"".join(blocks) == payload
+    r = Reassembler(timeout=5.0)
+    for n in reversed(range(1, len(blocks))):
+        assert r.block_received(("dev", 7), n, blocks[n], 0.0) is None
+    assert r.first_received(("dev", 7), len(blocks), blocks[0], 0.1) == payload
+    assert r.deadline() is None
+
+
+def test_reassembly_times_out_and_rejects_bad_blocks() -> None:
+    r = Reassembler(timeout=5.0)
+    assert r.first_received("k", 3, b"x", 0.0) is None
+    with pytest.raises(FragmentError):
+        r.block_received("k", 3, b"y", 1.0)              # beyond the 3 announced
+    assert r.expire(4.0) == [] and r.expire(6.0) == ["k"]
+    with pytest.raises(FragmentError):
+        split(b"x" * 9000, 80)
+
+
+def test_duplicate_filter_window() -> None:
+    d = DuplicateFilter(timeout=3.0)
+    assert not d.seen((1, 5), 0.0)
+    assert d.seen((1, 5), 2.0)
+    assert not d.seen((1, 5), 3.5)

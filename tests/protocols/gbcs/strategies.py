@@ -1,0 +1,40 @@
+"""Hypothesis strategies for GBCS messages made from fields (no corpus needed)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from protocols.gbcs import Cra, Message, OtherInformation
+
+titles = st.binary(min_size=8, max_size=8)
+u64 = st.integers(min_value=0, max_value=(1 << 64) - 1)
+#: A DER SEQUENCE of 0..300 content bytes, standing in for a KA certificate (gbcs.md 3.5).
+certificates = st.binary(max_size=300).map(
+    lambda body: b"\x30" + (bytes([len(body)]) if len(body) < 0x80 else bytes([0x81, len(body)]) if len(body) < 0x100 else b"\x82" + len(body).to_bytes(2, "big")) + body
+).filter(lambda der: len(der) != 8)
+
+
+@st.composite
+def other_information(draw: st.DrawFn) -> OtherInformation:
+    depth = draw(st.integers(min_value=0, max_value=3))
+    party = draw(titles) if depth >= 1 else None
+    counter = draw(u64) if depth >= 2 else None
+    originator_counter = draw(st.none() | u64) if depth >= 3 else None
+    certificate = draw(st.none() | certificates) if depth >= 3 else None
+    return OtherInformation(draw(st.integers(0, 0xFFFF)), party, counter, originator_counter, certificate)
+
+
+@st.composite
+def messages(draw: st.DrawFn, max_payload: int = 400) -> Message:
+    """Envelope-level messages; payload bytes are opaque here (parse them with `envelope.decode`)."""
+    return Message(
+        cra=draw(st.sampled_from(list(Cra))),
+        originator_counter=draw(u64),
+        originator=draw(titles),
+        recipient=draw(titles),
+        other_information=draw(other_information()),
+        payload=draw(st.binary(max_size=max_payload)),
+        date_time_raw=draw(st.none() | st.binary(min_size=12, max_size=12)),
+        signature=draw(st.sampled_from([None, b""]) | st.binary(min_size=64, max_size=64)),
+        mac=draw(st.none() | st.binary(min_size=12, max_size=12)),
+    )

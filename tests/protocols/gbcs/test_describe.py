@@ -1,0 +1,38 @@
+"""The display tree (`describe`) against the bytes it describes: every RTDS message, offsets checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from protocols.gbcs import KeyStore, parse
+from protocols.gbcs.describe import describe
+from protocols.gbcs.tree import Field
+from tests.protocols.gbcs import corpus
+
+
+def _at(data: bytes, node: Field | None) -> bytes:
+    assert node is not None
+    return data[node.offset : node.offset + node.size]
+
+
+def test_tree_tiles_each_rtds_message(rtds_dir: Path, keystore_dir: Path) -> None:
+    store = KeyStore.load(keystore_dir)
+    for file in corpus.load(rtds_dir):
+        message = parse(file.data, store)
+        tree = describe(message)
+        assert tree.size == len(file.data)
+        position = 0
+        for child in tree.children:  # top-level parts are contiguous and cover the message
+            assert child.offset == position, (file.path.name, child.name)
+            position += child.size
+        assert position == len(file.data)
+        header = tree.find("grouping-header")
+        assert header is not None and _at(file.data, header)[:1] == b"\xdf"
+        assert _at(file.data, tree.find("originator"))[1:].hex() == tree.find("originator").value  # type: ignore[union-attr]
+        assert int.from_bytes(_at(file.data, tree.find("message-code")), "big") == message.message_code
+        counter = tree.find("originator-counter")
+        assert int.from_bytes(_at(file.data, counter), "big") == message.originator_counter
+        if message.mac is not None:
+            assert _at(file.data, tree.find("mac")) == message.mac
+        if message.signature:
+            assert _at(file.data, tree.find("signature"))[1:] == message.signature

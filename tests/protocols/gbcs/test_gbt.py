@@ -1,0 +1,96 @@
+"""GBT segmentation and reassembly (gbcs.md 3.8): own vectors, since RTDS has none."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from protocols.gbcs import Frame, GbcsDecodeError, GbcsEncodeError, build, parse
+from protocols.gbcs.describe import describe
+from protocols.gbcs.envelope import decode, encode
+from protocols.gbcs.gbt import GbtReassembler, GbtReassemblyError, segment
+from tests.protocols.gbcs.strategies import messages
+from tests.protocols.gbcs.test_envelope import ECS52
+
+
+@given(messages(), st.integers(min_value=1, max_value=200), st.randoms(use_true_random=False), st.data())
+def test_segments_reassemble_in_any_order_with_duplicates(message, block_size, rng, data) -> None:  # type: ignore[no-untyped-def]
+    wire = encode(message)
+    blocks = segment(wire, block_size=block_size)
+    assert len(blocks) == -(-len(wire) // block_size)
+    feed = blocks + data.draw(st.lists(st.sampled_from(blocks), max_size=3))  # some duplicates
+    rng.shuffle(feed)
+    reassembler = GbtReassembler()
+    results = [reassembler.add(block) for block in feed]
+    completed = [result for result in results if result is not None]
+    assert completed[:1] == [wire] and reassembler.pending <= 1
+    for number, block in enumerate(blocks, start=1):
+        parsed, _ = decode(block)
+        assert parsed.frame is Frame.GBT and parsed.gbt is not None and parsed.gbt.block_number == number
+        assert parsed.gbt.last == (number == len(blocks)) and encode(parsed) == block
+        assert (parsed.originator, parsed.originator_counter, parsed.cra) == (message.originator, message.originator_counter, message.cra)
+
+
+def test_block_parses_as_gbt_frame_and_describes() -> None:
+    blocks = segment(ECS52, block_size=30)
+    message = parse(blocks[1])
+    assert message.frame is Frame.GBT and message.payload == ECS52[30:60] and message.payload_tree is None
+    assert build(message) == blocks[1]
+    tree = describe(message)
+    assert tree.size == len(blocks[1]) and sum(child.size for child in tree.children) == len(blocks[1])
+    data = tree.find("block-data")
+    assert data is not None and blocks[1][data.offset : data.offset + data.size] == ECS52[30:60]
+
+
+def _reassembler_with(blocks: list[bytes]) -> GbtReassembler:
+    reassembler = GbtReassembler()
+    for block in blocks:
+        assert reassembler.add(block) is None
+    return reassembler
+
+
+def test_same_number_different_data_is_refused() -> None:
+    blocks = segment(ECS52, block_size=30)
+    forged = bytearray(blocks[0])
+    forged[-1] ^= 0xFF
+    reassembler = _reassembler_with([blocks[0]])
+    with pytest.raises(GbtReassemblyError) as caught:
+        reassembler.add(bytes(forged))
+    assert caught.value.field == "data" and 0 < caught.value.offset < len(forged)
+    assert reassembler.pending == 0  # the partial message is dropped
+
+
+def test_two_different_last_blocks_are_refused() -> None:
+    short, long = segment(ECS52, block_size=40), segment(ECS52, block_size=30)
+    reassembler = _reassembler_with([short[-1]])  # block 2 says it is last
+    with pytest.raises(GbtReassemblyError, match="last"):
+        reassembler.add(long[-1])  # block 3 says it is last too
+
+
+def test_block_beyond_the_last_is_refused() -> None:
+    reassembler = _reassembler_with([segment(ECS52, block_size=40)[1]])  # block 2, flagged last
+    with pytest.raises(GbtReassemblyError, match="beyond"):
+        reassembler.add(segment(ECS52, block_size=20)[2])  # block 3 of 4
+
+
+def test_mismatched_routing_header_is_refused() -> None:
+    blocks = segment(ECS52, block_size=30)
+    other_recipient = blocks[1].replace(bytes.fromhex("00DB1234567890A0"), bytes.fromhex("00DB1234567890A1"), 1)
+    reassembler = _reassembler_with([blocks[0]])
+    with pytest.raises(GbtReassemblyError, match="routing"):
+        reassembler.add(other_recipient)
+
+
+def test_not_a_gbt_block_and_bad_segmenting() -> None:
+    with pytest.raises(GbcsDecodeError):
+        GbtReassembler().add(ECS52)
+    with pytest.raises(GbcsEncodeError):
+        segment(ECS52, block_size=0)
+    with pytest.raises(GbcsEncodeError):
+        segment(segment(ECS52, block_size=30)[0])
+    block = bytearray(segment(ECS52, block_size=30)[0])
+    number_at = decode(bytes(block))[1].payload_start - 5
+    block[number_at : number_at + 2] = b"\x00\x00"
+    with pytest.raises(GbcsDecodeError, match="numbered from 1"):
+        parse(bytes(block))

@@ -1,0 +1,226 @@
+"""`commshub decode`: decode, verify and print GBCS messages (issue 2).
+
+    commshub decode [--keystore DIR] [--json] INPUT...
+    commshub decode --example [--json]
+
+INPUT is a file (hex text, base64 text or raw binary: detected), a hex string, or `-`
+for standard input. Without `--json` each message prints as an indented tree of
+field names, byte offsets (`@offset+size`) and values; with `--json`, one JSON object
+per input (JSON Lines) in input order. `--example` builds a signed and MACed command
+with freshly generated keys, writes those keys to a temporary key store, and decodes
+and verifies the command from it.
+
+Exit codes: 0 every input decoded; 1 some input did not decode (or, for --example,
+did not verify); 2 usage error (no input, unreadable key store folder).
+Heavy imports happen inside `run`, so `commshub --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import json
+import string
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from protocols.gbcs import KeyStore, Message
+
+_BASE64 = frozenset(string.ascii_letters + string.digits + "+/=")
+_WHITESPACE = str.maketrans("", "", string.whitespace)
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "decode",
+        help="decode and verify GBCS messages",
+        description="Decode GBCS messages, verify MACs and signatures, print a field tree or JSON Lines.",
+    )
+    parser.add_argument("inputs", nargs="*", metavar="INPUT", help="file (hex, base64 or binary), hex string, or - for stdin")
+    parser.add_argument("--keystore", metavar="DIR", help="folder of <eui>-<ka|ds>[-pp].<pem|key> key files")
+    parser.add_argument("--json", action="store_true", help="one JSON object per input (JSON Lines)")
+    parser.add_argument("--example", action="store_true", help="build a signed, MACed command with fresh keys and decode it")
+    return parser
+
+
+class InputError(ValueError):
+    """An INPUT that is neither a readable file nor a hex string."""
+
+
+def _text_payload(raw: bytes) -> bytes | None:
+    """Hex or base64 text (whitespace ignored) as bytes; None when `raw` is not such text."""
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    try:
+        return bytes.fromhex(text) or None  # fromhex skips whitespace between byte pairs
+    except ValueError:
+        pass
+    text = text.translate(_WHITESPACE)
+    if text and len(text) % 4 == 0 and _BASE64.issuperset(text):
+        try:
+            return base64.b64decode(text, validate=True)
+        except binascii.Error:
+            return None
+    return None
+
+
+def read_input(source: str, stdin: Any = None) -> bytes:
+    """The message bytes INPUT `source` names: stdin, a file (hex/base64/binary), or a hex string."""
+    if source == "-":
+        raw = (stdin or sys.stdin.buffer).read()
+    else:
+        path = Path(source)
+        if path.is_file():
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+        else:
+            try:
+                data = bytes.fromhex(source)
+            except ValueError:
+                data = b""
+            if not data:
+                raise InputError(f"{source!r} is not a file and not a hex string")
+            return data
+    decoded = _text_payload(raw)
+    return raw if decoded is None else decoded
+
+
+def _record(source: str, message: Message | None, error: tuple[str, int | None] | None) -> dict[str, Any]:
+    """The JSON object of one input (the keys issue 2 lists, plus a few more)."""
+    from protocols.gbcs import registry
+
+    if message is None:
+        assert error is not None
+        return {"source": source, "ok": False, "error": {"message": error[0], "offset": error[1]}}
+    info = registry.lookup(message.message_code)
+    when = message.date_time
+    other = message.other_information
+    return {
+        "source": source,
+        "ok": True,
+        "frame": message.frame.value,
+        "cra": message.cra.label,
+        "originator_counter": message.originator_counter,
+        "originator": message.originator.hex(),
+        "recipient": message.recipient.hex(),
+        "date_time": None if when is None else when.isoformat(),
+        "message_code": message.message_code,
+        "use_case": None if info is None else info.use_case,
+        "content_length": len(message.payload),
+        "mac": message.verdicts.mac.value,
+        "signature": message.verdicts.signature.value,
+        "payload": None if message.payload_tree is None else message.payload_tree.root.to_json(),
+        "unparsed": message.unparsed,
+        "other_information": {
+            "remote_party_id": None if other.remote_party_id is None else other.remote_party_id.hex(),
+            "remote_party_counter": other.remote_party_counter,
+            "originator_counter": other.originator_counter,
+            "certificate": None if other.certificate is None else other.certificate.hex(),
+        },
+        "payload_family": None if message.payload_tree is None else message.payload_tree.family,
+        "decryptions": [] if message.payload_tree is None else [d.status for d in message.payload_tree.decryptions],
+        "gbt": None
+        if message.gbt is None
+        else {"block_number": message.gbt.block_number, "last": message.gbt.last, "acknowledged": message.gbt.acknowledged},
+    }
+
+
+def _print_tree(message: Message, out: TextIO) -> None:
+    from protocols.gbcs.describe import describe
+
+    lines: list[str] = []
+    stack = [(describe(message), 0)]
+    while stack:
+        node, depth = stack.pop()
+        line = f"{'  ' * depth}{node.name} @{node.offset}+{node.size}"
+        if node.value is not None:
+            line += f" = {node.value}"
+        if node.note:
+            line += f"  ({node.note})"
+        lines.append(line)
+        stack.extend((child, depth + 1) for child in reversed(node.children))
+    info_line = f"  -> mac {message.verdicts.mac.value}, signature {message.verdicts.signature.value}, unparsed {message.unparsed}"
+    out.write("\n".join(lines) + "\n" + info_line + "\n")
+
+
+def decode_one(source: str, keystore: KeyStore | None) -> tuple[Message | None, tuple[str, int | None] | None]:
+    """(message, None) or (None, (error text, byte offset or None)) for one INPUT."""
+    from protocols.gbcs import GbcsDecodeError, KeyStoreError, parse
+
+    try:
+        data = read_input(source)
+    except InputError as exc:
+        return None, (str(exc), None)
+    try:
+        return parse(data, keystore), None
+    except GbcsDecodeError as exc:
+        return None, (str(exc), exc.offset)
+    except KeyStoreError as exc:
+        return None, (str(exc), None)
+
+
+def _run_inputs(sources: list[str], keystore: KeyStore | None, as_json: bool, out: TextIO) -> int:
+    failures = 0
+    for source in sources:
+        message, error = decode_one(source, keystore)
+        failures += message is None
+        if as_json:
+            out.write(json.dumps(_record(source, message, error), check_circular=False) + "\n")
+        elif message is None:
+            assert error is not None
+            out.write(f"== {source}: error: {error[0]}\n")
+        else:
+            out.write(f"== {source}\n")
+            _print_tree(message, out)
+    return 1 if failures else 0
+
+
+def _run_example(as_json: bool, out: TextIO) -> int:
+    from protocols.gbcs import KeyStore, Verdict, parse
+    from protocols.gbcs.example import example_command
+
+    import tempfile
+
+    example = example_command()
+    with tempfile.TemporaryDirectory(prefix="commshub-keys-") as folder:
+        for name, pem in example.key_files.items():
+            (Path(folder) / name).write_bytes(pem)
+        keystore = KeyStore.load(folder)
+        message = parse(example.wire, keystore)
+    if as_json:
+        out.write(json.dumps(_record("example", message, None)) + "\n")
+    else:
+        out.write(f"== example: ECS09 command, {len(example.wire)} bytes, keys generated for this run\n")
+        out.write(example.wire.hex().upper() + "\n")
+        _print_tree(message, out)
+    verified = message.verdicts.mac is Verdict.VALID and message.verdicts.signature is Verdict.VALID
+    return 0 if verified else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    from protocols.gbcs import KeyStore, KeyStoreError
+
+    out = sys.stdout
+    if args.example:
+        if args.inputs or args.keystore:
+            print("commshub decode: --example takes no INPUT and no --keystore", file=sys.stderr)
+            return 2
+        return _run_example(args.json, out)
+    if not args.inputs:
+        print("commshub decode: give at least one INPUT (file, hex string or -), or --example", file=sys.stderr)
+        return 2
+    keystore = None
+    if args.keystore:
+        try:
+            keystore = KeyStore.load(args.keystore)
+        except KeyStoreError as exc:
+            print(f"commshub decode: {exc}", file=sys.stderr)
+            return 2
+    return _run_inputs(args.inputs, keystore, args.json, out)

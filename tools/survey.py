@@ -1,0 +1,113 @@
+"""`commshub survey`: a simulated site survey of a home on both HAN bands (issue 3).
+
+    commshub survey [--home NAME|FILE] [--seconds N] [--seed S] [--pcap FILE] [--json]
+
+Places the home's nodes on a virtual medium and has every node exchange test
+frames with its hub on 2.4 GHz and on 868 MHz for N simulated seconds (in
+virtual time: a minute takes a fraction of a wall second), then prints one
+link table per band: node, distance, walls/floors crossed, mean RSSI, packet
+error rate, frames sent/received and the node's 868 MHz duty cycle used.
+`--json` prints the same as one JSON object; `--pcap` writes everything the
+air carried (both bands, TAP link type) for Wireshark. Long runs report
+progress on stderr.
+
+Exit codes: 0 survey done; 2 bad home file or arguments. Heavy imports happen in `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from hal.virtual.survey import SurveyReport
+
+#: Runs at least this long (simulated seconds) report progress on stderr.
+PROGRESS_FROM_SECONDS = 600.0
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "survey",
+        help="simulate a HAN site survey of a home on 2.4 GHz and 868 MHz",
+        description="Every node of a home exchanges test frames with its hub on both bands in virtual time; "
+        "prints a link table per band.",
+    )
+    parser.add_argument("--home", default="semi-detached", metavar="NAME|FILE",
+                        help="built-in home (semi-detached, terraced, flats) or a home TOML file "
+                        "(default: semi-detached)")
+    parser.add_argument("--seconds", type=_positive, default=60.0, metavar="N",
+                        help="simulated seconds of traffic (default: 60)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    parser.add_argument("--pcap", metavar="FILE", help="write the whole air to this pcap file (TAP link type)")
+    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    return parser
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 30 * 86400:
+        raise argparse.ArgumentTypeError(f"seconds must be in (0, 2592000], not {text}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from hal import clock
+    from hal.capture import PcapCapture
+    from hal.virtual import HomeError, load_home
+    from hal.virtual.survey import survey
+
+    try:
+        home = load_home(args.home)
+    except HomeError as exc:
+        print(f"commshub survey: {exc}", file=sys.stderr)
+        return 2
+
+    def progress(done: float, total: float) -> None:
+        print(f"survey: {done:.0f} of {total:.0f} simulated seconds", file=sys.stderr, flush=True)
+
+    reporter = progress if args.seconds >= PROGRESS_FROM_SECONDS else None
+    if args.pcap:
+        with PcapCapture(args.pcap) as capture:
+            report = clock.run(survey(home, seconds=args.seconds, seed=args.seed, sniffer=capture,
+                                      progress=reporter), virtual=True, seed=args.seed)
+            print(f"survey: wrote {capture.frames} frames to {args.pcap}", file=sys.stderr)
+    else:
+        report = clock.run(survey(home, seconds=args.seconds, seed=args.seed, progress=reporter),
+                           virtual=True, seed=args.seed)
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, indent=2)
+        print()
+    else:
+        print_tables(report, sys.stdout)
+    return 0
+
+
+def print_tables(report: SurveyReport, out: TextIO) -> None:
+    """The report as one aligned table per band."""
+    data = report.to_dict()
+    print(f"site survey of {data['home']!r}: {data['seconds']:g} simulated seconds, seed {data['seed']}", file=out)
+    headings = ("node", "role", "hub", "dist m", "walls", "floors", "RSSI dBm", "PER", "sent", "recv",
+                "868 DC used")
+    for band, rows in data["bands"].items():
+        table = [headings]
+        for r in rows:
+            duty = "-" if r["duty_cycle_s"] is None else f"{r['duty_cycle_s']:.3f} s ({r['duty_cycle_percent']:.3f}%)"
+            if r["refused"]:
+                duty += f", {r['refused']} refused"
+            table.append((
+                r["node"], r["role"], r["hub"], f"{r['distance_m']:.1f}", str(r["walls"]), str(r["floors"]),
+                "-" if r["mean_rssi_dbm"] is None else f"{r['mean_rssi_dbm']:.1f}",
+                "-" if r["per"] is None else f"{r['per']:.1%}", str(r["sent"]), str(r["received"]), duty,
+            ))
+        widths = [max(len(row[i]) for row in table) for i in range(len(headings))]
+        print(f"\n{band}", file=out)
+        for row in table:
+            print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+    hubs = ", ".join(f"{hub} {seconds:.3f} s" for hub, seconds in data["hub_duty_cycle_s"].items())
+    print(f"\nhub 868 MHz duty cycle used in the rolling hour: {hubs}", file=out)
