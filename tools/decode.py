@@ -69,13 +69,21 @@ def _text_payload(raw: bytes) -> bytes | None:
     return None
 
 
+def _is_file(path: Path) -> bool:
+    """Whether `path` names a file; False for strings no file can have (a long hex message: ENAMETOOLONG)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def read_input(source: str, stdin: Any = None) -> bytes:
     """The message bytes INPUT `source` names: stdin, a file (hex/base64/binary), or a hex string."""
     if source == "-":
         raw = (stdin or sys.stdin.buffer).read()
     else:
         path = Path(source)
-        if path.is_file():
+        if _is_file(path):
             try:
                 raw = path.read_bytes()
             except OSError as exc:

@@ -26,7 +26,8 @@ UNIT_OF_MEASURE, MULTIPLIER, DIVISOR, METERING_DEVICE_TYPE = 0x0300, 0x0301, 0x0
 SE_ENDPOINT = 1
 
 
-def _meter_endpoint(model: str, kind: int, unit: int, reading: int, mains: bool) -> ZclEndpoint:
+def meter_endpoint(model: str, kind: int, unit: int, reading: int, mains: bool) -> ZclEndpoint:
+    """Endpoint 1 of a meter: Basic, and Metering of `kind` (0 electricity, 1 gas) in `unit`."""
     return ZclEndpoint(
         endpoint=SE_ENDPOINT,
         profile=PROFILE_SMART_ENERGY,
@@ -48,14 +49,14 @@ def electricity_meter(radios: list[Radio], install_code: bytes, *, reading: int 
                       nvm: DeviceNvm | None = None) -> EmulatedDevice:
     """An ESME: mains-powered router, Metering in kWh (device type 0 electricity)."""
     return EmulatedDevice(radios=radios, install_code=install_code, nvm=nvm, router=True,
-                          endpoints=[_meter_endpoint("ESME", 0, 0, reading, True)])
+                          endpoints=[meter_endpoint("ESME", 0, 0, reading, True)])
 
 
 def gas_meter(radios: list[Radio], install_code: bytes, *, reading: int = 0, poll_period: float = 7.5,
               nvm: DeviceNvm | None = None) -> EmulatedDevice:
     """A GSME: battery-powered sleepy end device polling every `poll_period`, Metering in m3 (type 1 gas)."""
     return EmulatedDevice(radios=radios, install_code=install_code, nvm=nvm, router=False, sleepy=True,
-                          poll_period=poll_period, endpoints=[_meter_endpoint("GSME", 1, 1, reading, False)])
+                          poll_period=poll_period, endpoints=[meter_endpoint("GSME", 1, 1, reading, False)])
 
 
 def in_home_display(radios: list[Radio], install_code: bytes, *, nvm: DeviceNvm | None = None) -> EmulatedDevice:

@@ -45,7 +45,7 @@ from hal.radio import Band, Channel
 from protocols.zigbee import PROFILE_HOME_AUTOMATION, PROFILE_SMART_ENERGY
 
 from .aps import ApsIndication
-from .nwk import COORDINATOR_ADDRESS, NetworkParams, Role
+from .nwk import COORDINATOR_ADDRESS, Role
 from .stack import ZigbeeStack
 from .status import DeliveryFailed, Status, zigpy_status
 from .zdo import ZDO_ENDPOINT, ZdoServer
@@ -150,9 +150,14 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     # --- network settings ----------------------------------------------------------------------
 
     async def write_network_info(self, *, network_info: zigpy.state.NetworkInfo, node_info: zigpy.state.NodeInfo) -> None:
-        """Keep the settings zigpy chose (or restored); `start_network` forms the network with them."""
+        """Keep the settings zigpy chose (or restored); `start_network` forms the network with them.
+
+        A network already running (zigpy forms a throw-away one to energy-scan) is left first.
+        """
         self._settings = network_info
         self._channels = []
+        if self._stack is not None:
+            self._stack.nwk.state.params = None
 
     async def load_network_info(self, *, load_devices: bool = False) -> None:
         stack = self.stack
@@ -343,7 +348,3 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     async def _set_tx_power(self, tx_power: float) -> float | None:
         powers = [await r.set_power(tx_power) for r in self._radios]
         return powers[0]
-
-    def network_params(self) -> NetworkParams | None:
-        """The running network's parameters (our view, for captures and tests)."""
-        return self.stack.params

@@ -51,6 +51,8 @@ ACK_WAIT = 1.6
 #: APS payload octets per fragment: 127 - MAC (11) - NWK (8 + 8 src IEEE) - NWK aux (14) - MIC (4)
 #: - APS header with extended header (8 + 2), rounded down for margin (SE stacks use 64-82).
 FRAGMENT_SIZE = 64
+#: Outcomes an immediate APS retry cannot change.
+_FINAL = frozenset({Status.DUTY_CYCLE, Status.NO_ROUTE, Status.NOT_JOINED, Status.TRANSACTION_OVERFLOW})
 #: Payloads up to this size go unfragmented.
 MAX_UNFRAGMENTED = 70
 
@@ -190,6 +192,8 @@ class ApsLayer:
             self._acks[key] = waiter
             try:
                 sent = await self.nwk.send(dst, data)
+                if sent in _FINAL:
+                    return sent  # retrying at once cannot help: report it now
                 if sent is not Status.SUCCESS:
                     status = sent
                     continue
@@ -247,7 +251,9 @@ class ApsLayer:
         if fragmented and ext is not None and ext.fragmentation is Fragmentation.SUBSEQUENT:
             block = ext.block_number or 0
         if frame.ack_request and frame.delivery_mode is DeliveryMode.UNICAST:
-            self._spawn(self.nwk.send(ind.src, build_aps(ack_for(frame))))
+            # window size 1: each block is acknowledged alone, as the first (and only) of its window
+            window = {"block_number": block, "ack_bitfield": 0x01} if fragmented else {}
+            self._spawn(self.nwk.send(ind.src, build_aps(ack_for(frame, **window))))
         now = asyncio.get_running_loop().time()
         if self._duplicates.seen((ind.src, frame.counter, block), now):
             self.counters.duplicates += 1

@@ -36,6 +36,7 @@ from protocols.ieee802154.mac import parse as parse_frame
 from hal.radio import AddressFilter, Channel, Radio, RadioCaps, ReceivedFrame, TxMode, TxStatus
 
 from . import csma
+from .dual_band import DutyCycleBudget
 from .indirect import IndirectQueue
 from .status import Status, from_tx
 from .timing import MacTiming, timing_for
@@ -126,6 +127,8 @@ class MacInterface:
         self.beacon_payload: bytes | None = None
         self.on_data: Callable[[MacInterface, DataIndication], None] | None = None
         self.on_association_request: Callable[[MacInterface, int, int], None] | None = None
+        #: our own sub-GHz airtime account, for radios that do not enforce the duty cycle themselves
+        self.duty_cycle: DutyCycleBudget | None = None
         self.counters = MacCounters()
         self._last_dsn: dict[Address, int] = {}
         self._indirect: IndirectQueue[tuple[Frame, asyncio.Future[Status]]] = IndirectQueue(
@@ -139,6 +142,9 @@ class MacInterface:
         self._assoc_wait: asyncio.Future[tuple[int, int]] | None = None
         self._frame_wait: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        #: turnaround plus the ACK's airtime: how long after a frame its ACK occupies our radio
+        self._ack_time = TURNAROUND_SYMBOLS * self.timing.symbol + mac.airtime(5, radio.channel.page)
+        self._ack_due_until = 0.0
         radio.set_receiver(self._received)
         self._apply_filter()
 
@@ -241,18 +247,35 @@ class MacInterface:
         psdu = build_frame(frame)
         header = frame.header
         async with self._tx_lock:
-            status, pending = await self._transmit_psdu(psdu, header.seq or 0, header.ack_request)
+            loop = asyncio.get_running_loop()
+            if loop.time() < self._ack_due_until:  # our radio owes an ACK: never transmit over it
+                await asyncio.sleep(self._ack_due_until - loop.time())
+            budget = self.duty_cycle
+            airtime = mac.airtime(len(psdu), self.radio.channel.page)
+            if budget is not None:
+                when = budget.decide(airtime, loop.time())
+                if when is None:
+                    self.counters.sent += 1
+                    self.counters.failures += 1
+                    return Status.DUTY_CYCLE, False
+                if when > loop.time():
+                    await asyncio.sleep(when - loop.time())  # deferred until the hour has room
+            status, pending, attempts = await self._transmit_psdu(psdu, header.seq or 0, header.ack_request)
+            if budget is not None and attempts:
+                budget.charge(airtime * attempts, loop.time())
         self.counters.sent += 1
         if status is not Status.SUCCESS:
             self.counters.failures += 1
         return status, pending
 
-    async def _transmit_psdu(self, psdu: bytes, dsn: int, ack_request: bool) -> tuple[Status, bool]:
+    async def _transmit_psdu(self, psdu: bytes, dsn: int, ack_request: bool) -> tuple[Status, bool, int]:
+        """(outcome, ACK frame-pending bit, transmissions made)."""
         caps = self.radio.caps
         hardware = RadioCaps.CSMA_BACKOFF in caps and (RadioCaps.ACK_TIMEOUT in caps or not ack_request)
         if hardware:
             attempts = 1 if RadioCaps.TRANSMIT_RETRIES in caps else self.timing.max_frame_retries + 1
             result = None
+            made = 0
             for _ in range(attempts):
                 result = await self.radio.transmit(
                     psdu,
@@ -260,13 +283,14 @@ class MacInterface:
                     max_csma_backoffs=self.timing.max_csma_backoffs,
                     max_frame_retries=self.timing.max_frame_retries,
                 )
+                made += result.attempts
                 if result.status is not TxStatus.NO_ACK:
                     break
             assert result is not None
-            return from_tx(result.status), result.frame_pending
+            return from_tx(result.status), result.frame_pending, made
         return await self._soft_transmit(psdu, dsn, ack_request)
 
-    async def _soft_transmit(self, psdu: bytes, dsn: int, ack_request: bool) -> tuple[Status, bool]:
+    async def _soft_transmit(self, psdu: bytes, dsn: int, ack_request: bool) -> tuple[Status, bool, int]:
         """Run `csma.SoftTransmit` on a radio without CSMA/ACK-wait: the adapter of that machine."""
         loop = asyncio.get_running_loop()
         machine = csma.SoftTransmit(dsn=dsn, ack_request=ack_request, timing=self.timing, rng=self._rng)
@@ -287,7 +311,8 @@ class MacInterface:
                     continue
                 action = actions[0]
                 if isinstance(action, csma.Finished):
-                    return from_tx(action.status), action.frame_pending
+                    sent = action.attempts if action.status is not TxStatus.CHANNEL_BUSY else action.attempts - 1
+                    return from_tx(action.status), action.frame_pending, sent
                 if isinstance(action, csma.DoCca):
                     clear = await self.radio.cca()
                     actions = machine.cca_done(clear, loop.time())
@@ -329,8 +354,12 @@ class MacInterface:
         if not self._for_us(header):
             return
         src = Address(header.src_addr, header.src_mode == mac.AddrMode.EXTENDED) if header.src_addr is not None else None
-        if header.ack_request and RadioCaps.AUTO_ACK not in self.radio.caps:
-            self._spawn(self._send_ack(header.seq or 0, src is not None and self._indirect.has_pending(src)))
+        if header.ack_request and not header.is_broadcast:
+            self._ack_due_until = rx.timestamp + self._ack_time
+            if self.duty_cycle is not None:  # our ACK is airtime too, though nothing may refuse it
+                self.duty_cycle.charge(self._ack_time - TURNAROUND_SYMBOLS * self.timing.symbol, rx.timestamp)
+            if RadioCaps.AUTO_ACK not in self.radio.caps:
+                self._spawn(self._send_ack(header.seq or 0, src is not None and self._indirect.has_pending(src)))
         if src is not None and header.seq is not None:
             if self._last_dsn.get(src) == header.seq:
                 self.counters.duplicates += 1

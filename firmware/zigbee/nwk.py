@@ -132,15 +132,15 @@ class BroadcastTable:
         self._memory = memory
         self._seen: dict[tuple[int, int], float] = {}
 
-    def is_new(self, source: int, seq: int, now: float) -> bool:
-        """True the first time (source, seq) is seen within the memory; records it."""
+    def seen(self, source: int, seq: int, now: float) -> bool:
+        """True when (source, seq) was recorded within the memory."""
+        return self._seen.get((source, seq), -1.0) > now
+
+    def record(self, source: int, seq: int, now: float) -> None:
+        """Remember (source, seq) (only after the frame authenticated: forged frames must not fill it)."""
         if len(self._seen) > 64:
             self._seen = {k: t for k, t in self._seen.items() if t > now}
-        key = (source, seq)
-        if self._seen.get(key, -1.0) > now:
-            return False
-        self._seen[key] = now + self._memory
-        return True
+        self._seen[(source, seq)] = now + self._memory
 
 
 @dataclass
@@ -267,7 +267,7 @@ class NwkLayer:
             payload=payload,
         )
         if dst >= BROADCAST_LOW_POWER_ROUTERS:
-            self._btt.is_new(frame.src, frame.seq, asyncio.get_running_loop().time())
+            self._btt.record(frame.src, frame.seq, asyncio.get_running_loop().time())
             return await self._broadcast(frame, secure)
         return await self._forward(frame, secure)
 
@@ -331,6 +331,11 @@ class NwkLayer:
         params = self.state.params
         payload = frame.payload
         secured = frame.secured
+        now = asyncio.get_running_loop().time()
+        broadcast = frame.dst >= BROADCAST_LOW_POWER_ROUTERS
+        if broadcast and self._btt.seen(frame.src, frame.seq, now):
+            self.counters.broadcast_duplicates += 1  # a retry or a neighbour's relay of one we have
+            return
         if secured:
             if params is None:
                 return
@@ -355,7 +360,8 @@ class NwkLayer:
             self.counters.unsecured_dropped += 1
             return
         frame = replace(frame, aux=None, payload=payload)
-        if frame.dst >= BROADCAST_LOW_POWER_ROUTERS:
+        if broadcast:
+            self._btt.record(frame.src, frame.seq, now)
             self._broadcast_received(frame, ind, iface, secured)
             return
         if frame.dst == self.state.nwk or (frame.dst_ieee is not None and frame.dst_ieee == self.ieee):
@@ -389,9 +395,6 @@ class NwkLayer:
             LOGGER.info("relay of NWK frame to 0x%04x failed: %s", frame.dst, status.value)
 
     def _broadcast_received(self, frame: NwkFrame, ind: DataIndication, iface: MacInterface, secured: bool) -> None:
-        if not self._btt.is_new(frame.src, frame.seq, asyncio.get_running_loop().time()):
-            self.counters.broadcast_duplicates += 1
-            return
         if frame.src == self.state.nwk:
             return
         self._deliver(frame, ind, iface, secured)

@@ -37,7 +37,7 @@ import random
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 
-from hal.radio import Channel, Radio, RadioCaps
+from hal.radio import Band, Channel, Radio, RadioCaps
 from protocols.zigbee import (
     ApsFrame,
     ApsFrameType,
@@ -62,6 +62,7 @@ from protocols.zigbee.nwk_commands import RejoinRequest, RejoinResponse, build_n
 from .aps import ApsCommandIndication, ApsIndication, ApsLayer
 from .beacon import BeaconPayloadError, ZigbeeBeacon, build_beacon_payload, parse_beacon_payload
 from .counters import OutgoingCounter
+from .dual_band import DutyCycleBudget
 from .mac import (
     ASSOC_ACCESS_DENIED,
     ASSOC_SUCCESS,
@@ -81,7 +82,8 @@ LOGGER = logging.getLogger(__name__)
 
 #: The ZigBee PRO default channel mask zigpy also uses (radio.md 6.4).
 DEFAULT_CHANNELS_2_4 = (11, 15, 20, 25)
-ZDO_ANNOUNCE_CLUSTER = 0x0013
+#: Extra attempts at delivering a Transport Key whose every MAC retry went unacknowledged.
+TRANSPORT_KEY_RETRIES = 2
 
 
 class JoinError(Exception):
@@ -124,6 +126,7 @@ class ZigbeeStack:
         fast_poll_period: float = 0.25,
         fast_poll_window: float = 3.0,
         join_timeout: float = 15.0,
+        duty_cycle_limit: float | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.ieee = ieee
@@ -160,6 +163,8 @@ class ZigbeeStack:
         self.join_failures = 0
         for m in self.macs:
             m.on_association_request = self._association_requested
+            if m.band is Band.MHZ_868 and RadioCaps.DUTY_CYCLE not in m.radio.caps:
+                m.duty_cycle = DutyCycleBudget.with_limit(duty_cycle_limit)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -329,8 +334,11 @@ class ZigbeeStack:
             frame_counter=self._aps_tx_counter.next(),
             key_id=KeyId.KEY_TRANSPORT,
         )
-        status = await self.aps.send_command(nwk, secured, nwk_secure=False, dst_ieee=ieee)
-        if status is not Status.SUCCESS:
+        for _ in range(1 + TRANSPORT_KEY_RETRIES):
+            status = await self.aps.send_command(nwk, secured, nwk_secure=False, dst_ieee=ieee)
+            if status is Status.SUCCESS:
+                break
+        else:
             LOGGER.info("transport key to %016x failed: %s", ieee, status.value)
         return status
 

@@ -7,12 +7,13 @@ loop, so under `hal.clock.run(..., virtual=True)` an hour takes milliseconds.
 See docs/virtual-medium.md.
 """
 
-from .csma import UnslottedCsmaCa
+from hal.csma import UnslottedCsmaCa
 from .duty_cycle import DutyCycleMeter
 from .home import BUILTIN_HOMES, MATERIALS, Home, HomeError, Material, NodeSpec, load_home, parse_home
 from .medium import Faults, Link, Medium, MediumStats
 from .propagation import BAND_MODELS, BandModel
 from .radio import FULL_CAPS, VirtualRadio
+from .survey import LinkReport, SurveyReport, survey
 
 __all__ = [
     "BAND_MODELS",
@@ -24,13 +25,16 @@ __all__ = [
     "Home",
     "HomeError",
     "Link",
+    "LinkReport",
     "MATERIALS",
     "Material",
     "Medium",
     "MediumStats",
     "NodeSpec",
+    "SurveyReport",
     "UnslottedCsmaCa",
     "VirtualRadio",
     "load_home",
     "parse_home",
+    "survey",
 ]

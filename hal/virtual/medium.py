@@ -155,11 +155,10 @@ class _EnergyWatch:
 class _ChannelState:
     """Everything the medium indexes per channel."""
 
-    __slots__ = ("active", "radios", "wide", "by_short", "by_ext", "ack_listeners", "watchers")
+    __slots__ = ("active", "wide", "by_short", "by_ext", "ack_listeners", "watchers")
 
     def __init__(self) -> None:
         self.active: list[Transmission] = []
-        self.radios: dict[VirtualRadio, None] = {}         # open radios tuned here, in tuning order
         self.wide: dict[VirtualRadio, None] = {}           # promiscuous or unfiltered: every frame
         self.by_short: dict[int, dict[VirtualRadio, None]] = {}
         self.by_ext: dict[int, dict[VirtualRadio, None]] = {}
@@ -187,6 +186,7 @@ class Medium:
         self._slabs: list[Slab] = []
         self._gains: dict[tuple[Band, int, int], float] = {}
         self._audible: dict[tuple[Band, int], tuple[Node, ...]] = {}
+        self._clear_ber: dict[tuple[Band, int, int, float], float] = {}  # BER with noise only, per link and power
         self._channels: dict[Channel, _ChannelState] = {}
         self._sniffers: list[Receiver] = []
         self._meters: dict[str, DutyCycleMeter] = {}
@@ -235,6 +235,7 @@ class Medium:
     def _invalidate(self) -> None:
         self._gains.clear()
         self._audible.clear()
+        self._clear_ber.clear()
 
     @property
     def homes(self) -> tuple[Home, ...]:
@@ -371,32 +372,42 @@ class Medium:
         if radio.closed:
             return
         state = self._channel(radio.channel)
-        state.radios[radio] = None
+        keys: list[tuple[dict[int, dict[VirtualRadio, None]], int]] = []
         if radio.promiscuous or radio.address_filter is None:
             state.wide[radio] = None
         else:
             short = radio.address_filter.short_address
             if short is not None:
-                state.by_short.setdefault(short, {})[radio] = None
-            state.by_ext.setdefault(radio.effective_extended_address, {})[radio] = None
-        if radio.awaiting_ack or not radio.caps & RadioCaps.ACK_TIMEOUT:
-            state.ack_listeners[radio] = None
-        radio._indexed_on = radio.channel
+                keys.append((state.by_short, short))
+            keys.append((state.by_ext, radio.effective_extended_address))
+        for index, key in keys:
+            index.setdefault(key, {})[radio] = None
+        radio._indexed_on, radio._index_keys = radio.channel, keys
+        self._listen_for_acks(radio)
+
+    def _listen_for_acks(self, radio: VirtualRadio) -> None:
+        """Radios waiting for an ACK, and soft-MAC radios (no ACK_TIMEOUT), are offered every ACK."""
+        if radio._indexed_on is None:
+            return
+        listeners = self._channels[radio._indexed_on].ack_listeners
+        if radio.awaiting_ack or not radio.has_ack_timeout:
+            listeners[radio] = None
+        else:
+            listeners.pop(radio, None)
 
     def _unindex(self, radio: VirtualRadio) -> None:
         channel = radio._indexed_on
         if channel is None:
             return
         state = self._channels[channel]
-        state.radios.pop(radio, None)
         state.wide.pop(radio, None)
         state.ack_listeners.pop(radio, None)
-        for index in (state.by_short, state.by_ext):
-            for key in [k for k, members in index.items() if radio in members]:
-                del index[key][radio]
-                if not index[key]:
-                    del index[key]
-        radio._indexed_on = None
+        for index, key in radio._index_keys:
+            members = index[key]
+            del members[radio]
+            if not members:
+                del index[key]
+        radio._indexed_on, radio._index_keys = None, []
 
     # ---------------------------------------------------------------- transmissions (used by radios)
     def _transmit(
@@ -506,7 +517,11 @@ class Medium:
         noise_mw = model.noise_floor_mw
         if not tx.overlaps:
             sinr_db = signal_dbm - model.noise_floor_dbm
-            success = (1.0 - model.ber(10.0 ** (sinr_db / 10.0))) ** ((tx.end - tx.start) / model.bit_s)
+            key = (band, tx.node.index, node.index, tx.tx_dbm)  # type: ignore[union-attr]
+            ber = self._clear_ber.get(key)
+            if ber is None:
+                ber = self._clear_ber[key] = model.ber(10.0 ** (sinr_db / 10.0))
+            success = (1.0 - ber) ** ((tx.end - tx.start) / model.bit_s)
             return self.rng.random() < success, signal_dbm, sinr_db
         interferers = []
         for other in tx.overlaps:

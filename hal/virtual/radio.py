@@ -50,7 +50,7 @@ from protocols.ieee802154.errors import Ieee802154DecodeError
 from protocols.ieee802154.header import AddrMode, FrameType, Header, build_ack, peek
 from protocols.ieee802154.phy import airtime_us, timing
 
-from .csma import Backoff, Transmit, UnslottedCsmaCa
+from hal.csma import Backoff, Transmit, UnslottedCsmaCa
 from .medium import Medium, Node, Transmission, _call
 
 #: Everything a VirtualRadio can do (the default `caps`).
@@ -92,6 +92,11 @@ class VirtualRadio:
         self.band = band
         self.model = model
         self.caps = FULL_CAPS if caps is None else caps
+        # the flags tested per frame, as plain booleans (enum.Flag arithmetic is slow on the hot path)
+        self.has_ack_timeout = bool(self.caps & RadioCaps.ACK_TIMEOUT)
+        self._auto_ack = bool(self.caps & RadioCaps.AUTO_ACK)
+        self._retries = bool(self.caps & RadioCaps.TRANSMIT_RETRIES)
+        self._duty_cycle = bool(self.caps & RadioCaps.DUTY_CYCLE)
         eui = default_extended_address(node.name, band) if extended_address is None else extended_address
         self.info = RadioInfo(
             name=f"{node.name}/{band.value}", channels=CHANNELS[band], min_power_dbm=model.min_tx_dbm,
@@ -105,6 +110,7 @@ class VirtualRadio:
         self.awaiting_ack = False
         self._channel = DEFAULT_CHANNEL[band]
         self._indexed_on: Channel | None = None
+        self._index_keys: list = []  # where the medium filed us, so leaving is O(1)
         self._receiver: Receiver | None = None
         self._lock = asyncio.Lock()
         self._on_air: Transmission | None = None
@@ -220,31 +226,34 @@ class VirtualRadio:
         header = _peek(frame)
         wants_ack = (
             header is not None and header.ack_request and not header.is_broadcast and header.seq is not None
-            and bool(self.caps & RadioCaps.ACK_TIMEOUT)
+            and self.has_ack_timeout
         )
-        tries = 1 + (max(0, max_retries) if wants_ack and self.caps & RadioCaps.TRANSMIT_RETRIES else 0)
+        tries = 1 + (max(0, max_retries) if wants_ack and self._retries else 0)
         first_start: float | None = None
+
+        def result(status: TxStatus, attempts: int, **extra: bool) -> TxResult:
+            started = loop.time() if first_start is None else first_start
+            return TxResult(status, started, airtime if attempts else 0.0, attempts=attempts, **extra)
+
         for attempt in range(1, tries + 1):
-            now = loop.time()
-            if not self.node.powered:
-                return TxResult(TxStatus.ABORTED, now, 0.0, attempts=attempt - 1)
+            if self.closed or not self.node.powered:
+                return result(TxStatus.ABORTED, attempt - 1)
             if mode is not TxMode.DIRECT and not await self._gain_channel(mode, max_backoffs):
-                return TxResult(TxStatus.CHANNEL_BUSY, first_start or loop.time(), 0.0, attempts=attempt - 1)
-            now = loop.time()
-            if self._refused_by_duty_cycle(now, air_us):
-                return TxResult(TxStatus.DUTY_CYCLE, first_start or now, 0.0, attempts=attempt - 1)
+                return result(TxStatus.CHANNEL_BUSY, attempt - 1)
+            if self.closed or not self.node.powered:
+                return result(TxStatus.ABORTED, attempt - 1)
+            if self._refused_by_duty_cycle(loop.time(), air_us):
+                return result(TxStatus.DUTY_CYCLE, attempt - 1)
             if first_start is None:
-                first_start = now
+                first_start = loop.time()
             if not await self._send(frame, header, airtime, air_us):
-                return TxResult(TxStatus.ABORTED, first_start, airtime, attempts=attempt)
+                return result(TxStatus.ABORTED, attempt)
             if not wants_ack:
-                return TxResult(TxStatus.SENT, first_start, airtime, attempts=attempt)
+                return result(TxStatus.SENT, attempt)
             acked, pending = await self._await_ack(header.seq)  # type: ignore[union-attr]
             if acked:
-                return TxResult(TxStatus.SENT, first_start, airtime, frame_pending=pending, attempts=attempt)
-            if self.closed or not self.node.powered:
-                return TxResult(TxStatus.ABORTED, first_start, airtime, attempts=attempt)
-        return TxResult(TxStatus.NO_ACK, first_start or loop.time(), airtime, attempts=tries)
+                return result(TxStatus.SENT, attempt, frame_pending=pending)
+        return result(TxStatus.ABORTED if self.closed or not self.node.powered else TxStatus.NO_ACK, tries)
 
     async def _gain_channel(self, mode: TxMode, max_backoffs: int) -> bool:
         if mode is TxMode.CCA:
@@ -258,7 +267,7 @@ class VirtualRadio:
         return isinstance(action, Transmit)
 
     def _refused_by_duty_cycle(self, now: float, air_us: int) -> bool:
-        if self.band is not Band.MHZ_868 or not self.caps & RadioCaps.DUTY_CYCLE:
+        if self.band is not Band.MHZ_868 or not self._duty_cycle:
             return False
         meter = self.medium.duty_cycle(self.node.name)
         return meter.enforce and meter.would_exceed(now, air_us)
@@ -280,7 +289,7 @@ class VirtualRadio:
         self._ack_seq = -1 if seq is None else seq
         self._ack = loop.create_future()
         self.awaiting_ack = True
-        self.medium._index(self)
+        self.medium._listen_for_acks(self)
         wait = self.model.unit_backoff_s + self.model.turnaround_s + airtime_us(_ACK_LEN, self._channel.page) / 1e6
         timer = loop.call_at(loop.time() + wait, _settle, self._ack, False)
         try:
@@ -289,8 +298,7 @@ class VirtualRadio:
             timer.cancel()
             self.awaiting_ack = False
             self._ack = None
-            if not self.closed:
-                self.medium._index(self)
+            self.medium._listen_for_acks(self)
         return acked, self._ack_pending
 
     def _abort_on_air(self) -> None:
@@ -313,7 +321,7 @@ class VirtualRadio:
             if self._ack is not None and header.seq == self._ack_seq:
                 self._ack_pending = header.frame_pending
                 _settle(self._ack, True)
-            elif not self.caps & RadioCaps.ACK_TIMEOUT:
+            elif not self.has_ack_timeout:
                 self._pass_up(frame)
             return
         f = self.address_filter
@@ -322,7 +330,7 @@ class VirtualRadio:
         self._pass_up(frame)
         if (
             f is not None and header.ack_request and not header.is_broadcast and header.seq is not None
-            and self.caps & RadioCaps.AUTO_ACK
+            and self._auto_ack
         ):
             pending = header.src_addr is not None and header.src_addr in f.pending_sources
             loop = asyncio.get_running_loop()

@@ -16,7 +16,7 @@ tree for display), `example` (a command built with fresh keys), `payload` (the
 DLMS / GBZ / ASN.1 payload decoders).
 """
 
-from protocols.gbcs import registry
+from protocols.gbcs import registry, utrn
 from protocols.gbcs.codec import MacKey, MacKeyPair, build, parse, seal
 from protocols.gbcs.errors import GbcsCryptoError, GbcsDecodeError, GbcsEncodeError
 from protocols.gbcs.keystore import KeyStore, KeyStoreError, KeyUsage
@@ -42,4 +42,5 @@ __all__ = [
     "parse",
     "registry",
     "seal",
+    "utrn",
 ]

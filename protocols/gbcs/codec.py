@@ -19,10 +19,7 @@ from protocols.gbcs.errors import GbcsEncodeError
 from protocols.gbcs.keystore import KeyStore
 from protocols.gbcs.message import Message
 
-try:
-    from protocols.gbcs.payload import Decryption, PayloadContext, decode_payload
-except ImportError:  # the payload package is written in parallel (issue 2 split); envelopes decode without it
-    decode_payload = None  # type: ignore[assignment]
+from protocols.gbcs.payload import Decryption, PayloadContext, decode_payload
 
 
 @dataclass(frozen=True)
@@ -44,16 +41,18 @@ def parse(data: bytes, keystore: KeyStore | None = None) -> Message:
     """Decode one GBCS message; with a key store, verify its MAC and signature and decrypt its blocks.
 
     Raises GbcsDecodeError (offset into `data`) when the bytes are not a well-formed
-    message; verification outcomes are `message.verdicts`, never exceptions.
+    message; verification outcomes are `message.verdicts`, never exceptions. A key file
+    that turns out unreadable when first needed raises KeyStoreError (naming the file).
     """
     data = bytes(data)
     message, regions = envelope.decode(data)
     payload_tree = None
-    if message.gbt is None and decode_payload is not None:
+    if message.gbt is None:  # a GBT block's data is a slice of a message, not a payload
         decrypt = None if keystore is None else _decryptor(message, keystore)
         context = PayloadContext(message.message_code, int(message.cra), decrypt)
         payload_tree = decode_payload(message.payload, base_offset=regions.payload_start, context=context)
-    return replace(message, verdicts=verify.verdicts(message, regions, data, keystore), payload_tree=payload_tree)
+    verdicts = verify.verdicts(message, regions, data, keystore)
+    return Message(**{**message.__dict__, "verdicts": verdicts, "payload_tree": payload_tree})  # replace(), faster
 
 
 def _decryptor(message: Message, keystore: KeyStore) -> Callable[[bytes], Decryption]:

@@ -14,9 +14,10 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 
-from protocols.gbcs.errors import GbcsCryptoError, GbcsEncodeError
+from protocols.gbcs.errors import GbcsCryptoError
 
 #: The KDF's algorithm identifier (gbcs.md 4.1).
 _ALGORITHM_ID = bytes.fromhex("60857406080300")
@@ -46,16 +47,12 @@ def derive_key(z: bytes, originator: bytes, kind: int, counter: int, recipient: 
     return hashlib.sha256(b"\x00\x00\x00\x01" + z + other).digest()[:16]
 
 
-def _gcm_tag(key: bytes, originator: bytes, aad: bytes) -> bytes:
-    encryptor = Cipher(algorithms.AES(key), modes.GCM(originator + bytes(4))).encryptor()
-    encryptor.authenticate_additional_data(aad)
-    encryptor.finalize()
-    return encryptor.tag[:TAG_SIZE]
-
-
 def compute_mac(key: bytes, originator: bytes, covered: bytes) -> bytes:
-    """The 12-byte MAC of gbcs.md 4.3 over `covered` (from `DF` to the end of the signature field)."""
-    return _gcm_tag(key, originator, MAC_AAD_PREFIX + covered)
+    """The 12-byte MAC of gbcs.md 4.3 over `covered` (from `DF` to the end of the signature field).
+
+    GCM with an empty plaintext: the output of `AESGCM.encrypt` is just the 16-byte tag.
+    """
+    return AESGCM(key).encrypt(originator + bytes(4), b"", MAC_AAD_PREFIX + covered)[:TAG_SIZE]
 
 
 def mac_matches(key: bytes, originator: bytes, covered: bytes, mac: bytes) -> bool:
@@ -65,10 +62,9 @@ def mac_matches(key: bytes, originator: bytes, covered: bytes, mac: bytes) -> bo
 
 def encrypt_block(key: bytes, originator: bytes, plaintext: bytes) -> bytes:
     """A protected payload block (gbcs.md 4.4): `31` || `00000000` || ciphertext || 12-byte tag."""
-    encryptor = Cipher(algorithms.AES(key), modes.GCM(originator + bytes(4))).encryptor()
-    encryptor.authenticate_additional_data(bytes((ENCRYPTED_BLOCK_CONTROL,)))
-    ciphertext = encryptor.update(plaintext) + encryptor.finalize()
-    return bytes((ENCRYPTED_BLOCK_CONTROL,)) + bytes(4) + ciphertext + encryptor.tag[:TAG_SIZE]
+    control = bytes((ENCRYPTED_BLOCK_CONTROL,))
+    sealed = AESGCM(key).encrypt(originator + bytes(4), plaintext, control)  # ciphertext || 16-byte tag
+    return control + bytes(4) + sealed[:-16] + sealed[-16 : -16 + TAG_SIZE]
 
 
 def decrypt_block(key: bytes, originator: bytes, block: bytes) -> bytes:
@@ -104,8 +100,3 @@ def signature_matches(public_key: ec.EllipticCurvePublicKey, signed: bytes, sign
         return False
     return True
 
-
-def check_p256(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey, name: str) -> None:
-    """Refuse a key that is not on P-256 (GBCS uses no other curve)."""
-    if not isinstance(key.curve, ec.SECP256R1):
-        raise GbcsEncodeError(name, f"key is on {key.curve.name}, GBCS uses secp256r1 (P-256)")

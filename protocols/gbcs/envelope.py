@@ -91,6 +91,7 @@ _GBT_MESSAGE = Struct(
 )
 
 _GROUPING_HEADER_FAST = _GROUPING_HEADER.compile()
+_CRAS = {cra.value: cra for cra in Cra}
 _MAC_HEADER_FAST = _MAC_HEADER.compile()
 
 
@@ -115,6 +116,14 @@ def _checked(struct: Construct, buf: bytes, base: int) -> Any:
         raise GbcsDecodeError(min(err.offset, base + len(buf)), field, err.reason) from None
 
 
+def _build(struct: Construct, value: dict[str, Any]) -> bytes:
+    """Build with a checked struct; a construct failure (a value we let through) becomes GbcsEncodeError."""
+    try:
+        return struct.build(value)
+    except ConstructError as exc:
+        raise GbcsEncodeError((getattr(exc, "path", None) or "?").replace("(building) -> ", ""), str(exc).splitlines()[-1]) from None
+
+
 def _fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[str, str] | None = None) -> Any:
     """Parse with the compiled struct; fall back to the checked one when it fails or reads short.
 
@@ -130,12 +139,27 @@ def _fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[
     return result
 
 
-def _validate_transaction(h: Any, at: int) -> None:
-    """Refuse values the structs let through; `at` is the offset of the transaction-id length."""
-    if not 1 <= h.cra <= 3:
-        raise GbcsDecodeError(at + 1, "cra", f"CRA flag {h.cra} is not 1 (command), 2 (response) or 3 (alert)")
-    if h.date_time_length not in (0, DATE_TIME_SIZE):
-        raise GbcsDecodeError(at + 28, "date_time_length", f"date-time length {h.date_time_length} is not 0 or 12")
+def _transaction_fields(h: Any, at: int) -> dict[str, Any]:
+    """Message fields from a parsed `_TRANSACTION` (a dict: item access is the fast path).
+
+    Refuses values the structs let through; `at` is the offset of the transaction-id length.
+    """
+    cra = h["cra"]
+    if not 1 <= cra <= 3:
+        raise GbcsDecodeError(at + 1, "cra", f"CRA flag {cra} is not 1 (command), 2 (response) or 3 (alert)")
+    date_time = h["date_time"]
+    if len(date_time) not in (0, DATE_TIME_SIZE):
+        raise GbcsDecodeError(at + 28, "date_time_length", f"date-time length {len(date_time)} is not 0 or 12")
+    other_raw = h["other_information"]
+    other_at = at + 29 + len(date_time) + (1 if len(other_raw) < 0x80 else len(encode_length(len(other_raw))))
+    return {
+        "cra": _CRAS[cra],
+        "originator_counter": h["originator_counter"],
+        "originator": h["originator"],
+        "recipient": h["recipient"],
+        "other_information": decode_other_information(other_raw, other_at),
+        "date_time_raw": date_time or None,
+    }
 
 
 def _is_der_sequence(raw: bytes) -> bool:
@@ -217,12 +241,9 @@ def _u64(value: int, name: str) -> bytes:
 def _decode_grouping(data: bytes, start: int, end: int, mac: bytes | None) -> tuple[Message, Regions]:
     """The general-signing part in data[start:end] (through the signature field), inside a MAC header or not."""
     parsed = _fast(_GROUPING_HEADER_FAST, _GROUPING_HEADER, data[start:end], start, ("payload", "content_length"))
-    h = parsed.header
-    _validate_transaction(h, start + 1)
-    other_at = start + 30 + h.date_time_length
-    other_at += len(encode_length(h.other_information_length))
-    other = decode_other_information(h.other_information, other_at)
-    payload_end = start + parsed.payload_end
+    fields = _transaction_fields(parsed["header"], start + 1)
+    payload = parsed["payload"]
+    payload_end = start + parsed["payload_end"]
     signature: bytes | None
     if payload_end == end:
         signature, signature_end = None, end
@@ -236,26 +257,16 @@ def _decode_grouping(data: bytes, start: int, end: int, mac: bytes | None) -> tu
         if signature_end < end:
             raise GbcsDecodeError(signature_end, "signature", f"{end - signature_end} unexpected bytes after it")
         signature = data[payload_end + 1 : signature_end]
-    message = Message(
-        cra=Cra(h.cra),
-        originator_counter=h.originator_counter,
-        originator=h.originator,
-        recipient=h.recipient,
-        other_information=other,
-        payload=parsed.payload,
-        date_time_raw=h.date_time or None,
-        signature=signature,
-        mac=mac,
-    )
-    return message, Regions(start, payload_end - len(parsed.payload), payload_end, signature_end)
+    message = Message(payload=payload, signature=signature, mac=mac, **fields)
+    return message, Regions(start, payload_end - len(payload), payload_end, signature_end)
 
 
 def _decode_ciphering(data: bytes) -> tuple[Message, Regions]:
     header = _fast(_MAC_HEADER_FAST, _MAC_HEADER, data, 0)
-    start = header.content_start
-    declared_end = start - _SECURITY_HEADER_SIZE + header.ciphered_length
+    start, ciphered_length = header["content_start"], header["ciphered_length"]
+    declared_end = start - _SECURITY_HEADER_SIZE + ciphered_length
     if declared_end > len(data):
-        raise GbcsDecodeError(len(data), "ciphered_length", f"ciphered content of {header.ciphered_length} bytes runs past the end")
+        raise GbcsDecodeError(len(data), "ciphered_length", f"ciphered content of {ciphered_length} bytes runs past the end")
     if declared_end < len(data):
         raise GbcsDecodeError(declared_end, "ciphered_length", f"{len(data) - declared_end} bytes after the ciphered content")
     if declared_end - start < MAC_SIZE + 1:
@@ -265,10 +276,7 @@ def _decode_ciphering(data: bytes) -> tuple[Message, Regions]:
 
 def _decode_gbt(data: bytes) -> tuple[Message, Regions]:
     parsed = _checked(_GBT_MESSAGE, data, 0)
-    h = parsed.header
-    _validate_transaction(h, 1)
-    other_at = 30 + h.date_time_length + len(encode_length(h.other_information_length))
-    other = decode_other_information(h.other_information, other_at)
+    fields = _transaction_fields(parsed.header, 1)
     declared_end = parsed.content_start + parsed.ciphered_length
     if declared_end != parsed.end:
         raise GbcsDecodeError(min(declared_end, len(data)), "ciphered_length", "does not match the GBT block's size")
@@ -286,18 +294,7 @@ def _decode_gbt(data: bytes) -> tuple[Message, Regions]:
         security_control=parsed.security_control,
         invocation_counter=parsed.invocation_counter,
     )
-    message = Message(
-        cra=Cra(h.cra),
-        originator_counter=h.originator_counter,
-        originator=h.originator,
-        recipient=h.recipient,
-        other_information=other,
-        payload=parsed.data,
-        date_time_raw=h.date_time or None,
-        signature=None,
-        mac=None,
-        gbt=block,
-    )
+    message = Message(payload=parsed.data, signature=None, mac=None, gbt=block, **fields)
     data_start = len(data) - len(parsed.data)
     return message, Regions(0, data_start, len(data), len(data))
 
@@ -344,12 +341,9 @@ def encode_signed_part(message: Message) -> bytes:
     signature = message.signature
     if signature is not None and len(signature) not in (0, SIGNATURE_SIZE):
         raise GbcsEncodeError("signature", f"{len(signature)} bytes: a signature is 64 bytes, or empty, or None")
-    try:
-        body = _GROUPING_HEADER.build(
-            dict(header=_transaction(message), content_length=len(message.payload), payload=message.payload)
-        )
-    except ConstructError as exc:
-        raise GbcsEncodeError(getattr(exc, "path", None) or "?", str(exc).splitlines()[-1]) from None
+    body = _build(
+        _GROUPING_HEADER, dict(header=_transaction(message), content_length=len(message.payload), payload=message.payload)
+    )
     if signature is None:
         return body
     return body + bytes((len(signature),)) + signature
@@ -357,7 +351,7 @@ def encode_signed_part(message: Message) -> bytes:
 
 def mac_header(content_size: int) -> bytes:
     """The general-ciphering MAC header for a grouping header of `content_size` bytes (signature field included)."""
-    return _MAC_HEADER.build(dict(ciphered_length=_SECURITY_HEADER_SIZE + content_size + MAC_SIZE))
+    return _build(_MAC_HEADER, dict(ciphered_length=_SECURITY_HEADER_SIZE + content_size + MAC_SIZE))
 
 
 def encode(message: Message) -> bytes:
@@ -382,9 +376,9 @@ def _encode_gbt(message: Message) -> bytes:
     control = (0x80 if block.last else 0) | (0x40 if block.streaming else 0) | block.window
     data = message.payload
     gbt_size = 6 + len(encode_length(len(data))) + len(data)
-    try:
-        return _GBT_MESSAGE.build(
-            dict(
+    return _build(
+        _GBT_MESSAGE,
+        dict(
                 header=_transaction(message),
                 ciphered_length=_SECURITY_HEADER_SIZE + gbt_size,
                 security_control=block.security_control,
@@ -394,7 +388,5 @@ def _encode_gbt(message: Message) -> bytes:
                 acknowledged=block.acknowledged,
                 data_length=len(data),
                 data=data,
-            )
-        )
-    except ConstructError as exc:
-        raise GbcsEncodeError(getattr(exc, "path", None) or "?", str(exc).splitlines()[-1]) from None
+            ),
+    )

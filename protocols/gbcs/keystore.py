@@ -83,6 +83,7 @@ class KeyStore:
         #: derived keys are per message (counters differ), so the cache is bounded
         self._derived_limit = 4096
         self._acb: bytes | None = None
+        self._acb_searched = False
         self.skipped: tuple[str, ...] = ()  #: file names in the folder that are not key files
 
     @classmethod
@@ -117,6 +118,7 @@ class KeyStore:
         self._entries.setdefault((eui, usage, _PUBLIC), _Entry(None, None, key))
         self._secrets.clear()
         self._derived.clear()
+        self._acb_searched = False
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -174,7 +176,8 @@ class KeyStore:
         Holders of a KA private key are looked at first (the usual head-end store), then
         every KA certificate (a device-side store); the answer is kept.
         """
-        if self._acb is None:
+        if self._acb is None and not self._acb_searched:
+            self._acb_searched = True
             holders = [key[0] for key in self._entries if key[1] is KeyUsage.KA and key[2] == _PRIVATE]
             others = [key[0] for key in self._entries if key[1] is KeyUsage.KA and key[2] == _PUBLIC]
             for eui in holders + others:

@@ -3,7 +3,8 @@
 Pure codecs in the layering of `architecture.md`: bytes <-> frozen dataclasses, no I/O, no clock.
 The stack (`firmware.zigbee`) holds all state - frame counters, keys, tables - and calls these.
 ZCL frames come from zigpy (`zigpy.zcl`); `protocols.zigbee.smart_energy` adds the GB Smart
-Energy commands and attributes to zigpy's own cluster classes.
+Energy commands and attributes to zigpy's own cluster classes; importing this package registers
+them (zigpy's cluster registry is the one table).
 
 Typical receive path: `parse_nwk` (addresses, radius - enough to relay) -> `unsecure_nwk`
 (network key) -> `parse_aps` -> `unsecure_aps` (link key) when APS-secured -> ZCL via zigpy, ZDO
@@ -39,6 +40,7 @@ from protocols.zigbee.aps_commands import (
     parse_aps_command,
 )
 from protocols.zigbee.aux import MIC_LENGTH, AuxHeader, KeyId
+from protocols.zigbee.beacon import BeaconPayload, build_beacon_payload, parse_beacon_payload
 from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError, ZigbeeSecurityError
 from protocols.zigbee.install_code import install_code_crc, install_code_to_link_key
 from protocols.zigbee.nwk import (
@@ -81,6 +83,7 @@ from protocols.zigbee.security import (
     unsecure_aps,
     unsecure_nwk,
 )
+from protocols.zigbee import smart_energy  # registers the GB SE cluster definitions with zigpy
 from protocols.zigbee.zdo import (
     ActiveEpReq,
     ActiveEpRsp,
@@ -129,6 +132,7 @@ __all__ = [
     "ApsFrameType",
     "AssociatedDevices",
     "AuxHeader",
+    "BeaconPayload",
     "ConfirmKey",
     "DeliveryMode",
     "DeviceAnnce",
@@ -192,6 +196,7 @@ __all__ = [
     "aes_mmo_hash",
     "build_aps",
     "build_aps_command",
+    "build_beacon_payload",
     "build_nwk",
     "build_nwk_command",
     "build_zdo",
@@ -202,11 +207,13 @@ __all__ = [
     "keyed_hash",
     "parse_aps",
     "parse_aps_command",
+    "parse_beacon_payload",
     "parse_nwk",
     "parse_nwk_command",
     "parse_zdo",
     "secure_aps",
     "secure_nwk",
+    "smart_energy",
     "unsecure_aps",
     "unsecure_nwk",
 ]

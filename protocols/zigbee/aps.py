@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from construct import (
-    BitsInteger,
-    BitStruct,
-    Flag,
     GreedyBytes,
     If,
     Int8ul,
@@ -66,16 +63,19 @@ class Fragmentation(enum.IntEnum):
     RESERVED = 3
 
 
-_FCF = BitStruct(
-    "extended_header" / Flag,
-    "ack_request" / Flag,
-    "security" / Flag,
-    "ack_format" / Flag,
-    "delivery_mode" / BitsInteger(2),
-    "frame_type" / BitsInteger(2),
+_FCF = _codec.BitFields(  # radio.md 5.3, from bit 0 up
+    Int8ul,
+    [
+        ("frame_type", 2),
+        ("delivery_mode", 2),
+        ("ack_format", 1),
+        ("security", 1),
+        ("ack_request", 1),
+        ("extended_header", 1),
+    ],
 )
 
-_EXT_FCF = BitStruct("reserved" / BitsInteger(6), "fragmentation" / BitsInteger(2))
+_EXT_FCF = _codec.BitFields(Int8ul, [("fragmentation", 2), ("reserved", 6)])
 
 _EXTENDED = Struct(
     "fcf" / _EXT_FCF,
@@ -226,20 +226,25 @@ def build_aps(frame: ApsFrame) -> bytes:
     return _codec.build(_APS, obj, PROTOCOL)
 
 
-def ack_for(frame: ApsFrame) -> ApsFrame:
-    """The (unsecured) APS acknowledgement of `frame`, with endpoints swapped as the receiver sends it.
+def ack_for(frame: ApsFrame, *, block_number: int | None = None, ack_bitfield: int | None = None) -> ApsFrame:
+    """The (unsecured) APS acknowledgement of a unicast `frame`, as its receiver sends it.
 
     A data frame's ack echoes cluster and profile with the endpoints swapped; a command's ack sets
-    the ack-format bit and carries none; a fragment's ack echoes the block number (the caller
-    supplies the bitfield of its window through `dataclasses.replace`).
+    the ack-format bit and carries neither. A fragment's ack also carries the first block of the
+    window it acknowledges and the bitfield of the blocks received; those are the reassembly
+    state of the stack, so the caller must give them (and may not give them otherwise).
     """
+    fragmented = frame.extended is not None and frame.extended.fragmentation != Fragmentation.NONE
+    if fragmented != (block_number is not None and ack_bitfield is not None):
+        raise ZigbeeEncodeError(PROTOCOL, "extended", "block_number and ack_bitfield are given exactly for fragments")
     if frame.frame_type == ApsFrameType.COMMAND:
         return ApsFrame(ApsFrameType.ACK, frame.counter, ack_format=True)
     if frame.frame_type != ApsFrameType.DATA or frame.delivery_mode != DeliveryMode.UNICAST:
         raise ZigbeeEncodeError(PROTOCOL, "frame_type", "only unicast data and command frames are acknowledged")
-    ext = None
-    if frame.extended is not None and frame.extended.fragmentation != Fragmentation.NONE:
-        ext = ExtendedHeader(frame.extended.fragmentation, frame.extended.block_number, ack_bitfield=0x01)
+    extended = None
+    if fragmented:
+        assert frame.extended is not None  # for the type checker: fragmented implies it
+        extended = ExtendedHeader(frame.extended.fragmentation, block_number, ack_bitfield)
     return ApsFrame(
         ApsFrameType.ACK,
         frame.counter,
@@ -247,5 +252,5 @@ def ack_for(frame: ApsFrame) -> ApsFrame:
         cluster=frame.cluster,
         profile=frame.profile,
         src_endpoint=frame.dst_endpoint,
-        extended=ext,
+        extended=extended,
     )

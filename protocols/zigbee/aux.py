@@ -16,8 +16,9 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from construct import BitsInteger, BitStruct, Flag, If, Int8ul, Int32ul, Int64ul, Struct, this
+from construct import If, Int8ul, Int32ul, Int64ul, Struct, this
 
+from protocols.zigbee import _codec
 from protocols.zigbee.errors import ZigbeeEncodeError
 
 #: The security level ZigBee applies, whatever the level field on the air says.
@@ -35,11 +36,8 @@ class KeyId(enum.IntEnum):
     KEY_LOAD = 3  # hash of the link key with 0x02: APS Transport Key of a link key
 
 
-_SECURITY_CONTROL = BitStruct(
-    "reserved" / BitsInteger(2),
-    "extended_nonce" / Flag,
-    "key_id" / BitsInteger(2),
-    "level" / BitsInteger(3),
+_SECURITY_CONTROL = _codec.BitFields(
+    Int8ul, [("level", 3), ("key_id", 2), ("extended_nonce", 1), ("reserved", 2)]  # from bit 0 up
 )
 
 AUX_STRUCT = Struct(

@@ -17,11 +17,7 @@ from typing import Any
 
 from construct import (
     Array,
-    BitsInteger,
-    BitStruct,
-    ByteSwapped,
     Check,
-    Flag,
     GreedyBytes,
     If,
     Int8ul,
@@ -53,19 +49,20 @@ class NwkFrameType(enum.IntEnum):
     COMMAND = 1
 
 
-_FCF = ByteSwapped(
-    BitStruct(  # little-endian 16-bit word, listed from bit 15 down (style.md construct tips)
-        "reserved" / BitsInteger(2),
-        "end_device_initiator" / Flag,
-        "src_ieee" / Flag,
-        "dst_ieee" / Flag,
-        "source_route" / Flag,
-        "security" / Flag,
-        "multicast" / Flag,
-        "discover_route" / BitsInteger(2),
-        "protocol_version" / BitsInteger(4),
-        "frame_type" / BitsInteger(2),
-    )
+_FCF = _codec.BitFields(  # radio.md 5.1, from bit 0 up
+    Int16ul,
+    [
+        ("frame_type", 2),
+        ("protocol_version", 4),
+        ("discover_route", 2),
+        ("multicast", 1),
+        ("security", 1),
+        ("source_route", 1),
+        ("dst_ieee", 1),
+        ("src_ieee", 1),
+        ("end_device_initiator", 1),
+        ("reserved", 2),
+    ],
 )
 
 _SOURCE_ROUTE = Struct(

@@ -159,3 +159,35 @@ def test_duplicate_filter_window() -> None:
     assert not d.seen((1, 5), 0.0)
     assert d.seen((1, 5), 2.0)
     assert not d.seen((1, 5), 3.5)
+
+
+def test_duty_cycle_budget_sends_defers_refuses_exactly() -> None:
+    from firmware.zigbee.dual_band import DutyCycleBudget, DutyCycleState
+
+    b = DutyCycleBudget(limit=10 / 3600, limited=5 / 3600, critical=8 / 3600, max_defer=5.0)  # 10 s an hour
+    assert b.decide(4.0, 0.0) == 0.0
+    b.charge(4.0, 0.0)
+    assert b.state(1.0) is DutyCycleState.NORMAL
+    b.charge(5.0, 100.0)
+    assert b.state(101.0) is DutyCycleState.CRITICAL and b.used(101.0) == 9.0
+    assert b.decide(2.0, 3598.0) == 3600.0                # room once the first 4 s age out, 2 s away: defer
+    assert b.decide(2.0, 3000.0) is None                  # 600 s away: refuse
+    assert (b.deferred, b.refused) == (1, 1)
+    assert b.used(3600.0) == 5.0 and b.state(3600.0) is DutyCycleState.LIMITED
+    b.charge(5.0, 3600.0)
+    assert b.state(3601.0) is DutyCycleState.REGULATED
+    assert b.used(3700.0 + 3600.0) == 0.0
+
+
+def test_beacon_payload_matches_scapy() -> None:
+    from scapy.layers.zigbee import ZigBeeBeacon
+
+    from firmware.zigbee.beacon import ZigbeeBeacon, build_beacon_payload, parse_beacon_payload
+
+    beacon = ZigbeeBeacon(0x0011223344556677, router_capacity=False, end_device_capacity=True, depth=2, update_id=3)
+    wire = build_beacon_payload(beacon)
+    theirs = ZigBeeBeacon(wire)                           # scapy 2.8 layers/zigbee.py, an independent codec
+    assert (theirs.proto_id, theirs.stack_profile, theirs.nwkc_protocol_version) == (0, 2, 2)
+    assert (theirs.router_capacity, theirs.end_device_capacity, theirs.device_depth) == (0, 1, 2)
+    assert theirs.extended_pan_id == 0x0011223344556677 and theirs.update_id == 3
+    assert bytes(theirs) == wire and parse_beacon_payload(wire) == beacon

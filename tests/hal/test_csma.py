@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from hal.virtual.csma import Backoff, ChannelAccessFailure, Transmit, UnslottedCsmaCa
+from hal.csma import Backoff, ChannelAccessFailure, Transmit, UnslottedCsmaCa
 
 
 def test_busy_channel_gives_five_ccas_with_growing_windows_then_failure() -> None:

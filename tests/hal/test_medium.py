@@ -404,3 +404,93 @@ def test_per_frame_work_skips_nodes_that_cannot_hear(monkeypatch: pytest.MonkeyP
 
     clock.run(main(), virtual=True)
     assert visited == ["near"]
+
+
+def test_bands_never_interfere_and_a_dual_band_hub_hears_both() -> None:
+    async def main() -> tuple[int, int]:
+        medium = Medium(seed=16, models=no_shadowing())
+        medium.add_node("hub", (0.0, 0.0, 0.0))
+        medium.add_node("esme", (10.0, 0.0, 0.0))
+        medium.add_node("gsme", (0.0, 10.0, 0.0))
+        _, high = attach(medium, "hub", Band.GHZ_2_4, 0)
+        _, low = attach(medium, "hub", Band.MHZ_868, 0)
+        esme, _ = attach(medium, "esme", Band.GHZ_2_4, 1)
+        gsme, _ = attach(medium, "gsme", Band.MHZ_868, 2)
+        await asyncio.gather(
+            esme.transmit(data_frame(1, 0, 1), mode=TxMode.DIRECT),
+            gsme.transmit(data_frame(2, 0, 2), mode=TxMode.DIRECT),
+        )
+        return len(high), len(low)
+
+    assert clock.run(main(), virtual=True) == (1, 1)
+
+
+def test_a_jam_from_a_node_fades_with_distance() -> None:
+    async def main() -> tuple[float, float]:
+        medium = Medium(seed=17, models=no_shadowing())
+        for name, x in (("jammer", 0.0), ("near", 2.0), ("far", 200.0)):
+            medium.add_node(name, (x, 0.0, 0.0))
+        near, far = medium.radio("near", Band.GHZ_2_4), medium.radio("far", Band.GHZ_2_4)
+        medium.jam(Channel(0, 11), duration=0.05, power_dbm=0.0, at="jammer")
+        return tuple(await asyncio.gather(near.energy_detect(0.01), far.energy_detect(0.01)))  # type: ignore[return-value]
+
+    near, far = clock.run(main(), virtual=True)
+    model = BAND_MODELS[Band.GHZ_2_4]
+    at_near, at_far = -model.path_loss_db(2.0), -model.path_loss_db(200.0)  # 0 dBm minus the path loss
+    noise = model.noise_floor_dbm
+    assert near == pytest.approx(10 * math.log10(10 ** (at_near / 10) + 10 ** (noise / 10)), abs=0.01)
+    assert far == pytest.approx(10 * math.log10(10 ** (at_far / 10) + 10 ** (noise / 10)), abs=0.01)
+    assert near > far + 30
+
+
+@pytest.mark.parametrize("interruption", ["set_channel", "close", "power_off"])
+def test_interrupting_a_transmission_aborts_it_and_nobody_hears_it(interruption: str) -> None:
+    async def main() -> tuple[TxStatus, int]:
+        medium = Medium(seed=18)
+        medium.add_node("a", (0.0, 0.0, 0.0))
+        medium.add_node("b", (3.0, 0.0, 0.0))
+        a, _ = attach(medium, "a", Band.GHZ_2_4, 1)
+        _, heard = attach(medium, "b", Band.GHZ_2_4, 2)
+        sending = asyncio.ensure_future(a.transmit(data_frame(1, 2, 1, payload=100), mode=TxMode.DIRECT))
+        await asyncio.sleep(0.001)
+        if interruption == "set_channel":
+            await a.set_channel(Channel(0, 20))
+        elif interruption == "close":
+            await a.close()
+        else:
+            medium.set_powered("a", False)
+        return (await sending).status, len(heard)
+
+    assert clock.run(main(), virtual=True) == (TxStatus.ABORTED, 0)
+
+
+def test_unreadable_frames_reach_only_unfiltered_radios() -> None:
+    async def main() -> tuple[int, int]:
+        medium = Medium(seed=19)
+        for name, x in (("a", 0.0), ("open", 2.0), ("filtered", 4.0)):
+            medium.add_node(name, (x, 0.0, 0.0))
+        a = medium.radio("a", Band.GHZ_2_4)
+        unfiltered = medium.radio("open", Band.GHZ_2_4)
+        seen: list[ReceivedFrame] = []
+        unfiltered.set_receiver(seen.append)
+        _, filtered = attach(medium, "filtered", Band.GHZ_2_4, 2)
+        await a.transmit(append_fcs(b"\x07\x00\x01"), mode=TxMode.DIRECT)  # frame type 7: not 802.15.4-2006
+        return len(seen), len(filtered)
+
+    assert clock.run(main(), virtual=True) == (1, 0)
+
+
+def test_moving_a_node_recomputes_its_links() -> None:
+    async def main() -> tuple[int, int]:
+        medium = Medium(seed=20, models=no_shadowing())
+        medium.add_node("hub", (0.0, 0.0, 0.0))
+        medium.add_node("ihd", (5.0, 0.0, 0.0))
+        _, heard = attach(medium, "hub", Band.GHZ_2_4, 0)
+        ihd, _ = attach(medium, "ihd", Band.GHZ_2_4, 1)
+        await send_many(ihd, 10, 0, 1)
+        before = len(heard)
+        medium.move("ihd", (50_000.0, 0.0, 0.0))  # out of range: the cached budget must not survive
+        await send_many(ihd, 10, 0, 1)
+        return before, len(heard) - before
+
+    assert clock.run(main(), virtual=True) == (10, 0)

@@ -35,6 +35,8 @@ def test_input_forms_are_detected(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     for name in ("hex.txt", "b64.txt", "raw.bin"):
         assert read_input(str(tmp_path / name)) == ECS52
     assert read_input(ECS52_HEX) == ECS52
+    long_hex = ECS52_HEX * 60  # longer than any file name may be (ENAMETOOLONG), still a hex string
+    assert read_input(long_hex) == ECS52 * 60
     assert read_input("-", stdin=io.BytesIO(ECS52_HEX.encode())) == ECS52
 
 

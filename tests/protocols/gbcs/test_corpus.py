@@ -11,14 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from protocols.gbcs import Cra, Frame, KeyStore, Message, Verdict, build, codec, parse, registry
+from protocols.gbcs import Cra, Frame, KeyStore, Message, Verdict, build, parse, registry
 from protocols.gbcs.envelope import decode
 from tests.protocols.gbcs import corpus
-
-needs_payload = pytest.mark.skipif(
-    codec.decode_payload is None, reason="protocols.gbcs.payload.decode_payload not available yet"
-)
-
 
 @pytest.fixture(scope="module")
 def files(rtds_dir: Path) -> tuple[corpus.CorpusFile, ...]:
@@ -169,13 +164,11 @@ def test_tampering_one_byte_makes_verdicts_invalid(parsed: list[tuple[corpus.Cor
     assert tampered == 539 + 358 - 143  # MACed or signed: 143 files are both
 
 
-@needs_payload
 def test_every_payload_is_decoded_to_the_last_byte(parsed: list[tuple[corpus.CorpusFile, Message]]) -> None:
     """Item 11: each payload consumed to its last byte (unparsed == 0 for all 889)."""
     assert [file.path.name for file, m in parsed if m.payload_tree is None or m.unparsed != 0] == []
 
 
-@needs_payload
 def test_every_encrypted_block_decrypts(parsed: list[tuple[corpus.CorpusFile, Message]]) -> None:
     """Item 14: all 30 encrypted blocks (19 GBZ components in 12 files, 11 DLMS blocks in 11 files) decrypt."""
     statuses = Counter(d.status for _, m in parsed if m.payload_tree for d in m.payload_tree.decryptions)

@@ -123,6 +123,9 @@ def test_dlms_date_times() -> None:
         (ECS52[:20].hex(), 20, None),  # truncated inside the MAC header's content
         ((ECS52 + b"\x00").hex(), 79, "ciphered_length"),  # a byte beyond the ciphered content
         (ECS52[13:-13].hex() + "41", 53, "signature_length"),
+        (ECS52[13:42].hex() + "01ff" + ECS52[43:-12].hex(), 29, "date_time_length"),  # 1-byte date-time
+        # Other Information of 3 bytes (message code + 1): the remote-party ID at offset 33 is short
+        (ECS52[13:43].hex() + "030059aa" + ECS52[46:-12].hex(), 33, "other_information.remote_party_id"),
         (ECS52[13:-13].hex() + "0000", 54, "signature"),
     ],
 )

@@ -93,8 +93,13 @@ def test_ack_for_data_command_and_fragment() -> None:
     assert build_aps(ack_for(data)) == bytes(SCAPY_VECTORS["data ack"])
     assert build_aps(ack_for(ApsFrame(ApsFrameType.COMMAND, 77))) == bytes(SCAPY_VECTORS["command ack"])
     fragment = parse_aps(bytes(SCAPY_VECTORS["first fragment"]))
-    ack = ack_for(fragment)
-    assert ack.extended == ExtendedHeader(Fragmentation.FIRST, 13, ack_bitfield=0x01)
+    ack = ack_for(fragment, block_number=0, ack_bitfield=0x01)
+    assert ack.extended == ExtendedHeader(Fragmentation.FIRST, 0, ack_bitfield=0x01)
+    assert (ack.dst_endpoint, ack.cluster, ack.counter) == (1, 0x0704, 5)
+    with pytest.raises(ZigbeeEncodeError, match="block_number"):
+        ack_for(fragment)
+    with pytest.raises(ZigbeeEncodeError, match="block_number"):
+        ack_for(data, block_number=0, ack_bitfield=1)
     with pytest.raises(ZigbeeEncodeError):
         ack_for(parse_aps(bytes(SCAPY_VECTORS["broadcast data"])))
 

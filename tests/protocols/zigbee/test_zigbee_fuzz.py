@@ -16,24 +16,28 @@ from hypothesis import strategies as st
 from protocols.zigbee import (
     ZigbeeDecodeError,
     build_aps,
+    build_beacon_payload,
     build_aps_command,
     build_nwk,
     build_nwk_command,
     build_zdo,
     parse_aps,
+    parse_beacon_payload,
     parse_aps_command,
     parse_nwk,
     parse_nwk_command,
     parse_zdo,
 )
 
-# Valid seeds to mutate: radio.md 5.2 NWK frame, its decrypted APS frame, and commands checked
+# Valid seeds to mutate: radio.md 5.2 NWK frame, its decrypted APS frame, a scapy-checked beacon
+# payload (test_zigbee_beacon), and commands checked
 # against scapy in test_zigbee_commands / ZDO frames checked against zigpy in test_zigbee_zdo.
 SEEDS: dict[str, bytes] = {
     "nwk": bytes.fromhex("480200006f791e102823010000776655443322110000d5236129fa947374748e66c9ce56991928"),
     "aps": bytes.fromhex("4001020709010133002100000000"),
     "nwk_command": bytes.fromhex("0862010053020071"),
     "aps_command": bytes.fromhex("0501000102030405060708090a0b0c0d0e0f0001000000000000000200000000000000"),
+    "beacon": bytes.fromhex("00228c7766554433221100ffffff03"),
     "zdo_0013": bytes.fromhex("016f7977665544332211008e"),
     "zdo_8004": bytes.fromhex("02006f791001090101050103000003000207010a00"),
     "zdo_8002": bytes.fromhex("0400000000408e34125240060000400600"),
@@ -50,6 +54,7 @@ CODECS: dict[str, tuple[Callable[[bytes], Any], Callable[[Any], bytes]]] = {
     "aps": (parse_aps, build_aps),
     "nwk_command": (parse_nwk_command, build_nwk_command),
     "aps_command": (parse_aps_command, build_aps_command),
+    "beacon": (parse_beacon_payload, build_beacon_payload),
     "zdo_0013": _zdo(0x0013),
     "zdo_8004": _zdo(0x8004),
     "zdo_8002": _zdo(0x8002),

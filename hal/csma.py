@@ -1,6 +1,6 @@
 """Unslotted CSMA-CA as a sans-I/O machine (IEEE 802.15.4 non-beacon mode, radio.md 2.5).
 
-Why a machine: `VirtualRadio` runs it when it claims CSMA_BACKOFF, and a soft
+Why a machine, and why in `hal`: `VirtualRadio` runs it when it claims CSMA_BACKOFF, and a soft
 MAC above a raw radio (`firmware.zigbee`) needs the very same algorithm, so
 it lives here with no clock and no I/O. The caller waits the periods it is
 told, performs a CCA and reports the result:

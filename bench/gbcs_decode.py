@@ -1,0 +1,95 @@
+"""GBCS decode speed over the RTDS corpus (issue 2's bar): `.venv/bin/python -m bench.gbcs_decode`.
+
+Measures, on the 889 RTDS 4.5.0 messages in `$COMMSHUB_SHARED` (or `../shared`):
+
+1. in-process messages per second of `protocols.gbcs.parse`, with full verification
+   (key store: MACs, signatures, decryption) and without (no key store); one warm-up
+   pass, then the median of 7 passes in one process;
+2. whole-process wall time of `commshub decode --json --keystore DIR <all 889 files>`
+   (median of 3 runs), and of the same command on one file (start-up cost), from which
+   the time for the bar's 1,275-message set is extrapolated.
+
+The bar (issue 2): the public TypeScript parser decodes and verifies the full 1,275-message
+RTDS 4.5.0 set in about 0.63 s whole-process, about 3,200 messages/s in-process; the goal is
+twice as fast. Timings on a shared machine are measurements, never test assertions.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BAR_WHOLE_PROCESS_S = 0.63
+BAR_MESSAGES = 1275
+BAR_RATE = 3200.0
+PASSES = 7
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _shared() -> Path:
+    env = os.environ.get("COMMSHUB_SHARED")
+    return Path(env) if env else REPO.parent / "shared"
+
+
+def _rate(messages: list[bytes], keystore: object) -> float:
+    from protocols.gbcs import parse
+
+    for data in messages:  # warm-up: key loading, ECDH secrets, first-use code paths
+        parse(data, keystore)  # type: ignore[arg-type]
+    times = []
+    for _ in range(PASSES):
+        started = time.perf_counter()
+        for data in messages:
+            parse(data, keystore)  # type: ignore[arg-type]
+        times.append(time.perf_counter() - started)
+    return len(messages) / statistics.median(times)
+
+
+def _wall(command: list[str], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+        times.append(time.perf_counter() - started)
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(command[:4])} ... failed ({result.returncode}): {result.stderr.decode()[-500:]}")
+    return statistics.median(times)
+
+
+def main() -> None:
+    from protocols.gbcs import KeyStore
+
+    shared = _shared()
+    rtds, keys = shared / "gbcs" / "rtds", shared / "gbcs" / "keystore"
+    if not rtds.is_dir() or not keys.is_dir():
+        print(f"RTDS corpus or key store not found under {shared}: set COMMSHUB_SHARED")
+        return
+    files = sorted(rtds.glob("*/*.HEX"))
+    messages = [bytes.fromhex(path.read_text().strip()) for path in files]
+    keystore = KeyStore.load(keys)
+    verified = _rate(messages, keystore)
+    unverified = _rate(messages, None)
+    print(f"in-process, {len(messages)} RTDS messages, median of {PASSES} passes:")
+    print(f"  with verification (MAC, signature, decryption): {verified:8,.0f} msg/s")
+    print(f"  without verification:                           {unverified:8,.0f} msg/s")
+    print(f"  bar {BAR_RATE:,.0f} msg/s: ratio {verified / BAR_RATE:.2f} (goal 2.00)")
+
+    script = str(Path(sys.executable).parent / "commshub")
+    command = [script, "decode", "--json", "--keystore", str(keys)]
+    whole = _wall(command + [str(path) for path in files])
+    single = _wall(command + [str(files[0])])
+    per_message = (whole - single) / (len(files) - 1)
+    extrapolated = single + per_message * BAR_MESSAGES
+    print(f"whole process, `commshub decode --json --keystore` (median of 3 runs):")
+    print(f"  {len(files)} files: {whole:.3f} s; 1 file (start-up): {single:.3f} s; {per_message * 1e3:.3f} ms/message")
+    print(f"  extrapolated to the bar's {BAR_MESSAGES:,} messages: {extrapolated:.3f} s")
+    print(f"  bar {BAR_WHOLE_PROCESS_S} s: ratio {BAR_WHOLE_PROCESS_S / extrapolated:.2f} on {BAR_MESSAGES:,} messages"
+          f" (goal 2.00; {BAR_WHOLE_PROCESS_S / whole:.2f} comparing our {len(files)} directly)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""A real zigpy ControllerApplication driving the virtual HAN through our radio library."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+
+import pytest
+import zigpy.config as conf
+import zigpy.device
+import zigpy.exceptions
+import zigpy.types as zt
+import zigpy.util
+
+from firmware.devices import electricity_meter
+from firmware.zigbee import Status
+from firmware.zigbee.application import ControllerApplication, eui64
+from firmware.zigbee.status import zigpy_status
+from hal import clock
+from hal.radio import Band
+from hal.virtual import Medium, load_home
+
+from .han import CODE
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "zigpy_virtual_han.py"
+
+
+def test_example_prints_the_meter_reading_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("zigpy_virtual_han", EXAMPLE)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    assert example.run() == 0
+    out = capsys.readouterr().out
+    assert "ESME" in out and "CurrentSummationDelivered = 123456" in out
+
+
+class _Initialized:
+    def __init__(self) -> None:
+        self.devices: asyncio.Queue[zigpy.device.Device] = asyncio.Queue()
+
+    def device_initialized(self, device: zigpy.device.Device) -> None:
+        self.devices.put_nowait(device)
+
+
+async def _app(medium: Medium, store: dict[str, int]) -> ControllerApplication:
+    config = {
+        conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
+        conf.CONF_NWK: {conf.CONF_NWK_CHANNEL: 20, conf.CONF_NWK_PAN_ID: 0x1A62},
+        "commshub": {"radios": [medium.radio("hub", Band.GHZ_2_4)], "store": store},
+    }
+    return await ControllerApplication.new(config, auto_form=True)
+
+
+def test_zigpy_sees_join_reads_zcl_and_gets_delivery_errors_with_status() -> None:
+    async def main() -> dict[str, object]:
+        medium = Medium(seed=3)
+        medium.add_home(load_home("terraced"))
+        store: dict[str, int] = {}
+        app = await _app(medium, store)
+        watcher = _Initialized()
+        app.add_listener(watcher)
+        esme = electricity_meter([medium.radio("esme", Band.GHZ_2_4)], CODE, reading=98765)
+        await app.permit_with_link_key(eui64(esme.ieee), zigpy.util.convert_install_code(CODE), time_s=120)
+        await esme.join()
+        device = await asyncio.wait_for(watcher.devices.get(), 60)
+        values, _ = await device.endpoints[1].in_clusters[0x0702].read_attributes(["current_summ_delivered"])
+        await app.load_network_info(load_devices=True)
+        info = app.state.network_info
+        energy = await app.energy_scan(zt.Channels.from_channel_list([11, 20]), duration_exp=2, count=1)
+        await esme.power_off()                           # the meter loses power: zigpy must hear why
+        medium.set_powered("esme", False)
+        with pytest.raises(zigpy.exceptions.DeliveryError) as failure:
+            await app.send_packet(zt.ZigbeePacket(
+                src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0)), src_ep=1,
+                dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=device.nwk), dst_ep=1,
+                profile_id=0x0109, cluster_id=0x0702, data=zt.SerializableBytes(b"\x00\x01\x00\x00\x00")))
+        await app.force_remove(device)
+        known_after = app.stack.nwk.neighbour_by_ieee(esme.ieee)
+        counter_key = next(k for k in store if k.startswith("nwk-frame-counter"))
+        await app.shutdown()
+        return {"ieee": device.ieee, "expected": eui64(esme.ieee), "model": device.model, "values": values,
+                "pan": info.pan_id, "channel": info.channel, "children": info.children, "energy": energy,
+                "status": failure.value.status, "known_after": known_after, "persisted": store[counter_key]}
+
+    r = clock.run(main(), virtual=True)
+    assert r["ieee"] == r["expected"] and r["model"] == "ESME"
+    assert r["values"] == {"current_summ_delivered": 98765}
+    assert r["pan"] == 0x1A62 and r["channel"] == 20
+    assert r["children"] == [r["expected"]]
+    assert set(r["energy"]) == {11, 20}  # type: ignore[arg-type]
+    assert r["status"] in (zigpy_status(Status.NO_ACK), zigpy_status(Status.APS_NO_ACK))
+    assert r["known_after"] is None
+    assert r["persisted"] > 0                            # frame counter reserved in the store before use
+
+
+def test_zigpy_on_a_dual_band_hub_reads_a_gas_meter_reachable_only_on_868() -> None:
+    from firmware.devices import gas_meter
+
+    from .han import far_in_a_cabinet, medium_with
+
+    async def main() -> tuple[object, str, int]:
+        medium = medium_with(("hub", (0.0, 0.0, 0.0)))
+        far_in_a_cabinet(medium, "gsme")
+        config = {
+            conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
+            conf.CONF_NWK: {conf.CONF_NWK_CHANNEL: None},  # zigpy energy-scans through our radio library
+            "commshub": {"radios": [medium.radio("hub", Band.GHZ_2_4), medium.radio("hub", Band.MHZ_868)]},
+        }
+        app = await ControllerApplication.new(config, auto_form=True)
+        watcher = _Initialized()
+        app.add_listener(watcher)
+        gsme = gas_meter([medium.radio("gsme", Band.GHZ_2_4), medium.radio("gsme", Band.MHZ_868)], CODE,
+                         reading=4321, poll_period=7.5)
+        await app.permit_with_link_key(eui64(gsme.ieee), zigpy.util.convert_install_code(CODE), time_s=120)
+        await gsme.join()
+        device = await asyncio.wait_for(watcher.devices.get(), 120)
+        values, _ = await device.endpoints[1].in_clusters[0x0702].read_attributes(["current_summ_delivered"])
+        band = app.stack.nwk.neighbour_by_ieee(gsme.ieee).iface.band.value  # type: ignore[union-attr]
+        channel = app.state.network_info.channel
+        await gsme.close()
+        await app.shutdown()
+        return values, band, channel
+
+    values, band, channel = clock.run(main(), virtual=True)
+    assert values == {"current_summ_delivered": 4321}
+    assert band == "868MHz"
+    assert 11 <= channel <= 26
