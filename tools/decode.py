@@ -101,7 +101,7 @@ def read_input(source: str, stdin: Any = None) -> bytes:
 
 
 def _record(source: str, message: Message | None, error: tuple[str, int | None] | None) -> dict[str, Any]:
-    """The JSON object of one input (the keys issue 2 lists, plus a few more)."""
+    """The JSON object of one input (the keys issue 2 lists, plus a few more), except `payload`."""
     from protocols.gbcs import registry
 
     if message is None:
@@ -124,7 +124,6 @@ def _record(source: str, message: Message | None, error: tuple[str, int | None] 
         "content_length": len(message.payload),
         "mac": message.verdicts.mac.value,
         "signature": message.verdicts.signature.value,
-        "payload": None if message.payload_tree is None else message.payload_tree.root.to_json(),
         "unparsed": message.unparsed,
         "other_information": {
             "remote_party_id": None if other.remote_party_id is None else other.remote_party_id.hex(),
@@ -138,6 +137,15 @@ def _record(source: str, message: Message | None, error: tuple[str, int | None] 
         if message.gbt is None
         else {"block_number": message.gbt.block_number, "last": message.gbt.last, "acknowledged": message.gbt.acknowledged},
     }
+
+
+def _json_line(source: str, message: Message | None, error: tuple[str, int | None] | None) -> str:
+    """One JSON Lines record; the payload tree is appended as text (`Field.to_json_text`, the hot path)."""
+    text = json.dumps(_record(source, message, error), check_circular=False)
+    if message is None:
+        return text + "\n"
+    tree = message.payload_tree
+    return f'{text[:-1]}, "payload": {"null" if tree is None else tree.root.to_json_text()}}}\n'
 
 
 def _print_tree(message: Message, out: TextIO) -> None:
@@ -180,7 +188,7 @@ def _run_inputs(sources: list[str], keystore: KeyStore | None, as_json: bool, ou
         message, error = decode_one(source, keystore)
         failures += message is None
         if as_json:
-            out.write(json.dumps(_record(source, message, error), check_circular=False) + "\n")
+            out.write(_json_line(source, message, error))
         elif message is None:
             assert error is not None
             out.write(f"== {source}: error: {error[0]}\n")
@@ -203,7 +211,7 @@ def _run_example(as_json: bool, out: TextIO) -> int:
         keystore = KeyStore.load(folder)
         message = parse(example.wire, keystore)
     if as_json:
-        out.write(json.dumps(_record("example", message, None)) + "\n")
+        out.write(_json_line("example", message, None))
     else:
         out.write(f"== example: ECS09 command, {len(example.wire)} bytes, keys generated for this run\n")
         out.write(example.wire.hex().upper() + "\n")
@@ -231,4 +239,7 @@ def run(args: argparse.Namespace) -> int:
         except KeyStoreError as exc:
             print(f"commshub decode: {exc}", file=sys.stderr)
             return 2
+        if keystore.skipped:
+            names = ", ".join(keystore.skipped)
+            print(f"commshub decode: key store: skipped (not <eui>-<ka|ds|pp-ka>.<pem|key>): {names}", file=sys.stderr)
     return _run_inputs(args.inputs, keystore, args.json, out)

@@ -82,6 +82,7 @@ class EmulatedDevice:
             rng=random.Random(self._rng.random()),
         )
         stack.on_message = self._message
+        stack.on_left = self._left
         descriptors = [
             zdo_t.SimpleDescriptor(
                 endpoint=e.endpoint,
@@ -128,6 +129,10 @@ class EmulatedDevice:
             raise JoinError("no network in NVM to rejoin")
         await self.stack.rejoin(self.nvm.network)
         self.zdo.nwk = self.stack.nwk_address
+
+    def _left(self, rejoin: bool) -> None:
+        """Told to leave: forget the network (a device asked to rejoin must join afresh)."""
+        self.nvm.network = None
 
     def _spawn(self, coro: object) -> None:
         task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]

@@ -6,9 +6,11 @@ association) -> `nwk.NwkLayer` (security, frame counters, broadcast, one
 level of relaying) -> `aps.ApsLayer` (APS ACKs, retries, duplicates,
 fragmentation) -> `stack.ZigbeeStack` (forming, joining, trust centre,
 polling, rejoin). `application.ControllerApplication` is the zigpy radio
-library on top; `dual_band` runs a hub on a 2.4 GHz and an 868 MHz radio.
-The sans-I/O machines (`csma`, `indirect`, `fragments`, `counters`) hold the
-rules; the layers are their asyncio adapters.
+library on top. A hub on a 2.4 GHz and an 868 MHz radio is one stack with two
+MAC interfaces; `dual_band` keeps the sub-GHz duty-cycle budget.
+The sans-I/O machines and tables (`csma`, `indirect`, `fragments`,
+`counters`, `dual_band`, `join`) hold the rules; the layers are their asyncio
+adapters. See docs/zigbee-stack.md.
 """
 
 from .nwk import NetworkParams, Role

@@ -149,7 +149,9 @@ class ControllerApplication(zigpy.application.ControllerApplication):
 
     # --- network settings ----------------------------------------------------------------------
 
-    async def write_network_info(self, *, network_info: zigpy.state.NetworkInfo, node_info: zigpy.state.NodeInfo) -> None:
+    async def write_network_info(
+        self, *, network_info: zigpy.state.NetworkInfo, node_info: zigpy.state.NodeInfo
+    ) -> None:
         """Keep the settings zigpy chose (or restored); `start_network` forms the network with them.
 
         A network already running (zigpy forms a throw-away one to energy-scan) is left first.
@@ -288,7 +290,8 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 ack=dst.addr_mode != t.AddrMode.Broadcast,
             )
         except DeliveryFailed as e:
-            raise zigpy.exceptions.DeliveryError(f"delivery to 0x{address:04x} failed: {e}", zigpy_status(e.status)) from e
+            message = f"delivery to 0x{address:04x} failed: {e}"
+            raise zigpy.exceptions.DeliveryError(message, zigpy_status(e.status)) from e
 
     def _loopback(self, packet: t.ZigbeePacket) -> None:
         """A request to ourselves: answer ZDO as the coordinator's firmware would."""

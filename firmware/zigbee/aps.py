@@ -52,7 +52,8 @@ ACK_WAIT = 1.6
 #: - APS header with extended header (8 + 2), rounded down for margin (SE stacks use 64-82).
 FRAGMENT_SIZE = 64
 #: Outcomes an immediate APS retry cannot change.
-_FINAL = frozenset({Status.DUTY_CYCLE, Status.NO_ROUTE, Status.NOT_JOINED, Status.TRANSACTION_OVERFLOW})
+_FINAL = frozenset({Status.DUTY_CYCLE, Status.NO_ROUTE, Status.NOT_JOINED, Status.TRANSACTION_OVERFLOW,
+                    Status.TRANSACTION_EXPIRED})
 #: Payloads up to this size go unfragmented.
 MAX_UNFRAGMENTED = 70
 

@@ -191,7 +191,7 @@ class MacInterface:
         header = mac.Header(
             frame_type=mac.FrameType.DATA,
             seq=self._next_dsn(),
-            dst_mode=mac.AddrMode.EXTENDED if dst.extended else mac.AddrMode.SHORT,
+            dst_mode=_mode(dst),
             dst_pan=self.pan_id,
             dst_addr=dst.value,
             src_mode=src_mode,
@@ -353,7 +353,9 @@ class MacInterface:
             return
         if not self._for_us(header):
             return
-        src = Address(header.src_addr, header.src_mode == mac.AddrMode.EXTENDED) if header.src_addr is not None else None
+        src = None
+        if header.src_addr is not None:
+            src = Address(header.src_addr, header.src_mode == mac.AddrMode.EXTENDED)
         if header.ack_request and not header.is_broadcast:
             self._ack_due_until = rx.timestamp + self._ack_time
             if self.duty_cycle is not None:  # our ACK is airtime too, though nothing may refuse it
@@ -461,10 +463,10 @@ class MacInterface:
         header = mac.Header(
             frame_type=mac.FrameType.COMMAND,
             seq=self._next_dsn(),
-            dst_mode=mac.AddrMode.NONE if dst is None else (mac.AddrMode.EXTENDED if dst.extended else mac.AddrMode.SHORT),
+            dst_mode=_mode(dst),
             dst_pan=dst_pan,
             dst_addr=None if dst is None else dst.value,
-            src_mode=mac.AddrMode.EXTENDED if src.extended else mac.AddrMode.SHORT,
+            src_mode=_mode(src),
             src_pan=src_pan,
             src_addr=src.value,
             pan_id_compression=compress,
@@ -587,3 +589,9 @@ __all__ = [
     "MacInterface",
 ]
 
+
+def _mode(address: Address | None) -> mac.AddrMode:
+    """The MAC addressing mode of `address` (none, short or extended)."""
+    if address is None:
+        return mac.AddrMode.NONE
+    return mac.AddrMode.EXTENDED if address.extended else mac.AddrMode.SHORT

@@ -355,7 +355,7 @@ class NwkLayer:
                 return
             self._replay.accept(sender, opened.aux.frame_counter)
             payload = opened.payload
-            self._mark_authorized(ind.src, sender)
+            self._mark_authorized(frame.src, ind.src, sender)
         elif not self._unsecured_allowed(frame):
             self.counters.unsecured_dropped += 1
             return
@@ -371,9 +371,17 @@ class NwkLayer:
             self.counters.relayed += 1
             self._spawn(self._relay(replace(frame, radius=frame.radius - 1), was_secured=secured))
 
-    def _mark_authorized(self, mac_src: Address, sender: int) -> None:
-        neighbour = self.state.neighbours.get(mac_src.value) if not mac_src.extended else None
-        if neighbour is not None and neighbour.ieee == sender and not neighbour.authorized:
+    def _mark_authorized(self, nwk_src: int, mac_src: Address, sender: int) -> None:
+        """A secured frame from a joiner proves it holds the network key: it is now authorized.
+
+        Our own child must have secured the frame itself (`sender`, hop by hop); a device behind a
+        router child reaches us through that router, which re-secured the frame."""
+        neighbour = self.state.neighbours.get(nwk_src)
+        if neighbour is None or neighbour.authorized or mac_src.extended:
+            return
+        direct = neighbour.via is None and neighbour.ieee == sender and mac_src.value == nwk_src
+        relayed = neighbour.via is not None and mac_src.value == neighbour.via
+        if direct or relayed:
             neighbour.authorized = True
             if self.on_authorized is not None:
                 self.on_authorized(neighbour)

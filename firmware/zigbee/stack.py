@@ -57,12 +57,19 @@ from protocols.zigbee.aps_commands import (
     build_aps_command,
     parse_aps_command,
 )
-from protocols.zigbee.nwk_commands import RejoinRequest, RejoinResponse, build_nwk_command, parse_nwk_command
+from protocols.zigbee.nwk_commands import (
+    Leave,
+    RejoinRequest,
+    RejoinResponse,
+    build_nwk_command,
+    parse_nwk_command,
+)
 
 from .aps import ApsCommandIndication, ApsIndication, ApsLayer
 from .beacon import BeaconPayloadError, ZigbeeBeacon, build_beacon_payload, parse_beacon_payload
 from .counters import OutgoingCounter
 from .dual_band import DutyCycleBudget
+from .join import JoinInput, JoinProgress
 from .mac import (
     ASSOC_ACCESS_DENIED,
     ASSOC_SUCCESS,
@@ -75,7 +82,7 @@ from .mac import (
     MacInterface,
 )
 from .nwk import COORDINATOR_ADDRESS, NetworkParams, Neighbour, NwkIndication, NwkLayer, Role
-from .status import Status
+from .status import DeliveryFailed, Status
 from .zdo import device_annce
 
 LOGGER = logging.getLogger(__name__)
@@ -84,6 +91,8 @@ LOGGER = logging.getLogger(__name__)
 DEFAULT_CHANNELS_2_4 = (11, 15, 20, 25)
 #: Extra attempts at delivering a Transport Key whose every MAC retry went unacknowledged.
 TRANSPORT_KEY_RETRIES = 2
+#: Attempts at the Device_annce that ends a join.
+ANNOUNCE_ATTEMPTS = 3
 
 
 class JoinError(Exception):
@@ -154,9 +163,13 @@ class ZigbeeStack:
         self.on_message: Callable[[ApsIndication], None] | None = None
         self.on_device_joined: Callable[[JoinEvent], None] | None = None
         self.on_device_left: Callable[[int, int], None] | None = None
+        #: we were asked to leave (argument: whether the request says to rejoin)
+        self.on_left: Callable[[bool], None] | None = None
         self._permit_until = 0.0
         self._transport_key: asyncio.Future[TransportKey] | None = None
         self._rejoin_wait: asyncio.Future[RejoinResponse] | None = None
+        #: the latest join or rejoin attempt (join.py's transition table)
+        self.join_progress = JoinProgress()
         self._fast_until = 0.0
         self._poll_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -416,10 +429,15 @@ class ZigbeeStack:
         extended_pan_id: int | None = None,
         key_timeout: float = 10.0,
     ) -> None:
-        """Find a network on any of our radios, associate, receive the network key, announce."""
+        """Find a network on any of our radios, associate, receive the network key, announce.
+
+        Follows `join.TRANSITIONS` (`self.join_progress` shows where it is); raises JoinError with
+        every parent's reason when none admits us."""
         self.link_key = link_key
+        progress = self.join_progress = JoinProgress()
         reasons: list[str] = []
         for index, iface in enumerate(self.macs):
+            progress.happened(JoinInput.SCAN_STARTED)
             scan = list(channels[index]) if channels is not None else _default_channels(iface)
             beacons = [b for b in await iface.active_scan(scan) if b.association_permit]
             for notice in sorted(beacons, key=lambda b: (-b.lqi, not b.pan_coordinator)):
@@ -430,18 +448,25 @@ class ZigbeeStack:
                 if extended_pan_id is not None and beacon.extended_pan_id != extended_pan_id:
                     continue
                 try:
-                    await self._join_via(iface, notice, beacon, key_timeout)
+                    await self._join_via(progress, iface, notice, beacon, key_timeout)
                     return
                 except JoinError as e:
                     reasons.append(str(e))
             if not beacons:
                 reasons.append(f"no joinable network heard on {iface.band.value}")
+        progress.happened(JoinInput.NO_PARENT_LEFT)
         raise JoinError("; ".join(reasons) or "no radio to join with")
 
-    async def _join_via(self, iface: MacInterface, notice: BeaconNotice, beacon: ZigbeeBeacon, key_timeout: float) -> None:
+    async def _join_via(
+        self, progress: JoinProgress, iface: MacInterface, notice: BeaconNotice, beacon: ZigbeeBeacon,
+        key_timeout: float,
+    ) -> None:
+        progress.happened(JoinInput.PARENT_CHOSEN)
         status, nwk = await iface.associate(notice, self._capability())
         if status != ASSOC_SUCCESS:
+            progress.happened(JoinInput.ASSOCIATION_REFUSED)
             raise JoinError(f"association refused by {notice.source} (status {status})")
+        progress.happened(JoinInput.ASSOCIATED)
         iface.set_addresses(pan_id=notice.pan_id, short_address=nwk)
         params = NetworkParams(notice.pan_id, beacon.extended_pan_id, bytes(16), update_id=beacon.update_id)
         self.nwk.start(params, nwk, parent=notice.source.value, parent_iface=iface)
@@ -450,21 +475,38 @@ class ZigbeeStack:
         try:
             key = await asyncio.wait_for(self._transport_key, key_timeout)
         except TimeoutError:
+            progress.happened(JoinInput.KEY_FAILED)
             self._leave_locally(iface)
             raise JoinError(f"no network key from the trust centre within {key_timeout} s") from None
         except JoinError:
+            progress.happened(JoinInput.KEY_FAILED)
             self._leave_locally(iface)
             raise
         finally:
             self._transport_key = None
+        progress.happened(JoinInput.KEY_RECEIVED)
         self.nwk.set_network_key(key.key, key.key_seq or 0)
         self._update_beacons()
-        await self.announce()
+        await self._announce_joined(progress)
 
     def _leave_locally(self, iface: MacInterface) -> None:
         self._stop_polling()
         self.nwk.state.params = None
         iface.set_addresses(pan_id=0xFFFF, short_address=0xFFFE)
+
+    async def _announce_joined(self, progress: JoinProgress) -> None:
+        """The last step of a join: Device_annce, tried a few times; JoinError if it never leaves."""
+        failure: DeliveryFailed | None = None
+        for _ in range(ANNOUNCE_ATTEMPTS):
+            try:
+                await self.announce()
+            except DeliveryFailed as e:
+                failure = e
+                continue
+            progress.happened(JoinInput.ANNOUNCED)
+            return
+        progress.happened(JoinInput.ANNOUNCE_FAILED)
+        raise JoinError(f"joined, but the Device_annce was not delivered: {failure}")
 
     async def announce(self) -> None:
         """Broadcast ZDO Device_annce (radio.md 2.6 step 6)."""
@@ -483,6 +525,8 @@ class ZigbeeStack:
 
     async def rejoin(self, snapshot: NetworkSnapshot, *, timeout: float = 5.0) -> None:
         """Rejoin the network of `snapshot` with a NWK-secured Rejoin Request, keeping our address."""
+        progress = self.join_progress = JoinProgress()
+        progress.happened(JoinInput.REJOIN_STARTED)
         iface = self.macs[snapshot.band_index]
         await iface.set_channel(snapshot.channel)
         iface.set_addresses(pan_id=snapshot.params.pan_id, short_address=snapshot.nwk)
@@ -499,17 +543,20 @@ class ZigbeeStack:
             except TimeoutError:
                 raise JoinError("no rejoin response") from None
         except JoinError:
+            progress.happened(JoinInput.REJOIN_FAILED)
             self._leave_locally(iface)
             raise
         finally:
             self._rejoin_wait = None
         if response.status != ASSOC_SUCCESS:
+            progress.happened(JoinInput.REJOIN_FAILED)
             self._leave_locally(iface)
             raise JoinError(f"rejoin refused (status {response.status})")
+        progress.happened(JoinInput.REJOIN_ACCEPTED)
         if response.short_address != snapshot.nwk:
             iface.set_addresses(pan_id=snapshot.params.pan_id, short_address=response.short_address)
             self.nwk.state.nwk = response.short_address
-        await self.announce()
+        await self._announce_joined(progress)
 
     def _nwk_frame(self, ind: NwkIndication) -> None:
         if ind.frame_type is NwkFrameType.COMMAND:
@@ -528,6 +575,17 @@ class ZigbeeStack:
             self._spawn(self._answer_rejoin(ind, command))
         elif isinstance(command, RejoinResponse) and self._rejoin_wait is not None and not self._rejoin_wait.done():
             self._rejoin_wait.set_result(command)
+        elif isinstance(command, Leave) and command.request and ind.src in (COORDINATOR_ADDRESS, self.nwk.state.parent):
+            self._left_on_request(command)
+
+    def _left_on_request(self, command: Leave) -> None:
+        """Our parent or the trust centre told us to leave: drop the network (and rejoin if asked)."""
+        iface = self.nwk.state.parent_iface
+        LOGGER.info("%016x asked to leave the network", self.ieee)
+        if iface is not None:
+            self._leave_locally(iface)
+        if self.on_left is not None:
+            self.on_left(command.rejoin)
 
     async def _answer_rejoin(self, ind: NwkIndication, request: RejoinRequest) -> None:
         ieee = ind.src_ieee
@@ -604,10 +662,16 @@ class ZigbeeStack:
                                  dst_endpoint=dst_endpoint, payload=payload, ack=ack)
 
     async def remove_device(self, ieee: int) -> bool:
-        """Forget a device (zigpy's force_remove); True if it was known."""
+        """Ask a device to leave (NWK Leave, request) and forget it (zigpy's force_remove).
+
+        True if it was known; it is forgotten even when the Leave cannot be delivered."""
         known = self.nwk.neighbour_by_ieee(ieee)
         if known is None:
             return False
+        leave = build_nwk_command(Leave(request=True))
+        status = await self.nwk.send(known.nwk, leave, frame_type=NwkFrameType.COMMAND)
+        if status is not Status.SUCCESS:
+            LOGGER.info("leave request to %016x not delivered (%s); forgotten anyway", ieee, status.value)
         self.nwk.remove_neighbour(known.nwk)
         self.link_keys.pop(ieee, None)
         if self.on_device_left is not None:

@@ -124,5 +124,6 @@ class ZdoServer:
                 e for e, d in sorted(self._endpoints.items())
                 if d.profile == args[1] and wanted & (set(d.input_clusters) | set(d.output_clusters))
             ]
-            return [ZdoReply(cmd.Match_Desc_rsp, _encode(cmd.Match_Desc_rsp, tsn, ok, nwk, t.LVList[t.uint8_t](matches)))]
+            found = t.LVList[t.uint8_t](matches)
+            return [ZdoReply(cmd.Match_Desc_rsp, _encode(cmd.Match_Desc_rsp, tsn, ok, nwk, found))]
         return []

@@ -151,7 +151,7 @@ def _transaction_fields(h: Any, at: int) -> dict[str, Any]:
     if len(date_time) not in (0, DATE_TIME_SIZE):
         raise GbcsDecodeError(at + 28, "date_time_length", f"date-time length {len(date_time)} is not 0 or 12")
     other_raw = h["other_information"]
-    other_at = at + 29 + len(date_time) + (1 if len(other_raw) < 0x80 else len(encode_length(len(other_raw))))
+    other_at = at + 29 + len(date_time) + len(encode_length(len(other_raw)))  # after its length field
     return {
         "cra": _CRAS[cra],
         "originator_counter": h["originator_counter"],
@@ -379,14 +379,14 @@ def _encode_gbt(message: Message) -> bytes:
     return _build(
         _GBT_MESSAGE,
         dict(
-                header=_transaction(message),
-                ciphered_length=_SECURITY_HEADER_SIZE + gbt_size,
-                security_control=block.security_control,
-                invocation_counter=block.invocation_counter,
-                block_control=control,
-                block_number=block.block_number,
-                acknowledged=block.acknowledged,
-                data_length=len(data),
-                data=data,
-            ),
+            header=_transaction(message),
+            ciphered_length=_SECURITY_HEADER_SIZE + gbt_size,
+            security_control=block.security_control,
+            invocation_counter=block.invocation_counter,
+            block_control=control,
+            block_number=block.block_number,
+            acknowledged=block.acknowledged,
+            data_length=len(data),
+            data=data,
+        ),
     )

@@ -39,7 +39,7 @@ from protocols.zigbee.aps_commands import (
     build_aps_command,
     parse_aps_command,
 )
-from protocols.zigbee.aux import MIC_LENGTH, AuxHeader, KeyId
+from protocols.zigbee.aux_header import MIC_LENGTH, AuxHeader, KeyId
 from protocols.zigbee.beacon import BeaconPayload, build_beacon_payload, parse_beacon_payload
 from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError, ZigbeeSecurityError
 from protocols.zigbee.install_code import install_code_crc, install_code_to_link_key
@@ -60,7 +60,9 @@ from protocols.zigbee.nwk_commands import (
     Leave,
     LinkStatus,
     LinkStatusEntry,
+    NetworkReport,
     NetworkStatus,
+    NetworkUpdate,
     NwkCommand,
     NwkStatus,
     RejoinRequest,
@@ -154,7 +156,9 @@ __all__ = [
     "MgmtLeaveRsp",
     "MgmtPermitJoiningReq",
     "MgmtPermitJoiningRsp",
+    "NetworkReport",
     "NetworkStatus",
+    "NetworkUpdate",
     "NodeDescReq",
     "NodeDescRsp",
     "NodeDescriptor",

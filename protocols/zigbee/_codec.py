@@ -6,41 +6,20 @@ parse with the compiled one and, when it fails, re-parse with the checked one so
 always gets a `ZigbeeDecodeError` with construct's path and the byte offset where parsing stopped
 (style.md, "Compile"). Offsets are relative to the caller's input via `base`.
 
-`value_from` / `value_to_dict` map containers to our frozen dataclasses and back by field name,
-so the command and descriptor tables stay declarative.
+`BitFields` is here too: the bit-field primitive every header uses instead of construct's
+uncompilable bit streams.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import functools
 import io
 import struct
-import types
-import typing
-from typing import Any, TypeVar
+from typing import Any
 
-from construct import (
-    Adapter,
-    Array,
-    Construct,
-    ConstructError,
-    Container,
-    IfThenElse,
-    Struct,
-    Terminated,
-    TerminatedError,
-)
+from construct import Adapter, Construct, ConstructError, Container, TerminatedError
 
 from protocols.errors import translate
 from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError
-
-T = TypeVar("T")
-#: Sub-structs named with this suffix (the bit fields of an options octet, a counted list) are
-#: inlined: their fields belong to the enclosing dataclass.
-INLINE_SUFFIX = "_bits"
-
 
 def parse(checked: Construct, data: bytes, protocol: str, *, compiled: Any = None, base: int = 0) -> Container:
     """Parse `data` whole with `compiled` (if given) else `checked`; raise `ZigbeeDecodeError` on failure."""
@@ -66,134 +45,6 @@ def build(checked: Construct, obj: dict[str, Any], protocol: str) -> bytes:
         path = getattr(exc, "path", None) or "?"
         reason = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
         raise ZigbeeEncodeError(protocol, path, reason) from None
-
-
-def value_from(cls: type[T], raw: Any) -> T:
-    """Build the frozen dataclass `cls` from a parsed container whose field names match its own.
-
-    Nested dataclasses, `tuple[X, ...]` of dataclasses or ints, `bytes`, optional (`X | None`)
-    fields and `IntEnum` fields are converted by their type hints; container entries the dataclass
-    does not name (counts that construct `Rebuild`s, `_io`) are ignored, and the fields of inline
-`*_bits` sub-structs (an options octet) are read as the dataclass's own. This keeps each command
-    table declarative: one struct and one dataclass per command, no hand-written copying.
-    """
-    hints = _hints(cls)
-    flat = dict(raw)
-    for key, inner in raw.items():
-        if key.endswith(INLINE_SUFFIX):
-            flat.update(inner)
-    return cls(**{f.name: _convert(hints[f.name], flat[f.name]) for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
-
-
-def value_to_dict(value: Any, con: Construct) -> Any:
-    """The construct build object of a dataclass built by `value_from` with struct `con`."""
-    return _nest(con, _unconvert(value))
-
-
-def _nest(con: Construct, obj: Any) -> Any:
-    """Give every inline bit-struct (`*_bits`) of `con` its own copy of the flat fields."""
-    if obj is None:
-        return None
-    if isinstance(con, IfThenElse):
-        return _nest(con.thensubcon, obj)
-    if isinstance(con, Array):
-        return [_nest(con.subcon, item) for item in obj]
-    if not isinstance(con, Struct) and isinstance(getattr(con, "subcon", None), Construct):
-        return _nest(con.subcon, obj)  # Renamed, FixedSized, Bitwise wrappers...
-    if isinstance(con, Struct) and isinstance(obj, dict):
-        flat = dict(obj)
-        for sub in con.subcons:
-            if sub.name and sub.name.endswith(INLINE_SUFFIX):
-                obj[sub.name] = flat
-            elif sub.name in obj:
-                obj[sub.name] = _nest(sub, obj[sub.name])
-    return obj
-
-
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _convert(hint: Any, raw: Any) -> Any:
-    if raw is None:
-        return None
-    origin = typing.get_origin(hint)
-    if origin in (types.UnionType, typing.Union):
-        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _convert(inner, raw)
-    if origin is tuple:
-        inner = typing.get_args(hint)[0]
-        return tuple(_convert(inner, item) for item in raw)
-    if dataclasses.is_dataclass(hint):
-        return value_from(hint, raw)
-    if hint is bytes:
-        return bytes(raw)
-    if isinstance(hint, type) and issubclass(hint, enum.IntEnum):
-        return hint(raw)
-    return raw
-
-
-def _unconvert(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _unconvert(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple):
-        return [_unconvert(item) for item in value]
-    if isinstance(value, enum.IntEnum):
-        return int(value)
-    return value
-
-
-class CommandTable:
-    """A declarative table of commands: one leading ID octet, then a body struct per command.
-
-    Each entry pairs a frozen dataclass (with a `ClassVar` `ID`) and the struct of its body,
-    field names matching. The body must use every octet (a trailing octet is an error, so what
-    parses rebuilds byte-exact); an unknown ID is a `ZigbeeDecodeError` at the ID's offset.
-    """
-
-    def __init__(self, protocol: str, entries: list[tuple[type, Construct]]) -> None:
-        self.protocol = protocol
-        self._by_id: dict[int, tuple[type, Construct]] = {}
-        self._by_class: dict[type, Construct] = {}
-        for cls, body in entries:
-            whole = Struct("body" / body, Terminated)
-            self._by_id[cls.ID] = (cls, whole)  # type: ignore[attr-defined]
-            self._by_class[cls] = whole
-
-    @property
-    def classes(self) -> tuple[type, ...]:
-        """The command classes, in table order."""
-        return tuple(self._by_class)
-
-    def parse(self, data: bytes, base: int = 0) -> Any:
-        """Decode one command (ID octet first)."""
-        if not data:
-            raise ZigbeeDecodeError(self.protocol, base, "command_id", "no command identifier")
-        return self.parse_body(data[0], data[1:], base + 1)
-
-    def parse_body(self, command_id: int, body: bytes, base: int = 0) -> Any:
-        """Decode the body of command `command_id` (for tables keyed outside the frame, as ZDO by cluster)."""
-        entry = self._by_id.get(command_id)
-        if entry is None:
-            raise ZigbeeDecodeError(self.protocol, base - 1, "command_id", f"unsupported command 0x{command_id:02X}")
-        cls, whole = entry
-        raw = parse(whole, body, self.protocol, base=base).body
-        try:
-            return value_from(cls, raw)
-        except ZigbeeEncodeError as exc:  # parsed, but fields the value refuses (e.g. a wrong mix)
-            raise ZigbeeDecodeError(self.protocol, base + len(body), exc.field, exc.reason) from None
-
-    def build(self, command: Any) -> bytes:
-        """Encode one command (ID octet first)."""
-        return bytes([command.ID]) + self.build_body(command)
-
-    def build_body(self, command: Any) -> bytes:
-        """Encode the body of one command (without its ID)."""
-        whole = self._by_class.get(type(command))
-        if whole is None:
-            raise ZigbeeEncodeError(self.protocol, "command", f"{type(command).__name__} is not in this table")
-        return build(whole, {"body": value_to_dict(command, whole.subcons[0])}, self.protocol)
 
 
 class BitFields(Adapter):  # type: ignore[misc]

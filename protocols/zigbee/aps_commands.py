@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from construct import Bytes, GreedyBytes, If, Int8ul, Int16ul, Int64ul, Struct, this
 
-from protocols.zigbee import _codec
+from protocols.zigbee._commands import CommandTable
 from protocols.zigbee.errors import ZigbeeEncodeError
 
 PROTOCOL = "zigbee.aps_command"
@@ -160,7 +160,7 @@ _TRANSPORT_KEY = Struct(
     "initiator" / If(_is_application, Int8ul),
 )
 
-_TABLE = _codec.CommandTable(
+_TABLE = CommandTable(
     PROTOCOL,
     [
         (TransportKey, _TRANSPORT_KEY),

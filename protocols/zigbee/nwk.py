@@ -30,7 +30,7 @@ from construct import (
 )
 
 from protocols.zigbee import _codec
-from protocols.zigbee.aux import AUX_STRUCT, AuxHeader, aux_from_container, aux_to_dict
+from protocols.zigbee.aux_header import AUX_STRUCT, AuxHeader, aux_from_container, aux_to_dict
 from protocols.zigbee.errors import ZigbeeEncodeError
 
 PROTOCOL = "zigbee.nwk"

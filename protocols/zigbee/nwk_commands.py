@@ -2,10 +2,10 @@
 packet-zbee-nwk.c and scapy's ZigbeeNWKCommandPayload dissect them).
 
 Route request/reply/record (one level of routing), network status, leave, rejoin request/response,
-link status, and end-device timeout request/response. Each command is a frozen dataclass with a
-class-level `ID`; option octets are split into named fields with their reserved bits kept, so any
-parsed command rebuilds byte-exact. Network report/update (PAN ID conflict handling) are not
-carried: `parse_nwk_command` refuses them with a typed error.
+link status, network report/update (PAN ID conflict, the only report and update types), and
+end-device timeout request/response. Each command is a frozen dataclass with a class-level `ID`;
+option octets are split into named fields with their reserved bits kept, so any parsed command
+rebuilds byte-exact.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
-from construct import Array, BitsInteger, BitStruct, Flag, If, Int8ul, Int16ul, Int64ul, Rebuild, Struct, len_, this
+from construct import Array, BitsInteger, BitStruct, Const, Flag, If, Int8ul, Int16ul, Int64ul, Rebuild, Struct, len_, this
 
-from protocols.zigbee import _codec
+from protocols.zigbee._commands import CommandTable
 
 
 class NwkStatus(enum.IntEnum):
@@ -130,6 +130,25 @@ class LinkStatus:
 
 
 @dataclass(frozen=True)
+class NetworkReport:
+    """Router -> network manager: PAN IDs heard that conflict with ours (report type 0, the only one)."""
+
+    ID: ClassVar[int] = 0x09
+    extended_pan_id: int
+    pan_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkUpdate:
+    """Network manager -> all: move to `new_pan_id` (update type 0, the only one)."""
+
+    ID: ClassVar[int] = 0x0A
+    extended_pan_id: int
+    update_id: int
+    new_pan_id: int
+
+
+@dataclass(frozen=True)
 class EndDeviceTimeoutRequest:
     """`timeout` is the enumerated value (0 = 10 s, n = 2**n minutes)."""
 
@@ -154,6 +173,8 @@ NwkCommand = (
     | RejoinRequest
     | RejoinResponse
     | LinkStatus
+    | NetworkReport
+    | NetworkUpdate
     | EndDeviceTimeoutRequest
     | EndDeviceTimeoutResponse
 )
@@ -215,7 +236,21 @@ _LINK_STATUS = Struct(
     ),
 )
 
-_TABLE = _codec.CommandTable(
+_NETWORK_REPORT = Struct(
+    "options_bits"
+    / BitStruct("report_type" / Const(0, BitsInteger(3)), "count" / Rebuild(BitsInteger(5), len_(this._.pan_ids))),
+    "extended_pan_id" / Int64ul,
+    "pan_ids" / Array(this.options_bits.count, Int16ul),
+)
+
+_NETWORK_UPDATE = Struct(
+    "options_bits" / BitStruct("update_type" / Const(0, BitsInteger(3)), "count" / Const(1, BitsInteger(5))),
+    "extended_pan_id" / Int64ul,
+    "update_id" / Int8ul,
+    "new_pan_id" / Int16ul,
+)
+
+_TABLE = CommandTable(
     "zigbee.nwk_command",
     [
         (RouteRequest, _ROUTE_REQUEST),
@@ -226,6 +261,8 @@ _TABLE = _codec.CommandTable(
         (RejoinRequest, Struct("capability" / Int8ul)),
         (RejoinResponse, Struct("short_address" / Int16ul, "status" / Int8ul)),
         (LinkStatus, _LINK_STATUS),
+        (NetworkReport, _NETWORK_REPORT),
+        (NetworkUpdate, _NETWORK_UPDATE),
         (EndDeviceTimeoutRequest, Struct("timeout" / Int8ul, "configuration" / Int8ul)),
         (EndDeviceTimeoutResponse, Struct("status" / Int8ul, "parent_info" / Int8ul)),
     ],

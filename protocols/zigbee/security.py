@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 from protocols.zigbee.aps import ApsFrame, build_aps, parse_aps
-from protocols.zigbee.aux import MIC_LENGTH, SECURITY_LEVEL, AuxHeader, KeyId
+from protocols.zigbee.aux_header import MIC_LENGTH, SECURITY_LEVEL, AuxHeader, KeyId
 from protocols.zigbee.errors import ZigbeeEncodeError, ZigbeeSecurityError
 from protocols.zigbee.nwk import NwkFrame, build_nwk, parse_nwk
 

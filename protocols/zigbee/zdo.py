@@ -36,7 +36,7 @@ from construct import (
     this,
 )
 
-from protocols.zigbee import _codec
+from protocols.zigbee._commands import CommandTable
 from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError
 
 PROTOCOL = "zigbee.zdo"
@@ -396,7 +396,7 @@ _SIMPLE_DESC_RSP = Struct(
     "descriptor" / If(this.length > 0, FixedSized(this.length, Struct(*_SIMPLE_DESCRIPTOR.subcons, Terminated))),
 )
 
-_TABLE = _codec.CommandTable(
+_TABLE = CommandTable(
     PROTOCOL,
     [
         (NwkAddrReq, Struct("ieee" / Int64ul, "request_type" / Int8ul, "start_index" / Int8ul)),

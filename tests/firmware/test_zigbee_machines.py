@@ -191,3 +191,28 @@ def test_beacon_payload_matches_scapy() -> None:
     assert (theirs.router_capacity, theirs.end_device_capacity, theirs.device_depth) == (0, 1, 2)
     assert theirs.extended_pan_id == 0x0011223344556677 and theirs.update_id == 3
     assert bytes(theirs) == wire and parse_beacon_payload(wire) == beacon
+
+
+def test_join_progress_follows_the_table_and_error_is_terminal() -> None:
+    from firmware.zigbee.join import TRANSITIONS, JoinInput, JoinProgress, JoinState, JoinStateError
+
+    p = JoinProgress()
+    for event in (JoinInput.SCAN_STARTED, JoinInput.PARENT_CHOSEN, JoinInput.ASSOCIATION_REFUSED,
+                  JoinInput.PARENT_CHOSEN, JoinInput.ASSOCIATED, JoinInput.KEY_RECEIVED, JoinInput.ANNOUNCED):
+        p.happened(event)
+    assert p.state is JoinState.JOINED
+    with pytest.raises(JoinStateError):
+        p.happened(JoinInput.KEY_RECEIVED)               # stale input: refused loudly, state kept
+    assert p.state is JoinState.JOINED
+    assert not [k for k in TRANSITIONS if k[0] in (JoinState.ERROR, JoinState.JOINED)]  # both terminal
+    reachable = {JoinState.IDLE} | set(TRANSITIONS.values())
+    assert reachable == set(JoinState)                   # no dead states in the table
+
+
+def test_docs_show_the_join_diagram_generated_from_the_table() -> None:
+    from pathlib import Path
+
+    from firmware.zigbee.join import diagram
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "zigbee-stack.md"
+    assert diagram() in docs.read_text()

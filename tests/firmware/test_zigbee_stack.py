@@ -12,6 +12,8 @@ from firmware.devices import EmulatedDevice, gas_meter
 from firmware.devices.meters import meter_endpoint
 from firmware.zigbee import DeliveryFailed, JoinError, Role, Status, ZigbeeStack
 from firmware.zigbee.aps import ApsIndication
+from firmware.zigbee.join import JoinState
+from firmware.zigbee.mac import Address
 from hal import clock
 from hal.radio import Band, Channel, ReceivedFrame
 
@@ -140,7 +142,7 @@ def test_ten_devices_join_one_hub() -> None:
 
 
 def test_wrong_install_code_cannot_join() -> None:
-    async def main() -> tuple[str, bool, int, int]:
+    async def main() -> tuple[str, bool, int, int, list[JoinState]]:
         medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (3.0, 0.0, 0.0)))
         hub = await formed_hub(medium)
         hub.join_timeout = 5.0
@@ -150,12 +152,15 @@ def test_wrong_install_code_cannot_join() -> None:
             await esme.join(key_timeout=3.0)
         await asyncio.sleep(6.0)  # past the hub's join timeout
         known = hub.nwk.neighbour_by_ieee(esme.ieee) is not None
+        path = [state for _, state in esme.stack.join_progress.history]
         await medium_close(hub, esme.stack)
-        return str(failure.value), esme.joined, hub.join_failures, int(known)
+        return str(failure.value), esme.joined, hub.join_failures, int(known), path
 
-    reason, joined, failures, known = clock.run(main(), virtual=True)
+    reason, joined, failures, known, path = clock.run(main(), virtual=True)
     assert "did not verify" in reason and "install code" in reason
     assert not joined and failures == 1 and known == 0
+    assert path == [JoinState.SCANNING, JoinState.ASSOCIATING, JoinState.AWAITING_KEY, JoinState.SCANNING,
+                    JoinState.ERROR]
 
 
 def test_unknown_device_is_refused_association() -> None:
@@ -371,13 +376,15 @@ def test_router_relays_for_a_device_that_cannot_hear_the_hub() -> None:
         esme.stack.permit_joining(60)                    # as zigpy's Mgmt_Permit_Joining broadcast does
         await gsme.join()
         value = await read_summation(hub, gsme, inbox, 5)
+        await asyncio.sleep(hub.join_timeout + 1.0)      # the hub saw it authorized: it keeps it
+        value += 10 * await read_summation(hub, gsme, inbox, 6)
         relayed = esme.stack.nwk.counters.relayed
         parent = gsme.stack.nwk.state.parent
         await medium_close(hub, esme.stack, gsme.stack)
         return value, relayed, parent or 0, esme.nwk
 
     value, relayed, parent, esme_nwk = clock.run(main(), virtual=True)
-    assert value == 2
+    assert value == 2 + 10 * 2
     assert parent == esme_nwk                            # joined through the router
     assert relayed >= 4                                  # transport key, annce, request, response at least
 
@@ -449,3 +456,47 @@ def test_soft_mac_on_radios_without_csma_or_ack_wait(caps_name: str) -> None:
     assert value == 606
     assert (acks > 0) == (caps_name == "raw")            # our ACKs only where the radio sends none
     assert failures == 0
+
+
+def test_frame_held_for_a_sleepy_child_that_never_polls_is_reported_expired() -> None:
+    async def main() -> tuple[Status, float, int]:
+        medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("gsme", (5.0, 0.0, 0.0)))
+        hub = await formed_hub(medium)
+        gsme = gas_meter([medium.radio("gsme", Band.GHZ_2_4)], CODE, poll_period=7.5)
+        admit(hub, gsme)
+        await gsme.join()
+        await gsme.power_off()                           # battery out: no more polls
+        medium.set_powered("gsme", False)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(DeliveryFailed) as failure:
+            await hub.send(gsme.nwk, cluster=0x0702, profile=0x0109, src_endpoint=1, dst_endpoint=1,
+                           payload=read_request(1))
+        took = loop.time() - start
+        held = int(hub.macs[0].has_pending(Address(gsme.nwk)))
+        await hub.close()
+        return failure.value.status, took, held
+
+    status, took, held = clock.run(main(), virtual=True)
+    assert status is Status.TRANSACTION_EXPIRED
+    assert took == pytest.approx(16.0, abs=0.1)          # macTransactionPersistenceTime as configured
+    assert held == 0
+
+
+def test_removed_device_is_told_to_leave() -> None:
+    async def main() -> tuple[bool, bool, bool, bool]:
+        medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (3.0, 0.0, 0.0)))
+        hub = await formed_hub(medium)
+        left: list[tuple[int, int]] = []
+        hub.on_device_left = lambda nwk, ieee: left.append((nwk, ieee))
+        esme = meter(medium, "esme")
+        admit(hub, esme)
+        await esme.join()
+        was_joined = esme.joined
+        assert await hub.remove_device(esme.ieee)
+        await asyncio.sleep(0.5)
+        await medium_close(hub, esme.stack)
+        return was_joined, esme.joined, esme.nvm.network is None, left == [(esme.nwk, esme.ieee)]
+
+    was_joined, joined, forgot, reported = clock.run(main(), virtual=True)
+    assert was_joined and not joined and forgot and reported

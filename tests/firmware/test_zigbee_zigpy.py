@@ -69,6 +69,7 @@ def test_zigpy_sees_join_reads_zcl_and_gets_delivery_errors_with_status() -> Non
         await app.load_network_info(load_devices=True)
         info = app.state.network_info
         energy = await app.energy_scan(zt.Channels.from_channel_list([11, 20]), duration_exp=2, count=1)
+        endpoints = await app._device.zdo.Active_EP_req(0)  # zigpy asks its own coordinator: loopback
         await esme.power_off()                           # the meter loses power: zigpy must hear why
         medium.set_powered("esme", False)
         with pytest.raises(zigpy.exceptions.DeliveryError) as failure:
@@ -80,11 +81,13 @@ def test_zigpy_sees_join_reads_zcl_and_gets_delivery_errors_with_status() -> Non
         known_after = app.stack.nwk.neighbour_by_ieee(esme.ieee)
         counter_key = next(k for k in store if k.startswith("nwk-frame-counter"))
         await app.shutdown()
-        return {"ieee": device.ieee, "expected": eui64(esme.ieee), "model": device.model, "values": values,
+        return {"endpoints": endpoints, "ieee": device.ieee, "expected": eui64(esme.ieee), "model": device.model,
+                "values": values,
                 "pan": info.pan_id, "channel": info.channel, "children": info.children, "energy": energy,
                 "status": failure.value.status, "known_after": known_after, "persisted": store[counter_key]}
 
     r = clock.run(main(), virtual=True)
+    assert r["endpoints"][0] == 0 and 1 in r["endpoints"][2]  # type: ignore[index]
     assert r["ieee"] == r["expected"] and r["model"] == "ESME"
     assert r["values"] == {"current_summ_delivered": 98765}
     assert r["pan"] == 0x1A62 and r["channel"] == 20

@@ -88,6 +88,10 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert main(["decode", "--example", ECS52_HEX]) == 2
     assert main(["decode", "--keystore", str(tmp_path / "missing"), ECS52_HEX]) == 2
     assert "missing" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("not a key")
+    assert main(["decode", "--keystore", str(tmp_path), ECS52_HEX]) == 0
+    err = capsys.readouterr().err
+    assert "skipped (" in err and "notes.txt" in err
     assert main(["decode", "not-hex-not-a-file"]) == 1
     assert "not a file and not a hex string" in capsys.readouterr().out
 

@@ -199,11 +199,15 @@ _TypeDesc = int | tuple
 
 def _compact_array(r: Reader, start: int, depth: int) -> Field:
     desc_start = r.offset
-    desc = _type_description(r, depth)
+    desc, min_size = _type_description(r, depth)
+    if min_size == 0:  # an element of no bytes would repeat forever
+        raise r.fail("type-description", "describes elements of zero bytes", desc_start - r.base)
     description = node("type-description", desc_start, r.offset - desc_start, _describe(desc))
     length_start = r.offset
     length = r.ber_length("compact-array contents length")
     contents = r.sub(length, "compact-array contents")
+    if length and min_size > length:
+        raise contents.fail("compact-array contents", f"{length} bytes cannot hold one {min_size}-byte element")
     elements = []
     while contents.pos < contents.end:
         elements.append(_packed(contents, desc, depth + 1))
@@ -211,20 +215,27 @@ def _compact_array(r: Reader, start: int, depth: int) -> Field:
     return node("compact-array", start, r.offset - start, None, (description, body))
 
 
-def _type_description(r: Reader, depth: int) -> _TypeDesc:
+def _type_description(r: Reader, depth: int) -> tuple[_TypeDesc, int]:
+    """(description, the fewest bytes one packed value of it takes); bounded by what is left."""
     if depth > MAX_DEPTH:
         raise r.fail("type-description", f"nesting deeper than {MAX_DEPTH}")
     tag = r.u8("type-description")
     if tag == _ARRAY:
         count = r.uint(2, "type-description array count")
-        return ("array", count, _type_description(r, depth + 1))
+        element, size = _type_description(r, depth + 1)
+        return ("array", count, element), count * size
     if tag == _STRUCTURE:
         count = r.ber_length("type-description structure count")
         if count > r.remaining():
             raise r.fail("type-description", f"{count} members cannot fit in {r.remaining()} bytes")
-        return ("structure", tuple(_type_description(r, depth + 1) for _ in range(count)))
-    if tag in _NUMERIC or tag in _STRINGS or tag in _FIXED_BYTES or tag == _BOOLEAN:
-        return tag
+        members = [_type_description(r, depth + 1) for _ in range(count)]
+        return ("structure", tuple(member for member, _ in members)), sum(size for _, size in members)
+    if tag in _NUMERIC:
+        return tag, _NUMERIC[tag][1]
+    if tag in _FIXED_BYTES:
+        return tag, _FIXED_BYTES[tag][1]
+    if tag in _STRINGS or tag == _BOOLEAN:
+        return tag, 1
     raise r.fail("type-description", f"type {tag} cannot be packed in a compact array", r.pos - 1)
 
 

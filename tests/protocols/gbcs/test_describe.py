@@ -36,3 +36,17 @@ def test_tree_tiles_each_rtds_message(rtds_dir: Path, keystore_dir: Path) -> Non
             assert _at(file.data, tree.find("mac")) == message.mac
         if message.signature:
             assert _at(file.data, tree.find("signature"))[1:] == message.signature
+
+
+def test_json_text_matches_json_dumps(rtds_dir: Path, keystore_dir: Path) -> None:
+    """`Field.to_json_text` (the CLI's fast path) writes exactly what json.dumps writes for `to_json`."""
+    import json
+
+    odd = Field("ünïcode \"quoted\"", 0, 1, True, (Field("f", 1, 2, 1.5), Field("l", 3, 0, [1, "x", None], note="n\n")))
+    assert odd.to_json_text() == json.dumps(odd.to_json())
+    store = KeyStore.load(keystore_dir)
+    for file in corpus.load(rtds_dir)[::5]:
+        message = parse(file.data, store)
+        for tree in (describe(message), message.payload_tree.root if message.payload_tree else None):
+            if tree is not None:
+                assert tree.to_json_text() == json.dumps(tree.to_json())

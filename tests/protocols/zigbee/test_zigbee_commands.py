@@ -16,7 +16,9 @@ from protocols.zigbee import (
     Leave,
     LinkStatus,
     LinkStatusEntry,
+    NetworkReport,
     NetworkStatus,
+    NetworkUpdate,
     NwkStatus,
     RejoinRequest,
     RejoinResponse,
@@ -60,6 +62,10 @@ NWK_VECTORS: list[tuple[Packet, object]] = [
         ScapyLinkStatusEntry(neighbor_network_address=0x0001, incoming_cost=1, outgoing_cost=3),
         ScapyLinkStatusEntry(neighbor_network_address=0x796F, incoming_cost=7, outgoing_cost=7)]),
      LinkStatus((LinkStatusEntry(0x0001, 1, 3), LinkStatusEntry(0x796F, 7, 7)))),
+    (ZigbeeNWKCommandPayload(cmd_identifier=9, report_command_identifier=0, report_information_count=2, epid=B,
+                             PAN_ID_conflict_report=[0x1A62, 0x1234]), NetworkReport(B, (0x1A62, 0x1234))),
+    (ZigbeeNWKCommandPayload(cmd_identifier=10, update_command_identifier=0, update_information_count=1, epid=B,
+                             update_id=3, new_PAN_ID=0x4321), NetworkUpdate(B, 3, 0x4321)),
     (ZigbeeNWKCommandPayload(cmd_identifier=11, req_timeout=8, ed_conf=0), EndDeviceTimeoutRequest(8)),
     (ZigbeeNWKCommandPayload(cmd_identifier=12, status=0, mac_data_poll_keepalive=1, ed_timeout_req_keepalive=1),
      EndDeviceTimeoutResponse(0, 0x03)),
@@ -116,7 +122,8 @@ def test_presence_rules_and_unbuildable_values() -> None:
 
 @pytest.mark.parametrize("parse, data, offset, field", [
     (parse_nwk_command, b"", 0, "command_id"),
-    (parse_nwk_command, b"\x09\x00", 0, "command_id"),  # network report: not carried
+    (parse_nwk_command, b"\x0d\x00", 0, "command_id"),  # link power delta: not carried
+    (parse_nwk_command, b"\x0a\x22" + bytes(11), 2, "update_type"),  # update type 1 is undefined
     (parse_nwk_command, b"\x07\x2b", 2, "body -> short_address"),
     (parse_nwk_command, b"\x04\x60\x00", 2, "end"),  # trailing octet
     (parse_aps_command, b"\x01" + bytes(40), 0, "command_id"),  # SKKE: obsolete

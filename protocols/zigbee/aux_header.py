@@ -63,7 +63,7 @@ class AuxHeader:
 
     def __post_init__(self) -> None:
         if (self.key_seq is not None) != (self.key_id == KeyId.NETWORK):
-            raise ZigbeeEncodeError("zigbee.aux", "key_seq", "present exactly when key_id is NETWORK")
+            raise ZigbeeEncodeError("zigbee.aux_header", "key_seq", "present exactly when key_id is NETWORK")
 
     @property
     def size(self) -> int:

@@ -1,0 +1,63 @@
+"""Declarative command tables: one ID, then a body struct per command (NWK, APS commands, ZDO)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from construct import Construct, Struct, Terminated
+
+from protocols.zigbee import _codec
+from protocols.zigbee._values import value_from, value_to_dict
+from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError
+
+
+class CommandTable:
+    """A declarative table of commands: one leading ID octet, then a body struct per command.
+
+    Each entry pairs a frozen dataclass (with a `ClassVar` `ID`) and the struct of its body,
+    field names matching. The body must use every octet (a trailing octet is an error, so what
+    parses rebuilds byte-exact); an unknown ID is a `ZigbeeDecodeError` at the ID's offset.
+    """
+
+    def __init__(self, protocol: str, entries: list[tuple[type, Construct]]) -> None:
+        self.protocol = protocol
+        self._by_id: dict[int, tuple[type, Construct]] = {}
+        self._by_class: dict[type, Construct] = {}
+        for cls, body in entries:
+            whole = Struct("body" / body, Terminated)
+            self._by_id[cls.ID] = (cls, whole)  # type: ignore[attr-defined]
+            self._by_class[cls] = whole
+
+    @property
+    def classes(self) -> tuple[type, ...]:
+        """The command classes, in table order."""
+        return tuple(self._by_class)
+
+    def parse(self, data: bytes, base: int = 0) -> Any:
+        """Decode one command (ID octet first)."""
+        if not data:
+            raise ZigbeeDecodeError(self.protocol, base, "command_id", "no command identifier")
+        return self.parse_body(data[0], data[1:], base + 1)
+
+    def parse_body(self, command_id: int, body: bytes, base: int = 0) -> Any:
+        """Decode the body of command `command_id` (for tables keyed outside the frame, as ZDO by cluster)."""
+        entry = self._by_id.get(command_id)
+        if entry is None:
+            raise ZigbeeDecodeError(self.protocol, base - 1, "command_id", f"unsupported command 0x{command_id:02X}")
+        cls, whole = entry
+        raw = _codec.parse(whole, body, self.protocol, base=base).body
+        try:
+            return value_from(cls, raw)
+        except ZigbeeEncodeError as exc:  # parsed, but fields the value refuses (e.g. a wrong mix)
+            raise ZigbeeDecodeError(self.protocol, base + len(body), exc.field, exc.reason) from None
+
+    def build(self, command: Any) -> bytes:
+        """Encode one command (ID octet first)."""
+        return bytes([command.ID]) + self.build_body(command)
+
+    def build_body(self, command: Any) -> bytes:
+        """Encode the body of one command (without its ID)."""
+        whole = self._by_class.get(type(command))
+        if whole is None:
+            raise ZigbeeEncodeError(self.protocol, "command", f"{type(command).__name__} is not in this table")
+        return _codec.build(whole, {"body": value_to_dict(command, whole.subcons[0])}, self.protocol)
