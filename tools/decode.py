@@ -162,8 +162,9 @@ def _print_tree(message: Message, out: TextIO) -> None:
             line += f"  ({node.note})"
         lines.append(line)
         stack.extend((child, depth + 1) for child in reversed(node.children))
-    info_line = f"  -> mac {message.verdicts.mac.value}, signature {message.verdicts.signature.value}, unparsed {message.unparsed}"
-    out.write("\n".join(lines) + "\n" + info_line + "\n")
+    verdicts = message.verdicts
+    lines.append(f"  -> mac {verdicts.mac.value}, signature {verdicts.signature.value}, unparsed {message.unparsed}")
+    out.write("\n".join(lines) + "\n")
 
 
 def decode_one(source: str, keystore: KeyStore | None) -> tuple[Message | None, tuple[str, int | None] | None]:

@@ -16,21 +16,18 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import zigpy.zdo.types as zdo_t
-
 from firmware.zigbee.aps import ApsIndication
 from firmware.zigbee.nwk import Role
 from firmware.zigbee.stack import JoinError, NetworkSnapshot, ZigbeeStack
 from firmware.zigbee.status import DeliveryFailed
 from firmware.zigbee.zdo import ZDO_ENDPOINT, ZdoServer, node_descriptor
-from hal.radio import Channel, Radio
+from hal.radio import Band, Channel, Radio
 from protocols.zigbee import install_code_to_link_key
+from protocols.zigbee.zdo import LogicalType, SimpleDescriptor
 
 from .zcl_server import ZclEndpoint
 
 LOGGER = logging.getLogger(__name__)
-
-ZDO_PERMIT_JOINING_REQ = 0x0036
 
 
 @dataclass
@@ -84,20 +81,22 @@ class EmulatedDevice:
         stack.on_message = self._message
         stack.on_left = self._left
         descriptors = [
-            zdo_t.SimpleDescriptor(
+            SimpleDescriptor(
                 endpoint=e.endpoint,
                 profile=e.profile,
                 device_type=e.device_type,
-                device_version=0,
-                input_clusters=sorted(e.servers),
-                output_clusters=list(e.clients),
+                in_clusters=tuple(sorted(e.servers)),
+                out_clusters=tuple(e.clients),
             )
             for e in self.endpoints.values()
         ]
+        logical_type = LogicalType.ROUTER if self.router else LogicalType.END_DEVICE
         self.zdo = ZdoServer(
             ieee=self.ieee,
-            descriptor=node_descriptor(router=self.router, rx_on_when_idle=not self.sleepy, mains=not self.sleepy),
+            descriptor=node_descriptor(logical_type=logical_type, rx_on_when_idle=not self.sleepy,
+                                       mains=not self.sleepy),
             endpoints=descriptors,
+            on_permit_joining=stack.permit_joining if self.router else None,
         )
         return stack
 
@@ -109,9 +108,11 @@ class EmulatedDevice:
     def joined(self) -> bool:
         return self.stack.joined
 
-    async def join(self, *, channels: list[Iterable[Channel]] | None = None, key_timeout: float = 10.0) -> None:
-        """Join with our install code on whichever radio reaches a network; raises JoinError."""
-        await self.stack.join(link_key=self.link_key, channels=channels, key_timeout=key_timeout)
+    async def join(
+        self, *, band: Band | None = None, channels: list[Iterable[Channel]] | None = None, key_timeout: float = 10.0
+    ) -> None:
+        """Join with our install code on `band`, or on whichever radio reaches a network; raises JoinError."""
+        await self.stack.join(link_key=self.link_key, channels=channels, key_timeout=key_timeout, band=band)
         self.zdo.nwk = self.stack.nwk_address
         self.nvm.network = self.stack.snapshot()
 
@@ -141,9 +142,7 @@ class EmulatedDevice:
 
     def _message(self, ind: ApsIndication) -> None:
         if ind.dst_endpoint == ZDO_ENDPOINT and ind.profile == 0:
-            if ind.cluster == ZDO_PERMIT_JOINING_REQ and len(ind.payload) >= 2 and self.router:
-                self.stack.permit_joining(ind.payload[1])
-            for reply in self.zdo.handle(ind.cluster, ind.payload):
+            for reply in self.zdo.handle(ind.cluster, ind.payload, broadcast=ind.broadcast):
                 self._spawn(self._reply(ind, reply.cluster, reply.payload))
             return
         endpoint = self.endpoints.get(ind.dst_endpoint)

@@ -42,13 +42,14 @@ import zigpy.types as t
 import zigpy.zdo.types as zdo_t
 
 from hal.radio import Band, Channel
-from protocols.zigbee import PROFILE_HOME_AUTOMATION, PROFILE_SMART_ENERGY
+from protocols.zigbee import PROFILE_HOME_AUTOMATION, PROFILE_SMART_ENERGY, build_zdo
+from protocols.zigbee.zdo import LogicalType, NodeDescriptor, NodeDescRsp, SimpleDescriptor, ZdoFrame, ZdoStatus
 
 from .aps import ApsIndication
 from .nwk import COORDINATOR_ADDRESS, Role
 from .stack import ZigbeeStack
 from .status import DeliveryFailed, Status, zigpy_status
-from .zdo import ZDO_ENDPOINT, ZdoServer
+from .zdo import ZDO_ENDPOINT, ZdoServer, node_descriptor
 
 LOGGER = logging.getLogger(__name__)
 
@@ -79,27 +80,25 @@ def eui64_int(value: t.EUI64) -> int:
     return int.from_bytes(bytes(value), "little")
 
 
-def _coordinator_descriptor() -> zdo_t.NodeDescriptor:
-    return zdo_t.NodeDescriptor(
-        logical_type=zdo_t.LogicalType.Coordinator,
-        complex_descriptor_available=0,
-        user_descriptor_available=0,
-        reserved=0,
-        aps_flags=0,
-        frequency_band=zdo_t.NodeDescriptor.FrequencyBand.Freq2400MHz,
-        mac_capability_flags=(
-            zdo_t.NodeDescriptor.MACCapabilityFlags.AlternatePanCoordinator
-            | zdo_t.NodeDescriptor.MACCapabilityFlags.FullFunctionDevice
-            | zdo_t.NodeDescriptor.MACCapabilityFlags.MainsPowered
-            | zdo_t.NodeDescriptor.MACCapabilityFlags.RxOnWhenIdle
-            | zdo_t.NodeDescriptor.MACCapabilityFlags.AllocateAddress
-        ),
-        manufacturer_code=0x1234,
-        maximum_buffer_size=82,
-        maximum_incoming_transfer_size=1600,
-        server_mask=0x2C41,  # primary trust centre, network manager
-        maximum_outgoing_transfer_size=1600,
-        descriptor_capability_field=0,
+#: Our coordinator's node descriptor, as the loopback ZDO server reports it.
+COORDINATOR_DESCRIPTOR = node_descriptor(logical_type=LogicalType.COORDINATOR, rx_on_when_idle=True, mains=True)
+
+
+def _zigpy_node_descriptor(descriptor: NodeDescriptor) -> zdo_t.NodeDescriptor:
+    """The same descriptor in zigpy's type (for zigpy's own coordinator device)."""
+    response = build_zdo(ZdoFrame(0, NodeDescRsp(ZdoStatus.SUCCESS, COORDINATOR_ADDRESS, descriptor)))
+    parsed, _ = zdo_t.NodeDescriptor.deserialize(response[4:])  # after TSN, status and NWK address
+    return parsed
+
+
+def _our_simple_descriptor(descriptor: zdo_t.SimpleDescriptor) -> SimpleDescriptor:
+    return SimpleDescriptor(
+        endpoint=descriptor.endpoint,
+        profile=descriptor.profile,
+        device_type=descriptor.device_type,
+        device_version=descriptor.device_version,
+        in_clusters=tuple(descriptor.input_clusters),
+        out_clusters=tuple(descriptor.output_clusters),
     )
 
 
@@ -139,8 +138,13 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         stack.on_message = self._message
         stack.on_device_left = self._device_left
         self._stack = stack
-        self._zdo = ZdoServer(ieee=ieee, descriptor=_coordinator_descriptor(), endpoints=self._endpoints)
-        self._zdo.nwk = COORDINATOR_ADDRESS
+        self._zdo = self._zdo_server()
+
+    def _zdo_server(self) -> ZdoServer:
+        server = ZdoServer(ieee=self.stack.ieee, descriptor=COORDINATOR_DESCRIPTOR,
+                           endpoints=[_our_simple_descriptor(e) for e in self._endpoints])
+        server.nwk = COORDINATOR_ADDRESS
+        return server
 
     async def disconnect(self) -> None:
         if self._stack is not None:
@@ -215,6 +219,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 key_seq=int(settings.network_key.seq),
                 update_id=int(settings.nwk_update_id),
             )
+            stack.nwk.resume_frame_counter(int(settings.network_key.tx_counter))
             self._channels = [m.channel for m in stack.macs]
             self._settings = settings.replace(pan_id=t.PanId(params.pan_id), channel=self._channels[0].number)
         await self.load_network_info(load_devices=False)
@@ -225,7 +230,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         """Our own zigpy device, described from the endpoints we registered (no loopback interview)."""
         ieee = self.state.node_info.ieee
         device = zigpy.device.Device(self, ieee, COORDINATOR_ADDRESS)
-        device.node_desc = _coordinator_descriptor()
+        device.node_desc = _zigpy_node_descriptor(COORDINATOR_DESCRIPTOR)
         for descriptor in self._endpoints:
             endpoint = device.add_endpoint(descriptor.endpoint)
             endpoint.profile_id = descriptor.profile
@@ -240,9 +245,8 @@ class ControllerApplication(zigpy.application.ControllerApplication):
 
     async def add_endpoint(self, descriptor: zdo_t.SimpleDescriptor) -> None:
         self._endpoints[:] = [e for e in self._endpoints if e.endpoint != descriptor.endpoint] + [descriptor]
-        if self._zdo is not None:
-            self._zdo = ZdoServer(ieee=self.stack.ieee, descriptor=_coordinator_descriptor(), endpoints=self._endpoints)
-            self._zdo.nwk = COORDINATOR_ADDRESS
+        if self._stack is not None:
+            self._zdo = self._zdo_server()
 
     # --- joining -------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,6 +52,8 @@ ACK_WAIT = 1.6
 #: APS payload octets per fragment: 127 - MAC (11) - NWK (8 + 8 src IEEE) - NWK aux (14) - MIC (4)
 #: - APS header with extended header (8 + 2), rounded down for margin (SE stacks use 64-82).
 FRAGMENT_SIZE = 64
+#: Random pause before retrying after a failed hop, in seconds.
+RETRY_BACKOFF = (0.01, 0.25)
 #: Outcomes an immediate APS retry cannot change.
 _FINAL = frozenset({Status.DUTY_CYCLE, Status.NO_ROUTE, Status.NOT_JOINED, Status.TRANSACTION_OVERFLOW,
                     Status.TRANSACTION_EXPIRED})
@@ -103,8 +106,16 @@ class ApsCounters:
 class ApsLayer:
     """APS data and command service over a `NwkLayer`."""
 
-    def __init__(self, *, nwk: NwkLayer, ack_wait: float = ACK_WAIT, max_retries: int = MAX_FRAME_RETRIES) -> None:
+    def __init__(
+        self,
+        *,
+        nwk: NwkLayer,
+        ack_wait: float = ACK_WAIT,
+        max_retries: int = MAX_FRAME_RETRIES,
+        rng: random.Random | None = None,
+    ) -> None:
         self.nwk = nwk
+        self._rng = rng or random.Random(nwk.ieee)
         self.ack_wait = ack_wait
         self.max_retries = max_retries
         self.counters = ApsCounters()
@@ -197,6 +208,9 @@ class ApsLayer:
                     return sent  # retrying at once cannot help: report it now
                 if sent is not Status.SUCCESS:
                     status = sent
+                    # the hop failed (often a collision with the peer's own retries): back off a
+                    # random while so two nodes retrying at each other fall out of step
+                    await asyncio.sleep(self._rng.uniform(*RETRY_BACKOFF))
                     continue
                 try:
                     await asyncio.wait_for(waiter, self.ack_wait)

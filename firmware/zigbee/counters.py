@@ -47,6 +47,11 @@ class OutgoingCounter:
         """The counter the next frame will carry."""
         return self._next
 
+    def advance_to(self, value: int) -> None:
+        """Never send below `value` (e.g. a counter restored from a backup of another store)."""
+        if value > self._next:
+            self._next = value
+
     def next(self) -> int:
         """Take a counter for one outgoing frame."""
         if self._next > MAX_COUNTER:

@@ -197,6 +197,10 @@ class NwkLayer:
     def outgoing_frame_counter(self) -> int:
         return self._tx_counter.value
 
+    def resume_frame_counter(self, value: int) -> None:
+        """Send no counter below `value` (restoring a network whose backup knows a later counter)."""
+        self._tx_counter.advance_to(value)
+
     def start(self, params: NetworkParams, nwk: int, *, parent: int | None = None,
               parent_iface: MacInterface | None = None) -> None:
         """Operate on `params` with address `nwk` (after forming, joining or restoring)."""

@@ -44,8 +44,11 @@ from protocols.zigbee import (
     KeyId,
     NwkFrameType,
     ZigbeeDecodeError,
+    BeaconPayload,
     ZigbeeSecurityError,
     build_aps,
+    build_beacon_payload,
+    parse_beacon_payload,
     secure_aps,
     unsecure_aps,
 )
@@ -66,10 +69,9 @@ from protocols.zigbee.nwk_commands import (
 )
 
 from .aps import ApsCommandIndication, ApsIndication, ApsLayer
-from .beacon import BeaconPayloadError, ZigbeeBeacon, build_beacon_payload, parse_beacon_payload
 from .counters import OutgoingCounter
 from .dual_band import DutyCycleBudget
-from .join import JoinInput, JoinProgress
+from .join import JoinInput, JoinProgress, JoinState
 from .mac import (
     ASSOC_ACCESS_DENIED,
     ASSOC_SUCCESS,
@@ -261,8 +263,8 @@ class ZigbeeStack:
         if params is None or self.role is Role.END_DEVICE:
             return
         payload = build_beacon_payload(
-            ZigbeeBeacon(params.extended_pan_id, depth=0 if self.role is Role.COORDINATOR else 1,
-                         update_id=params.update_id)
+            BeaconPayload(params.extended_pan_id, device_depth=0 if self.role is Role.COORDINATOR else 1,
+                          update_id=params.update_id)
         )
         permit = self._now() < self._permit_until
         for iface in self.macs:
@@ -428,8 +430,9 @@ class ZigbeeStack:
         channels: list[Iterable[Channel]] | None = None,
         extended_pan_id: int | None = None,
         key_timeout: float = 10.0,
+        band: Band | None = None,
     ) -> None:
-        """Find a network on any of our radios, associate, receive the network key, announce.
+        """Find a network on our radios (only those on `band`, if given), associate, get the key, announce.
 
         Follows `join.TRANSITIONS` (`self.join_progress` shows where it is); raises JoinError with
         every parent's reason when none admits us."""
@@ -437,13 +440,17 @@ class ZigbeeStack:
         progress = self.join_progress = JoinProgress()
         reasons: list[str] = []
         for index, iface in enumerate(self.macs):
+            if band is not None and iface.band is not band:
+                continue
             progress.happened(JoinInput.SCAN_STARTED)
             scan = list(channels[index]) if channels is not None else _default_channels(iface)
             beacons = [b for b in await iface.active_scan(scan) if b.association_permit]
             for notice in sorted(beacons, key=lambda b: (-b.lqi, not b.pan_coordinator)):
                 try:
                     beacon = parse_beacon_payload(notice.payload)
-                except BeaconPayloadError:
+                except ZigbeeDecodeError:
+                    continue  # not a ZigBee PRO beacon
+                if beacon.protocol_id != 0:
                     continue
                 if extended_pan_id is not None and beacon.extended_pan_id != extended_pan_id:
                     continue
@@ -454,11 +461,13 @@ class ZigbeeStack:
                     reasons.append(str(e))
             if not beacons:
                 reasons.append(f"no joinable network heard on {iface.band.value}")
+        if progress.state is JoinState.IDLE:
+            raise JoinError(f"no radio on {band.value if band else 'any band'} to join with")
         progress.happened(JoinInput.NO_PARENT_LEFT)
-        raise JoinError("; ".join(reasons) or "no radio to join with")
+        raise JoinError("; ".join(reasons))
 
     async def _join_via(
-        self, progress: JoinProgress, iface: MacInterface, notice: BeaconNotice, beacon: ZigbeeBeacon,
+        self, progress: JoinProgress, iface: MacInterface, notice: BeaconNotice, beacon: BeaconPayload,
         key_timeout: float,
     ) -> None:
         progress.happened(JoinInput.PARENT_CHOSEN)

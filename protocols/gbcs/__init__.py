@@ -7,18 +7,20 @@ Public API (issue 2; other issues and external checks use exactly these names):
   with keys, a message made from fields is signed and MACed (`seal`) first.
 - `KeyStore.load(directory)`: `<eui>-<ka|ds|pp-ka>.<pem|key>` key files.
 - `segment` / `GbtReassembler`: GBT block transfer (gbcs.md 3.8).
-- `registry.lookup(code)`: message code -> use case.
+- `registry.lookup(code)`: message code -> use case; `utrn`: prepayment top-up codes.
+- `describe.describe(message) -> Field`: the whole message as one field tree (what `commshub decode` prints).
 
 Module map: `lengths` (BER lengths), `envelope` (wire format), `message` (values),
 `crypto` (primitives), `keystore` (keys and cached agreement), `verify` (which keys
-check what), `codec` (the entry points), `gbt`, `registry`, `describe` (the field
-tree for display), `example` (a command built with fresh keys), `payload` (the
+check what), `codec` (the entry points), `gbt`, `registry`, `utrn`, `describe` (the
+field tree for display), `example` (a command built with fresh keys), `payload` (the
 DLMS / GBZ / ASN.1 payload decoders).
 """
 
 from protocols.gbcs import registry, utrn
 from protocols.gbcs.codec import MacKey, MacKeyPair, build, parse, seal
 from protocols.gbcs.errors import GbcsCryptoError, GbcsDecodeError, GbcsEncodeError
+from protocols.gbcs.gbt import GbtReassembler, GbtReassemblyError, segment
 from protocols.gbcs.keystore import KeyStore, KeyStoreError, KeyUsage
 from protocols.gbcs.message import Cra, Frame, GbtBlock, Message, OtherInformation, Verdict, Verdicts
 
@@ -29,6 +31,8 @@ __all__ = [
     "GbcsDecodeError",
     "GbcsEncodeError",
     "GbtBlock",
+    "GbtReassembler",
+    "GbtReassemblyError",
     "KeyStore",
     "KeyStoreError",
     "KeyUsage",
@@ -42,5 +46,6 @@ __all__ = [
     "parse",
     "registry",
     "seal",
+    "segment",
     "utrn",
 ]

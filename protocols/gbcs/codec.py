@@ -9,7 +9,6 @@ made from fields verifies as `valid` when parsed with the matching public keys.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -18,8 +17,7 @@ from protocols.gbcs import crypto, envelope, verify
 from protocols.gbcs.errors import GbcsEncodeError
 from protocols.gbcs.keystore import KeyStore
 from protocols.gbcs.message import Message
-
-from protocols.gbcs.payload import Decryption, PayloadContext, decode_payload
+from protocols.gbcs.payload import PayloadContext, decode_payload
 
 
 @dataclass(frozen=True)
@@ -48,21 +46,11 @@ def parse(data: bytes, keystore: KeyStore | None = None) -> Message:
     message, regions = envelope.decode(data)
     payload_tree = None
     if message.gbt is None:  # a GBT block's data is a slice of a message, not a payload
-        decrypt = None if keystore is None else _decryptor(message, keystore)
+        decrypt = None if keystore is None else verify.BlockDecryptor(message, keystore)
         context = PayloadContext(message.message_code, int(message.cra), decrypt)
         payload_tree = decode_payload(message.payload, base_offset=regions.payload_start, context=context)
     verdicts = verify.verdicts(message, regions, data, keystore)
     return Message(**{**message.__dict__, "verdicts": verdicts, "payload_tree": payload_tree})  # replace(), faster
-
-
-def _decryptor(message: Message, keystore: KeyStore) -> Callable[[bytes], Decryption]:
-    blocks = verify.BlockDecryptor(message, keystore)
-
-    def decrypt(block: bytes) -> Decryption:
-        status, plaintext = blocks(block)
-        return Decryption(status, plaintext)
-
-    return decrypt
 
 
 def _mac_aes_key(message: Message, key: MacKey) -> bytes:

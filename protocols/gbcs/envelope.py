@@ -121,7 +121,8 @@ def _build(struct: Construct, value: dict[str, Any]) -> bytes:
     try:
         return struct.build(value)
     except ConstructError as exc:
-        raise GbcsEncodeError((getattr(exc, "path", None) or "?").replace("(building) -> ", ""), str(exc).splitlines()[-1]) from None
+        field = (getattr(exc, "path", None) or "?").replace("(building) -> ", "")
+        raise GbcsEncodeError(field, str(exc).splitlines()[-1]) from None
 
 
 def _fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[str, str] | None = None) -> Any:

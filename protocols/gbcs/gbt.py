@@ -111,9 +111,11 @@ class GbtReassembler:
             raise GbtReassemblyError(1, "routing_header", "differs from earlier blocks of the same message")
         seen = partial.blocks.get(block.block_number)
         if seen is not None and seen != message.payload:
-            raise GbtReassemblyError(regions.payload_start, "data", f"block {block.block_number} received twice with different data")
+            reason = f"block {block.block_number} received twice with different data"
+            raise GbtReassemblyError(regions.payload_start, "data", reason)
         if block.last and partial.last is not None and partial.last != block.block_number:
-            raise GbtReassemblyError(control_at, "block_control", f"second last block ({block.block_number}; earlier {partial.last})")
+            reason = f"second last block ({block.block_number}; earlier {partial.last})"
+            raise GbtReassemblyError(control_at, "block_control", reason)
         last = block.block_number if block.last else partial.last
         highest = max([block.block_number, *partial.blocks])
         if last is not None and highest > last:

@@ -169,6 +169,18 @@ class KeyStore:
                 return entry.role
         return None
 
+    def is_device(self, eui: bytes) -> bool:
+        """True when the store holds a certificate of `eui` that names no remote-party role.
+
+        Device certificates carry their identity outside the subject, so no OU (gbcs.md 1, 2.1);
+        a bare public key or no key at all says nothing, and gives False.
+        """
+        for usage in (KeyUsage.KA, KeyUsage.DS):
+            entry = self._load(eui, usage, _PUBLIC)
+            if entry is not None and entry.pem is not None and b"CERTIFICATE" in entry.pem:
+                return entry.role is None
+        return False
+
     @property
     def acb(self) -> bytes | None:
         """EUI of the Access Control Broker: the KA certificate holder with role 4.

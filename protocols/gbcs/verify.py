@@ -15,13 +15,20 @@ from protocols.gbcs.envelope import Regions
 from protocols.gbcs.errors import GbcsCryptoError
 from protocols.gbcs.keystore import KeyStore, KeyUsage
 from protocols.gbcs.message import Cra, Message, Verdict, Verdicts
+from protocols.gbcs.payload import Decryption
 
 
 def mac_parties(message: Message, keystore: KeyStore) -> tuple[bytes, bytes] | None:
-    """The two EUIs whose KA keys agree the MAC key of `message`; None when the ACB is unknown."""
+    """The two EUIs whose KA keys agree the MAC key of `message`; None when the ACB is unknown.
+
+    A command is MACed by the ACB for its recipient, unless a HAN device sent it: the
+    registry says so for PCS/PECS/HECS codes, and the key store when the originator's
+    certificate is a device's (no remote-party role).
+    """
     if message.cra is Cra.COMMAND:
         info = registry.lookup(message.message_code)
-        if info is None or not info.han_originated:
+        from_device = (info is not None and info.han_originated) or keystore.is_device(message.originator)
+        if not from_device:
             acb = keystore.acb
             return None if acb is None else (acb, message.recipient)
     return message.originator, message.recipient
@@ -45,7 +52,10 @@ def payload_key(message: Message, keystore: KeyStore) -> bytes | None:
 
 def verdicts(message: Message, regions: Regions, data: bytes, keystore: KeyStore | None) -> Verdicts:
     """MAC and signature verdicts of a parsed message, over its wire bytes `data`."""
-    return Verdicts(mac=_mac_verdict(message, regions, data, keystore), signature=_signature_verdict(message, regions, data, keystore))
+    return Verdicts(
+        mac=_mac_verdict(message, regions, data, keystore),
+        signature=_signature_verdict(message, regions, data, keystore),
+    )
 
 
 def _mac_verdict(message: Message, regions: Regions, data: bytes, keystore: KeyStore | None) -> Verdict:
@@ -69,11 +79,7 @@ def _signature_verdict(message: Message, regions: Regions, data: bytes, keystore
 
 
 class BlockDecryptor:
-    """Decrypts the protected payload blocks of one message; the key is derived once, on first use.
-
-    Returns (status, plaintext) with status "decrypted", "no-key" or "invalid", the
-    statuses the payload decoders record (`protocols.gbcs.payload.Decryption`).
-    """
+    """The `PayloadContext.decrypt` callable for one message; the key is derived once, on first use."""
 
     def __init__(self, message: Message, keystore: KeyStore) -> None:
         self._message = message
@@ -81,12 +87,12 @@ class BlockDecryptor:
         self._key: bytes | None = None
         self._looked_up = False
 
-    def __call__(self, block: bytes) -> tuple[str, bytes | None]:
+    def __call__(self, block: bytes) -> Decryption:
         if not self._looked_up:
             self._key, self._looked_up = payload_key(self._message, self._keystore), True
         if self._key is None:
-            return "no-key", None
+            return Decryption("no-key", None)
         try:
-            return "decrypted", crypto.decrypt_block(self._key, self._message.originator, block)
+            return Decryption("decrypted", crypto.decrypt_block(self._key, self._message.originator, block))
         except GbcsCryptoError:
-            return "invalid", None
+            return Decryption("invalid", None)

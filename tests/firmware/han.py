@@ -27,9 +27,18 @@ def medium_with(*nodes: tuple[str, tuple[float, float, float]], loss: float = 0.
     return medium
 
 
-def far_in_a_cabinet(medium: Medium, name: str) -> None:
-    """A node 150 m away inside a metal cabinet: unreachable on 2.4 GHz, fine on 868 MHz."""
-    medium.add_node(name, (150.0, 0.0, 0.0), enclosure=MATERIALS["metal-cabinet"])
+def far_in_a_cabinet(medium: Medium, name: str, *, distance: float = 60.0) -> None:
+    """A node `distance` m from the origin inside a metal cabinet (30 dB at 2.4 GHz, 22.5 dB at 868 MHz)."""
+    medium.add_node(name, (distance, 0.0, 0.0), enclosure=MATERIALS["metal-cabinet"])
+
+
+async def muffle_2_4(device: EmulatedDevice) -> None:
+    """Turn the device's 2.4 GHz radio down to -20 dBm: together with `far_in_a_cabinet` the hub
+    cannot hear it on 2.4 GHz for any shadowing draw, while on 868 MHz it stays loud enough for
+    carrier sense (above -87 dBm) both ways, so no hidden-node collisions blur the test."""
+    for radio in device.radios:
+        if radio.channel.band is Band.GHZ_2_4:
+            await radio.set_power(-20.0)
 
 
 async def formed_hub(medium: Medium, *, bands: tuple[Band, ...] = (Band.GHZ_2_4,), node: str = "hub",

@@ -1,4 +1,6 @@
-"""The pure answering parts of emulated devices: ZDO discovery and ZCL Read Attributes (zigpy codecs)."""
+"""The pure answering parts of emulated devices: ZDO discovery and ZCL Read Attributes.
+
+Requests are built, and answers read, with zigpy's own ZDO and ZCL codecs: an outside check of ours."""
 
 from __future__ import annotations
 
@@ -10,16 +12,18 @@ import zigpy.zdo.types as zdo_t
 from firmware.devices import ZclEndpoint
 from firmware.devices.meters import CURRENT_SUMMATION_DELIVERED, METERING, meter_endpoint
 from firmware.zigbee.zdo import ZdoServer, device_annce, node_descriptor
+from protocols.zigbee.zdo import LogicalType, SimpleDescriptor
 
 IEEE = 0x0011223344556677
 ZDO = zigpy.zdo.ZDO(None)  # zigpy's own ZDO codec, to build requests and read our answers
 
 
-def server() -> ZdoServer:
-    endpoint = zdo_t.SimpleDescriptor(endpoint=1, profile=0x0109, device_type=0x0501, device_version=0,
-                                      input_clusters=[0x0000, 0x0702], output_clusters=[0x0704])
-    zdo = ZdoServer(ieee=IEEE, descriptor=node_descriptor(router=False, rx_on_when_idle=False, mains=False),
-                    endpoints=[endpoint])
+def server(permits: list[int] | None = None) -> ZdoServer:
+    endpoint = SimpleDescriptor(endpoint=1, profile=0x0109, device_type=0x0501, in_clusters=(0x0000, 0x0702),
+                                out_clusters=(0x0704,))
+    descriptor = node_descriptor(logical_type=LogicalType.END_DEVICE, rx_on_when_idle=False, mains=False)
+    zdo = ZdoServer(ieee=IEEE, descriptor=descriptor, endpoints=[endpoint],
+                    on_permit_joining=None if permits is None else permits.append)
     zdo.nwk = 0x4321
     return zdo
 
@@ -44,14 +48,26 @@ def test_zdo_discovery_answers() -> None:
     status, ieee, nwk = ask(zdo, zdo_t.ZDOCmd.IEEE_addr_req, t.NWK(0x4321), 0, 0)[:3]
     assert ieee == t.EUI64.convert("00:11:22:33:44:55:66:77") and nwk == 0x4321
     assert ask(zdo, zdo_t.ZDOCmd.Match_Desc_req, t.NWK(0xFFFD), 0x0109, [0x0702], [])[2] == [1]
-    assert ask(zdo, zdo_t.ZDOCmd.Match_Desc_req, t.NWK(0xFFFD), 0x0104, [0x0702], [])[2] == []
+    assert zdo.handle(zdo_t.ZDOCmd.Match_Desc_req, b"\x01" + ZDO._serialize(
+        zdo_t.ZDOCmd.Match_Desc_req, t.NWK(0xFFFD), 0x0104, [0x0702], [])) == []  # no match: silence
     assert zdo.handle(zdo_t.ZDOCmd.Node_Desc_rsp, b"\x01\x00") == []  # responses are not answered
     assert zdo.handle(0x7777, b"\x01") == []                           # unknown clusters neither
 
 
+def test_permit_joining_reaches_the_stack_and_broadcasts_get_no_answer() -> None:
+    permits: list[int] = []
+    zdo = server(permits)
+    request = b"\x07" + ZDO._serialize(zdo_t.ZDOCmd.Mgmt_Permit_Joining_req, 60, 1)
+    assert zdo.handle(zdo_t.ZDOCmd.Mgmt_Permit_Joining_req, request, broadcast=True) == []
+    assert permits == [60]
+    assert len(zdo.handle(zdo_t.ZDOCmd.Mgmt_Permit_Joining_req, request)) == 1  # unicast: answered
+    assert server().handle(zdo_t.ZDOCmd.Mgmt_Permit_Joining_req, request) == []  # an end device ignores it
+
+
 def test_device_annce_as_zigpy_reads_it() -> None:
     reply = device_annce(5, 0x4321, IEEE, 0x80)
-    assert ZDO.deserialize(reply.cluster, reply.payload)[1] == [0x4321, t.EUI64.convert("00:11:22:33:44:55:66:77"), 0x80]
+    ieee = t.EUI64.convert("00:11:22:33:44:55:66:77")
+    assert ZDO.deserialize(reply.cluster, reply.payload)[1] == [0x4321, ieee, 0x80]
 
 
 def read(endpoint: ZclEndpoint, cluster: int, *attributes: int, tsn: int = 9) -> tuple[f.ZCLHeader, bytes]:

@@ -179,20 +179,6 @@ def test_duty_cycle_budget_sends_defers_refuses_exactly() -> None:
     assert b.used(3700.0 + 3600.0) == 0.0
 
 
-def test_beacon_payload_matches_scapy() -> None:
-    from scapy.layers.zigbee import ZigBeeBeacon
-
-    from firmware.zigbee.beacon import ZigbeeBeacon, build_beacon_payload, parse_beacon_payload
-
-    beacon = ZigbeeBeacon(0x0011223344556677, router_capacity=False, end_device_capacity=True, depth=2, update_id=3)
-    wire = build_beacon_payload(beacon)
-    theirs = ZigBeeBeacon(wire)                           # scapy 2.8 layers/zigbee.py, an independent codec
-    assert (theirs.proto_id, theirs.stack_profile, theirs.nwkc_protocol_version) == (0, 2, 2)
-    assert (theirs.router_capacity, theirs.end_device_capacity, theirs.device_depth) == (0, 1, 2)
-    assert theirs.extended_pan_id == 0x0011223344556677 and theirs.update_id == 3
-    assert bytes(theirs) == wire and parse_beacon_payload(wire) == beacon
-
-
 def test_join_progress_follows_the_table_and_error_is_terminal() -> None:
     from firmware.zigbee.join import TRANSITIONS, JoinInput, JoinProgress, JoinState, JoinStateError
 
@@ -216,3 +202,12 @@ def test_docs_show_the_join_diagram_generated_from_the_table() -> None:
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "zigbee-stack.md"
     assert diagram() in docs.read_text()
+
+
+def test_outgoing_counter_advances_to_a_restored_value() -> None:
+    store: dict[str, int] = {}
+    counter = OutgoingCounter(store, "nwk", block=16)
+    counter.advance_to(10_000)                           # zigpy restored a backup taken at 10,000
+    assert counter.next() == 10_000 and store["nwk"] == 10_016
+    counter.advance_to(5)                                # never backwards
+    assert counter.next() == 10_001

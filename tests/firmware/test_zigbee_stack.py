@@ -17,7 +17,7 @@ from firmware.zigbee.mac import Address
 from hal import clock
 from hal.radio import Band, Channel, ReceivedFrame
 
-from .han import CODE, admit, far_in_a_cabinet, formed_hub, install_code, medium_with, meter
+from .han import CODE, admit, far_in_a_cabinet, formed_hub, install_code, medium_with, meter, muffle_2_4
 
 METERING, SUMMATION = 0x0702, 0x0000
 
@@ -105,6 +105,7 @@ def test_device_that_only_reaches_868_joins_there_on_a_dual_band_hub() -> None:
         inbox: list[ApsIndication] = []
         hub.on_message = inbox.append
         gsme = meter(medium, "gsme", bands=(Band.GHZ_2_4, Band.MHZ_868), reading=77)
+        await muffle_2_4(gsme)
         admit(hub, gsme)
         await gsme.join()
         value = await read_summation(hub, gsme, inbox, 9)
@@ -116,6 +117,26 @@ def test_device_that_only_reaches_868_joins_there_on_a_dual_band_hub() -> None:
     band, channel, value = clock.run(main(), virtual=True)
     assert band == "868MHz" and channel.band is Band.MHZ_868
     assert value == 77
+
+
+def test_join_on_a_given_band() -> None:
+    async def main() -> tuple[str, str]:
+        medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("ihd", (3.0, 0.0, 0.0)), ("ihd2", (2.0, 2.0, 0.0)))
+        hub = await formed_hub(medium, bands=(Band.GHZ_2_4, Band.MHZ_868))
+        ihd = meter(medium, "ihd", bands=(Band.GHZ_2_4, Band.MHZ_868))
+        admit(hub, ihd)
+        await ihd.join(band=Band.MHZ_868)                # both bands reach: it was told which
+        joined = hub.nwk.neighbour_by_ieee(ihd.ieee)
+        assert joined is not None
+        with pytest.raises(JoinError) as nothing:
+            await EmulatedDevice(radios=[medium.radio("ihd2", Band.GHZ_2_4)], install_code=CODE,
+                                 endpoints=[]).join(band=Band.MHZ_868)
+        await medium_close(hub, ihd.stack)
+        return joined.iface.band.value, str(nothing.value)
+
+    band, reason = clock.run(main(), virtual=True)
+    assert band == "868MHz"
+    assert "no radio on 868MHz" in reason
 
 
 def test_ten_devices_join_one_hub() -> None:
@@ -335,6 +356,7 @@ def test_duty_cycle_limit_is_reported_not_silent() -> None:
         far_in_a_cabinet(medium, "gsme")
         hub = await formed_hub(medium, bands=(Band.GHZ_2_4, Band.MHZ_868))
         gsme = meter(medium, "gsme", bands=(Band.GHZ_2_4, Band.MHZ_868))
+        await muffle_2_4(gsme)
         admit(hub, gsme)
         await gsme.join()
         received: list[bytes] = []
@@ -362,8 +384,8 @@ def test_duty_cycle_limit_is_reported_not_silent() -> None:
 
 def test_router_relays_for_a_device_that_cannot_hear_the_hub() -> None:
     async def main() -> tuple[int, int, int, int]:
-        medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (140.0, 0.0, 0.0)))
-        far_in_a_cabinet(medium, "gsme")                 # 150 m from the hub, 10 m from the ESME
+        medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (390.0, 0.0, 0.0)))
+        far_in_a_cabinet(medium, "gsme", distance=400.0)  # 400 m from the hub, 10 m from the ESME
         assert medium.link("hub", "gsme", Band.GHZ_2_4).gain_db < -115  # out of reach (noise -103 dBm, +10 dBm)
         hub = await formed_hub(medium)
         inbox: list[ApsIndication] = []
@@ -403,6 +425,7 @@ def test_mac_keeps_its_own_duty_cycle_on_a_radio_that_does_not() -> None:
         await hub.form()
         hub.permit_joining(600)
         gsme = meter(medium, "gsme", bands=(Band.GHZ_2_4, Band.MHZ_868))
+        await muffle_2_4(gsme)
         admit(hub, gsme)
         await gsme.join()
         budget = hub.macs[1].duty_cycle

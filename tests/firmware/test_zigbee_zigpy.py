@@ -101,7 +101,7 @@ def test_zigpy_sees_join_reads_zcl_and_gets_delivery_errors_with_status() -> Non
 def test_zigpy_on_a_dual_band_hub_reads_a_gas_meter_reachable_only_on_868() -> None:
     from firmware.devices import gas_meter
 
-    from .han import far_in_a_cabinet, medium_with
+    from .han import far_in_a_cabinet, medium_with, muffle_2_4
 
     async def main() -> tuple[object, str, int]:
         medium = medium_with(("hub", (0.0, 0.0, 0.0)))
@@ -116,6 +116,7 @@ def test_zigpy_on_a_dual_band_hub_reads_a_gas_meter_reachable_only_on_868() -> N
         app.add_listener(watcher)
         gsme = gas_meter([medium.radio("gsme", Band.GHZ_2_4), medium.radio("gsme", Band.MHZ_868)], CODE,
                          reading=4321, poll_period=7.5)
+        await muffle_2_4(gsme)
         await app.permit_with_link_key(eui64(gsme.ieee), zigpy.util.convert_install_code(CODE), time_s=120)
         await gsme.join()
         device = await asyncio.wait_for(watcher.devices.get(), 120)

@@ -12,10 +12,10 @@ because keys live above the codec. Malformed input raises `GbcsDecodeError`
 from __future__ import annotations
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload import alerts, asn1, dlms, gbz
+from protocols.gbcs.payload import alerts, asn1, dlms
 from protocols.gbcs.payload.model import DecodedPayload, Decryption, PayloadContext
 from protocols.gbcs.payload.protected import Session
-from protocols.gbcs.payload.reader import Reader
+from protocols.gbcs.payload.reader import Reader, node
 
 __all__ = ["DecodedPayload", "Decryption", "PayloadContext", "decode_payload", "family_of"]
 
@@ -39,19 +39,23 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
     """Decode one payload into named fields (see the module docstring)."""
     if not payload:
         raise GbcsDecodeError(base_offset, "payload", "empty payload")
+    payload = bytes(payload)  # a bytearray or memoryview would leak into the values
     r = Reader(payload, base_offset)
     session = Session(context)
     family = family_of(payload)
     if family == "gbz":
+        # Imported on first use: zigpy's ZCL tables take ~0.2 s to import, which a DLMS- or
+        # ASN.1-only caller (one `commshub decode` of an ESME message) should not pay.
+        from protocols.gbcs.payload import gbz
+
         root = gbz.decode(r, session, context.message_code, context.cra)
     elif family == "asn1":
         root = asn1.decode(r, context.message_code, context.cra)
     else:
         root = _DLMS[payload[0]][1](r, session)
-        if family == "dlms-data-notification":
-            body = root.children[-1]
-            root = type(root)(root.name, root.offset, root.size, root.value,
-                              root.children[:-1] + (alerts.name_dlms_alert(context.message_code, body),), root.note)
+        if family == "dlms-data-notification":  # alerts: name the body's members (gbcs.md 5.5)
+            body = alerts.name_dlms_alert(context.message_code, root.children[-1])
+            root = node(root.name, root.offset, root.size, root.value, root.children[:-1] + (body,), root.note)
     if r.remaining():
         raise r.fail(family, f"{r.remaining()} bytes after the end of the {family} payload")
     return DecodedPayload(family, root, session.unparsed, tuple(session.decryptions))

@@ -16,52 +16,49 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import construct as c
+
 from protocols.gbcs.payload import cosem
-from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.reader import Reader, node, renamed
 from protocols.gbcs.tree import Field
 
-#: Fixed records packed in octet strings: (name, size, how to show it).
-_Record = tuple[tuple[str, int, str], ...]
-_FUTURE_DATED_DLMS: _Record = (
-    ("message-code", 2, "uint"),
-    ("originator-counter", 8, "uint"),
-    ("class-id", 2, "uint"),
-    ("instance-id", 6, "obis"),
-    ("attribute-id", 1, "uint"),
+# Fixed records packed in octet strings: declared once with construct (the fixed-layout case it
+# fits), parsed by it, and split into fields at the offsets its sub-constructs' sizes give.
+_FUTURE_DATED_DLMS = c.Struct(
+    "message-code" / c.Int16ub,
+    "originator-counter" / c.Int64ub,
+    "class-id" / c.Int16ub,
+    "instance-id" / c.Bytes(6),  # OBIS
+    "attribute-id" / c.Int8ub,
 )
-_FUTURE_DATED_GBZ: _Record = (
-    ("message-code", 2, "uint"),
-    ("originator-counter", 8, "uint"),
-    ("cluster-id", 2, "uint"),
-    ("zcl-frame-control", 1, "uint"),
-    ("command-id", 1, "uint"),
+_FUTURE_DATED_GBZ = c.Struct(
+    "message-code" / c.Int16ub,
+    "originator-counter" / c.Int64ub,
+    "cluster-id" / c.Int16ub,
+    "zcl-frame-control" / c.Int8ub,
+    "command-id" / c.Int8ub,
 )
-_UNDELIVERED_MESSAGE: _Record = (
-    ("originator", 8, "hex"),
-    ("target", 8, "hex"),
-    ("cra-flag", 1, "uint"),
-    ("originator-counter", 8, "uint"),
+_UNDELIVERED_MESSAGE = c.Struct(
+    "originator" / c.Bytes(8),
+    "target" / c.Bytes(8),
+    "cra-flag" / c.Int8ub,
+    "originator-counter" / c.Int64ub,
 )
 
 
-def _record(raw: bytes, at: int, layout: _Record) -> tuple[Field, ...]:
-    """Split `raw` (exactly the record's size, absolute offset `at`) into named fields."""
+def _record(raw: bytes, at: int, layout: c.Struct) -> tuple[Field, ...]:
+    """Split `raw` (exactly `layout.sizeof()` bytes, absolute offset `at`) into named fields."""
+    values = layout.parse(raw)
     out = []
-    for name, size, kind in layout:
-        chunk = raw[:size]
-        raw = raw[size:]
-        if kind == "uint":
-            out.append(node(name, at, size, int.from_bytes(chunk, "big")))
-        elif kind == "obis":
-            out.append(node(name, at, size, cosem.obis_text(chunk), (), cosem.obis_name(chunk)))
+    for sub in layout.subcons:
+        size = sub.sizeof()
+        value = values[sub.name]
+        if sub.name == "instance-id":
+            out.append(node(sub.name, at, size, cosem.obis_text(value), (), cosem.obis_name(value)))
         else:
-            out.append(node(name, at, size, chunk.hex()))
+            out.append(node(sub.name, at, size, value.hex() if isinstance(value, bytes) else value))
         at += size
     return tuple(out)
-
-
-def _record_size(layout: _Record) -> int:
-    return sum(size for _, size, _ in layout)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,8 +69,8 @@ def _gbz_future_dated(r: Reader) -> list[Field]:
     """0x00CD: a length byte (0x0E) then the reported command's identity."""
     start = r.offset
     length = r.u8("future-dated details length")
-    if length != _record_size(_FUTURE_DATED_GBZ):
-        raise r.fail("future-dated details length", f"{length} is not {_record_size(_FUTURE_DATED_GBZ)}", r.pos - 1)
+    if length != _FUTURE_DATED_GBZ.sizeof():
+        raise r.fail("future-dated details length", f"{length} is not {_FUTURE_DATED_GBZ.sizeof()}", r.pos - 1)
     raw = r.take(length, "future-dated details")
     children = (node("length", start, 1, length),) + _record(raw, start + 1, _FUTURE_DATED_GBZ)
     return [node("future-dated-details", start, 1 + length, None, children)]
@@ -124,7 +121,7 @@ _DLMS_MEMBERS: dict[int, tuple[str, ...]] = {
     0x0115: ("device-id",),  # DBCH11 no more sub-GHz device capacity
     0x0123: ("text",),  # ECS200: utf8 (JSON text in RTDS)
 }
-_DLMS_RECORDS: dict[tuple[int, str], _Record] = {
+_DLMS_RECORDS: dict[tuple[int, str], c.Struct] = {
     (0x00CC, "future-dated-details"): _FUTURE_DATED_DLMS,
     (0x0114, "discarded-message"): _UNDELIVERED_MESSAGE,
 }
@@ -136,23 +133,19 @@ def name_dlms_alert(message_code: int, body: Field) -> Field:
     if body.value is not None or len(members) < 2 or members[0].name != "long-unsigned":
         return body  # not the usual structure{ alert code, date-time, ... }: keep generic names
     named = [
-        _rename(members[0], "alert-code", f"0x{members[0].value:04X}"),
-        _rename(members[1], "alert-time", members[1].note),
+        renamed(members[0], "alert-code", f"0x{members[0].value:04X}"),
+        renamed(members[1], "alert-time"),
     ]
     for member, name in zip(members[2:], _DLMS_MEMBERS.get(message_code, ())):
         layout = _DLMS_RECORDS.get((message_code, name))
-        if layout is not None and member.name == "octet-string" and _content_size(member) == _record_size(layout):
-            at = member.offset + member.size - _record_size(layout)
-            member = node(name, member.offset, member.size, member.value, _record(bytes.fromhex(member.value), at, layout))
-        named.append(member if member.name == name else _rename(member, name, member.note))
+        if layout is not None and member.name == "octet-string" and _content_size(member) == layout.sizeof():
+            at = member.offset + member.size - layout.sizeof()
+            fields = _record(bytes.fromhex(member.value), at, layout)
+            member = node(name, member.offset, member.size, member.value, fields)
+        named.append(member if member.name == name else renamed(member, name))
     named.extend(members[len(named) :])
     return node(body.name, body.offset, body.size, body.value, tuple(named), body.note)
 
 
 def _content_size(member: Field) -> int:
     return len(member.value) // 2 if isinstance(member.value, str) else -1
-
-
-def _rename(field: Field, name: str, note: str | None) -> Field:
-    typed = f"{field.name}: {note}" if note else field.name
-    return node(name, field.offset, field.size, field.value, field.children, typed)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, node
+from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, ber_length_at, node
 from protocols.gbcs.tree import Field
 
 _UNIVERSAL = {
@@ -94,22 +94,11 @@ def _tlv(data: bytes, pos: int, end: int, base: int, depth: int, spec: Spec | No
         raise GbcsDecodeError(base + pos, "der", f"nesting deeper than {MAX_DEPTH}")
     start = pos
     tag, pos = _tag(data, pos, end, base)
-    if pos >= end:
-        raise GbcsDecodeError(base + pos, "length", "needs 1 byte, none left")
-    first = data[pos]
-    if first < 0x80:
-        length, pos = first, pos + 1
-    else:
-        n = first & 0x7F
-        if n == 0:
-            raise GbcsDecodeError(base + pos, "length", "indefinite length is not DER")
-        if n > 4 or pos + 1 + n > end:
-            raise GbcsDecodeError(base + pos, "length", f"bad or truncated length form 0x{first:02X}")
-        length, pos = int.from_bytes(data[pos + 1 : pos + 1 + n], "big"), pos + 1 + n
+    length, pos = ber_length_at(data, pos, end, base, "length")  # DER: no indefinite form (0x80)
     stop = pos + length
     if stop > end:
         raise GbcsDecodeError(base + pos, "contents", f"needs {length} byte(s), only {end - pos} left")
-    if spec is not None and spec.tag is not None and spec.tag != tag:
+    if spec is not None and (not spec.name or (spec.tag is not None and spec.tag != tag)):
         spec = None
     label = _UNIVERSAL.get(tag) or _type_label(tag)
     if tag & (0x20 << (8 * _extra_tag_bytes(tag))):
@@ -289,6 +278,7 @@ def _time(name: str, optional: bool = False) -> Spec:
 
 
 _ALERT_CODE = Spec("alert-code", _INTEGER, hex_note=True)
+_GENERIC = Spec("")  #: holds a place in a SEQUENCE but keeps the generic names
 _ALERT_TIME = _time("alert-time")
 _ROLE = _int("remote-party-role", _ROLES)
 _KEY_USAGE = Spec("key-usage", 0x03)
@@ -321,7 +311,9 @@ _CS02A_RESPONSE = _seq_of(
         _int("sequence-number", optional=True),
         _seq_of(
             "trust-anchor-cells",
-            _seq("trust-anchor-cell-details", _KEY_USAGE, _octets("subject-unique-id"), _octets("subject-key-identifier")),
+            _seq(
+                "trust-anchor-cell-details", _KEY_USAGE, _octets("subject-unique-id"), _octets("subject-key-identifier")
+            ),
             optional=True,
         ),
     ),
@@ -339,12 +331,21 @@ _CS02B_COMMAND = _seq(
         Spec("floor-sequence-numbers-[5]", 0xA5, optional=True),
         Spec("floor-sequence-numbers-[6]", 0xA6, optional=True),
     ),
-    _seq_of("replacements", _seq("replacement", _CERTIFICATE, _seq("target-trust-anchor-cell"))),
+    _seq_of("replacements", _seq("replacement", _CERTIFICATE, _seq("target-trust-anchor-cell", *_CELL.members))),
     _seq_of("certification-path-certificates", _CERTIFICATE),
     _time("execution-date-time", optional=True),
 )
-_CS02B_OUTCOME = _seq("execution-outcome", _int("originator-counter"), _int("credentials-replacement-mode"))
-_CS02B_RESPONSE = _seq("update-security-credentials-response", Spec("accepted", _NULL_TAG), _seq("execution-outcome", optional=True))
+_CS02B_OUTCOME = _seq(
+    "execution-outcome",
+    _int("originator-counter"),
+    _int("credentials-replacement-mode"),
+    _GENERIC,  # a SEQUENCE of per-role sequence numbers [?]: generic names
+    _seq_of(
+        "replacement-outcomes",
+        _seq("replacement-outcome", _seq("trust-anchor-cell", _ROLE, _KEY_USAGE), Spec("status", 0x0A)),
+    ),
+)
+_CS02B_RESPONSE = _seq("update-security-credentials-response", Spec("accepted", _NULL_TAG), _CS02B_OUTCOME)
 _FIRMWARE_ACTIVATION = _seq(
     "activate-firmware", _octets("image-hash"), _int("originator-counter"), _time("execution-date-time", optional=True)
 )
@@ -356,7 +357,10 @@ _SCHEMAS: dict[tuple[int, int], Spec] = {
     # CS02b / CS02g update security credentials, and their future-dated alerts
     **{(code, 1): _CS02B_COMMAND for code in (*range(0x0100, 0x010A), 0x0125, 0x0126)},
     **{(code, 2): _CS02B_RESPONSE for code in (*range(0x0100, 0x010A), 0x0125, 0x0126)},
-    **{(code, 3): _seq("credentials-update-alert", _ALERT_CODE, _ALERT_TIME, _CS02B_OUTCOME) for code in (0x00CB, 0x0124)},
+    **{
+        (code, 3): _seq("credentials-update-alert", _ALERT_CODE, _ALERT_TIME, _CS02B_OUTCOME)
+        for code in (0x00CB, 0x0124)
+    },
     # CS02d update device certificate
     (0x000B, 1): _CERTIFICATE,
     (0x000B, 2): _int("response-code", {0: "success"}),
@@ -382,7 +386,9 @@ _SCHEMAS: dict[tuple[int, int], Spec] = {
     ),
     # CS07 read device join details
     (0x0013, 1): Spec("read-device-join-details", _NULL_TAG),
-    (0x0013, 2): _seq("device-join-details", _int("response-code"), _seq_of("joined-devices", _DEVICE_ENTRY, optional=True)),
+    (0x0013, 2): _seq(
+        "device-join-details", _int("response-code"), _seq_of("joined-devices", _DEVICE_ENTRY, optional=True)
+    ),
     # CS08 read PPMID/HCALCS firmware version, CS09 its alert, CCS08 firmware transfer alert
     (0x0129, 1): Spec("read-firmware-version", _NULL_TAG),
     (0x0129, 2): _seq("firmware-version-details", _octets("firmware-version"), _int("response-code")),

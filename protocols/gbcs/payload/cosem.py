@@ -96,7 +96,12 @@ _RESULTS = {
     19: "data-block-number-invalid",
     250: "other-reason",
 }
-_GET_SET_RESULTS = {15: "long-get-aborted", 16: "no-long-get-in-progress", 17: "long-set-aborted", 18: "no-long-set-in-progress"}
+_GET_SET_RESULTS = {
+    15: "long-get-aborted",
+    16: "no-long-get-in-progress",
+    17: "long-set-aborted",
+    18: "no-long-set-in-progress",
+}
 _ACTION_RESULTS = {15: "long-action-aborted", 16: "no-long-action-in-progress"}
 
 

@@ -20,6 +20,7 @@ from protocols.gbcs.tree import Field
 
 PROFILE_ID = 0x0109
 _LAST, _ENCRYPTED, _FROM_DATE_TIME = 0x01, 0x02, 0x10
+_CONTROL_BITS = ((_LAST, "last"), (_ENCRYPTED, "encrypted"), (_FROM_DATE_TIME, "from-date-time"))
 
 
 def decode(r: Reader, s: Session, message_code: int, cra: int) -> Field:
@@ -63,7 +64,7 @@ def _component(r: Reader, s: Session, index: int) -> Field:
     cluster_id = r.uint(2, "cluster id")
     length = r.uint(2, "component length")
     body = r.sub(length, f"component {index}")
-    flags = [name for bit, name in ((_LAST, "last"), (_ENCRYPTED, "encrypted"), (_FROM_DATE_TIME, "from-date-time")) if control & bit]
+    flags = [name for bit, name in _CONTROL_BITS if control & bit]
     fields = [
         node("extended-header-control", start, 1, control, (), ", ".join(flags) or None),
         node("cluster-id", start + 1, 2, cluster_id, (), _cluster_name(cluster_id)),

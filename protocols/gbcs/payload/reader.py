@@ -64,14 +64,9 @@ class Reader:
         return self.data[start : self.pos]
 
     def ber_length(self, field: str) -> int:
-        """A BER definite length (gbcs.md 3.2): `00`-`7F`, or `8n` then n big-endian bytes (n <= 4)."""
-        first = self.u8(field)
-        if first < 0x80:
-            return first
-        n = first & 0x7F
-        if n == 0 or n > 4:
-            raise self.fail(field, f"unsupported length form 0x{first:02X}", self.pos - 1)
-        return self.uint(n, field)
+        """A BER definite length (gbcs.md 3.2); see `ber_length_at`."""
+        length, self.pos = ber_length_at(self.data, self.pos, self.end, self.base, field)
+        return length
 
     def sub(self, n: int, field: str) -> Reader:
         """A reader over the next `n` bytes (checked), advancing this one past them."""
@@ -81,12 +76,33 @@ class Reader:
         return Reader(self.data, self.base, start, self.pos)
 
 
+def ber_length_at(data: bytes, pos: int, end: int, base: int, field: str) -> tuple[int, int]:
+    """(length, position after it) of the BER definite length at `pos`: `00`-`7F`, or `8n` and n
+    big-endian bytes (1 <= n <= 4). Plain indexing, for the hot loops that do not keep a `Reader`."""
+    if pos >= end:
+        raise GbcsDecodeError(base + pos, field, "needs 1 byte, none left")
+    first = data[pos]
+    if first < 0x80:
+        return first, pos + 1
+    n = first & 0x7F
+    if n == 0 or n > 4:
+        raise GbcsDecodeError(base + pos, field, f"indefinite or unsupported length form 0x{first:02X}")
+    if pos + 1 + n > end:
+        raise GbcsDecodeError(base + pos + 1, field, f"needs {n} byte(s), only {end - pos - 1} left")
+    return int.from_bytes(data[pos + 1 : pos + 1 + n], "big"), pos + 1 + n
+
+
 _new = object.__new__
 _set = object.__setattr__
 
 
 def node(
-    name: str, offset: int, size: int, value: JsonValue = None, children: tuple[Field, ...] = (), note: str | None = None
+    name: str,
+    offset: int,
+    size: int,
+    value: JsonValue = None,
+    children: tuple[Field, ...] = (),
+    note: str | None = None,
 ) -> Field:
     """A `Field`, built without the frozen-dataclass `__init__` (which sets six attributes one by one).
 
@@ -94,5 +110,16 @@ def node(
     which matters because a corpus pass builds ~48 000 nodes (bench/gbcs_payload.py).
     """
     field = _new(Field)
-    _set(field, "__dict__", {"name": name, "offset": offset, "size": size, "value": value, "children": children, "note": note})
+    _set(
+        field,
+        "__dict__",
+        {"name": name, "offset": offset, "size": size, "value": value, "children": children, "note": note},
+    )
     return field
+
+
+def renamed(field: Field, name: str, note: str | None = None) -> Field:
+    """`field` under a use-case `name`; the note keeps the generic name (its type), e.g. `long-unsigned: 0x8F66`."""
+    note = field.note if note is None else note
+    typed = f"{field.name}: {note}" if note else field.name
+    return node(name, field.offset, field.size, field.value, field.children, typed)

@@ -25,8 +25,8 @@ from protocols.gbcs.payload.reader import Reader, node
 from protocols.gbcs.tree import Field, JsonValue
 
 _ZIGBEE_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
-#: What zigpy's deserializers raise on short or invalid input.
-_ZIGPY_ERRORS = (ValueError, KeyError, IndexError, TypeError, struct.error, OverflowError)
+#: What zigpy's deserializers raise on short or invalid input (AttributeError: Configure Reporting records).
+_ZIGPY_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error, OverflowError)
 
 
 def zigbee_time_note(seconds: int) -> str:
@@ -59,11 +59,14 @@ def header(r: Reader) -> tuple[tuple[Field, ...], int, Direction, int]:
 
 
 def command_name(cluster_id: int, frame_type: int, direction: Direction, command_id: int) -> str | None:
+    """zigpy's (or `zcl_commands`') name of the command, for the component's note."""
     if frame_type == 0:
         try:
             return GeneralCommand(command_id).name
         except ValueError:
             return None
+    if frame_type != 1:
+        return None
     definition = zcl_commands.command(cluster_id, direction, command_id)
     return definition.name if definition is not None else None
 
@@ -81,12 +84,14 @@ def payload(
             return _default_response(r)
         general = GENERAL_COMMANDS.get(command_id)
         schema = general.schema if general is not None else None
-    else:
+    elif frame_type == 1:
         definition = zcl_commands.command(cluster_id, direction, command_id)
         schema = definition.schema if definition is not None else None
+    else:  # reserved frame types have no defined payload
+        schema = None
     if schema is None:
         return _opaque(r, s)
-    return struct_fields(r, schema)
+    return _struct_fields(r, schema)
 
 
 def _opaque(r: Reader, s: Session) -> tuple[Field, ...]:
@@ -98,7 +103,7 @@ def _opaque(r: Reader, s: Session) -> tuple[Field, ...]:
     return (node("command-payload", start, len(raw), raw.hex(), (), "layout unknown"),)
 
 
-def struct_fields(r: Reader, schema: type[t.Struct]) -> tuple[Field, ...]:
+def _struct_fields(r: Reader, schema: type[t.Struct]) -> tuple[Field, ...]:
     """Each field of a zigpy Struct schema, in order; optional trailing fields may be absent."""
     out = []
     for field in schema.fields:
@@ -115,7 +120,7 @@ def _value(r: Reader, name: str, ftype: type) -> Field:
         records = []
         while r.pos < r.end:
             record_start = r.offset
-            children = struct_fields(r, item)
+            children = _struct_fields(r, item)
             records.append(node(_snake(item.__name__), record_start, r.offset - record_start, None, children))
         return node(name, start, r.offset - start, None, tuple(records), f"{len(records)} records")
     data = r.data[r.pos : r.end]
@@ -125,20 +130,28 @@ def _value(r: Reader, name: str, ftype: type) -> Field:
         raise r.fail(name, f"{ftype.__name__}: {exc}") from None
     size = len(data) - len(rest)
     r.pos += size
-    json_value, note = jsonable(value)
+    try:
+        json_value, note = _jsonable(value)
+    except _NotJson:
+        json_value, note = data[:size].hex(), f"{ftype.__name__}, shown as the bytes read"
     return node(name, start, size, json_value, (), note)
+
+
+class _NotJson(Exception):
+    """A zigpy value of a kind `jsonable` does not know; the caller shows its bytes instead."""
 
 
 def _snake(name: str) -> str:
     return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
 
 
-def jsonable(value: object) -> tuple[JsonValue, str | None]:
+def _jsonable(value: object) -> tuple[JsonValue, str | None]:
     """A zigpy value as (JSON-ready value, note): enums keep their name, times their date."""
     if isinstance(value, t.UTCTime):
         return int(value), zigbee_time_note(int(value))
     if isinstance(value, enum.Enum):
-        return int(value.value), value.name
+        name = value.name  # None for a combination of flags
+        return int(value.value), name if name and not name.startswith("undefined_") else None
     if isinstance(value, bool):
         return value, None
     if isinstance(value, int):
@@ -152,12 +165,12 @@ def jsonable(value: object) -> tuple[JsonValue, str | None]:
         text += f"{value.month if value.month != 0xFF else '**'}-{value.day if value.day != 0xFF else '**'}"
         return [value.years_since_1900, value.month, value.day, value.day_of_week], text
     if isinstance(value, t.Struct):
-        return {key: jsonable(item)[0] for key, item in value.as_dict().items()}, None
+        return {key: _jsonable(item)[0] for key, item in value.as_dict().items()}, None
     if isinstance(value, list):
-        return [jsonable(item)[0] for item in value], None
+        return [_jsonable(item)[0] for item in value], None
     if isinstance(value, float):
         return value, None
-    return repr(value), None
+    raise _NotJson(type(value).__name__)
 
 
 def _list(r: Reader, name: str, item: object) -> Field:
@@ -204,7 +217,7 @@ def _default_response(r: Reader) -> tuple[Field, ...]:
     command_id = r.u8("command id")
     status = r.u8("status")
     return (
-        node("command-id", start, 1, command_id),
+        node("responded-command-id", start, 1, command_id),
         node("status", start + 1, 1, status, (), _status_name(status)),
     )
 

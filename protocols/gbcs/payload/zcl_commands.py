@@ -17,8 +17,8 @@ import zigpy.types as t
 from zigpy.zcl import Cluster
 from zigpy.zcl.foundation import Direction, ZCLCommandDef
 
-# ZigBee Smart Energy cluster ids used by GBZ (gbcs.md 5.3).
-PRICE, METERING, PREPAYMENT, CALENDAR, DEVICE_MANAGEMENT, EVENTS = 0x0700, 0x0702, 0x0705, 0x0707, 0x0708, 0x0709
+# ZigBee Smart Energy cluster ids used by GBZ whose commands zigpy lacks (gbcs.md 5.3).
+PRICE, PREPAYMENT, CALENDAR, DEVICE_MANAGEMENT, EVENTS = 0x0700, 0x0705, 0x0707, 0x0708, 0x0709
 
 
 class ScheduleEntry(t.Struct):
@@ -59,6 +59,7 @@ def _def(command_id: int, name: str, direction: Direction, schema: dict[str, typ
     return ZCLCommandDef(id=command_id, name=name, schema=schema, direction=direction).with_compiled_schema()
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _PUBLISH_HEADER = {"provider_id": t.uint32_t, "issuer_event_id": t.uint32_t, "issuer_calendar_id": t.uint32_t}
 
 _TABLE: dict[tuple[int, Direction, int], ZCLCommandDef] = {
@@ -356,7 +357,11 @@ _TABLE: dict[tuple[int, Direction, int], ZCLCommandDef] = {
                 0x06,
                 "publish_debt_log",
                 _S2C,
-                {"command_index": t.uint8_t, "total_number_of_commands": t.uint8_t, "debt_payload": t.List[DebtLogRecord]},
+                {
+                    "command_index": t.uint8_t,
+                    "total_number_of_commands": t.uint8_t,
+                    "debt_payload": t.List[DebtLogRecord],
+                },
             ),
         ),
         # Calendar (SE 1.4 D.9)
@@ -366,7 +371,12 @@ _TABLE: dict[tuple[int, Direction, int], ZCLCommandDef] = {
                 0x01,
                 "get_day_profiles",
                 _C2S,
-                {"provider_id": t.uint32_t, "issuer_calendar_id": t.uint32_t, "start_day_id": t.uint8_t, "number_of_days": t.uint8_t},
+                {
+                    "provider_id": t.uint32_t,
+                    "issuer_calendar_id": t.uint32_t,
+                    "start_day_id": t.uint8_t,
+                    "number_of_days": t.uint8_t,
+                },
             ),
         ),
         (
@@ -443,7 +453,7 @@ _TABLE: dict[tuple[int, Direction, int], ZCLCommandDef] = {
                 {
                     **_PUBLISH_HEADER,
                     "week_id": t.uint8_t,
-                    **{f"day_id_ref_{day}": t.uint8_t for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
+                    **{f"day_id_ref_{day}": t.uint8_t for day in _WEEKDAYS},
                 },
             ),
         ),

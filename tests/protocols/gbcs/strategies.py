@@ -5,13 +5,14 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from protocols.gbcs import Cra, Message, OtherInformation
+from protocols.gbcs.lengths import encode_length
 
 titles = st.binary(min_size=8, max_size=8)
 u64 = st.integers(min_value=0, max_value=(1 << 64) - 1)
 #: A DER SEQUENCE of 0..300 content bytes, standing in for a KA certificate (gbcs.md 3.5).
-certificates = st.binary(max_size=300).map(
-    lambda body: b"\x30" + (bytes([len(body)]) if len(body) < 0x80 else bytes([0x81, len(body)]) if len(body) < 0x100 else b"\x82" + len(body).to_bytes(2, "big")) + body
-).filter(lambda der: len(der) != 8)
+certificates = (
+    st.binary(max_size=300).map(lambda body: b"\x30" + encode_length(len(body)) + body).filter(lambda der: len(der) != 8)
+)
 
 
 @st.composite

@@ -147,3 +147,23 @@ def test_sealed_new_command_verifies_and_tampering_fails() -> None:
     tampered[regions.payload_end - 1] ^= 0x01  # the ACTION data value: still a well-formed payload
     again = parse(bytes(tampered), store)
     assert again.verdicts.mac is Verdict.INVALID and again.verdicts.signature is Verdict.INVALID
+
+
+def test_block_decryption_statuses(rtds_dir: Path, keystore: KeyStore) -> None:
+    """gbcs.md 4.6 GBZ decryption example: decrypted with the store; no-key without; invalid with a wrong key."""
+    data = _rtds(rtds_dir, "4.4.3_GCS15c/GCS15c_4.4.3_SUCCESS_RESPONSE_GBCS.HEX")
+    gsme = bytes.fromhex("00db1234567890a1")
+
+    def statuses(store: KeyStore | None) -> set[str]:
+        tree = parse(data, store).payload_tree
+        assert tree is not None and tree.decryptions
+        return {d.status for d in tree.decryptions}
+
+    assert statuses(keystore) == {"decrypted"}
+    assert statuses(None) == {"no-key"}
+    impostor = KeyStore()
+    impostor.add(SUPPLIER, KeyUsage.KA, ec.generate_private_key(ec.SECP256R1()))
+    device_key = keystore.public_key(gsme, KeyUsage.KA)
+    assert device_key is not None
+    impostor.add(gsme, KeyUsage.KA, device_key)
+    assert statuses(impostor) == {"invalid"}

@@ -29,7 +29,8 @@ def test_segments_reassemble_in_any_order_with_duplicates(message, block_size, r
         parsed, _ = decode(block)
         assert parsed.frame is Frame.GBT and parsed.gbt is not None and parsed.gbt.block_number == number
         assert parsed.gbt.last == (number == len(blocks)) and encode(parsed) == block
-        assert (parsed.originator, parsed.originator_counter, parsed.cra) == (message.originator, message.originator_counter, message.cra)
+        routing = (parsed.originator, parsed.originator_counter, parsed.cra)
+        assert routing == (message.originator, message.originator_counter, message.cra)
 
 
 def test_block_parses_as_gbt_frame_and_describes() -> None:

@@ -24,6 +24,9 @@ def test_rtds_keystore(keystore_dir: Path) -> None:
     assert store.private_key(bytes.fromhex("00db1234567890a0"), KeyUsage.KA) is None  # devices: certificates only
     bare = store.public_key(bytes.fromhex("fffffffffffffffe"), KeyUsage.KA)  # a bare public key, not a certificate
     assert isinstance(bare, ec.EllipticCurvePublicKey)
+    assert store.is_device(bytes.fromhex("00db1234567890a4"))  # PPMID: a device certificate, no role
+    assert not store.is_device(SUPPLIER) and not store.is_device(ACB)
+    assert not store.is_device(bytes.fromhex("fffffffffffffffe")) and not store.is_device(b"\x01" * 8)
 
 
 def test_quirk_key_pair_is_the_same(keystore_dir: Path) -> None:

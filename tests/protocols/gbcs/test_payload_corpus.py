@@ -87,23 +87,25 @@ def test_fields_nest_in_order_and_are_json_ready(decoded: list[tuple[str, Messag
     assert nodes > 40_000  # named fields down to the bytes, not a few opaque blobs
 
 
-def test_leaves_cover_every_payload_byte(decoded: list[tuple[str, Message, DecodedPayload]]) -> None:
-    """Only tag/length headers of containers may lie outside a leaf; check the data bytes are all named."""
-    for name, message, result in decoded:
-        covered = bytearray(len(message.payload))
-        _mark(result.root, result.root.offset, covered)
-        headers = len(covered) - sum(covered)
-        # headers are tag/length/count bytes of containers: a small share of any payload
-        assert headers <= len(covered) // 2 + 8, (name, headers, len(covered))
+def test_every_byte_belongs_to_a_named_field(decoded: list[tuple[str, Message, DecodedPayload]]) -> None:
+    """Children are contiguous and end where their parent ends; only a container's own header
+    (tag, length, count) may precede its first child. So every payload byte is in a named leaf
+    or in the header of the named container that holds it."""
+    for name, _, result in decoded:
+        _check_contiguous(result.root, name)
 
 
-def _mark(field: Field, base: int, covered: bytearray) -> None:
-    if not field.children or (field.note or "").startswith("encrypted"):
-        for i in range(field.offset - base, field.offset - base + field.size):
-            covered[i] = 1
+def _check_contiguous(field: Field, name: str) -> None:
+    inner = [child for child in field.children if not (child.note or "").startswith(DECRYPTED)]
+    if not inner:
         return
-    for child in field.children:
-        _mark(child, base, covered)
+    for before, after in zip(inner, inner[1:]):
+        assert before.offset + before.size == after.offset, (name, field.name, before.name, after.name)
+    last = inner[-1]
+    assert last.offset + last.size == field.offset + field.size, (name, field.name, last.name)
+    assert inner[0].offset - field.offset <= 6, (name, field.name)  # tag + BER length/count at most
+    for child in inner:
+        _check_contiguous(child, name)
 
 
 def test_dlms_invoke_id_repeats_the_counter(decoded: list[tuple[str, Message, DecodedPayload]]) -> None:

@@ -93,7 +93,8 @@ def test_future_dated_dlms_alert(rtds_dir: Path) -> None:
     details = _children(body["future-dated-details"])
     assert details["message-code"].value == 0x0019  # ECS01a
     assert details["originator-counter"].value == 1008
-    assert (details["class-id"].value, details["instance-id"].value, details["attribute-id"].value) == (20, "0-0:13.0.0.255", 10)
+    assert details["class-id"].value == 20 and details["attribute-id"].value == 10
+    assert details["instance-id"].value == "0-0:13.0.0.255"
 
 
 def test_dbch10_discarded_message(rtds_dir: Path) -> None:
@@ -132,7 +133,8 @@ def test_protected_data_decrypted_by_the_callable(rtds_dir: Path) -> None:
     plaintext = block.find("plaintext")
     assert plaintext.note == DECRYPTED and (plaintext.offset, plaintext.size) == (0, 10)
     structure = plaintext.children[0]
-    assert [(c.name, c.value, c.offset) for c in structure.children] == [("long-unsigned", 42, 2), ("octet-string", "aabbcc", 5)]
+    members = [(c.name, c.value, c.offset) for c in structure.children]
+    assert members == [("long-unsigned", 42, 2), ("octet-string", "aabbcc", 5)]
     assert result.decryptions[0].status == "decrypted" and result.unparsed == 0
 
 
@@ -269,3 +271,64 @@ def test_deep_nesting_is_refused_not_a_recursion_error() -> None:
 def test_fast_node_equals_field() -> None:
     assert node("a", 1, 2, "ff", (), "n") == Field("a", 1, 2, "ff", (), "n")
     assert node("a", 1, 2).to_json() == Field("a", 1, 2).to_json()
+
+
+# --- alerts with their own layouts (gbcs.md 5.5) and the small helpers --------------------------
+
+
+def test_gbz_generic_critical_alert(rtds_dir: Path) -> None:
+    """0x1000: alert code and time only, count byte 00; 0x1C374A80 = 2015-01-01 in ZigBee UTC (gbcs.md 0)."""
+    _, result = _corpus(rtds_dir, "NA_GCA-ZigBee", "GCA-ZigBee_NA_8F30_ALERT_GBCS.HEX")
+    root = _children(result.root)
+    assert root["component-count"].value == 0 and "component" not in root
+    assert root["alert-code"].value == 0x8F30
+    assert (root["alert-time"].value, root["alert-time"].note) == (0x1C374A80, "2015-01-01T00:00:00Z")
+
+
+def test_gbz_firmware_receipt_hash(rtds_dir: Path) -> None:
+    """0x00CF: the 32-byte calculated image hash as 09 20 + hash."""
+    data, result = _corpus(rtds_dir, "NA_FDRA-ZigBee", "FDRA-ZigBee_NA_8F72_ALERT_GBCS.HEX")
+    digest = result.root.find("calculated-image-hash")
+    assert digest.value == "a1" * 32 and data[digest.offset : digest.offset + 2] == b"\x09\x20"
+
+
+def test_ecs200_text_alert(rtds_dir: Path) -> None:
+    """0x0123: alert 8F88 + time + utf8-string (JSON text in RTDS)."""
+    _, result = _corpus(rtds_dir, "NA_ECS200", "ECS200_NA_8F88_ALERT_GBCS.HEX")
+    text = result.root.find("text")
+    assert text.note == "utf8-string" and text.value.startswith('{"outputState":"100"')
+
+
+def test_unknown_zcl_command_counts_as_unparsed() -> None:
+    """A cluster command nobody defines stays one opaque field and is counted in `unparsed`."""
+    result = _decode("0109" "01" "01" "FC00" "0005" "01" "00" "42" "BEEF", 0x0076, 1)
+    component = result.root.find("component")
+    opaque = component.find("command-payload")
+    assert (opaque.value, opaque.size, result.unparsed) == ("beef", 2, 2)
+    assert component.note is None
+
+
+def test_zigpy_definitions_win_over_ours() -> None:
+    from zigpy.zcl.foundation import Direction
+
+    from protocols.gbcs.payload import zcl_commands
+
+    assert zcl_commands.command(0x0702, Direction.Client_to_Server, 0x06) is Metering.server_commands[0x06]
+    assert zcl_commands.command(0x0709, Direction.Client_to_Server, 0x01).name == "clear_event_log_request"
+    assert zcl_commands.command(0x0709, Direction.Server_to_Client, 0x7F) is None
+
+
+@pytest.mark.parametrize(
+    "raw, note",
+    [
+        ("07DF0101FF000000008000FF", "2015-01-01 00:00:00 status 0xFF"),  # gbcs.md 0
+        ("000000000000000000" "8000FF", "now (all date-time fields zero)"),  # gbcs.md 5.2 IMMEDIATE
+        ("FFFFFFFFFFFFFFFFFF" "8000FF", "never / not specified (all date-time fields FF)"),  # CANCELLATION
+        ("07DE0C1FFF173B00008000FF", "2014-12-31 23:59:00 status 0xFF"),  # ECS80 RTDS alert
+        ("0123456789ABCDEF01234567", None),  # month 0x45: not a date-time
+    ],
+)
+def test_dlms_date_time_notes(raw: str, note: str | None) -> None:
+    from protocols.gbcs.payload.cosem import date_time_note
+
+    assert date_time_note(bytes.fromhex(raw)) == note

@@ -23,7 +23,11 @@ def _token(rtds_dir: Path, relative: str) -> tuple[str, bytes, bytes, int]:
 
 @pytest.mark.parametrize(
     "relative",
-    ["2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX", "2.2_CS01a/CS01a_2.2_ERROR_COMMAND_GBCS.HEX", "2.2_CS01b/CS01b_2.2_SUCCESS_COMMAND_GBCS.HEX"],
+    [
+        "2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX",
+        "2.2_CS01a/CS01a_2.2_ERROR_COMMAND_GBCS.HEX",
+        "2.2_CS01b/CS01b_2.2_SUCCESS_COMMAND_GBCS.HEX",
+    ],
 )
 def test_rtds_tokens_verify(rtds_dir: Path, keystore_dir: Path, relative: str) -> None:
     """gbcs.md 7 item 15: check digit and GMAC valid for the 3 valid tokens."""
