@@ -14,7 +14,6 @@ mapping (`CounterStore`), e.g. a dict in tests, hal.nvm's SQLite later.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 from typing import Protocol
 
 
@@ -37,7 +36,7 @@ class CounterExhausted(Exception):
 class OutgoingCounter:
     """The next frame counter to send under one key, persisted in blocks."""
 
-    def __init__(self, store: CounterStore | MutableMapping[str, int], key: str, *, block: int = 4096) -> None:
+    def __init__(self, store: CounterStore, key: str, *, block: int = 4096) -> None:
         self._store, self._key, self._block = store, key, block
         self._next = int(store.get(key, 0) or 0)
         self._reserved_end = self._next  # nothing reserved by this instance yet

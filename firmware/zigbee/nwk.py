@@ -33,7 +33,7 @@ import asyncio
 import enum
 import logging
 import random
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from protocols.zigbee import (
@@ -49,7 +49,7 @@ from protocols.zigbee import (
     unsecure_nwk,
 )
 
-from .counters import OutgoingCounter, ReplayFilter
+from .counters import CounterStore, OutgoingCounter, ReplayFilter
 from .mac import BROADCAST, Address, DataIndication, MacInterface
 from .status import Status
 
@@ -163,7 +163,7 @@ class NwkLayer:
         macs: list[MacInterface],
         ieee: int,
         role: Role,
-        store: MutableMapping[str, int],
+        store: CounterStore,
         rng: random.Random | None = None,
     ) -> None:
         self.macs = macs

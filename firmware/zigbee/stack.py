@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hal.radio import Band, Channel, Radio, RadioCaps
@@ -69,7 +69,7 @@ from protocols.zigbee.nwk_commands import (
 )
 
 from .aps import ApsCommandIndication, ApsIndication, ApsLayer
-from .counters import OutgoingCounter
+from .counters import CounterStore, OutgoingCounter
 from .dual_band import DutyCycleBudget
 from .join import JoinInput, JoinProgress, JoinState
 from .mac import (
@@ -131,7 +131,7 @@ class ZigbeeStack:
         radios: list[Radio],
         ieee: int,
         role: Role,
-        store: MutableMapping[str, int] | None = None,
+        store: CounterStore | None = None,
         rx_on_when_idle: bool = True,
         poll_period: float = 7.5,
         fast_poll_period: float = 0.25,
@@ -147,7 +147,7 @@ class ZigbeeStack:
         self.fast_poll_period = fast_poll_period
         self.fast_poll_window = fast_poll_window
         self.join_timeout = join_timeout
-        self.store: MutableMapping[str, int] = {} if store is None else store
+        self.store: CounterStore = {} if store is None else store
         self._rng = rng or random.Random(ieee)
         self.macs = [MacInterface(r, extended_address=ieee, rng=random.Random(self._rng.random())) for r in radios]
         self.nwk = NwkLayer(macs=self.macs, ieee=ieee, role=role, store=self.store, rng=self._rng)

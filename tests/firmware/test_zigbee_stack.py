@@ -290,7 +290,10 @@ def test_1500_octets_through_aps_fragmentation_both_ways() -> None:
     assert frames >= 1500 // 64                          # it really went as many frames
 
 
-def test_twenty_percent_frame_loss_every_message_delivered_or_reported() -> None:
+@pytest.mark.parametrize("loss", [0.2, 0.6])
+def test_frame_loss_every_message_delivered_or_reported(loss: float) -> None:
+    """20 % random frame loss (the issue's figure), and 60 % to force failures: all accounted for."""
+
     async def main() -> tuple[int, int, int, int, dict[str, int]]:
         medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (3.0, 0.0, 0.0)))
         hub = await formed_hub(medium)
@@ -299,7 +302,7 @@ def test_twenty_percent_frame_loss_every_message_delivered_or_reported() -> None
         await esme.join()
         received: list[bytes] = []
         esme.stack.on_message = lambda ind: received.append(ind.payload)
-        medium.faults.frame_loss = 0.2
+        medium.faults.frame_loss = loss
         delivered = failed = 0
         for n in range(60):
             try:
@@ -319,7 +322,10 @@ def test_twenty_percent_frame_loss_every_message_delivered_or_reported() -> None
     assert received == distinct                          # duplicates rejected, none delivered twice
     assert delivered <= received                         # every success arrived (late ACK losses may add)
     assert sum(by_status.values()) == failed
-    assert delivered >= 50                               # retries carry most messages through 20 % loss
+    if loss == 0.2:
+        assert delivered >= 55                           # MAC and APS retries carry nearly all through
+    else:
+        assert failed > 0                                # failures happen, and each one was reported
 
 
 def test_rejoin_after_power_loss_keeps_address_and_never_reuses_a_counter() -> None:
