@@ -52,6 +52,10 @@ ACK_WAIT = 1.6
 #: APS payload octets per fragment: 127 - MAC (11) - NWK (8 + 8 src IEEE) - NWK aux (14) - MIC (4)
 #: - APS header with extended header (8 + 2), rounded down for margin (SE stacks use 64-82).
 FRAGMENT_SIZE = 64
+#: How long a delivered (source, counter, block) is remembered: longer than a sender's whole retry
+#: span ((1 + retries) x (ACK wait + back-off + MAC time), about 8 s), or a late retry would be
+#: delivered twice.
+DUPLICATE_MEMORY = 12.0
 #: Random pause before retrying after a failed hop, in seconds.
 RETRY_BACKOFF = (0.01, 0.25)
 #: Outcomes an immediate APS retry cannot change.
@@ -123,7 +127,7 @@ class ApsLayer:
         self.on_command: Callable[[ApsCommandIndication], None] | None = None
         self._counter = nwk.next_seq()
         self._acks: dict[tuple[int, int, int], asyncio.Future[None]] = {}
-        self._duplicates = DuplicateFilter()
+        self._duplicates = DuplicateFilter(timeout=DUPLICATE_MEMORY)
         self._reassembly = Reassembler()
         self._tasks: set[asyncio.Task[None]] = set()
         nwk.on_indication = self._nwk_indication

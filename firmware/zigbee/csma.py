@@ -6,9 +6,11 @@ so the MAC runs them itself. The machine decides; an adapter (`mac.py`) does
 the waiting, the CCAs and the transmissions.
 
 Theory of operation (radio.md 2.5):
-- BACKOFF: wait random(0 .. 2^BE - 1) unit backoff periods, then ask for a CCA.
-- CCA clear -> TRANSMIT (the adapter sends DIRECT). CCA busy -> NB += 1,
-  BE = min(BE + 1, macMaxBE); NB > macMaxCSMABackoffs -> done, CHANNEL_BUSY.
+- BACKOFF: wait the random number of unit backoff periods that the shared
+  CSMA-CA machine (`hal.csma.UnslottedCsmaCa`, the same one `VirtualRadio`
+  runs) draws, then ask for a CCA.
+- CCA clear -> TRANSMIT (the adapter sends DIRECT). CCA busy -> that machine
+  widens the backoff or gives up -> done, CHANNEL_BUSY.
 - After sending: no ACK requested -> done, SENT. Otherwise ACK_WAIT for
   macAckWaitDuration; an ACK with our DSN -> done, SENT (with its pending bit);
   timeout -> retry the whole procedure (fresh NB and BE) up to
@@ -22,6 +24,7 @@ import enum
 import random
 from dataclasses import dataclass
 
+from hal.csma import Backoff, ChannelAccessFailure, UnslottedCsmaCa
 from hal.radio import TxStatus
 
 from .timing import MacTiming
@@ -69,12 +72,14 @@ class SoftTransmit:
         rng: random.Random,
         csma: bool = True,
     ) -> None:
-        self._dsn, self._ack_request, self._timing, self._rng = dsn, ack_request, timing, rng
-        self._csma = csma
+        self._dsn, self._ack_request, self._timing = dsn, ack_request, timing
+        self._csma: UnslottedCsmaCa | None = (
+            UnslottedCsmaCa(rng, min_be=timing.min_be, max_be=timing.max_be, max_backoffs=timing.max_csma_backoffs)
+            if csma
+            else None
+        )
         self._state = _State.DONE
         self._deadline: float | None = None
-        self._nb = 0
-        self._be = timing.min_be
         self._attempts = 0
 
     def deadline(self) -> float | None:
@@ -88,17 +93,15 @@ class SoftTransmit:
     def start(self, now: float) -> list[Action]:
         """Begin a fresh channel access (first attempt or a retry)."""
         self._attempts += 1
-        self._nb, self._be = 0, self._timing.min_be
-        if not self._csma:
+        if self._csma is None:
             self._state, self._deadline = _State.TRANSMIT, None
             return [DoTransmit()]
-        return self._back_off(now)
+        return self._back_off(self._csma.start(), now)
 
-    def _back_off(self, now: float) -> list[Action]:
-        periods = self._rng.randrange(1 << self._be)
+    def _back_off(self, backoff: Backoff, now: float) -> list[Action]:
         self._state = _State.BACKOFF
-        self._deadline = now + periods * self._timing.unit_backoff
-        if periods == 0:
+        self._deadline = now + backoff.periods * self._timing.unit_backoff
+        if backoff.periods == 0:
             return self.timer_fired(now)
         return []
 
@@ -118,16 +121,15 @@ class SoftTransmit:
 
     def cca_done(self, clear: bool, now: float) -> list[Action]:
         """The CCA ordered by `DoCca` finished."""
-        if self._state is not _State.CCA:
+        if self._state is not _State.CCA or self._csma is None:
             return []
-        if clear:
-            self._state = _State.TRANSMIT
-            return [DoTransmit()]
-        self._nb += 1
-        self._be = min(self._be + 1, self._timing.max_be)
-        if self._nb > self._timing.max_csma_backoffs:
+        next_step = self._csma.cca_done(clear)
+        if isinstance(next_step, Backoff):
+            return self._back_off(next_step, now)
+        if isinstance(next_step, ChannelAccessFailure):
             return self._finish(TxStatus.CHANNEL_BUSY)
-        return self._back_off(now)
+        self._state = _State.TRANSMIT
+        return [DoTransmit()]
 
     def transmitted(self, status: TxStatus, now: float) -> list[Action]:
         """The radio finished sending (status from a DIRECT transmit)."""

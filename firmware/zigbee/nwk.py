@@ -19,12 +19,11 @@ Broadcasts: the broadcast transaction table (`BroadcastTable`) remembers
 (source, sequence) for a while so a frame relayed back to us is delivered
 once; routers re-broadcast once.
 
-Unsecured frames are accepted only where a join needs them: by a device that
-has no network key yet (the APS Transport Key), and relayed by a router from
-the coordinator to a child that has not yet received the key. The coordinator
-sends that Transport Key NWK-unsecured through the router instead of wrapping
-it in an APS Tunnel command; the key itself stays protected by APS security
-under the joiner's link key (radio.md 2.6 step 5).
+Unsecured frames are accepted only by a device that has no network key yet:
+its APS Transport Key, itself protected by APS security under the joiner's
+link key (radio.md 2.6 step 5). For a joiner behind a router, the trust
+centre wraps that frame in an APS Tunnel command to the router (NWK-secured),
+and the router sends it on, NWK-unsecured, as the last hop.
 """
 
 from __future__ import annotations
@@ -373,7 +372,7 @@ class NwkLayer:
             return
         if self.role is not Role.END_DEVICE and frame.radius > 1:
             self.counters.relayed += 1
-            self._spawn(self._relay(replace(frame, radius=frame.radius - 1), was_secured=secured))
+            self._spawn(self._relay(replace(frame, radius=frame.radius - 1)))
 
     def _mark_authorized(self, nwk_src: int, mac_src: Address, sender: int) -> None:
         """A secured frame from a joiner proves it holds the network key: it is now authorized.
@@ -391,18 +390,12 @@ class NwkLayer:
                 self.on_authorized(neighbour)
 
     def _unsecured_allowed(self, frame: NwkFrame) -> bool:
+        """Only a device without the network key takes unsecured frames: its Transport Key."""
         params = self.state.params
-        if params is None or not any(params.network_key):
-            return True  # joining: only the Transport Key can follow, APS security guards it
-        if self.role is Role.COORDINATOR:
-            return False
-        target = self.state.neighbours.get(frame.dst)
-        return frame.src == COORDINATOR_ADDRESS and target is not None and not target.authorized
+        return params is None or not any(params.network_key)
 
-    async def _relay(self, frame: NwkFrame, *, was_secured: bool) -> None:
-        target = self.state.neighbours.get(frame.dst)
-        secure = was_secured and not (target is not None and not target.authorized)
-        status = await self._forward(frame, secure)
+    async def _relay(self, frame: NwkFrame) -> None:
+        status = await self._forward(frame, secure=True)
         if status is not Status.SUCCESS:
             LOGGER.info("relay of NWK frame to 0x%04x failed: %s", frame.dst, status.value)
 

@@ -13,7 +13,8 @@ Joining, as the two sides see it (radio.md 2.6, 5.7):
    link key for that EUI-64, from its install code); a router parent reports
    the join to the trust centre with APS Update Device;
 3. trust centre: sends APS Transport Key (network key), APS-secured with the
-   key-transport key derived from the joiner's link key;
+   key-transport key derived from the joiner's link key (through a router
+   parent inside an APS Tunnel command; the router's last hop is NWK-unsecured);
 4. joiner: opens it with its own link key - a wrong install code fails the
    MIC here and the join fails with `JoinError`; then announces itself
    (ZDO Device_annce) NWK-secured;
@@ -55,6 +56,7 @@ from protocols.zigbee import (
 from protocols.zigbee.aps_commands import (
     KeyType,
     TransportKey,
+    Tunnel,
     UpdateDevice,
     UpdateStatus,
     build_aps_command,
@@ -349,12 +351,20 @@ class ZigbeeStack:
             frame_counter=self._aps_tx_counter.next(),
             key_id=KeyId.KEY_TRANSPORT,
         )
+        joiner = self.nwk.state.neighbours.get(nwk)
+        if joiner is not None and joiner.via is not None:
+            tunnel = ApsFrame(ApsFrameType.COMMAND, self.aps.next_counter(),
+                              payload=build_aps_command(Tunnel(dst_ieee=ieee, frame=secured)))
+            return await self._send_key_frame(joiner.via, build_aps(tunnel), nwk_secure=True, dst_ieee=None)
+        return await self._send_key_frame(nwk, secured, nwk_secure=False, dst_ieee=ieee)
+
+    async def _send_key_frame(self, dst: int, frame: bytes, *, nwk_secure: bool, dst_ieee: int | None) -> Status:
+        """Send a key-carrying APS command, trying again when every MAC retry went unacknowledged."""
         for _ in range(1 + TRANSPORT_KEY_RETRIES):
-            status = await self.aps.send_command(nwk, secured, nwk_secure=False, dst_ieee=ieee)
+            status = await self.aps.send_command(dst, frame, nwk_secure=nwk_secure, dst_ieee=dst_ieee)
             if status is Status.SUCCESS:
-                break
-        else:
-            LOGGER.info("transport key to %016x failed: %s", ieee, status.value)
+                return status
+        LOGGER.info("key frame to 0x%04x failed: %s", dst, status.value)
         return status
 
     def _authorized(self, neighbour: Neighbour) -> None:
@@ -374,6 +384,11 @@ class ZigbeeStack:
             return
         if isinstance(command, UpdateDevice) and self.role is Role.COORDINATOR:
             self._device_updated(ind.src, command)
+        elif isinstance(command, Tunnel) and self.role is Role.ROUTER and ind.src == COORDINATOR_ADDRESS:
+            child = self.nwk.neighbour_by_ieee(command.dst_ieee)
+            if child is not None and not child.authorized:
+                # the last hop to a joiner is NWK-unsecured: it has no network key yet
+                self._spawn(self._send_key_frame(child.nwk, command.frame, nwk_secure=False, dst_ieee=child.ieee))
 
     def _device_updated(self, router_nwk: int, update: UpdateDevice) -> None:
         router = self.nwk.state.neighbours.get(router_nwk)

@@ -81,13 +81,21 @@ class TierLabel(t.Struct):
     tier_label: t.LVBytes
 
 
+class ScheduleEntry(t.Struct):
+    """PublishDayProfile entry: minutes from midnight, then the tier (TOU calendars), the friendly-credit
+    enable flag or the auxiliary switch states, by calendar type - one octet in every case."""
+
+    start_time: t.uint16_t
+    price_tier_or_state: t.uint8_t
+
+
 class SeasonEntry(t.Struct):
-    season_start_date: t.uint32_t  # ZCL Date: year-1900, month, day of month, day of week
+    season_start_date: t.Date
     week_id_ref: t.uint8_t
 
 
 class SpecialDayEntry(t.Struct):
-    special_day_date: t.uint32_t
+    special_day_date: t.Date
     day_id_ref: t.uint8_t
 
 
@@ -100,6 +108,15 @@ class TopUpEntry(t.Struct):
     top_up_code: t.LVBytes
     top_up_amount: t.int32s
     top_up_time: t.UTCTime
+
+
+class EventLogEntry(t.Struct):
+    """PublishEventLog entry (the number of entries is the high nibble of log_payload_control)."""
+
+    log_id: t.enum8
+    event_id: t.uint16_t
+    event_time: t.UTCTime
+    event_data: t.LVBytes
 
 
 class DebtEntry(t.Struct):
@@ -546,7 +563,8 @@ class Prepayment(smartenergy.Prepayment):
                     "debt_recovery_collection_time": t.uint16_t,
                     "debt_recovery_frequency": t.enum8,
                     "debt_recovery_amount": t.uint32_t,
-                    "debt_recovery_balance_percentage": t.uint8_t,  # 1 octet as Wireshark 4.0.17 dissects it
+                    # SE 1.4 D.7.2.3.3 and every RTDS ChangeDebt (GCS04): 2 octets; Wireshark 4.0.17 reads 1
+                    "debt_recovery_balance_percentage": t.uint16_t,
                 },
             ),
             "emergency_credit_setup": (
@@ -700,7 +718,7 @@ class Calendar(smartenergy.Calendar):
                     "total_number_of_schedule_entries": t.uint8_t,
                     **_PAGED,
                     "calendar_type": t.enum8,
-                    "day_schedule_entries": t.Bytes,  # 3-octet entries whose meaning depends on calendar_type
+                    "day_schedule_entries": t.List[ScheduleEntry],
                 },
             ),
             "publish_week_profile": (
@@ -871,7 +889,7 @@ class Events(smartenergy.Events):
                     "total_number_of_events": t.uint16_t,
                     **_PAGED,
                     "log_payload_control": t.bitmap8,
-                    "log_payload": t.Bytes,  # entries counted by log_payload_control
+                    "log_payload": t.List[EventLogEntry],
                 },
             ),
             "clear_event_log_response": (0x02, {"cleared_event_logs": t.bitmap8}),

@@ -26,14 +26,29 @@ from .han import CODE
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "zigpy_virtual_han.py"
 
 
-def test_example_prints_the_meter_reading_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+def _example() -> object:
     spec = importlib.util.spec_from_file_location("zigpy_virtual_han", EXAMPLE)
     assert spec is not None and spec.loader is not None
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
-    assert example.run() == 0
+    return example
+
+
+def test_example_prints_the_meter_reading_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _example().run() == 0  # type: ignore[attr-defined]
     out = capsys.readouterr().out
     assert "ESME" in out and "CurrentSummationDelivered = 123456" in out
+
+
+def test_example_exits_1_with_one_clear_line_on_failure(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(zigpy.util, "convert_install_code", lambda code: zt.KeyData(bytes(16)))  # wrong key
+    assert _example().run() == 1  # type: ignore[attr-defined]
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: JoinError:") and "install code" in captured.err
+    assert captured.err.count("\n") == 1
 
 
 class _Initialized:

@@ -44,11 +44,10 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
     session = Session(context)
     family = family_of(payload)
     if family == "gbz":
-        # Imported on first use: zigpy's ZCL tables take ~0.2 s to import, which a DLMS- or
-        # ASN.1-only caller (one `commshub decode` of an ESME message) should not pay.
-        from protocols.gbcs.payload import gbz
+        from protocols.gbcs.payload import gbz, zcl_table  # ZCL parts: loaded on the first GBZ payload
 
-        root = gbz.decode(r, session, context.message_code, context.cra)
+        table = context.zcl if context.zcl is not None else zcl_table.table()
+        root = gbz.decode(r, session, context.message_code, context.cra, table)
     elif family == "asn1":
         root = asn1.decode(r, context.message_code, context.cra)
     else:

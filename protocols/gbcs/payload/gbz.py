@@ -11,11 +11,10 @@ are handed to `alerts`.
 
 from __future__ import annotations
 
-from zigpy.zcl import Cluster
-
 from protocols.gbcs.payload import alerts, zcl
 from protocols.gbcs.payload.protected import Session
 from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.zcl_table import ZclTable
 from protocols.gbcs.tree import Field
 
 PROFILE_ID = 0x0109
@@ -23,8 +22,8 @@ _LAST, _ENCRYPTED, _FROM_DATE_TIME = 0x01, 0x02, 0x10
 _CONTROL_BITS = ((_LAST, "last"), (_ENCRYPTED, "encrypted"), (_FROM_DATE_TIME, "from-date-time"))
 
 
-def decode(r: Reader, s: Session, message_code: int, cra: int) -> Field:
-    """The whole GBZ payload at `r` (which must end where the payload ends)."""
+def decode(r: Reader, s: Session, message_code: int, cra: int, table: ZclTable) -> Field:
+    """The whole GBZ payload at `r` (which must end where the payload ends); ZCL names from `table`."""
     start = r.offset
     profile = r.uint(2, "profile id")
     if profile != PROFILE_ID:
@@ -47,18 +46,13 @@ def decode(r: Reader, s: Session, message_code: int, cra: int) -> Field:
                 raise r.fail("gbz alert", f"{r.remaining()} bytes after the alert body")
             return node("gbz", start, r.offset - start, None, tuple(fields))
     for index in range(count):
-        fields.append(_component(r, s, index))
+        fields.append(_component(r, s, index, table))
     if r.remaining():
         raise r.fail("gbz", f"{r.remaining()} bytes after the {count} component(s) the count byte announces")
     return node("gbz", start, r.offset - start, None, tuple(fields))
 
 
-def _cluster_name(cluster_id: int) -> str | None:
-    cluster = Cluster._registry.get(cluster_id)
-    return cluster.__name__ if cluster is not None else None
-
-
-def _component(r: Reader, s: Session, index: int) -> Field:
+def _component(r: Reader, s: Session, index: int, table: ZclTable) -> Field:
     start = r.offset
     control = r.u8("extended header control")
     cluster_id = r.uint(2, "cluster id")
@@ -67,7 +61,7 @@ def _component(r: Reader, s: Session, index: int) -> Field:
     flags = [name for bit, name in _CONTROL_BITS if control & bit]
     fields = [
         node("extended-header-control", start, 1, control, (), ", ".join(flags) or None),
-        node("cluster-id", start + 1, 2, cluster_id, (), _cluster_name(cluster_id)),
+        node("cluster-id", start + 1, 2, cluster_id, (), table.clusters.get(cluster_id)),
         node("component-length", start + 3, 2, length),
     ]
     if control & _FROM_DATE_TIME:
@@ -84,18 +78,18 @@ def _component(r: Reader, s: Session, index: int) -> Field:
         fields.append(node("ciphered-information-length", size_at, 2, size))
 
         def plaintext(pr: Reader, ps: Session) -> tuple[Field, ...]:
-            decoded = zcl.payload(pr, ps, cluster_id, frame_type, direction, command_id)
+            decoded = zcl.payload(pr, ps, table, cluster_id, frame_type, direction, command_id)
             if pr.remaining():
                 raise pr.fail("plaintext", f"{pr.remaining()} bytes after the ZCL payload")
             return decoded
 
         fields.append(s.block(body, size, "encrypted-payload", plaintext))
     else:
-        fields.extend(zcl.payload(body, s, cluster_id, frame_type, direction, command_id))
+        fields.extend(zcl.payload(body, s, table, cluster_id, frame_type, direction, command_id))
     if body.remaining():
         at = body.offset
         s.unparsed += body.remaining()
         trailing = body.take(body.remaining(), "trailing bytes")
         fields.append(node("trailing-bytes", at, len(trailing), trailing.hex(), (), "not part of the known layout"))
-    name = zcl.command_name(cluster_id, frame_type, direction, command_id)
+    name = zcl.command_name(table, cluster_id, frame_type, direction, command_id)
     return node("component", start, r.offset - start, None, tuple(fields), name)

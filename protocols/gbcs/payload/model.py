@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from protocols.gbcs.tree import Field
+
+if TYPE_CHECKING:
+    from protocols.gbcs.payload.zcl_table import ZclTable
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,8 @@ class PayloadContext:
     message_code: int
     cra: int  #: 1 command, 2 response, 3 alert
     decrypt: Callable[[bytes], Decryption] | None = None  #: given the whole block 31||00000000||ct||tag(12)
+    #: ZCL names and layouts for GBZ payloads; None: `zcl_table.table()`, derived from zigpy on first use
+    zcl: ZclTable | None = None
 
 
 @dataclass(frozen=True)

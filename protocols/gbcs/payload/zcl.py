@@ -1,32 +1,26 @@
 """ZCL frames inside GBZ components (gbcs.md 5.3): the frame header and the command payload.
 
-Field layouts and names come from zigpy: profile-wide commands from
-`zigpy.zcl.foundation`, attribute names and types from `zigpy.zcl.clusters`,
-cluster commands from the cluster definitions (or, where zigpy has none, from
-`zcl_commands`, written in zigpy's own form). zigpy types do the byte work
-(`deserialize`), this module only walks schemas so that every field gets its
-offset. A command whose layout nobody defines stays one opaque field and is
-counted in `Session.unparsed`.
+Names and layouts come from zigpy as extended by `protocols.zigbee.smart_energy` (the one
+ZCL table), through `zcl_table`: a compact copy derived from it, so that decoding does not
+import zigpy. Each field kind there is read here with the same result zigpy's deserializer
+gives (same value, same note; the tests compare both over the RTDS corpus and random bytes).
+A command whose fields the table cannot express is decoded by zigpy itself (`zcl_zigpy`);
+one nobody defines stays one opaque field, counted in `Session.unparsed`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import enum
-import struct
+from typing import Any
 
-import zigpy.types as t
-from zigpy.zcl import Cluster
-from zigpy.zcl.foundation import GENERAL_COMMANDS, DataType, Direction, GeneralCommand, Status
-
-from protocols.gbcs.payload import zcl_commands
 from protocols.gbcs.payload.protected import Session
 from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER, SERVER_TO_CLIENT, FieldSpec, ZclTable
 from protocols.gbcs.tree import Field, JsonValue
 
 _ZIGBEE_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
-#: What zigpy's deserializers raise on short or invalid input (AttributeError: Configure Reporting records).
-_ZIGPY_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error, OverflowError)
+#: Profile-wide commands with a decoder of their own (ZCL 2.5.2, 2.5.3, 2.5.12).
+_READ_ATTRIBUTES, _READ_ATTRIBUTES_RSP, _DEFAULT_RESPONSE = 0x00, 0x01, 0x0B
 
 
 def zigbee_time_note(seconds: int) -> str:
@@ -38,12 +32,18 @@ def zigbee_time_note(seconds: int) -> str:
     return (_ZIGBEE_EPOCH + _dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def header(r: Reader) -> tuple[tuple[Field, ...], int, Direction, int]:
+def date_note(parts: list[int]) -> str:
+    """A ZCL Date (years since 1900, month, day, day of week) as text, FF fields as wildcards."""
+    year, month, day = parts[0], parts[1], parts[2]
+    return f"{year + 1900 if year != 0xFF else '****'}-{month if month != 0xFF else '**'}-{day if day != 0xFF else '**'}"
+
+
+def header(r: Reader) -> tuple[tuple[Field, ...], int, int, int]:
     """Frame control, [manufacturer code], sequence number, command id -> (fields, frame type, direction, command)."""
     start = r.offset
     fc = r.u8("zcl frame control")
     frame_type = fc & 0x03
-    direction = Direction.Server_to_Client if fc & 0x08 else Direction.Client_to_Server
+    direction = SERVER_TO_CLIENT if fc & 0x08 else CLIENT_TO_SERVER
     note = (
         f"{'cluster-specific' if frame_type == 1 else 'profile-wide' if frame_type == 0 else 'reserved type'}, "
         f"{'server to client' if fc & 0x08 else 'client to server'}"
@@ -58,40 +58,39 @@ def header(r: Reader) -> tuple[tuple[Field, ...], int, Direction, int]:
     return tuple(fields), frame_type, direction, command_id
 
 
-def command_name(cluster_id: int, frame_type: int, direction: Direction, command_id: int) -> str | None:
-    """zigpy's (or `zcl_commands`') name of the command, for the component's note."""
+def _spec(table: ZclTable, cluster_id: int, frame_type: int, direction: int, command_id: int) -> Any:
     if frame_type == 0:
-        try:
-            return GeneralCommand(command_id).name
-        except ValueError:
-            return None
-    if frame_type != 1:
-        return None
-    definition = zcl_commands.command(cluster_id, direction, command_id)
-    return definition.name if definition is not None else None
+        return table.general.get(command_id)
+    if frame_type == 1:
+        return table.commands.get((cluster_id, direction, command_id))
+    return None  # reserved frame types have no defined payload
+
+
+def command_name(table: ZclTable, cluster_id: int, frame_type: int, direction: int, command_id: int) -> str | None:
+    """The command's name in the table, for the component's note."""
+    spec = _spec(table, cluster_id, frame_type, direction, command_id)
+    return None if spec is None else spec.name
 
 
 def payload(
-    r: Reader, s: Session, cluster_id: int, frame_type: int, direction: Direction, command_id: int
+    r: Reader, s: Session, table: ZclTable, cluster_id: int, frame_type: int, direction: int, command_id: int
 ) -> tuple[Field, ...]:
     """The command payload up to the end of `r`, named field by field where the layout is known."""
     if frame_type == 0:
-        if command_id == GeneralCommand.Read_Attributes:
-            return (_list(r, "attribute-ids", lambda: _attribute_id(r, cluster_id)),)
-        if command_id == GeneralCommand.Read_Attributes_rsp:
-            return (_list(r, "read-attribute-records", lambda: _read_record(r, cluster_id)),)
-        if command_id == GeneralCommand.Default_Response:
-            return _default_response(r)
-        general = GENERAL_COMMANDS.get(command_id)
-        schema = general.schema if general is not None else None
-    elif frame_type == 1:
-        definition = zcl_commands.command(cluster_id, direction, command_id)
-        schema = definition.schema if definition is not None else None
-    else:  # reserved frame types have no defined payload
-        schema = None
-    if schema is None:
+        if command_id == _READ_ATTRIBUTES:
+            return (_list(r, "attribute-ids", lambda: _attribute_id(r, table, cluster_id)),)
+        if command_id == _READ_ATTRIBUTES_RSP:
+            return (_list(r, "read-attribute-records", lambda: _read_record(r, table, cluster_id)),)
+        if command_id == _DEFAULT_RESPONSE:
+            return _default_response(r, table)
+    spec = _spec(table, cluster_id, frame_type, direction, command_id)
+    if spec is None:
         return _opaque(r, s)
-    return _struct_fields(r, schema)
+    if spec.fields is None:
+        from protocols.gbcs.payload import zcl_zigpy  # a layout only zigpy's types can read
+
+        return zcl_zigpy.command_fields(r, cluster_id, frame_type, direction, command_id)
+    return _fields(r, spec.fields)
 
 
 def _opaque(r: Reader, s: Session) -> tuple[Field, ...]:
@@ -103,127 +102,124 @@ def _opaque(r: Reader, s: Session) -> tuple[Field, ...]:
     return (node("command-payload", start, len(raw), raw.hex(), (), "layout unknown"),)
 
 
-def _struct_fields(r: Reader, schema: type[t.Struct]) -> tuple[Field, ...]:
-    """Each field of a zigpy Struct schema, in order; optional trailing fields may be absent."""
+def _fields(r: Reader, fields: tuple[FieldSpec, ...]) -> tuple[Field, ...]:
+    """Each field in order; optional trailing fields may be absent (zigpy's `name?`)."""
     out = []
-    for field in schema.fields:
-        if field.optional and r.pos >= r.end:
+    for name, kind, optional in fields:
+        if optional and r.pos >= r.end:
             break
-        out.append(_value(r, field.name, field.type))
+        out.append(_value(r, name, kind))
     return tuple(out)
 
 
-def _value(r: Reader, name: str, ftype: type) -> Field:
+def _value(r: Reader, name: str, kind: Any) -> Field:
+    """One field of `kind` (see `zcl_table`), as zigpy would deserialize and show it."""
     start = r.offset
-    item = getattr(ftype, "_item_type", None)
-    if item is not None and issubclass(ftype, t.List) and isinstance(item, type) and issubclass(item, t.Struct):
+    tag = kind[0]
+    if tag == "records":
         records = []
         while r.pos < r.end:
             record_start = r.offset
-            children = _struct_fields(r, item)
-            records.append(node(_snake(item.__name__), record_start, r.offset - record_start, None, children))
+            children = _fields(r, kind[2])
+            records.append(node(kind[1], record_start, r.offset - record_start, None, children))
         return node(name, start, r.offset - start, None, tuple(records), f"{len(records)} records")
-    data = r.data[r.pos : r.end]
-    try:
-        value, rest = ftype.deserialize(data)
-    except _ZIGPY_ERRORS as exc:
-        raise r.fail(name, f"{ftype.__name__}: {exc}") from None
-    size = len(data) - len(rest)
-    r.pos += size
-    try:
-        json_value, note = _jsonable(value)
-    except _NotJson:
-        json_value, note = data[:size].hex(), f"{ftype.__name__}, shown as the bytes read"
-    return node(name, start, size, json_value, (), note)
+    if tag == "list":  # of fixed-size integers; zigpy refuses a partial last item before reading any
+        item = kind[1]
+        item_size = 4 if item[0] == "utc" else item[1]
+        if (r.end - r.pos) % item_size:
+            raise r.fail(name, f"{r.end - r.pos} byte(s) are not a whole number of {item_size}-byte items")
+        items = []
+        while r.pos < r.end:
+            items.append(_value(r, name, item).value)
+        return node(name, start, r.offset - start, items)
+    if tag == "rest":
+        raw = r.data[r.pos : r.end]
+        r.pos = r.end
+        return node(name, start, len(raw), raw.hex())
+    if tag == "date":
+        parts = list(_take(r, name, 4))
+        return node(name, start, 4, parts, (), date_note(parts))
+    if tag in ("octets", "string"):
+        prefix = kind[1]
+        length = int.from_bytes(_take(r, name, prefix), "little")
+        if tag == "string" and length == (1 << (8 * prefix)) - 1:  # the "invalid string" marker
+            return node(name, start, prefix, "")
+        if length > r.end - r.pos:
+            raise r.fail(name, f"{length}-byte {tag} needs {length} byte(s), only {r.end - r.pos} left", r.pos - prefix)
+        raw = _take(r, name, length)
+        value: JsonValue = raw.hex() if tag == "octets" else raw.split(b"\x00")[0].decode("utf8", errors="replace")
+        return node(name, start, prefix + length, value)
+    size = 4 if tag == "utc" else kind[1]
+    number = int.from_bytes(_take(r, name, size), "little", signed=tag == "int")
+    if tag == "utc":
+        return node(name, start, 4, number, (), zigbee_time_note(number))
+    if tag == "enum":
+        return node(name, start, size, number, (), kind[2].get(number))
+    if tag == "bitmap":
+        return node(name, start, size, number, (), _flag_name(number, kind[2]))
+    return node(name, start, size, number)
 
 
-class _NotJson(Exception):
-    """A zigpy value of a kind `jsonable` does not know; the caller shows its bytes instead."""
+def _take(r: Reader, name: str, n: int) -> bytes:
+    if n > r.end - r.pos:
+        raise r.fail(name, f"needs {n} byte(s), only {r.end - r.pos} left")
+    r.pos += n
+    return r.data[r.pos - n : r.pos]
 
 
-def _snake(name: str) -> str:
-    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+def _flag_name(value: int, members: list[list[Any]]) -> str | None:
+    """The name Python's `enum.Flag` gives `value`: a member's, or `A|B` when members cover every bit."""
+    names, covered = [], 0
+    for member, name in sorted(members):
+        if member == value:
+            return str(name)
+        if member and member & (member - 1) == 0 and value & member:
+            names.append(name)
+            covered |= member
+    return "|".join(names) if names and covered == value else None
 
 
-def _jsonable(value: object) -> tuple[JsonValue, str | None]:
-    """A zigpy value as (JSON-ready value, note): enums keep their name, times their date."""
-    if isinstance(value, t.UTCTime):
-        return int(value), zigbee_time_note(int(value))
-    if isinstance(value, enum.Enum):
-        name = value.name  # None for a combination of flags
-        return int(value.value), name if name and not name.startswith("undefined_") else None
-    if isinstance(value, bool):
-        return value, None
-    if isinstance(value, int):
-        return int(value), None
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).hex(), None
-    if isinstance(value, str):
-        return str(value), None
-    if isinstance(value, t.Date):
-        text = f"{value.years_since_1900 + 1900 if value.years_since_1900 != 0xFF else '****'}-"
-        text += f"{value.month if value.month != 0xFF else '**'}-{value.day if value.day != 0xFF else '**'}"
-        return [value.years_since_1900, value.month, value.day, value.day_of_week], text
-    if isinstance(value, t.Struct):
-        return {key: _jsonable(item)[0] for key, item in value.as_dict().items()}, None
-    if isinstance(value, list):
-        return [_jsonable(item)[0] for item in value], None
-    if isinstance(value, float):
-        return value, None
-    raise _NotJson(type(value).__name__)
-
-
-def _list(r: Reader, name: str, item: object) -> Field:
+def _list(r: Reader, name: str, item: Any) -> Field:
     start = r.offset
     children = []
     while r.pos < r.end:
-        children.append(item())  # type: ignore[operator]
+        children.append(item())
     return node(name, start, r.offset - start, None, tuple(children))
 
 
-def _attribute_name(cluster_id: int, attribute_id: int) -> str | None:
-    cluster = Cluster._registry.get(cluster_id)
-    if cluster is None:
-        return None
-    definition = cluster.attributes.get(attribute_id)
-    return definition.name if definition is not None else None
-
-
-def _attribute_id(r: Reader, cluster_id: int) -> Field:
+def _attribute_id(r: Reader, table: ZclTable, cluster_id: int) -> Field:
     start = r.offset
     attribute_id = r.uint(2, "attribute id", little=True)
-    return node("attribute-id", start, 2, attribute_id, (), _attribute_name(cluster_id, attribute_id))
+    return node("attribute-id", start, 2, attribute_id, (), table.attributes.get(cluster_id, {}).get(attribute_id))
 
 
-def _read_record(r: Reader, cluster_id: int) -> Field:
+def _read_record(r: Reader, table: ZclTable, cluster_id: int) -> Field:
     """Read Attributes Response record: id, status, then (when status is SUCCESS) type and value."""
     start = r.offset
-    id_field = _attribute_id(r, cluster_id)
+    id_field = _attribute_id(r, table, cluster_id)
     status = r.u8("status")
-    children = [id_field, node("status", r.offset - 1, 1, status, (), _status_name(status))]
+    children = [id_field, node("status", r.offset - 1, 1, status, (), table.statuses.get(status))]
     if status == 0:
         type_id = r.u8("data type")
-        try:
-            data_type = DataType.from_type_id(type_id)
-        except (KeyError, ValueError):
-            raise r.fail("data type", f"unknown ZCL data type 0x{type_id:02X}", r.pos - 1) from None
-        children.append(node("data-type", r.offset - 1, 1, type_id, (), data_type.name))
-        children.append(_value(r, "value", data_type.value.python_type))
+        data_type = table.data_types.get(type_id)
+        if data_type is None:
+            raise r.fail("data type", f"unknown ZCL data type 0x{type_id:02X}", r.pos - 1)
+        type_name, kind = data_type
+        children.append(node("data-type", r.offset - 1, 1, type_id, (), type_name))
+        if kind is None:
+            from protocols.gbcs.payload import zcl_zigpy  # a type only zigpy's classes can read
+
+            children.append(zcl_zigpy.data_type_value(r, type_id))
+        else:
+            children.append(_value(r, "value", kind))
     return node("attribute", start, r.offset - start, None, tuple(children), id_field.note)
 
 
-def _default_response(r: Reader) -> tuple[Field, ...]:
+def _default_response(r: Reader, table: ZclTable) -> tuple[Field, ...]:
     start = r.offset
     command_id = r.u8("command id")
     status = r.u8("status")
     return (
         node("responded-command-id", start, 1, command_id),
-        node("status", start + 1, 1, status, (), _status_name(status)),
+        node("status", start + 1, 1, status, (), table.statuses.get(status)),
     )
-
-
-def _status_name(status: int) -> str | None:
-    try:
-        return Status(status).name
-    except ValueError:
-        return None

@@ -1,0 +1,251 @@
+"""The ZCL facts GBZ decoding needs, derived from zigpy as extended by `protocols.zigbee.smart_energy`.
+
+Why a derived table: zigpy (with our Smart Energy extensions) is the one source of ZCL
+definitions (architecture.md), but importing it - zigpy's 131 cluster classes plus the
+`protocols.zigbee` package that registers ours - takes ~0.5 s, longer than `commshub decode`
+needs to decode the whole RTDS corpus. So `derive()` walks zigpy's registry once and keeps
+only what the decoder reads: cluster and attribute names, each command's name and fields,
+foundation statuses and data types. A field's type is kept as a small JSON "kind" when its
+zigpy deserializer is one of the plain ones (fixed-size integers, enums and bitmaps with their
+member names, UTC time, date, length-prefixed octets and strings, the rest of the frame, lists
+of those or of structs); anything else is kept as `None`, and `zcl` then hands that command
+to zigpy itself (`zcl_zigpy`). The table is data, so it is also JSON: `load_cached` (the one
+I/O here, called by the CLI) keeps it in a cache file named by zigpy's version and a hash of
+`smart_energy.py` and this module, and re-derives whenever either changes.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+#: A field: (name, kind, optional). A kind is a JSON list, e.g. ["uint", 2] or ["records", name, fields].
+FieldSpec = tuple[str, Any, bool]
+
+CLIENT_TO_SERVER, SERVER_TO_CLIENT = 0, 1
+_FORMAT = 1  #: bumped when the JSON layout changes
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command: its name and fields, or `fields=None` when only zigpy can decode it."""
+
+    name: str
+    fields: tuple[FieldSpec, ...] | None
+
+
+@dataclass(frozen=True)
+class ZclTable:
+    """Everything `zcl` and `gbz` look up, keyed by plain integers."""
+
+    clusters: dict[int, str]  #: cluster id -> class name ("Price", "Metering", ...)
+    attributes: dict[int, dict[int, str]]  #: cluster id -> attribute id -> name
+    commands: dict[tuple[int, int, int], CommandSpec]  #: (cluster, direction, command id)
+    general: dict[int, CommandSpec]  #: profile-wide commands by id
+    statuses: dict[int, str]  #: foundation Status names
+    data_types: dict[int, tuple[str, Any]]  #: type id -> (DataType name, kind or None)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (integer keys become strings); `from_json` reverses it exactly."""
+
+        def command(spec: CommandSpec) -> list[Any]:
+            return [spec.name, None if spec.fields is None else [list(f) for f in spec.fields]]
+
+        return {
+            "format": _FORMAT,
+            "clusters": {str(k): v for k, v in self.clusters.items()},
+            "attributes": {str(c): {str(a): n for a, n in names.items()} for c, names in self.attributes.items()},
+            "commands": [[*key, *command(spec)] for key, spec in self.commands.items()],
+            "general": {str(k): command(v) for k, v in self.general.items()},
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "data_types": {str(k): list(v) for k, v in self.data_types.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ZclTable:
+        if data.get("format") != _FORMAT:
+            raise ValueError(f"ZCL table format {data.get('format')!r}, expected {_FORMAT}")
+
+        def command(name: str, fields: list[Any] | None) -> CommandSpec:
+            return CommandSpec(name, None if fields is None else tuple(_field(f) for f in fields))
+
+        return cls(
+            clusters={int(k): v for k, v in data["clusters"].items()},
+            attributes={int(c): {int(a): n for a, n in names.items()} for c, names in data["attributes"].items()},
+            commands={(c, d, i): command(name, fields) for c, d, i, name, fields in data["commands"]},
+            general={int(k): command(*v) for k, v in data["general"].items()},
+            statuses={int(k): v for k, v in data["statuses"].items()},
+            data_types={int(k): (v[0], _kind_from_json(v[1])) for k, v in data["data_types"].items()},
+        )
+
+
+def _field(item: list[Any]) -> FieldSpec:
+    name, kind, optional = item
+    return name, _kind_from_json(kind), optional
+
+
+def _kind_from_json(kind: Any) -> Any:
+    """JSON turned enum/bitmap member keys into strings and records into lists; undo that."""
+    if kind is None:
+        return None
+    tag = kind[0]
+    if tag == "enum":
+        return ["enum", kind[1], {int(value): name for value, name in kind[2].items()}]
+    if tag == "records":
+        return ["records", kind[1], tuple(_field(f) for f in kind[2])]
+    if tag == "list":
+        return ["list", _kind_from_json(kind[1])]
+    return kind
+
+
+# --- derivation from zigpy -------------------------------------------------------------------
+
+
+def derive() -> ZclTable:
+    """Walk zigpy's cluster registry (with `protocols.zigbee.smart_energy` registered) into a table."""
+    from zigpy.zcl import Cluster
+    from zigpy.zcl.foundation import GENERAL_COMMANDS, DataType, Status
+
+    import protocols.zigbee.smart_energy  # noqa: F401  (registers GB's Smart Energy definitions)
+
+    commands: dict[tuple[int, int, int], CommandSpec] = {}
+    for cluster_id, cluster in Cluster._registry.items():
+        for direction, defs in ((CLIENT_TO_SERVER, cluster.server_commands), (SERVER_TO_CLIENT, cluster.client_commands)):
+            for command_id, definition in defs.items():
+                commands[(cluster_id, direction, command_id)] = _command(definition)
+    return ZclTable(
+        clusters={cluster_id: cluster.__name__ for cluster_id, cluster in Cluster._registry.items()},
+        attributes={
+            cluster_id: {attr_id: a.name for attr_id, a in cluster.attributes.items()}
+            for cluster_id, cluster in Cluster._registry.items()
+        },
+        commands=commands,
+        general={command_id: _command(definition) for command_id, definition in GENERAL_COMMANDS.items()},
+        statuses={int(status): status.name for status in Status},
+        data_types={int(d.value.type_id): (d.name, _kind(d.value.python_type)) for d in DataType},
+    )
+
+
+def _command(definition: Any) -> CommandSpec:
+    fields = _fields(definition.schema)
+    return CommandSpec(definition.name, None if fields is None else fields)
+
+
+def _fields(schema: Any) -> tuple[FieldSpec, ...] | None:
+    """The fields of a zigpy Struct as specs, or None when one of them has no plain kind."""
+    out = []
+    for field in schema.fields:
+        kind = _kind(field.type)
+        if kind is None:
+            return None
+        out.append((field.name, kind, bool(field.optional)))
+    return tuple(out)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+
+
+def _kind(ftype: Any) -> Any:
+    """The plain kind of a zigpy type (see the module docstring), or None."""
+    import zigpy.types as t
+
+    if not isinstance(ftype, type):
+        return None
+    deserialize = getattr(getattr(ftype, "deserialize", None), "__func__", None)
+    if issubclass(ftype, t.FixedIntType) and deserialize is t.FixedIntType.deserialize.__func__:
+        size, rest = divmod(ftype._bits, 8)
+        if rest:
+            return None
+        if issubclass(ftype, t.UTCTime):
+            return ["utc"]
+        if issubclass(ftype, enum.Flag):
+            return ["bitmap", size, [[int(m.value), m.name] for m in ftype.__members__.values()]]
+        if issubclass(ftype, enum.Enum):
+            return ["enum", size, {int(m.value): m.name for m in ftype.__members__.values()}]
+        return ["int" if ftype._signed else "uint", size]
+    if ftype is t.Date:
+        return ["date"]
+    if issubclass(ftype, t.LVBytes) and deserialize is t.LVBytes.deserialize.__func__:
+        return ["octets", ftype._prefix_length]
+    if issubclass(ftype, t.CharacterString) and deserialize is t.CharacterString.deserialize.__func__:
+        return ["string", ftype._prefix_length]
+    if ftype is t.Bytes:
+        return ["rest"]
+    if issubclass(ftype, t.List) and deserialize is t.List.deserialize.__func__:
+        item = ftype._item_type
+        if isinstance(item, type) and issubclass(item, t.Struct) and item is not t.Date:
+            fields = _fields(item)
+            return None if fields is None else ["records", _snake(item.__name__), fields]
+        kind = _kind(item)
+        return ["list", kind] if kind is not None and kind[0] in _INTEGER_KINDS else None
+    return None
+
+
+_INTEGER_KINDS = frozenset({"uint", "int", "enum", "bitmap", "utc"})
+
+
+# --- the process's table, and its cache file -------------------------------------------------
+
+_current: list[ZclTable] = []  #: the one table of this process, derived or read on first use
+
+
+def table() -> ZclTable:
+    """The table for this process: the one `load_cached` read, else derived from zigpy now."""
+    if not _current:
+        _current.append(derive())
+    return _current[0]
+
+
+def _sources() -> list[Path]:
+    here = Path(__file__).resolve()
+    return [here, here.parents[2] / "zigbee" / "smart_energy.py"]
+
+
+def _zigpy_version() -> str:
+    """zigpy's installed version, from its dist-info folder name (no import of zigpy or importlib.metadata)."""
+    spec = find_spec("zigpy")
+    if spec is None or spec.origin is None:
+        return "absent"
+    site = Path(spec.origin).parent.parent
+    found = sorted(p.name[len("zigpy-") : -len(".dist-info")] for p in site.glob("zigpy-*.dist-info"))
+    return found[-1] if found else "unknown"
+
+
+def cache_name() -> str:
+    """The cache file name: zigpy's version and a hash of the sources the table is derived from."""
+    digest = hashlib.sha256()
+    for path in _sources():
+        digest.update(path.read_bytes())
+    return f"zcl-table-{_zigpy_version()}-{digest.hexdigest()[:16]}.json"
+
+
+def load_cached(cache_dir: Path) -> ZclTable:
+    """The table from `cache_dir` when a cache for this zigpy and these sources exists, else derived
+    and written there (best effort: an unwritable folder only costs the derivation next time).
+    Makes it this process's `table()`."""
+    path = Path(cache_dir) / cache_name()
+    loaded = None
+    try:
+        loaded = ZclTable.from_json(json.loads(path.read_bytes()))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        pass  # absent, unreadable or from another layout: derive afresh
+    if loaded is None:
+        import tempfile
+
+        loaded = derive()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as out:
+                json.dump(loaded.to_json(), out, separators=(",", ":"))
+            os.replace(out.name, path)
+        except OSError:
+            pass
+    _current[:] = [loaded]
+    return loaded
