@@ -17,7 +17,7 @@ import sys
 import traceback
 
 #: Sub-command module names under `tools`, in the order `--help` lists them.
-SUBCOMMANDS = ("decode", "survey")
+SUBCOMMANDS = ("home", "decode", "survey")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,10 @@ per input (JSON Lines) in input order. `--example` builds a signed and MACed com
 with freshly generated keys, writes those keys to a temporary key store, and decodes
 and verifies the command from it.
 
+GBZ payloads are named from zigpy's ZCL tables (with `protocols.zigbee.smart_energy`); what the
+decoder needs of them is kept in a cache file under `$COMMSHUB_CACHE_DIR` (default
+`$XDG_CACHE_HOME/commshub` or `~/.cache/commshub`), rebuilt whenever zigpy or smart_energy.py changes.
+
 Exit codes: 0 every input decoded; 1 some input did not decode (or, for --example,
 did not verify); 2 usage error (no input, unreadable key store folder).
 Heavy imports happen inside `run`, so `commshub --help` stays fast.
@@ -21,6 +25,7 @@ import argparse
 import base64
 import binascii
 import json
+import os
 import string
 import sys
 from pathlib import Path
@@ -221,8 +226,20 @@ def _run_example(as_json: bool, out: TextIO) -> int:
     return 0 if verified else 1
 
 
+def cache_dir() -> Path:
+    """Where the derived ZCL table is cached (see the module docstring)."""
+    explicit = os.environ.get("COMMSHUB_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "commshub"
+
+
 def run(args: argparse.Namespace) -> int:
     from protocols.gbcs import KeyStore, KeyStoreError
+    from protocols.gbcs.payload import zcl_table
+
+    zcl_table.load_cached(cache_dir())
 
     out = sys.stdout
     if args.example:

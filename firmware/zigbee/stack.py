@@ -474,6 +474,8 @@ class ZigbeeStack:
                     return
                 except JoinError as e:
                     reasons.append(str(e))
+                    if progress.state is JoinState.ERROR:  # terminal: joined but could not announce
+                        raise JoinError("; ".join(reasons)) from e
             if not beacons:
                 reasons.append(f"no joinable network heard on {iface.band.value}")
         if progress.state is JoinState.IDLE:

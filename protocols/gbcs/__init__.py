@@ -17,7 +17,10 @@ field tree for display), `example` (a command built with fresh keys), `payload` 
 DLMS / GBZ / ASN.1 payload decoders).
 """
 
-from protocols.gbcs import registry, utrn
+import importlib
+from typing import Any
+
+from protocols.gbcs import registry
 from protocols.gbcs.codec import MacKey, MacKeyPair, build, parse, seal
 from protocols.gbcs.errors import GbcsCryptoError, GbcsDecodeError, GbcsEncodeError
 from protocols.gbcs.gbt import GbtReassembler, GbtReassemblyError, segment
@@ -49,3 +52,10 @@ __all__ = [
     "segment",
     "utrn",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`utrn` on first use: decoding messages never needs it, and start-up time is issue 2's bar."""
+    if name == "utrn":
+        return importlib.import_module("protocols.gbcs.utrn")  # sets the attribute: asked once
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,10 +18,8 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from protocols.gbcs import crypto
 
@@ -132,6 +130,9 @@ class KeyStore:
             if kind == _PRIVATE:
                 key = serialization.load_pem_private_key(entry.pem, None)
             elif b"CERTIFICATE" in entry.pem:
+                from cryptography import x509  # on the first certificate: ~20 ms that key-only stores skip
+                from cryptography.x509.oid import NameOID
+
                 certificate = x509.load_pem_x509_certificate(entry.pem)
                 key = certificate.public_key()
                 units = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)

@@ -13,6 +13,9 @@ Command IDs and names and attribute IDs and names follow Wireshark 4.0.17's SE t
 (`tshark -G values`: `zbee_zcl_se.*.cmd.srv_rx.id` / `srv_tx.id` / `attr_id`), which our tests
 compare against; payload layouts are those of ZigBee SE 1.4 as Wireshark's packet-zbee-zcl-se.c
 dissects them, which the tests check by running tshark on frames zigpy builds from these schemas.
+Where the RTDS corpus (DCC's GBCS test messages) disagrees with Wireshark, the corpus decides:
+ChangeDebt's balance percentage is 2 octets (SE 1.4 says so too; Wireshark 4.0.17 reads 1).
+This is also the table the GBCS decoder names GBZ payloads from (`protocols.gbcs.payload.zcl_table`).
 In zigpy's terms `ServerCommandDefs` are client->server commands and `ClientCommandDefs`
 server->client. Where SE uses one name in both directions (Tunneling's TransferData and friends)
 the server->client one gets a `_to_client` suffix, because zigpy looks commands up by name.

@@ -184,6 +184,28 @@ def test_wrong_install_code_cannot_join() -> None:
                     JoinState.ERROR]
 
 
+def test_join_whose_device_annce_never_leaves_ends_in_error_with_a_join_error() -> None:
+    async def main() -> tuple[str, list[JoinState]]:
+        medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (3.0, 0.0, 0.0)))
+        hub = await formed_hub(medium)
+        esme = meter(medium, "esme")
+        admit(hub, esme)
+
+        async def announce_lost() -> None:
+            raise DeliveryFailed(Status.NO_ACK, "Device_annce")
+
+        esme.stack.announce = announce_lost  # type: ignore[method-assign]
+        with pytest.raises(JoinError) as failure:
+            await esme.join()
+        path = [state for _, state in esme.stack.join_progress.history]
+        await medium_close(hub, esme.stack)
+        return str(failure.value), path
+
+    reason, path = clock.run(main(), virtual=True)
+    assert "Device_annce was not delivered" in reason
+    assert path[-2:] == [JoinState.ANNOUNCING, JoinState.ERROR]
+
+
 def test_unknown_device_is_refused_association() -> None:
     async def main() -> str:
         medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (3.0, 0.0, 0.0)))

@@ -15,7 +15,7 @@ from typing import Any
 
 from protocols.gbcs.payload.protected import Session
 from protocols.gbcs.payload.reader import Reader, node
-from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER, SERVER_TO_CLIENT, FieldSpec, ZclTable
+from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER, SERVER_TO_CLIENT, CommandSpec, FieldSpec, ZclTable
 from protocols.gbcs.tree import Field, JsonValue
 
 _ZIGBEE_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
@@ -58,7 +58,7 @@ def header(r: Reader) -> tuple[tuple[Field, ...], int, int, int]:
     return tuple(fields), frame_type, direction, command_id
 
 
-def _spec(table: ZclTable, cluster_id: int, frame_type: int, direction: int, command_id: int) -> Any:
+def _spec(table: ZclTable, cluster_id: int, frame_type: int, direction: int, command_id: int) -> CommandSpec | None:
     if frame_type == 0:
         return table.general.get(command_id)
     if frame_type == 1:
@@ -168,15 +168,20 @@ def _take(r: Reader, name: str, n: int) -> bytes:
 
 
 def _flag_name(value: int, members: list[list[Any]]) -> str | None:
-    """The name Python's `enum.Flag` gives `value`: a member's, or `A|B` when members cover every bit."""
-    names, covered = [], 0
+    """The name Python 3.11's `enum.Flag` gives `value`: a member's; else the set single-bit members
+    as `A|B`, then any bits no member has in decimal (`A|16`); None when no member bit is set."""
+    names, mask = [], 0
     for member, name in sorted(members):
         if member == value:
             return str(name)
-        if member and member & (member - 1) == 0 and value & member:
+        mask |= member
+        if member & (member - 1) == 0 and value & member:
             names.append(name)
-            covered |= member
-    return "|".join(names) if names and covered == value else None
+    if not value & mask:
+        return None
+    unknown = value & ~mask
+    text = "|".join(names) + (f"|{unknown}" if unknown else "")
+    return text or None
 
 
 def _list(r: Reader, name: str, item: Any) -> Field:

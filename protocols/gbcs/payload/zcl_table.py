@@ -118,23 +118,23 @@ def derive() -> ZclTable:
     for cluster_id, cluster in Cluster._registry.items():
         for direction, defs in ((CLIENT_TO_SERVER, cluster.server_commands), (SERVER_TO_CLIENT, cluster.client_commands)):
             for command_id, definition in defs.items():
-                commands[(cluster_id, direction, command_id)] = _command(definition)
+                commands[(int(cluster_id), direction, int(command_id))] = _command(definition)
     return ZclTable(
-        clusters={cluster_id: cluster.__name__ for cluster_id, cluster in Cluster._registry.items()},
+        clusters={int(cluster_id): cluster.__name__ for cluster_id, cluster in Cluster._registry.items()},
         attributes={
-            cluster_id: {attr_id: a.name for attr_id, a in cluster.attributes.items()}
+            int(cluster_id): {int(attr_id): str(a.name) for attr_id, a in cluster.attributes.items()}
             for cluster_id, cluster in Cluster._registry.items()
         },
         commands=commands,
-        general={command_id: _command(definition) for command_id, definition in GENERAL_COMMANDS.items()},
-        statuses={int(status): status.name for status in Status},
+        general={int(command_id): _command(definition) for command_id, definition in GENERAL_COMMANDS.items()},
+        statuses={int(status): str(status.name) for status in Status},
         data_types={int(d.value.type_id): (d.name, _kind(d.value.python_type)) for d in DataType},
     )
 
 
 def _command(definition: Any) -> CommandSpec:
     fields = _fields(definition.schema)
-    return CommandSpec(definition.name, None if fields is None else fields)
+    return CommandSpec(str(definition.name), fields)
 
 
 def _fields(schema: Any) -> tuple[FieldSpec, ...] | None:
@@ -144,12 +144,16 @@ def _fields(schema: Any) -> tuple[FieldSpec, ...] | None:
         kind = _kind(field.type)
         if kind is None:
             return None
-        out.append((field.name, kind, bool(field.optional)))
+        out.append((str(field.name), kind, bool(field.optional)))
     return tuple(out)
 
 
-def _snake(name: str) -> str:
+def record_name(struct_name: str) -> str:
+    """The node name of one entry of a list of structs: `ScheduleEntry` -> `schedule-entry`."""
     return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+
+
+_INTEGER_KINDS = frozenset({"uint", "int", "enum", "bitmap", "utc"})
 
 
 def _kind(ftype: Any) -> Any:
@@ -166,9 +170,17 @@ def _kind(ftype: Any) -> Any:
         if issubclass(ftype, t.UTCTime):
             return ["utc"]
         if issubclass(ftype, enum.Flag):
-            return ["bitmap", size, [[int(m.value), m.name] for m in ftype.__members__.values()]]
+            return ["bitmap", size, [[int(m.value), str(m.name)] for m in ftype.__members__.values()]]
         if issubclass(ftype, enum.Enum):
-            return ["enum", size, {int(m.value): m.name for m in ftype.__members__.values()}]
+            if size == 1:  # every value, since `_missing_` may name more than the members (Status)
+                try:
+                    named = [(value, ftype(value).name) for value in range(256)]
+                except ValueError:  # an enum that refuses some values: only zigpy can say which
+                    return None
+                return ["enum", 1, {v: str(n) for v, n in named if n and not n.startswith("undefined_")}]
+            if ftype._missing_.__func__ is not t.enum16._missing_.__func__:
+                return None
+            return ["enum", size, {int(m.value): str(m.name) for m in ftype.__members__.values()}]
         return ["int" if ftype._signed else "uint", size]
     if ftype is t.Date:
         return ["date"]
@@ -182,13 +194,10 @@ def _kind(ftype: Any) -> Any:
         item = ftype._item_type
         if isinstance(item, type) and issubclass(item, t.Struct) and item is not t.Date:
             fields = _fields(item)
-            return None if fields is None else ["records", _snake(item.__name__), fields]
+            return None if fields is None else ["records", record_name(item.__name__), fields]
         kind = _kind(item)
         return ["list", kind] if kind is not None and kind[0] in _INTEGER_KINDS else None
     return None
-
-
-_INTEGER_KINDS = frozenset({"uint", "int", "enum", "bitmap", "utc"})
 
 
 # --- the process's table, and its cache file -------------------------------------------------
@@ -228,8 +237,8 @@ def cache_name() -> str:
 
 def load_cached(cache_dir: Path) -> ZclTable:
     """The table from `cache_dir` when a cache for this zigpy and these sources exists, else derived
-    and written there (best effort: an unwritable folder only costs the derivation next time).
-    Makes it this process's `table()`."""
+    and written there, replacing older tables (best effort: an unwritable folder only costs the
+    derivation next time). Makes it this process's `table()`."""
     path = Path(cache_dir) / cache_name()
     loaded = None
     try:
@@ -245,6 +254,9 @@ def load_cached(cache_dir: Path) -> ZclTable:
             with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as out:
                 json.dump(loaded.to_json(), out, separators=(",", ":"))
             os.replace(out.name, path)
+            for stale in path.parent.glob("zcl-table-*.json"):  # tables of earlier zigpy/sources
+                if stale != path:
+                    stale.unlink(missing_ok=True)
         except OSError:
             pass
     _current[:] = [loaded]

@@ -20,7 +20,7 @@ from zigpy.zcl.foundation import GENERAL_COMMANDS, DataType
 import protocols.zigbee.smart_energy  # noqa: F401  (registers GB's Smart Energy definitions)
 from protocols.gbcs.payload.reader import Reader, node
 from protocols.gbcs.payload.zcl import date_note, zigbee_time_note
-from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER
+from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER, record_name
 from protocols.gbcs.tree import Field, JsonValue
 
 #: What zigpy's deserializers raise on short or invalid input (AttributeError: Configure Reporting records).
@@ -61,7 +61,7 @@ def value(r: Reader, name: str, ftype: type) -> Field:
         while r.pos < r.end:
             record_start = r.offset
             children = struct_fields(r, item)
-            records.append(node(_snake(item.__name__), record_start, r.offset - record_start, None, children))
+            records.append(node(record_name(item.__name__), record_start, r.offset - record_start, None, children))
         return node(name, start, r.offset - start, None, tuple(records), f"{len(records)} records")
     data = r.data[r.pos : r.end]
     try:
@@ -79,10 +79,6 @@ def value(r: Reader, name: str, ftype: type) -> Field:
 
 class _NotJson(Exception):
     """A zigpy value of a kind `jsonable` does not know; the caller shows its bytes instead."""
-
-
-def _snake(name: str) -> str:
-    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
 
 
 def jsonable(parsed: Any) -> tuple[JsonValue, str | None]:

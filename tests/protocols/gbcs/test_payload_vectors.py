@@ -308,14 +308,18 @@ def test_unknown_zcl_command_counts_as_unparsed() -> None:
     assert component.note is None
 
 
-def test_zigpy_definitions_win_over_ours() -> None:
-    from zigpy.zcl.foundation import Direction
+def test_zcl_names_come_from_zigpy_and_smart_energy() -> None:
+    """Metering's commands are zigpy's own, Events' come from `protocols.zigbee.smart_energy`."""
+    from protocols.gbcs.payload import zcl_table
+    from protocols.zigbee import smart_energy
 
-    from protocols.gbcs.payload import zcl_commands
-
-    assert zcl_commands.command(0x0702, Direction.Client_to_Server, 0x06) is Metering.server_commands[0x06]
-    assert zcl_commands.command(0x0709, Direction.Client_to_Server, 0x01).name == "clear_event_log_request"
-    assert zcl_commands.command(0x0709, Direction.Server_to_Client, 0x7F) is None
+    table = zcl_table.table()
+    get_snapshot = table.commands[(0x0702, zcl_table.CLIENT_TO_SERVER, 0x06)]
+    assert get_snapshot.name == Metering.server_commands[0x06].name
+    clear = table.commands[(0x0709, zcl_table.CLIENT_TO_SERVER, 0x01)]
+    assert clear.name == smart_energy.Events.ServerCommandDefs.clear_event_log_request.name
+    assert (0x0709, zcl_table.SERVER_TO_CLIENT, 0x7F) not in table.commands
+    assert table.clusters[0x0705] == "Prepayment"
 
 
 @pytest.mark.parametrize(

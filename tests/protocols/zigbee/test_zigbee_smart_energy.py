@@ -140,7 +140,6 @@ def _sample(kind: Any) -> Any:
 OPAQUE_TAILS = {
     ("Price", "publish_price_matrix"): {"payload": t.Bytes(bytes.fromhex("11" "10270000"))},  # tier/block, price
     ("Price", "publish_block_thresholds"): {"payload": t.Bytes(bytes.fromhex("01" "e80300000000"))},
-    ("Events", "publish_event_log"): {"log_payload": t.Bytes(bytes.fromhex("01" "0200" "03000000" "01aa"))},
     ("DeviceManagement", "set_event_configuration"): {"event_configuration_payload": t.Bytes(bytes.fromhex("0102"))},
 }
 
@@ -203,3 +202,27 @@ def test_wireshark_reads_every_command_to_its_last_octet(tmp_path: Path) -> None
         elif _fields_end(packet) != len(frame) - 2:  # Wireshark stopped before our last octet
             short.append(f"{class_name}.{command.name}")
     assert malformed == [] and short == []
+
+
+@needs_tshark
+def test_change_debt_balance_percentage_is_two_octets_where_wireshark_reads_one(tmp_path: Path) -> None:
+    """The one layout where the RTDS corpus overrules Wireshark 4.0.17 (packet-zbee-zcl-se.c).
+
+    ChangeDebt's Debt Recovery Balance Percentage is an unsigned 16-bit integer in SE 1.4 (D.7.2.3.3),
+    and all 12 RTDS ChangeDebt components (GCS04) decode to their last octet only so; Wireshark
+    dissects 1 octet and leaves the second undissected. Pin that down, so that a Wireshark which
+    changes its reading (or a schema which drifts) is noticed."""
+    command = smart_energy.Prepayment.ServerCommandDefs.change_debt
+    assert command.schema.fields[-1].name == "debt_recovery_balance_percentage"
+    assert command.schema.fields[-1].type is t.uint16_t
+    zcl = foundation.ZCLHeader.cluster(1, command.id, direction=foundation.Direction.Client_to_Server).serialize()
+    zcl += command.schema(**_sample_args("Prepayment", command)).serialize()
+    aps = build_aps(ApsFrame(ApsFrameType.DATA, 1, dst_endpoint=1, cluster=0x0705, profile=0x0109, src_endpoint=1,
+                             payload=zcl))
+    frame = mac_data_frame(build_nwk(NwkFrame(NwkFrameType.DATA, 0, 0x796F, 1, payload=aps)), 1, 0x0000, 0x796F)
+    path = tmp_path / "change_debt.pcap"
+    write_pcap(path, [frame])
+    pdml = subprocess.run(["tshark", "-n", "-r", str(path), "-T", "pdml"], capture_output=True, text=True,
+                          timeout=120, check=True).stdout
+    field = next(f for f in ET.fromstring(pdml).iter("field") if f.get("showname", "").startswith("Debt Recovery Balance"))
+    assert (int(field.get("pos")), int(field.get("size"))) == (len(frame) - 2 - 2, 1)  # FCS, then our 2 octets
