@@ -46,7 +46,8 @@ from protocols.zigbee import PROFILE_HOME_AUTOMATION, PROFILE_SMART_ENERGY, buil
 from protocols.zigbee.zdo import LogicalType, NodeDescriptor, NodeDescRsp, SimpleDescriptor, ZdoFrame, ZdoStatus
 
 from .aps import ApsIndication
-from .nwk import COORDINATOR_ADDRESS, Role
+from .network_backup import export_devices, restore_devices
+from .nwk import COORDINATOR_ADDRESS, NetworkParams, Role
 from .stack import ZigbeeStack
 from .status import DeliveryFailed, Status, zigpy_status
 from .zdo import ZDO_ENDPOINT, ZdoServer, node_descriptor
@@ -65,6 +66,12 @@ SCHEMA_COMMSHUB = vol.Schema(
         vol.Optional(CONF_SUB_GHZ_CHANNELS, default=None): vol.Any(None, [object]),
     }
 )
+
+#: How far the APS frame counter is advanced past a restored backup's (zigpy does 10,000 for NWK's):
+#: covers the Transport Keys sent after that backup was taken, so a restart never reuses one.
+APS_COUNTER_MARGIN = 10_000
+#: aBaseSuperframeDuration, in symbols: an energy scan of exponent n lasts this x (2^n + 1).
+BASE_SUPERFRAME_SYMBOLS = 960
 
 MODEL = "commshub virtual coordinator"
 MANUFACTURER = "commshub"
@@ -117,6 +124,9 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         self._sub_ghz_channels = own[CONF_SUB_GHZ_CHANNELS]
         self._stack: ZigbeeStack | None = None
         self._settings: zigpy.state.NetworkInfo | None = None
+        #: the written settings are zigpy's new random ones (form), not a restored network
+        self._settings_fresh = False
+        self._forming = False
         self._channels: list[Channel] = []
         self._endpoints: list[zdo_t.SimpleDescriptor] = []
         self._zdo: ZdoServer | None = None
@@ -146,6 +156,13 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         server.nwk = COORDINATOR_ADDRESS
         return server
 
+    async def shutdown(self, *, db: bool = True) -> None:
+        """zigpy's shutdown, after one last backup: our device tables, link keys and frame counters
+        live in zigpy's backups (there is no NCP NVRAM), so the next start restores them as they are."""
+        if self._stack is not None and self._stack.params is not None and self.config[conf.CONF_NWK_BACKUP_ENABLED]:
+            await self.backups.create_backup(load_devices=True)
+        await super().shutdown(db=db)
+
     async def disconnect(self) -> None:
         if self._stack is not None:
             await self._stack.close()
@@ -156,36 +173,48 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     async def write_network_info(
         self, *, network_info: zigpy.state.NetworkInfo, node_info: zigpy.state.NodeInfo
     ) -> None:
-        """Keep the settings zigpy chose (or restored); `start_network` forms the network with them.
+        """Keep the settings zigpy chose (or restored); `start_network` runs the network with them.
 
+        Settings from `form_network` are formed afresh (energy scan, PAN ID conflict check); any
+        others are a network being restored, started as written, with its devices and link keys.
         A network already running (zigpy forms a throw-away one to energy-scan) is left first.
         """
         self._settings = network_info
+        self._settings_fresh = self._forming
         self._channels = []
         if self._stack is not None:
             self._stack.nwk.state.params = None
 
+    async def form_network(self, *, fast: bool = False) -> None:
+        """zigpy's forming, remembered so `write_network_info` can tell new settings from restored."""
+        outer, self._forming = self._forming, True
+        try:
+            await super().form_network(fast=fast)
+        finally:
+            self._forming = outer
+
     async def load_network_info(self, *, load_devices: bool = False) -> None:
+        """Report the running network (counters as they are now) or, before it runs, the written one."""
         stack = self.stack
         if self._settings is None:
             raise zigpy.exceptions.NetworkNotFormed("no network settings written yet")
         params = stack.params
         settings = self._settings
         if params is not None:
+            devices = export_devices(stack)
             settings = settings.replace(
                 pan_id=t.PanId(params.pan_id),
                 channel=self._channels[0].number if self._channels else settings.channel,
                 network_key=settings.network_key.replace(tx_counter=stack.nwk.outgoing_frame_counter),
+                tc_link_key=settings.tc_link_key.replace(tx_counter=stack.aps_frame_counter),
+                **devices,
             )
-        children = [eui64(n.ieee) for n in stack.nwk.state.neighbours.values() if n.via is None]
-        addresses = {eui64(n.ieee): t.NWK(n.nwk) for n in stack.nwk.state.neighbours.values()}
-        self.state.network_info = settings.replace(
-            children=children if load_devices else [],
-            nwk_addresses=addresses if load_devices else {},
-            source=f"commshub@{MODEL}",
-            metadata={"commshub": {"bands": [m.band.value for m in stack.macs],
-                                   "channels": [str(c) for c in self._channels]}},
-        )
+            metadata = {"commshub": {"bands": [m.band.value for m in stack.macs],
+                                     "channels": [str(c) for c in self._channels]}}
+            settings = settings.replace(source=f"commshub@{MODEL}", metadata=metadata)
+        if not load_devices:
+            settings = settings.replace(children=[], nwk_addresses={}, route_table={}, key_table=[])
+        self.state.network_info = settings
         self.state.node_info = zigpy.state.NodeInfo(
             nwk=t.NWK(COORDINATOR_ADDRESS),
             ieee=eui64(stack.ieee),
@@ -200,31 +229,62 @@ class ControllerApplication(zigpy.application.ControllerApplication):
             self._stack.nwk.state.params = None
 
     async def start_network(self) -> None:
-        """Form (or re-form) the network from the written settings and set up our coordinator device."""
+        """Form the network from new settings, or restart a restored one as written; add our device."""
         stack = self.stack
         settings = self._settings
         if settings is None:
             raise zigpy.exceptions.NetworkNotFormed("no network settings written yet")
         if stack.params is None:
-            channels = [[Channel(0, int(settings.channel))]] if settings.channel else None
-            if channels is not None and len(stack.macs) > 1:
-                sub = self._sub_ghz_channels or sorted(c for c in stack.macs[1].radio.info.channels
-                                                       if c.band is Band.MHZ_868)
-                channels.append(sub)
-            params = await stack.form(
-                channels=channels,
-                pan_id=int(settings.pan_id),
-                extended_pan_id=eui64_int(t.EUI64(bytes(settings.extended_pan_id))),
-                network_key=bytes(settings.network_key.key),
-                key_seq=int(settings.network_key.seq),
-                update_id=int(settings.nwk_update_id),
-            )
+            if self._settings_fresh:
+                params = await self._form(settings)
+            else:
+                params = await self._restore(settings)
             stack.nwk.resume_frame_counter(int(settings.network_key.tx_counter))
             self._channels = [m.channel for m in stack.macs]
             self._settings = settings.replace(pan_id=t.PanId(params.pan_id), channel=self._channels[0].number)
         await self.load_network_info(load_devices=False)
         await self.register_endpoints()
         self._add_coordinator_device()
+
+    def _sub_ghz_candidates(self) -> list[Channel]:
+        return self._sub_ghz_channels or sorted(c for c in self.stack.macs[1].radio.info.channels
+                                                if c.band is Band.MHZ_868)
+
+    async def _form(self, settings: zigpy.state.NetworkInfo) -> NetworkParams:
+        """A new network: energy-scan the sub-GHz band, and take another PAN ID if ours is in use."""
+        stack = self.stack
+        channels = [[Channel(0, int(settings.channel))]] if settings.channel else None
+        if channels is not None and len(stack.macs) > 1:
+            channels.append(self._sub_ghz_candidates())
+        return await stack.form(
+            channels=channels,
+            pan_id=int(settings.pan_id),
+            extended_pan_id=eui64_int(t.EUI64(bytes(settings.extended_pan_id))),
+            network_key=bytes(settings.network_key.key),
+            key_seq=int(settings.network_key.seq),
+            update_id=int(settings.nwk_update_id),
+        )
+
+    async def _restore(self, settings: zigpy.state.NetworkInfo) -> NetworkParams:
+        """A known network: same PAN ID and channels (no scan), its devices, keys and APS counter."""
+        stack = self.stack
+        params = NetworkParams(
+            pan_id=int(settings.pan_id),
+            extended_pan_id=eui64_int(t.EUI64(bytes(settings.extended_pan_id))),
+            network_key=bytes(settings.network_key.key),
+            key_seq=int(settings.network_key.seq),
+            update_id=int(settings.nwk_update_id),
+        )
+        channels = [Channel(0, int(settings.channel))]
+        if len(stack.macs) > 1:
+            saved = settings.metadata.get("commshub", {}).get("channels", [])
+            candidates = self._sub_ghz_candidates()
+            channels.append(next((c for c in candidates if str(c) in saved[1:]), candidates[0]))
+        await stack.start_as_coordinator(params, channels)
+        stack.resume_aps_frame_counter(int(settings.tc_link_key.tx_counter) + APS_COUNTER_MARGIN)
+        restored = restore_devices(stack, settings)
+        LOGGER.info("restored network 0x%04x on %s with %d devices", params.pan_id, channels, restored)
+        return params
 
     def _add_coordinator_device(self) -> None:
         """Our own zigpy device, described from the endpoints we registered (no loopback interview)."""
@@ -291,7 +351,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 src_endpoint=int(packet.src_ep or 0),
                 dst_endpoint=int(packet.dst_ep or 0),
                 payload=packet.data.serialize(),
-                ack=dst.addr_mode != t.AddrMode.Broadcast,
+                ack=t.TransmitOptions.ACK in packet.tx_options and dst.addr_mode != t.AddrMode.Broadcast,
             )
         except DeliveryFailed as e:
             message = f"delivery to 0x{address:04x} failed: {e}"
@@ -340,17 +400,23 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     # --- radio features ------------------------------------------------------------------------
 
     async def energy_scan(self, channels: t.Channels, duration_exp: int, count: int) -> dict[int, float]:
-        """Energy per 2.4 GHz channel, from our MAC's energy scan (zigpy's LQI-like 0-255 scale)."""
+        """Peak energy per 2.4 GHz channel over `count` scans (zigpy's LQI-like 0-255 scale).
+
+        Each channel is measured for aBaseSuperframeDuration x (2^duration_exp + 1) symbols, as
+        IEEE 802.15.4's MLME-SCAN does (exponent 4: 261 ms a channel on 2.4 GHz)."""
         iface = self.stack.macs[0]
-        duration = iface.timing.unit_backoff * 3 * ((1 << duration_exp) + 1)
+        duration = iface.timing.symbol * BASE_SUPERFRAME_SYMBOLS * ((1 << duration_exp) + 1)
         wanted = [Channel(0, c) for c in channels]
         current = iface.channel
+        peak: dict[Channel, float] = {}
         try:
-            dbm = await iface.energy_scan(wanted, duration)
+            for _ in range(max(1, count)):
+                for channel, dbm in (await iface.energy_scan(wanted, duration)).items():
+                    peak[channel] = max(dbm, peak.get(channel, dbm))
         finally:
             await iface.set_channel(current)
         # map -100 dBm .. -20 dBm onto 0 .. 255 as EZSP/ZNP report energy
-        return {c.number: max(0.0, min(255.0, (v + 100.0) * 255.0 / 80.0)) for c, v in dbm.items()}
+        return {c.number: max(0.0, min(255.0, (v + 100.0) * 255.0 / 80.0)) for c, v in peak.items()}
 
     async def _set_tx_power(self, tx_power: float) -> float | None:
         powers = [await r.set_power(tx_power) for r in self._radios]

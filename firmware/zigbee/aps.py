@@ -52,10 +52,10 @@ ACK_WAIT = 1.6
 #: APS payload octets per fragment: 127 - MAC (11) - NWK (8 + 8 src IEEE) - NWK aux (14) - MIC (4)
 #: - APS header with extended header (8 + 2), rounded down for margin (SE stacks use 64-82).
 FRAGMENT_SIZE = 64
-#: How long a delivered (source, counter, block) is remembered: longer than a sender's whole retry
-#: span ((1 + retries) x (ACK wait + back-off + MAC time), about 8 s), or a late retry would be
-#: delivered twice.
-DUPLICATE_MEMORY = 12.0
+#: How many of a source's latest delivered (counter, block) keys are remembered: a sender has one
+#: message in flight per destination (a few at most across concurrent tasks), so a retry is always
+#: of a recent key, while far fewer than the 256 counter values means a wrapped counter is new again.
+DUPLICATE_DEPTH = 32
 #: Random pause before retrying after a failed hop, in seconds.
 RETRY_BACKOFF = (0.01, 0.25)
 #: Outcomes an immediate APS retry cannot change.
@@ -127,7 +127,7 @@ class ApsLayer:
         self.on_command: Callable[[ApsCommandIndication], None] | None = None
         self._counter = nwk.next_seq()
         self._acks: dict[tuple[int, int, int], asyncio.Future[None]] = {}
-        self._duplicates = DuplicateFilter(timeout=DUPLICATE_MEMORY)
+        self._duplicates = DuplicateFilter(depth=DUPLICATE_DEPTH)
         self._reassembly = Reassembler()
         self._tasks: set[asyncio.Task[None]] = set()
         nwk.on_indication = self._nwk_indication
@@ -274,7 +274,7 @@ class ApsLayer:
             window = {"block_number": block, "ack_bitfield": 0x01} if fragmented else {}
             self._spawn(self.nwk.send(ind.src, build_aps(ack_for(frame, **window))))
         now = asyncio.get_running_loop().time()
-        if self._duplicates.seen((ind.src, frame.counter, block), now):
+        if self._duplicates.seen(ind.src, (frame.counter, block)):
             self.counters.duplicates += 1
             return
         payload: bytes | None = frame.payload

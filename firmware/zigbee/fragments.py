@@ -8,12 +8,13 @@ The receiver collects blocks per (source, APS counter) and hands up the whole
 message once every block is in; a message not completed within
 `reassembly_timeout` is discarded and reported.
 
-Duplicate rejection: the same (source, APS counter[, block]) seen again within
-`apsDuplicateRejectionTimeout` is acknowledged again but not delivered twice.
+Duplicate rejection: the same (source, APS counter[, block]) seen again among
+that source's latest keys is acknowledged again but not delivered twice.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
@@ -95,18 +96,31 @@ class Reassembler:
 
 
 class DuplicateFilter:
-    """Remembers recently delivered keys for `timeout` seconds."""
+    """Remembers, per source, the most recent `depth` (counter, block) keys delivered.
 
-    def __init__(self, *, timeout: float = 3.0) -> None:
-        self._timeout = timeout
-        self._seen: dict[Hashable, float] = {}
+    Why a window in counter space, not in time: a sender's 8-bit APS counter
+    wraps after 256 messages, which a busy sender reaches in a few seconds, so
+    a time window long enough to cover its retries would also reject new
+    messages that merely reuse an old counter. A retry is always of one of the
+    sender's latest few messages (it has at most a handful outstanding), so
+    the last `depth` keys per source catch every retry without ever holding a
+    key long enough for the counter to come round again (`depth` < 256).
+    """
 
-    def seen(self, key: Hashable, now: float) -> bool:
-        """True if `key` was seen within the timeout; otherwise records it and returns False."""
-        if len(self._seen) > 256:
-            self._seen = {k: t for k, t in self._seen.items() if t > now}
-        expires = self._seen.get(key)
-        if expires is not None and expires > now:
+    def __init__(self, *, depth: int = 32) -> None:
+        if not 1 <= depth < 256:
+            raise ValueError(f"depth must be 1..255 (below the 8-bit counter's period), got {depth}")
+        self._depth = depth
+        self._recent: dict[Hashable, deque[Hashable]] = {}
+
+    def seen(self, source: Hashable, key: Hashable) -> bool:
+        """True if `key` is among `source`'s latest keys; otherwise records it and returns False."""
+        recent = self._recent.setdefault(source, deque(maxlen=self._depth))
+        if key in recent:
             return True
-        self._seen[key] = now + self._timeout
+        recent.append(key)
         return False
+
+    def forget(self, source: Hashable) -> None:
+        """Drop what we remember of `source` (it left the network)."""
+        self._recent.pop(source, None)

@@ -202,6 +202,15 @@ class ZigbeeStack:
         return self.nwk.nwk
 
     @property
+    def aps_frame_counter(self) -> int:
+        """The APS security frame counter the next Transport Key will carry (our one APS counter)."""
+        return self._aps_tx_counter.value
+
+    def resume_aps_frame_counter(self, value: int) -> None:
+        """Send no APS-secured frame with a counter below `value` (restoring from a backup)."""
+        self._aps_tx_counter.advance_to(value)
+
+    @property
     def joined(self) -> bool:
         params = self.nwk.params
         return params is not None and any(params.network_key)
@@ -229,6 +238,7 @@ class ZigbeeStack:
         """Form a network on every radio: energy-scan for the quietest channel, avoid PAN IDs in use."""
         chosen: list[Channel] = []
         used_pans: set[int] = set()
+        ours = extended_pan_id if extended_pan_id is not None else self.ieee
         for index, iface in enumerate(self.macs):
             candidates = sorted(channels[index]) if channels is not None else _default_channels(iface)
             channel = candidates[0]
@@ -236,7 +246,8 @@ class ZigbeeStack:
                 energy = await iface.energy_scan(candidates, iface.timing.scan_dwell)
                 channel = min(candidates, key=lambda c: (energy[c], c))
             for notice in await iface.active_scan([channel]):
-                used_pans.add(notice.pan_id)
+                if not _is_our_network(notice, ours):  # our own routers still beacon our network
+                    used_pans.add(notice.pan_id)
             chosen.append(channel)
         if pan_id is None or pan_id in used_pans:
             if pan_id is not None:
@@ -713,6 +724,14 @@ class ZigbeeStack:
         await self.nwk.close()
         for iface in self.macs:
             await iface.close()
+
+
+def _is_our_network(notice: BeaconNotice, extended_pan_id: int) -> bool:
+    """True when the beacon is of the network with `extended_pan_id` (heard from one of its routers)."""
+    try:
+        return parse_beacon_payload(notice.payload).extended_pan_id == extended_pan_id
+    except ZigbeeDecodeError:
+        return False  # not a ZigBee PRO beacon: some other network
 
 
 def _default_channels(iface: MacInterface) -> list[Channel]:

@@ -154,11 +154,17 @@ def test_reassembly_times_out_and_rejects_bad_blocks() -> None:
         split(b"x" * 9000, 80)
 
 
-def test_duplicate_filter_window() -> None:
-    d = DuplicateFilter(timeout=3.0)
-    assert not d.seen((1, 5), 0.0)
-    assert d.seen((1, 5), 2.0)
-    assert not d.seen((1, 5), 3.5)
+def test_duplicate_filter_remembers_the_latest_keys_per_source_not_a_time() -> None:
+    d = DuplicateFilter(depth=4)
+    assert not d.seen(0x1234, (5, 0))
+    assert d.seen(0x1234, (5, 0))                        # a retry: caught
+    assert not d.seen(0x9999, (5, 0))                    # another source's counter 5 is its own
+    for counter in (6, 7, 8, 9):                         # four newer messages push (5, 0) out...
+        assert not d.seen(0x1234, (counter, 0))
+    assert not d.seen(0x1234, (5, 0))                    # ...so a wrapped counter 5 is new again
+    assert d.seen(0x1234, (9, 0)) and d.seen(0x9999, (5, 0))
+    with pytest.raises(ValueError):
+        DuplicateFilter(depth=256)
 
 
 def test_duty_cycle_budget_sends_defers_refuses_exactly() -> None:

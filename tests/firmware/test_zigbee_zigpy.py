@@ -18,7 +18,7 @@ from firmware.zigbee import Status
 from firmware.zigbee.application import ControllerApplication, eui64
 from firmware.zigbee.status import zigpy_status
 from hal import clock
-from hal.radio import Band
+from hal.radio import Band, Channel
 from hal.virtual import Medium, load_home
 
 from .han import CODE
@@ -146,3 +146,27 @@ def test_zigpy_on_a_dual_band_hub_reads_a_gas_meter_reachable_only_on_868() -> N
     assert values == {"current_summ_delivered": 4321}
     assert band == "868MHz"
     assert 11 <= channel <= 26
+
+
+def test_energy_scan_dwells_the_802154_duration_count_times_and_finds_the_jammed_channel() -> None:
+    async def main() -> tuple[dict[int, float], float, float]:
+        medium = Medium(seed=0)
+        medium.add_node("hub", (0.0, 0.0, 0.0))
+        app = await _app(medium, {})
+        medium.jam(Channel(0, 20), duration=30.0, power_dbm=-40.0)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        energy = await app.energy_scan(zt.Channels.from_channel_list([11, 20, 25]), duration_exp=3, count=1)
+        once = loop.time() - start
+        start = loop.time()
+        await app.energy_scan(zt.Channels.from_channel_list([11, 20, 25]), duration_exp=3, count=4)
+        four = loop.time() - start
+        await app.shutdown()
+        return energy, once, four
+
+    energy, once, four = clock.run(main(), virtual=True)
+    assert max(energy, key=energy.__getitem__) == 20     # the jammed channel reads highest
+    assert energy[20] > energy[11] and energy[20] > energy[25]
+    # aBaseSuperframeDuration (960 symbols of 16 us) x (2^3 + 1) = 138.24 ms per channel per scan
+    assert once == pytest.approx(3 * 960 * 16e-6 * 9, rel=1e-6)
+    assert four == pytest.approx(4 * once, rel=1e-6)

@@ -150,7 +150,7 @@ def _fields(schema: Any) -> tuple[FieldSpec, ...] | None:
 
 def record_name(struct_name: str) -> str:
     """The node name of one entry of a list of structs: `ScheduleEntry` -> `schedule-entry`."""
-    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in struct_name).lstrip("-")
 
 
 _INTEGER_KINDS = frozenset({"uint", "int", "enum", "bitmap", "utc"})
