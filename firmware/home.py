@@ -130,6 +130,7 @@ class HubReport:
     channel: int
     bands: tuple[str, ...]
     sub_ghz_channel: str | None
+    network_key: str           #: hex, so a `--pcap` capture can be decrypted (Wireshark's ZigBee keys)
 
 
 @dataclass(frozen=True)
@@ -471,6 +472,7 @@ def _report(home: Home, medium: Medium, networks: list[_Network], simulated: flo
             node=network.hub.name, eui64=str(network.app.state.node_info.ieee), pan_id=int(info.pan_id),
             channel=int(info.channel), bands=tuple(b.value for b in network.bands),
             sub_ghz_channel=str(stack.macs[1].channel) if len(stack.macs) > 1 else None,
+            network_key=bytes(info.network_key.key).hex(),
         ))
         if Band.MHZ_868 in network.bands:
             duty[network.hub.name] = round(medium.duty_cycle(network.hub.name).used(now), 6)

@@ -239,8 +239,6 @@ def run(args: argparse.Namespace) -> int:
     from protocols.gbcs import KeyStore, KeyStoreError
     from protocols.gbcs.payload import zcl_table
 
-    zcl_table.load_cached(cache_dir())
-
     out = sys.stdout
     if args.example:
         if args.inputs or args.keystore:
@@ -260,4 +258,5 @@ def run(args: argparse.Namespace) -> int:
         if keystore.skipped:
             names = ", ".join(keystore.skipped)
             print(f"commshub decode: key store: skipped (not <eui>-<ka|ds|pp-ka>.<pem|key>): {names}", file=sys.stderr)
+    zcl_table.load_cached(cache_dir())  # GBZ names: ~7 ms from the cache instead of ~0.5 s of zigpy import
     return _run_inputs(args.inputs, keystore, args.json, out)

@@ -10,7 +10,8 @@ table per device (or `--json`). Progress goes to stderr every few wall seconds.
 
 Exit codes: 0 every emulated device joined and every read succeeded; 1 some
 did not (one line per problem on stderr); 2 bad home file, unknown hub or bad
-arguments. Heavy imports happen in `run`.
+arguments, or a `--pcap` file that cannot be written. Each hub line carries the
+network key (hex) so Wireshark can decrypt the capture. Heavy imports happen in `run`.
 """
 
 from __future__ import annotations
@@ -108,16 +109,23 @@ def run(args: argparse.Namespace) -> int:
             medium.add_sniffer(capture)
         return await run_home(placed, medium, options, rng=random.Random(args.seed), progress=progress)
 
+    capture: PcapCapture | None = None
+    if args.pcap:
+        try:
+            capture = PcapCapture(args.pcap)
+        except OSError as exc:
+            print(f"commshub home: --pcap {args.pcap}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+            return 2
     try:
-        if args.pcap:
-            with PcapCapture(args.pcap) as capture:
-                report = clock.run(main(capture), virtual=True, seed=args.seed)
-            print(f"home: wrote {capture.frames} frames to {args.pcap}", file=sys.stderr)
-        else:
-            report = clock.run(main(None), virtual=True, seed=args.seed)
+        report = clock.run(main(capture), virtual=True, seed=args.seed)
     except HomeRunError as exc:
         print(f"commshub home: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if capture is not None:
+            capture.close()
+    if capture is not None:
+        print(f"home: wrote {capture.frames} frames to {args.pcap}", file=sys.stderr)
     wall = time.monotonic() - started
     if args.json:
         json.dump({**report.to_dict(), "seed": args.seed, "wall_s": round(wall, 3)}, sys.stdout, indent=2)
@@ -139,7 +147,8 @@ def print_report(report: HomeReport, wall: float, seed: int, out: TextIO) -> Non
           f"({report.simulated_s:.0f} s in all) in {wall:.1f} s wall", file=out)
     for hub in report.hubs:
         sub = f", 868 MHz {hub.sub_ghz_channel}" if hub.sub_ghz_channel else ""
-        print(f"  hub {hub.node} {hub.eui64} PAN 0x{hub.pan_id:04X} channel {hub.channel}{sub}", file=out)
+        print(f"  hub {hub.node} {hub.eui64} PAN 0x{hub.pan_id:04X} channel {hub.channel}{sub} "
+              f"network key {hub.network_key}", file=out)
     headings = ("node", "role", "hub", "EUI-64", "NWK", "band", "joined s", "reads ok", "failed", "last value",
                 "RSSI dBm", "note")
     table = [headings]

@@ -11,7 +11,7 @@ error rate, frames sent/received and the node's 868 MHz duty cycle used.
 air carried (both bands, TAP link type) for Wireshark. Long runs report
 progress on stderr.
 
-Exit codes: 0 survey done; 2 bad home file or arguments. Heavy imports happen in `run`.
+Exit codes: 0 survey done; 2 bad home file, arguments or pcap path. Heavy imports happen in `run`.
 """
 
 from __future__ import annotations
@@ -73,7 +73,12 @@ def run(args: argparse.Namespace) -> int:
 
     reporter = progress if args.seconds >= PROGRESS_FROM_SECONDS else None
     if args.pcap:
-        with PcapCapture(args.pcap) as capture:
+        try:
+            capture = PcapCapture(args.pcap, epoch=clock.DEFAULT_VIRTUAL_EPOCH)  # the virtual loop's date
+        except OSError as exc:
+            print(f"commshub survey: cannot write pcap {args.pcap}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        with capture:
             report = clock.run(survey(home, seconds=args.seconds, seed=args.seed, sniffer=capture,
                                       progress=reporter), virtual=True, seed=args.seed)
             print(f"survey: wrote {capture.frames} frames to {args.pcap}", file=sys.stderr)
@@ -92,7 +97,7 @@ def print_tables(report: SurveyReport, out: TextIO) -> None:
     """The report as one aligned table per band."""
     data = report.to_dict()
     print(f"site survey of {data['home']!r}: {data['seconds']:g} simulated seconds, seed {data['seed']}", file=out)
-    headings = ("node", "role", "hub", "dist m", "walls", "floors", "RSSI dBm", "PER", "sent", "recv",
+    headings = ("node", "role", "hub", "dist m", "walls", "floors", "enclosure", "RSSI dBm", "PER", "sent", "recv",
                 "868 DC used")
     for band, rows in data["bands"].items():
         table = [headings]
@@ -102,6 +107,7 @@ def print_tables(report: SurveyReport, out: TextIO) -> None:
                 duty += f", {r['refused']} refused"
             table.append((
                 r["node"], r["role"], r["hub"], f"{r['distance_m']:.1f}", str(r["walls"]), str(r["floors"]),
+                "-" if r["enclosure"] is None else f"{r['enclosure']} {r['enclosure_db']:.1f} dB",
                 "-" if r["mean_rssi_dbm"] is None else f"{r['mean_rssi_dbm']:.1f}",
                 "-" if r["per"] is None else f"{r['per']:.1%}", str(r["sent"]), str(r["received"]), duty,
             ))

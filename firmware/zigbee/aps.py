@@ -5,7 +5,9 @@ that must arrive ask for an APS ACK from the final destination and are
 retried apscMaxFrameRetries (3) times, each after apsAckWaitDuration; a
 message that never gets its ACK is reported APS_NO_ACK, never silently lost.
 Receivers acknowledge every copy but deliver a given (source, APS counter,
-block) only once (`fragments.DuplicateFilter`).
+block) only once while it is among that source's latest `DUPLICATE_DEPTH`
+keys (`fragments.DuplicateFilter`), so the 8-bit counter may wrap freely.
+Frames that cannot be used are counted in `ApsCounters`, never dropped unseen.
 
 Fragmentation: a payload larger than one frame holds is cut into blocks
 (`fragments.split`) sent one at a time (window size 1), each acknowledged
@@ -59,8 +61,8 @@ DUPLICATE_DEPTH = 32
 #: Random pause before retrying after a failed hop, in seconds.
 RETRY_BACKOFF = (0.01, 0.25)
 #: Outcomes an immediate APS retry cannot change.
-_FINAL = frozenset({Status.DUTY_CYCLE, Status.NO_ROUTE, Status.NOT_JOINED, Status.TRANSACTION_OVERFLOW,
-                    Status.TRANSACTION_EXPIRED})
+_FINAL = frozenset({Status.DUTY_CYCLE, Status.NO_ROUTE, Status.NOT_JOINED, Status.COUNTER_EXHAUSTED,
+                    Status.TRANSACTION_OVERFLOW, Status.TRANSACTION_EXPIRED})
 #: Payloads up to this size go unfragmented.
 MAX_UNFRAGMENTED = 70
 
@@ -104,6 +106,9 @@ class ApsCounters:
     duplicates: int = 0
     received: int = 0
     reassembly_failures: int = 0
+    malformed: int = 0           #: NWK payloads that are no APS frame: dropped, counted
+    unsecured_dropped: int = 0   #: application data that arrived without NWK security
+    unsupported: int = 0         #: inter-PAN frames
     failures_by_status: dict[str, int] = field(default_factory=dict)
 
 
@@ -243,7 +248,9 @@ class ApsLayer:
             return
         try:
             frame = parse_aps(ind.payload)
-        except ZigbeeDecodeError:
+        except ZigbeeDecodeError as e:
+            self.counters.malformed += 1
+            LOGGER.debug("APS frame from 0x%04x dropped: %s", ind.src, e)
             return
         if frame.frame_type is ApsFrameType.ACK:
             block = frame.extended.block_number if frame.extended and frame.extended.block_number is not None else 0
@@ -259,8 +266,12 @@ class ApsLayer:
             if self.on_command is not None:
                 self.on_command(ApsCommandIndication(ind.src, ind.src_ieee, frame, ind.payload, ind.secured))
             return
-        if frame.frame_type is not ApsFrameType.DATA or not ind.secured:
-            return  # application data must be at least NWK-secured
+        if frame.frame_type is not ApsFrameType.DATA:
+            self.counters.unsupported += 1  # inter-PAN: not used in a Smart Energy HAN
+            return
+        if not ind.secured:
+            self.counters.unsecured_dropped += 1  # application data must be at least NWK-secured
+            return
         self._data_received(frame, ind)
 
     def _data_received(self, frame: ApsFrame, ind: NwkIndication) -> None:

@@ -82,5 +82,9 @@ class ReplayFilter:
         """Drop what we know of `sender` (it left, or was given a new key)."""
         self._last.pop(sender, None)
 
+    def clear(self) -> None:
+        """Forget every sender: a new network key restarts every sender's counter."""
+        self._last.clear()
+
     def last(self, sender: int) -> int | None:
         return self._last.get(sender)

@@ -253,7 +253,10 @@ class MacInterface:
             budget = self.duty_cycle
             airtime = mac.airtime(len(psdu), self.radio.channel.page)
             if budget is not None:
-                when = budget.decide(airtime, loop.time())
+                # decide on the worst case (every retry made), since every transmission is charged:
+                # the hour's limit is never overshot by retries of a frame let through on its first
+                transmissions = self.timing.max_frame_retries + 1 if header.ack_request else 1
+                when = budget.decide(airtime * transmissions, loop.time())
                 if when is None:
                     self.counters.sent += 1
                     self.counters.failures += 1

@@ -10,7 +10,8 @@ Mapping onto zigpy's fields: `children` are our own children, `nwk_addresses`
 every device we route for, `route_table` maps a device behind one of our
 routers to that router, `key_table` holds each device's install-code link key.
 What zigpy has no field for (which of our radios a device is on, whether it
-is a sleepy end device or a router) goes in `stack_specific["commshub"]`.
+is a sleepy end device or a router, the last NWK frame counter accepted from
+it, so replays stay refused across a restart) goes in `stack_specific["commshub"]`.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def export_devices(stack: ZigbeeStack) -> dict[str, Any]:
             STACK_KEY: {
                 "devices": {
                     str(_eui64(n.ieee)): {"band": stack.macs.index(n.iface), "rx_on_when_idle": n.rx_on_when_idle,
-                                          "router": n.router}
+                                          "router": n.router,
+                                          "nwk_rx_counter": stack.nwk.incoming_frame_counter(n.ieee)}
                     for n in neighbours
                 }
             }
@@ -88,5 +90,8 @@ def restore_devices(stack: ZigbeeStack, info: zigpy.state.NetworkInfo) -> int:
             authorized=True,
             joined_at=now,
         ))
+        rx_counter = extra.get("nwk_rx_counter")
+        if rx_counter is not None:  # a frame recorded before the restart stays a replay after it
+            stack.nwk.resume_incoming_frame_counter(_int(ieee), int(rx_counter))
         restored += 1
     return restored

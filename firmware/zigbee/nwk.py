@@ -48,7 +48,7 @@ from protocols.zigbee import (
     unsecure_nwk,
 )
 
-from .counters import CounterStore, OutgoingCounter, ReplayFilter
+from .counters import CounterExhausted, CounterStore, OutgoingCounter, ReplayFilter
 from .mac import BROADCAST, Address, DataIndication, MacInterface
 from .status import Status
 
@@ -207,8 +207,21 @@ class NwkLayer:
         self.state.parent, self.state.parent_iface = parent, parent_iface
 
     def set_network_key(self, key: bytes, key_seq: int) -> None:
+        """Use `key` from now on; a different key restarts every sender's counters, so forget them."""
         assert self.state.params is not None
+        if key != self.state.params.network_key:
+            self._replay.clear()
         self.state.params = replace(self.state.params, network_key=key, key_seq=key_seq)
+
+    def incoming_frame_counter(self, sender: int) -> int | None:
+        """The last NWK frame counter accepted from EUI-64 `sender` (None: nothing yet)."""
+        return self._replay.last(sender)
+
+    def resume_incoming_frame_counter(self, sender: int, counter: int) -> None:
+        """Accept from `sender` only counters above `counter` (restoring after a restart)."""
+        last = self._replay.last(sender)
+        if last is None or counter > last:
+            self._replay.accept(sender, counter)
 
     def add_neighbour(self, neighbour: Neighbour) -> None:
         self.state.neighbours[neighbour.nwk] = neighbour
@@ -246,6 +259,16 @@ class NwkLayer:
             key_seq=params.key_seq,
         )
 
+    def _encode(self, frame: NwkFrame, secure: bool) -> bytes | None:
+        """The frame's bytes, secured if asked; None once our frame counter has run out."""
+        if not secure:
+            return build_nwk(frame)
+        try:
+            return self._secure(frame)
+        except CounterExhausted:
+            LOGGER.warning("NWK frame counter exhausted: nothing more can be sent under this network key")
+            return None
+
     async def send(
         self,
         dst: int,
@@ -278,7 +301,9 @@ class NwkLayer:
         """Broadcast: an end device hands it to its parent (MAC unicast, ACKed); a router or the
         coordinator sends it `BROADCAST_RETRIES` extra times, jittered, since MAC broadcasts are never
         ACKed and a neighbour busy transmitting misses one (receivers drop copies via the BTT)."""
-        data = self._secure(frame) if secure else build_nwk(frame)
+        data = self._encode(frame, secure)
+        if data is None:
+            return Status.COUNTER_EXHAUSTED
         if self.role is Role.END_DEVICE:
             if self.state.parent is None or self.state.parent_iface is None:
                 return Status.NOT_JOINED
@@ -313,7 +338,9 @@ class NwkLayer:
         if hop is None:
             return Status.NO_ROUTE
         iface, mac_dst, indirect = hop
-        data = self._secure(frame) if secure else build_nwk(frame)
+        data = self._encode(frame, secure)
+        if data is None:
+            return Status.COUNTER_EXHAUSTED
         if indirect:
             return await iface.send_indirect(Address(mac_dst), data)
         return await iface.send(Address(mac_dst), data)

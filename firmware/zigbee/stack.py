@@ -71,7 +71,7 @@ from protocols.zigbee.nwk_commands import (
 )
 
 from .aps import ApsCommandIndication, ApsIndication, ApsLayer
-from .counters import CounterStore, OutgoingCounter
+from .counters import CounterExhausted, CounterStore, OutgoingCounter
 from .dual_band import DutyCycleBudget
 from .join import JoinInput, JoinProgress, JoinState
 from .mac import (
@@ -112,6 +112,17 @@ class NetworkSnapshot:
     parent: int
     band_index: int
     channel: Channel
+
+
+@dataclass
+class StackCounters:
+    """Commands the stack dropped, by reason: nothing is dropped without being counted here, in
+    `nwk.counters` (NWK frames) or in `aps.counters` (APS frames)."""
+
+    malformed: int = 0           #: an APS or NWK command (or a Transport Key) that did not decode
+    security_failures: int = 0   #: an APS-secured command whose MIC did not verify with our link key
+    unsecured_dropped: int = 0   #: a command that must arrive NWK-secured but did not
+    unexpected: int = 0          #: an APS-secured command while no Transport Key was awaited
 
 
 @dataclass(frozen=True)
@@ -178,6 +189,7 @@ class ZigbeeStack:
         self._poll_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.join_failures = 0
+        self.counters = StackCounters()
         for m in self.macs:
             m.on_association_request = self._association_requested
             if m.band is Band.MHZ_868 and RadioCaps.DUTY_CYCLE not in m.radio.caps:
@@ -355,13 +367,13 @@ class ZigbeeStack:
             src_ieee=self.ieee,
         )
         frame = ApsFrame(ApsFrameType.COMMAND, self.aps.next_counter(), payload=build_aps_command(command))
-        secured = secure_aps(
-            frame,
-            key=link_key,
-            src_ieee=self.ieee,
-            frame_counter=self._aps_tx_counter.next(),
-            key_id=KeyId.KEY_TRANSPORT,
-        )
+        try:
+            counter = self._aps_tx_counter.next()
+        except CounterExhausted:
+            LOGGER.warning("APS frame counter exhausted: no more keys can be transported")
+            return Status.COUNTER_EXHAUSTED
+        secured = secure_aps(frame, key=link_key, src_ieee=self.ieee, frame_counter=counter,
+                             key_id=KeyId.KEY_TRANSPORT)
         joiner = self.nwk.state.neighbours.get(nwk)
         if joiner is not None and joiner.via is not None:
             tunnel = ApsFrame(ApsFrameType.COMMAND, self.aps.next_counter(),
@@ -388,10 +400,12 @@ class ZigbeeStack:
             self._secured_command(ind)
             return
         if not ind.nwk_secured:
+            self.counters.unsecured_dropped += 1
             return
         try:
             command = parse_aps_command(ind.frame.payload)
         except ZigbeeDecodeError:
+            self.counters.malformed += 1
             return
         if isinstance(command, UpdateDevice) and self.role is Role.COORDINATOR:
             self._device_updated(ind.src, command)
@@ -431,18 +445,22 @@ class ZigbeeStack:
         """A joiner receives its Transport Key (the only APS-secured command we use)."""
         waiter = self._transport_key
         if waiter is None or waiter.done() or self.link_key is None:
+            self.counters.unexpected += 1
             return
         try:
             opened = unsecure_aps(ind.raw, key=self.link_key, src_ieee=ind.src_ieee)
         except ZigbeeSecurityError as e:
+            self.counters.security_failures += 1
             waiter.set_exception(JoinError(f"transport key did not verify with our link key ({e.reason}): "
                                            "wrong install code?"))
             return
         except ZigbeeDecodeError:
+            self.counters.malformed += 1
             return
         try:
             command = parse_aps_command(opened.payload)
         except ZigbeeDecodeError:
+            self.counters.malformed += 1
             return
         if isinstance(command, TransportKey) and command.key_type == KeyType.STANDARD_NETWORK:
             waiter.set_result(command)
@@ -599,6 +617,8 @@ class ZigbeeStack:
         if ind.frame_type is NwkFrameType.COMMAND:
             if ind.secured:
                 self._nwk_command(ind)
+            else:
+                self.counters.unsecured_dropped += 1
             return
         if self._nwk_indication is not None:
             self._nwk_indication(ind)
@@ -607,6 +627,7 @@ class ZigbeeStack:
         try:
             command = parse_nwk_command(ind.payload)
         except ZigbeeDecodeError:
+            self.counters.malformed += 1
             return
         if isinstance(command, RejoinRequest) and self.role is not Role.END_DEVICE and ind.src_ieee is not None:
             self._spawn(self._answer_rejoin(ind, command))

@@ -27,6 +27,7 @@ class Status(enum.Enum):
     ABORTED = "mac-aborted"                          #: radio switched off or reconfigured
     NO_ROUTE = "nwk-no-route"                        #: unknown destination
     NOT_JOINED = "nwk-not-joined"                    #: the stack has no network
+    COUNTER_EXHAUSTED = "nwk-counter-exhausted"      #: our 32-bit frame counter ran out: new key needed
     APS_NO_ACK = "aps-no-ack"                        #: no APS ACK after every retry
     ASDU_TOO_LONG = "aps-asdu-too-long"              #: larger than fragmentation allows
 
@@ -56,6 +57,7 @@ _ZIGPY = {
     Status.ABORTED: zt.MACStatus.MAC_CHANNEL_ACCESS_FAILURE,
     Status.NO_ROUTE: zt.NWKStatus.NWK_ROUTE_ERROR,
     Status.NOT_JOINED: zt.NWKStatus.NWK_INVALID_REQUEST,
+    Status.COUNTER_EXHAUSTED: zt.NWKStatus.NWK_NWK_MAX_FRM_COUNTER,
     Status.APS_NO_ACK: zt.APSStatus.APS_NO_ACK,
     Status.ASDU_TOO_LONG: zt.APSStatus.APS_ASDU_TOO_LONG,
 }

@@ -10,7 +10,7 @@ See docs/virtual-medium.md.
 from hal.csma import UnslottedCsmaCa
 from .duty_cycle import DutyCycleMeter
 from .home import BUILTIN_HOMES, MATERIALS, Home, HomeError, Material, NodeSpec, load_home, parse_home
-from .medium import Faults, Link, Medium, MediumStats
+from .medium import Faults, Link, Medium, MediumStats, ReceiverError
 from .propagation import BAND_MODELS, BandModel
 from .radio import FULL_CAPS, VirtualRadio
 from .survey import LinkReport, SurveyReport, survey
@@ -31,6 +31,7 @@ __all__ = [
     "Medium",
     "MediumStats",
     "NodeSpec",
+    "ReceiverError",
     "SurveyReport",
     "UnslottedCsmaCa",
     "VirtualRadio",

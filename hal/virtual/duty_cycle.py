@@ -11,8 +11,10 @@ over the threshold (once per upward crossing; it re-arms when the use is
 seen below the threshold again). Integer microseconds make the totals exact:
 `total_us` always equals the sum of the airtimes charged.
 
-The regulated limit defaults to ZigBee R22's 100 s/h for pages 28/29
-(radio.md 3.2, from ZBOSS); set `limit` for other sub-bands.
+A meter is one ledger of one node on one channel page (radio.md 4.6, 7:
+"per node, per page"); its regulated limit defaults to ZigBee R22's value for
+that page (radio.md 3.2, from ZBOSS): 100 s/h on pages 28/29, 90 s/h on
+pages 30/31. Set `limit` to model something else.
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ from typing import Callable
 WINDOW_US = 3_600_000_000
 #: R22 regulated limit for pages 28/29: 10 000 000 symbols = 100 s per hour.
 REGULATED_LIMIT = 100.0 / 3600.0
+#: R22 regulated limit per GB868 page (radio.md 3.2): pages 30/31 get 9 000 000 symbols = 90 s per hour.
+REGULATED_LIMITS: dict[int, float] = {28: REGULATED_LIMIT, 29: REGULATED_LIMIT, 30: 90.0 / 3600.0, 31: 90.0 / 3600.0}
+#: The page a meter is for when none is named (GB868's first page).
+DEFAULT_PAGE = 28
+
+
+def regulated_limit(page: int) -> float:
+    """The R22 regulated duty-cycle limit of a GB868 channel page, as a fraction of the hour."""
+    try:
+        return REGULATED_LIMITS[page]
+    except KeyError:
+        raise ValueError(f"page {page} is not a GB868 sub-GHz page (28-31)") from None
 
 #: `callback(node, fraction, now)` run when the hour's use crosses a threshold upward.
 ThresholdCallback = Callable[[str, float, float], None]
@@ -43,11 +57,14 @@ class _Threshold:
 
 
 class DutyCycleMeter:
-    """One node's sub-GHz airtime: `used(now)` over the last hour, `total`, thresholds, limit."""
+    """One node's sub-GHz airtime on one page: `used(now)` over the last hour, `total`, thresholds, limit."""
 
-    def __init__(self, node: str, *, limit: float = REGULATED_LIMIT, enforce: bool = True) -> None:
+    def __init__(
+        self, node: str, *, page: int = DEFAULT_PAGE, limit: float | None = None, enforce: bool = True
+    ) -> None:
         self.node = node
-        self.limit = limit     #: fraction of the hour; `would_exceed` and radios with DUTY_CYCLE honour it
+        self.page = page
+        self.limit = regulated_limit(page) if limit is None else limit  #: fraction of the hour; `would_exceed` and radios with DUTY_CYCLE honour it
         self.enforce = enforce  #: when True, VirtualRadio refuses sub-GHz frames that would break `limit`
         self.total_us = 0       #: every microsecond ever charged
         self._records: deque[tuple[int, int]] = deque()

@@ -22,6 +22,7 @@ under `[materials.NAME]` with `mhz_868` and `ghz_2_4` in dB.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -208,6 +209,8 @@ def load_home(name_or_path: str | Path) -> Home:
     except OSError as exc:
         choices = ", ".join(BUILTIN_HOMES)
         raise HomeError(str(path), "(file)", f"cannot read it ({exc.strerror}); built-in homes: {choices}") from None
+    except UnicodeDecodeError as exc:
+        raise HomeError(str(path), "(file)", f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     return parse_home(text, source=str(path))
 
 
@@ -246,12 +249,17 @@ class _Reader:
         return value
 
     def number(self, table: dict[str, Any], key: str, path: str, default: Any = ...) -> float:
-        return float(self.get(table, key, path, (int, float), default))
+        value = float(self.get(table, key, path, (int, float), default))
+        if not math.isfinite(value):  # TOML allows nan and inf; no length or loss can be either
+            raise self.fail(path, f"must be a finite number, not {value!r}")
+        return value
 
     def pair(self, table: dict[str, Any], key: str, path: str) -> tuple[float, float]:
         value = self.get(table, key, path, list)
         if len(value) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             raise self.fail(path, f"expected [x, y] in metres, got {value!r}")
+        if not all(math.isfinite(v) for v in value):
+            raise self.fail(path, f"must be a finite number, not {value!r}")
         return float(value[0]), float(value[1])
 
     def tables(self, key: str, known: frozenset[str]) -> list[dict[str, Any]]:

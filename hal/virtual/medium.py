@@ -42,7 +42,6 @@ Theory of operation
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import random
 from dataclasses import dataclass
@@ -51,16 +50,16 @@ from typing import TYPE_CHECKING
 from hal.radio import Band, Channel, RadioCaps, RadioError, ReceivedFrame, Receiver
 from protocols.ieee802154.header import Header
 
-from .duty_cycle import DutyCycleMeter
+from .duty_cycle import DEFAULT_PAGE, DutyCycleMeter
 from .home import Home, Material, Point, Slab, Wall
 from .propagation import BAND_MODELS, BandModel, dbm_to_mw, mw_to_dbm
 
 if TYPE_CHECKING:
     from .radio import VirtualRadio
 
-LOGGER = logging.getLogger(__name__)
-
 _EMPTY: dict = {}
+#: Up to this many radios are checked pair by pair rather than through the sender's "can hear" set.
+_SMALL_GROUP = 16
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,7 @@ class MediumStats:
 
     transmissions: int = 0  #: frames put on the air (ACKs included)
     deliveries: int = 0     #: frames handed to a receiving radio (good or, to promiscuous radios, damaged)
+    judged: int = 0         #: receptions judged (radio visits at a frame's end): the per-frame work
 
 
 class Node:
@@ -160,10 +160,22 @@ class _ChannelState:
     def __init__(self) -> None:
         self.active: list[Transmission] = []
         self.wide: dict[VirtualRadio, None] = {}           # promiscuous or unfiltered: every frame
-        self.by_short: dict[int, dict[VirtualRadio, None]] = {}
+        self.by_short: dict[tuple[int | None, int], dict[VirtualRadio, None]] = {}  # (filter PAN, short)
         self.by_ext: dict[int, dict[VirtualRadio, None]] = {}
         self.ack_listeners: dict[VirtualRadio, None] = {}  # waiting for an ACK, or no ACK_TIMEOUT (soft MAC)
         self.watchers: list[_EnergyWatch] = []
+
+
+class ReceiverError(RuntimeError):
+    """A receiver or sniffer raised while the medium handed it a frame (raised by `Medium.check`)."""
+
+
+def _position(name: str, position: Point) -> Point:
+    """`position` as three finite floats (a nan or inf coordinate would poison every link budget)."""
+    x, y, z = (float(c) for c in position)
+    if not all(math.isfinite(c) for c in (x, y, z)):
+        raise ValueError(f"node {name!r}: position must be three finite numbers, not {position!r}")
+    return x, y, z
 
 
 def _now() -> float:
@@ -182,14 +194,15 @@ class Medium:
         self._nodes: dict[str, Node] = {}
         self._by_index: list[Node] = []
         self._homes: list[Home] = []
-        self._walls: list[Wall] = []
-        self._slabs: list[Slab] = []
+        self._obstacles: list[_Obstacles] = []  # per placed home: its bounding box, walls and slabs
         self._gains: dict[tuple[Band, int, int], float] = {}
         self._audible: dict[tuple[Band, int], tuple[Node, ...]] = {}
+        self._audible_sets: dict[tuple[Band, int], frozenset[Node]] = {}
         self._clear_ber: dict[tuple[Band, int, int, float], float] = {}  # BER with noise only, per link and power
         self._channels: dict[Channel, _ChannelState] = {}
         self._sniffers: list[Receiver] = []
-        self._meters: dict[str, DutyCycleMeter] = {}
+        self._meters: dict[tuple[str, int], DutyCycleMeter] = {}
+        self.errors: list[tuple[object, Exception]] = []  #: (receiver, exception) not yet raised by `check`
         self._max_tx_dbm = max(m.max_tx_dbm for m in self.models.values())
 
     # ---------------------------------------------------------------- the world
@@ -204,9 +217,8 @@ class Medium:
             if spec.name in self._nodes:
                 raise ValueError(f"node {spec.name!r} already exists; place the home with another prefix")
         self._homes.append(placed)
-        known = set(self._walls)  # a party wall placed by both neighbours is one wall
-        self._walls.extend(w for w in placed.walls if w not in known)
-        self._slabs.extend(placed.slabs)
+        known = {w for group in self._obstacles for w in group.walls}  # a shared party wall is one wall
+        self._obstacles.append(_Obstacles.of(tuple(w for w in placed.walls if w not in known), placed.slabs))
         for spec in placed.nodes:
             self._add(spec.name, spec.position, spec.role, spec.enclosure, spec.hub)
         self._invalidate()
@@ -223,18 +235,19 @@ class Medium:
         self._invalidate()
 
     def _add(self, name: str, position: Point, role: str, enclosure: Material | None, hub: str | None) -> None:
-        node = Node(len(self._by_index), name, tuple(float(c) for c in position), role, enclosure, hub)  # type: ignore[arg-type]
+        node = Node(len(self._by_index), name, _position(name, position), role, enclosure, hub)
         self._nodes[name] = node
         self._by_index.append(node)
 
     def move(self, name: str, position: Point) -> None:
         """Move a node; every cached link budget is recomputed on demand."""
-        self.node(name).position = tuple(float(c) for c in position)  # type: ignore[assignment]
+        self.node(name).position = _position(name, position)
         self._invalidate()
 
     def _invalidate(self) -> None:
         self._gains.clear()
         self._audible.clear()
+        self._audible_sets.clear()
         self._clear_ber.clear()
 
     @property
@@ -258,8 +271,9 @@ class Medium:
         model = self.models[band]
         pa, pb = first.position, second.position
         distance = math.dist(pa, pb)
-        walls = tuple(w.material for w in self._walls if w.crossed_by(pa, pb))
-        floors = tuple(s.material for s in self._slabs if s.crossed_by(pa, pb))
+        near = [group for group in self._obstacles if group.may_cross(pa, pb)]
+        walls = tuple(w.material for group in near for w in group.walls if w.crossed_by(pa, pb))
+        floors = tuple(s.material for group in near for s in group.slabs if s.crossed_by(pa, pb))
         enclosures = tuple(n.enclosure for n in (first, second) if n.enclosure is not None)
         obstruction = sum(m.loss_db(band) for m in walls + floors + enclosures)
         return Link(
@@ -283,6 +297,15 @@ class Medium:
             floor = self.models[band].audible_dbm - self._max_tx_dbm
             found = tuple(n for n in self._by_index if n is not node and self.gain_db(node, n, band) >= floor)
             self._audible[key] = found
+            self._audible_sets[key] = frozenset(found)
+        return found
+
+    def _audible_set(self, node: Node, band: Band) -> frozenset[Node]:
+        key = (band, node.index)
+        found = self._audible_sets.get(key)
+        if found is None:
+            self._audible_from(node, band)
+            found = self._audible_sets[key]
         return found
 
     def _rx_dbm(self, tx: Transmission, node: Node, band: Band) -> float:
@@ -306,12 +329,20 @@ class Medium:
         owner.radios[band] = radio
         return radio
 
-    def duty_cycle(self, node: str) -> DutyCycleMeter:
-        """The node's 868 MHz airtime meter (created on first use)."""
-        self.node(node)
-        meter = self._meters.get(node)
+    def duty_cycle(self, node: str, page: int | None = None) -> DutyCycleMeter:
+        """The node's sub-GHz airtime meter for channel `page` (created on first use).
+
+        radio.md 4.6 keeps one ledger per node and page, each with its page's
+        regulated limit (`duty_cycle.regulated_limit`). `page=None` means the
+        page the node's 868 MHz radio is tuned to (page 28 if it has none).
+        """
+        owner = self.node(node)
+        if page is None:
+            radio = owner.radios.get(Band.MHZ_868)
+            page = DEFAULT_PAGE if radio is None else radio.channel.page
+        meter = self._meters.get((node, page))
         if meter is None:
-            meter = self._meters[node] = DutyCycleMeter(node)
+            meter = self._meters[(node, page)] = DutyCycleMeter(node, page=page)
         return meter
 
     def add_sniffer(self, receiver: Receiver) -> None:
@@ -319,6 +350,7 @@ class Medium:
 
         An ideal sniffer misses nothing and reports the sender's transmit power
         as RSSI and LQI 255; ACKs included, jams and aborted frames excluded.
+        An exception it raises is kept for `check` (see there).
         """
         self._sniffers.append(receiver)
 
@@ -372,13 +404,13 @@ class Medium:
         if radio.closed:
             return
         state = self._channel(radio.channel)
-        keys: list[tuple[dict[int, dict[VirtualRadio, None]], int]] = []
+        keys: list[tuple[dict, object]] = []
         if radio.promiscuous or radio.address_filter is None:
             state.wide[radio] = None
         else:
             short = radio.address_filter.short_address
             if short is not None:
-                keys.append((state.by_short, short))
+                keys.append((state.by_short, (radio.address_filter.pan_id, short)))
             keys.append((state.by_ext, radio.effective_extended_address))
         for index, key in keys:
             index.setdefault(key, {})[radio] = None
@@ -442,36 +474,115 @@ class Medium:
         dbm = self._rx_dbm(tx, node, band)
         return dbm_to_mw(dbm) if dbm >= self.models[band].audible_dbm else 0.0
 
+    def _abort(self, tx: Transmission) -> None:
+        """Cut `tx` off now (its radio changed channel, closed or lost power): it leaves the air at once.
+
+        Its `end` becomes now, so frames it overlapped see interference only
+        until now, and CCA no longer hears it.
+        """
+        if tx.aborted:
+            return
+        tx.aborted = True
+        now = _now()
+        if now < tx.end:
+            tx.end = now
+        active = self._channels[tx.channel].active
+        if tx in active:
+            active.remove(tx)
+        if tx.done is not None and not tx.done.done():
+            tx.done.set_result(False)
+
     def _take_off_air(self, tx: Transmission) -> None:
+        if tx.aborted:  # already taken off the air by `_abort`
+            return
         state = self._channels[tx.channel]
         state.active.remove(tx)
         if tx.radio is None:  # a jam
             return
-        if not tx.aborted:
+        try:
             self._sniff(tx)
             self._deliver(tx, state)
-        if tx.done is not None and not tx.done.done():
-            tx.done.set_result(not tx.aborted)
+        finally:  # whatever went wrong above, the sender must learn that its frame is done (never a hang)
+            if tx.done is not None and not tx.done.done():
+                tx.done.set_result(True)
 
     def _sniff(self, tx: Transmission) -> None:
         if not self._sniffers:
             return
         frame = ReceivedFrame(tx.psdu, tx.channel, tx.tx_dbm, 255, tx.end, True)
         for sniffer in self._sniffers:
-            _call(sniffer, frame)
+            self._hand(sniffer, frame)
 
-    def _candidates(self, tx: Transmission, state: _ChannelState) -> dict[VirtualRadio, None] | tuple:
+    def _hand(self, receiver: Receiver, frame: ReceivedFrame) -> None:
+        """Call a receiver; what it raises is kept for `check`, so one bad callback cannot stop the air."""
+        try:
+            receiver(frame)
+        except Exception as exc:  # noqa: BLE001 - kept and re-raised by check()
+            self.errors.append((receiver, exc))
+
+    def check(self) -> None:
+        """Raise `ReceiverError` if a receiver or sniffer raised since the last check, and forget them.
+
+        Receivers run inside the medium's end-of-frame callbacks, where an
+        exception would stop the delivery to everyone else; so the medium
+        keeps them and raises the first (as `__cause__`, with the count) here.
+        Every `VirtualRadio.transmit` calls this before returning, so a
+        failing receiver fails the next transmission on the same medium;
+        call it at the end of a simulation to catch the rest.
+        """
+        if not self.errors:
+            return
+        (receiver, first), count = self.errors[0], len(self.errors)
+        self.errors.clear()
+        raise ReceiverError(f"{count} receiver error(s) on the medium; first, from {receiver!r}: {first!r}") from first
+
+    def _candidates(self, tx: Transmission, state: _ChannelState) -> list[VirtualRadio] | tuple:
+        """The radios that may receive `tx`: the addressee(s) and wide/ACK listeners, within hearing only."""
         header = tx.header
         if header is None:
             return self._everyone(tx)
         if header.frame_type == 2:  # ACK: only those who wait for one or must see every frame
-            return state.wide | state.ack_listeners
+            return self._near(tx, state.wide, state.ack_listeners)
         mode, dst = header.dst_mode, header.dst_addr
         if mode == 2 and dst != 0xFFFF:
-            return state.wide | state.by_short.get(dst, _EMPTY)  # type: ignore[arg-type]
+            pan = header.dst_pan
+            if pan is None or pan == 0xFFFF:  # any PAN's radio with that short address: ask the neighbours
+                return self._everyone(tx)
+            by_short = state.by_short
+            return self._near(tx, state.wide, by_short.get((pan, dst), _EMPTY), by_short.get((None, dst), _EMPTY))
         if mode == 3:
-            return state.wide | state.by_ext.get(dst, _EMPTY)  # type: ignore[arg-type]
+            return self._near(tx, state.wide, state.by_ext.get(dst, _EMPTY))
         return self._everyone(tx)
+
+    def _near(self, tx: Transmission, *groups: dict[VirtualRadio, None]) -> list[VirtualRadio]:
+        """The radios of `groups` whose node can hear the sender at all.
+
+        A small group (the usual addressee) is checked pair by pair against
+        cached link gains; a large one (many unfiltered or soft-MAC radios)
+        against the sender's cached "can hear" set, walking whichever side
+        is smaller, so radios far away cost nothing per frame.
+        """
+        sender, band = tx.node, tx.channel.band
+        audible = self._audible_sets.get((band, sender.index))  # type: ignore[union-attr]
+        floor = self.models[band].audible_dbm - self._max_tx_dbm
+        found: dict[VirtualRadio, None] = {}
+        for group in groups:
+            if audible is None and len(group) > _SMALL_GROUP:
+                audible = self._audible_set(sender, band)  # type: ignore[arg-type]
+            if audible is None:
+                for radio in group:
+                    if radio.node is not sender and self.gain_db(sender, radio.node, band) >= floor:  # type: ignore[arg-type]
+                        found[radio] = None
+            elif len(group) <= len(audible):
+                for radio in group:
+                    if radio.node in audible:
+                        found[radio] = None
+            else:
+                for node in audible:
+                    radio = node.radios.get(band)
+                    if radio is not None and radio in group:
+                        found[radio] = None
+        return list(found)
 
     def _everyone(self, tx: Transmission) -> tuple:
         band = tx.channel.band
@@ -486,6 +597,7 @@ class Medium:
         band = tx.channel.band
         model = self.models[band]
         for radio in self._candidates(tx, state):
+            self.stats.judged += 1
             heard = self._reception(tx, radio, model)
             if heard is None:
                 continue
@@ -572,9 +684,28 @@ class Medium:
         return mw_to_dbm(model.noise_floor_mw + watch.peak_mw)
 
 
-def _call(receiver: Receiver, frame: ReceivedFrame) -> None:
-    """Hand a frame to a receiver; a receiver's bug is logged, never allowed to stop the medium."""
-    try:
-        receiver(frame)
-    except Exception:  # a callback's fault must not stop the air for everyone else
-        LOGGER.exception("receiver %r raised on a frame", receiver)
+class _Obstacles:
+    """One placed home's walls and slabs with their bounding box, so far-away links skip them all."""
+
+    __slots__ = ("walls", "slabs", "low", "high")
+
+    def __init__(self, walls: tuple[Wall, ...], slabs: tuple[Slab, ...], low: Point, high: Point) -> None:
+        self.walls, self.slabs, self.low, self.high = walls, slabs, low, high
+
+    @classmethod
+    def of(cls, walls: tuple[Wall, ...], slabs: tuple[Slab, ...]) -> _Obstacles:
+        xs = [c for w in walls for c in (w.x1, w.x2)] + [c for s in slabs for c in (s.x_low, s.x_high)]
+        ys = [c for w in walls for c in (w.y1, w.y2)] + [c for s in slabs for c in (s.y_low, s.y_high)]
+        zs = [c for w in walls for c in (w.z_low, w.z_high)] + [s.z for s in slabs]
+        if not xs:
+            return cls(walls, slabs, (math.inf,) * 3, (-math.inf,) * 3)  # nothing to cross
+        return cls(walls, slabs, (min(xs), min(ys), min(zs)), (max(xs), max(ys), max(zs)))
+
+    def may_cross(self, a: Point, b: Point) -> bool:
+        """False when the segment a-b's bounding box misses this home's (then no wall or slab is crossed)."""
+        (lx, ly, lz), (hx, hy, hz) = self.low, self.high
+        return (
+            (a[0] if a[0] < b[0] else b[0]) <= hx and (a[0] if a[0] > b[0] else b[0]) >= lx
+            and (a[1] if a[1] < b[1] else b[1]) <= hy and (a[1] if a[1] > b[1] else b[1]) >= ly
+            and (a[2] if a[2] < b[2] else b[2]) <= hz and (a[2] if a[2] > b[2] else b[2]) >= lz
+        )

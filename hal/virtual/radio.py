@@ -51,7 +51,7 @@ from protocols.ieee802154.header import AddrMode, FrameType, Header, build_ack, 
 from protocols.ieee802154.phy import airtime_us, timing
 
 from hal.csma import Backoff, Transmit, UnslottedCsmaCa
-from .medium import Medium, Node, Transmission, _call
+from .medium import Medium, Node, Transmission
 
 #: Everything a VirtualRadio can do (the default `caps`).
 FULL_CAPS = (
@@ -216,7 +216,9 @@ class VirtualRadio:
         if mode is TxMode.CSMA and not self.caps & RadioCaps.CSMA_BACKOFF:
             raise RadioError(f"radio {self.info.name} has no CSMA_BACKOFF capability; use CCA or DIRECT")
         async with self._lock:
-            return await self._transmit(frame, mode, max_csma_backoffs, max_frame_retries)
+            result = await self._transmit(frame, mode, max_csma_backoffs, max_frame_retries)
+        self.medium.check()  # a receiver that raised on the air fails here, not silently
+        return result
 
     async def _transmit(self, frame: bytes, mode: TxMode, max_backoffs: int, max_retries: int) -> TxResult:
         loop = asyncio.get_running_loop()
@@ -269,13 +271,13 @@ class VirtualRadio:
     def _refused_by_duty_cycle(self, now: float, air_us: int) -> bool:
         if self.band is not Band.MHZ_868 or not self._duty_cycle:
             return False
-        meter = self.medium.duty_cycle(self.node.name)
+        meter = self.medium.duty_cycle(self.node.name, self._channel.page)
         return meter.enforce and meter.would_exceed(now, air_us)
 
     async def _send(self, frame: bytes, header: Header | None, airtime: float, air_us: int) -> bool:
         """One transmission: charge the duty cycle, occupy the air, wait for the end. False if aborted."""
         if self.band is Band.MHZ_868:
-            self.medium.duty_cycle(self.node.name).charge(asyncio.get_running_loop().time(), air_us)
+            self.medium.duty_cycle(self.node.name, self._channel.page).charge(asyncio.get_running_loop().time(), air_us)
         tx = self.medium._transmit(self, frame, header, airtime, _shr_seconds(self._channel.page))
         self._on_air = tx
         try:
@@ -302,11 +304,8 @@ class VirtualRadio:
         return acked, self._ack_pending
 
     def _abort_on_air(self) -> None:
-        tx = self._on_air
-        if tx is not None and not tx.aborted:
-            tx.aborted = True
-            if tx.done is not None and not tx.done.done():
-                tx.done.set_result(False)
+        if self._on_air is not None:
+            self.medium._abort(self._on_air)
 
     # ------------------------------------------------------------- receiving (called by the medium)
     def _heard(self, frame: ReceivedFrame, header: Header | None) -> None:
@@ -350,7 +349,7 @@ class VirtualRadio:
 
     def _pass_up(self, frame: ReceivedFrame) -> None:
         if self._receiver is not None:
-            _call(self._receiver, frame)
+            self.medium._hand(self._receiver, frame)
 
     def _send_ack(self, seq: int, pending: bool) -> None:
         """The hardware ACK, turnaround time after the frame: no CCA, still charged to the duty cycle."""
@@ -362,7 +361,7 @@ class VirtualRadio:
         if self._refused_by_duty_cycle(now, air_us):
             return
         if self.band is Band.MHZ_868:
-            self.medium.duty_cycle(self.node.name).charge(now, air_us)
+            self.medium.duty_cycle(self.node.name, self._channel.page).charge(now, air_us)
         self.medium._transmit(self, ack, peek(ack), air_us / 1_000_000, _shr_seconds(self._channel.page))
 
 

@@ -18,6 +18,7 @@ the duty-cycle limit like any other (refusals are counted, not sent).
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,6 +50,8 @@ class LinkReport:
     distance_m: float
     walls: int
     floors: int
+    enclosure: str | None        #: the material boxing in the node or its hub (meter box, cabinet), if any
+    enclosure_db: float          #: the loss those enclosures add to the link on this band
     sent: int                    #: test frames sent, both directions
     received: int                #: of those, received intact
     refused: int                 #: frames the duty-cycle limit refused (868 MHz only)
@@ -79,7 +82,8 @@ class SurveyReport:
                 band.value: [
                     {
                         "node": r.node, "role": r.role, "hub": r.hub, "distance_m": round(r.distance_m, 2),
-                        "walls": r.walls, "floors": r.floors, "mean_rssi_dbm": _round(r.mean_rssi_dbm),
+                        "walls": r.walls, "floors": r.floors, "enclosure": r.enclosure,
+                        "enclosure_db": round(r.enclosure_db, 1), "mean_rssi_dbm": _round(r.mean_rssi_dbm),
                         "per": _round(r.per, 4), "sent": r.sent, "received": r.received, "refused": r.refused,
                         "duty_cycle_s": _round(r.duty_cycle_s, 6),
                         "duty_cycle_percent": _round(None if r.duty_cycle_s is None else r.duty_cycle_s / 36, 4),
@@ -156,7 +160,7 @@ async def survey(
             await radio.set_channel(SURVEY_CHANNELS[band])
 
     slot = interval / max(1, len(members))
-    rounds = int(seconds / interval)
+    rounds = math.ceil(seconds / interval - 1e-9)  # a part-round still runs: 0.5 s at 1 s intervals sends once
 
     async def send(sender: VirtualRadio, frame: bytes, tally: _Tally) -> None:
         result = await sender.transmit(frame, mode=TxMode.DIRECT)
@@ -196,9 +200,12 @@ async def survey(
         for spec in members:
             tally = tallies[(band, spec.name)]
             link = medium.link(spec.name, spec.hub, band)  # type: ignore[arg-type]
+            boxes = [m for m in (spec.enclosure, placed.node(spec.hub).enclosure) if m is not None]  # type: ignore[arg-type]
             rows.append(LinkReport(
                 node=spec.name, role=spec.role, hub=spec.hub, distance_m=link.distance_m,  # type: ignore[arg-type]
-                walls=len(link.walls), floors=len(link.floors), sent=tally.sent, received=tally.received,
+                walls=len(link.walls), floors=len(link.floors),
+                enclosure=" + ".join(m.name for m in boxes) or None, enclosure_db=sum(m.loss_db(band) for m in boxes),
+                sent=tally.sent, received=tally.received,
                 refused=tally.refused, mean_rssi_dbm=tally.rssi_sum / tally.received if tally.received else None,
                 duty_cycle_s=medium.duty_cycle(spec.name).used(now) if band is Band.MHZ_868 else None,
             ))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import zigpy.device
+
 from hal.radio import Band
 from hal.virtual import MATERIALS, Medium
 from firmware.devices import EmulatedDevice, ZclEndpoint, electricity_meter
@@ -63,3 +67,13 @@ def meter(medium: Medium, node: str, *, code: bytes = CODE, bands: tuple[Band, .
 
 def endpoint_with(cluster: int, attribute: int, value: object) -> ZclEndpoint:
     return ZclEndpoint(endpoint=1, profile=0x0109, device_type=0x0501, servers={cluster: {attribute: value}})
+
+
+class Initialized:
+    """A zigpy listener: each device zigpy finished interviewing, in a queue."""
+
+    def __init__(self) -> None:
+        self.devices: asyncio.Queue[zigpy.device.Device] = asyncio.Queue()
+
+    def device_initialized(self, device: zigpy.device.Device) -> None:
+        self.devices.put_nowait(device)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import zigpy.config as conf
 import zigpy.device
-import zigpy.types as zt
 import zigpy.util
 
 from firmware.devices import electricity_meter
@@ -18,15 +17,7 @@ from hal.virtual import Medium, load_home
 from protocols.ieee802154 import DataFrame, parse
 from protocols.zigbee import ZigbeeDecodeError, parse_aps, parse_nwk
 
-from .han import CODE
-
-
-class _Initialized:
-    def __init__(self) -> None:
-        self.devices: asyncio.Queue[zigpy.device.Device] = asyncio.Queue()
-
-    def device_initialized(self, device: zigpy.device.Device) -> None:
-        self.devices.put_nowait(device)
+from .han import CODE, Initialized
 
 
 class _NonceWatch:
@@ -79,7 +70,7 @@ def test_restart_on_the_same_database_keeps_pan_id_devices_keys_and_counters(tmp
         database = tmp_path / "zigbee.db"
         hub_radio = medium.radio("hub", Band.GHZ_2_4)    # the radio outlives each application
         app = await ControllerApplication.new(_config(hub_radio, database), auto_form=True)
-        watcher = _Initialized()
+        watcher = Initialized()
         app.add_listener(watcher)
         esme = electricity_meter([medium.radio("esme", Band.GHZ_2_4)], CODE, reading=5)
         await app.permit_with_link_key(eui64(esme.ieee), zigpy.util.convert_install_code(CODE), time_s=60)
@@ -109,3 +100,47 @@ def test_restart_on_the_same_database_keeps_pan_id_devices_keys_and_counters(tmp
     assert r["same_pan"] == r["pan"]
     assert len(r["aps"]) >= 2                            # a Transport Key before and after the restart...
     assert r["reused"] == []                             # ...and no (sender, counter) carried two frames
+
+
+def test_device_tables_survive_a_zigpy_backup_and_a_new_key_resets_replay_state() -> None:
+    """`network_backup` round trip through zigpy's JSON form: neighbours, link keys, and the last NWK
+    counter heard from each device (a frame recorded before a restart stays a replay after it)."""
+    import zigpy.state
+
+    from firmware.zigbee import Role, ZigbeeStack
+    from firmware.zigbee.network_backup import export_devices, restore_devices
+
+    from .han import admit, formed_hub, medium_with, meter
+
+    async def main() -> dict[str, object]:
+        medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (3.0, 0.0, 0.0)))
+        hub = await formed_hub(medium)
+        esme = meter(medium, "esme")
+        admit(hub, esme)
+        await esme.join()
+        heard = hub.nwk.incoming_frame_counter(esme.ieee)
+        saved = zigpy.state.NetworkInfo(**export_devices(hub))
+        info = zigpy.state.NetworkInfo.from_dict(saved.as_dict())   # as zigpy's database keeps it
+        params = hub.params
+        assert params is not None
+        await hub.close()
+        again = ZigbeeStack(radios=[m.radio for m in hub.macs], ieee=hub.ieee, role=Role.COORDINATOR)
+        await again.start_as_coordinator(params, [hub.macs[0].channel])
+        count = restore_devices(again, info)
+        known = again.nwk.neighbour_by_ieee(esme.ieee)
+        restored = again.nwk.incoming_frame_counter(esme.ieee)
+        await again.send(esme.nwk, cluster=0x0704, profile=0x0109, src_endpoint=1, dst_endpoint=1, payload=b"x")
+        again.nwk.set_network_key(bytes(range(16)), params.key_seq + 1)
+        after_new_key = again.nwk.incoming_frame_counter(esme.ieee)
+        await again.close()
+        await esme.close()
+        return {"count": count, "nwk": known.nwk if known else None, "esme": esme.nwk, "heard": heard,
+                "restored": restored, "keys": dict(again.link_keys), "code_key": hub.link_keys[esme.ieee],
+                "esme_ieee": esme.ieee,
+                "after_new_key": after_new_key}
+
+    r = clock.run(main(), virtual=True)
+    assert r["count"] == 1 and r["nwk"] == r["esme"]     # routed to again, at its address
+    assert r["keys"] == {r["esme_ieee"]: r["code_key"]}  # its install-code link key came back
+    assert r["heard"] is not None and r["restored"] == r["heard"]
+    assert r["after_new_key"] is None                    # a new network key restarts every counter

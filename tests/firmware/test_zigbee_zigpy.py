@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import zigpy.config as conf
-import zigpy.device
 import zigpy.exceptions
 import zigpy.types as zt
 import zigpy.util
@@ -21,7 +20,7 @@ from hal import clock
 from hal.radio import Band, Channel
 from hal.virtual import Medium, load_home
 
-from .han import CODE
+from .han import CODE, Initialized
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "zigpy_virtual_han.py"
 
@@ -51,14 +50,6 @@ def test_example_exits_1_with_one_clear_line_on_failure(
     assert captured.err.count("\n") == 1
 
 
-class _Initialized:
-    def __init__(self) -> None:
-        self.devices: asyncio.Queue[zigpy.device.Device] = asyncio.Queue()
-
-    def device_initialized(self, device: zigpy.device.Device) -> None:
-        self.devices.put_nowait(device)
-
-
 async def _app(medium: Medium, store: dict[str, int]) -> ControllerApplication:
     config = {
         conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
@@ -74,7 +65,7 @@ def test_zigpy_sees_join_reads_zcl_and_gets_delivery_errors_with_status() -> Non
         medium.add_home(load_home("terraced"))
         store: dict[str, int] = {}
         app = await _app(medium, store)
-        watcher = _Initialized()
+        watcher = Initialized()
         app.add_listener(watcher)
         esme = electricity_meter([medium.radio("esme", Band.GHZ_2_4)], CODE, reading=98765)
         await app.permit_with_link_key(eui64(esme.ieee), zigpy.util.convert_install_code(CODE), time_s=120)
@@ -127,7 +118,7 @@ def test_zigpy_on_a_dual_band_hub_reads_a_gas_meter_reachable_only_on_868() -> N
             "commshub": {"radios": [medium.radio("hub", Band.GHZ_2_4), medium.radio("hub", Band.MHZ_868)]},
         }
         app = await ControllerApplication.new(config, auto_form=True)
-        watcher = _Initialized()
+        watcher = Initialized()
         app.add_listener(watcher)
         gsme = gas_meter([medium.radio("gsme", Band.GHZ_2_4), medium.radio("gsme", Band.MHZ_868)], CODE,
                          reading=4321, poll_period=7.5)
@@ -170,3 +161,42 @@ def test_energy_scan_dwells_the_802154_duration_count_times_and_finds_the_jammed
     # aBaseSuperframeDuration (960 symbols of 16 us) x (2^3 + 1) = 138.24 ms per channel per scan
     assert once == pytest.approx(3 * 960 * 16e-6 * 9, rel=1e-6)
     assert four == pytest.approx(4 * once, rel=1e-6)
+
+
+def test_send_packet_asks_for_an_aps_ack_exactly_when_zigpy_says_so() -> None:
+    from protocols.ieee802154 import DataFrame, parse
+    from protocols.zigbee import ZigbeeDecodeError, ZigbeeSecurityError, parse_aps, unsecure_nwk
+
+    async def main() -> dict[bytes, bool]:
+        medium = Medium(seed=3)
+        medium.add_home(load_home("terraced"))
+        frames: list[bytes] = []
+        medium.add_sniffer(lambda rx: frames.append(rx.psdu))
+        app = await _app(medium, {})
+        watcher = Initialized()
+        app.add_listener(watcher)
+        esme = electricity_meter([medium.radio("esme", Band.GHZ_2_4)], CODE, reading=1)
+        await app.permit_with_link_key(eui64(esme.ieee), zigpy.util.convert_install_code(CODE), time_s=120)
+        await esme.join()
+        device = await asyncio.wait_for(watcher.devices.get(), 60)
+        for marker, options in ((b"\xee\x01", zt.TransmitOptions.NONE), (b"\xee\x02", zt.TransmitOptions.ACK)):
+            await app.send_packet(zt.ZigbeePacket(
+                src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0)), src_ep=1,
+                dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=device.nwk), dst_ep=1,
+                profile_id=0x0109, cluster_id=0x0B05, data=zt.SerializableBytes(marker), tx_options=options))
+        key = app.stack.params.network_key  # type: ignore[union-attr]
+        await esme.close()
+        await app.shutdown()
+        asked: dict[bytes, bool] = {}
+        for psdu in frames:
+            try:
+                mac = parse(psdu)
+                if isinstance(mac, DataFrame):
+                    aps = parse_aps(unsecure_nwk(mac.payload, key=key).payload)
+                    if aps.payload[:1] == b"\xee":
+                        asked[aps.payload] = aps.ack_request
+            except (ValueError, ZigbeeDecodeError, ZigbeeSecurityError):
+                continue
+        return asked
+
+    assert clock.run(main(), virtual=True) == {b"\xee\x01": False, b"\xee\x02": True}

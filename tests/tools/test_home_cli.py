@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,27 @@ def test_installed_script_runs_the_main_job() -> None:
     result = subprocess.run([str(script), "home", "--hours", "0.01"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "result: OK" in result.stdout
+
+
+@pytest.mark.parametrize("where", ["missing-dir/x.pcap", "."])
+def test_unwritable_pcap_exits_2_with_one_line(where: str, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / where                             # a directory that is not there, or a directory
+    assert main(["home", "--hours", "0.01", "--pcap", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"commshub home: --pcap {target}: cannot write (")
+    assert captured.err.count("\n") == 1
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark (Wireshark) is not installed")
+def test_reported_network_key_decrypts_the_capture(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "home.pcap"
+    assert main(["home", "--hours", "0.01", "--json", "--pcap", str(path)]) == 0
+    key = json.loads(capsys.readouterr().out)["hubs"][0]["network_key"]
+    assert main(["home", "--hours", "0.01"]) == 0
+    assert f"network key {key}" in capsys.readouterr().out       # the table's hub line says it too
+    keys = f'uat:zigbee_pc_keys:"{key}","Normal","hub network key"'
+    zcl = subprocess.run([str(shutil.which("tshark")), "-n", "-r", str(path), "-o", keys, "-Y", "zbee_zcl"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "ZCL" in zcl and len(zcl.splitlines()) > 10           # the meter reads, decrypted
