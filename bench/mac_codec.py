@@ -74,11 +74,16 @@ def main() -> None:
 
     for label, rate in results.items():
         print(f"  {label:<26} {rate:>10,.0f} frames/s   {1e6 / rate:7.1f} us/frame")
-    print(f"parse ratio ours/scapy full:     {results['ours parse'] / results['scapy parse (full)']:6.1f}x")
-    print(f"parse ratio on MAC/NWK/APS/ZCL frames: "
-          f"{results['ours parse, ZCL frames'] / results['scapy parse, ZCL frames']:6.1f}x  (bar: >= 10x)")
-    print(f"parse ratio ours/scapy MAC only: {results['ours parse'] / results['scapy parse (MAC only)']:6.1f}x")
-    print(f"build ratio ours/scapy:          {results['ours build'] / results['scapy build']:6.1f}x")
+    # The bar lines use the whole frame set. Ours decodes the MAC only (payload raw); scapy "full" also
+    # decodes NWK/APS/ZCL, so the first ratio flatters us and the MAC-only one is like for like.
+    print(f"bar (>= 10x), whole set, our MAC parse vs scapy MAC+NWK+APS+ZCL decode: "
+          f"{results['ours parse'] / results['scapy parse (full)']:6.1f}x")
+    print(f"bar (>= 10x), whole set, our MAC parse vs scapy MAC-only decode (like for like): "
+          f"{results['ours parse'] / results['scapy parse (MAC only)']:6.1f}x")
+    print(f"build ratio, whole set, ours vs scapy bytes(pkt): {results['ours build'] / results['scapy build']:6.1f}x")
+    print(f"for context only, ZCL frames, our MAC parse vs scapy 4-layer decode: "
+          f"{results['ours parse, ZCL frames'] / results['scapy parse, ZCL frames']:6.1f}x "
+          "(not a like-for-like figure)")
 
 
 if __name__ == "__main__":

@@ -126,3 +126,28 @@ def test_bad_home_files_say_file_key_and_problem(tmp_path: Path, text: str, key:
 def test_unknown_home_name_lists_the_builtins() -> None:
     with pytest.raises(HomeError, match="built-in homes: semi-detached"):
         load_home("castle")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("at = [9.0, 1.0]\n[[nodes]]", "at = [nan, 1.0]\n[[nodes]]", "nodes[1].at"),
+        ('name = "hub"\nrole = "hub"\nlevel = 0\n', 'name = "hub"\nrole = "hub"\nlevel = 0\nheight = inf\n',
+         "nodes[0].height"),
+        ("size = [10.0, 10.0]", "size = [10.0, -inf]", "size"),
+    ],
+)
+def test_non_finite_numbers_are_refused(old: str, new: str, key: str) -> None:
+    """TOML allows nan and inf; a home must not (a nan position once hung `commshub survey`)."""
+    assert old in MINIMAL
+    with pytest.raises(HomeError, match="must be a finite number") as caught:
+        parse_home(MINIMAL.replace(old, new, 1), source="nan.toml")
+    assert caught.value.source == "nan.toml" and caught.value.key == key
+
+
+def test_a_file_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(MINIMAL.replace('"box"', '"caf\xe9"').encode("latin-1"))
+    with pytest.raises(HomeError, match="not UTF-8") as caught:
+        load_home(path)
+    assert caught.value.source == str(path) and caught.value.key == "(file)"

@@ -76,3 +76,46 @@ def test_seconds_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["survey", "--seconds", "0"])
     assert caught.value.code == 2
+
+
+def test_bad_encoding_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "home.toml"
+    bad.write_bytes(b'name = "\xff"\n')
+    assert main(["survey", "--home", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "UTF-8" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("seconds", "rounds"), [("0.5", 1), ("1.9", 2), ("2", 2)])
+def test_a_part_round_still_runs(seconds: str, rounds: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every started interval is a round: --seconds 0.5 must not survey nothing."""
+    assert main(["survey", "--seconds", seconds, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for band in ("2.4GHz", "868MHz"):
+        assert {r["sent"] for r in report["bands"][band]} == {2 * rounds}  # up and down per round
+
+
+@pytest.mark.parametrize("where", ["missing-dir/x.pcap", "."])
+def test_an_unwritable_pcap_is_a_one_line_error(where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / where
+    assert main(["survey", "--seconds", "1", "--pcap", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"commshub survey: cannot write pcap {target}: ") and len(err.strip().splitlines()) == 1
+
+
+def test_the_table_shows_enclosures(capsys: pytest.CaptureFixture[str]) -> None:
+    """semi-detached: the gas meter sits in a metal box (30 dB at 2.4 GHz, 22.5 dB at 868 MHz, radio.md 4.3)."""
+    assert main(["survey", "--seconds", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    gsme = [line.split() for line in lines if line.startswith("  gsme ")]
+    assert [row[6:9] for row in gsme] == [["metal-cabinet", "30.0", "dB"], ["metal-cabinet", "22.5", "dB"]]
+    assert all(row[6] == "-" for row in (line.split() for line in lines if line.startswith("  ihd ")))
+
+
+def test_pcap_timestamps_are_the_virtual_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Records are dated from the virtual loop's epoch (2026-01-01), not 1970."""
+    path = tmp_path / "survey.pcap"
+    assert main(["survey", "--seconds", "1", "--pcap", str(path)]) == 0
+    data = path.read_bytes()
+    first_record_seconds = int.from_bytes(data[24:28], "little")  # after the 24-octet little-endian file header
+    assert 1767225600 <= first_record_seconds < 1767225600 + 10
