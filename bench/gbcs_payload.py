@@ -79,7 +79,7 @@ def _node_ratio() -> float:
 
 def _fresh_process_s(step: str) -> float:
     """Seconds `step` takes in a new interpreter (after importing zcl_table, before the step)."""
-    code = f"import time; from pathlib import Path; from protocols.gbcs.payload import zcl_table; " \
+    code = f"import time; from pathlib import Path; from tools import zcl_cache; " \
            f"t = time.perf_counter(); {step}; print(time.perf_counter() - t)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     return float(out.stdout.strip())
@@ -90,8 +90,8 @@ def _zcl_table_s() -> tuple[float, float]:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="commshub-bench-") as folder:
-        derive = _fresh_process_s(f"zcl_table.load_cached(Path({folder!r}))")  # empty folder: derives, writes
-        cached = _fresh_process_s(f"zcl_table.load_cached(Path({folder!r}))")
+        derive = _fresh_process_s(f"zcl_cache.load(Path({folder!r}))")  # empty folder: derives, writes
+        cached = _fresh_process_s(f"zcl_cache.load(Path({folder!r}))")
     return derive, cached
 
 

@@ -45,3 +45,10 @@ from hypothesis import settings  # noqa: E402
 
 settings.register_profile("commshub", deadline=None, max_examples=200)
 settings.load_profile("commshub")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the CLI's ZCL-table cache (tools.zcl_cache) out of the user's home during tests,
+    subprocesses included (they inherit the environment)."""
+    os.environ["COMMSHUB_CACHE_DIR"] = str(tmp_path_factory.mktemp("commshub-cache"))

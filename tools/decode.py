@@ -25,7 +25,6 @@ import argparse
 import base64
 import binascii
 import json
-import os
 import string
 import sys
 from pathlib import Path
@@ -226,18 +225,9 @@ def _run_example(as_json: bool, out: TextIO) -> int:
     return 0 if verified else 1
 
 
-def cache_dir() -> Path:
-    """Where the derived ZCL table is cached (see the module docstring)."""
-    explicit = os.environ.get("COMMSHUB_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "commshub"
-
-
 def run(args: argparse.Namespace) -> int:
     from protocols.gbcs import KeyStore, KeyStoreError
-    from protocols.gbcs.payload import zcl_table
+    from tools import zcl_cache
 
     out = sys.stdout
     if args.example:
@@ -258,5 +248,5 @@ def run(args: argparse.Namespace) -> int:
         if keystore.skipped:
             names = ", ".join(keystore.skipped)
             print(f"commshub decode: key store: skipped (not <eui>-<ka|ds|pp-ka>.<pem|key>): {names}", file=sys.stderr)
-    zcl_table.load_cached(cache_dir())  # GBZ names: ~7 ms from the cache instead of ~0.5 s of zigpy import
+    zcl_cache.load(zcl_cache.cache_dir())  # GBZ names: ~7 ms from the cache instead of ~0.5 s of zigpy import
     return _run_inputs(args.inputs, keystore, args.json, out)

@@ -10,11 +10,18 @@ Theory of operation
   draws come from the medium's `random.Random(seed)` in event order.
 * Link budgets are computed once per node pair and band (path loss, walls,
   floors, enclosures, shadowing: `propagation`, `home`) and cached; moving a
-  node clears the cache. Per frame, only radios that can be concerned are
-  visited: the addressee(s) through per-channel address indexes, promiscuous
-  and unfiltered radios, ACK listeners, and for broadcasts the transmitter's
-  cached list of nodes that can hear it at all. Nodes that cannot hear a
-  frame cost nothing.
+  node clears the cache; a link tests only the walls of homes whose bounding
+  box its path enters. Per frame, only radios that can be concerned and can
+  hear the sender at all are visited: the addressee(s) through per-channel
+  indexes keyed by (PAN ID, short address) and EUI-64, promiscuous and
+  unfiltered radios, ACK listeners, and for broadcasts the transmitter's
+  cached list of nodes that can hear it. Nodes that cannot hear a frame cost
+  nothing, however many homes share the channel.
+* An aborted frame (channel change, close, power-off) leaves the air at the
+  abort: its `end` is cut to that instant.
+* Receiver and sniffer exceptions are kept and raised by `check()` (which
+  every transmit calls); a fault in the medium's own end-of-frame work still
+  completes the sender's transmission, so nothing can hang a sender.
 * Reception at `end`, for each candidate receiver R (radio.md 4.6):
   - R must be powered and tuned to the channel for the whole frame and not
     transmitting during it (half-duplex);

@@ -9,19 +9,16 @@ foundation statuses and data types. A field's type is kept as a small JSON "kind
 zigpy deserializer is one of the plain ones (fixed-size integers, enums and bitmaps with their
 member names, UTC time, date, length-prefixed octets and strings, the rest of the frame, lists
 of those or of structs); anything else is kept as `None`, and `zcl` then hands that command
-to zigpy itself (`zcl_zigpy`). The table is data, so it is also JSON: `load_cached` (the one
-I/O here, called by the CLI) keeps it in a cache file named by zigpy's version and a hash of
-`smart_energy.py` and this module, and re-derives whenever either changes.
+to zigpy itself (`zcl_zigpy`). The table is data, so it is also JSON: the CLI keeps it in a
+cache file (`tools.zcl_cache`, where the file I/O lives) named by zigpy's version and a hash of
+`source_files()`, and installs what it read with `use()`.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
-import os
 from dataclasses import dataclass
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -206,58 +203,20 @@ _current: list[ZclTable] = []  #: the one table of this process, derived or read
 
 
 def table() -> ZclTable:
-    """The table for this process: the one `load_cached` read, else derived from zigpy now."""
+    """The table for this process: the one installed with `use`, else derived from zigpy now."""
     if not _current:
         _current.append(derive())
     return _current[0]
 
 
-def _sources() -> list[Path]:
+def use(chosen: ZclTable) -> ZclTable:
+    """Make `chosen` this process's `table()` (the CLI installs the one it read from its cache)."""
+    _current[:] = [chosen]
+    return chosen
+
+
+def source_files() -> list[Path]:
+    """The files the table is derived from besides zigpy itself: this module and smart_energy.py
+    (located without importing `protocols.zigbee`, which would import zigpy)."""
     here = Path(__file__).resolve()
     return [here, here.parents[2] / "zigbee" / "smart_energy.py"]
-
-
-def _zigpy_version() -> str:
-    """zigpy's installed version, from its dist-info folder name (no import of zigpy or importlib.metadata)."""
-    spec = find_spec("zigpy")
-    if spec is None or spec.origin is None:
-        return "absent"
-    site = Path(spec.origin).parent.parent
-    found = sorted(p.name[len("zigpy-") : -len(".dist-info")] for p in site.glob("zigpy-*.dist-info"))
-    return found[-1] if found else "unknown"
-
-
-def cache_name() -> str:
-    """The cache file name: zigpy's version and a hash of the sources the table is derived from."""
-    digest = hashlib.sha256()
-    for path in _sources():
-        digest.update(path.read_bytes())
-    return f"zcl-table-{_zigpy_version()}-{digest.hexdigest()[:16]}.json"
-
-
-def load_cached(cache_dir: Path) -> ZclTable:
-    """The table from `cache_dir` when a cache for this zigpy and these sources exists, else derived
-    and written there, replacing older tables (best effort: an unwritable folder only costs the
-    derivation next time). Makes it this process's `table()`."""
-    path = Path(cache_dir) / cache_name()
-    loaded = None
-    try:
-        loaded = ZclTable.from_json(json.loads(path.read_bytes()))
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        pass  # absent, unreadable or from another layout: derive afresh
-    if loaded is None:
-        import tempfile
-
-        loaded = derive()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as out:
-                json.dump(loaded.to_json(), out, separators=(",", ":"))
-            os.replace(out.name, path)
-            for stale in path.parent.glob("zcl-table-*.json"):  # tables of earlier zigpy/sources
-                if stale != path:
-                    stale.unlink(missing_ok=True)
-        except OSError:
-            pass
-    _current[:] = [loaded]
-    return loaded

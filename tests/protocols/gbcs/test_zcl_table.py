@@ -40,21 +40,6 @@ def test_json_form_round_trips(fresh: ZclTable) -> None:
     assert ZclTable.from_json(json.loads(json.dumps(fresh.to_json()))) == fresh
 
 
-def test_cache_file_equals_a_fresh_derivation(tmp_path: Path, fresh: ZclTable) -> None:
-    (tmp_path / "zcl-table-0.0.1-0123456789abcdef.json").write_text("{}")  # an older zigpy's: replaced
-    first = zcl_table.load_cached(tmp_path)  # derives and writes
-    (written,) = tmp_path.iterdir()
-    assert written.name == zcl_table.cache_name() and first == fresh
-    second = zcl_table.load_cached(tmp_path)  # reads the file
-    assert second == fresh and zcl_table.table() is second
-
-
-def test_a_corrupt_cache_file_is_replaced(tmp_path: Path, fresh: ZclTable) -> None:
-    (tmp_path / zcl_table.cache_name()).write_text('{"format": 1, "clusters": ')
-    assert zcl_table.load_cached(tmp_path) == fresh
-    assert ZclTable.from_json(json.loads((tmp_path / zcl_table.cache_name()).read_text())) == fresh
-
-
 def test_the_table_sees_smart_energy_definitions(fresh: ZclTable) -> None:
     """ChangeDebt as smart_energy.py defines it: the RTDS corpus needs a 2-octet balance percentage."""
     change_debt = fresh.commands[(0x0705, zcl_table.CLIENT_TO_SERVER, 0x02)]
