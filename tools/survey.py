@@ -5,8 +5,9 @@
 Places the home's nodes on a virtual medium and has every node exchange test
 frames with its hub on 2.4 GHz and on 868 MHz for N simulated seconds (in
 virtual time: a minute takes a fraction of a wall second), then prints one
-link table per band: node, distance, walls/floors crossed, mean RSSI, packet
-error rate, frames sent/received and the node's 868 MHz duty cycle used.
+link table per band: node, distance, walls/floors crossed, enclosure (meter
+box) and its loss, mean RSSI, packet error rate, frames sent/received and the
+node's 868 MHz duty cycle used.
 `--json` prints the same as one JSON object; `--pcap` writes everything the
 air carried (both bands, TAP link type) for Wireshark. Long runs report
 progress on stderr.

@@ -10,7 +10,8 @@ Method: on each band every non-hub node and its hub take turns on a fixed,
 staggered schedule (one slot per node per `interval`, so the survey's own
 frames never collide): the node sends a 40-octet data frame to the hub, half
 a slot later the hub sends one to the node. Frames ask for no ACK, so each
-frame is one trial of the link; the packet error rate is
+frame is one trial of the link; every started interval is a round (0.5 s
+surveys once rather than not at all); the packet error rate is
 `1 - received / sent` over both directions. Sub-GHz frames are subject to
 the duty-cycle limit like any other (refusals are counted, not sent).
 """
