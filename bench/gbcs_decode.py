@@ -28,16 +28,12 @@ import sys
 import time
 from pathlib import Path
 
+from ._corpus import REPO, read_message, rtds_files, shared_dir
+
 BAR_WHOLE_PROCESS_S = 0.63
 BAR_MESSAGES = 1275
 BAR_RATE = 3200.0
 PASSES = 7
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _shared() -> Path:
-    env = os.environ.get("COMMSHUB_SHARED")
-    return Path(env) if env else REPO.parent / "shared"
 
 
 def _rate(messages: list[bytes], keystore: object) -> float:
@@ -70,13 +66,13 @@ def _wall(command: list[str], runs: int = 5, env: dict[str, str] | None = None) 
 def main() -> None:
     from protocols.gbcs import KeyStore
 
-    shared = _shared()
+    shared = shared_dir()
     rtds, keys = shared / "gbcs" / "rtds", shared / "gbcs" / "keystore"
     if not rtds.is_dir() or not keys.is_dir():
         print(f"RTDS corpus or key store not found under {shared}: set COMMSHUB_SHARED")
         return
-    files = sorted(rtds.glob("*/*.HEX"))
-    messages = [bytes.fromhex(path.read_text().strip()) for path in files]
+    files = rtds_files(rtds)
+    messages = [read_message(path) for path in files]
     keystore = KeyStore.load(keys)
     verified = _rate(messages, keystore)
     unverified = _rate(messages, None)

@@ -19,22 +19,16 @@ Timings on a shared machine are measurements, never test assertions.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 import timeit
 from collections import defaultdict
-from pathlib import Path
+
+from ._corpus import REPO, read_message, rtds_files, shared_dir
 
 PASSES = 7
 BUDGET_S = 0.3
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _shared() -> Path:
-    env = os.environ.get("COMMSHUB_SHARED")
-    return Path(env) if env else REPO.parent / "shared"
 
 
 def _nodes(field: object) -> int:
@@ -99,13 +93,13 @@ def main() -> None:
     from protocols.gbcs import parse
     from protocols.gbcs.payload import PayloadContext, decode_payload
 
-    rtds = _shared() / "gbcs" / "rtds"
+    rtds = shared_dir() / "gbcs" / "rtds"
     if not rtds.is_dir():
         print(f"RTDS corpus not found under {rtds}: set COMMSHUB_SHARED")
         return
     jobs = []
-    for path in sorted(rtds.glob("*/*.HEX")):
-        message = parse(bytes.fromhex(path.read_text().strip()))
+    for path in rtds_files(rtds):
+        message = parse(read_message(path))
         tree = message.payload_tree
         context = PayloadContext(message.message_code, int(message.cra))
         jobs.append((message.payload, tree.root.offset, context, tree.family))

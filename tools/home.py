@@ -23,11 +23,15 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ._options import add_home_option, add_run_options, load_home_option, number_in
+
 if TYPE_CHECKING:
     from firmware.home import HomeReport
 
 #: Wall seconds between progress lines on stderr.
 PROGRESS_WALL_S = 2.0
+#: `--ihd-interval` and `--hub-interval`: seconds between reads.
+_SECONDS = number_in("seconds", 0.1, 86400, include_low=True)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -37,58 +41,31 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="A hub (zigpy on commshub's stack) and the home's emulated devices on a simulated "
         "dual-band air: join by install code, then a simulated day of meter reads; prints a report.",
     )
-    parser.add_argument("--home", default="semi-detached", metavar="NAME|FILE",
-                        help="built-in home (semi-detached, terraced, flats) or a home TOML file "
-                        "(default: semi-detached)")
+    add_home_option(parser)
     parser.add_argument("--hub", metavar="NAME", help="run only this hub's network (e.g. hub-2 of the flats)")
-    parser.add_argument("--hours", type=_hours, default=1.0, metavar="H",
+    parser.add_argument("--hours", type=number_in("hours", 0, 24 * 30), default=1.0, metavar="H",
                         help="simulated hours after everyone joined (default: 1)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
-    parser.add_argument("--pcap", metavar="FILE", help="write the whole air to this pcap file (TAP link type)")
-    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    add_run_options(parser)
     bands = parser.add_mutually_exclusive_group()
     bands.add_argument("--single-band", dest="dual_band", action="store_false", default=None,
                        help="2.4 GHz only (default: dual band where a device needs 868 MHz)")
     bands.add_argument("--dual-band", dest="dual_band", action="store_true",
                        help="always add the 868 MHz radio to the hub")
-    parser.add_argument("--ihd-interval", type=_seconds, default=10.0, metavar="S",
+    parser.add_argument("--ihd-interval", type=_SECONDS, default=10.0, metavar="S",
                         help="seconds between an IHD's reads of its ESME (default: 10)")
-    parser.add_argument("--hub-interval", type=_seconds, default=60.0, metavar="S",
+    parser.add_argument("--hub-interval", type=_SECONDS, default=60.0, metavar="S",
                         help="seconds between the hub's reads of each meter (default: 60)")
     return parser
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-
-
-def _hours(text: str) -> float:
-    value = _number(text)
-    if not 0 < value <= 24 * 30:
-        raise argparse.ArgumentTypeError(f"hours must be in (0, 720], not {text}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = _number(text)
-    if not 0.1 <= value <= 86400:
-        raise argparse.ArgumentTypeError(f"seconds must be in [0.1, 86400], not {text}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
     from firmware.home import HomeOptions, HomeRunError, run_home
     from hal import clock
     from hal.capture import PcapCapture
-    from hal.virtual import HomeError, Medium, load_home
+    from hal.virtual import Medium
 
-    try:
-        home = load_home(args.home)
-    except HomeError as exc:
-        print(f"commshub home: {exc}", file=sys.stderr)
+    home = load_home_option(args, "home")
+    if home is None:
         return 2
     options = HomeOptions(duration_s=round(args.hours * 3600, 6), dual_band=args.dual_band, hub=args.hub,
                           ihd_interval=args.ihd_interval, hub_interval=args.hub_interval)

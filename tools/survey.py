@@ -22,6 +22,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ._options import add_home_option, add_run_options, load_home_option, number_in
+
 if TYPE_CHECKING:
     from hal.virtual.survey import SurveyReport
 
@@ -36,37 +38,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Every node of a home exchanges test frames with its hub on both bands in virtual time; "
         "prints a link table per band.",
     )
-    parser.add_argument("--home", default="semi-detached", metavar="NAME|FILE",
-                        help="built-in home (semi-detached, terraced, flats) or a home TOML file "
-                        "(default: semi-detached)")
-    parser.add_argument("--seconds", type=_positive, default=60.0, metavar="N",
+    add_home_option(parser)
+    parser.add_argument("--seconds", type=number_in("seconds", 0, 30 * 86400), default=60.0, metavar="N",
                         help="simulated seconds of traffic (default: 60)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
-    parser.add_argument("--pcap", metavar="FILE", help="write the whole air to this pcap file (TAP link type)")
-    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    add_run_options(parser)
     return parser
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= 30 * 86400:
-        raise argparse.ArgumentTypeError(f"seconds must be in (0, 2592000], not {text}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
     from hal import clock
     from hal.capture import PcapCapture
-    from hal.virtual import HomeError, load_home
     from hal.virtual.survey import survey
 
-    try:
-        home = load_home(args.home)
-    except HomeError as exc:
-        print(f"commshub survey: {exc}", file=sys.stderr)
+    home = load_home_option(args, "survey")
+    if home is None:
         return 2
 
     def progress(done: float, total: float) -> None:

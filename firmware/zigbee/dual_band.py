@@ -14,19 +14,21 @@ dropped silently.
 
 The budget is sans-I/O: `decide(airtime, now)` says when the frame may go
 (or None), `charge(airtime, now)` records what went; the MAC does the waiting.
-The hour is kept as individual records, pruned as they age out, which is
-exact and cheap at HAN frame rates.
+The hour itself is an `hal.duty_cycle.AirtimeLedger`, the exact
+integer-microsecond ledger the virtual medium's meters use too, so the MAC's
+account and the medium's agree; the regulated limit comes from the same
+per-page table (`hal.duty_cycle.regulated_limit`: 100 s/h on pages 28/29,
+90 s/h on 30/31) and follows the page of the channel the radio is on.
 """
 
 from __future__ import annotations
 
 import enum
-from collections import deque
 
-#: aDUTYCYCLEMeasurementPeriod: a sliding hour (radio.md 3.2).
-WINDOW = 3600.0
-#: Regulated limit of pages 28/29: 100 s per hour (radio.md 3.2).
-REGULATED_LIMIT = 100.0 / 3600.0
+from hal.duty_cycle import DEFAULT_PAGE, WINDOW_US, AirtimeLedger, regulated_limit, to_us
+
+#: aDUTYCYCLEMeasurementPeriod: a sliding hour (radio.md 3.2), in seconds.
+WINDOW = WINDOW_US / 1_000_000
 #: ZBOSS default Limited and Critical thresholds: 54 s and 75 s per hour (radio.md 3.2).
 LIMITED_THRESHOLD = 54.0 / 3600.0
 CRITICAL_THRESHOLD = 75.0 / 3600.0
@@ -49,42 +51,50 @@ class DutyCycleBudget:
     def __init__(
         self,
         *,
-        limit: float = REGULATED_LIMIT,
+        limit: float | None = None,
         limited: float = LIMITED_THRESHOLD,
         critical: float = CRITICAL_THRESHOLD,
         window: float = WINDOW,
         max_defer: float = MAX_DEFER,
+        page: int = DEFAULT_PAGE,
     ) -> None:
-        if not 0.0 < limited <= critical <= limit <= 1.0:
+        """`limit` None: the regulated limit of `page` (and of whichever page `page` is later set to)."""
+        self._fixed_limit = limit
+        self.page = page
+        if not 0.0 < limited <= critical <= self.limit <= 1.0:
             raise ValueError(f"thresholds must satisfy 0 < limited <= critical <= limit <= 1, got "
-                             f"{limited}, {critical}, {limit}")
-        self.limit, self.limited, self.critical = limit, limited, critical
+                             f"{limited}, {critical}, {self.limit}")
+        self.limited, self.critical = limited, critical
         self.window, self.max_defer = window, max_defer
-        self._records: deque[tuple[float, float]] = deque()  # (start time, airtime)
-        self._used = 0.0
+        self._ledger = AirtimeLedger(to_us(window))
         self.refused = 0
         self.deferred = 0
 
     @classmethod
-    def with_limit(cls, limit: float | None) -> DutyCycleBudget:
-        """A budget with the given limit (None: the regulated one), thresholds capped at it."""
+    def with_limit(cls, limit: float | None, page: int = DEFAULT_PAGE) -> DutyCycleBudget:
+        """A budget with the given limit (None: the regulated one of `page`), thresholds capped at it."""
         if limit is None:
-            return cls()
-        return cls(limit=limit, limited=min(LIMITED_THRESHOLD, limit), critical=min(CRITICAL_THRESHOLD, limit))
+            return cls(page=page)
+        return cls(limit=limit, limited=min(LIMITED_THRESHOLD, limit), critical=min(CRITICAL_THRESHOLD, limit),
+                   page=page)
 
-    def _prune(self, now: float) -> None:
-        while self._records and self._records[0][0] <= now - self.window:
-            self._used -= self._records.popleft()[1]
-        if not self._records:
-            self._used = 0.0  # no float drift once the window empties
+    @property
+    def limit(self) -> float:
+        """The fraction of the window we may use: the one given, else the regulated limit of `page`."""
+        return regulated_limit(self.page) if self._fixed_limit is None else self._fixed_limit
+
+    @limit.setter
+    def limit(self, fraction: float) -> None:
+        """Fix the limit, whatever the page (as `limit=` does)."""
+        self._fixed_limit = fraction
 
     def used(self, now: float) -> float:
         """Seconds of airtime in the hour ending at `now`."""
-        self._prune(now)
-        return self._used
+        return self._ledger.used_us(to_us(now)) / 1_000_000
 
     def fraction(self, now: float) -> float:
-        return self.used(now) / self.window
+        """The window's use as a fraction of the window (what the limit and thresholds are)."""
+        return self._ledger.used_us(to_us(now)) / self._ledger.window_us
 
     def state(self, now: float) -> DutyCycleState:
         """Normal, Limited, Critical or Regulated, from the fraction used."""
@@ -99,23 +109,16 @@ class DutyCycleBudget:
 
     def decide(self, airtime: float, now: float) -> float | None:
         """When a frame of `airtime` seconds may start: `now`, a later time within `max_defer`, or None."""
-        allowed = self.limit * self.window
-        if self.used(now) + airtime <= allowed:
+        now_us = to_us(now)
+        when_us = self._ledger.fits_at(now_us, to_us(airtime), self.limit * self._ledger.window_us)
+        if when_us == now_us:
             return now
-        excess = self._used + airtime - allowed
-        for start, spent in self._records:
-            excess -= spent
-            if excess <= 0:
-                when = start + self.window
-                if when - now <= self.max_defer:
-                    self.deferred += 1
-                    return when
-                break
+        if when_us is not None and when_us - now_us <= to_us(self.max_defer):
+            self.deferred += 1
+            return when_us / 1_000_000
         self.refused += 1
         return None
 
     def charge(self, airtime: float, now: float) -> None:
         """Record a transmission of `airtime` seconds that started at `now`."""
-        self._prune(now)
-        self._records.append((now, airtime))
-        self._used += airtime
+        self._ledger.charge(to_us(now), to_us(airtime))

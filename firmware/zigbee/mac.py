@@ -155,7 +155,10 @@ class MacInterface:
         return self.radio.channel
 
     async def set_channel(self, channel: Channel) -> None:
+        """Tune the radio; our duty-cycle budget, if any, takes the new page's regulated limit."""
         await self.radio.set_channel(channel)
+        if self.duty_cycle is not None:
+            self.duty_cycle.page = channel.page
 
     def set_addresses(self, *, pan_id: int, short_address: int, pan_coordinator: bool = False) -> None:
         """Adopt a PAN and short address (after forming, or after associating)."""
@@ -481,7 +484,7 @@ class MacInterface:
         """Send a Beacon Request on each channel and collect the beacons heard (radio.md 2.6 step 1)."""
         found: list[BeaconNotice] = []
         for channel in channels:
-            await self.radio.set_channel(channel)
+            await self.set_channel(channel)
             self._scan = []
             header = mac.Header(
                 frame_type=mac.FrameType.COMMAND,
@@ -500,7 +503,7 @@ class MacInterface:
         """Peak energy per channel, in dBm (needs RadioCaps.ENERGY_SCAN)."""
         energy: dict[Channel, float] = {}
         for channel in channels:
-            await self.radio.set_channel(channel)
+            await self.set_channel(channel)
             energy[channel] = await self.radio.energy_detect(duration)
         return energy
 
@@ -510,7 +513,7 @@ class MacInterface:
         A parent that never answers gives (ASSOC_ACCESS_DENIED, NO_SHORT) after a few polls.
         """
         loop = asyncio.get_running_loop()
-        await self.radio.set_channel(notice.channel)
+        await self.set_channel(notice.channel)
         self.set_addresses(pan_id=notice.pan_id, short_address=NO_SHORT)
         self._assoc_wait = loop.create_future()
         try:

@@ -193,7 +193,7 @@ class ZigbeeStack:
         for m in self.macs:
             m.on_association_request = self._association_requested
             if m.band is Band.MHZ_868 and RadioCaps.DUTY_CYCLE not in m.radio.caps:
-                m.duty_cycle = DutyCycleBudget.with_limit(duty_cycle_limit)
+                m.duty_cycle = DutyCycleBudget.with_limit(duty_cycle_limit, page=m.radio.channel.page)
 
     # --- helpers -------------------------------------------------------------------------------
 

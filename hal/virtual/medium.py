@@ -54,10 +54,11 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hal.duty_cycle import DEFAULT_PAGE
 from hal.radio import Band, Channel, RadioCaps, RadioError, ReceivedFrame, Receiver
 from protocols.ieee802154.header import Header
 
-from .duty_cycle import DEFAULT_PAGE, DutyCycleMeter
+from .duty_cycle import DutyCycleMeter
 from .home import Home, Material, Point, Slab, Wall
 from .propagation import BAND_MODELS, BandModel, dbm_to_mw, mw_to_dbm
 
@@ -340,7 +341,7 @@ class Medium:
         """The node's sub-GHz airtime meter for channel `page` (created on first use).
 
         radio.md 4.6 keeps one ledger per node and page, each with its page's
-        regulated limit (`duty_cycle.regulated_limit`). `page=None` means the
+        regulated limit (`hal.duty_cycle.regulated_limit`). `page=None` means the
         page the node's 868 MHz radio is tuned to (page 28 if it has none).
         """
         owner = self.node(node)

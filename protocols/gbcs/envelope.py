@@ -202,7 +202,15 @@ def decode_other_information(raw: bytes, at: int) -> OtherInformation:
 
 
 def encode_other_information(info: OtherInformation) -> bytes:
-    """The bytes of Other Information; refuses forms out of order (a counter without an ID, ...)."""
+    """The bytes of Other Information; refuses forms out of order (a counter without an ID, ...).
+
+    Also refuses the two values whose bytes would decode as something else, so every
+    value it encodes decodes back unchanged: an 8-byte certificate (read as an originator
+    counter) and an originator counter whose bytes, followed by the certificate, form one
+    DER SEQUENCE (e.g. counter 0x3008000000000000 + certificate `30 00`, read as a
+    certificate alone). `decode_other_information` prefers the certificate-alone reading
+    because that is the form RTDS carries (gbcs.md 3.5: URP commands).
+    """
     if not 0 <= info.message_code <= 0xFFFF:
         raise GbcsEncodeError("other_information.message_code", f"{info.message_code} is not a u16")
     parts = [info.message_code.to_bytes(2, "big")]
@@ -229,6 +237,10 @@ def encode_other_information(info: OtherInformation) -> bytes:
             raise GbcsEncodeError("other_information.certificate", "needs remote_party_counter before it")
         if len(info.certificate) == 8 or not _is_der_sequence(info.certificate):
             raise GbcsEncodeError("other_information.certificate", "not one DER SEQUENCE (of a size other than 8)")
+        if info.originator_counter is not None and _is_der_sequence(parts[-1] + info.certificate):
+            # decode reads a tail that is one DER SEQUENCE as a certificate alone (the RTDS URP form)
+            reason = "its 8 bytes and the certificate read back as one DER SEQUENCE (a certificate alone)"
+            raise GbcsEncodeError("other_information.originator_counter", reason)
         parts.append(info.certificate)
     return b"".join(parts)
 

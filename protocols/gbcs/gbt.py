@@ -9,7 +9,9 @@ where it is silent: blocks are numbered from 1, carry consecutive slices of the 
 message (MAC header included), are not MACed, and use security control 0x11 with
 invocation counter 0. The reassembler keys partial messages by (originator, counter),
 accepts blocks in any order and exact duplicates, and refuses anything inconsistent
-with a `GbtReassemblyError` (a GbcsDecodeError whose offset is into the offending block).
+with a `GbtReassemblyError` (a GbcsDecodeError whose offset is into the offending block),
+including a repeated block whose flags differ from the first copy's. It delivers each
+message once and bounds what it holds (see `GbtReassembler`).
 """
 
 from __future__ import annotations
@@ -50,10 +52,10 @@ def segment(data: bytes, *, block_size: int = 1024, window: int = 0) -> list[byt
 
 @dataclass
 class _Partial:
-    """The blocks received so far for one message."""
+    """The blocks received so far for one message: each block's header (flags) and data."""
 
     routing: Message  #: the first block's routing header (payload emptied)
-    blocks: dict[int, bytes] = field(default_factory=dict)
+    blocks: dict[int, tuple[GbtBlock, bytes]] = field(default_factory=dict)
     last: int | None = None
 
 
@@ -61,11 +63,41 @@ def _routing(message: Message) -> Message:
     return replace(message, payload=b"", gbt=None)
 
 
-class GbtReassembler:
-    """Collects GBT blocks of any number of messages; `add` returns each message once complete."""
+def _header(block: GbtBlock) -> GbtBlock:
+    """What a repeat of a block must match: everything but the acknowledged-block number.
 
-    def __init__(self) -> None:
-        self._pending: dict[tuple[bytes, int], _Partial] = {}
+    The acknowledged number reports the sender's view of the other direction, so a
+    retransmission may legitimately carry a newer one; any other difference (the last
+    flag, streaming, window, security fields) means the two copies disagree.
+    """
+    return replace(block, acknowledged=0)
+
+
+#: The block header fields a repeated block must match (`_header`).
+_REPEATED_FIELDS = ("last", "streaming", "window", "security_control", "invocation_counter")
+
+
+class GbtReassembler:
+    """Collects GBT blocks of any number of messages; `add` returns each message once complete.
+
+    Theory of operation: partial messages are keyed by (originator, originator counter).
+    A message is delivered exactly once: when its last missing block arrives its key moves
+    to a bounded record of completed keys (the `max_completed` most recent), and any later
+    block of that message is dropped and counted in `dropped` - never a second partial,
+    never a second delivery. At most `max_pending` messages are held incomplete; a block
+    of a new message beyond that evicts the oldest partial (counted in `evicted`), so an
+    endless stream of abandoned messages cannot grow memory, and a live stream is never
+    refused because of old ones. A key evicted from the completed record behaves as new.
+    """
+
+    def __init__(self, *, max_pending: int = 64, max_completed: int = 1024) -> None:
+        if max_pending < 1 or max_completed < 0:
+            raise ValueError("max_pending must be at least 1 and max_completed at least 0")
+        self._max_pending, self._max_completed = max_pending, max_completed
+        self._pending: dict[tuple[bytes, int], _Partial] = {}  # insertion order = age
+        self._completed: dict[tuple[bytes, int], None] = {}  # an ordered set, oldest first
+        self.dropped = 0  #: blocks dropped because their message was already delivered
+        self.evicted = 0  #: partial messages evicted to respect `max_pending`
 
     @property
     def pending(self) -> int:
@@ -75,7 +107,9 @@ class GbtReassembler:
     def add(self, data: bytes) -> bytes | None:
         """Take one GBT block message; return the reassembled GBCS message when this block completes it.
 
-        Raises GbcsDecodeError for a malformed block and GbtReassemblyError for one that
+        Returns None while the message is incomplete, for an acknowledgement block, and for
+        a block of a message already delivered (then `dropped` grows). Raises
+        GbcsDecodeError for a malformed block and GbtReassemblyError for one that
         contradicts earlier blocks (then the partial message is dropped: it cannot be trusted).
         """
         message, regions = envelope.decode(data)
@@ -85,21 +119,41 @@ class GbtReassembler:
         if not message.payload:
             return None  # an acknowledgement block carries no data (gbcs.md 3.8)
         key = (message.originator, message.originator_counter)
-        partial = self._pending.setdefault(key, _Partial(_routing(message)))
+        if key in self._completed:
+            self.dropped += 1
+            return None
+        partial = self._pending.get(key)
+        if partial is None:
+            partial = self._start(key, message)
         try:
             self._check(partial, message, regions)
         except GbtReassemblyError:
             del self._pending[key]
             raise
-        partial.blocks[block.block_number] = message.payload
+        partial.blocks[block.block_number] = (_header(block), message.payload)
         if block.last:
             partial.last = block.block_number
         if partial.last is None or len(partial.blocks) < partial.last:
             return None
         del self._pending[key]
-        whole = b"".join(partial.blocks[number] for number in range(1, partial.last + 1))
+        whole = b"".join(partial.blocks[number][1] for number in range(1, partial.last + 1))
         self._check_content(whole, partial.routing)
+        self._remember(key)
         return whole
+
+    def _start(self, key: tuple[bytes, int], message: Message) -> _Partial:
+        if len(self._pending) >= self._max_pending:
+            del self._pending[next(iter(self._pending))]
+            self.evicted += 1
+        partial = self._pending[key] = _Partial(_routing(message))
+        return partial
+
+    def _remember(self, key: tuple[bytes, int]) -> None:
+        if self._max_completed == 0:
+            return
+        self._completed[key] = None
+        if len(self._completed) > self._max_completed:
+            del self._completed[next(iter(self._completed))]
 
     @staticmethod
     def _check(partial: _Partial, message: Message, regions: envelope.Regions) -> None:
@@ -110,9 +164,19 @@ class GbtReassembler:
         if _routing(message) != partial.routing:
             raise GbtReassemblyError(1, "routing_header", "differs from earlier blocks of the same message")
         seen = partial.blocks.get(block.block_number)
-        if seen is not None and seen != message.payload:
-            reason = f"block {block.block_number} received twice with different data"
-            raise GbtReassemblyError(regions.payload_start, "data", reason)
+        if seen is not None:
+            header, payload = seen
+            if payload != message.payload:
+                reason = f"block {block.block_number} received twice with different data"
+                raise GbtReassemblyError(regions.payload_start, "data", reason)
+            if header != _header(block):
+                changed = ", ".join(
+                    f"{name} {getattr(header, name)} then {getattr(block, name)}"
+                    for name in _REPEATED_FIELDS
+                    if getattr(header, name) != getattr(block, name)
+                )
+                reason = f"block {block.block_number} received twice with different flags ({changed})"
+                raise GbtReassemblyError(control_at, "block_control", reason)
         if block.last and partial.last is not None and partial.last != block.block_number:
             reason = f"second last block ({block.block_number}; earlier {partial.last})"
             raise GbtReassemblyError(control_at, "block_control", reason)

@@ -103,6 +103,19 @@ def test_other_information_refuses_out_of_order_forms() -> None:
         encode_other_information(OtherInformation(1, b"\x01" * 8, 5, None, b"not der"))
 
 
+def test_other_information_refuses_a_counter_that_reads_as_a_certificate() -> None:
+    """The review's case: counter 3008000000000000 + certificate 3000 has the bytes of a certificate alone."""
+    ambiguous = OtherInformation(1, b"\x01" * 8, 5, 0x3008000000000000, b"\x30\x00")
+    with pytest.raises(GbcsEncodeError, match="one DER SEQUENCE") as caught:
+        encode_other_information(ambiguous)
+    assert caught.value.field == "other_information.originator_counter"
+    alone = OtherInformation(1, b"\x01" * 8, 5, None, bytes.fromhex("30080000000000003000"))
+    assert decode_other_information(encode_other_information(alone), 0) == alone
+    # the same counter before a certificate it does not swallow is fine
+    fine = OtherInformation(1, b"\x01" * 8, 5, 0x3008000000000000, b"\x30\x01\x00")
+    assert decode_other_information(encode_other_information(fine), 0) == fine
+
+
 def test_dlms_date_times() -> None:
     """gbcs.md 0: 07DF0101FF000000008000FF = 2015-01-01 00:00:00; 'not specified' parts give None."""
     assert dlms_datetime(bytes.fromhex("07DF0101FF000000008000FF")) == datetime(2015, 1, 1, tzinfo=timezone.utc)

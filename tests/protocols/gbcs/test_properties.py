@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocols.gbcs import GbcsDecodeError, KeyStore, build, parse
-from protocols.gbcs.envelope import decode, encode
+from protocols.gbcs import GbcsDecodeError, GbcsEncodeError, KeyStore, build, parse
+from protocols.gbcs.envelope import decode, decode_other_information, encode
+from protocols.gbcs.gbt import segment
 from protocols.gbcs.lengths import encode_length
 from tests.protocols.gbcs import corpus
 from tests.protocols.gbcs.strategies import messages
@@ -49,8 +50,32 @@ def test_random_bytes_behind_real_tags(prefix: bytes, tail: bytes) -> None:
 
 @given(st.data())
 def test_truncations_of_rtds_files(samples: list[bytes], data: st.DataObject) -> None:
-    message = data.draw(st.sampled_from(samples))
-    _check(message[: data.draw(st.integers(0, len(message) - 1))])
+    """Every truncation fails, except one: a `DF` message cut at its payload end is a pre-command (gbcs.md 3.1).
+
+    A `DD` message (MAC header or GBT block) states its length, so no cut of it parses.
+    """
+    _check_truncation(data.draw(st.sampled_from(samples)), data)
+
+
+@given(messages(max_payload=100).filter(lambda message: message.payload), st.booleans(), st.data())
+def test_truncations_of_generated_messages_and_gbt_blocks(message, as_block, data) -> None:  # type: ignore[no-untyped-def]
+    wire = encode(message)
+    if as_block:
+        wire = data.draw(st.sampled_from(segment(wire, block_size=data.draw(st.integers(1, 60)))))
+    _check_truncation(wire, data)
+
+
+def _check_truncation(message: bytes, data: st.DataObject) -> None:
+    regions = decode(message)[1]
+    cut = data.draw(st.integers(0, len(message) - 1) | st.just(min(regions.payload_end, len(message) - 1)))
+    truncated = message[:cut]
+    if message[0] == 0xDF and cut == regions.payload_end:
+        pre_command = parse(truncated)
+        assert pre_command.signature is None and build(pre_command) == truncated
+        return
+    with pytest.raises(GbcsDecodeError) as caught:
+        parse(truncated)
+    assert 0 <= caught.value.offset <= len(truncated)
 
 
 @settings(max_examples=300)
@@ -79,8 +104,19 @@ def test_wrong_lengths_in_rtds_files(samples: list[bytes], data: st.DataObject) 
         _check(original[:info_at] + bytes([data.draw(st.integers(0, 0x7F))]) + original[info_at + 1 :])
 
 
-@given(messages())
+@given(messages(ambiguous=True))
 def test_generated_messages_round_trip(message) -> None:  # type: ignore[no-untyped-def]
-    wire = encode(message)
+    """Whatever encodes decodes to the same value; only the ambiguous Other Information is refused."""
+    info = message.other_information
+    ambiguous = False
+    if info.originator_counter is not None and info.certificate is not None:
+        tail = info.originator_counter.to_bytes(8, "big") + info.certificate
+        ambiguous = decode_other_information(bytes(18) + tail, 0).originator_counter is None  # read as a certificate
+    try:
+        wire = encode(message)
+    except GbcsEncodeError as exc:
+        assert ambiguous and exc.field == "other_information.originator_counter", exc
+        return
+    assert not ambiguous
     parsed, _ = decode(wire)
     assert parsed == message and encode(parsed) == wire
