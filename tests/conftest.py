@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,13 +43,29 @@ def keystore_dir() -> Path:
 # Property tests run on a loaded 2-core CI machine: no per-example deadline (hangs are caught by
 # the codecs' own bounds, and timing is measured in bench/, not asserted here).
 from hypothesis import settings  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
 
-settings.register_profile("commshub", deadline=None, max_examples=200)
+settings.register_profile("commshub", deadline=None, max_examples=200, database=None)  # no .hypothesis/ folder
 settings.load_profile("commshub")
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep the CLI's ZCL-table cache (tools.zcl_cache) out of the user's home during tests,
-    subprocesses included (they inherit the environment)."""
+    subprocesses included (they inherit the environment); the variable is restored after."""
+    before = os.environ.get("COMMSHUB_CACHE_DIR")
     os.environ["COMMSHUB_CACHE_DIR"] = str(tmp_path_factory.mktemp("commshub-cache"))
+    yield
+    if before is None:
+        os.environ.pop("COMMSHUB_CACHE_DIR", None)
+    else:
+        os.environ["COMMSHUB_CACHE_DIR"] = before
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _hypothesis_files_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """With `database=None` above, what hypothesis still stores (its constants cache) goes to a
+    temporary folder, so test runs leave no `.hypothesis/` in the checkout."""
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    yield
+    set_hypothesis_home_dir(None)

@@ -1,14 +1,20 @@
 """`commshub decode`: decode, verify and print GBCS messages (issue 2).
 
-    commshub decode [--keystore DIR] [--json] INPUT...
+    commshub decode [--keystore DIR] [--json] [--lines] INPUT...
     commshub decode --example [--json]
 
 INPUT is a file (hex text, base64 text or raw binary: detected), a hex string, or `-`
-for standard input. Without `--json` each message prints as an indented tree of
-field names, byte offsets (`@offset+size`) and values; with `--json`, one JSON object
-per input (JSON Lines) in input order. `--example` builds a signed and MACed command
-with freshly generated keys, writes those keys to a temporary key store, and decodes
-and verifies the command from it.
+for standard input; with `--lines`, each non-empty line of standard input is one
+message (hex or base64), named `-:<line number>`, so thousands of messages need no
+argument list. Without `--json` each message prints as an indented tree of field
+names, byte offsets (`@offset+size`) and values, and each failure is one line on
+stderr; with `--json`, one JSON object per input (JSON Lines) in input order, failures
+included (`ok: false`, every other key present and null). `--example` builds a signed
+and MACed command with freshly generated keys, writes those keys to a temporary key
+store, and decodes and verifies the command from it.
+
+A key file that turns out unreadable when first needed is reported once on stderr;
+the checks that need it give `no-key` and decoding goes on.
 
 GBZ payloads are named from zigpy's ZCL tables (with `protocols.zigbee.smart_energy`); what the
 decoder needs of them is kept in a cache file under `$COMMSHUB_CACHE_DIR` (default
@@ -28,13 +34,22 @@ import json
 import string
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 if TYPE_CHECKING:
     from protocols.gbcs import KeyStore, Message
 
 _BASE64 = frozenset(string.ascii_letters + string.digits + "+/=")
 _WHITESPACE = str.maketrans("", "", string.whitespace)
+_NOT_HEX = str.maketrans("", "", string.hexdigits)  # deletes hex digits: what is left is not hex
+#: Text with at least this share of hex digits is taken as meant to be hex, and diagnosed as such.
+_MOSTLY_HEX = 0.9
+#: The keys of every `--json` record, in order; a failure has them all, null (issue 2's list and a few more).
+_MESSAGE_KEYS = (
+    "frame", "cra", "originator_counter", "originator", "recipient", "date_time", "message_code", "use_case",
+    "content_length", "mac", "signature", "unparsed", "other_information", "payload_family", "decryptions", "gbt",
+)  # fmt: skip
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -46,12 +61,36 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("inputs", nargs="*", metavar="INPUT", help="file (hex, base64 or binary), hex string, or - for stdin")
     parser.add_argument("--keystore", metavar="DIR", help="folder of <eui>-<ka|ds>[-pp].<pem|key> key files")
     parser.add_argument("--json", action="store_true", help="one JSON object per input (JSON Lines)")
+    parser.add_argument(
+        "--lines", action="store_true", help="with -: each non-empty stdin line is one message (hex or base64)"
+    )
     parser.add_argument("--example", action="store_true", help="build a signed, MACed command with fresh keys and decode it")
     return parser
 
 
 class InputError(ValueError):
-    """An INPUT that is neither a readable file nor a hex string."""
+    """An INPUT that is neither a readable file nor a hex string, or text that is broken hex."""
+
+
+def _hex(text: str) -> bytes | None:
+    """Hex text (whitespace ignored) as bytes; None when it is not meant as hex.
+
+    Text that is mostly hex digits is meant as hex, so a fault in it (an odd digit count,
+    a stray character) raises InputError naming it, rather than falling through to
+    base64 or raw binary and failing later with a misleading message.
+    """
+    compact = text.translate(_WHITESPACE)
+    try:
+        return bytes.fromhex(compact) or None
+    except ValueError:
+        pass
+    others = compact.translate(_NOT_HEX)
+    if len(compact) - len(others) < _MOSTLY_HEX * len(compact):
+        return None
+    if not others:
+        raise InputError(f"not valid hex: odd number of digits ({len(compact)})")
+    position = next(i for i, char in enumerate(text) if char in others)
+    raise InputError(f"not valid hex: bad character {text[position]!r} at position {position}")
 
 
 def _text_payload(raw: bytes) -> bytes | None:
@@ -60,10 +99,9 @@ def _text_payload(raw: bytes) -> bytes | None:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
         return None
-    try:
-        return bytes.fromhex(text) or None  # fromhex skips whitespace between byte pairs
-    except ValueError:
-        pass
+    data = _hex(text)
+    if data is not None:
+        return data
     text = text.translate(_WHITESPACE)
     if text and len(text) % 4 == 0 and _BASE64.issuperset(text):
         try:
@@ -81,7 +119,7 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def read_input(source: str, stdin: Any = None) -> bytes:
+def read_input(source: str, stdin: BinaryIO | None = None) -> bytes:
     """The message bytes INPUT `source` names: stdin, a file (hex/base64/binary), or a hex string."""
     if source == "-":
         raw = (stdin or sys.stdin.buffer).read()
@@ -94,29 +132,59 @@ def read_input(source: str, stdin: Any = None) -> bytes:
                 raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
         else:
             try:
-                data = bytes.fromhex(source)
-            except ValueError:
-                data = b""
-            if not data:
+                data = _hex(source)
+            except InputError as exc:
+                raise InputError(f"not a file and {exc}") from None
+            if data is None:
                 raise InputError(f"{source!r} is not a file and not a hex string")
             return data
     decoded = _text_payload(raw)
     return raw if decoded is None else decoded
 
 
+def read_inputs(
+    sources: list[str], *, lines: bool = False, stdin: BinaryIO | None = None
+) -> Iterator[tuple[str, bytes | InputError]]:
+    """(source name, message bytes or the InputError) for each input, in order, read as needed.
+
+    With `lines`, `-` stands for one input per non-empty stdin line (hex or base64),
+    named `-:<line number>`; lines are read as they come, so a pipe streams.
+    """
+    for source in sources:
+        if source == "-" and lines:
+            for number, line in enumerate(stdin or sys.stdin.buffer, start=1):
+                if line.strip():
+                    yield f"-:{number}", _line_message(line)
+            continue
+        try:
+            yield source, read_input(source, stdin)
+        except InputError as exc:
+            yield source, exc
+
+
+def _line_message(line: bytes) -> bytes | InputError:
+    try:
+        data = _text_payload(line)
+    except InputError as exc:
+        return exc
+    return InputError("not hex or base64 text") if data is None else data
+
+
 def _record(source: str, message: Message | None, error: tuple[str, int | None] | None) -> dict[str, Any]:
-    """The JSON object of one input (the keys issue 2 lists, plus a few more), except `payload`."""
+    """The JSON object of one input, except `payload`: `_MESSAGE_KEYS`, all null on failure (a fixed shape)."""
     from protocols.gbcs import registry
 
     if message is None:
         assert error is not None
-        return {"source": source, "ok": False, "error": {"message": error[0], "offset": error[1]}}
+        failure = {"source": source, "ok": False, "error": {"message": error[0], "offset": error[1]}}
+        return failure | dict.fromkeys(_MESSAGE_KEYS) | {"payload": None}
     info = registry.lookup(message.message_code)
     when = message.date_time
     other = message.other_information
     return {
         "source": source,
         "ok": True,
+        "error": None,
         "frame": message.frame.value,
         "cra": message.cra.label,
         "originator_counter": message.originator_counter,
@@ -171,32 +239,36 @@ def _print_tree(message: Message, out: TextIO) -> None:
     out.write("\n".join(lines) + "\n")
 
 
-def decode_one(source: str, keystore: KeyStore | None) -> tuple[Message | None, tuple[str, int | None] | None]:
-    """(message, None) or (None, (error text, byte offset or None)) for one INPUT."""
-    from protocols.gbcs import GbcsDecodeError, KeyStoreError, parse
+def decode_one(
+    data: bytes | InputError, keystore: KeyStore | None
+) -> tuple[Message | None, tuple[str, int | None] | None]:
+    """(message, None) or (None, (error text, byte offset or None)) for one input's bytes (or its read error)."""
+    from protocols.gbcs import GbcsDecodeError, parse
 
-    try:
-        data = read_input(source)
-    except InputError as exc:
-        return None, (str(exc), None)
+    if isinstance(data, InputError):
+        return None, (str(data), None)
     try:
         return parse(data, keystore), None
     except GbcsDecodeError as exc:
         return None, (str(exc), exc.offset)
-    except KeyStoreError as exc:
-        return None, (str(exc), None)
 
 
-def _run_inputs(sources: list[str], keystore: KeyStore | None, as_json: bool, out: TextIO) -> int:
-    failures = 0
-    for source in sources:
-        message, error = decode_one(source, keystore)
+def _run_inputs(
+    inputs: Iterator[tuple[str, bytes | InputError]], keystore: KeyStore | None, as_json: bool, out: TextIO
+) -> int:
+    failures = reported = 0
+    for source, data in inputs:
+        message, error = decode_one(data, keystore)
         failures += message is None
+        if keystore is not None and len(keystore.problems) > reported:
+            for problem in keystore.problems[reported:]:
+                print(f"commshub decode: warning: {problem} (checks that need it give no-key)", file=sys.stderr)
+            reported = len(keystore.problems)
         if as_json:
             out.write(_json_line(source, message, error))
         elif message is None:
             assert error is not None
-            out.write(f"== {source}: error: {error[0]}\n")
+            print(f"commshub decode: {source}: {error[0]}", file=sys.stderr)
         else:
             out.write(f"== {source}\n")
             _print_tree(message, out)
@@ -249,4 +321,4 @@ def run(args: argparse.Namespace) -> int:
             names = ", ".join(keystore.skipped)
             print(f"commshub decode: key store: skipped (not <eui>-<ka|ds|pp-ka>.<pem|key>): {names}", file=sys.stderr)
     zcl_cache.load(zcl_cache.cache_dir())  # GBZ names: ~7 ms from the cache instead of ~0.5 s of zigpy import
-    return _run_inputs(args.inputs, keystore, args.json, out)
+    return _run_inputs(read_inputs(args.inputs, lines=args.lines), keystore, args.json, out)

@@ -9,7 +9,9 @@ The file is `zcl-table-<zigpy version>-<hash>.json` in `$COMMSHUB_CACHE_DIR`, el
 `$XDG_CACHE_HOME/commshub`, else `~/.cache/commshub`; the hash covers the sources the table
 is derived from, so installing another zigpy or editing them selects a new file. Writes are
 atomic; a corrupt or foreign file is derived afresh and replaced; an unwritable folder only
-costs the derivation on each run.
+costs the derivation on each run. Several checkouts or venvs may share the folder, each
+with its own file, so a write removes only other tables unused for `STALE_AFTER` (a file's
+mtime is refreshed whenever it is read), never one another checkout may still be using.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from protocols.gbcs.payload import zcl_table
 from protocols.gbcs.payload.zcl_table import ZclTable
 
 LOGGER = logging.getLogger(__name__)
+#: Other checkouts' tables not read or written for this long (by mtime) are removed on a write.
+STALE_AFTER = 30 * 24 * 3600.0
 
 
 def cache_dir() -> Path:
@@ -56,14 +60,18 @@ def cache_name() -> str:
 
 
 def _write(path: Path, table: ZclTable) -> None:
-    """Write `table` to `path` atomically, then remove tables of earlier zigpy versions or sources."""
+    """Write `table` to `path` atomically, then remove other tables unused for `STALE_AFTER`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as out:
         json.dump(table.to_json(), out, separators=(",", ":"))
     os.replace(out.name, path)
-    for stale in path.parent.glob("zcl-table-*.json"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
+    oldest_kept = path.stat().st_mtime - STALE_AFTER
+    for other in path.parent.glob("zcl-table-*.json"):
+        try:
+            if other != path and other.stat().st_mtime < oldest_kept:
+                other.unlink()
+        except OSError:  # removed meanwhile by another process, or not ours to remove
+            continue
 
 
 def load(folder: Path) -> ZclTable:
@@ -71,14 +79,25 @@ def load(folder: Path) -> ZclTable:
     there; either way installed as the process's `zcl_table.table()`."""
     path = Path(folder) / cache_name()
     try:
-        return zcl_table.use(ZclTable.from_json(json.loads(path.read_bytes())))
+        cached = zcl_table.use(ZclTable.from_json(json.loads(path.read_bytes())))
     except FileNotFoundError:
         pass
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         LOGGER.info("ZCL table cache %s unusable (%s); deriving it afresh", path, exc)
+    else:
+        _mark_used(path)
+        return cached
     table = zcl_table.derive()
     try:
         _write(path, table)
     except OSError as exc:
         LOGGER.info("cannot write the ZCL table cache %s (%s); it will be derived again next run", path, exc)
     return zcl_table.use(table)
+
+
+def _mark_used(path: Path) -> None:
+    """Refresh `path`'s mtime, so other checkouts sharing the folder see it as in use."""
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache folder still serves reads
+        pass

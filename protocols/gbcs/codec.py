@@ -40,7 +40,8 @@ def parse(data: bytes, keystore: KeyStore | None = None) -> Message:
 
     Raises GbcsDecodeError (offset into `data`) when the bytes are not a well-formed
     message; verification outcomes are `message.verdicts`, never exceptions. A key file
-    that turns out unreadable when first needed raises KeyStoreError (naming the file).
+    that turns out unreadable when first needed counts as absent (`no-key`) and is
+    recorded in `keystore.problems`.
     """
     data = bytes(data)
     message, regions = envelope.decode(data)

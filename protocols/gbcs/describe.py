@@ -15,6 +15,16 @@ from protocols.gbcs.message import Message, OtherInformation, dlms_datetime
 from protocols.gbcs.tree import Field
 
 
+#: Bytes 1-5 of a MAC header: the general-ciphering fields GBCS leaves empty, each a zero length (gbcs.md 3.3).
+_EMPTY_GENERAL_CIPHERING_FIELDS = tuple(
+    Field(f"{name}-length", at, 1, 0, note="empty")
+    for at, name in enumerate(
+        ("transaction-id", "originator-system-title", "recipient-system-title", "date-time", "other-information"),
+        start=1,
+    )
+)
+
+
 def _title(name: str, at: int, value: bytes) -> Field:
     """A system title with its `08` length byte."""
     return Field(name, at, 1 + len(value), value.hex())
@@ -91,6 +101,8 @@ def _describe_message(message: Message) -> Field:
                 None,
                 (
                     Field("general-ciphering-tag", 0, 1, "dd"),
+                    *_EMPTY_GENERAL_CIPHERING_FIELDS,
+                    Field("key-info", 6, 1, "00", note="absent"),
                     Field("ciphered-content-length", 7, len(length), 5 + signed_size + MAC_SIZE),
                     Field("security-control", 7 + len(length), 1, "11"),
                     Field("invocation-counter", 8 + len(length), 4, 0),

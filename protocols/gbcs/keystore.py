@@ -3,7 +3,10 @@
 Why lazy: a key store holds hundreds of certificates while a batch of messages needs a
 few dozen, and parsing a certificate costs far more than decoding a message. `load`
 reads every file once (so an unreadable file is reported at once, by name); each key is
-parsed on first use and kept. ECDH secrets are cached per unordered EUI pair and
+parsed on first use and kept. A file whose PEM body turns out not to be an EC key is
+recorded once in `problems` and then treated as absent, so the checks needing it give
+the verdict `no-key` (a key problem is a verdict, not a decoding failure) and the file
+is not parsed again. ECDH secrets are cached per unordered EUI pair and
 derived keys per derivation input, since both are deterministic and expensive.
 
 File names: `<eui as 16 hex digits>-<ka|ds|pp-ka>.<pem|key>`; `.pem` holds an X.509
@@ -54,6 +57,7 @@ class _Entry:
     pem: bytes | None
     key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey | None = None
     role: int | None = None
+    broken: bool = False  #: parsing failed (reported in `KeyStore.problems`): treated as absent
 
 
 def _parse_name(name: str) -> tuple[bytes, KeyUsage, str] | None:
@@ -83,6 +87,8 @@ class KeyStore:
         self._acb: bytes | None = None
         self._acb_searched = False
         self.skipped: tuple[str, ...] = ()  #: file names in the folder that are not key files
+        #: key files that failed to parse on first use, in the order met (each once)
+        self.problems: list[KeyStoreError] = []
 
     @classmethod
     def load(cls, directory: str | Path) -> KeyStore:
@@ -92,7 +98,8 @@ class KeyStore:
         try:
             paths = sorted(folder.iterdir())
         except OSError as exc:
-            raise KeyStoreError(folder, f"cannot list the folder: {exc.strerror or exc}") from None
+            reason = "is not a folder" if folder.exists() and not folder.is_dir() else "cannot list the folder"
+            raise KeyStoreError(folder, f"{reason}: {exc.strerror or exc}") from None
         for path in paths:
             parsed = _parse_name(path.name)
             if parsed is None or not path.is_file():
@@ -122,10 +129,24 @@ class KeyStore:
         return len(self._entries)
 
     def _load(self, eui: bytes, usage: KeyUsage, kind: str) -> _Entry | None:
+        """The parsed entry; None when there is none or its file failed to parse (then in `problems`)."""
         entry = self._entries.get((eui, usage, kind))
         if entry is None or entry.key is not None:
             return entry
+        if entry.broken:
+            return None
         assert entry.pem is not None and entry.path is not None
+        problem = self._parse(entry, kind)
+        if problem is not None:
+            entry.broken = True
+            self.problems.append(KeyStoreError(entry.path, problem))
+            return None
+        return entry
+
+    @staticmethod
+    def _parse(entry: _Entry, kind: str) -> str | None:
+        """Parse `entry`'s PEM into `entry.key` (and its role); the reason when it cannot be."""
+        assert entry.pem is not None
         try:
             if kind == _PRIVATE:
                 key = serialization.load_pem_private_key(entry.pem, None)
@@ -140,11 +161,11 @@ class KeyStore:
             else:
                 key = serialization.load_pem_public_key(entry.pem)
         except (ValueError, TypeError) as exc:
-            raise KeyStoreError(entry.path, f"not a readable key: {exc}") from None
+            return f"not a readable key: {exc}"
         if not isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
-            raise KeyStoreError(entry.path, "not an elliptic-curve key")
+            return "not an elliptic-curve key"
         entry.key = key
-        return entry
+        return None
 
     def public_key(self, eui: bytes, usage: KeyUsage) -> ec.EllipticCurvePublicKey | None:
         """The public key of `eui` for `usage` (from its certificate, public key or private key file)."""

@@ -155,6 +155,10 @@ _BODIES: dict[int, tuple[Struct, type]] = {
 COMMAND_STRUCTS = {int(command_id): struct for command_id, (struct, _) in _BODIES.items()}  # plain ints: compiled code
 
 
+#: Each command dataclass's init fields, in order (dataclasses.fields is slow on the parse path).
+_FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for _, cls in _BODIES.values()}
+
+
 def command_from_raw(command_id: int, raw: dict) -> Command:  # type: ignore[type-arg]
     """The dataclass for a parsed command payload."""
     if command_id == CommandId.ASSOCIATION_REQUEST:
@@ -163,7 +167,7 @@ def command_from_raw(command_id: int, raw: dict) -> Command:  # type: ignore[typ
         c = raw["characteristics"]
         return GtsRequest(c & 15, bool(c & 0x10), bool(c & 0x20), c >> 6)
     cls = _BODIES[command_id][1]
-    return cls(**{f.name: raw[f.name] for f in fields(cls)})
+    return cls(*[raw[name] for name in _FIELD_NAMES[cls]])
 
 
 def command_to_raw(command: Command) -> dict[str, object]:

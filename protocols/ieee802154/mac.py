@@ -1,12 +1,19 @@
 """The full MAC frame codec: `parse(psdu) -> Frame` and `build(frame) -> bytes` (radio.md 2).
 
-Shape: one construct `Struct` for the MPDU (FCS excluded), built once at
-import and compiled; the FCS is checked first with crcmod (a corrupted frame
-is reported as such, not as whatever garbage it decodes to).  When the
-compiled struct fails, the checked struct re-parses to name the field and
-byte offset precisely; both are tested to agree.
+Shape: the FCS is checked first with crcmod (a corrupted frame is reported
+as such, not as whatever garbage it decodes to).  Then two decoders:
 
-Layout choices, and why:
+* `fastpath.parse_fast`, precomputed `struct.Struct`s keyed by the FCF, which
+  decodes every frame this codec accepts and returns None on anything else;
+* the reference: one construct `Struct` for the MPDU (FCS excluded), built
+  once at import, compiled, and re-parsed checked when the compiled one
+  fails, to name the field and byte offset precisely (`parse_checked`).
+
+`parse` runs the fast path and falls back to the reference only when it
+declines, so a bad frame's error still comes from construct.  The tests hold
+fast, compiled and checked paths to the same results.
+
+Layout choices of the reference struct, and why:
 
 * The FCF is one `Int16ul` and its bits are read with `this.fcf & mask`
   expressions: a compiled `ByteSwapped(BitStruct)` costs ~13 us per frame,
@@ -26,7 +33,6 @@ Layout choices, and why:
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any
 
 from construct import (
@@ -42,56 +48,17 @@ from construct import (
     this,
 )
 
-from .beacon import _BEACON, GtsFields, PendingAddresses, SuperframeSpec, beacon_from_raw, beacon_to_raw
-from .commands import COMMAND_STRUCTS, Command, RawCommand, command_from_raw, command_to_raw
+from .beacon import _BEACON, beacon_from_raw, beacon_to_raw
+from .commands import COMMAND_STRUCTS, RawCommand, command_from_raw, command_to_raw
 from .errors import decode_error, encode_error, from_construct
-from .fcs import append_fcs, check_fcs, fcs16, fcs32, fcs_length
+from .fastpath import parse_fast
+from .fcs import append_fcs, fcs16, fcs32, fcs_length
+from .frames import FRAME_CLASSES, AckFrame, BeaconFrame, CommandFrame, DataFrame, Frame
 from .header import _FRAME_TYPES, _MODES, _VERSIONS, AddrMode, FrameType, FrameVersion, Header, pan_ids_present
-from .security import _AUX, SecurityHeader, security_from_raw, security_to_raw
+from .security import _AUX, security_from_raw, security_to_raw
 
+__all__ = ["AckFrame", "BeaconFrame", "CommandFrame", "DataFrame", "Frame", "build", "parse"]
 
-@dataclass(frozen=True, slots=True)
-class DataFrame:
-    """A data frame; `payload` is the raw MAC payload (a ZigBee NWK frame, or ciphertext + MIC)."""
-
-    header: Header
-    payload: bytes = b""
-    security: SecurityHeader | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AckFrame:
-    """An acknowledgement: immediate ACKs are header-only; 2015 frames may carry a payload."""
-
-    header: Header
-    payload: bytes = b""
-    security: SecurityHeader | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BeaconFrame:
-    """A beacon; `payload` is the raw beacon payload (ZigBee's 15 octets)."""
-
-    header: Header
-    superframe: SuperframeSpec = SuperframeSpec()
-    gts: GtsFields = GtsFields()
-    pending: PendingAddresses = PendingAddresses()
-    payload: bytes = b""
-    security: SecurityHeader | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CommandFrame:
-    """A MAC command; secured command payloads come back as `RawCommand`."""
-
-    header: Header
-    command: Command
-    security: SecurityHeader | None = None
-
-
-Frame = DataFrame | AckFrame | BeaconFrame | CommandFrame
-_FRAME_CLASSES = {FrameType.BEACON: BeaconFrame, FrameType.DATA: DataFrame, FrameType.ACK: AckFrame,
-                  FrameType.COMMAND: CommandFrame}
 
 _ADDR_FIELD = {AddrMode.SHORT: Int16ul, AddrMode.EXTENDED: Int64ul}
 _ADDRESSING_MASK = 0xFC40  # src mode, version, dst mode, PAN ID compression
@@ -158,15 +125,31 @@ def _check_fcf(psdu: bytes) -> None:
 
 def parse(psdu: bytes, *, fcs: int = 16) -> Frame:
     """Decode a PSDU (MPDU + FCS of `fcs` bits, checked) into a frame dataclass."""
-    size = fcs_length(fcs)
-    if len(psdu) < 2 + size:
+    size = 2 if fcs == 16 else fcs_length(fcs)
+    end = len(psdu) - size
+    if end < 2:
         raise decode_error(len(psdu), "fcf", f"{len(psdu)} octets cannot hold a frame control field and FCS")
-    if not check_fcs(psdu, fcs):
-        want = fcs16(psdu[:-size]) if size == 2 else fcs32(psdu[:-size])
-        got = int.from_bytes(psdu[-size:], "little")
-        raise decode_error(len(psdu) - size, "fcs", f"FCS {got:#x} does not match the frame's {want:#x}")
-    _check_fcf(psdu)
-    mpdu = psdu[:-size]
+    if type(psdu) is not bytes:  # slices of the input become payloads: make them bytes
+        psdu = bytes(psdu)
+    # KERMIT over a good frame, FCS included, is 0 (fcs.py): one C call on the hot path.
+    if fcs16(psdu) != 0 if size == 2 else fcs32(psdu[:end]) != int.from_bytes(psdu[end:], "little"):
+        want = fcs16(psdu[:end]) if size == 2 else fcs32(psdu[:end])
+        got = int.from_bytes(psdu[end:], "little")
+        raise decode_error(end, "fcs", f"FCS {got:#x} does not match the frame's {want:#x}")
+    frame = parse_fast(psdu, end)
+    if frame is None:  # refused or malformed: the checked struct names the field and offset
+        frame = parse_checked(psdu[:end])
+    return frame
+
+
+def parse_checked(mpdu: bytes) -> Frame:
+    """The reference decoder of an MPDU (FCS removed): construct structs, compiled then checked.
+
+    `parse` uses it only when `fastpath.parse_fast` declines; the tests hold
+    the two to the same frames.
+    """
+    if len(mpdu) >= 2:
+        _check_fcf(mpdu)
     try:
         raw = _MPDU_COMPILED.parse(mpdu)
     except Exception:  # the compiled parser's errors carry no offset: let the checked one say where
@@ -207,7 +190,7 @@ def _frame(raw: Any) -> Frame:
 def _fcf(frame: Frame) -> int:
     """The FCF of `frame`, after checking that its header agrees with itself and with the frame."""
     h = frame.header
-    if _FRAME_CLASSES.get(h.frame_type) is not type(frame):
+    if FRAME_CLASSES.get(h.frame_type) is not type(frame):
         raise encode_error("header.frame_type", f"{h.frame_type!r} in a {type(frame).__name__}")
     if h.version not in _VERSIONS or h.dst_mode not in AddrMode or h.src_mode not in AddrMode:
         raise encode_error("header", "frame version or addressing mode out of range")

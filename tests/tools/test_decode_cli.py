@@ -7,12 +7,15 @@ import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from protocols.gbcs.envelope import decode, encode
+from protocols.gbcs.example import example_command
 from tools.cli import main
-from tools.decode import read_input
+from tools.decode import InputError, read_input
 
 # gbcs.md 3.6: the ECS52 command.
 ECS52_HEX = (
@@ -93,14 +96,99 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     err = capsys.readouterr().err
     assert "skipped (" in err and "notes.txt" in err
     assert main(["decode", "not-hex-not-a-file"]) == 1
-    assert "not a file and not a hex string" in capsys.readouterr().out
+    assert "not a file and not a hex string" in capsys.readouterr().err
+    (tmp_path / "keys.pem").write_text("a file")
+    assert main(["decode", "--keystore", str(tmp_path / "keys.pem"), ECS52_HEX]) == 2
+    assert "is not a folder" in capsys.readouterr().err
 
 
 def test_installed_script_runs_the_main_job() -> None:
-    """The README's first command: `.venv/bin/commshub decode --example`."""
+    """The primer's first decode command (docs/gbcs-codec.md): `.venv/bin/commshub decode --example`."""
     script = Path(sys.executable).parent / "commshub"
     if not script.exists():
         pytest.skip(f"{script} is not installed (pip install -e .)")
     result = subprocess.run([str(script), "decode", "--example"], capture_output=True, text=True, timeout=60, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert "mac @" in result.stdout and "(valid)" in result.stdout
+
+
+def test_text_mode_failures_are_one_line_each_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["decode", "DF09", ECS52_HEX, "not-a-file"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"== {ECS52_HEX}\n") and captured.out.count("== ") == 1  # only the good message
+    assert "error" not in captured.out
+    lines = captured.err.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("commshub decode: DF09: gbcs: ") and "byte offset 2" in lines[0]
+    assert lines[1].startswith("commshub decode: not-a-file: ")
+
+
+def test_broken_hex_files_are_named_as_such(tmp_path: Path) -> None:
+    """The review's files: a hex file with an odd digit count, and one ending in `ZZ` (valid base64 characters)."""
+    (tmp_path / "odd.hex").write_text(ECS52_HEX + "0\n")
+    (tmp_path / "junk.hex").write_text(ECS52_HEX[:40] + "\n" + ECS52_HEX[40:] + "ZZ\n")
+    with pytest.raises(InputError, match=f"odd number of digits \\({len(ECS52_HEX) + 1}\\)"):
+        read_input(str(tmp_path / "odd.hex"))
+    with pytest.raises(InputError, match=f"bad character 'Z' at position {len(ECS52_HEX) + 1}"):
+        read_input(str(tmp_path / "junk.hex"))
+    with pytest.raises(InputError, match="not a file and not valid hex: odd number of digits"):
+        read_input(ECS52_HEX[:-1])
+
+
+def test_a_corrupt_key_file_gives_no_key_and_one_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    example = example_command()
+    for name, pem in example.key_files.items():
+        (tmp_path / name).write_bytes(pem)
+    ds = next(tmp_path.glob("*-ds.pem"))
+    ds.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    wire = example.wire.hex()
+    assert main(["decode", "--json", "--keystore", str(tmp_path), wire, wire, wire]) == 0
+    captured = capsys.readouterr()
+    records = _json_lines(captured.out)
+    assert [(r["ok"], r["mac"], r["signature"], r["use_case"]) for r in records] == [(True, "valid", "no-key", "ECS09")] * 3
+    warnings = captured.err.splitlines()
+    assert len(warnings) == 1 and "warning" in warnings[0] and ds.name in warnings[0]
+
+
+def test_failure_records_have_the_same_keys_as_successes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["decode", "--json", ECS52_HEX, "DF09", "not-a-file"]) == 1
+    good, *bad = _json_lines(capsys.readouterr().out)
+    assert good["ok"] and good["error"] is None
+    for record in bad:
+        assert list(record) == list(good) and record["ok"] is False and record["error"]["message"]
+        assert all(value is None for key, value in record.items() if key not in ("source", "ok", "error"))
+
+
+def _numbered(count: int) -> list[bytes]:
+    """`count` distinct messages: ECS52 (gbcs.md 3.6) with originator counters 0..count-1."""
+    message, _ = decode(ECS52)
+    return [encode(replace(message, originator_counter=number)) for number in range(count)]
+
+
+def test_two_thousand_files_in_one_call(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    paths = []
+    for number, wire in enumerate(_numbered(2000)):
+        path = tmp_path / f"{number:04}.hex"
+        path.write_text(wire.hex())
+        paths.append(str(path))
+    (tmp_path / "broken.hex").write_text("DF09")
+    paths.insert(1000, str(tmp_path / "broken.hex"))
+    assert main(["decode", "--json", *paths]) == 1
+    records = _json_lines(capsys.readouterr().out)
+    assert [r["source"] for r in records] == paths
+    assert [r["originator_counter"] for r in records] == [*range(1000), None, *range(1000, 2000)]
+
+
+def test_lines_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--lines`: each non-empty stdin line is one message, hex or base64, named `-:<line number>`."""
+    wires = _numbered(2000)
+    lines = [wire.hex() if number % 2 else base64.b64encode(wire).decode() for number, wire in enumerate(wires)]
+    lines[7] = ECS52_HEX + "0"  # broken hex: one failure record, in its place
+    text = "\n".join(lines[:10]) + "\n\n" + "\n".join(lines[10:]) + "\n"  # a blank line 11 is skipped
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert main(["decode", "--json", "--lines", "-"]) == 1
+    records = _json_lines(capsys.readouterr().out)
+    assert [r["source"] for r in records] == [f"-:{n}" for n in [*range(1, 11), *range(12, 2002)]]
+    assert [r["originator_counter"] for r in records] == [*range(7), None, *range(8, 2000)]
+    assert "odd number of digits" in records[7]["error"]["message"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\n" + ECS52_HEX.encode() + b"\n")))
+    assert main(["decode", "--lines", "-"]) == 0 and capsys.readouterr().out.startswith("== -:2\n")

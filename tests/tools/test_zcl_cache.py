@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -18,12 +20,35 @@ def fresh() -> ZclTable:
 
 
 def test_cache_file_equals_a_fresh_derivation(tmp_path: Path, fresh: ZclTable) -> None:
-    (tmp_path / "zcl-table-0.0.1-0123456789abcdef.json").write_text("{}")  # an older zigpy's: replaced
     first = zcl_cache.load(tmp_path)  # derives and writes
     (written,) = tmp_path.iterdir()
     assert written.name == zcl_cache.cache_name() and first == fresh
     second = zcl_cache.load(tmp_path)  # reads the file
     assert second == fresh and zcl_table.table() is second
+
+
+def _age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_a_write_removes_only_tables_unused_for_30_days(tmp_path: Path) -> None:
+    """Two checkouts sharing the folder keep each other's table; a long-unused one goes."""
+    other = tmp_path / "zcl-table-0.0.2-fedcba9876543210.json"  # another checkout's, in use
+    stale = tmp_path / "zcl-table-0.0.1-0123456789abcdef.json"  # unused for 31 days
+    for path, days in ((other, 29), (stale, 31)):
+        path.write_text("{}")
+        _age(path, days * 24 * 3600)
+    zcl_cache.load(tmp_path)  # derives and writes ours
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([other.name, zcl_cache.cache_name()])
+
+
+def test_reading_the_cache_marks_it_in_use(tmp_path: Path) -> None:
+    zcl_cache.load(tmp_path)
+    ours = tmp_path / zcl_cache.cache_name()
+    _age(ours, 40 * 24 * 3600)
+    zcl_cache.load(tmp_path)  # a read refreshes the mtime, so another checkout's write keeps it
+    assert time.time() - ours.stat().st_mtime < 3600
 
 
 def test_a_corrupt_cache_file_is_replaced(tmp_path: Path, fresh: ZclTable) -> None:

@@ -62,16 +62,23 @@ def test_a_file_that_is_not_pem_is_named_at_load(tmp_path: Path) -> None:
         KeyStore.load(tmp_path)
 
 
-def test_a_corrupt_pem_body_is_named_at_first_use(tmp_path: Path) -> None:
+def test_a_corrupt_pem_body_is_recorded_once_and_treated_as_absent(tmp_path: Path) -> None:
     (tmp_path / "0011223344556677-ds.pem").write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     store = KeyStore.load(tmp_path)
-    with pytest.raises(KeyStoreError, match="0011223344556677-ds.pem"):
-        store.public_key(bytes.fromhex("0011223344556677"), KeyUsage.DS)
+    assert store.problems == []  # parsed on first use, not at load
+    eui = bytes.fromhex("0011223344556677")
+    assert store.public_key(eui, KeyUsage.DS) is None
+    assert store.public_key(eui, KeyUsage.DS) is None and store.role(eui) is None  # not parsed again
+    assert len(store.problems) == 1 and isinstance(store.problems[0], KeyStoreError)
+    assert store.problems[0].path.name == "0011223344556677-ds.pem" and "not a readable key" in str(store.problems[0])
 
 
-def test_missing_folder() -> None:
+def test_missing_folder_and_a_file_instead_of_a_folder(tmp_path: Path) -> None:
     with pytest.raises(KeyStoreError, match="cannot list"):
         KeyStore.load("/nonexistent/keystore")
+    (tmp_path / "keys.pem").write_text("not a folder")
+    with pytest.raises(KeyStoreError, match="is not a folder"):
+        KeyStore.load(tmp_path / "keys.pem")
 
 
 def test_shared_secret_is_symmetric_cached_and_none_without_a_private_key() -> None:

@@ -37,6 +37,7 @@ from protocols.ieee802154 import (
     SuperframeSpec,
     append_fcs,
     build,
+    fastpath,
     mac,
     parse,
     peek,
@@ -260,3 +261,48 @@ def test_compiled_and_checked_structs_agree(mpdu: bytes) -> None:
     if outcome == "ok":
         assert compiled == mac._MPDU.parse(mpdu)
         assert mac._MPDU_COMPILED.build(compiled) == mac._MPDU.build(compiled) == mpdu
+
+
+def _fast_and_checked_agree(mpdu: bytes) -> None:
+    """`fastpath.parse_fast` declines exactly where the checked codec raises, and agrees where it decodes."""
+    fast = fastpath.parse_fast(append_fcs(mpdu), len(mpdu))
+    try:
+        checked = mac.parse_checked(mpdu)
+    except Ieee802154DecodeError:
+        assert fast is None, f"fast path decoded what the checked codec refuses: {fast!r}"
+    else:
+        assert fast == checked
+
+
+_FCFS = st.builds(  # FCFs from their fields, so that most are ones the codec decodes
+    lambda kind, flags, dst, version, src: kind | flags << 3 | dst << 10 | version << 12 | src << 14,
+    st.integers(0, 7), st.integers(0, 127), st.sampled_from([0, 2, 3, 1]), st.integers(0, 3), st.sampled_from([0, 2, 3, 1]),
+)
+
+
+@given(_FCFS, st.binary(max_size=60))
+def test_fast_path_agrees_with_checked_on_any_header(fcf: int, rest: bytes) -> None:
+    _fast_and_checked_agree(fcf.to_bytes(2, "little") + rest)
+
+
+@given(st.sampled_from([psdu[:-2] for _, _, psdu in SCAPY]), st.data())
+def test_fast_path_agrees_with_checked_on_mutated_frames(mpdu: bytes, data: st.DataObject) -> None:
+    mutated = bytearray(mpdu)
+    for bit in data.draw(st.lists(st.integers(0, 8 * len(mpdu) - 1), max_size=3)):
+        mutated[bit // 8] ^= 1 << bit % 8
+    _fast_and_checked_agree(bytes(mutated))
+    _fast_and_checked_agree(bytes(mutated[: data.draw(st.integers(0, len(mutated)))]))
+    _fast_and_checked_agree(bytes(mutated) + data.draw(st.binary(min_size=1, max_size=4)))
+
+
+def test_fast_path_agrees_with_checked_for_every_fcf() -> None:
+    # Every FCF value over one tail long enough for any header, aux header and command: the layouts
+    # computed per FCF must match the reference struct's Switch cases one for one.
+    tail = bytes(range(7, 7 + 40))
+    for fcf in range(0x10000):
+        _fast_and_checked_agree(fcf.to_bytes(2, "little") + tail)
+
+
+@pytest.mark.parametrize("name, pkt, psdu", SCAPY, ids=IDS)
+def test_parse_takes_the_fast_path_for_every_scapy_frame(name: str, pkt, psdu: bytes) -> None:  # type: ignore[no-untyped-def]
+    assert fastpath.parse_fast(psdu, len(psdu) - 2) == parse(psdu)
