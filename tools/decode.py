@@ -1,6 +1,6 @@
 """`commshub decode`: decode, verify and print GBCS messages (issue 2).
 
-    commshub decode [--keystore DIR] [--json] [--lines] INPUT...
+    commshub decode [--keystore DIR] [--json] [--lines] [--jobs N] INPUT...
     commshub decode --example [--json]
 
 INPUT is a file (hex text, base64 text or raw binary: detected), a hex string, or `-`
@@ -15,6 +15,14 @@ store, and decodes and verifies the command from it.
 
 A key file that turns out unreadable when first needed is reported once on stderr;
 the checks that need it give `no-key` and decoding goes on.
+
+Long input lists use every idle core (`--jobs`; by default from `AUTO_JOBS_FROM` inputs, one
+process per core that nothing else is running on at start): after the key store and the ZCL table are loaded, the process forks
+one worker per further contiguous chunk of the list; each worker writes its chunk's output to
+an unlinked temporary file, and the parent, having done the first chunk itself, copies them
+out in input order, so stdout and stderr are exactly what one process would write (a key
+warning once). A worker that dies or fails unexpectedly has its chunk decoded again by the
+parent, which then behaves as one process would. Standard input (`-`) keeps one process.
 
 GBZ payloads are named from zigpy's ZCL tables (with `protocols.zigbee.smart_energy`); what the
 decoder needs of them is kept in a cache file under `$COMMSHUB_CACHE_DIR` (default
@@ -31,11 +39,14 @@ import argparse
 import base64
 import binascii
 import json
+import os
+import stat
 import string
 import sys
 from pathlib import Path
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
 
 if TYPE_CHECKING:
     from protocols.gbcs import KeyStore, Message
@@ -50,6 +61,11 @@ _MESSAGE_KEYS = (
     "frame", "cra", "originator_counter", "originator", "recipient", "date_time", "message_code", "use_case",
     "content_length", "mac", "signature", "unparsed", "other_information", "payload_family", "decryptions", "gbt",
 )  # fmt: skip
+#: Inputs from which `--jobs` defaults to every available core; below it a fork costs more than it saves.
+AUTO_JOBS_FROM = 256
+#: Fewest inputs given to one process when `--jobs` is automatic.
+_MIN_CHUNK = 128
+_WARNING = "commshub decode: warning: "
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -65,7 +81,24 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--lines", action="store_true", help="with -: each non-empty stdin line is one message (hex or base64)"
     )
     parser.add_argument("--example", action="store_true", help="build a signed, MACed command with fresh keys and decode it")
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help=f"processes to decode with (default: 1 below {AUTO_JOBS_FROM} inputs, else one per idle core; stdin: 1)",
+    )
     return parser
+
+
+def _positive(text: str) -> int:
+    """The argparse `type` of `--jobs`: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 class InputError(ValueError):
@@ -119,18 +152,35 @@ def _is_file(path: Path) -> bool:
         return False
 
 
+def _read_file(source: str) -> bytes | None:
+    """The bytes of the regular file `source`; None when it names none (it may then be a hex string).
+
+    One open and one fstat per file rather than a stat, an open and an fstat: a run reads
+    thousands. O_NONBLOCK, so that naming a FIFO cannot block (it is not a regular file).
+    """
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if _is_file(Path(source)):  # there, but not ours to read
+            raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    with open(fd, "rb") as file:
+        try:
+            return file.read()
+        except OSError as exc:
+            raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
 def read_input(source: str, stdin: BinaryIO | None = None) -> bytes:
     """The message bytes INPUT `source` names: stdin, a file (hex/base64/binary), or a hex string."""
     if source == "-":
         raw = (stdin or sys.stdin.buffer).read()
     else:
-        path = Path(source)
-        if _is_file(path):
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
-        else:
+        file_bytes = _read_file(source)
+        if file_bytes is None:
             try:
                 data = _hex(source)
             except InputError as exc:
@@ -138,6 +188,7 @@ def read_input(source: str, stdin: BinaryIO | None = None) -> bytes:
             if data is None:
                 raise InputError(f"{source!r} is not a file and not a hex string")
             return data
+        raw = file_bytes
     decoded = _text_payload(raw)
     return raw if decoded is None else decoded
 
@@ -254,25 +305,152 @@ def decode_one(
 
 
 def _run_inputs(
-    inputs: Iterator[tuple[str, bytes | InputError]], keystore: KeyStore | None, as_json: bool, out: TextIO
+    inputs: Iterator[tuple[str, bytes | InputError]],
+    keystore: KeyStore | None,
+    as_json: bool,
+    out: TextIO,
+    err: TextIO,
+    warned: set[str],
 ) -> int:
+    """Decode and print each input; 1 when one failed, else 0. Key warnings already in `warned` are not repeated."""
     failures = reported = 0
     for source, data in inputs:
         message, error = decode_one(data, keystore)
         failures += message is None
         if keystore is not None and len(keystore.problems) > reported:
             for problem in keystore.problems[reported:]:
-                print(f"commshub decode: warning: {problem} (checks that need it give no-key)", file=sys.stderr)
+                _warn(f"{_WARNING}{problem} (checks that need it give no-key)\n", err, warned)
             reported = len(keystore.problems)
         if as_json:
             out.write(_json_line(source, message, error))
         elif message is None:
             assert error is not None
-            print(f"commshub decode: {source}: {error[0]}", file=sys.stderr)
+            err.write(f"commshub decode: {source}: {error[0]}\n")
         else:
             out.write(f"== {source}\n")
             _print_tree(message, out)
     return 1 if failures else 0
+
+
+def _warn(line: str, err: TextIO, warned: set[str]) -> None:
+    if line not in warned:
+        warned.add(line)
+        err.write(line)
+
+
+def jobs_for(sources: list[str], requested: int | None) -> int:
+    """How many processes decode `sources`: 1 with stdin; `requested`, at most one per input; else automatic.
+
+    Automatic: 1 below `AUTO_JOBS_FROM` inputs; else one per core that is idle right now (a
+    worker on a core another program keeps busy only adds the fork), at most one per `_MIN_CHUNK` inputs.
+    """
+    if "-" in sources or not hasattr(os, "fork"):
+        return 1
+    if requested is not None:
+        return max(1, min(requested, len(sources)))
+    if len(sources) < AUTO_JOBS_FROM:
+        return 1
+    return max(1, min(idle_cores(), len(sources) // _MIN_CHUNK))
+
+
+def idle_cores() -> int:
+    """Cores this process may use that nothing else is running on now (counting the one it runs on).
+
+    From `procs_running` in Linux's /proc/stat: the tasks running or ready at this instant,
+    this process included. Elsewhere, or when it cannot be read, every core counts as idle.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        with open("/proc/stat", "rb") as proc_stat:
+            running = next(int(line.split()[1]) for line in proc_stat if line.startswith(b"procs_running "))
+    except (OSError, ValueError, StopIteration, IndexError):
+        return cores
+    return max(1, min(cores, cores - (running - 1)))
+
+
+def _chunks(sources: list[str], jobs: int) -> list[list[str]]:
+    """`sources` cut into `jobs` contiguous chunks of near-equal size, in order."""
+    size, extra = divmod(len(sources), jobs)
+    bounds = [index * size + min(index, extra) for index in range(jobs + 1)]
+    return [sources[bounds[index] : bounds[index + 1]] for index in range(jobs)]
+
+
+@dataclass
+class _Worker:
+    """A forked process decoding `sources` into two unlinked temporary files."""
+
+    pid: int
+    sources: list[str]
+    out: IO[str]
+    err: IO[str]
+    reaped: bool = False
+
+
+def _fork_worker(sources: list[str], keystore: KeyStore | None, as_json: bool) -> _Worker:
+    import tempfile
+
+    out, err = (tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogateescape") for _ in range(2))
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns, and never runs the parent's clean-up or flushes its buffers
+        code = 3
+        try:
+            code = _run_inputs(read_inputs(sources), keystore, as_json, out, err, set())
+            out.flush()
+            err.flush()
+        finally:  # on any exception the exit code stays 3, and the parent decodes the chunk itself
+            os._exit(code)
+    return _Worker(pid, sources, out, err)
+
+
+def _collect(
+    worker: _Worker, keystore: KeyStore | None, as_json: bool, out: TextIO, err: TextIO, warned: set[str]
+) -> int:
+    """Wait for `worker` and copy its output; if it did not finish its chunk, decode the chunk here."""
+    import shutil
+
+    _, status = os.waitpid(worker.pid, 0)
+    worker.reaped = True
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        return _run_inputs(read_inputs(worker.sources), keystore, as_json, out, err, warned)
+    worker.out.seek(0)
+    shutil.copyfileobj(worker.out, out, 1 << 20)
+    worker.err.seek(0)
+    for line in worker.err:
+        if line.startswith(_WARNING):
+            _warn(line, err, warned)
+        else:
+            err.write(line)
+    return code
+
+
+def _run_parallel(
+    chunks: list[list[str]], keystore: KeyStore | None, as_json: bool, out: TextIO, err: TextIO
+) -> int:
+    """Decode the first chunk here and each other in a forked worker; print all in input order."""
+    import signal
+
+    import protocols.gbcs.payload.gbz  # noqa: F401  (imported on the first GBZ payload: once here, not per worker)
+
+    if keystore is not None:
+        keystore.prepare()
+    out.flush()
+    err.flush()
+    warned: set[str] = set()
+    workers: list[_Worker] = []
+    try:
+        workers.extend(_fork_worker(chunk, keystore, as_json) for chunk in chunks[1:])
+        code = _run_inputs(read_inputs(chunks[0]), keystore, as_json, out, err, warned)
+        for worker in workers:
+            code = max(code, _collect(worker, keystore, as_json, out, err, warned))
+        return code
+    finally:
+        for worker in workers:
+            if not worker.reaped:  # the parent failed or was interrupted: stop its workers
+                os.kill(worker.pid, signal.SIGKILL)
+                os.waitpid(worker.pid, 0)
+            worker.out.close()
+            worker.err.close()
 
 
 def _run_example(as_json: bool, out: TextIO) -> int:
@@ -321,4 +499,7 @@ def run(args: argparse.Namespace) -> int:
             names = ", ".join(keystore.skipped)
             print(f"commshub decode: key store: skipped (not <eui>-<ka|ds|pp-ka>.<pem|key>): {names}", file=sys.stderr)
     zcl_cache.load(zcl_cache.cache_dir())  # GBZ names: ~7 ms from the cache instead of ~0.5 s of zigpy import
-    return _run_inputs(read_inputs(args.inputs, lines=args.lines), keystore, args.json, out)
+    jobs = jobs_for(args.inputs, args.jobs)
+    if jobs > 1:
+        return _run_parallel(_chunks(args.inputs, jobs), keystore, args.json, out, sys.stderr)
+    return _run_inputs(read_inputs(args.inputs, lines=args.lines), keystore, args.json, out, sys.stderr, set())

@@ -3,15 +3,13 @@
 Why: every frame the hub hears goes through `mac.parse`, and construct's
 per-frame overhead (a Container per struct, a stream, a call per field) was
 two thirds of its cost (cProfile, 2026-11-28).  But the FCF alone fixes the
-whole MAC header layout: which of sequence number, PAN IDs and addresses are
-present and how long each is.  So each FCF value gets a `_Layout` once (lazily,
-cached: at most the ~7k valid FCFs) holding one `struct.Struct` for the
-header fields after the FCF, the FCF's constant header values, and an
-`itemgetter` that lays the unpacked and constant values out in `Header`'s
-field order.  The auxiliary security header gets the same treatment keyed by
-its control octet, and MAC command payloads of fixed layout get a struct
-derived from the construct struct in `commands` (so the layout is written
-once).  Beacons and variable-length commands use the compiled construct struct.
+whole MAC header layout, so `header.mhr_layout` gives each FCF value, once,
+a `struct.Struct` for the fields after the FCF and an `itemgetter` that makes
+the `Header` tuple (shared with `peek`).  The auxiliary security header gets
+the same treatment keyed by its control octet, and MAC command payloads of
+fixed layout get a struct derived from the construct struct in `commands`
+(so the layout is written once).  Beacons and variable-length commands use
+the compiled construct struct.
 
 This path never raises on bad input: it returns None whenever anything is off
 (reserved FCF values, a frame too short for its layout, a command of the
@@ -22,88 +20,21 @@ same result on valid, random and mutated frames.
 
 from __future__ import annotations
 
-import io
 import dataclasses
+import io
 import struct
-from collections.abc import Callable
-from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from construct import FormatField
 
 from .beacon import _BEACON, beacon_from_raw
 from .commands import COMMAND_STRUCTS, Command, RawCommand, command_from_raw
 from .frames import AckFrame, BeaconFrame, CommandFrame, DataFrame, Frame
-from .header import _FRAME_TYPES, _MODES, _VERSIONS, ADDR_LENGTH, AddrMode, FrameVersion, Header, pan_ids_present
+from .header import Header, Picker, mhr_layout, struct_picker
 from .security import SecurityHeader
 
-_new_tuple = tuple.__new__
-_ADDR_FORMAT = {2: "H", 8: "Q"}
-_SECURITY_BIT = 0x08
 
-
-class _Layout(NamedTuple):
-    """What one FCF value says about a frame, computed once."""
-
-    kind: int                                  #: frame type 0-3
-    fields: struct.Struct                      #: sequence number and addressing, after the FCF
-    end: int                                   #: octets of MHR (FCF included) before any aux header
-    constants: tuple[Any, ...]                 #: the header values the FCF fixes, then None
-    pick: Callable[[tuple[Any, ...]], tuple[Any, ...]]  #: unpacked + constants -> Header field order
-    secured: bool
-
-
-def _valid_fcf(fcf: int) -> bool:
-    """The FCFs this codec decodes (`mac._check_fcf` says why the others are refused)."""
-    version, dst, src = fcf >> 12 & 3, fcf >> 10 & 3, fcf >> 14
-    return (fcf & 7 <= 3 and version != 3 and dst != 1 and src != 1 and not fcf & 0x200
-            and (not fcf & 0x100 or version == FrameVersion.V2015)
-            and (not fcf & _SECURITY_BIT or version != FrameVersion.V2003))
-
-
-def _gather(present: list[tuple[str, str]], constants: dict[str, Any], names: tuple[str, ...]) -> tuple[
-        struct.Struct, tuple[Any, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
-    """A struct for the `present` (name, format) fields, and how to lay them out with `constants` as `names`.
-
-    The picker indexes `unpacked + constants + (None,)`: a field neither
-    present nor constant is None.
-    """
-    order = [name for name, _ in present] + list(constants) + [None]
-    return (
-        struct.Struct("<" + "".join(fmt for _, fmt in present)),
-        (*constants.values(), None),
-        itemgetter(*(order.index(name) if name in order else len(order) - 1 for name in names)),
-    )
-
-
-def _make_layout(fcf: int) -> _Layout:
-    kind, version = fcf & 7, _VERSIONS[fcf >> 12 & 3]
-    dst_mode, src_mode = _MODES[fcf >> 10 & 3], _MODES[fcf >> 14]
-    assert dst_mode is not None and src_mode is not None  # _valid_fcf
-    compression = bool(fcf & 0x40)
-    dst_pan, src_pan = pan_ids_present(version, dst_mode, src_mode, compression)
-    present = [("seq", "B")] if not fcf & 0x100 else []
-    if dst_pan:
-        present.append(("dst_pan", "H"))
-    if dst_mode != AddrMode.NONE:
-        present.append(("dst_addr", _ADDR_FORMAT[ADDR_LENGTH[dst_mode]]))
-    if src_pan:
-        present.append(("src_pan", "H"))
-    if src_mode != AddrMode.NONE:
-        present.append(("src_addr", _ADDR_FORMAT[ADDR_LENGTH[src_mode]]))
-    constants = dict(
-        frame_type=_FRAME_TYPES[kind], dst_mode=dst_mode, src_mode=src_mode, pan_id_compression=compression,
-        ack_request=bool(fcf & 0x20), frame_pending=bool(fcf & 0x10), security=bool(fcf & _SECURITY_BIT),
-        version=version, ie_present=False, reserved=bool(fcf & 0x80),
-    )
-    fields, values, pick = _gather(present, constants, Header._fields)
-    return _Layout(kind, fields, 2 + fields.size, values, pick, bool(fcf & _SECURITY_BIT))
-
-
-_LAYOUTS: dict[int, _Layout] = {}
-
-
-def _aux_layout(control: int) -> tuple[struct.Struct, tuple[Any, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+def _aux_layout(control: int) -> tuple[struct.Struct, tuple[Any, ...], Picker]:
     """The auxiliary security header after a control octet (layout as `security._AUX`)."""
     mode = control >> 3 & 3
     present = [] if control & 0x20 else [("frame_counter", "I")]
@@ -113,7 +44,7 @@ def _aux_layout(control: int) -> tuple[struct.Struct, tuple[Any, ...], Callable[
         present.append(("key_index", "B"))
     constants = dict(level=control & 7, key_id_mode=mode, asn_in_nonce=bool(control & 0x40),
                      reserved=bool(control & 0x80))
-    return _gather(present, constants, _SECURITY_FIELDS)
+    return struct_picker(present, constants, _SECURITY_FIELDS)
 
 
 _SECURITY_FIELDS = tuple(field.name for field in dataclasses.fields(SecurityHeader))
@@ -136,15 +67,11 @@ _BEACON_COMPILED = _BEACON.compile()
 def parse_fast(psdu: bytes, end: int) -> Frame | None:
     """The frame in `psdu[:end]` (the MPDU, its FCS already checked), or None to defer to the checked codec."""
     fcf = psdu[0] | psdu[1] << 8
-    layout = _LAYOUTS.get(fcf)
-    if layout is None:
-        if not _valid_fcf(fcf):
-            return None
-        layout = _LAYOUTS.setdefault(fcf, _make_layout(fcf))
-    pos = layout.end
-    if pos > end:
+    layout = mhr_layout(fcf)
+    if layout is None or layout.end > end:
         return None
-    header = _new_tuple(Header, layout.pick(layout.fields.unpack_from(psdu, 2) + layout.constants))
+    pos = layout.end
+    header = layout.header(psdu)
     security = None
     if layout.secured:
         if pos >= end:

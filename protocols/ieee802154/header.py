@@ -1,9 +1,18 @@
-"""The MAC header (MHR) as plain values, and `peek`: a construct-free reader for hot paths.
+"""The MAC header (MHR) as plain values, its layout per FCF, and `peek`: a construct-free reader.
 
 `peek` exists because the virtual medium looks at every frame on the air
-(who is it for, does it want an ACK) and must not pay for a full decode; it
-uses only slicing and `int.from_bytes`.  The full codec (`mac.parse`) returns
-the same `Header` inside its frames, and the tests hold the two to agreement.
+(who is it for, does it want an ACK) and must not pay for a full decode.  The
+full codec (`mac.parse`) returns the same `Header` inside its frames, and
+the tests hold the two to agreement.
+
+Both read the header through `mhr_layout(fcf)`: the FCF alone fixes which
+of sequence number, PAN IDs and addresses follow and how long each is, so
+each FCF value gets, once, a `struct.Struct` for those fields and an
+`itemgetter` that lays them out with the FCF's own bits as a `Header`
+(`MhrLayout.header`: three C calls per frame).  `peek` falls back to reading
+field by field for frames too short for their header (to say which field is
+cut) and for FCFs `mac.parse` refuses but `peek` still reads.  Which FCFs
+those are is `fcf_problem`, the one statement of the rule (`mac` raises it).
 
 Which PAN IDs are present depends on frame version, addressing modes and the
 PAN ID compression bit (radio.md 2.2): versions 2003/2006 carry a PAN ID with
@@ -15,7 +24,10 @@ compression is set; version 2015 follows IEEE 802.15.4-2015 table 7-2.
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+import struct
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from .errors import decode_error
 from .fcs import fcs16
@@ -108,6 +120,93 @@ class Header(NamedTuple):
         return self.dst_mode == AddrMode.SHORT and self.dst_addr == 0xFFFF
 
 
+#: Lays out `unpacked + constants` in a value's field order (an `operator.itemgetter`).
+Picker = Callable[[tuple[Any, ...]], tuple[Any, ...]]
+_ADDR_FORMAT = {2: "H", 8: "Q"}
+_new_tuple = tuple.__new__
+
+
+class MhrLayout(NamedTuple):
+    """What one FCF value says about the MHR, computed once (see `mhr_layout`)."""
+
+    kind: int                                  #: frame type 0-3
+    fields: struct.Struct                      #: sequence number and addressing, after the FCF
+    end: int                                   #: octets of MHR (FCF included) before any aux header
+    constants: tuple[Any, ...]                 #: the header values the FCF fixes, then None
+    pick: Picker                               #: unpacked + constants -> Header field order
+    secured: bool
+
+    def header(self, psdu: bytes) -> Header:
+        """The `Header` of `psdu`, which must hold at least `end` octets."""
+        return _new_tuple(Header, self.pick(self.fields.unpack_from(psdu, 2) + self.constants))
+
+
+def fcf_problem(fcf: int) -> tuple[int, str, str] | None:
+    """Why `mac.parse` refuses frames with this FCF, as (offset of the FCF octet at fault, field, reason),
+    or None when it decodes them."""
+    if fcf & 7 > 3:
+        return 0, "fcf.frame_type", f"frame type {fcf & 7} (2015 multipurpose/fragment/...) unsupported"
+    if fcf >> 12 & 3 == 3 or fcf >> 10 & 3 == 1 or fcf >> 14 == 1:
+        return 1, "fcf", "reserved frame version or addressing mode"
+    if fcf & 0x200:
+        return 1, "fcf.ie_present", "information elements are not supported"
+    if fcf & 0x100 and fcf & 0x3000 != 0x2000:
+        return 1, "fcf.seq_suppression", "only 2015 frames may suppress the sequence number"
+    if fcf & 0x08 and fcf & 0x3000 == 0:
+        return 0, "fcf.security", "802.15.4-2003 MAC security is not supported"
+    return None
+
+
+def struct_picker(present: list[tuple[str, str]], constants: dict[str, Any],
+                  names: tuple[str, ...]) -> tuple[struct.Struct, tuple[Any, ...], Picker]:
+    """A struct for the `present` (name, format) fields, and how to lay them out with `constants` as `names`.
+
+    The picker indexes `unpacked + constants + (None,)`: a field neither
+    present nor constant is None.
+    """
+    order = [name for name, _ in present] + list(constants) + [None]
+    return (
+        struct.Struct("<" + "".join(fmt for _, fmt in present)),
+        (*constants.values(), None),
+        itemgetter(*(order.index(name) if name in order else len(order) - 1 for name in names)),
+    )
+
+
+def _make_layout(fcf: int) -> MhrLayout:
+    kind, version = fcf & 7, _VERSIONS[fcf >> 12 & 3]
+    dst_mode, src_mode = _MODES[fcf >> 10 & 3], _MODES[fcf >> 14]
+    assert dst_mode is not None and src_mode is not None  # fcf_problem refused mode 1
+    compression = bool(fcf & 0x40)
+    dst_pan, src_pan = pan_ids_present(version, dst_mode, src_mode, compression)
+    present = [("seq", "B")] if not fcf & 0x100 else []
+    if dst_pan:
+        present.append(("dst_pan", "H"))
+    if dst_mode != AddrMode.NONE:
+        present.append(("dst_addr", _ADDR_FORMAT[ADDR_LENGTH[dst_mode]]))
+    if src_pan:
+        present.append(("src_pan", "H"))
+    if src_mode != AddrMode.NONE:
+        present.append(("src_addr", _ADDR_FORMAT[ADDR_LENGTH[src_mode]]))
+    constants = dict(
+        frame_type=_FRAME_TYPES[kind], dst_mode=dst_mode, src_mode=src_mode, pan_id_compression=compression,
+        ack_request=bool(fcf & 0x20), frame_pending=bool(fcf & 0x10), security=bool(fcf & 0x08),
+        version=version, ie_present=False, reserved=bool(fcf & 0x80),
+    )
+    fields, values, pick = struct_picker(present, constants, Header._fields)
+    return MhrLayout(kind, fields, 2 + fields.size, values, pick, bool(fcf & 0x08))
+
+
+_LAYOUTS: dict[int, MhrLayout] = {}
+
+
+def mhr_layout(fcf: int) -> MhrLayout | None:
+    """The layout of the MHR behind `fcf`, or None for an FCF that `mac.parse` refuses."""
+    layout = _LAYOUTS.get(fcf)
+    if layout is None and fcf_problem(fcf) is None:
+        layout = _LAYOUTS.setdefault(fcf, _make_layout(fcf))
+    return layout
+
+
 def _field(psdu: bytes, pos: int, size: int, name: str) -> int:
     end = pos + size
     if end > len(psdu):
@@ -125,6 +224,10 @@ def peek(psdu: bytes) -> Header:
     if len(psdu) < 2:
         raise decode_error(len(psdu), "fcf", "frame shorter than its 2-octet frame control field")
     fcf = psdu[0] | psdu[1] << 8
+    layout = mhr_layout(fcf)
+    if layout is not None and len(psdu) >= layout.end:
+        return layout.header(psdu)
+    # Short frames (for the exact error) and FCFs that only `mac.parse` refuses: field by field.
     kind = fcf & 7
     version = fcf >> 12 & 3
     dst_mode, src_mode = _MODES[fcf >> 10 & 3], _MODES[fcf >> 14]

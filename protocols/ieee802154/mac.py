@@ -54,7 +54,17 @@ from .errors import decode_error, encode_error, from_construct
 from .fastpath import parse_fast
 from .fcs import append_fcs, fcs16, fcs32, fcs_length
 from .frames import FRAME_CLASSES, AckFrame, BeaconFrame, CommandFrame, DataFrame, Frame
-from .header import _FRAME_TYPES, _MODES, _VERSIONS, AddrMode, FrameType, FrameVersion, Header, pan_ids_present
+from .header import (
+    _FRAME_TYPES,
+    _MODES,
+    _VERSIONS,
+    AddrMode,
+    FrameType,
+    FrameVersion,
+    Header,
+    fcf_problem,
+    pan_ids_present,
+)
 from .security import _AUX, security_from_raw, security_to_raw
 
 __all__ = ["AckFrame", "BeaconFrame", "CommandFrame", "DataFrame", "Frame", "build", "parse"]
@@ -103,24 +113,9 @@ _MPDU = Struct(
         1: _PAYLOAD, 9: _PAYLOAD, 2: _PAYLOAD, 10: _PAYLOAD,
         3: _COMMAND_BODY, 11: _SECURED_COMMAND_BODY,
     }),
-    Terminated,  # frame types 4-7 have no body here (`_check_fcf` refuses them first)
+    Terminated,  # frame types 4-7 have no body here (`header.fcf_problem` refuses them first)
 )
 _MPDU_COMPILED = _MPDU.compile()
-
-
-def _check_fcf(psdu: bytes) -> None:
-    """Refuse, with the offset of the FCF octet at fault, what this codec does not decode."""
-    fcf = psdu[0] | psdu[1] << 8
-    if fcf & 7 > 3:
-        raise decode_error(0, "fcf.frame_type", f"frame type {fcf & 7} (2015 multipurpose/fragment/...) unsupported")
-    if fcf >> 12 & 3 == 3 or fcf >> 10 & 3 == 1 or fcf >> 14 == 1:
-        raise decode_error(1, "fcf", "reserved frame version or addressing mode")
-    if fcf & 0x200:
-        raise decode_error(1, "fcf.ie_present", "information elements are not supported")
-    if fcf & 0x100 and fcf & 0x3000 != 0x2000:
-        raise decode_error(1, "fcf.seq_suppression", "only 2015 frames may suppress the sequence number")
-    if fcf & _SECURITY_BIT and fcf & 0x3000 == 0:
-        raise decode_error(0, "fcf.security", "802.15.4-2003 MAC security is not supported")
 
 
 def parse(psdu: bytes, *, fcs: int = 16) -> Frame:
@@ -149,7 +144,9 @@ def parse_checked(mpdu: bytes) -> Frame:
     the two to the same frames.
     """
     if len(mpdu) >= 2:
-        _check_fcf(mpdu)
+        problem = fcf_problem(mpdu[0] | mpdu[1] << 8)
+        if problem is not None:
+            raise decode_error(*problem)
     try:
         raw = _MPDU_COMPILED.parse(mpdu)
     except Exception:  # the compiled parser's errors carry no offset: let the checked one say where

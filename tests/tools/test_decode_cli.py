@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -192,3 +193,127 @@ def test_lines_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
     assert "odd number of digits" in records[7]["error"]["message"]
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\n" + ECS52_HEX.encode() + b"\n")))
     assert main(["decode", "--lines", "-"]) == 0 and capsys.readouterr().out.startswith("== -:2\n")
+
+
+# --jobs: the input list cut into contiguous chunks, one forked worker per chunk after the first.
+
+
+def _mixed_inputs(tmp_path: Path, count: int) -> list[str]:
+    """`count` ECS52 files (gbcs.md 3.6, distinct counters) with failures spread over every chunk."""
+    paths = []
+    for number, wire in enumerate(_numbered(count)):
+        path = tmp_path / f"{number:04}.hex"
+        path.write_text(wire.hex())
+        paths.append(str(path))
+    (tmp_path / "broken.hex").write_text("DF09")
+    for at in (3, count // 2 + 1, count - 2):
+        paths.insert(at, str(tmp_path / "broken.hex"))
+    return [*paths, "not-a-file"]
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_jobs_give_what_one_process_gives(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool
+) -> None:
+    """Byte for byte the same stdout and stderr, in input order, and the same exit code, for 1 to 4 processes."""
+    paths = _mixed_inputs(tmp_path, 60)
+    flags = ["--json"] if as_json else []
+    assert main(["decode", *flags, "--jobs", "1", *paths]) == 1
+    single = capsys.readouterr()
+    assert single.out and (single.err if not as_json else True)
+    for jobs in ("2", "3", "4"):
+        assert main(["decode", *flags, "--jobs", jobs, *paths]) == 1
+        assert capsys.readouterr() == single, jobs
+    good = [path for path in paths if path.endswith(tuple(f"{n:04}.hex" for n in range(60)))]
+    assert main(["decode", *flags, "--jobs", "3", *good]) == 0  # no failure in any chunk: exit 0
+    if as_json:
+        assert [r["originator_counter"] for r in _json_lines(capsys.readouterr().out)] == list(range(60))
+
+
+def test_a_failure_only_in_a_worker_chunk_sets_the_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    paths = [path for path in _mixed_inputs(tmp_path, 20) if not path.endswith("broken.hex")]  # fails last only
+    assert main(["decode", "--json", "--jobs", "2", *paths]) == 1
+    records = _json_lines(capsys.readouterr().out)
+    assert [r["source"] for r in records] == paths and [r["ok"] for r in records] == [True] * 20 + [False]
+
+
+def test_a_worker_that_dies_has_its_chunk_decoded_by_the_parent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed mid-chunk (here by SIGKILL on its 5th input) leaves no trace: the parent redoes its chunk."""
+    import signal
+
+    import tools.decode as decode_module
+
+    paths = _mixed_inputs(tmp_path, 40)
+    assert main(["decode", "--json", "--jobs", "1", *paths]) == 1
+    expected = capsys.readouterr()
+    parent, real_decode_one, seen = os.getpid(), decode_module.decode_one, []
+
+    def dying_in_workers(data, keystore):  # type: ignore[no-untyped-def]
+        seen.append(1)
+        if os.getpid() != parent and len(seen) == 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_decode_one(data, keystore)
+
+    monkeypatch.setattr(decode_module, "decode_one", dying_in_workers)
+    assert main(["decode", "--json", "--jobs", "3", *paths]) == 1
+    assert capsys.readouterr() == expected
+    assert len(seen) == len(paths)  # the parent decoded the whole list: its chunk and both dead workers'
+
+
+def test_jobs_warn_about_a_corrupt_key_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every process meets the broken key; the warning still appears once (as in test above with one process)."""
+    example = example_command()
+    for name, pem in example.key_files.items():
+        (tmp_path / name).write_bytes(pem)
+    ds = next(tmp_path.glob("*-ds.pem"))
+    ds.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    wire = example.wire.hex()
+    assert main(["decode", "--json", "--jobs", "3", "--keystore", str(tmp_path), *[wire] * 6]) == 0
+    captured = capsys.readouterr()
+    assert [r["signature"] for r in _json_lines(captured.out)] == ["no-key"] * 6
+    warnings = captured.err.splitlines()
+    assert len(warnings) == 1 and "warning" in warnings[0] and ds.name in warnings[0]
+
+
+def test_how_many_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tools.decode as decode_module
+    from tools.decode import AUTO_JOBS_FROM, idle_cores, jobs_for
+
+    many = ["x"] * AUTO_JOBS_FROM
+    assert jobs_for(many[:-1], None) == 1  # too few inputs to be worth a fork
+    assert 1 <= jobs_for(many, None) <= idle_cores() <= len(os.sched_getaffinity(0))
+    assert jobs_for(many + ["-"], None) == 1 and jobs_for(["-", "a"], 4) == 1  # stdin: one process
+    assert jobs_for(["a", "b", "c"], 8) == 3 and jobs_for(["a"], 2) == 1  # never more processes than inputs
+    assert jobs_for(many, 1) == 1
+    monkeypatch.setattr(decode_module, "idle_cores", lambda: 4)  # automatic: one per idle core, >= 128 inputs each
+    assert jobs_for(many, None) == 2 and jobs_for(many * 2, None) == 4 and jobs_for(many * 9, None) == 4
+    monkeypatch.setattr(decode_module, "idle_cores", lambda: 1)  # another program keeps the other cores busy
+    assert jobs_for(many * 9, None) == 1 and jobs_for(many * 9, 3) == 3  # an explicit --jobs is obeyed
+
+
+def test_jobs_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["decode", "--jobs", "0", ECS52_HEX])
+    assert exit_info.value.code == 2 and "at least 1" in capsys.readouterr().err
+
+
+def test_what_is_not_a_regular_file_is_not_read_as_one(tmp_path: Path) -> None:
+    """A folder or a FIFO named as INPUT is not a file (a FIFO must not block); an unreadable file says so."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(InputError, match="is not a file and not a hex string"):
+        read_input(str(folder))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is not a file and not a hex string"):
+        read_input(str(fifo))
+    locked = tmp_path / "locked.hex"
+    locked.write_text(ECS52_HEX)
+    locked.chmod(0)
+    if os.access(locked, os.R_OK):  # root reads anything
+        assert read_input(str(locked)) == ECS52
+    else:
+        with pytest.raises(InputError, match="cannot read"):
+            read_input(str(locked))

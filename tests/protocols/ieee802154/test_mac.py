@@ -264,7 +264,8 @@ def test_compiled_and_checked_structs_agree(mpdu: bytes) -> None:
 
 
 def _fast_and_checked_agree(mpdu: bytes) -> None:
-    """`fastpath.parse_fast` declines exactly where the checked codec raises, and agrees where it decodes."""
+    """`fastpath.parse_fast` declines exactly where the checked codec raises, and agrees where it decodes;
+    `peek` (which reads through the same per-FCF layouts) agrees with the checked codec's header."""
     fast = fastpath.parse_fast(append_fcs(mpdu), len(mpdu))
     try:
         checked = mac.parse_checked(mpdu)
@@ -272,11 +273,13 @@ def _fast_and_checked_agree(mpdu: bytes) -> None:
         assert fast is None, f"fast path decoded what the checked codec refuses: {fast!r}"
     else:
         assert fast == checked
+        assert peek(mpdu) == checked.header
 
 
 _FCFS = st.builds(  # FCFs from their fields, so that most are ones the codec decodes
     lambda kind, flags, dst, version, src: kind | flags << 3 | dst << 10 | version << 12 | src << 14,
-    st.integers(0, 7), st.integers(0, 127), st.sampled_from([0, 2, 3, 1]), st.integers(0, 3), st.sampled_from([0, 2, 3, 1]),
+    st.integers(0, 7), st.integers(0, 127), st.sampled_from([0, 2, 3, 1]), st.integers(0, 3),
+    st.sampled_from([0, 2, 3, 1]),
 )
 
 
@@ -304,5 +307,5 @@ def test_fast_path_agrees_with_checked_for_every_fcf() -> None:
 
 
 @pytest.mark.parametrize("name, pkt, psdu", SCAPY, ids=IDS)
-def test_parse_takes_the_fast_path_for_every_scapy_frame(name: str, pkt, psdu: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_fast_path_decodes_every_scapy_frame(name: str, pkt, psdu: bytes) -> None:  # type: ignore[no-untyped-def]
     assert fastpath.parse_fast(psdu, len(psdu) - 2) == parse(psdu)
