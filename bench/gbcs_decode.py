@@ -12,7 +12,9 @@ Measures, on the 889 RTDS 4.5.0 messages in `$COMMSHUB_SHARED` (or `../shared`):
    earlier `commshub decode` would have. The runs inherit this shell's environment; when it sets
    PYTHONDONTWRITEBYTECODE (this project's shared machine does, to keep `__pycache__` out of the
    tree) every run compiles our modules from source, so the single-file figure is repeated with
-   bytecode cached in a temporary PYTHONPYCACHEPREFIX, as an installed `commshub` would have it.
+   bytecode cached in a temporary PYTHONPYCACHEPREFIX, as an installed `commshub` would have it;
+3. the 889 files with one process (`--jobs 1`), two (`--jobs 2`) and the automatic choice (one
+   per idle core from 256 inputs), in alternating runs.
 
 The bar (issue 2): the public TypeScript parser decodes and verifies the full 1,275-message
 RTDS 4.5.0 set in about 0.63 s whole-process, about 3,200 messages/s in-process; the goal is
@@ -52,15 +54,24 @@ def _rate(messages: list[bytes], keystore: object) -> float:
 
 def _wall(command: list[str], runs: int = 5, env: dict[str, str] | None = None) -> tuple[float, float]:
     """(median, fastest) wall time of `runs` runs after an untimed one: the spread shows how busy the machine was."""
-    times = []
+    return _alternating({"": command}, runs, env)[""]
+
+
+def _alternating(
+    commands: dict[str, list[str]], runs: int = 5, env: dict[str, str] | None = None
+) -> dict[str, tuple[float, float]]:
+    """(median, fastest) wall time of each command, run in turn `runs` times after an untimed round,
+    so that a load which comes and goes on the shared machine weighs on each alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for run in range(runs + 1):
-        started = time.perf_counter()
-        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
-        if run:
-            times.append(time.perf_counter() - started)
-        if result.returncode != 0:
-            raise SystemExit(f"{' '.join(command[:4])} ... failed ({result.returncode}): {result.stderr.decode()[-500:]}")
-    return statistics.median(times), min(times)
+        for name, command in commands.items():
+            started = time.perf_counter()
+            result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
+            if run:
+                times[name].append(time.perf_counter() - started)
+            if result.returncode != 0:
+                raise SystemExit(f"{' '.join(command[:4])} ... failed ({result.returncode}): {result.stderr.decode()[-500:]}")
+    return {name: (statistics.median(values), min(values)) for name, values in times.items()}
 
 
 def main() -> None:
@@ -95,6 +106,7 @@ def main() -> None:
     print(f"  extrapolated to the bar's {BAR_MESSAGES:,} messages: {extrapolated:.3f} s")
     print(f"  bar {BAR_WHOLE_PROCESS_S} s: ratio {BAR_WHOLE_PROCESS_S / extrapolated:.2f} on {BAR_MESSAGES:,} messages"
           f" (goal 2.00; {BAR_WHOLE_PROCESS_S / whole:.2f} comparing our {len(files)} directly)")
+    _jobs(command + [str(path) for path in files], len(files))
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         import tempfile
 
@@ -108,6 +120,19 @@ def main() -> None:
         print(f"  {len(files)} files: {whole_cached:.3f} s ({whole_cached_best:.3f}); 1 file: {cached:.3f} s"
               f" ({cached_best:.3f}); extrapolated to {BAR_MESSAGES:,}: {extrapolated_cached:.3f} s,"
               f" ratio {BAR_WHOLE_PROCESS_S / extrapolated_cached:.2f}")
+
+
+def _jobs(command: list[str], count: int) -> None:
+    """`--jobs 1` against `--jobs 2` and the automatic choice, alternating; and how idle the machine looks."""
+    from tools.decode import idle_cores, jobs_for
+
+    inputs = ["x"] * count
+    walls = _alternating({"1": command + ["--jobs", "1"], "2": command + ["--jobs", "2"], "auto": command})
+    (one, one_best), (two, two_best), (auto, auto_best) = walls["1"], walls["2"], walls["auto"]
+    print(f"  processes (`--jobs`, alternating runs, median of 5): 1: {one:.3f} s ({one_best:.3f});"
+          f" 2: {two:.3f} s ({two_best:.3f}), ratio {one / two:.2f}; automatic: {auto:.3f} s ({auto_best:.3f})")
+    print(f"  (cores idle as this line prints: {idle_cores()} of {os.cpu_count()}; automatic would use"
+          f" {jobs_for(inputs, None)} for {count} inputs; a core busy with another program halves the gain)")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ AUTO_JOBS_FROM = 256
 #: Fewest inputs given to one process when `--jobs` is automatic.
 _MIN_CHUNK = 128
 _WARNING = "commshub decode: warning: "
+#: `json.dumps(record, check_circular=False)`, with the encoder built once rather than per record.
+_encode_record = json.JSONEncoder(check_circular=False).encode
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -264,7 +266,7 @@ def _record(source: str, message: Message | None, error: tuple[str, int | None] 
 
 def _json_line(source: str, message: Message | None, error: tuple[str, int | None] | None) -> str:
     """One JSON Lines record; the payload tree is appended as text (`Field.to_json_text`, the hot path)."""
-    text = json.dumps(_record(source, message, error), check_circular=False)
+    text = _encode_record(_record(source, message, error))
     if message is None:
         return text + "\n"
     tree = message.payload_tree
@@ -390,7 +392,12 @@ def _fork_worker(sources: list[str], keystore: KeyStore | None, as_json: bool) -
     import tempfile
 
     out, err = (tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogateescape") for _ in range(2))
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        out.close()
+        err.close()
+        raise
     if pid == 0:  # the worker: never returns, and never runs the parent's clean-up or flushes its buffers
         code = 3
         try:
@@ -432,17 +439,26 @@ def _run_parallel(
 
     import protocols.gbcs.payload.gbz  # noqa: F401  (imported on the first GBZ payload: once here, not per worker)
 
-    if keystore is not None:
-        keystore.prepare()
     out.flush()
     err.flush()
     warned: set[str] = set()
     workers: list[_Worker] = []
+    later: list[_Worker | list[str]] = []  # in input order: a worker's chunk, or one decoded here
     try:
-        workers.extend(_fork_worker(chunk, keystore, as_json) for chunk in chunks[1:])
+        for chunk in chunks[1:]:
+            try:
+                worker = _fork_worker(chunk, keystore, as_json)
+            except OSError:  # no fork now (process limit, memory): this chunk is decoded here, in its turn
+                later.append(chunk)
+                continue
+            workers.append(worker)
+            later.append(worker)
         code = _run_inputs(read_inputs(chunks[0]), keystore, as_json, out, err, warned)
-        for worker in workers:
-            code = max(code, _collect(worker, keystore, as_json, out, err, warned))
+        for item in later:
+            if isinstance(item, _Worker):
+                code = max(code, _collect(item, keystore, as_json, out, err, warned))
+            else:
+                code = max(code, _run_inputs(read_inputs(item), keystore, as_json, out, err, warned))
         return code
     finally:
         for worker in workers:

@@ -18,14 +18,17 @@ DLMS / GBZ / ASN.1 payload decoders).
 """
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from protocols.gbcs import registry
 from protocols.gbcs.codec import MacKey, MacKeyPair, build, parse, seal
 from protocols.gbcs.errors import GbcsCryptoError, GbcsDecodeError, GbcsEncodeError
-from protocols.gbcs.gbt import GbtReassembler, GbtReassemblyError, segment
 from protocols.gbcs.keystore import KeyStore, KeyStoreError, KeyUsage
 from protocols.gbcs.message import Cra, Frame, GbtBlock, Message, OtherInformation, Verdict, Verdicts
+
+if TYPE_CHECKING:  # imported on first use: see `_LAZY`
+    from protocols.gbcs import utrn
+    from protocols.gbcs.gbt import GbtReassembler, GbtReassemblyError, segment
 
 __all__ = [
     "Cra",
@@ -54,8 +57,21 @@ __all__ = [
 ]
 
 
+#: Names imported on first use, with their module: decoding messages never needs them, and start-up
+#: time is issue 2's bar (`commshub decode` runs whole-process).
+_LAZY = {
+    "utrn": "protocols.gbcs.utrn",
+    "segment": "protocols.gbcs.gbt",
+    "GbtReassembler": "protocols.gbcs.gbt",
+    "GbtReassemblyError": "protocols.gbcs.gbt",
+}
+
+
 def __getattr__(name: str) -> Any:
-    """`utrn` on first use: decoding messages never needs it, and start-up time is issue 2's bar."""
-    if name == "utrn":
-        return importlib.import_module("protocols.gbcs.utrn")  # sets the attribute: asked once
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """A name of `_LAZY`, imported now and kept as a module attribute (so asked once)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name])
+    value = module if name == "utrn" else getattr(module, name)
+    globals()[name] = value
+    return value

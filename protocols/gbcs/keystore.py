@@ -18,14 +18,15 @@ only in `KeyStore.load`, which callers at the edge (the CLI, tests) invoke.
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from protocols.gbcs import crypto
+from protocols.gbcs.certificate import read_certificate
 
 
 class KeyUsage(str, enum.Enum):
@@ -76,14 +77,6 @@ def _parse_name(name: str) -> tuple[bytes, KeyUsage, str] | None:
     return eui, usage, kind
 
 
-def _x509() -> ModuleType:
-    """`cryptography.x509`, imported on the first certificate: ~20 ms that key-only stores skip."""
-    from cryptography import x509
-    import cryptography.x509.oid  # noqa: F401  (NameOID, as `x509.oid`)
-
-    return x509
-
-
 class KeyStore:
     """EUI-64 -> KA / DS / prepayment-KA keys, with cached ECDH secrets and derived keys."""
 
@@ -105,17 +98,20 @@ class KeyStore:
         store, skipped = cls(), []
         folder = Path(directory)
         try:
-            paths = sorted(folder.iterdir())
+            with os.scandir(folder) as listing:  # DirEntry: names and types without a stat per file
+                files = sorted(listing, key=lambda found: found.name)
         except OSError as exc:
             reason = "is not a folder" if folder.exists() and not folder.is_dir() else "cannot list the folder"
             raise KeyStoreError(folder, f"{reason}: {exc.strerror or exc}") from None
-        for path in paths:
-            parsed = _parse_name(path.name)
-            if parsed is None or not path.is_file():
-                skipped.append(path.name)
+        for file in files:
+            parsed = _parse_name(file.name)
+            if parsed is None or not file.is_file():
+                skipped.append(file.name)
                 continue
+            path = folder / file.name
             try:
-                pem = path.read_bytes()
+                with open(file.path, "rb") as opened:
+                    pem = opened.read()
             except OSError as exc:
                 raise KeyStoreError(path, f"cannot be read: {exc.strerror or exc}") from None
             if b"-----BEGIN" not in pem:
@@ -160,11 +156,9 @@ class KeyStore:
             if kind == _PRIVATE:
                 key = serialization.load_pem_private_key(entry.pem, None)
             elif b"CERTIFICATE" in entry.pem:
-                x509 = _x509()
-                certificate = x509.load_pem_x509_certificate(entry.pem)
-                key = certificate.public_key()
-                units = certificate.subject.get_attributes_for_oid(x509.oid.NameOID.ORGANIZATIONAL_UNIT_NAME)
-                entry.role = int(units[0].value) if units and str(units[0].value).isdigit() else None
+                public_key_info, unit = read_certificate(entry.pem)  # not cryptography.x509: see `certificate`
+                key = serialization.load_der_public_key(public_key_info)
+                entry.role = int(unit) if unit is not None and unit.isdigit() else None
             else:
                 key = serialization.load_pem_public_key(entry.pem)
         except (ValueError, TypeError) as exc:
@@ -173,15 +167,6 @@ class KeyStore:
             return "not an elliptic-curve key"
         entry.key = key
         return None
-
-    def prepare(self) -> None:
-        """Import now what parsing this store's keys will need (X.509, for certificates), not on first use.
-
-        For a caller about to fork workers that share the store: the import (~20 ms) then
-        happens once, before the fork, rather than in every worker.
-        """
-        if any(entry.pem is not None and b"CERTIFICATE" in entry.pem for entry in self._entries.values()):
-            _x509()
 
     def public_key(self, eui: bytes, usage: KeyUsage) -> ec.EllipticCurvePublicKey | None:
         """The public key of `eui` for `usage` (from its certificate, public key or private key file)."""

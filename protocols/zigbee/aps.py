@@ -8,13 +8,23 @@ with the wrong fields for its kind cannot exist (h11's habit); parse and build r
 
 For a secured frame `payload` is ciphertext || MIC (see `security.unsecure_aps`); for an open data
 frame it is the ZCL/ZDO frame, for an open command frame the APS command (`aps_commands`).
+
+As in `nwk`, `_APS` (construct) is the checked reference (`parse_aps_checked`, `build_aps_checked`:
+exact errors with field and offset) and `parse_aps` / `build_aps` first try a fast path: the
+frame control octet fixes which addressing fields follow (`_presence`, the one statement of the
+rule), so each of its 256 values gets, at import, a `struct.Struct` up to the APS counter and the
+values its bits fix; the extended header and the auxiliary header (`aux_header`) are read after
+it. The fast path returns None on anything it does not handle and the checked path decides; the
+tests hold both to the same result on every frame control value and on mutated frames.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, NamedTuple
 
 from construct import (
     GreedyBytes,
@@ -26,7 +36,14 @@ from construct import (
 )
 
 from protocols.zigbee import _codec
-from protocols.zigbee.aux_header import AUX_STRUCT, AuxHeader, aux_from_container, aux_to_dict
+from protocols.zigbee.aux_header import (
+    AUX_STRUCT,
+    AuxHeader,
+    aux_from_container,
+    aux_to_dict,
+    build_aux_fast,
+    parse_aux_fast,
+)
 from protocols.zigbee.errors import ZigbeeEncodeError
 
 PROTOCOL = "zigbee.aps"
@@ -171,9 +188,126 @@ class ApsFrame:
         return self.aux is not None
 
 
+class _Layout(NamedTuple):
+    """What one frame control octet fixes about an APS frame (see `_make_layout`)."""
+
+    fields: struct.Struct  #: the addressing fields present, then the counter
+    names: tuple[str, ...]  #: the ApsFrame fields those are
+    get: Callable[[Any], tuple[Any, ...]]  #: reads them off an ApsFrame, in that order (for building)
+    constants: dict[str, Any]  #: every ApsFrame field: the octet's own values, None for the absent
+    end: int  #: octets up to the end of `fields`, frame control included
+    extended: bool
+    secured: bool
+    ack: bool  #: an ACK frame: a fragmented extended header carries an ack bitfield
+
+
+#: Wire format of each optional addressing field, in wire order (the keys of `_presence`).
+_ADDRESSING = {"dst_endpoint": "B", "group": "H", "cluster": "H", "profile": "H", "src_endpoint": "B"}
+_FIELD_NAMES = tuple(f.name for f in fields(ApsFrame))
+
+
+def _make_layout(fcf: int) -> _Layout:
+    frame_type, delivery, ack_format = ApsFrameType(fcf & 3), DeliveryMode(fcf >> 2 & 3), bool(fcf & 0x10)
+    names = [name for name, present in _presence(frame_type, delivery, ack_format).items() if present]
+    layout = struct.Struct("<" + "".join(_ADDRESSING[name] for name in names) + "B")
+    names.append("counter")
+    constants: dict[str, Any] = dict.fromkeys(_FIELD_NAMES)
+    constants.update(frame_type=frame_type, delivery_mode=delivery, ack_format=ack_format,
+                     ack_request=bool(fcf & 0x40), payload=b"")
+    return _Layout(layout, tuple(names), _codec.getter(tuple(names)), constants, 1 + layout.size, bool(fcf & 0x80),
+                   bool(fcf & 0x20), frame_type == ApsFrameType.ACK)
+
+
+_LAYOUTS = tuple(_make_layout(fcf) for fcf in range(256))
+_FRAGMENTATION = tuple(Fragmentation)
+
+
+def _parse_fast(data: bytes) -> ApsFrame | None:
+    """The frame in `data`, or None to leave it to the checked path."""
+    end = len(data)
+    if not end:
+        return None
+    layout = _LAYOUTS[data[0]]
+    pos = layout.end
+    if pos > end:
+        return None
+    values = layout.constants.copy()
+    values.update(zip(layout.names, layout.fields.unpack_from(data, 1)))
+    if layout.extended:
+        if pos >= end:
+            return None
+        control = data[pos]
+        fragmentation = control & 3
+        block = bitfield = None
+        if fragmentation:
+            stop = pos + 2 + layout.ack
+            if stop > end:
+                return None
+            block = data[pos + 1]
+            bitfield = data[pos + 2] if layout.ack else None
+            pos = stop
+        else:
+            pos += 1
+        values["extended"] = ExtendedHeader(_FRAGMENTATION[fragmentation], block, bitfield, control >> 2)
+    if layout.secured:
+        aux = parse_aux_fast(data, pos)
+        if aux is None:
+            return None
+        values["aux"], pos = aux
+    values["payload"] = data[pos:]
+    return _codec.frozen(ApsFrame, values)
+
+
+def _build_fast(frame: ApsFrame) -> bytes | None:
+    """The octets of `frame`, or None to leave it to the checked path."""
+    payload, ext, aux = frame.payload, frame.extended, frame.aux
+    if type(payload) is not bytes:
+        return None
+    try:
+        ack_request, ack_format = frame.ack_request, frame.ack_format
+        if ack_request & ~1 or ack_format & ~1:
+            return None
+        fcf = (frame.frame_type | frame.delivery_mode << 2 | ack_format << 4 | ack_request << 6
+               | (0x20 if aux is not None else 0) | (0x80 if ext is not None else 0))
+        layout = _LAYOUTS[fcf]
+        parts = [bytes((fcf,)), layout.fields.pack(*layout.get(frame))]
+        if ext is not None:
+            fragmentation, reserved = ext.fragmentation, ext.reserved
+            if fragmentation & ~3 or reserved & ~63:
+                return None
+            extended = [fragmentation | reserved << 2]
+            if fragmentation:
+                extended.append(ext.block_number)
+                if layout.ack:
+                    extended.append(ext.ack_bitfield)
+            parts.append(bytes(extended))
+    except (TypeError, ValueError, struct.error):
+        return None
+    if aux is not None:
+        octets = build_aux_fast(aux)
+        if octets is None:
+            return None
+        parts.append(octets)
+    parts.append(payload)
+    return b"".join(parts)
+
+
 def parse_aps(data: bytes, *, base: int = 0) -> ApsFrame:
     """Decode an APS frame (an open NWK payload). Raises `ZigbeeDecodeError` with the offset (plus
     `base`) where decoding stopped."""
+    frame = _parse_fast(data) if type(data) is bytes else None
+    return frame if frame is not None else parse_aps_checked(data, base=base)
+
+
+def build_aps(frame: ApsFrame) -> bytes:
+    """Encode `frame`; raises `ZigbeeEncodeError` when a field does not fit."""
+    data = _build_fast(frame)
+    return data if data is not None else build_aps_checked(frame)
+
+
+def parse_aps_checked(data: bytes, *, base: int = 0) -> ApsFrame:
+    """`parse_aps` through the construct struct alone: the reference the fast path is held to, and
+    what names the field and offset of a decoding error."""
     raw = _codec.parse(_APS, data, PROTOCOL, compiled=_APS_COMPILED, base=base)
     fcf, ext = raw.fcf, raw.extended
     return ApsFrame(
@@ -195,8 +329,8 @@ def parse_aps(data: bytes, *, base: int = 0) -> ApsFrame:
     )
 
 
-def build_aps(frame: ApsFrame) -> bytes:
-    """Encode `frame`; raises `ZigbeeEncodeError` when a field does not fit."""
+def build_aps_checked(frame: ApsFrame) -> bytes:
+    """`build_aps` through the construct struct alone (the reference; names the field that does not fit)."""
     ext = frame.extended
     obj: dict[str, Any] = {
         "fcf": {

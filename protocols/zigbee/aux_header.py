@@ -8,13 +8,19 @@ own module because `nwk` and `aps` both embed it and `security` computes over it
 ZigBee always protects at level 5 (ENC-MIC-32) yet sends the level field as 0; `level` here is
 the on-air value, kept so a parsed header rebuilds byte-exact. `security` substitutes 5 when it
 forms the nonce and the a-data.
+
+`AUX_STRUCT` is the checked reference. `parse_aux_fast` / `build_aux_fast` are the fast path the
+NWK and APS fast paths share: the control octet fixes the rest of the layout, so each of its 256
+values gets, once, a `struct.Struct` and the constant fields; they return None (never raise) on
+anything they do not handle, and the caller then runs the checked struct.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any
+import struct
+from dataclasses import dataclass, fields
+from typing import Any, NamedTuple
 
 from construct import If, Int8ul, Int32ul, Int64ul, Struct, this
 
@@ -92,3 +98,60 @@ def aux_from_container(raw: Any) -> AuxHeader:
         level=raw.control.level,
         reserved=raw.control.reserved,
     )
+
+
+class _AuxLayout(NamedTuple):
+    """What one security control octet fixes: the struct after it, its field names, the rest."""
+
+    fields: struct.Struct
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+
+
+def _aux_layout(control: int) -> _AuxLayout:
+    """The layout behind security control octet `control` (as `AUX_STRUCT` reads it)."""
+    key_id = control >> 3 & 3
+    names, fmt = ["frame_counter"], "<I"
+    if control & 0x20:  # extended nonce
+        names.append("source")
+        fmt += "Q"
+    if key_id == KeyId.NETWORK:
+        names.append("key_seq")
+        fmt += "B"
+    constants: dict[str, Any] = {f.name: None for f in fields(AuxHeader)}
+    constants.update(key_id=KeyId(key_id), level=control & 7, reserved=control >> 6)
+    return _AuxLayout(struct.Struct(fmt), tuple(names), constants)
+
+
+_AUX_LAYOUTS = tuple(_aux_layout(control) for control in range(256))
+
+
+def parse_aux_fast(data: bytes, pos: int) -> tuple[AuxHeader, int] | None:
+    """The auxiliary header at `data[pos:]` and the offset after it, or None if `data` ends inside it."""
+    if pos >= len(data):
+        return None
+    layout = _AUX_LAYOUTS[data[pos]]
+    end = pos + 1 + layout.fields.size
+    if end > len(data):
+        return None
+    values = layout.constants.copy()
+    values.update(zip(layout.names, layout.fields.unpack_from(data, pos + 1)))
+    return _codec.frozen(AuxHeader, values), end
+
+
+def build_aux_fast(aux: AuxHeader) -> bytes | None:
+    """The octets of `aux`, or None when a field is out of range or of an unusual type (the
+    checked struct then builds it or names the field)."""
+    try:
+        level, reserved, key_id = aux.level, aux.reserved, aux.key_id
+        if level & ~7 or reserved & ~3 or key_id & ~3:
+            return None
+        control = level | key_id << 3 | reserved << 6 | (0x20 if aux.source is not None else 0)
+        values = [aux.frame_counter]
+        if aux.source is not None:
+            values.append(aux.source)
+        if key_id == KeyId.NETWORK:
+            values.append(aux.key_seq)
+        return bytes((control,)) + _AUX_LAYOUTS[control].fields.pack(*values)
+    except (TypeError, struct.error):
+        return None

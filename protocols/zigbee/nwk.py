@@ -7,13 +7,26 @@ frame it is the NWK command (`nwk_commands`). Keeping decryption out of `parse_n
 read addresses, radius and sequence without the key, as a router forwarding a frame must.
 
 Inter-PAN (frame type 3) and the reserved type 2 are refused: our HAN never sends them.
+
+Two paths, one result. `_NWK` (construct) is the checked reference: `parse_nwk_checked` /
+`build_nwk_checked` give exact errors with field and offset. Every frame the stack sends or hears
+goes through here, and construct's per-frame overhead was most of the stack's wall time (cProfile,
+2026-11-28), so `parse_nwk` / `build_nwk` first try a fast path: the frame control field alone
+fixes the header layout, so each FCF value gets, once, a `struct.Struct` for the fixed fields and
+the values its bits fix (`_layout`); only the source route (counted) and the auxiliary header
+(keyed by its own control octet, `aux_header`) are read after it. The fast path never raises: it
+returns None on anything unusual (reserved frame type, a frame that ends early, an out-of-range
+or oddly typed field) and the checked path then decides. The tests hold the two to the same
+result on every FCF value and on random, truncated and bit-flipped frames.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Any, NamedTuple
 
 from construct import (
     Array,
@@ -30,7 +43,14 @@ from construct import (
 )
 
 from protocols.zigbee import _codec
-from protocols.zigbee.aux_header import AUX_STRUCT, AuxHeader, aux_from_container, aux_to_dict
+from protocols.zigbee.aux_header import (
+    AUX_STRUCT,
+    AuxHeader,
+    aux_from_container,
+    aux_to_dict,
+    build_aux_fast,
+    parse_aux_fast,
+)
 from protocols.zigbee.errors import ZigbeeEncodeError
 
 PROTOCOL = "zigbee.nwk"
@@ -132,9 +152,137 @@ class NwkFrame:
         return size + (self.aux.size if self.aux is not None else 0)
 
 
+class _Layout(NamedTuple):
+    """What one frame control value fixes about a NWK frame (see `_layout`)."""
+
+    fields: struct.Struct  #: dst, src, radius, seq, then the optional fixed-size fields present
+    names: tuple[str, ...]  #: the NwkFrame fields those are
+    get: Callable[[Any], tuple[Any, ...]]  #: reads them off a NwkFrame, in that order (for building)
+    constants: dict[str, Any]  #: every NwkFrame field: the FCF's own values, None for the absent
+    end: int  #: octets up to the end of `fields`, FCF included
+    source_route: bool
+    secured: bool
+
+
+#: Optional fixed-size fields after the sequence number, in wire order: (FCF bit, field, format).
+_OPTIONAL = ((0x0800, "dst_ieee", "Q"), (0x1000, "src_ieee", "Q"), (0x0100, "multicast_control", "B"))
+_FIELD_NAMES = tuple(f.name for f in fields(NwkFrame))
+
+
+def _make_layout(fcf: int) -> _Layout:
+    names, fmt = ["dst", "src", "radius", "seq"], "<HHBB"
+    for bit, name, code in _OPTIONAL:
+        if fcf & bit:
+            names.append(name)
+            fmt += code
+    constants: dict[str, Any] = dict.fromkeys(_FIELD_NAMES)
+    constants.update(
+        frame_type=NwkFrameType(fcf & 3),
+        protocol_version=fcf >> 2 & 15,
+        discover_route=fcf >> 6 & 3,
+        end_device_initiator=bool(fcf & 0x2000),
+        reserved=fcf >> 14,
+        payload=b"",
+    )
+    layout = struct.Struct(fmt)
+    return _Layout(layout, tuple(names), _codec.getter(tuple(names)), constants, 2 + layout.size, bool(fcf & 0x400),
+                   bool(fcf & 0x200))
+
+
+_LAYOUTS: dict[int, _Layout] = {}
+
+
+def _layout(fcf: int) -> _Layout | None:
+    """The layout behind frame control value `fcf` (made on first use), None for frame types 2 and 3."""
+    layout = _LAYOUTS.get(fcf)
+    if layout is None and fcf & 3 < 2:
+        layout = _LAYOUTS.setdefault(fcf, _make_layout(fcf))
+    return layout
+
+
+def _parse_fast(data: bytes) -> NwkFrame | None:
+    """The frame in `data`, or None to leave it to the checked path."""
+    end = len(data)
+    if end < 2:
+        return None
+    layout = _layout(data[0] | data[1] << 8)
+    if layout is None or layout.end > end:
+        return None
+    values = layout.constants.copy()
+    values.update(zip(layout.names, layout.fields.unpack_from(data, 2)))
+    pos = layout.end
+    if layout.source_route:
+        if pos + 2 > end:
+            return None
+        count, index = data[pos], data[pos + 1]
+        pos += 2
+        if pos + 2 * count > end:
+            return None
+        values["source_route"] = SourceRoute(index, struct.unpack_from(f"<{count}H", data, pos))
+        pos += 2 * count
+    if layout.secured:
+        aux = parse_aux_fast(data, pos)
+        if aux is None:
+            return None
+        values["aux"], pos = aux
+    values["payload"] = data[pos:]
+    return _codec.frozen(NwkFrame, values)
+
+
+def _build_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes | None:
+    """`frame` with `aux` and `payload` as octets, or None to leave it to the checked path."""
+    if type(payload) is not bytes or type(frame.frame_type) is not NwkFrameType:
+        return None
+    route = frame.source_route
+    try:
+        version, discover, initiator, reserved = (
+            frame.protocol_version, frame.discover_route, frame.end_device_initiator, frame.reserved)
+        if version & ~15 or discover & ~3 or initiator & ~1 or reserved & ~3:
+            return None
+        fcf = (frame.frame_type | version << 2 | discover << 6 | initiator << 13 | reserved << 14
+               | (0x100 if frame.multicast_control is not None else 0) | (0x200 if aux is not None else 0)
+               | (0x400 if route is not None else 0) | (0x800 if frame.dst_ieee is not None else 0)
+               | (0x1000 if frame.src_ieee is not None else 0))
+        layout = _layout(fcf)
+        assert layout is not None  # frame types 0 and 1 only: NwkFrameType
+        parts = [fcf.to_bytes(2, "little"), layout.fields.pack(*layout.get(frame))]
+        if route is not None:
+            relays = route.relays
+            parts.append(struct.pack(f"<BB{len(relays)}H", len(relays), route.relay_index, *relays))
+    except (TypeError, struct.error):
+        return None
+    if aux is not None:
+        octets = build_aux_fast(aux)
+        if octets is None:
+            return None
+        parts.append(octets)
+    parts.append(payload)
+    return b"".join(parts)
+
+
 def parse_nwk(data: bytes, *, base: int = 0) -> NwkFrame:
     """Decode a NWK frame (the MAC payload). Raises `ZigbeeDecodeError` with the offset (plus `base`)
     where decoding stopped."""
+    frame = _parse_fast(data) if type(data) is bytes else None
+    return frame if frame is not None else parse_nwk_checked(data, base=base)
+
+
+def build_nwk(frame: NwkFrame) -> bytes:
+    """Encode `frame`; raises `ZigbeeEncodeError` when a field does not fit."""
+    data = _build_fast(frame, frame.aux, frame.payload)
+    return data if data is not None else build_nwk_checked(frame)
+
+
+def build_nwk_with(frame: NwkFrame, *, aux: AuxHeader | None, payload: bytes) -> bytes:
+    """`build_nwk(replace(frame, aux=aux, payload=payload))` without making that frame (the
+    security layer's header: the frame's own fields, its auxiliary header, no payload)."""
+    data = _build_fast(frame, aux, payload)
+    return data if data is not None else build_nwk_checked(replace(frame, aux=aux, payload=payload))
+
+
+def parse_nwk_checked(data: bytes, *, base: int = 0) -> NwkFrame:
+    """`parse_nwk` through the construct struct alone: the reference the fast path is held to,
+    and what names the field and offset of a decoding error."""
     raw = _codec.parse(_NWK, data, PROTOCOL, compiled=_NWK_COMPILED, base=base)
     fcf = raw.fcf
     route = raw.source_route
@@ -157,8 +305,8 @@ def parse_nwk(data: bytes, *, base: int = 0) -> NwkFrame:
     )
 
 
-def build_nwk(frame: NwkFrame) -> bytes:
-    """Encode `frame`; raises `ZigbeeEncodeError` when a field does not fit."""
+def build_nwk_checked(frame: NwkFrame) -> bytes:
+    """`build_nwk` through the construct struct alone (the reference; names the field that does not fit)."""
     if not isinstance(frame.frame_type, NwkFrameType):
         raise ZigbeeEncodeError(PROTOCOL, "frame_type", f"{frame.frame_type!r} is not a NwkFrameType")
     fcf = {

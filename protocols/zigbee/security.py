@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 from protocols.zigbee.aps import ApsFrame, build_aps, parse_aps
 from protocols.zigbee.aux_header import MIC_LENGTH, SECURITY_LEVEL, AuxHeader, KeyId
 from protocols.zigbee.errors import ZigbeeEncodeError, ZigbeeSecurityError
-from protocols.zigbee.nwk import NwkFrame, build_nwk, parse_nwk
+from protocols.zigbee.nwk import NwkFrame, build_nwk_with, parse_nwk
 
 KEY_LENGTH = 16
 _BLOCK = 16
@@ -138,7 +138,7 @@ def secure_nwk(
     if open_frame.secured:
         raise ZigbeeEncodeError("zigbee.nwk", "aux", "frame is already secured")
     aux = AuxHeader(KeyId.NETWORK, frame_counter, source=src_ieee, key_seq=key_seq)
-    header = build_nwk(replace(open_frame, aux=aux, payload=b""))
+    header = build_nwk_with(open_frame, aux=aux, payload=b"")
     return _seal(key, header, aux, src_ieee, open_frame.payload)
 
 

@@ -262,6 +262,25 @@ def test_a_worker_that_dies_has_its_chunk_decoded_by_the_parent(
     assert len(seen) == len(paths)  # the parent decoded the whole list: its chunk and both dead workers'
 
 
+def test_when_no_fork_is_possible_the_parent_decodes_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _mixed_inputs(tmp_path, 30)
+    assert main(["decode", "--json", "--jobs", "1", *paths]) == 1
+    expected = capsys.readouterr()
+    real_fork, forks = os.fork, []
+
+    def fork_once() -> int:  # the first fork works, later ones fail as at a process limit
+        forks.append(1)
+        if len(forks) > 1:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork_once)
+    assert main(["decode", "--json", "--jobs", "4", *paths]) == 1
+    assert capsys.readouterr() == expected and len(forks) == 3
+
+
 def test_jobs_warn_about_a_corrupt_key_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Every process meets the broken key; the warning still appears once (as in test above with one process)."""
     example = example_command()
