@@ -261,7 +261,8 @@ def _parse_fast(data: bytes) -> ApsFrame | None:
 def _build_fast(frame: ApsFrame) -> bytes | None:
     """The octets of `frame`, or None to leave it to the checked path."""
     payload, ext, aux = frame.payload, frame.extended, frame.aux
-    if type(payload) is not bytes:
+    if type(payload) is not bytes or type(frame.frame_type) is not ApsFrameType \
+            or type(frame.delivery_mode) is not DeliveryMode:
         return None
     try:
         ack_request, ack_format = frame.ack_request, frame.ack_format

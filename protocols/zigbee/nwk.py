@@ -10,14 +10,15 @@ Inter-PAN (frame type 3) and the reserved type 2 are refused: our HAN never send
 
 Two paths, one result. `_NWK` (construct) is the checked reference: `parse_nwk_checked` /
 `build_nwk_checked` give exact errors with field and offset. Every frame the stack sends or hears
-goes through here, and construct's per-frame overhead was most of the stack's wall time (cProfile,
-2026-11-28), so `parse_nwk` / `build_nwk` first try a fast path: the frame control field alone
-fixes the header layout, so each FCF value gets, once, a `struct.Struct` for the fixed fields and
-the values its bits fix (`_layout`); only the source route (counted) and the auxiliary header
-(keyed by its own control octet, `aux_header`) are read after it. The fast path never raises: it
-returns None on anything unusual (reserved frame type, a frame that ends early, an out-of-range
-or oddly typed field) and the checked path then decides. The tests hold the two to the same
-result on every FCF value and on random, truncated and bit-flipped frames.
+goes through here, and construct's per-frame overhead made these codecs a quarter of the home
+simulation's wall time (cProfile, 2026-11-29), so `parse_nwk` / `build_nwk` first try a fast
+path. The FCF's layout bits (`_SHAPE`) fix the header layout, so each of the 64 shapes gets, at
+import, a `struct.Struct` for the fixed fields (`_LAYOUTS`) and the other FCF bits map to their
+field values through a table (`_BIT_VALUES`); only the source route (counted) and the auxiliary
+header (keyed by its own control octet, `aux_header`) are read after that. The fast path never
+raises: it returns None on anything unusual (reserved frame type, a frame that ends early, an
+out-of-range or oddly typed field) and the checked path then decides. The tests hold the two to
+the same result on every FCF value and on random, truncated and bit-flipped frames.
 """
 
 from __future__ import annotations
@@ -153,51 +154,52 @@ class NwkFrame:
 
 
 class _Layout(NamedTuple):
-    """What one frame control value fixes about a NWK frame (see `_layout`)."""
+    """What the layout bits of a frame control value fix about a NWK frame (see `_make_layout`)."""
 
     fields: struct.Struct  #: dst, src, radius, seq, then the optional fixed-size fields present
     names: tuple[str, ...]  #: the NwkFrame fields those are
     get: Callable[[Any], tuple[Any, ...]]  #: reads them off a NwkFrame, in that order (for building)
-    constants: dict[str, Any]  #: every NwkFrame field: the FCF's own values, None for the absent
+    constants: dict[str, Any]  #: every NwkFrame field: the frame type, None for the absent
     end: int  #: octets up to the end of `fields`, FCF included
     source_route: bool
     secured: bool
 
 
+#: FCF bits that decide the layout: frame type, multicast, security, source route, dst/src IEEE.
+_SHAPE = 0x1F03
 #: Optional fixed-size fields after the sequence number, in wire order: (FCF bit, field, format).
 _OPTIONAL = ((0x0800, "dst_ieee", "Q"), (0x1000, "src_ieee", "Q"), (0x0100, "multicast_control", "B"))
 _FIELD_NAMES = tuple(f.name for f in fields(NwkFrame))
 
 
-def _make_layout(fcf: int) -> _Layout:
+def _make_layout(shape: int) -> _Layout:
     names, fmt = ["dst", "src", "radius", "seq"], "<HHBB"
     for bit, name, code in _OPTIONAL:
-        if fcf & bit:
+        if shape & bit:
             names.append(name)
             fmt += code
     constants: dict[str, Any] = dict.fromkeys(_FIELD_NAMES)
-    constants.update(
-        frame_type=NwkFrameType(fcf & 3),
-        protocol_version=fcf >> 2 & 15,
-        discover_route=fcf >> 6 & 3,
-        end_device_initiator=bool(fcf & 0x2000),
-        reserved=fcf >> 14,
-        payload=b"",
-    )
+    constants.update(frame_type=NwkFrameType(shape & 3), payload=b"")
     layout = struct.Struct(fmt)
-    return _Layout(layout, tuple(names), _codec.getter(tuple(names)), constants, 2 + layout.size, bool(fcf & 0x400),
-                   bool(fcf & 0x200))
+    return _Layout(layout, tuple(names), _codec.getter(tuple(names)), constants, 2 + layout.size,
+                   bool(shape & 0x400), bool(shape & 0x200))
 
 
-_LAYOUTS: dict[int, _Layout] = {}
+#: The layout of every shape we decode (frame types 0 and 1: 64 of them), keyed by `fcf & _SHAPE`.
+_LAYOUTS = {shape: _make_layout(shape) for shape in range(_SHAPE + 1) if shape & _SHAPE == shape and shape & 3 < 2}
 
 
-def _layout(fcf: int) -> _Layout | None:
-    """The layout behind frame control value `fcf` (made on first use), None for frame types 2 and 3."""
-    layout = _LAYOUTS.get(fcf)
-    if layout is None and fcf & 3 < 2:
-        layout = _LAYOUTS.setdefault(fcf, _make_layout(fcf))
-    return layout
+def _bit_values(index: int) -> dict[str, Any]:
+    """The fields of the other FCF bits, 2-7 and 13-15, packed as `index` by `_bits_index`."""
+    return dict(protocol_version=index & 15, discover_route=index >> 4 & 3,
+                end_device_initiator=bool(index >> 6 & 1), reserved=index >> 7)
+
+
+def _bits_index(fcf: int) -> int:
+    return fcf >> 2 & 0x3F | fcf >> 7 & 0x1C0
+
+
+_BIT_VALUES = tuple(_bit_values(index) for index in range(512))
 
 
 def _parse_fast(data: bytes) -> NwkFrame | None:
@@ -205,10 +207,12 @@ def _parse_fast(data: bytes) -> NwkFrame | None:
     end = len(data)
     if end < 2:
         return None
-    layout = _layout(data[0] | data[1] << 8)
+    fcf = data[0] | data[1] << 8
+    layout = _LAYOUTS.get(fcf & _SHAPE)
     if layout is None or layout.end > end:
         return None
     values = layout.constants.copy()
+    values.update(_BIT_VALUES[_bits_index(fcf)])
     values.update(zip(layout.names, layout.fields.unpack_from(data, 2)))
     pos = layout.end
     if layout.source_route:
@@ -243,8 +247,7 @@ def _build_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes
                | (0x100 if frame.multicast_control is not None else 0) | (0x200 if aux is not None else 0)
                | (0x400 if route is not None else 0) | (0x800 if frame.dst_ieee is not None else 0)
                | (0x1000 if frame.src_ieee is not None else 0))
-        layout = _layout(fcf)
-        assert layout is not None  # frame types 0 and 1 only: NwkFrameType
+        layout = _LAYOUTS[fcf & _SHAPE]  # NwkFrameType: frame types 0 and 1 only
         parts = [fcf.to_bytes(2, "little"), layout.fields.pack(*layout.get(frame))]
         if route is not None:
             relays = route.relays
@@ -281,8 +284,8 @@ def build_nwk_with(frame: NwkFrame, *, aux: AuxHeader | None, payload: bytes) ->
 
 
 def parse_nwk_checked(data: bytes, *, base: int = 0) -> NwkFrame:
-    """`parse_nwk` through the construct struct alone: the reference the fast path is held to,
-    and what names the field and offset of a decoding error."""
+    """`parse_nwk` through construct alone (compiled, then the checked struct for the error): the
+    reference the fast path is held to, and what names the field and offset of a decoding error."""
     raw = _codec.parse(_NWK, data, PROTOCOL, compiled=_NWK_COMPILED, base=base)
     fcf = raw.fcf
     route = raw.source_route

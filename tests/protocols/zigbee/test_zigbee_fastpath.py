@@ -176,6 +176,8 @@ def test_aps_build_agrees_on_odd_values(frame: ApsFrame, data: st.DataObject) ->
                  "ack_format"):
         if getattr(frame, name) is not None and data.draw(st.booleans()):
             object.__setattr__(frame, name, data.draw(small | wide16))
+    if data.draw(st.booleans()):
+        object.__setattr__(frame, "frame_type", data.draw(st.integers(-1, 5)))
     if frame.extended is not None and data.draw(st.booleans()):
         object.__setattr__(frame.extended, "reserved", data.draw(small | st.integers(60, 70)))
     _build_agrees(aps._build_fast, aps.build_aps_checked, frame)
