@@ -312,7 +312,11 @@ async def run_home(home: Home, medium: Medium, options: HomeOptions = HomeOption
     `rng` seeds the install codes and network settings; `progress(done_s, total_s)` is called every
     `options.progress_every` simulated seconds of the day. Raises HomeRunError for a home without a
     hub or an unknown `options.hub`; device failures are reported, not raised."""
-    hubs = [n for n in home.nodes if n.role == "hub" and (options.hub is None or n.name == options.hub)]
+    every_hub = [n for n in home.nodes if n.role == "hub"]
+    # Each hub's channels, PAN, keys and install codes come from its place in the whole home and its
+    # own RNG, so `--hub NAME` rebuilds exactly the network that hub has in a run of the whole home.
+    hub_seeds = {n.name: rng.getrandbits(64) for n in every_hub}
+    hubs = [n for n in every_hub if options.hub is None or n.name == options.hub]
     if not hubs:
         known = ", ".join(n.name for n in home.nodes if n.role == "hub") or "none"
         wanted = f"no hub node {options.hub!r}" if options.hub else "no hub node"
@@ -321,10 +325,11 @@ async def run_home(home: Home, medium: Medium, options: HomeOptions = HomeOption
     start = loop.time()
     networks: list[_Network] = []
     try:
-        for index, hub in enumerate(hubs):
-            network = await _start_hub(home, medium, hub, index, options, rng)
+        for hub in hubs:
+            hub_rng = random.Random(hub_seeds[hub.name])
+            network = await _start_hub(home, medium, hub, every_hub.index(hub), options, hub_rng)
             networks.append(network)
-            await _join_all(network, home, medium, options, rng, start)
+            await _join_all(network, home, medium, options, hub_rng, start)
         day_start = loop.time()
         end = day_start + options.duration_s
         tasks = [_day(network, day_start, end, options) for network in networks]

@@ -77,7 +77,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Decode GBCS messages, verify MACs and signatures, print a field tree or JSON Lines.",
     )
     parser.add_argument("inputs", nargs="*", metavar="INPUT", help="file (hex, base64 or binary), hex string, or - for stdin")
-    parser.add_argument("--keystore", metavar="DIR", help="folder of <eui>-<ka|ds>[-pp].<pem|key> key files")
+    parser.add_argument("--keystore", metavar="DIR", help="folder of <eui>-<ka|ds|pp-ka>.<pem|key> key files")
     parser.add_argument("--json", action="store_true", help="one JSON object per input (JSON Lines)")
     parser.add_argument(
         "--lines", action="store_true", help="with -: each non-empty stdin line is one message (hex or base64)"

@@ -4,7 +4,7 @@
                   [--single-band | --dual-band] [--ihd-interval S] [--hub-interval S]
 
 Builds the home's hub(s) on zigpy over our stack, the emulated meters and
-displays, joins them by install code and runs a simulated day
+displays, joins them by install code and runs simulated hours (default 1)
 (`firmware.home.run_home`, on `hal.clock`'s virtual-time loop), then prints a
 table per device (or `--json`). Progress goes to stderr every few wall seconds.
 
@@ -39,7 +39,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "home",
         help="run a hub with a virtual home (meters, IHD) in virtual time - the main job",
         description="A hub (zigpy on commshub's stack) and the home's emulated devices on a simulated "
-        "dual-band air: join by install code, then a simulated day of meter reads; prints a report.",
+        "dual-band air: join by install code, then simulated hours of meter reads (default 1); prints a report.",
     )
     add_home_option(parser)
     parser.add_argument("--hub", metavar="NAME", help="run only this hub's network (e.g. hub-2 of the flats)")
@@ -142,5 +142,5 @@ def print_report(report: HomeReport, wall: float, seed: int, out: TextIO) -> Non
         duty = ", ".join(f"{node} {seconds:.3f} s" for node, seconds in report.duty_cycle_s.items())
         print(f"\n868 MHz duty cycle used in the rolling hour: {duty}", file=out)
     print(f"frames on air: {report.frames_on_air}", file=out)
-    print("result: OK - every device joined and every read succeeded" if report.ok
+    print("result: OK - every emulated device joined and every read succeeded" if report.ok
           else f"result: FAILED - {len(report.problems())} problem(s)", file=out)

@@ -38,11 +38,11 @@ class KeyUsage(str, enum.Enum):
 
 
 class KeyStoreError(ValueError):
-    """A key file that cannot be read or understood; `path` names it."""
+    """A key store folder or key file that cannot be read or understood; `path` names it."""
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path, reason: str, *, what: str = "key file") -> None:
         self.path = path
-        super().__init__(f"key file {path}: {reason}")
+        super().__init__(f"{what} {path}: {reason}")
 
 
 #: Remote-party role of the Access Control Broker in certificate OU fields (gbcs.md 2.1).
@@ -102,7 +102,7 @@ class KeyStore:
                 files = sorted(listing, key=lambda found: found.name)
         except OSError as exc:
             reason = "is not a folder" if folder.exists() and not folder.is_dir() else "cannot list the folder"
-            raise KeyStoreError(folder, f"{reason}: {exc.strerror or exc}") from None
+            raise KeyStoreError(folder, f"{reason}: {exc.strerror or exc}", what="key store") from None
         for file in files:
             parsed = _parse_name(file.name)
             if parsed is None or not file.is_file():

@@ -79,3 +79,14 @@ def test_bad_runs_are_refused() -> None:
         _run("flats", HomeOptions(hub="hub-9"))
     with pytest.raises(HomeRunError, match="ihd_interval"):
         HomeOptions(ihd_interval=0)
+
+
+def test_one_hub_of_a_home_gets_the_network_it_has_in_a_run_of_the_whole_home() -> None:
+    whole = {h.node: h for h in _run("flats", HomeOptions(duration_s=20.0)).hubs}
+    assert len(whole) == 5, "the flats have a hub per flat"
+    (alone,) = _run("flats", HomeOptions(duration_s=20.0, hub="hub-2")).hubs
+    same = whole["hub-2"]
+    assert (alone.channel, alone.sub_ghz_channel, alone.pan_id, alone.network_key) == (
+        same.channel, same.sub_ghz_channel, same.pan_id, same.network_key)
+    first = whole["hub-0"]
+    assert (first.pan_id, first.network_key) != (same.pan_id, same.network_key)

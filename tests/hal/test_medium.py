@@ -293,6 +293,25 @@ def test_powered_off_node_neither_hears_nor_sends() -> None:
     assert heard == 1 and back is TxStatus.SENT
 
 
+def test_a_removed_sniffer_hears_nothing_more() -> None:
+    async def main() -> tuple[int, int]:
+        medium = Medium(seed=3)
+        sniffed: list[ReceivedFrame] = []
+        medium.add_sniffer(sniffed.append)
+        medium.add_node("a", (0.0, 0.0, 0.0))
+        medium.add_node("b", (2.0, 0.0, 0.0))
+        a, _ = attach(medium, "a", Band.GHZ_2_4, 0)
+        attach(medium, "b", Band.GHZ_2_4, 1)
+        await a.transmit(data_frame(1, 1, 0))
+        before = len(sniffed)
+        medium.remove_sniffer(sniffed.append)
+        await a.transmit(data_frame(2, 1, 0))
+        return before, len(sniffed)
+
+    before, after = clock.run(main(), virtual=True)
+    assert before == 1 and after == 1
+
+
 def _record_run(seed: int) -> list[tuple[float, str, bytes, float]]:
     """A contended, lossy scenario; returns every delivery (time, receiver, frame, RSSI)."""
 

@@ -11,11 +11,7 @@ from pathlib import Path
 import pytest
 
 from protocols.pcap import LINKTYPE_IEEE802_15_4_TAP, read
-from tools.cli import SUBCOMMANDS, main
-
-
-def test_home_is_the_first_subcommand() -> None:
-    assert SUBCOMMANDS[0] == "home"
+from tools.cli import main
 
 
 def test_table_and_exit_0(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,6 @@ cache file (`tools.zcl_cache`, where the file I/O lives) named by zigpy's versio
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
