@@ -370,7 +370,7 @@ class NwkLayer:
             if params is None:
                 return
             try:
-                opened = unsecure_nwk(ind.payload, key=params.network_key)
+                opened = unsecure_nwk(ind.payload, key=params.network_key, frame=frame)
             except ZigbeeSecurityError:
                 self.counters.mic_failures += 1
                 return

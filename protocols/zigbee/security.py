@@ -142,14 +142,16 @@ def secure_nwk(
     return _seal(key, header, aux, src_ieee, open_frame.payload)
 
 
-def unsecure_nwk(data: bytes, *, key: bytes, base: int = 0) -> UnsecuredNwk:
+def unsecure_nwk(data: bytes, *, key: bytes, base: int = 0, frame: NwkFrame | None = None) -> UnsecuredNwk:
     """Authenticate and decrypt a secured NWK frame with the network key.
 
     Raises `ZigbeeDecodeError` when the bytes do not parse or the frame is not secured, and
     `ZigbeeSecurityError` when the MIC does not verify. The nonce source is the auxiliary header's
-    extended source (NWK frames always carry it; without it the frame is refused).
+    extended source (NWK frames always carry it; without it the frame is refused). A caller that
+    has already parsed `data` passes the result as `frame`, so it is not parsed twice.
     """
-    frame = parse_nwk(data, base=base)
+    if frame is None:
+        frame = parse_nwk(data, base=base)
     protected_at = len(data) - len(frame.payload)
     if frame.aux is None:
         raise ZigbeeSecurityError("zigbee.nwk", base + 1, "fcf.security", "frame is not secured")

@@ -140,3 +140,7 @@ def test_unsecure_never_raises_anything_else(data: bytes, key: bytes) -> None:
 
 def test_parse_of_secured_frame_needs_no_key() -> None:
     assert parse_nwk(SECURED).src == 0x796F  # a router can relay without decrypting
+
+
+def test_unsecure_with_the_already_parsed_frame_gives_the_same_result() -> None:
+    assert unsecure_nwk(SECURED, key=NWK_KEY, frame=parse_nwk(SECURED)) == unsecure_nwk(SECURED, key=NWK_KEY)
