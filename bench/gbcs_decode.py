@@ -70,7 +70,9 @@ def _alternating(
             if run:
                 times[name].append(time.perf_counter() - started)
             if result.returncode != 0:
-                raise SystemExit(f"{' '.join(command[:4])} ... failed ({result.returncode}): {result.stderr.decode()[-500:]}")
+                raise SystemExit(
+                    f"{' '.join(command[:4])} ... failed ({result.returncode}): {result.stderr.decode()[-500:]}"
+                )
     return {name: (statistics.median(values), min(values)) for name, values in times.items()}
 
 
@@ -97,15 +99,19 @@ def main() -> None:
     whole, whole_best = _wall(command + [str(path) for path in files])
     # start-up reference: one GBZ message, so one-off costs met on first use (zigpy's ZCL tables) count as start-up
     gbz_file = next(path for path in files if path.parent.name.split("_", 1)[1].startswith("GCS"))
-    single, single_best = _wall(command + [str(gbz_file)])
+    single, single_best = _wall([*command, str(gbz_file)])
     per_message = (whole - single) / (len(files) - 1)
     extrapolated = single + per_message * BAR_MESSAGES
     print("whole process, `commshub decode --json --keystore` (median of 5 runs; fastest in brackets):")
-    print(f"  {len(files)} files: {whole:.3f} s ({whole_best:.3f}); 1 file (start-up): {single:.3f} s ({single_best:.3f})")
+    print(
+        f"  {len(files)} files: {whole:.3f} s ({whole_best:.3f}); 1 file (start-up): {single:.3f} s ({single_best:.3f})"
+    )
     print(f"  {per_message * 1e3:.3f} ms/message after start-up")
     print(f"  extrapolated to the bar's {BAR_MESSAGES:,} messages: {extrapolated:.3f} s")
-    print(f"  bar {BAR_WHOLE_PROCESS_S} s: ratio {BAR_WHOLE_PROCESS_S / extrapolated:.2f} on {BAR_MESSAGES:,} messages"
-          f" (goal 2.00; {BAR_WHOLE_PROCESS_S / whole:.2f} comparing our {len(files)} directly)")
+    print(
+        f"  bar {BAR_WHOLE_PROCESS_S} s: ratio {BAR_WHOLE_PROCESS_S / extrapolated:.2f} on {BAR_MESSAGES:,} messages"
+        f" (goal 2.00; {BAR_WHOLE_PROCESS_S / whole:.2f} comparing our {len(files)} directly)"
+    )
     _jobs(command + [str(path) for path in files], len(files))
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         import tempfile
@@ -113,13 +119,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="commshub-pyc-") as prefix:
             env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
             env["PYTHONPYCACHEPREFIX"] = prefix
-            cached, cached_best = _wall(command + [str(gbz_file)], env=env)
+            cached, cached_best = _wall([*command, str(gbz_file)], env=env)
             whole_cached, whole_cached_best = _wall(command + [str(path) for path in files], env=env)
         extrapolated_cached = cached + (whole_cached - cached) / (len(files) - 1) * BAR_MESSAGES
         print("  the same with bytecode cached (PYTHONDONTWRITEBYTECODE is set here; an installed commshub has .pyc):")
-        print(f"  {len(files)} files: {whole_cached:.3f} s ({whole_cached_best:.3f}); 1 file: {cached:.3f} s"
-              f" ({cached_best:.3f}); extrapolated to {BAR_MESSAGES:,}: {extrapolated_cached:.3f} s,"
-              f" ratio {BAR_WHOLE_PROCESS_S / extrapolated_cached:.2f}")
+        print(
+            f"  {len(files)} files: {whole_cached:.3f} s ({whole_cached_best:.3f}); 1 file: {cached:.3f} s"
+            f" ({cached_best:.3f}); extrapolated to {BAR_MESSAGES:,}: {extrapolated_cached:.3f} s,"
+            f" ratio {BAR_WHOLE_PROCESS_S / extrapolated_cached:.2f}"
+        )
 
 
 def _jobs(command: list[str], count: int) -> None:
@@ -127,12 +135,16 @@ def _jobs(command: list[str], count: int) -> None:
     from tools.decode import idle_cores, jobs_for
 
     inputs = ["x"] * count
-    walls = _alternating({"1": command + ["--jobs", "1"], "2": command + ["--jobs", "2"], "auto": command})
+    walls = _alternating({"1": [*command, "--jobs", "1"], "2": [*command, "--jobs", "2"], "auto": command})
     (one, one_best), (two, two_best), (auto, auto_best) = walls["1"], walls["2"], walls["auto"]
-    print(f"  processes (`--jobs`, alternating runs, median of 5): 1: {one:.3f} s ({one_best:.3f});"
-          f" 2: {two:.3f} s ({two_best:.3f}), ratio {one / two:.2f}; automatic: {auto:.3f} s ({auto_best:.3f})")
-    print(f"  (cores idle as this line prints: {idle_cores()} of {os.cpu_count()}; automatic would use"
-          f" {jobs_for(inputs, None)} for {count} inputs; a core busy with another program halves the gain)")
+    print(
+        f"  processes (`--jobs`, alternating runs, median of 5): 1: {one:.3f} s ({one_best:.3f});"
+        f" 2: {two:.3f} s ({two_best:.3f}), ratio {one / two:.2f}; automatic: {auto:.3f} s ({auto_best:.3f})"
+    )
+    print(
+        f"  (cores idle as this line prints: {idle_cores()} of {os.cpu_count()}; automatic would use"
+        f" {jobs_for(inputs, None)} for {count} inputs; a core busy with another program halves the gain)"
+    )
 
 
 if __name__ == "__main__":

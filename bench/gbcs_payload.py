@@ -73,8 +73,10 @@ def _node_ratio() -> float:
 
 def _fresh_process_s(step: str) -> float:
     """Seconds `step` takes in a new interpreter (after importing zcl_table, before the step)."""
-    code = f"import time; from pathlib import Path; from tools import zcl_cache; " \
-           f"t = time.perf_counter(); {step}; print(time.perf_counter() - t)"
+    code = (
+        f"import time; from pathlib import Path; from tools import zcl_cache; "
+        f"t = time.perf_counter(); {step}; print(time.perf_counter() - t)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     return float(out.stdout.strip())
 
@@ -120,13 +122,15 @@ def main() -> None:
         spent = _best_cpu(lambda selected=selected: run(selected))
         print(f"  {family:24s} {len(selected):4d} payloads  {spent * 1e3:7.1f} ms CPU")
     print(f"  share of issue 2's {BUDGET_S} s whole-corpus CPU budget: {total / BUDGET_S:.2f}")
-    descriptor = bytes.fromhex("0001" "0000000201FF" "02")  # gbcs.md 3.6: class 1, 0-0:0.2.1.255, attribute 2
+    descriptor = bytes.fromhex("00010000000201FF02")  # gbcs.md 3.6: class 1, 0-0:0.2.1.255, attribute 2
     print("design ratios:")
     print(f"  Field(...) / node(...) construction time:               {_node_ratio():5.2f}x")
     print(f"  compiled construct / hand-written COSEM descriptor read: {_descriptor_ratio(descriptor):5.2f}x")
     derive, cached = _zcl_table_s()
-    print(f"ZCL table, once per process: derived from zigpy + smart_energy {derive * 1e3:.0f} ms,"
-          f" read from its cache file {cached * 1e3:.1f} ms ({derive / cached:.0f}x)")
+    print(
+        f"ZCL table, once per process: derived from zigpy + smart_energy {derive * 1e3:.0f} ms,"
+        f" read from its cache file {cached * 1e3:.1f} ms ({derive / cached:.0f}x)"
+    )
 
 
 if __name__ == "__main__":

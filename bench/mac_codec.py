@@ -39,8 +39,9 @@ from protocols.zigbee import PROFILE_ZDO, ApsFrameType, NwkFrameType, parse_aps,
 _DATA_WEIGHT = 4  # data frames repeated: most HAN traffic is data
 
 
-def _race(contestants: dict[str, tuple[Callable[[], object], int]], rounds: int = 5,
-          seconds: float = 0.3) -> dict[str, float]:
+def _race(
+    contestants: dict[str, tuple[Callable[[], object], int]], rounds: int = 5, seconds: float = 0.3
+) -> dict[str, float]:
     """Best frames/s of each `work()` (handling `items` frames) over `rounds` rounds of about `seconds`.
 
     The rounds are interleaved (every contestant once per round), so a burst of
@@ -98,8 +99,11 @@ def _stages(stack: list[bytes]) -> dict[str, tuple[Callable[[], object], int]]:
         out = []
         for data in zcl:
             header, rest = ZCLHeader.deserialize(data)
-            out.append(GENERAL_COMMANDS[header.command_id].schema.deserialize(rest) if header.frame_control.is_general
-                       and header.command_id in GENERAL_COMMANDS else header)
+            out.append(
+                GENERAL_COMMANDS[header.command_id].schema.deserialize(rest)
+                if header.frame_control.is_general and header.command_id in GENERAL_COMMANDS
+                else header
+            )
         return out
 
     count = len(stack)
@@ -125,8 +129,12 @@ def _our_layers(psdu: bytes) -> list[str]:
 def _scapy_layers(psdu: bytes) -> list[str]:
     from scapy.layers.dot15d4 import Dot15d4FCS
 
-    kinds = {"ZigbeeNWK": "nwk", "ZigbeeSecurityHeader": "aux", "ZigbeeAppDataPayload": "aps",
-             "ZigbeeClusterLibrary": "zcl"}
+    kinds = {
+        "ZigbeeNWK": "nwk",
+        "ZigbeeSecurityHeader": "aux",
+        "ZigbeeAppDataPayload": "aps",
+        "ZigbeeClusterLibrary": "zcl",
+    }
     names = ["mac"]
     for layer in Dot15d4FCS(psdu).layers()[2:]:  # Dot15d4FCS and its Dot15d4Data are the MAC
         name = layer.__name__
@@ -145,16 +153,37 @@ def _nwk_secured_frames() -> list[tuple[str, Any]]:
     from tests.protocols.ieee802154.scapy_frames import METER
 
     def frame(seq: int, flags: str, **nwk: int) -> Any:
-        return (Dot15d4FCS(fcf_frametype=1, fcf_destaddrmode=2, fcf_srcaddrmode=2, seqnum=seq, fcf_ackreq=1,
-                           fcf_panidcompress=1)
-                / Dot15d4Data(dest_panid=0x1A62, dest_addr=0x0000, src_addr=0x796F)
-                / ZigbeeNWK(frametype=0, proto_version=2, discover_route=1, flags=flags, destination=0x0000,
-                            source=0x796F, radius=30, seqnum=seq, **nwk)
-                / ZigbeeSecurityHeader(key_type=1, nwk_seclevel=0, extended_nonce=1, fc=0x1000 + seq,
-                                       source=METER, key_seqnum=0, data=bytes(range(seq, seq + 40))))
+        return (
+            Dot15d4FCS(
+                fcf_frametype=1, fcf_destaddrmode=2, fcf_srcaddrmode=2, seqnum=seq, fcf_ackreq=1, fcf_panidcompress=1
+            )
+            / Dot15d4Data(dest_panid=0x1A62, dest_addr=0x0000, src_addr=0x796F)
+            / ZigbeeNWK(
+                frametype=0,
+                proto_version=2,
+                discover_route=1,
+                flags=flags,
+                destination=0x0000,
+                source=0x796F,
+                radius=30,
+                seqnum=seq,
+                **nwk,
+            )
+            / ZigbeeSecurityHeader(
+                key_type=1,
+                nwk_seclevel=0,
+                extended_nonce=1,
+                fc=0x1000 + seq,
+                source=METER,
+                key_seqnum=0,
+                data=bytes(range(seq, seq + 40)),
+            )
+        )
 
-    return [("data-nwk-secured", frame(0x40, "security")),
-            ("data-nwk-secured-ext-src", frame(0x41, "security+extended_src", ext_src=METER))]
+    return [
+        ("data-nwk-secured", frame(0x40, "security")),
+        ("data-nwk-secured-ext-src", frame(0x41, "security+extended_src", ext_src=METER)),
+    ]
 
 
 def _full_stack_set() -> list[bytes]:
@@ -176,8 +205,10 @@ def _full_stack_set() -> list[bytes]:
         else:
             left_out.append(f"{name} (ours {ours}, scapy {theirs})")
     layers = sum(len(_scapy_layers(psdu)) for psdu in wire)
-    print(f"full-stack set: {len(wire)} data frames, {layers} layers decoded by each side (same layers, checked "
-          "per frame)")
+    print(
+        f"full-stack set: {len(wire)} data frames, {layers} layers decoded by each side (same layers, checked "
+        "per frame)"
+    )
     for note in left_out:
         print(f"  left out, layers differ: {note}")
     return wire
@@ -196,10 +227,12 @@ def main() -> None:
     ours = [parse(psdu) for psdu in wire]
     assert [build(frame) for frame in ours] == wire, "our codec must round-trip the set before it is timed"
     count = len(wire)
-    print(f"frame set: {count} frames ({sum(len(w) for w in wire) / count:.1f} octets mean), "
-          f"{sum(1 for w in wire if w[0] & 7 == 1)} data frames with NWK/APS(/ZCL) payloads")
+    print(
+        f"frame set: {count} frames ({sum(len(w) for w in wire) / count:.1f} octets mean), "
+        f"{sum(1 for w in wire if w[0] & 7 == 1)} data frames with NWK/APS(/ZCL) payloads"
+    )
 
-    zcl = [psdu for psdu, pkt in zip(wire, packets) if pkt.haslayer("ZigbeeClusterLibrary")] * 8
+    zcl = [psdu for psdu, pkt in zip(wire, packets, strict=False) if pkt.haslayer("ZigbeeClusterLibrary")] * 8
     stack = _full_stack_set()
 
     def scapy_mac_only() -> object:
@@ -210,37 +243,47 @@ def main() -> None:
         finally:
             Dot15d4Data.guess_payload_class = original  # type: ignore[method-assign]
 
-    results = _race({
-        "ours parse": (lambda: [parse(psdu) for psdu in wire], count),
-        "scapy parse (MAC only)": (scapy_mac_only, count),
-        "scapy parse (full)": (lambda: [Dot15d4FCS(psdu) for psdu in wire], count),
-        "ours parse, ZCL frames": (lambda: [parse(psdu) for psdu in zcl], len(zcl)),
-        "scapy parse, ZCL frames": (lambda: [Dot15d4FCS(psdu) for psdu in zcl], len(zcl)),
-        "ours peek (header only)": (lambda: [peek(psdu) for psdu in wire], count),
-        "ours build": (lambda: [build(frame) for frame in ours], count),
-        "scapy build": (lambda: [bytes(pkt) for pkt in packets], count),
-        "ours parse (full stack)": (lambda: [_decode_stack(psdu) for psdu in stack], len(stack)),
-        "scapy parse (full stack)": (lambda: [Dot15d4FCS(psdu) for psdu in stack], len(stack)),
-    })
+    results = _race(
+        {
+            "ours parse": (lambda: [parse(psdu) for psdu in wire], count),
+            "scapy parse (MAC only)": (scapy_mac_only, count),
+            "scapy parse (full)": (lambda: [Dot15d4FCS(psdu) for psdu in wire], count),
+            "ours parse, ZCL frames": (lambda: [parse(psdu) for psdu in zcl], len(zcl)),
+            "scapy parse, ZCL frames": (lambda: [Dot15d4FCS(psdu) for psdu in zcl], len(zcl)),
+            "ours peek (header only)": (lambda: [peek(psdu) for psdu in wire], count),
+            "ours build": (lambda: [build(frame) for frame in ours], count),
+            "scapy build": (lambda: [bytes(pkt) for pkt in packets], count),
+            "ours parse (full stack)": (lambda: [_decode_stack(psdu) for psdu in stack], len(stack)),
+            "scapy parse (full stack)": (lambda: [Dot15d4FCS(psdu) for psdu in stack], len(stack)),
+        }
+    )
     stages = _race(_stages(stack), rounds=3)
 
     for label, rate in results.items():
         print(f"  {label:<26} {rate:>10,.0f} frames/s   {1e6 / rate:7.1f} us/frame")
     # The bar lines use the whole frame set. Ours decodes the MAC only (payload raw); scapy "full" also
     # decodes NWK/APS/ZCL, so the first ratio flatters us and the MAC-only one is like for like.
-    print(f"bar (>= 10x), whole set, our MAC parse vs scapy MAC+NWK+APS+ZCL decode: "
-          f"{results['ours parse'] / results['scapy parse (full)']:6.1f}x")
-    print(f"bar (>= 10x), whole set, our MAC parse vs scapy MAC-only decode (like for like): "
-          f"{results['ours parse'] / results['scapy parse (MAC only)']:6.1f}x")
-    print(f"full stack, data frames, ours MAC+NWK+APS+ZCL vs scapy's decode of the same layers (like for like): "
-          f"{results['ours parse (full stack)'] / results['scapy parse (full stack)']:6.1f}x")
+    print(
+        f"bar (>= 10x), whole set, our MAC parse vs scapy MAC+NWK+APS+ZCL decode: "
+        f"{results['ours parse'] / results['scapy parse (full)']:6.1f}x"
+    )
+    print(
+        f"bar (>= 10x), whole set, our MAC parse vs scapy MAC-only decode (like for like): "
+        f"{results['ours parse'] / results['scapy parse (MAC only)']:6.1f}x"
+    )
+    print(
+        f"full stack, data frames, ours MAC+NWK+APS+ZCL vs scapy's decode of the same layers (like for like): "
+        f"{results['ours parse (full stack)'] / results['scapy parse (full stack)']:6.1f}x"
+    )
     print("where our full-stack time goes, per full-stack frame (each layer timed alone on its own inputs):")
     for label, rate in stages.items():
         print(f"  {label:<30} {1e6 / rate:7.1f} us/frame")
     print(f"build ratio, whole set, ours vs scapy bytes(pkt): {results['ours build'] / results['scapy build']:6.1f}x")
-    print(f"for context only, ZCL frames, our MAC parse vs scapy 4-layer decode: "
-          f"{results['ours parse, ZCL frames'] / results['scapy parse, ZCL frames']:6.1f}x "
-          "(not a like-for-like figure)")
+    print(
+        f"for context only, ZCL frames, our MAC parse vs scapy 4-layer decode: "
+        f"{results['ours parse, ZCL frames'] / results['scapy parse, ZCL frames']:6.1f}x "
+        "(not a like-for-like figure)"
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,12 @@ PAN = 0x1A62
 
 def _frame(seq: int, src: int, *, ack: bool = True) -> bytes:
     """A 40-octet PSDU: data frame (acked by default), PAN-compressed short addresses, to the hub (0x0000)."""
-    mhr = bytes((0x61 if ack else 0x41, 0x88, seq & 0xFF)) + PAN.to_bytes(2, "little") + b"\x00\x00" + src.to_bytes(2, "little")
+    mhr = (
+        bytes((0x61 if ack else 0x41, 0x88, seq & 0xFF))
+        + PAN.to_bytes(2, "little")
+        + b"\x00\x00"
+        + src.to_bytes(2, "little")
+    )
     return append_fcs(mhr + bytes(FRAME_OCTETS - len(mhr) - 2))
 
 
@@ -86,37 +91,51 @@ def workload(nodes: int, seconds: float, seed: int = 0) -> dict[str, float]:
     medium = clock.run(main(), virtual=True, seed=seed)
     wall = time.perf_counter() - started
     return {
-        "wall": wall, "simulated": seconds, "speedup": seconds / wall,
-        "deliveries": medium.stats.deliveries, "transmissions": medium.stats.transmissions,
+        "wall": wall,
+        "simulated": seconds,
+        "speedup": seconds / wall,
+        "deliveries": medium.stats.deliveries,
+        "transmissions": medium.stats.transmissions,
         **outcome,
     }
 
 
 def main() -> None:
     print("virtual medium: N nodes -> hub, one 40-octet acked frame per node every 10 s, 2.4 GHz, CSMA-CA")
-    print(f"{'nodes':>5}  {'simulated s':>11}  {'wall s':>7}  {'speed-up':>9}  {'ns-3':>6}  {'ratio':>6}  "
-          f"{'frames on air':>13}  {'delivered/wall s':>16}  {'acked':>6}  {'no-ack':>6}  {'busy':>4}")
+    print(
+        f"{'nodes':>5}  {'simulated s':>11}  {'wall s':>7}  {'speed-up':>9}  {'ns-3':>6}  {'ratio':>6}  "
+        f"{'frames on air':>13}  {'delivered/wall s':>16}  {'acked':>6}  {'no-ack':>6}  {'busy':>4}"
+    )
     for nodes, seconds in ((50, 3600.0), (100, 3600.0), (500, 600.0)):  # 500: 600 s only (see below)
         r = workload(nodes, seconds)
         ns3 = NS3_SPEEDUP[nodes]
-        print(f"{nodes:>5}  {seconds:>11.0f}  {r['wall']:>7.2f}  {r['speedup']:>8.0f}x  {ns3:>5g}x  "
-              f"{r['speedup'] / ns3:>5.1f}x  {r['transmissions']:>13.0f}  {r['deliveries'] / r['wall']:>16.0f}  "
-              f"{r['sent']:>6.0f}  {r['no_ack']:>6.0f}  {r['busy']:>4.0f}", flush=True)
+        print(
+            f"{nodes:>5}  {seconds:>11.0f}  {r['wall']:>7.2f}  {r['speedup']:>8.0f}x  {ns3:>5g}x  "
+            f"{r['speedup'] / ns3:>5.1f}x  {r['transmissions']:>13.0f}  {r['deliveries'] / r['wall']:>16.0f}  "
+            f"{r['sent']:>6.0f}  {r['no_ack']:>6.0f}  {r['busy']:>4.0f}",
+            flush=True,
+        )
     print("  (the 500-node row simulates 600 s, not 3600 s, to keep the run short; speed-ups compare per second)")
     print("fleet: terraced homes side by side, each ESME -> its hub (0x0000, own PAN) every 50 ms, 20 s simulated")
     print(f"{'homes':>5}  {'frames':>7}  {'judged/frame':>12}  {'us/frame':>8}")
     for homes in (10, 50, 200):
         f = _fleet(homes)
-        print(f"{homes:>5}  {f['frames']:>7.0f}  {f['judged'] / f['frames']:>12.2f}  "
-              f"{1e6 * f['wall'] / f['frames']:>8.1f}", flush=True)
+        print(
+            f"{homes:>5}  {f['frames']:>7.0f}  {f['judged'] / f['frames']:>12.2f}  "
+            f"{1e6 * f['wall'] / f['frames']:>8.1f}",
+            flush=True,
+        )
     # raw delivery rate: two nodes, back-to-back unacked frames (no idle time to skip)
     flood = _flood(20_000)
-    print(f"flood: {flood['frames']:.0f} unacked 40-octet frames between two nodes in {flood['wall']:.2f} s wall = "
-          f"{flood['frames'] / flood['wall']:.0f} frames delivered per wall second")
+    print(
+        f"flood: {flood['frames']:.0f} unacked 40-octet frames between two nodes in {flood['wall']:.2f} s wall = "
+        f"{flood['frames'] / flood['wall']:.0f} frames delivered per wall second"
+    )
 
 
 def _fleet(homes: int, seconds: float = 20.0) -> dict[str, float]:
     """Terraced homes 5 m apart; every ESME sends an unacked frame to its hub every 50 ms (wall time includes setup)."""
+
     async def main() -> Medium:
         medium = Medium(0)
         terraced = load_home("terraced")

@@ -55,9 +55,11 @@ async def _round_trips(count: int) -> tuple[float, float, float]:
     medium = Medium(seed=0)
     medium.add_home(load_home("semi-detached"))
     esme = electricity_meter([medium.radio("esme", Band.GHZ_2_4)], _code(1), reading=1)
-    config = {conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
-              conf.CONF_NWK: {conf.CONF_NWK_CHANNEL: 15},
-              "commshub": {"radios": [medium.radio("hub", Band.GHZ_2_4)]}}
+    config = {
+        conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
+        conf.CONF_NWK: {conf.CONF_NWK_CHANNEL: 15},
+        "commshub": {"radios": [medium.radio("hub", Band.GHZ_2_4)]},
+    }
     app = await ControllerApplication.new(config, auto_form=True)
     ready: asyncio.Future[zigpy.device.Device] = asyncio.get_running_loop().create_future()
 
@@ -102,24 +104,30 @@ def main(argv: list[str] | None = None) -> None:
     zigpy_rate, stack_rate, per_read = clock.run(_round_trips(args.reads), virtual=True)
     print(f"ZCL Read Attributes round trips, hub -> ESME, virtual time ({args.reads} each):")
     print(f"  through zigpy ControllerApplication: {zigpy_rate:8.1f} per wall second")
-    print(f"  straight on ZigbeeStack:             {stack_rate:8.1f} per wall second "
-          f"({per_read * 1000:.2f} ms of virtual air time each)")
+    print(
+        f"  straight on ZigbeeStack:             {stack_rate:8.1f} per wall second "
+        f"({per_read * 1000:.2f} ms of virtual air time each)"
+    )
     print(f"  zigpy / stack ratio: {zigpy_rate / stack_rate:.2f}")
     wall = time.perf_counter()
     day = clock.run(_day(args.hours), virtual=True)
     wall = time.perf_counter() - wall
     devices = {d.role: d for d in day.devices}
     gsme, ihd = devices["gsme"], devices["ihd"]
-    print(f"Simulated {day.day_s / 3600:.1f} h of the semi-detached home (commshub home: dual band hub on zigpy, "
-          f"ESME router, sleepy GSME polling 7.5 s on {gsme.band}, IHD reading the ESME every 10 s, "
-          f"hub reading both meters every 60 s):")
+    print(
+        f"Simulated {day.day_s / 3600:.1f} h of the semi-detached home (commshub home: dual band hub on zigpy, "
+        f"ESME router, sleepy GSME polling 7.5 s on {gsme.band}, IHD reading the ESME every 10 s, "
+        f"hub reading both meters every 60 s):"
+    )
     print(f"  wall time {wall:.1f} s: {day.simulated_s / wall:.0f}x faster than real time")
-    print(f"  IHD reads {ihd.reads_ok}/{ihd.reads_ok + ihd.reads_failed} answered; hub reads "
-          f"{sum(d.reads_ok for d in day.devices if d.role in ('esme', 'gsme'))} answered, "
-          f"{sum(d.reads_failed for d in day.devices if d.role in ('esme', 'gsme'))} failed; "
-          f"GSME MAC frames {gsme.mac_frames_sent}; frames on air {day.frames_on_air} "
-          f"({day.frames_on_air / wall:.0f} per wall second); hub 868 MHz airtime in the last hour "
-          f"{day.duty_cycle_s.get('hub', 0.0):.2f} s")
+    print(
+        f"  IHD reads {ihd.reads_ok}/{ihd.reads_ok + ihd.reads_failed} answered; hub reads "
+        f"{sum(d.reads_ok for d in day.devices if d.role in ('esme', 'gsme'))} answered, "
+        f"{sum(d.reads_failed for d in day.devices if d.role in ('esme', 'gsme'))} failed; "
+        f"GSME MAC frames {gsme.mac_frames_sent}; frames on air {day.frames_on_air} "
+        f"({day.frames_on_air / wall:.0f} per wall second); hub 868 MHz airtime in the last hour "
+        f"{day.duty_cycle_s.get('hub', 0.0):.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,10 @@ async def main() -> int:
         if failures or "current_summ_delivered" not in values:
             print(f"error: reading CurrentSummationDelivered failed: {failures}", file=sys.stderr)
             return 1
-        print(f"{device.model} {device.ieee} nwk=0x{device.nwk:04X}: "
-              f"CurrentSummationDelivered = {values['current_summ_delivered']}")
+        print(
+            f"{device.model} {device.ieee} nwk=0x{device.nwk:04X}: "
+            f"CurrentSummationDelivered = {values['current_summ_delivered']}"
+        )
         return 0
     finally:
         await meter.close()

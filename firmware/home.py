@@ -47,8 +47,8 @@ import zigpy.zcl.foundation as zf
 from firmware.devices import EmulatedDevice, electricity_meter, gas_meter, in_home_display
 from firmware.devices.meters import CURRENT_SUMMATION_DELIVERED, METERING, PROFILE_SMART_ENERGY, SE_ENDPOINT
 from firmware.zigbee import DeliveryFailed, JoinError, ZigbeeStack
-from firmware.zigbee.aps import ApsIndication
 from firmware.zigbee.application import ControllerApplication, eui64
+from firmware.zigbee.aps import ApsIndication
 from hal.radio import Band, Radio
 from hal.virtual import BAND_MODELS, Home, Medium, NodeSpec
 from protocols.zigbee import install_code_crc
@@ -76,14 +76,14 @@ class HomeRunError(Exception):
 class HomeOptions:
     """How to run the home; every default is what `commshub home` uses."""
 
-    duration_s: float = 3600.0     #: simulated time of the day phase, after everyone joined
+    duration_s: float = 3600.0  #: simulated time of the day phase, after everyone joined
     dual_band: bool | None = None  #: None: dual band where a device needs 868 MHz (`needs_sub_ghz`)
-    ihd_interval: float = 10.0     #: seconds between an IHD's reads of its ESME
-    hub_interval: float = 60.0     #: seconds between the hub's zigpy reads of each meter
-    gsme_poll: float = 7.5         #: the sleepy gas meter's poll period
-    join_timeout: float = 120.0    #: simulated seconds a device may take to join and be interviewed
-    hub: str | None = None         #: run only this hub's network (e.g. one flat); None: every hub
-    progress_every: float = 60.0   #: simulated seconds between progress callbacks
+    ihd_interval: float = 10.0  #: seconds between an IHD's reads of its ESME
+    hub_interval: float = 60.0  #: seconds between the hub's zigpy reads of each meter
+    gsme_poll: float = 7.5  #: the sleepy gas meter's poll period
+    join_timeout: float = 120.0  #: simulated seconds a device may take to join and be interviewed
+    hub: str | None = None  #: run only this hub's network (e.g. one flat); None: every hub
+    progress_every: float = 60.0  #: simulated seconds between progress callbacks
 
     def __post_init__(self) -> None:
         for name in ("duration_s", "ihd_interval", "hub_interval", "gsme_poll", "join_timeout", "progress_every"):
@@ -112,7 +112,7 @@ class DeviceReport:
     last_value: int | None = None
     mean_rssi_dbm: float | None = None
     mac_frames_sent: int = 0
-    error: str | None = None    #: why it did not join, or the first read failure
+    error: str | None = None  #: why it did not join, or the first read failure
     skipped: str | None = None  #: why no device was emulated for this node
 
     @property
@@ -130,7 +130,7 @@ class HubReport:
     channel: int
     bands: tuple[str, ...]
     sub_ghz_channel: str | None
-    network_key: str           #: hex, so a `--pcap` capture can be decrypted (Wireshark's ZigBee keys)
+    network_key: str  #: hex, so a `--pcap` capture can be decrypted (Wireshark's ZigBee keys)
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,8 @@ class HomeReport:
     home: str
     hubs: tuple[HubReport, ...]
     devices: tuple[DeviceReport, ...]
-    simulated_s: float         #: from the first hub starting to the end of the day
-    day_s: float               #: the day phase alone
+    simulated_s: float  #: from the first hub starting to the end of the day
+    day_s: float  #: the day phase alone
     frames_on_air: int
     duty_cycle_s: dict[str, float] = field(default_factory=dict)  #: 868 MHz airtime in the last rolling hour
 
@@ -152,8 +152,10 @@ class HomeReport:
             if d.skipped is None and not d.joined:
                 lines.append(f"{d.node} ({d.role}) did not join: {d.error}")
             elif d.reads_failed:
-                lines.append(f"{d.node} ({d.role}): {d.reads_failed} of {d.reads_ok + d.reads_failed} reads failed"
-                             f" (first: {d.error})")
+                lines.append(
+                    f"{d.node} ({d.role}): {d.reads_failed} of {d.reads_ok + d.reads_failed} reads failed"
+                    f" (first: {d.error})"
+                )
         return lines
 
     @property
@@ -177,8 +179,11 @@ def needs_sub_ghz(home: Home, medium: Medium, hub: str) -> bool:
     """Whether some device of `hub` has a 2.4 GHz link too weak to rely on (static budget, radio.md 4)."""
     model = BAND_MODELS[Band.GHZ_2_4]
     floor = model.noise_floor_dbm + REACH_MARGIN_DB
-    return any(model.default_tx_dbm + medium.link(hub, n.name, Band.GHZ_2_4).gain_db < floor
-               for n in home.nodes if n.hub == hub and n.role in EMULATED)
+    return any(
+        model.default_tx_dbm + medium.link(hub, n.name, Band.GHZ_2_4).gain_db < floor
+        for n in home.nodes
+        if n.hub == hub and n.role in EMULATED
+    )
 
 
 def _read_request(tsn: int) -> bytes:
@@ -189,7 +194,7 @@ def _read_request(tsn: int) -> bytes:
 def _summation(payload: bytes) -> int | None:
     """CurrentSummationDelivered from a ZCL Read Attributes Response, or None if it holds no value."""
     try:
-        header, rest = zf.ZCLHeader.deserialize(payload)
+        _header, rest = zf.ZCLHeader.deserialize(payload)
         response, _ = zf.ReadAttributesResponse.deserialize(rest)
     except (ValueError, KeyError):
         return None
@@ -230,8 +235,14 @@ class ZclReader:
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
-            await self._stack.send(dst, cluster=METERING, profile=PROFILE_SMART_ENERGY, src_endpoint=SE_ENDPOINT,
-                                   dst_endpoint=SE_ENDPOINT, payload=_read_request(self._tsn))
+            await self._stack.send(
+                dst,
+                cluster=METERING,
+                profile=PROFILE_SMART_ENERGY,
+                src_endpoint=SE_ENDPOINT,
+                dst_endpoint=SE_ENDPOINT,
+                payload=_read_request(self._tsn),
+            )
             payload = await asyncio.wait_for(future, IHD_READ_TIMEOUT)
         finally:
             self._pending.pop(key, None)
@@ -305,8 +316,14 @@ class _Network:
         return round(total / count, 1) if count else None
 
 
-async def run_home(home: Home, medium: Medium, options: HomeOptions = HomeOptions(), *,
-                   rng: random.Random, progress: Callable[[float, float], None] | None = None) -> HomeReport:
+async def run_home(
+    home: Home,
+    medium: Medium,
+    options: HomeOptions = HomeOptions(),
+    *,
+    rng: random.Random,
+    progress: Callable[[float, float], None] | None = None,
+) -> HomeReport:
     """Run `home` (already placed on `medium`) as described in the module docstring.
 
     `rng` seeds the install codes and network settings; `progress(done_s, total_s)` is called every
@@ -346,8 +363,9 @@ async def run_home(home: Home, medium: Medium, options: HomeOptions = HomeOption
             await network.app.shutdown()
 
 
-async def _start_hub(home: Home, medium: Medium, hub: NodeSpec, index: int, options: HomeOptions,
-                     rng: random.Random) -> _Network:
+async def _start_hub(
+    home: Home, medium: Medium, hub: NodeSpec, index: int, options: HomeOptions, rng: random.Random
+) -> _Network:
     """The `index`-th hub of the home: its own 2.4 GHz channel and, when dual band, its own 868 MHz one."""
     dual = needs_sub_ghz(home, medium, hub.name) if options.dual_band is None else options.dual_band
     bands = (Band.GHZ_2_4, Band.MHZ_868) if dual else (Band.GHZ_2_4,)
@@ -368,8 +386,9 @@ async def _start_hub(home: Home, medium: Medium, hub: NodeSpec, index: int, opti
     return _Network(hub, app, bands)
 
 
-def _build(spec: NodeSpec, radios: list[Radio], code: bytes, options: HomeOptions,
-           rng: random.Random) -> EmulatedDevice:
+def _build(
+    spec: NodeSpec, radios: list[Radio], code: bytes, options: HomeOptions, rng: random.Random
+) -> EmulatedDevice:
     """The emulated device for a node's role; meters start with a random register (Wh, or dm3 of gas)."""
     if spec.role == "esme":
         return electricity_meter(radios, code, reading=rng.randrange(1_000, 100_000_000))
@@ -378,8 +397,9 @@ def _build(spec: NodeSpec, radios: list[Radio], code: bytes, options: HomeOption
     return in_home_display(radios, code)
 
 
-async def _join_all(network: _Network, home: Home, medium: Medium, options: HomeOptions, rng: random.Random,
-                    start: float) -> None:
+async def _join_all(
+    network: _Network, home: Home, medium: Medium, options: HomeOptions, rng: random.Random, start: float
+) -> None:
     """Admit and join every emulated node of the hub, routers (ESMEs) first."""
     specs = [n for n in home.nodes if n.hub == network.hub.name]
     specs.sort(key=lambda n: n.role != "esme")
@@ -397,8 +417,9 @@ async def _join_all(network: _Network, home: Home, medium: Medium, options: Home
         member.device = device
         ieee = eui64(device.ieee)
         interviewed = network.listener.expect(ieee)
-        await network.app.permit_with_link_key(ieee, zigpy.util.convert_install_code(code),
-                                               time_s=int(options.join_timeout))
+        await network.app.permit_with_link_key(
+            ieee, zigpy.util.convert_install_code(code), time_s=int(options.join_timeout)
+        )
         try:
             async with asyncio.timeout(options.join_timeout):
                 await device.join(channels=channels)
@@ -467,26 +488,39 @@ async def _progress(report: Callable[[float, float], None], start: float, end: f
         report(loop.time() - start, end - start)
 
 
-def _report(home: Home, medium: Medium, networks: list[_Network], simulated: float, day: float,
-            now: float) -> HomeReport:
+def _report(
+    home: Home, medium: Medium, networks: list[_Network], simulated: float, day: float, now: float
+) -> HomeReport:
     hubs, devices, duty = [], [], {}
     for network in networks:
         stack = network.app.stack
         info = network.app.state.network_info
-        hubs.append(HubReport(
-            node=network.hub.name, eui64=str(network.app.state.node_info.ieee), pan_id=int(info.pan_id),
-            channel=int(info.channel), bands=tuple(b.value for b in network.bands),
-            sub_ghz_channel=str(stack.macs[1].channel) if len(stack.macs) > 1 else None,
-            network_key=bytes(info.network_key.key).hex(),
-        ))
+        hubs.append(
+            HubReport(
+                node=network.hub.name,
+                eui64=str(network.app.state.node_info.ieee),
+                pan_id=int(info.pan_id),
+                channel=int(info.channel),
+                bands=tuple(b.value for b in network.bands),
+                sub_ghz_channel=str(stack.macs[1].channel) if len(stack.macs) > 1 else None,
+                network_key=bytes(info.network_key.key).hex(),
+            )
+        )
         if Band.MHZ_868 in network.bands:
             duty[network.hub.name] = round(medium.duty_cycle(network.hub.name).used(now), 6)
         for m in network.members:
             devices.append(_device_report(network, m))
             if m.device is not None and any(mac.band is Band.MHZ_868 for mac in m.device.stack.macs):
                 duty[m.spec.name] = round(medium.duty_cycle(m.spec.name).used(now), 6)
-    return HomeReport(home=home.name, hubs=tuple(hubs), devices=tuple(devices), simulated_s=round(simulated, 6),
-                      day_s=round(day, 6), frames_on_air=medium.stats.transmissions, duty_cycle_s=duty)
+    return HomeReport(
+        home=home.name,
+        hubs=tuple(hubs),
+        devices=tuple(devices),
+        simulated_s=round(simulated, 6),
+        day_s=round(day, 6),
+        frames_on_air=medium.stats.transmissions,
+        duty_cycle_s=duty,
+    )
 
 
 def _device_report(network: _Network, m: _Member) -> DeviceReport:
@@ -497,11 +531,17 @@ def _device_report(network: _Network, m: _Member) -> DeviceReport:
     parent_iface = device.stack.nwk.state.parent_iface
     joined = m.joined_at is not None
     return DeviceReport(
-        node=m.spec.name, role=m.spec.role, hub=network.hub.name, eui64=str(eui64(device.ieee)),
+        node=m.spec.name,
+        role=m.spec.role,
+        hub=network.hub.name,
+        eui64=str(eui64(device.ieee)),
         nwk=device.nwk if joined else None,
         band=parent_iface.band.value if joined and parent_iface is not None else None,
         joined_at_s=None if m.joined_at is None else round(m.joined_at, 6),
-        reads_ok=m.reads_ok, reads_failed=m.reads_failed, last_value=m.last_value,
+        reads_ok=m.reads_ok,
+        reads_failed=m.reads_failed,
+        last_value=m.last_value,
         mean_rssi_dbm=network.mean_rssi(device.nwk) if joined else None,
-        mac_frames_sent=sum(mac.counters.sent for mac in device.stack.macs), error=m.error,
+        mac_frames_sent=sum(mac.counters.sent for mac in device.stack.macs),
+        error=m.error,
     )

@@ -28,8 +28,9 @@ from .radio import ReceivedFrame
 class PcapCapture:
     """A pcap file being written, fed with `ReceivedFrame`s; timestamps are `epoch + frame.timestamp`."""
 
-    def __init__(self, path: str | os.PathLike[str], *, linktype: int = LINKTYPE_IEEE802_15_4_TAP,
-                 epoch: float = 0.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, linktype: int = LINKTYPE_IEEE802_15_4_TAP, epoch: float = 0.0
+    ) -> None:
         header = file_header(linktype)  # refuses unknown link types before creating the file
         self.path = path
         self.linktype = linktype
@@ -43,8 +44,9 @@ class PcapCapture:
         """Append one frame as a whole record and flush it."""
         if self._file is None:
             raise ValueError(f"capture {self.path} is closed")
-        rec = PcapRecord(self.epoch + frame.timestamp, frame.psdu, frame.channel.page, frame.channel.number,
-                         frame.rssi, frame.lqi)
+        rec = PcapRecord(
+            self.epoch + frame.timestamp, frame.psdu, frame.channel.page, frame.channel.number, frame.rssi, frame.lqi
+        )
         self._file.write(record(rec, self.linktype))
         self._file.flush()
         self.frames += 1
@@ -62,6 +64,7 @@ class PcapCapture:
     def __enter__(self) -> PcapCapture:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()

@@ -26,7 +26,7 @@ import random
 import selectors
 import time
 from collections.abc import Coroutine
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -103,7 +103,7 @@ def utc_now() -> datetime:
     epoch = getattr(loop, "epoch", None)
     if epoch is None:
         epoch = time.time() - loop.time()
-    return datetime.fromtimestamp(epoch + loop.time(), tz=timezone.utc)
+    return datetime.fromtimestamp(epoch + loop.time(), tz=UTC)
 
 
 def rng() -> random.Random:

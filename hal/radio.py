@@ -19,8 +19,9 @@ business). Times are seconds on `hal.clock` (the running event loop's
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 class Band(enum.Enum):
@@ -53,14 +54,14 @@ class RadioCaps(enum.Flag):
     """Yes/no features of a radio (OpenThread's OT_RADIO_CAPS_*, Zephyr's ieee802154_hw_caps)."""
 
     NONE = 0
-    ENERGY_SCAN = enum.auto()     #: `energy_detect` measures the channel
-    CSMA_BACKOFF = enum.auto()    #: `transmit(mode=TxMode.CSMA)` runs unslotted CSMA-CA itself
-    ACK_TIMEOUT = enum.auto()     #: `transmit` waits for the ACK of an AR frame, reports NO_ACK
+    ENERGY_SCAN = enum.auto()  #: `energy_detect` measures the channel
+    CSMA_BACKOFF = enum.auto()  #: `transmit(mode=TxMode.CSMA)` runs unslotted CSMA-CA itself
+    ACK_TIMEOUT = enum.auto()  #: `transmit` waits for the ACK of an AR frame, reports NO_ACK
     TRANSMIT_RETRIES = enum.auto()  #: `transmit` retries an unacknowledged frame itself
-    AUTO_ACK = enum.auto()        #: frames that pass the address filter are ACKed by the radio
-    PROMISCUOUS = enum.auto()     #: `set_promiscuous(True)` delivers every frame heard
-    RX_TIMESTAMP = enum.auto()    #: received frames carry the time their SFD ended
-    DUTY_CYCLE = enum.auto()      #: the radio enforces the sub-GHz duty-cycle limit itself
+    AUTO_ACK = enum.auto()  #: frames that pass the address filter are ACKed by the radio
+    PROMISCUOUS = enum.auto()  #: `set_promiscuous(True)` delivers every frame heard
+    RX_TIMESTAMP = enum.auto()  #: received frames carry the time their SFD ended
+    DUTY_CYCLE = enum.auto()  #: the radio enforces the sub-GHz duty-cycle limit itself
 
 
 @dataclass(frozen=True)
@@ -86,18 +87,18 @@ class TxMode(enum.Enum):
     """How `transmit` gains the channel (Zephyr's transmit modes)."""
 
     DIRECT = "direct"  #: send at once, no channel check (ACKs, retries after CCA by the caller)
-    CCA = "cca"        #: one clear-channel assessment, then send or report CHANNEL_BUSY
-    CSMA = "csma"      #: unslotted CSMA-CA; needs RadioCaps.CSMA_BACKOFF
+    CCA = "cca"  #: one clear-channel assessment, then send or report CHANNEL_BUSY
+    CSMA = "csma"  #: unslotted CSMA-CA; needs RadioCaps.CSMA_BACKOFF
 
 
 class TxStatus(enum.Enum):
     """The outcome of one `transmit` (OpenThread's TxDone codes), a value, not an exception."""
 
-    SENT = "sent"                  #: on air; and ACKed, when the radio waited for the ACK
-    NO_ACK = "no-ack"              #: ACK requested, none came within the timeout (after retries)
+    SENT = "sent"  #: on air; and ACKed, when the radio waited for the ACK
+    NO_ACK = "no-ack"  #: ACK requested, none came within the timeout (after retries)
     CHANNEL_BUSY = "channel-busy"  #: CCA / CSMA-CA found the channel busy every time
-    DUTY_CYCLE = "duty-cycle"      #: refused: sending would break the sub-GHz duty-cycle limit
-    ABORTED = "aborted"            #: the radio was switched off or reconfigured mid-transmit
+    DUTY_CYCLE = "duty-cycle"  #: refused: sending would break the sub-GHz duty-cycle limit
+    ABORTED = "aborted"  #: the radio was switched off or reconfigured mid-transmit
 
 
 @dataclass(frozen=True)
@@ -105,21 +106,21 @@ class TxResult:
     """`transmit`'s answer: status, when the frame left, its airtime, and the ACK's pending bit."""
 
     status: TxStatus
-    timestamp: float = 0.0        #: clock time the transmission started (or was refused)
-    airtime: float = 0.0          #: seconds on air, PHY header included (0 if never sent)
-    frame_pending: bool = False   #: the ACK's frame-pending bit (indirect data waits for us)
-    attempts: int = 1             #: transmissions made, retries included
+    timestamp: float = 0.0  #: clock time the transmission started (or was refused)
+    airtime: float = 0.0  #: seconds on air, PHY header included (0 if never sent)
+    frame_pending: bool = False  #: the ACK's frame-pending bit (indirect data waits for us)
+    attempts: int = 1  #: transmissions made, retries included
 
 
 @dataclass(frozen=True)
 class ReceivedFrame:
     """One PSDU as heard by a radio, with the link facts upper layers and captures want."""
 
-    psdu: bytes          #: MAC frame including FCS
+    psdu: bytes  #: MAC frame including FCS
     channel: Channel
-    rssi: float          #: dBm
-    lqi: int             #: 0-255
-    timestamp: float     #: clock time at end of reception
+    rssi: float  #: dBm
+    lqi: int  #: 0-255
+    timestamp: float  #: clock time at end of reception
     fcs_ok: bool = True  #: False only in promiscuous mode, where damaged frames are passed up
 
 
@@ -130,7 +131,7 @@ class AddressFilter:
     pan_id: int | None = None
     short_address: int | None = None
     extended_address: int | None = None
-    pan_coordinator: bool = False   #: accept frames with no destination address (to the PAN coordinator)
+    pan_coordinator: bool = False  #: accept frames with no destination address (to the PAN coordinator)
     #: sources for which our ACKs set frame-pending (the source-match table of indirect transmission)
     pending_sources: frozenset[int] = field(default_factory=frozenset)
 

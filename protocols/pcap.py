@@ -151,13 +151,15 @@ def file_header(linktype: int) -> bytes:
 
 def _tap_header(rec: PcapRecord) -> bytes:
     present = (rec.rssi is not None) + (rec.channel is not None) + (rec.lqi is not None)
-    return _TAP_WRITER.build(dict(
-        length=12 + 8 * present,  # prefix, FCS-type TLV, then 8 octets per link fact
-        fcs_type=dict(value=_FCS_CRC16),
-        rssi=None if rec.rssi is None else dict(value=rec.rssi),
-        channel=None if rec.channel is None else dict(channel=rec.channel, page=rec.page or 0),
-        lqi=None if rec.lqi is None else dict(value=rec.lqi),
-    ))
+    return _TAP_WRITER.build(
+        dict(
+            length=12 + 8 * present,  # prefix, FCS-type TLV, then 8 octets per link fact
+            fcs_type=dict(value=_FCS_CRC16),
+            rssi=None if rec.rssi is None else dict(value=rec.rssi),
+            channel=None if rec.channel is None else dict(channel=rec.channel, page=rec.page or 0),
+            lqi=None if rec.lqi is None else dict(value=rec.lqi),
+        )
+    )
 
 
 def record(rec: PcapRecord, linktype: int) -> bytes:
@@ -168,7 +170,7 @@ def record(rec: PcapRecord, linktype: int) -> bytes:
         raise PcapEncodeError(PROTOCOL, "timestamp", f"{rec.timestamp!r} is not a time at or after the epoch")
     try:
         data = (_tap_header(rec) if linktype == LINKTYPE_IEEE802_15_4_TAP else b"") + rec.psdu
-    except Exception as exc:  # compiled builders raise struct.error; construct's own raise ConstructError
+    except Exception as exc:  # noqa: BLE001 - compiled builders raise struct.error; construct's own raise ConstructError
         raise PcapEncodeError(PROTOCOL, "tap", f"link facts out of range: {exc}") from None
     if len(data) > SNAPLEN:
         raise PcapEncodeError(PROTOCOL, "psdu", f"{len(data)} octets exceed the snap length {SNAPLEN}")
@@ -197,7 +199,7 @@ def _untap(data: bytes, base: int) -> PcapRecord:
                 facts["lqi"] = Int8ul.parse(tlv.value)
         except ConstructError:
             raise PcapDecodeError(PROTOCOL, base + 4, f"tap.tlv[{tlv.type}]", "TLV value too short") from None
-    return PcapRecord(0.0, data[tap.length:], **facts)  # type: ignore[arg-type]
+    return PcapRecord(0.0, data[tap.length :], **facts)  # type: ignore[arg-type]
 
 
 def read(data: bytes) -> tuple[int, list[PcapRecord]]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hal.virtual import Home
@@ -19,9 +20,12 @@ if TYPE_CHECKING:
 
 def add_home_option(parser: argparse.ArgumentParser) -> None:
     """`--home NAME|FILE`: a built-in home or a home TOML file (read by `load_home_option`)."""
-    parser.add_argument("--home", default="semi-detached", metavar="NAME|FILE",
-                        help="built-in home (semi-detached, terraced, flats) or a home TOML file "
-                        "(default: semi-detached)")
+    parser.add_argument(
+        "--home",
+        default="semi-detached",
+        metavar="NAME|FILE",
+        help="built-in home (semi-detached, terraced, flats) or a home TOML file (default: semi-detached)",
+    )
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # the CLI's one catch-all: report, never crash with a bare traceback
+    except Exception as exc:  # noqa: BLE001 - the CLI's one catch-all: report, never crash with a bare traceback
         if args.verbose:
             traceback.print_exc()
         print(f"commshub {args.command}: error: {exc}", file=sys.stderr)

@@ -43,9 +43,9 @@ import os
 import stat
 import string
 import sys
-from pathlib import Path
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
 
 if TYPE_CHECKING:
@@ -76,13 +76,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="decode and verify GBCS messages",
         description="Decode GBCS messages, verify MACs and signatures, print a field tree or JSON Lines.",
     )
-    parser.add_argument("inputs", nargs="*", metavar="INPUT", help="file (hex, base64 or binary), hex string, or - for stdin")
+    parser.add_argument(
+        "inputs", nargs="*", metavar="INPUT", help="file (hex, base64 or binary), hex string, or - for stdin"
+    )
     parser.add_argument("--keystore", metavar="DIR", help="folder of <eui>-<ka|ds|pp-ka>.<pem|key> key files")
     parser.add_argument("--json", action="store_true", help="one JSON object per input (JSON Lines)")
     parser.add_argument(
         "--lines", action="store_true", help="with -: each non-empty stdin line is one message (hex or base64)"
     )
-    parser.add_argument("--example", action="store_true", help="build a signed, MACed command with fresh keys and decode it")
+    parser.add_argument(
+        "--example", action="store_true", help="build a signed, MACed command with fresh keys and decode it"
+    )
     parser.add_argument(
         "--jobs",
         type=_positive,
@@ -260,7 +264,11 @@ def _record(source: str, message: Message | None, error: tuple[str, int | None] 
         "decryptions": [] if message.payload_tree is None else [d.status for d in message.payload_tree.decryptions],
         "gbt": None
         if message.gbt is None
-        else {"block_number": message.gbt.block_number, "last": message.gbt.last, "acknowledged": message.gbt.acknowledged},
+        else {
+            "block_number": message.gbt.block_number,
+            "last": message.gbt.last,
+            "acknowledged": message.gbt.acknowledged,
+        },
     }
 
 
@@ -431,9 +439,7 @@ def _collect(
     return code
 
 
-def _run_parallel(
-    chunks: list[list[str]], keystore: KeyStore | None, as_json: bool, out: TextIO, err: TextIO
-) -> int:
+def _run_parallel(chunks: list[list[str]], keystore: KeyStore | None, as_json: bool, out: TextIO, err: TextIO) -> int:
     """Decode the first chunk here and each other in a forked worker; print all in input order."""
     import signal
 
@@ -470,10 +476,10 @@ def _run_parallel(
 
 
 def _run_example(as_json: bool, out: TextIO) -> int:
+    import tempfile
+
     from protocols.gbcs import KeyStore, Verdict, parse
     from protocols.gbcs.example import example_command
-
-    import tempfile
 
     example = example_command()
     with tempfile.TemporaryDirectory(prefix="commshub-keys-") as folder:

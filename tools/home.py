@@ -43,18 +43,39 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     add_home_option(parser)
     parser.add_argument("--hub", metavar="NAME", help="run only this hub's network (e.g. hub-2 of the flats)")
-    parser.add_argument("--hours", type=number_in("hours", 0, 24 * 30), default=1.0, metavar="H",
-                        help="simulated hours after everyone joined (default: 1)")
+    parser.add_argument(
+        "--hours",
+        type=number_in("hours", 0, 24 * 30),
+        default=1.0,
+        metavar="H",
+        help="simulated hours after everyone joined (default: 1)",
+    )
     add_run_options(parser)
     bands = parser.add_mutually_exclusive_group()
-    bands.add_argument("--single-band", dest="dual_band", action="store_false", default=None,
-                       help="2.4 GHz only (default: dual band where a device needs 868 MHz)")
-    bands.add_argument("--dual-band", dest="dual_band", action="store_true",
-                       help="always add the 868 MHz radio to the hub")
-    parser.add_argument("--ihd-interval", type=_SECONDS, default=10.0, metavar="S",
-                        help="seconds between an IHD's reads of its ESME (default: 10)")
-    parser.add_argument("--hub-interval", type=_SECONDS, default=60.0, metavar="S",
-                        help="seconds between the hub's reads of each meter (default: 60)")
+    bands.add_argument(
+        "--single-band",
+        dest="dual_band",
+        action="store_false",
+        default=None,
+        help="2.4 GHz only (default: dual band where a device needs 868 MHz)",
+    )
+    bands.add_argument(
+        "--dual-band", dest="dual_band", action="store_true", help="always add the 868 MHz radio to the hub"
+    )
+    parser.add_argument(
+        "--ihd-interval",
+        type=_SECONDS,
+        default=10.0,
+        metavar="S",
+        help="seconds between an IHD's reads of its ESME (default: 10)",
+    )
+    parser.add_argument(
+        "--hub-interval",
+        type=_SECONDS,
+        default=60.0,
+        metavar="S",
+        help="seconds between the hub's reads of each meter (default: 60)",
+    )
     return parser
 
 
@@ -67,8 +88,13 @@ def run(args: argparse.Namespace) -> int:
     home = load_home_option(args, "home")
     if home is None:
         return 2
-    options = HomeOptions(duration_s=round(args.hours * 3600, 6), dual_band=args.dual_band, hub=args.hub,
-                          ihd_interval=args.ihd_interval, hub_interval=args.hub_interval)
+    options = HomeOptions(
+        duration_s=round(args.hours * 3600, 6),
+        dual_band=args.dual_band,
+        hub=args.hub,
+        ihd_interval=args.ihd_interval,
+        hub_interval=args.hub_interval,
+    )
     started = time.monotonic()
     last = [started]
 
@@ -76,8 +102,11 @@ def run(args: argparse.Namespace) -> int:
         now = time.monotonic()
         if now - last[0] >= PROGRESS_WALL_S:
             last[0] = now
-            print(f"home: {done:.0f} of {total:.0f} simulated seconds ({now - started:.1f} s wall)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"home: {done:.0f} of {total:.0f} simulated seconds ({now - started:.1f} s wall)",
+                file=sys.stderr,
+                flush=True,
+            )
 
     async def main(capture: PcapCapture | None) -> HomeReport:
         medium = Medium(seed=args.seed)
@@ -120,27 +149,62 @@ def _cell(value: object, fmt: str = "{}") -> str:
 
 def print_report(report: HomeReport, wall: float, seed: int, out: TextIO) -> None:
     """The report as a hub line per network, an aligned device table and a summary."""
-    print(f"home {report.home!r}, seed {seed}: {report.day_s / 3600:.2f} simulated h of readings "
-          f"({report.simulated_s:.0f} s in all) in {wall:.1f} s wall", file=out)
+    print(
+        f"home {report.home!r}, seed {seed}: {report.day_s / 3600:.2f} simulated h of readings "
+        f"({report.simulated_s:.0f} s in all) in {wall:.1f} s wall",
+        file=out,
+    )
     for hub in report.hubs:
         sub = f", 868 MHz {hub.sub_ghz_channel}" if hub.sub_ghz_channel else ""
-        print(f"  hub {hub.node} {hub.eui64} PAN 0x{hub.pan_id:04X} channel {hub.channel}{sub} "
-              f"network key {hub.network_key}", file=out)
-    headings = ("node", "role", "hub", "EUI-64", "NWK", "band", "joined s", "reads ok", "failed", "last value",
-                "RSSI dBm", "note")
+        print(
+            f"  hub {hub.node} {hub.eui64} PAN 0x{hub.pan_id:04X} channel {hub.channel}{sub} "
+            f"network key {hub.network_key}",
+            file=out,
+        )
+    headings = (
+        "node",
+        "role",
+        "hub",
+        "EUI-64",
+        "NWK",
+        "band",
+        "joined s",
+        "reads ok",
+        "failed",
+        "last value",
+        "RSSI dBm",
+        "note",
+    )
     table = [headings]
     for d in report.devices:
         note = d.skipped or d.error or ""
-        table.append((d.node, d.role, d.hub, _cell(d.eui64), _cell(d.nwk, "0x{:04X}"), _cell(d.band),
-                      _cell(d.joined_at_s, "{:.2f}"), str(d.reads_ok), str(d.reads_failed), _cell(d.last_value),
-                      _cell(d.mean_rssi_dbm, "{:.1f}"), note))
+        table.append(
+            (
+                d.node,
+                d.role,
+                d.hub,
+                _cell(d.eui64),
+                _cell(d.nwk, "0x{:04X}"),
+                _cell(d.band),
+                _cell(d.joined_at_s, "{:.2f}"),
+                str(d.reads_ok),
+                str(d.reads_failed),
+                _cell(d.last_value),
+                _cell(d.mean_rssi_dbm, "{:.1f}"),
+                note,
+            )
+        )
     widths = [max(len(row[i]) for row in table) for i in range(len(headings))]
     print(file=out)
     for row in table:
-        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip(), file=out)
     if report.duty_cycle_s:
         duty = ", ".join(f"{node} {seconds:.3f} s" for node, seconds in report.duty_cycle_s.items())
         print(f"\n868 MHz duty cycle used in the rolling hour: {duty}", file=out)
     print(f"frames on air: {report.frames_on_air}", file=out)
-    print("result: OK - every emulated device joined and every read succeeded" if report.ok
-          else f"result: FAILED - {len(report.problems())} problem(s)", file=out)
+    print(
+        "result: OK - every emulated device joined and every read succeeded"
+        if report.ok
+        else f"result: FAILED - {len(report.problems())} problem(s)",
+        file=out,
+    )

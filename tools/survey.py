@@ -39,8 +39,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "prints a link table per band.",
     )
     add_home_option(parser)
-    parser.add_argument("--seconds", type=number_in("seconds", 0, 30 * 86400), default=60.0, metavar="N",
-                        help="simulated seconds of traffic (default: 60)")
+    parser.add_argument(
+        "--seconds",
+        type=number_in("seconds", 0, 30 * 86400),
+        default=60.0,
+        metavar="N",
+        help="simulated seconds of traffic (default: 60)",
+    )
     add_run_options(parser)
     return parser
 
@@ -65,12 +70,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"commshub survey: cannot write pcap {args.pcap}: {exc.strerror or exc}", file=sys.stderr)
             return 2
         with capture:
-            report = clock.run(survey(home, seconds=args.seconds, seed=args.seed, sniffer=capture,
-                                      progress=reporter), virtual=True, seed=args.seed)
+            report = clock.run(
+                survey(home, seconds=args.seconds, seed=args.seed, sniffer=capture, progress=reporter),
+                virtual=True,
+                seed=args.seed,
+            )
             print(f"survey: wrote {capture.frames} frames to {args.pcap}", file=sys.stderr)
     else:
-        report = clock.run(survey(home, seconds=args.seconds, seed=args.seed, progress=reporter),
-                           virtual=True, seed=args.seed)
+        report = clock.run(
+            survey(home, seconds=args.seconds, seed=args.seed, progress=reporter), virtual=True, seed=args.seed
+        )
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)
         print()
@@ -83,23 +92,47 @@ def print_tables(report: SurveyReport, out: TextIO) -> None:
     """The report as one aligned table per band."""
     data = report.to_dict()
     print(f"site survey of {data['home']!r}: {data['seconds']:g} simulated seconds, seed {data['seed']}", file=out)
-    headings = ("node", "role", "hub", "dist m", "walls", "floors", "enclosure", "RSSI dBm", "PER", "sent", "recv",
-                "868 DC used")
+    headings = (
+        "node",
+        "role",
+        "hub",
+        "dist m",
+        "walls",
+        "floors",
+        "enclosure",
+        "RSSI dBm",
+        "PER",
+        "sent",
+        "recv",
+        "868 DC used",
+    )
     for band, rows in data["bands"].items():
         table = [headings]
         for r in rows:
             duty = "-" if r["duty_cycle_s"] is None else f"{r['duty_cycle_s']:.3f} s ({r['duty_cycle_percent']:.3f}%)"
             if r["refused"]:
                 duty += f", {r['refused']} refused"
-            table.append((
-                r["node"], r["role"], r["hub"], f"{r['distance_m']:.1f}", str(r["walls"]), str(r["floors"]),
-                "-" if r["enclosure"] is None else f"{r['enclosure']} {r['enclosure_db']:.1f} dB",
-                "-" if r["mean_rssi_dbm"] is None else f"{r['mean_rssi_dbm']:.1f}",
-                "-" if r["per"] is None else f"{r['per']:.1%}", str(r["sent"]), str(r["received"]), duty,
-            ))
+            table.append(
+                (
+                    r["node"],
+                    r["role"],
+                    r["hub"],
+                    f"{r['distance_m']:.1f}",
+                    str(r["walls"]),
+                    str(r["floors"]),
+                    "-" if r["enclosure"] is None else f"{r['enclosure']} {r['enclosure_db']:.1f} dB",
+                    "-" if r["mean_rssi_dbm"] is None else f"{r['mean_rssi_dbm']:.1f}",
+                    "-" if r["per"] is None else f"{r['per']:.1%}",
+                    str(r["sent"]),
+                    str(r["received"]),
+                    duty,
+                )
+            )
         widths = [max(len(row[i]) for row in table) for i in range(len(headings))]
         print(f"\n{band}", file=out)
         for row in table:
-            print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+            print(
+                "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip(), file=out
+            )
     hubs = ", ".join(f"{hub} {seconds:.3f} s" for hub, seconds in data["hub_duty_cycle_s"].items())
     print(f"\nhub 868 MHz duty cycle used in the rolling hour: {hubs}", file=out)

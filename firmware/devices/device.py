@@ -93,8 +93,9 @@ class EmulatedDevice:
         logical_type = LogicalType.ROUTER if self.router else LogicalType.END_DEVICE
         self.zdo = ZdoServer(
             ieee=self.ieee,
-            descriptor=node_descriptor(logical_type=logical_type, rx_on_when_idle=not self.sleepy,
-                                       mains=not self.sleepy),
+            descriptor=node_descriptor(
+                logical_type=logical_type, rx_on_when_idle=not self.sleepy, mains=not self.sleepy
+            ),
             endpoints=descriptors,
             on_permit_joining=stack.permit_joining if self.router else None,
         )
@@ -154,8 +155,14 @@ class EmulatedDevice:
 
     async def _reply(self, ind: ApsIndication, cluster: int, payload: bytes) -> None:
         try:
-            await self.stack.send(ind.src, cluster=cluster, profile=ind.profile, src_endpoint=ind.dst_endpoint,
-                                  dst_endpoint=ind.src_endpoint, payload=payload)
+            await self.stack.send(
+                ind.src,
+                cluster=cluster,
+                profile=ind.profile,
+                src_endpoint=ind.dst_endpoint,
+                dst_endpoint=ind.src_endpoint,
+                payload=payload,
+            )
             self.requests_answered += 1
         except DeliveryFailed as e:
             LOGGER.info("%016x could not answer 0x%04x: %s", self.ieee, ind.src, e)

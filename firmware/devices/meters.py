@@ -45,18 +45,37 @@ def meter_endpoint(model: str, kind: int, unit: int, reading: int, mains: bool) 
     )
 
 
-def electricity_meter(radios: list[Radio], install_code: bytes, *, reading: int = 0,
-                      nvm: DeviceNvm | None = None) -> EmulatedDevice:
+def electricity_meter(
+    radios: list[Radio], install_code: bytes, *, reading: int = 0, nvm: DeviceNvm | None = None
+) -> EmulatedDevice:
     """An ESME: mains-powered router, Metering in kWh (device type 0 electricity)."""
-    return EmulatedDevice(radios=radios, install_code=install_code, nvm=nvm, router=True,
-                          endpoints=[meter_endpoint("ESME", 0, 0, reading, True)])
+    return EmulatedDevice(
+        radios=radios,
+        install_code=install_code,
+        nvm=nvm,
+        router=True,
+        endpoints=[meter_endpoint("ESME", 0, 0, reading, True)],
+    )
 
 
-def gas_meter(radios: list[Radio], install_code: bytes, *, reading: int = 0, poll_period: float = 7.5,
-              nvm: DeviceNvm | None = None) -> EmulatedDevice:
+def gas_meter(
+    radios: list[Radio],
+    install_code: bytes,
+    *,
+    reading: int = 0,
+    poll_period: float = 7.5,
+    nvm: DeviceNvm | None = None,
+) -> EmulatedDevice:
     """A GSME: battery-powered sleepy end device polling every `poll_period`, Metering in m3 (type 1 gas)."""
-    return EmulatedDevice(radios=radios, install_code=install_code, nvm=nvm, router=False, sleepy=True,
-                          poll_period=poll_period, endpoints=[meter_endpoint("GSME", 1, 1, reading, False)])
+    return EmulatedDevice(
+        radios=radios,
+        install_code=install_code,
+        nvm=nvm,
+        router=False,
+        sleepy=True,
+        poll_period=poll_period,
+        endpoints=[meter_endpoint("GSME", 1, 1, reading, False)],
+    )
 
 
 def in_home_display(radios: list[Radio], install_code: bytes, *, nvm: DeviceNvm | None = None) -> EmulatedDevice:

@@ -18,6 +18,7 @@ import zigpy.types as t
 import zigpy.zcl.foundation as f
 from zigpy.zcl import Cluster
 
+
 @dataclass
 class ZclEndpoint:
     """One application endpoint: its profile, device type, and attribute values per server cluster."""
@@ -43,9 +44,12 @@ class ZclEndpoint:
             return None
         if header.direction != f.Direction.Client_to_Server:
             return None
-        if cluster in self.servers and header.frame_control.frame_type == f.FrameType.GLOBAL_COMMAND:
-            if header.command_id == f.GeneralCommand.Read_Attributes:
-                return self._read_attributes(cluster, header, rest)
+        if (
+            cluster in self.servers
+            and header.frame_control.frame_type == f.FrameType.GLOBAL_COMMAND
+            and header.command_id == f.GeneralCommand.Read_Attributes
+        ):
+            return self._read_attributes(cluster, header, rest)
         if header.frame_control.disable_default_response:
             return None
         status = f.Status.UNSUP_CLUSTER_COMMAND if cluster in self.servers else f.Status.UNSUPPORTED_CLUSTER
@@ -67,12 +71,14 @@ class ZclEndpoint:
             value = spec.type(values[attribute])
             type_id = f.DataType.from_python_type(spec.type).type_id
             records.append(f.ReadAttributeRecord(attribute, f.Status.SUCCESS, f.TypeValue(type_id, value)))
-        reply = f.ZCLHeader.general(header.tsn, f.GeneralCommand.Read_Attributes_rsp,
-                                    direction=f.Direction.Server_to_Client)
+        reply = f.ZCLHeader.general(
+            header.tsn, f.GeneralCommand.Read_Attributes_rsp, direction=f.Direction.Server_to_Client
+        )
         return reply.serialize() + b"".join(r.serialize() for r in records)
 
     @staticmethod
     def _default_response(header: f.ZCLHeader, status: f.Status) -> bytes:
-        reply = f.ZCLHeader.general(header.tsn, f.GeneralCommand.Default_Response,
-                                    direction=f.Direction.Server_to_Client)
+        reply = f.ZCLHeader.general(
+            header.tsn, f.GeneralCommand.Default_Response, direction=f.Direction.Server_to_Client
+        )
         return reply.serialize() + t.uint8_t(header.command_id).serialize() + status.serialize()

@@ -151,8 +151,11 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         self._zdo = self._zdo_server()
 
     def _zdo_server(self) -> ZdoServer:
-        server = ZdoServer(ieee=self.stack.ieee, descriptor=COORDINATOR_DESCRIPTOR,
-                           endpoints=[_our_simple_descriptor(e) for e in self._endpoints])
+        server = ZdoServer(
+            ieee=self.stack.ieee,
+            descriptor=COORDINATOR_DESCRIPTOR,
+            endpoints=[_our_simple_descriptor(e) for e in self._endpoints],
+        )
         server.nwk = COORDINATOR_ADDRESS
         return server
 
@@ -209,8 +212,9 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 tc_link_key=settings.tc_link_key.replace(tx_counter=stack.aps_frame_counter),
                 **devices,
             )
-            metadata = {"commshub": {"bands": [m.band.value for m in stack.macs],
-                                     "channels": [str(c) for c in self._channels]}}
+            metadata = {
+                "commshub": {"bands": [m.band.value for m in stack.macs], "channels": [str(c) for c in self._channels]}
+            }
             settings = settings.replace(source=f"commshub@{MODEL}", metadata=metadata)
         if not load_devices:
             settings = settings.replace(children=[], nwk_addresses={}, route_table={}, key_table=[])
@@ -247,8 +251,9 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         self._add_coordinator_device()
 
     def _sub_ghz_candidates(self) -> list[Channel]:
-        return self._sub_ghz_channels or sorted(c for c in self.stack.macs[1].radio.info.channels
-                                                if c.band is Band.MHZ_868)
+        return self._sub_ghz_channels or sorted(
+            c for c in self.stack.macs[1].radio.info.channels if c.band is Band.MHZ_868
+        )
 
     async def _form(self, settings: zigpy.state.NetworkInfo) -> NetworkParams:
         """A new network: energy-scan the sub-GHz band, and take another PAN ID if ours is in use."""

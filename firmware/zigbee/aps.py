@@ -61,8 +61,16 @@ DUPLICATE_DEPTH = 32
 #: Random pause before retrying after a failed hop, in seconds.
 RETRY_BACKOFF = (0.01, 0.25)
 #: Outcomes an immediate APS retry cannot change.
-_FINAL = frozenset({Status.DUTY_CYCLE, Status.NO_ROUTE, Status.NOT_JOINED, Status.COUNTER_EXHAUSTED,
-                    Status.TRANSACTION_OVERFLOW, Status.TRANSACTION_EXPIRED})
+_FINAL = frozenset(
+    {
+        Status.DUTY_CYCLE,
+        Status.NO_ROUTE,
+        Status.NOT_JOINED,
+        Status.COUNTER_EXHAUSTED,
+        Status.TRANSACTION_OVERFLOW,
+        Status.TRANSACTION_EXPIRED,
+    }
+)
 #: Payloads up to this size go unfragmented.
 MAX_UNFRAGMENTED = 70
 
@@ -106,9 +114,9 @@ class ApsCounters:
     duplicates: int = 0
     received: int = 0
     reassembly_failures: int = 0
-    malformed: int = 0           #: NWK payloads that are no APS frame: dropped, counted
-    unsecured_dropped: int = 0   #: application data that arrived without NWK security
-    unsupported: int = 0         #: inter-PAN frames
+    malformed: int = 0  #: NWK payloads that are no APS frame: dropped, counted
+    unsecured_dropped: int = 0  #: application data that arrived without NWK security
+    unsupported: int = 0  #: inter-PAN frames
     failures_by_status: dict[str, int] = field(default_factory=dict)
 
 

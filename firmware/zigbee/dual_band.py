@@ -62,8 +62,10 @@ class DutyCycleBudget:
         self._fixed_limit = limit
         self.page = page
         if not 0.0 < limited <= critical <= self.limit <= 1.0:
-            raise ValueError(f"thresholds must satisfy 0 < limited <= critical <= limit <= 1, got "
-                             f"{limited}, {critical}, {self.limit}")
+            raise ValueError(
+                f"thresholds must satisfy 0 < limited <= critical <= limit <= 1, got "
+                f"{limited}, {critical}, {self.limit}"
+            )
         self.limited, self.critical = limited, critical
         self.window, self.max_defer = window, max_defer
         self._ledger = AirtimeLedger(to_us(window))
@@ -75,8 +77,9 @@ class DutyCycleBudget:
         """A budget with the given limit (None: the regulated one of `page`), thresholds capped at it."""
         if limit is None:
             return cls(page=page)
-        return cls(limit=limit, limited=min(LIMITED_THRESHOLD, limit), critical=min(CRITICAL_THRESHOLD, limit),
-                   page=page)
+        return cls(
+            limit=limit, limited=min(LIMITED_THRESHOLD, limit), critical=min(CRITICAL_THRESHOLD, limit), page=page
+        )
 
     @property
     def limit(self) -> float:

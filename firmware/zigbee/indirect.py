@@ -45,9 +45,7 @@ class IndirectQueue(Generic[T]):
         """Hold `item` for `destination`; False when the queue is full (the caller reports it)."""
         if len(self) >= self._capacity:
             return False
-        self._queues.setdefault(destination, deque()).append(
-            Pending(destination, item, now + self._persistence)
-        )
+        self._queues.setdefault(destination, deque()).append(Pending(destination, item, now + self._persistence))
         return True
 
     def has_pending(self, destination: Hashable) -> bool:

@@ -56,7 +56,7 @@ S, I = JoinState, JoinInput
 TRANSITIONS: dict[tuple[JoinState, JoinInput], JoinState] = {
     (S.IDLE, I.SCAN_STARTED): S.SCANNING,
     (S.IDLE, I.REJOIN_STARTED): S.REJOINING,
-    (S.SCANNING, I.SCAN_STARTED): S.SCANNING,          # next radio / band
+    (S.SCANNING, I.SCAN_STARTED): S.SCANNING,  # next radio / band
     (S.SCANNING, I.PARENT_CHOSEN): S.ASSOCIATING,
     (S.SCANNING, I.NO_PARENT_LEFT): S.ERROR,
     (S.ASSOCIATING, I.ASSOCIATION_REFUSED): S.SCANNING,

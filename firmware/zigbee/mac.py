@@ -28,12 +28,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import protocols.ieee802154 as mac
+from hal.radio import AddressFilter, Channel, Radio, RadioCaps, ReceivedFrame, TxMode, TxStatus
 from protocols.ieee802154.beacon import SuperframeSpec
 from protocols.ieee802154.commands import AssociationRequest, AssociationResponse, BeaconRequest, DataRequest
 from protocols.ieee802154.mac import BeaconFrame, CommandFrame, DataFrame, Frame
 from protocols.ieee802154.mac import build as build_frame
 from protocols.ieee802154.mac import parse as parse_frame
-from hal.radio import AddressFilter, Channel, Radio, RadioCaps, ReceivedFrame, TxMode, TxStatus
 
 from . import csma
 from .dual_band import DutyCycleBudget
@@ -400,9 +400,13 @@ class MacInterface:
         elif isinstance(command, BeaconRequest):
             if self.beacon_payload is not None:
                 self._spawn(self._send_beacon())
-        elif isinstance(command, AssociationRequest) and src is not None and src.extended:
-            if self.on_association_request is not None:
-                self.on_association_request(self, src.value, command.capability)
+        elif (
+            isinstance(command, AssociationRequest)
+            and src is not None
+            and src.extended
+            and self.on_association_request is not None
+        ):
+            self.on_association_request(self, src.value, command.capability)
         elif isinstance(command, AssociationResponse):
             if self._assoc_wait is not None and not self._assoc_wait.done():
                 self._assoc_wait.set_result((command.status, command.short_address))
@@ -460,8 +464,16 @@ class MacInterface:
             )
         )
 
-    async def _send_command(self, dst_pan: int, dst: Address | None, command: object, *, src_pan: int | None = None,
-                            src: Address | None = None, ack: bool = True) -> tuple[Status, bool]:
+    async def _send_command(
+        self,
+        dst_pan: int,
+        dst: Address | None,
+        command: object,
+        *,
+        src_pan: int | None = None,
+        src: Address | None = None,
+        ack: bool = True,
+    ) -> tuple[Status, bool]:
         if src is None:
             mode, value = self._own_source()
             src = Address(value, mode == mac.AddrMode.EXTENDED)
@@ -519,8 +531,11 @@ class MacInterface:
         try:
             own = Address(self.extended_address, True)
             status, _ = await self._send_command(
-                notice.pan_id, notice.source, AssociationRequest(capability=capability),
-                src_pan=BROADCAST, src=own,
+                notice.pan_id,
+                notice.source,
+                AssociationRequest(capability=capability),
+                src_pan=BROADCAST,
+                src=own,
             )
             if status is not Status.SUCCESS:
                 return ASSOC_ACCESS_DENIED, NO_SHORT

@@ -46,16 +46,18 @@ def export_devices(stack: ZigbeeStack) -> dict[str, Any]:
         "nwk_addresses": {_eui64(n.ieee): t.NWK(n.nwk) for n in neighbours},
         "route_table": {t.NWK(n.nwk): t.NWK(n.via) for n in neighbours if n.via is not None},
         "key_table": [
-            zigpy.state.Key(key=t.KeyData(key), tx_counter=aps_counter, rx_counter=0, seq=0,
-                            partner_ieee=_eui64(ieee))
+            zigpy.state.Key(key=t.KeyData(key), tx_counter=aps_counter, rx_counter=0, seq=0, partner_ieee=_eui64(ieee))
             for ieee, key in sorted(stack.link_keys.items())
         ],
         "stack_specific": {
             STACK_KEY: {
                 "devices": {
-                    str(_eui64(n.ieee)): {"band": stack.macs.index(n.iface), "rx_on_when_idle": n.rx_on_when_idle,
-                                          "router": n.router,
-                                          "nwk_rx_counter": stack.nwk.incoming_frame_counter(n.ieee)}
+                    str(_eui64(n.ieee)): {
+                        "band": stack.macs.index(n.iface),
+                        "rx_on_when_idle": n.rx_on_when_idle,
+                        "router": n.router,
+                        "nwk_rx_counter": stack.nwk.incoming_frame_counter(n.ieee),
+                    }
                     for n in neighbours
                 }
             }
@@ -80,16 +82,18 @@ def restore_devices(stack: ZigbeeStack, info: zigpy.state.NetworkInfo) -> int:
             continue  # zigpy knows it, but it is not ours to route for
         extra = extras.get(str(ieee), {})
         band = int(extra.get("band", 0))
-        stack.nwk.add_neighbour(Neighbour(
-            ieee=_int(ieee),
-            nwk=int(nwk),
-            rx_on_when_idle=bool(extra.get("rx_on_when_idle", True)),
-            router=bool(extra.get("router", False)),
-            iface=stack.macs[band if 0 <= band < len(stack.macs) else 0],
-            via=int(via) if via is not None and via != nwk else None,
-            authorized=True,
-            joined_at=now,
-        ))
+        stack.nwk.add_neighbour(
+            Neighbour(
+                ieee=_int(ieee),
+                nwk=int(nwk),
+                rx_on_when_idle=bool(extra.get("rx_on_when_idle", True)),
+                router=bool(extra.get("router", False)),
+                iface=stack.macs[band if 0 <= band < len(stack.macs) else 0],
+                via=int(via) if via is not None and via != nwk else None,
+                authorized=True,
+                joined_at=now,
+            )
+        )
         rx_counter = extra.get("nwk_rx_counter")
         if rx_counter is not None:  # a frame recorded before the restart stays a replay after it
             stack.nwk.resume_incoming_frame_counter(_int(ieee), int(rx_counter))

@@ -91,8 +91,8 @@ class Neighbour:
     rx_on_when_idle: bool
     router: bool
     iface: MacInterface
-    via: int | None = None        #: the router child this device sits behind (None: our own child)
-    authorized: bool = False      #: has proven it holds the network key
+    via: int | None = None  #: the router child this device sits behind (None: our own child)
+    authorized: bool = False  #: has proven it holds the network key
     joined_at: float = 0.0
 
 
@@ -200,8 +200,9 @@ class NwkLayer:
         """Send no counter below `value` (restoring a network whose backup knows a later counter)."""
         self._tx_counter.advance_to(value)
 
-    def start(self, params: NetworkParams, nwk: int, *, parent: int | None = None,
-              parent_iface: MacInterface | None = None) -> None:
+    def start(
+        self, params: NetworkParams, nwk: int, *, parent: int | None = None, parent_iface: MacInterface | None = None
+    ) -> None:
         """Operate on `params` with address `nwk` (after forming, joining or restoring)."""
         self.state.params, self.state.nwk = params, nwk
         self.state.parent, self.state.parent_iface = parent, parent_iface

@@ -42,10 +42,10 @@ from hal.radio import Band, Channel, Radio, RadioCaps
 from protocols.zigbee import (
     ApsFrame,
     ApsFrameType,
+    BeaconPayload,
     KeyId,
     NwkFrameType,
     ZigbeeDecodeError,
-    BeaconPayload,
     ZigbeeSecurityError,
     build_aps,
     build_beacon_payload,
@@ -85,7 +85,7 @@ from .mac import (
     BeaconNotice,
     MacInterface,
 )
-from .nwk import COORDINATOR_ADDRESS, NetworkParams, Neighbour, NwkIndication, NwkLayer, Role
+from .nwk import COORDINATOR_ADDRESS, Neighbour, NetworkParams, NwkIndication, NwkLayer, Role
 from .status import DeliveryFailed, Status
 from .zdo import device_annce
 
@@ -119,10 +119,10 @@ class StackCounters:
     """Commands the stack dropped, by reason: nothing is dropped without being counted here, in
     `nwk.counters` (NWK frames) or in `aps.counters` (APS frames)."""
 
-    malformed: int = 0           #: an APS or NWK command (or a Transport Key) that did not decode
-    security_failures: int = 0   #: an APS-secured command whose MIC did not verify with our link key
-    unsecured_dropped: int = 0   #: a command that must arrive NWK-secured but did not
-    unexpected: int = 0          #: an APS-secured command while no Transport Key was awaited
+    malformed: int = 0  #: an APS or NWK command (or a Transport Key) that did not decode
+    security_failures: int = 0  #: an APS-secured command whose MIC did not verify with our link key
+    unsecured_dropped: int = 0  #: a command that must arrive NWK-secured but did not
+    unexpected: int = 0  #: an APS-secured command while no Transport Key was awaited
 
 
 @dataclass(frozen=True)
@@ -288,8 +288,11 @@ class ZigbeeStack:
         if params is None or self.role is Role.END_DEVICE:
             return
         payload = build_beacon_payload(
-            BeaconPayload(params.extended_pan_id, device_depth=0 if self.role is Role.COORDINATOR else 1,
-                          update_id=params.update_id)
+            BeaconPayload(
+                params.extended_pan_id,
+                device_depth=0 if self.role is Role.COORDINATOR else 1,
+                update_id=params.update_id,
+            )
         )
         permit = self._now() < self._permit_until
         for iface in self.macs:
@@ -372,12 +375,14 @@ class ZigbeeStack:
         except CounterExhausted:
             LOGGER.warning("APS frame counter exhausted: no more keys can be transported")
             return Status.COUNTER_EXHAUSTED
-        secured = secure_aps(frame, key=link_key, src_ieee=self.ieee, frame_counter=counter,
-                             key_id=KeyId.KEY_TRANSPORT)
+        secured = secure_aps(frame, key=link_key, src_ieee=self.ieee, frame_counter=counter, key_id=KeyId.KEY_TRANSPORT)
         joiner = self.nwk.state.neighbours.get(nwk)
         if joiner is not None and joiner.via is not None:
-            tunnel = ApsFrame(ApsFrameType.COMMAND, self.aps.next_counter(),
-                              payload=build_aps_command(Tunnel(dst_ieee=ieee, frame=secured)))
+            tunnel = ApsFrame(
+                ApsFrameType.COMMAND,
+                self.aps.next_counter(),
+                payload=build_aps_command(Tunnel(dst_ieee=ieee, frame=secured)),
+            )
             return await self._send_key_frame(joiner.via, build_aps(tunnel), nwk_secure=True, dst_ieee=None)
         return await self._send_key_frame(nwk, secured, nwk_secure=False, dst_ieee=ieee)
 
@@ -451,8 +456,9 @@ class ZigbeeStack:
             opened = unsecure_aps(ind.raw, key=self.link_key, src_ieee=ind.src_ieee)
         except ZigbeeSecurityError as e:
             self.counters.security_failures += 1
-            waiter.set_exception(JoinError(f"transport key did not verify with our link key ({e.reason}): "
-                                           "wrong install code?"))
+            waiter.set_exception(
+                JoinError(f"transport key did not verify with our link key ({e.reason}): wrong install code?")
+            )
             return
         except ZigbeeDecodeError:
             self.counters.malformed += 1
@@ -513,7 +519,11 @@ class ZigbeeStack:
         raise JoinError("; ".join(reasons))
 
     async def _join_via(
-        self, progress: JoinProgress, iface: MacInterface, notice: BeaconNotice, beacon: BeaconPayload,
+        self,
+        progress: JoinProgress,
+        iface: MacInterface,
+        notice: BeaconNotice,
+        beacon: BeaconPayload,
         key_timeout: float,
     ) -> None:
         progress.happened(JoinInput.PARENT_CHOSEN)
@@ -567,16 +577,18 @@ class ZigbeeStack:
         """Broadcast ZDO Device_annce (radio.md 2.6 step 6)."""
         annce = device_annce(self.aps.next_counter(), self.nwk.nwk, self.ieee, self._capability())
         self.mark_busy()
-        await self.aps.send_data(0xFFFD, cluster=annce.cluster, profile=0, src_endpoint=0, dst_endpoint=0,
-                                 payload=annce.payload, ack=False)
+        await self.aps.send_data(
+            0xFFFD, cluster=annce.cluster, profile=0, src_endpoint=0, dst_endpoint=0, payload=annce.payload, ack=False
+        )
 
     def snapshot(self) -> NetworkSnapshot | None:
         """The network state a device keeps in NVM to rejoin after a power cut."""
         params, parent_iface = self.nwk.params, self.nwk.state.parent_iface
         if params is None or parent_iface is None or self.nwk.state.parent is None or not self.joined:
             return None
-        return NetworkSnapshot(params, self.nwk.nwk, self.nwk.state.parent, self.macs.index(parent_iface),
-                               parent_iface.channel)
+        return NetworkSnapshot(
+            params, self.nwk.nwk, self.nwk.state.parent, self.macs.index(parent_iface), parent_iface.channel
+        )
 
     async def rejoin(self, snapshot: NetworkSnapshot, *, timeout: float = 5.0) -> None:
         """Rejoin the network of `snapshot` with a NWK-secured Rejoin Request, keeping our address."""
@@ -656,9 +668,15 @@ class ZigbeeStack:
             if known is not None:
                 self.nwk.remove_neighbour(known.nwk)
             self.nwk.add_neighbour(
-                Neighbour(ieee=ieee, nwk=nwk, rx_on_when_idle=bool(request.capability & CAP_RX_ON_WHEN_IDLE),
-                          router=bool(request.capability & CAP_FFD), iface=ind.iface, authorized=True,
-                          joined_at=self._now())
+                Neighbour(
+                    ieee=ieee,
+                    nwk=nwk,
+                    rx_on_when_idle=bool(request.capability & CAP_RX_ON_WHEN_IDLE),
+                    router=bool(request.capability & CAP_FFD),
+                    iface=ind.iface,
+                    authorized=True,
+                    joined_at=self._now(),
+                )
             )
             status = ASSOC_SUCCESS
         response = build_nwk_command(RejoinResponse(short_address=nwk, status=status))
@@ -716,8 +734,15 @@ class ZigbeeStack:
     ) -> None:
         """Send one application message; raises `status.DeliveryFailed` when it cannot be delivered."""
         self.mark_busy()
-        await self.aps.send_data(dst, cluster=cluster, profile=profile, src_endpoint=src_endpoint,
-                                 dst_endpoint=dst_endpoint, payload=payload, ack=ack)
+        await self.aps.send_data(
+            dst,
+            cluster=cluster,
+            profile=profile,
+            src_endpoint=src_endpoint,
+            dst_endpoint=dst_endpoint,
+            payload=payload,
+            ack=ack,
+        )
 
     async def remove_device(self, ieee: int) -> bool:
         """Ask a device to leave (NWK Leave, request) and forget it (zigpy's force_remove).

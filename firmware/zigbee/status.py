@@ -19,17 +19,17 @@ class Status(enum.Enum):
     """Why a frame was, or was not, delivered."""
 
     SUCCESS = "success"
-    NO_ACK = "mac-no-ack"                            #: no MAC ACK after every retry
-    CHANNEL_ACCESS_FAILURE = "mac-channel-access"    #: CSMA-CA found the channel busy
-    DUTY_CYCLE = "mac-duty-cycle"                    #: refused: sub-GHz duty-cycle limit
+    NO_ACK = "mac-no-ack"  #: no MAC ACK after every retry
+    CHANNEL_ACCESS_FAILURE = "mac-channel-access"  #: CSMA-CA found the channel busy
+    DUTY_CYCLE = "mac-duty-cycle"  #: refused: sub-GHz duty-cycle limit
     TRANSACTION_EXPIRED = "mac-transaction-expired"  #: a sleepy child never polled for it
     TRANSACTION_OVERFLOW = "mac-transaction-overflow"  #: indirect queue full
-    ABORTED = "mac-aborted"                          #: radio switched off or reconfigured
-    NO_ROUTE = "nwk-no-route"                        #: unknown destination
-    NOT_JOINED = "nwk-not-joined"                    #: the stack has no network
-    COUNTER_EXHAUSTED = "nwk-counter-exhausted"      #: our 32-bit frame counter ran out: new key needed
-    APS_NO_ACK = "aps-no-ack"                        #: no APS ACK after every retry
-    ASDU_TOO_LONG = "aps-asdu-too-long"              #: larger than fragmentation allows
+    ABORTED = "mac-aborted"  #: radio switched off or reconfigured
+    NO_ROUTE = "nwk-no-route"  #: unknown destination
+    NOT_JOINED = "nwk-not-joined"  #: the stack has no network
+    COUNTER_EXHAUSTED = "nwk-counter-exhausted"  #: our 32-bit frame counter ran out: new key needed
+    APS_NO_ACK = "aps-no-ack"  #: no APS ACK after every retry
+    ASDU_TOO_LONG = "aps-asdu-too-long"  #: larger than fragmentation allows
 
 
 _FROM_TX = {

@@ -114,7 +114,8 @@ class ZdoServer:
         if isinstance(request, z.MatchDescReq):
             wanted = set(request.in_clusters) | set(request.out_clusters)
             matches = tuple(
-                e for e, d in sorted(self._endpoints.items())
+                e
+                for e, d in sorted(self._endpoints.items())
                 if d.profile == request.profile and wanted & (set(d.in_clusters) | set(d.out_clusters))
             )
             return [z.MatchDescRsp(ok, self.nwk, matches)] if matches else []

@@ -8,6 +8,7 @@ See docs/virtual-medium.md.
 """
 
 from hal.csma import UnslottedCsmaCa
+
 from .duty_cycle import DutyCycleMeter
 from .home import BUILTIN_HOMES, MATERIALS, Home, HomeError, Material, NodeSpec, load_home, parse_home
 from .medium import Faults, Link, Medium, MediumStats, ReceiverError
@@ -18,15 +19,15 @@ from .survey import LinkReport, SurveyReport, survey
 __all__ = [
     "BAND_MODELS",
     "BUILTIN_HOMES",
+    "FULL_CAPS",
+    "MATERIALS",
     "BandModel",
     "DutyCycleMeter",
-    "FULL_CAPS",
     "Faults",
     "Home",
     "HomeError",
     "Link",
     "LinkReport",
-    "MATERIALS",
     "Material",
     "Medium",
     "MediumStats",

@@ -20,8 +20,8 @@ that page (`hal.duty_cycle.REGULATED_LIMITS`, radio.md 3.2): 100 s/h on pages
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..duty_cycle import (
     DEFAULT_PAGE,
@@ -55,7 +55,9 @@ class DutyCycleMeter:
     ) -> None:
         self.node = node
         self.page = page
-        self.limit = regulated_limit(page) if limit is None else limit  #: fraction of the hour; `would_exceed` and radios with DUTY_CYCLE honour it
+        self.limit = (
+            regulated_limit(page) if limit is None else limit
+        )  #: fraction of the hour; `would_exceed` and radios with DUTY_CYCLE honour it
         self.enforce = enforce  #: when True, VirtualRadio refuses sub-GHz frames that would break `limit`
         self._ledger = AirtimeLedger(WINDOW_US)
         self._thresholds: list[_Threshold] = []

@@ -55,14 +55,14 @@ class Material:
 MATERIALS: dict[str, Material] = {
     m.name: m
     for m in (
-        Material("plasterboard", 2.0, 4.0),       # stud partition: 1-3 / 3-5 dB
-        Material("brick-internal", 4.5, 8.0),     # ~100 mm: 3-6 / 6-10 dB
-        Material("brick-external", 8.0, 12.5),    # ~200 mm solid/cavity: 6-10 / 10-15 dB
-        Material("concrete", 12.5, 20.0),         # wall or floor slab: 10-15 / 15-25 dB
-        Material("timber-floor", 4.5, 7.5),       # joists + boards + ceiling: 3-6 / 5-10 dB
-        Material("glazing", 1.5, 2.5),            # ordinary double glazing: 1-2 / 2-3 dB
-        Material("low-e-glazing", 25.0, 32.5),    # metallised coating: 20-30 / 25-40 dB
-        Material("metal-cabinet", 22.5, 30.0),    # meter cabinet / external gas box: 15-30 / 20-40 dB
+        Material("plasterboard", 2.0, 4.0),  # stud partition: 1-3 / 3-5 dB
+        Material("brick-internal", 4.5, 8.0),  # ~100 mm: 3-6 / 6-10 dB
+        Material("brick-external", 8.0, 12.5),  # ~200 mm solid/cavity: 6-10 / 10-15 dB
+        Material("concrete", 12.5, 20.0),  # wall or floor slab: 10-15 / 15-25 dB
+        Material("timber-floor", 4.5, 7.5),  # joists + boards + ceiling: 3-6 / 5-10 dB
+        Material("glazing", 1.5, 2.5),  # ordinary double glazing: 1-2 / 2-3 dB
+        Material("low-e-glazing", 25.0, 32.5),  # metallised coating: 20-30 / 25-40 dB
+        Material("metal-cabinet", 22.5, 30.0),  # meter cabinet / external gas box: 15-30 / 20-40 dB
     )
 }
 
@@ -126,7 +126,7 @@ class Slab:
 class Level:
     number: int
     elevation: float  #: z of the floor surface, metres
-    height: float     #: floor to the next level's floor
+    height: float  #: floor to the next level's floor
     floor: Material | None  #: the slab under this level (None for the lowest)
 
 
@@ -179,18 +179,22 @@ class Home:
         return replace(
             self,
             walls=tuple(
-                replace(w, x1=w.x1 + ox, y1=w.y1 + oy, x2=w.x2 + ox, y2=w.y2 + oy, z_low=w.z_low + oz,
-                        z_high=w.z_high + oz)
+                replace(
+                    w, x1=w.x1 + ox, y1=w.y1 + oy, x2=w.x2 + ox, y2=w.y2 + oy, z_low=w.z_low + oz, z_high=w.z_high + oz
+                )
                 for w in self.walls
             ),
             slabs=tuple(
-                replace(s, z=s.z + oz, x_low=s.x_low + ox, y_low=s.y_low + oy, x_high=s.x_high + ox,
-                        y_high=s.y_high + oy)
+                replace(
+                    s, z=s.z + oz, x_low=s.x_low + ox, y_low=s.y_low + oy, x_high=s.x_high + ox, y_high=s.y_high + oy
+                )
                 for s in self.slabs
             ),
             nodes=tuple(
                 replace(
-                    n, name=prefix + n.name, hub=None if n.hub is None else prefix + n.hub,
+                    n,
+                    name=prefix + n.name,
+                    hub=None if n.hub is None else prefix + n.hub,
                     position=(n.position[0] + ox, n.position[1] + oy, n.position[2] + oz),
                 )
                 for n in self.nodes

@@ -49,6 +49,7 @@ Theory of operation
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -78,10 +79,10 @@ class Link:
     b: str
     band: Band
     distance_m: float
-    walls: tuple[str, ...]    #: materials of the walls crossed
-    floors: tuple[str, ...]   #: materials of the floor slabs crossed
+    walls: tuple[str, ...]  #: materials of the walls crossed
+    floors: tuple[str, ...]  #: materials of the floor slabs crossed
     path_loss_db: float
-    obstruction_db: float     #: walls + floors + enclosures
+    obstruction_db: float  #: walls + floors + enclosures
     shadowing_db: float
 
     @property
@@ -102,14 +103,14 @@ class MediumStats:
     """Counters for benchmarks and surveys."""
 
     transmissions: int = 0  #: frames put on the air (ACKs included)
-    deliveries: int = 0     #: frames handed to a receiving radio (good or, to promiscuous radios, damaged)
-    judged: int = 0         #: receptions judged (radio visits at a frame's end): the per-frame work
+    deliveries: int = 0  #: frames handed to a receiving radio (good or, to promiscuous radios, damaged)
+    judged: int = 0  #: receptions judged (radio visits at a frame's end): the per-frame work
 
 
 class Node:
     """A place in the world that may own one radio per band."""
 
-    __slots__ = ("index", "name", "role", "position", "enclosure", "hub", "powered", "power_changed_at", "radios")
+    __slots__ = ("enclosure", "hub", "index", "name", "position", "power_changed_at", "powered", "radios", "role")
 
     def __init__(
         self, index: int, name: str, position: Point, role: str, enclosure: Material | None, hub: str | None
@@ -129,13 +130,33 @@ class Transmission:
     """A frame (or a jam) on one channel from `start` to `end`."""
 
     __slots__ = (
-        "node", "radio", "channel", "start", "end", "shr_end", "tx_dbm", "psdu", "header", "overlaps",
-        "aborted", "uniform", "done",
+        "aborted",
+        "channel",
+        "done",
+        "end",
+        "header",
+        "node",
+        "overlaps",
+        "psdu",
+        "radio",
+        "shr_end",
+        "start",
+        "tx_dbm",
+        "uniform",
     )
 
     def __init__(
-        self, node: Node | None, radio: VirtualRadio | None, channel: Channel, start: float, end: float,
-        shr_end: float, tx_dbm: float, psdu: bytes, header: Header | None, uniform: bool = False,
+        self,
+        node: Node | None,
+        radio: VirtualRadio | None,
+        channel: Channel,
+        start: float,
+        end: float,
+        shr_end: float,
+        tx_dbm: float,
+        psdu: bytes,
+        header: Header | None,
+        uniform: bool = False,
     ) -> None:
         self.node = node
         self.radio = radio
@@ -163,11 +184,11 @@ class _EnergyWatch:
 class _ChannelState:
     """Everything the medium indexes per channel."""
 
-    __slots__ = ("active", "wide", "by_short", "by_ext", "ack_listeners", "watchers")
+    __slots__ = ("ack_listeners", "active", "by_ext", "by_short", "watchers", "wide")
 
     def __init__(self) -> None:
         self.active: list[Transmission] = []
-        self.wide: dict[VirtualRadio, None] = {}           # promiscuous or unfiltered: every frame
+        self.wide: dict[VirtualRadio, None] = {}  # promiscuous or unfiltered: every frame
         self.by_short: dict[tuple[int | None, int], dict[VirtualRadio, None]] = {}  # (filter PAN, short)
         self.by_ext: dict[int, dict[VirtualRadio, None]] = {}
         self.ack_listeners: dict[VirtualRadio, None] = {}  # waiting for an ACK, or no ACK_TIMEOUT (soft MAC)
@@ -233,7 +254,12 @@ class Medium:
         return placed
 
     def add_node(
-        self, name: str, position: Point, *, role: str = "other", enclosure: Material | None = None,
+        self,
+        name: str,
+        position: Point,
+        *,
+        role: str = "other",
+        enclosure: Material | None = None,
         hub: str | None = None,
     ) -> None:
         """A free-standing node (only the walls of homes already placed lie between it and others)."""
@@ -285,8 +311,15 @@ class Medium:
         enclosures = tuple(n.enclosure for n in (first, second) if n.enclosure is not None)
         obstruction = sum(m.loss_db(band) for m in walls + floors + enclosures)
         return Link(
-            a, b, band, distance, tuple(m.name for m in walls), tuple(m.name for m in floors),
-            model.path_loss_db(distance), obstruction, model.shadowing_db(self.seed, a, b),
+            a,
+            b,
+            band,
+            distance,
+            tuple(m.name for m in walls),
+            tuple(m.name for m in floors),
+            model.path_loss_db(distance),
+            obstruction,
+            model.shadowing_db(self.seed, a, b),
         )
 
     def gain_db(self, a: Node, b: Node, band: Band) -> float:
@@ -380,7 +413,12 @@ class Medium:
                 radio._abort_on_air()
 
     def jam(
-        self, channel: Channel, *, duration: float, power_dbm: float, start: float | None = None,
+        self,
+        channel: Channel,
+        *,
+        duration: float,
+        power_dbm: float,
+        start: float | None = None,
         at: str | None = None,
     ) -> None:
         """A burst of interference on `channel` from `start` (default now) for `duration` seconds.
@@ -394,8 +432,9 @@ class Medium:
         source = None if at is None else self.node(at)
         loop = asyncio.get_running_loop()
         begin = max(loop.time(), start if start is not None else loop.time())
-        burst = Transmission(source, None, channel, begin, begin + duration, begin, power_dbm, b"", None,
-                             uniform=source is None)
+        burst = Transmission(
+            source, None, channel, begin, begin + duration, begin, power_dbm, b"", None, uniform=source is None
+        )
         loop.call_at(begin, self._put_on_air, burst)
         loop.call_at(burst.end, self._take_off_air, burst)
 
@@ -456,8 +495,9 @@ class Medium:
         """Put `psdu` on the air from `radio` now; `tx.done` resolves (True unless aborted) at the end."""
         loop = asyncio.get_running_loop()
         start = loop.time()
-        tx = Transmission(radio.node, radio, radio.channel, start, start + airtime, start + shr, radio.power_dbm,
-                          psdu, header)
+        tx = Transmission(
+            radio.node, radio, radio.channel, start, start + airtime, start + shr, radio.power_dbm, psdu, header
+        )
         tx.done = loop.create_future()
         self.stats.transmissions += 1
         self._put_on_air(tx)
@@ -661,7 +701,7 @@ class Medium:
         capture = 10.0 ** (model.capture_db / 10.0)
         edges = sorted({tx.start, tx.end, *(t for s, e, _, _ in interferers for t in (s, e) if tx.start < t < tx.end)})
         success, worst = 1.0, math.inf
-        for begin, finish in zip(edges, edges[1:]):
+        for begin, finish in itertools.pairwise(edges):
             frames = jams = 0.0
             for s, e, mw, is_frame in interferers:
                 if s < finish and e > begin:
@@ -695,7 +735,7 @@ class Medium:
 class _Obstacles:
     """One placed home's walls and slabs with their bounding box, so far-away links skip them all."""
 
-    __slots__ = ("walls", "slabs", "low", "high")
+    __slots__ = ("high", "low", "slabs", "walls")
 
     def __init__(self, walls: tuple[Wall, ...], slabs: tuple[Slab, ...], low: Point, high: Point) -> None:
         self.walls, self.slabs, self.low, self.high = walls, slabs, low, high
@@ -713,7 +753,10 @@ class _Obstacles:
         """False when the segment a-b's bounding box misses this home's (then no wall or slab is crossed)."""
         (lx, ly, lz), (hx, hy, hz) = self.low, self.high
         return (
-            (a[0] if a[0] < b[0] else b[0]) <= hx and (a[0] if a[0] > b[0] else b[0]) >= lx
-            and (a[1] if a[1] < b[1] else b[1]) <= hy and (a[1] if a[1] > b[1] else b[1]) >= ly
-            and (a[2] if a[2] < b[2] else b[2]) <= hz and (a[2] if a[2] > b[2] else b[2]) >= lz
+            (a[0] if a[0] < b[0] else b[0]) <= hx
+            and (a[0] if a[0] > b[0] else b[0]) >= lx
+            and (a[1] if a[1] < b[1] else b[1]) <= hy
+            and (a[1] if a[1] > b[1] else b[1]) >= ly
+            and (a[2] if a[2] < b[2] else b[2]) <= hz
+            and (a[2] if a[2] > b[2] else b[2]) >= lz
         )

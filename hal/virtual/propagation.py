@@ -32,8 +32,8 @@ from __future__ import annotations
 import enum
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from hal.radio import Band
 
@@ -83,7 +83,7 @@ class BandModel:
     modulation: Modulation
     bandwidth_hz: float
     noise_figure_db: float
-    bit_s: float                  #: seconds per bit on air
+    bit_s: float  #: seconds per bit on air
     path_loss_exponent: float = 2.0
     shadowing_sigma_db: float = 4.0
     cca_threshold_dbm: float = -91.0
@@ -139,15 +139,30 @@ class BandModel:
 
 #: 2.4 GHz O-QPSK: 2 MHz channel, NF 8 dB (radio.md 1.1, 4.4); +10 dBm default (EN 300 328 allows 10 dBm/MHz).
 GHZ_2_4 = BandModel(
-    band=Band.GHZ_2_4, frequency_mhz=2450.0, modulation=Modulation.OQPSK, bandwidth_hz=2e6,
-    noise_figure_db=8.0, bit_s=4e-6,
+    band=Band.GHZ_2_4,
+    frequency_mhz=2450.0,
+    modulation=Modulation.OQPSK,
+    bandwidth_hz=2e6,
+    noise_figure_db=8.0,
+    bit_s=4e-6,
 )
 
 #: GB868 2-FSK: 200 kHz grid, NF 6 dB, 10 us symbols, +14 dBm default up to +27 dBm (radio.md 1.2, 3.1, 4.4).
 MHZ_868 = BandModel(
-    band=Band.MHZ_868, frequency_mhz=868.0, modulation=Modulation.FSK, bandwidth_hz=200e3,
-    noise_figure_db=6.0, bit_s=10e-6, cca_threshold_dbm=-87.0, default_tx_dbm=14.0, min_tx_dbm=-10.0,
-    max_tx_dbm=27.0, symbol_s=10e-6, turnaround_s=450e-6, cca_window_s=160e-6, unit_backoff_s=200e-6,
+    band=Band.MHZ_868,
+    frequency_mhz=868.0,
+    modulation=Modulation.FSK,
+    bandwidth_hz=200e3,
+    noise_figure_db=6.0,
+    bit_s=10e-6,
+    cca_threshold_dbm=-87.0,
+    default_tx_dbm=14.0,
+    min_tx_dbm=-10.0,
+    max_tx_dbm=27.0,
+    symbol_s=10e-6,
+    turnaround_s=450e-6,
+    cca_window_s=160e-6,
+    unit_backoff_s=200e-6,
 )
 
 BAND_MODELS: dict[Band, BandModel] = {Band.GHZ_2_4: GHZ_2_4, Band.MHZ_868: MHZ_868}

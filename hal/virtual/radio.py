@@ -33,6 +33,7 @@ import math
 import random
 import zlib
 
+from hal.csma import Backoff, Transmit, UnslottedCsmaCa
 from hal.radio import (
     AddressFilter,
     Band,
@@ -50,23 +51,28 @@ from protocols.ieee802154.errors import Ieee802154DecodeError
 from protocols.ieee802154.header import AddrMode, FrameType, Header, build_ack, peek
 from protocols.ieee802154.phy import airtime_us, timing
 
-from hal.csma import Backoff, Transmit, UnslottedCsmaCa
 from .medium import Medium, Node, Transmission
 
 #: Everything a VirtualRadio can do (the default `caps`).
 FULL_CAPS = (
-    RadioCaps.ENERGY_SCAN | RadioCaps.CSMA_BACKOFF | RadioCaps.ACK_TIMEOUT | RadioCaps.TRANSMIT_RETRIES
-    | RadioCaps.AUTO_ACK | RadioCaps.PROMISCUOUS | RadioCaps.RX_TIMESTAMP | RadioCaps.DUTY_CYCLE
+    RadioCaps.ENERGY_SCAN
+    | RadioCaps.CSMA_BACKOFF
+    | RadioCaps.ACK_TIMEOUT
+    | RadioCaps.TRANSMIT_RETRIES
+    | RadioCaps.AUTO_ACK
+    | RadioCaps.PROMISCUOUS
+    | RadioCaps.RX_TIMESTAMP
+    | RadioCaps.DUTY_CYCLE
 )
 
 #: The channels of each band (radio.md 1.1, 1.2): 2.4 GHz page 0 ch 11-26; GB868 pages 28-31.
 CHANNELS: dict[Band, frozenset[Channel]] = {
     Band.GHZ_2_4: frozenset(Channel(0, n) for n in range(11, 27)),
     Band.MHZ_868: frozenset(
-        [Channel(28, n) for n in range(0, 27)]
+        [Channel(28, n) for n in range(27)]
         + [Channel(29, n) for n in (*range(27, 35), 62)]
         + [Channel(30, n) for n in range(35, 62)]
-        + [Channel(31, n) for n in range(0, 27)]
+        + [Channel(31, n) for n in range(27)]
     ),
 }
 DEFAULT_CHANNEL = {Band.GHZ_2_4: Channel(0, 11), Band.MHZ_868: Channel(28, 0)}
@@ -83,7 +89,12 @@ class VirtualRadio:
     """One node's radio on one band of a `Medium` (implements `hal.radio.Radio`)."""
 
     def __init__(
-        self, medium: Medium, node: Node, band: Band, *, caps: RadioCaps | None = None,
+        self,
+        medium: Medium,
+        node: Node,
+        band: Band,
+        *,
+        caps: RadioCaps | None = None,
         extended_address: int | None = None,
     ) -> None:
         model = medium.models[band]
@@ -99,8 +110,11 @@ class VirtualRadio:
         self._duty_cycle = bool(self.caps & RadioCaps.DUTY_CYCLE)
         eui = default_extended_address(node.name, band) if extended_address is None else extended_address
         self.info = RadioInfo(
-            name=f"{node.name}/{band.value}", channels=CHANNELS[band], min_power_dbm=model.min_tx_dbm,
-            max_power_dbm=model.max_tx_dbm, extended_address=eui,
+            name=f"{node.name}/{band.value}",
+            channels=CHANNELS[band],
+            min_power_dbm=model.min_tx_dbm,
+            max_power_dbm=model.max_tx_dbm,
+            extended_address=eui,
         )
         self.power_dbm = model.default_tx_dbm
         self.address_filter: AddressFilter | None = None
@@ -227,7 +241,10 @@ class VirtualRadio:
         airtime = air_us / 1_000_000
         header = _peek(frame)
         wants_ack = (
-            header is not None and header.ack_request and not header.is_broadcast and header.seq is not None
+            header is not None
+            and header.ack_request
+            and not header.is_broadcast
+            and header.seq is not None
             and self.has_ack_timeout
         )
         tries = 1 + (max(0, max_retries) if wants_ack and self._retries else 0)
@@ -328,7 +345,10 @@ class VirtualRadio:
             return
         self._pass_up(frame)
         if (
-            f is not None and header.ack_request and not header.is_broadcast and header.seq is not None
+            f is not None
+            and header.ack_request
+            and not header.is_broadcast
+            and header.seq is not None
             and self._auto_ack
         ):
             pending = header.src_addr is not None and header.src_addr in f.pending_sources

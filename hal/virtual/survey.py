@@ -51,13 +51,13 @@ class LinkReport:
     distance_m: float
     walls: int
     floors: int
-    enclosure: str | None        #: the material boxing in the node or its hub (meter box, cabinet), if any
-    enclosure_db: float          #: the loss those enclosures add to the link on this band
-    sent: int                    #: test frames sent, both directions
-    received: int                #: of those, received intact
-    refused: int                 #: frames the duty-cycle limit refused (868 MHz only)
+    enclosure: str | None  #: the material boxing in the node or its hub (meter box, cabinet), if any
+    enclosure_db: float  #: the loss those enclosures add to the link on this band
+    sent: int  #: test frames sent, both directions
+    received: int  #: of those, received intact
+    refused: int  #: frames the duty-cycle limit refused (868 MHz only)
     mean_rssi_dbm: float | None  #: over the frames received; None if none were
-    duty_cycle_s: float | None   #: the node's 868 MHz airtime in the rolling hour (None on 2.4 GHz)
+    duty_cycle_s: float | None  #: the node's 868 MHz airtime in the rolling hour (None on 2.4 GHz)
 
     @property
     def per(self) -> float | None:
@@ -82,10 +82,19 @@ class SurveyReport:
             "bands": {
                 band.value: [
                     {
-                        "node": r.node, "role": r.role, "hub": r.hub, "distance_m": round(r.distance_m, 2),
-                        "walls": r.walls, "floors": r.floors, "enclosure": r.enclosure,
-                        "enclosure_db": round(r.enclosure_db, 1), "mean_rssi_dbm": _round(r.mean_rssi_dbm),
-                        "per": _round(r.per, 4), "sent": r.sent, "received": r.received, "refused": r.refused,
+                        "node": r.node,
+                        "role": r.role,
+                        "hub": r.hub,
+                        "distance_m": round(r.distance_m, 2),
+                        "walls": r.walls,
+                        "floors": r.floors,
+                        "enclosure": r.enclosure,
+                        "enclosure_db": round(r.enclosure_db, 1),
+                        "mean_rssi_dbm": _round(r.mean_rssi_dbm),
+                        "per": _round(r.per, 4),
+                        "sent": r.sent,
+                        "received": r.received,
+                        "refused": r.refused,
                         "duty_cycle_s": _round(r.duty_cycle_s, 6),
                         "duty_cycle_percent": _round(None if r.duty_cycle_s is None else r.duty_cycle_s / 36, 4),
                     }
@@ -102,7 +111,7 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 
 
 class _Tally:
-    __slots__ = ("sent", "received", "refused", "rssi_sum")
+    __slots__ = ("received", "refused", "rssi_sum", "sent")
 
     def __init__(self) -> None:
         self.sent = self.received = self.refused = 0
@@ -118,8 +127,13 @@ def _frame(seq: int, pan: int, dst: int, src: int) -> bytes:
 
 
 async def survey(
-    home: Home, *, seconds: float = 60.0, seed: int = 0, interval: float = 1.0,
-    sniffer: Receiver | None = None, progress: Progress | None = None,
+    home: Home,
+    *,
+    seconds: float = 60.0,
+    seed: int = 0,
+    interval: float = 1.0,
+    sniffer: Receiver | None = None,
+    progress: Progress | None = None,
 ) -> SurveyReport:
     """Place `home` on a fresh `Medium(seed)` and survey every node's link to its hub for `seconds`."""
     if seconds <= 0 or interval <= 0:
@@ -145,6 +159,7 @@ async def survey(
             name = by_short.get(peek(frame.psdu).src_addr)  # type: ignore[arg-type]
             if name is not None:
                 count(band, frame, name)
+
         return receive
 
     radios: dict[tuple[Band, str], VirtualRadio] = {}
@@ -202,14 +217,23 @@ async def survey(
             tally = tallies[(band, spec.name)]
             link = medium.link(spec.name, spec.hub, band)  # type: ignore[arg-type]
             boxes = [m for m in (spec.enclosure, placed.node(spec.hub).enclosure) if m is not None]  # type: ignore[arg-type]
-            rows.append(LinkReport(
-                node=spec.name, role=spec.role, hub=spec.hub, distance_m=link.distance_m,  # type: ignore[arg-type]
-                walls=len(link.walls), floors=len(link.floors),
-                enclosure=" + ".join(m.name for m in boxes) or None, enclosure_db=sum(m.loss_db(band) for m in boxes),
-                sent=tally.sent, received=tally.received,
-                refused=tally.refused, mean_rssi_dbm=tally.rssi_sum / tally.received if tally.received else None,
-                duty_cycle_s=medium.duty_cycle(spec.name).used(now) if band is Band.MHZ_868 else None,
-            ))
+            rows.append(
+                LinkReport(
+                    node=spec.name,
+                    role=spec.role,
+                    hub=spec.hub,
+                    distance_m=link.distance_m,  # type: ignore[arg-type]
+                    walls=len(link.walls),
+                    floors=len(link.floors),
+                    enclosure=" + ".join(m.name for m in boxes) or None,
+                    enclosure_db=sum(m.loss_db(band) for m in boxes),
+                    sent=tally.sent,
+                    received=tally.received,
+                    refused=tally.refused,
+                    mean_rssi_dbm=tally.rssi_sum / tally.received if tally.received else None,
+                    duty_cycle_s=medium.duty_cycle(spec.name).used(now) if band is Band.MHZ_868 else None,
+                )
+            )
         links[band] = tuple(rows)
     hub_duty = {hub: medium.duty_cycle(hub).used(now) for hub in hubs}
     return SurveyReport(home.name, seconds, seed, links, hub_duty)

@@ -99,4 +99,3 @@ def signature_matches(public_key: ec.EllipticCurvePublicKey, signed: bytes, sign
     except InvalidSignature:
         return False
     return True
-

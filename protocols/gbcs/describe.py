@@ -14,7 +14,6 @@ from protocols.gbcs.lengths import encode_length
 from protocols.gbcs.message import Message, OtherInformation, dlms_datetime
 from protocols.gbcs.tree import Field
 
-
 #: Bytes 1-5 of a MAC header: the general-ciphering fields GBCS leaves empty, each a zero length (gbcs.md 3.3).
 _EMPTY_GENERAL_CIPHERING_FIELDS = tuple(
     Field(f"{name}-length", at, 1, 0, note="empty")
@@ -181,5 +180,7 @@ def _describe_gbt(message: Message) -> Field:
         ),
     )
     data_at = at + gbt_header.size
-    data = Field("block-data", data_at, len(message.payload), message.payload.hex(), note="a slice of the segmented message")
+    data = Field(
+        "block-data", data_at, len(message.payload), message.payload.hex(), note="a slice of the segmented message"
+    )
     return Field("gbcs-message", 0, data_at + len(message.payload), None, (routing, gbt_header, data), note="gbt")

@@ -133,7 +133,7 @@ def _fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[
     """
     try:
         result = compiled.parse(buf)
-    except Exception:  # compiled code raises anything (struct.error, ...): let the checked struct explain
+    except Exception:  # noqa: BLE001 - compiled code raises anything (struct.error, ...): let the checked struct explain
         return _checked(struct, buf, base)
     if sized is not None and len(result[sized[0]]) != result[sized[1]]:
         return _checked(struct, buf, base)
@@ -196,7 +196,9 @@ def decode_other_information(raw: bytes, at: int) -> OtherInformation:
     if rest and not _is_der_sequence(rest):
         where = at + n - len(rest)
         if len(rest) < 8 and originator_counter is None:
-            raise GbcsDecodeError(where, "other_information.originator_counter", f"{len(rest)} bytes where 8 are needed")
+            raise GbcsDecodeError(
+                where, "other_information.originator_counter", f"{len(rest)} bytes where 8 are needed"
+            )
         raise GbcsDecodeError(where, "other_information.certificate", "trailing bytes are not one DER SEQUENCE")
     return OtherInformation(code, party, counter, originator_counter, rest or None)
 
@@ -279,9 +281,13 @@ def _decode_ciphering(data: bytes) -> tuple[Message, Regions]:
     start, ciphered_length = header["content_start"], header["ciphered_length"]
     declared_end = start - _SECURITY_HEADER_SIZE + ciphered_length
     if declared_end > len(data):
-        raise GbcsDecodeError(len(data), "ciphered_length", f"ciphered content of {ciphered_length} bytes runs past the end")
+        raise GbcsDecodeError(
+            len(data), "ciphered_length", f"ciphered content of {ciphered_length} bytes runs past the end"
+        )
     if declared_end < len(data):
-        raise GbcsDecodeError(declared_end, "ciphered_length", f"{len(data) - declared_end} bytes after the ciphered content")
+        raise GbcsDecodeError(
+            declared_end, "ciphered_length", f"{len(data) - declared_end} bytes after the ciphered content"
+        )
     if declared_end - start < MAC_SIZE + 1:
         raise GbcsDecodeError(start, "ciphered_length", "ciphered content too short for a grouping header and MAC")
     return _decode_grouping(data, start, len(data) - MAC_SIZE, data[-MAC_SIZE:])
@@ -323,7 +329,9 @@ def decode(data: bytes) -> tuple[Message, Regions]:
         if len(data) < 2:
             raise GbcsDecodeError(1, "transaction_id_length", "input ends after the DD tag")
         return _decode_ciphering(data) if data[1] == 0 else _decode_gbt(data)
-    raise GbcsDecodeError(0, "tag", f"first byte {tag:#04x} is neither DD (general-ciphering, GBT) nor DF (general-signing)")
+    raise GbcsDecodeError(
+        0, "tag", f"first byte {tag:#04x} is neither DD (general-ciphering, GBT) nor DF (general-signing)"
+    )
 
 
 def _transaction(message: Message) -> dict[str, Any]:
@@ -355,7 +363,8 @@ def encode_signed_part(message: Message) -> bytes:
     if signature is not None and len(signature) not in (0, SIGNATURE_SIZE):
         raise GbcsEncodeError("signature", f"{len(signature)} bytes: a signature is 64 bytes, or empty, or None")
     body = _build(
-        _GROUPING_HEADER, dict(header=_transaction(message), content_length=len(message.payload), payload=message.payload)
+        _GROUPING_HEADER,
+        dict(header=_transaction(message), content_length=len(message.payload), payload=message.payload),
     )
     if signature is None:
         return body

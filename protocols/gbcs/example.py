@@ -16,7 +16,7 @@ codecs read no clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -33,9 +33,9 @@ ESME = bytes.fromhex("00db1234567890a0")  #: RTDS test electricity meter EUI (gb
 SUPPLIER_ROLE = 2
 ECS09 = 0x0020
 #: DLMS ACTION class 112 (Credit), OBIS 0-0:19.10.1.255, method 3 (gbcs.md 5.2; values of RTDS ECS09).
-_ACTION = bytes.fromhex("0070" "0000130a01ff" "03")
-_NOT_BEFORE = datetime(2015, 1, 1, tzinfo=timezone.utc)
-_NOT_AFTER = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+_ACTION = bytes.fromhex("00700000130a01ff03")
+_NOT_BEFORE = datetime(2015, 1, 1, tzinfo=UTC)
+_NOT_AFTER = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,9 @@ def _certificate(eui: bytes, role: int | None, key: ec.EllipticCurvePrivateKey) 
 
 
 def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def example_command(counter: int = 1000) -> ExampleCommand:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the payload package is written alongside; only its types are needed here
@@ -143,10 +143,9 @@ def dlms_datetime(raw: bytes) -> datetime | None:
     deviation = int.from_bytes(raw[9:11], "big", signed=True)
     if year == 0xFFFF or 0xFF in (month, day, hour, minute, second):
         return None
-    offset = timezone.utc if deviation in (-0x8000, 0) else timezone(timedelta(minutes=-deviation))
+    offset = UTC if deviation in (-0x8000, 0) else timezone(timedelta(minutes=-deviation))
     micro = 0 if hundredths == 0xFF else hundredths * 10_000
     try:
         return datetime(year, month, day, hour, minute, second, micro, tzinfo=offset)
     except ValueError:  # e.g. month 0x0D, or a deviation beyond a day: not a representable instant
         return None
-

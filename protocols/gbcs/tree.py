@@ -57,7 +57,6 @@ class Field:
         return None
 
 
-
 def _json_text(node: Field) -> str:
     """`node` as json.dumps would emit `node.to_json()` (same keys, order and separators)."""
     text = f'{{"name": {_json_str(node.name)}, "offset": {node.offset}, "size": {node.size}'

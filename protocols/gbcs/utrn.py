@@ -83,7 +83,9 @@ def decode(token: str) -> Utrn:
 
 
 def _tag(key: bytes, supplier: bytes, device: bytes, counter: int, ptut_high: int) -> bytes:
-    aad = crypto.MAC_AAD_PREFIX + supplier + device + b"\x01" + counter.to_bytes(8, "big") + ptut_high.to_bytes(4, "big")
+    aad = (
+        crypto.MAC_AAD_PREFIX + supplier + device + b"\x01" + counter.to_bytes(8, "big") + ptut_high.to_bytes(4, "big")
+    )
     return AESGCM(key).encrypt(supplier + bytes(4), b"", aad)[-4:]
 
 

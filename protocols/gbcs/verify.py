@@ -39,7 +39,9 @@ def mac_key(message: Message, keystore: KeyStore) -> bytes | None:
     parties = mac_parties(message, keystore)
     if parties is None:
         return None
-    return keystore.derived_key(parties, message.originator, int(message.cra), message.originator_counter, message.recipient)
+    return keystore.derived_key(
+        parties, message.originator, int(message.cra), message.originator_counter, message.recipient
+    )
 
 
 def payload_key(message: Message, keystore: KeyStore) -> bytes | None:
@@ -47,7 +49,9 @@ def payload_key(message: Message, keystore: KeyStore) -> bytes | None:
     info = message.other_information
     party = info.remote_party_id or message.recipient
     counter = message.originator_counter if info.originator_counter is None else info.originator_counter
-    return keystore.derived_key((message.originator, party), message.originator, crypto.PAYLOAD_KEY_TYPE, counter, party)
+    return keystore.derived_key(
+        (message.originator, party), message.originator, crypto.PAYLOAD_KEY_TYPE, counter, party
+    )
 
 
 def verdicts(message: Message, regions: Regions, data: bytes, keystore: KeyStore | None) -> Verdicts:

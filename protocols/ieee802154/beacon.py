@@ -33,13 +33,26 @@ class SuperframeSpec:
 
     @classmethod
     def from_int(cls, value: int) -> SuperframeSpec:
-        return cls(value & 15, value >> 4 & 15, value >> 8 & 15, bool(value & 0x1000), bool(value & 0x2000),
-                   bool(value & 0x4000), bool(value & 0x8000))
+        return cls(
+            value & 15,
+            value >> 4 & 15,
+            value >> 8 & 15,
+            bool(value & 0x1000),
+            bool(value & 0x2000),
+            bool(value & 0x4000),
+            bool(value & 0x8000),
+        )
 
     def to_int(self) -> int:
-        return (fit(self.beacon_order, 4, "beacon_order") | fit(self.superframe_order, 4, "superframe_order") << 4
-                | fit(self.final_cap_slot, 4, "final_cap_slot") << 8 | self.battery_life_extension << 12
-                | self.reserved << 13 | self.pan_coordinator << 14 | self.association_permit << 15)
+        return (
+            fit(self.beacon_order, 4, "beacon_order")
+            | fit(self.superframe_order, 4, "superframe_order") << 4
+            | fit(self.final_cap_slot, 4, "final_cap_slot") << 8
+            | self.battery_life_extension << 12
+            | self.reserved << 13
+            | self.pan_coordinator << 14
+            | self.association_permit << 15
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +106,9 @@ def beacon_from_raw(raw: dict) -> tuple[SuperframeSpec, GtsFields, PendingAddres
     gts = GtsFields(
         bool(spec & 0x80),
         tuple(GtsDescriptor(d["short_address"], d["slot"] & 15, d["slot"] >> 4) for d in raw["gts"]),
-        directions & 0x7F, spec >> 3 & 15, bool(directions & 0x80),
+        directions & 0x7F,
+        spec >> 3 & 15,
+        bool(directions & 0x80),
     )
     pending = PendingAddresses(tuple(raw["pending_short"]), tuple(raw["pending_extended"]), raw["pending_spec"] & 0x88)
     return SuperframeSpec.from_int(raw["superframe"]), gts, pending
@@ -108,11 +123,18 @@ def beacon_to_raw(superframe: SuperframeSpec, gts: GtsFields, pending: PendingAd
         superframe=superframe.to_int(),
         gts_spec=count | fit(gts.reserved, 4, "gts.reserved") << 3 | gts.permit << 7,
         gts_directions=(fit(gts.directions, 7, "gts.directions") | gts.directions_reserved << 7) if count else None,
-        gts=[dict(short_address=d.short_address,
-                  slot=fit(d.starting_slot, 4, "gts.starting_slot") | fit(d.length, 4, "gts.length") << 4)
-             for d in gts.descriptors],
-        pending_spec=(fit(len(pending.short), 3, "pending.short")
-                      | fit(len(pending.extended), 3, "pending.extended") << 4 | pending.reserved),
+        gts=[
+            dict(
+                short_address=d.short_address,
+                slot=fit(d.starting_slot, 4, "gts.starting_slot") | fit(d.length, 4, "gts.length") << 4,
+            )
+            for d in gts.descriptors
+        ],
+        pending_spec=(
+            fit(len(pending.short), 3, "pending.short")
+            | fit(len(pending.extended), 3, "pending.extended") << 4
+            | pending.reserved
+        ),
         pending_short=list(pending.short),
         pending_extended=list(pending.extended),
     )

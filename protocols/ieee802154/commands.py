@@ -129,8 +129,18 @@ class RawCommand:
     data: bytes = b""
 
 
-Command = (AssociationRequest | AssociationResponse | Disassociation | DataRequest | PanIdConflict
-           | OrphanNotification | BeaconRequest | CoordinatorRealignment | GtsRequest | RawCommand)
+Command = (
+    AssociationRequest
+    | AssociationResponse
+    | Disassociation
+    | DataRequest
+    | PanIdConflict
+    | OrphanNotification
+    | BeaconRequest
+    | CoordinatorRealignment
+    | GtsRequest
+    | RawCommand
+)
 
 _EMPTY = Struct()
 
@@ -144,8 +154,13 @@ _BODIES: dict[int, tuple[Struct, type]] = {
     CommandId.ORPHAN_NOTIFICATION: (_EMPTY, OrphanNotification),
     CommandId.BEACON_REQUEST: (_EMPTY, BeaconRequest),
     CommandId.COORDINATOR_REALIGNMENT: (
-        Struct("pan_id" / Int16ul, "coordinator_short_address" / Int16ul, "channel" / Int8ul,
-               "short_address" / Int16ul, "channel_page" / Optional(Int8ul)),
+        Struct(
+            "pan_id" / Int16ul,
+            "coordinator_short_address" / Int16ul,
+            "channel" / Int8ul,
+            "short_address" / Int16ul,
+            "channel_page" / Optional(Int8ul),
+        ),
         CoordinatorRealignment,
     ),
     CommandId.GTS_REQUEST: (Struct("characteristics" / Int8ul), GtsRequest),
@@ -173,8 +188,12 @@ def command_from_raw(command_id: int, raw: dict) -> Command:  # type: ignore[typ
 def command_to_raw(command: Command) -> dict[str, object]:
     """The payload struct's build input for a decoded command."""
     if isinstance(command, GtsRequest):
-        return dict(characteristics=fit(command.length, 4, "gts_request.length") | command.receive << 4
-                    | command.allocation << 5 | fit(command.reserved, 2, "gts_request.reserved") << 6)
+        return dict(
+            characteristics=fit(command.length, 4, "gts_request.length")
+            | command.receive << 4
+            | command.allocation << 5
+            | fit(command.reserved, 2, "gts_request.reserved") << 6
+        )
     if isinstance(command, AssociationRequest):
         return dict(capability=int(command.capability))
     return {f.name: getattr(command, f.name) for f in fields(command)}

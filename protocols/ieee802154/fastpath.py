@@ -42,8 +42,9 @@ def _aux_layout(control: int) -> tuple[struct.Struct, tuple[Any, ...], Picker]:
         present.append(("key_source", "I" if mode == 2 else "Q"))
     if mode:
         present.append(("key_index", "B"))
-    constants = dict(level=control & 7, key_id_mode=mode, asn_in_nonce=bool(control & 0x40),
-                     reserved=bool(control & 0x80))
+    constants = dict(
+        level=control & 7, key_id_mode=mode, asn_in_nonce=bool(control & 0x40), reserved=bool(control & 0x80)
+    )
     return struct_picker(present, constants, _SECURITY_FIELDS)
 
 
@@ -102,7 +103,7 @@ def _command(psdu: bytes, pos: int, end: int, secured: bool) -> Command | None:
         fields, names = fixed
         if end - pos != fields.size:
             return None
-        return command_from_raw(command_id, dict(zip(names, fields.unpack_from(psdu, pos))))
+        return command_from_raw(command_id, dict(zip(names, fields.unpack_from(psdu, pos), strict=False)))
     compiled = None if secured else _OTHER_COMMANDS.get(command_id)
     if compiled is None:
         return RawCommand(command_id, psdu[pos:end])
@@ -121,4 +122,4 @@ def _beacon(header: Header, body: bytes, security: SecurityHeader | None) -> Bea
     except Exception:  # noqa: BLE001 - as in _command
         return None
     superframe, gts, pending = beacon_from_raw(raw)
-    return BeaconFrame(header, superframe, gts, pending, body[stream.tell():], security)
+    return BeaconFrame(header, superframe, gts, pending, body[stream.tell() :], security)

@@ -57,5 +57,9 @@ class CommandFrame:
 Frame = DataFrame | AckFrame | BeaconFrame | CommandFrame
 
 #: The dataclass of each frame type.
-FRAME_CLASSES = {FrameType.BEACON: BeaconFrame, FrameType.DATA: DataFrame, FrameType.ACK: AckFrame,
-                 FrameType.COMMAND: CommandFrame}
+FRAME_CLASSES = {
+    FrameType.BEACON: BeaconFrame,
+    FrameType.DATA: DataFrame,
+    FrameType.ACK: AckFrame,
+    FrameType.COMMAND: CommandFrame,
+}

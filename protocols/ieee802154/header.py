@@ -129,11 +129,11 @@ _new_tuple = tuple.__new__
 class MhrLayout(NamedTuple):
     """What one FCF value says about the MHR, computed once (see `mhr_layout`)."""
 
-    kind: int                                  #: frame type 0-3
-    fields: struct.Struct                      #: sequence number and addressing, after the FCF
-    end: int                                   #: octets of MHR (FCF included) before any aux header
-    constants: tuple[Any, ...]                 #: the header values the FCF fixes, then None
-    pick: Picker                               #: unpacked + constants -> Header field order
+    kind: int  #: frame type 0-3
+    fields: struct.Struct  #: sequence number and addressing, after the FCF
+    end: int  #: octets of MHR (FCF included) before any aux header
+    constants: tuple[Any, ...]  #: the header values the FCF fixes, then None
+    pick: Picker  #: unpacked + constants -> Header field order
     secured: bool
 
     def header(self, psdu: bytes) -> Header:
@@ -157,8 +157,9 @@ def fcf_problem(fcf: int) -> tuple[int, str, str] | None:
     return None
 
 
-def struct_picker(present: list[tuple[str, str]], constants: dict[str, Any],
-                  names: tuple[str, ...]) -> tuple[struct.Struct, tuple[Any, ...], Picker]:
+def struct_picker(
+    present: list[tuple[str, str]], constants: dict[str, Any], names: tuple[str, ...]
+) -> tuple[struct.Struct, tuple[Any, ...], Picker]:
     """A struct for the `present` (name, format) fields, and how to lay them out with `constants` as `names`.
 
     The picker indexes `unpacked + constants + (None,)`: a field neither
@@ -188,9 +189,16 @@ def _make_layout(fcf: int) -> MhrLayout:
     if src_mode != AddrMode.NONE:
         present.append(("src_addr", _ADDR_FORMAT[ADDR_LENGTH[src_mode]]))
     constants = dict(
-        frame_type=_FRAME_TYPES[kind], dst_mode=dst_mode, src_mode=src_mode, pan_id_compression=compression,
-        ack_request=bool(fcf & 0x20), frame_pending=bool(fcf & 0x10), security=bool(fcf & 0x08),
-        version=version, ie_present=False, reserved=bool(fcf & 0x80),
+        frame_type=_FRAME_TYPES[kind],
+        dst_mode=dst_mode,
+        src_mode=src_mode,
+        pan_id_compression=compression,
+        ack_request=bool(fcf & 0x20),
+        frame_pending=bool(fcf & 0x10),
+        security=bool(fcf & 0x08),
+        version=version,
+        ie_present=False,
+        reserved=bool(fcf & 0x80),
     )
     fields, values, pick = struct_picker(present, constants, Header._fields)
     return MhrLayout(kind, fields, 2 + fields.size, values, pick, bool(fcf & 0x08))
@@ -256,9 +264,21 @@ def peek(psdu: bytes) -> Header:
     if src_mode:
         src_addr = _field(psdu, pos, ADDR_LENGTH[src_mode], "src_addr")
     return Header(
-        _FRAME_TYPES[kind], seq, dst_mode, dst_pan, dst_addr, src_mode, src_pan, src_addr,
-        compression, bool(fcf & 0x20), bool(fcf & 0x10), bool(fcf & 0x08), _VERSIONS[version],
-        bool(fcf & 0x200), bool(fcf & 0x80),
+        _FRAME_TYPES[kind],
+        seq,
+        dst_mode,
+        dst_pan,
+        dst_addr,
+        src_mode,
+        src_pan,
+        src_addr,
+        compression,
+        bool(fcf & 0x20),
+        bool(fcf & 0x10),
+        bool(fcf & 0x08),
+        _VERSIONS[version],
+        bool(fcf & 0x200),
+        bool(fcf & 0x80),
     )
 
 

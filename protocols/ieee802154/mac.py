@@ -90,7 +90,10 @@ def _addressing(version: int, dst_mode: AddrMode, src_mode: AddrMode, compressio
 
 _ADDRESSINGS = {
     src << 14 | version << 12 | dst << 10 | compression << 6: _addressing(version, dst, src, bool(compression))
-    for version in FrameVersion for dst in AddrMode for src in AddrMode for compression in (0, 1)
+    for version in FrameVersion
+    for dst in AddrMode
+    for src in AddrMode
+    for compression in (0, 1)
 }
 
 _PAYLOAD = Struct("payload" / GreedyBytes)
@@ -108,11 +111,20 @@ _MPDU = Struct(
     "seq" / If((this.fcf & 0x100) == 0, Int8ul),
     "addr" / Switch(this.fcf & _ADDRESSING_MASK, _ADDRESSINGS),
     "aux" / If((this.fcf & _SECURITY_BIT) != 0, _AUX),
-    "body" / Switch(this.fcf & 0x0F, {  # frame type and security bit
-        0: _BEACON_BODY, 8: _BEACON_BODY,
-        1: _PAYLOAD, 9: _PAYLOAD, 2: _PAYLOAD, 10: _PAYLOAD,
-        3: _COMMAND_BODY, 11: _SECURED_COMMAND_BODY,
-    }),
+    "body"
+    / Switch(
+        this.fcf & 0x0F,
+        {  # frame type and security bit
+            0: _BEACON_BODY,
+            8: _BEACON_BODY,
+            1: _PAYLOAD,
+            9: _PAYLOAD,
+            2: _PAYLOAD,
+            10: _PAYLOAD,
+            3: _COMMAND_BODY,
+            11: _SECURED_COMMAND_BODY,
+        },
+    ),
     Terminated,  # frame types 4-7 have no body here (`header.fcf_problem` refuses them first)
 )
 _MPDU_COMPILED = _MPDU.compile()
@@ -149,7 +161,7 @@ def parse_checked(mpdu: bytes) -> Frame:
             raise decode_error(*problem)
     try:
         raw = _MPDU_COMPILED.parse(mpdu)
-    except Exception:  # the compiled parser's errors carry no offset: let the checked one say where
+    except Exception:  # noqa: BLE001 - the compiled parser's errors carry no offset: let the checked one say where
         stream = io.BytesIO(mpdu)
         try:
             raw = _MPDU.parse_stream(stream)
@@ -163,9 +175,21 @@ def _frame(raw: Any) -> Frame:
     fcf = raw["fcf"]
     addr = raw["addr"]
     header = Header(
-        _FRAME_TYPES[fcf & 7], raw["seq"], _MODES[fcf >> 10 & 3], addr.get("dst_pan"), addr.get("dst_addr"),
-        _MODES[fcf >> 14], addr.get("src_pan"), addr.get("src_addr"), bool(fcf & 0x40), bool(fcf & 0x20),
-        bool(fcf & 0x10), bool(fcf & 0x08), _VERSIONS[fcf >> 12 & 3], False, bool(fcf & 0x80),
+        _FRAME_TYPES[fcf & 7],
+        raw["seq"],
+        _MODES[fcf >> 10 & 3],
+        addr.get("dst_pan"),
+        addr.get("dst_addr"),
+        _MODES[fcf >> 14],
+        addr.get("src_pan"),
+        addr.get("src_addr"),
+        bool(fcf & 0x40),
+        bool(fcf & 0x20),
+        bool(fcf & 0x10),
+        bool(fcf & 0x08),
+        _VERSIONS[fcf >> 12 & 3],
+        False,
+        bool(fcf & 0x80),
     )
     aux = raw["aux"]
     security = None if aux is None else security_from_raw(aux)
@@ -210,8 +234,18 @@ def _fcf(frame: Frame) -> int:
     if dst_pan != (h.dst_pan is not None) or src_pan != (h.src_pan is not None):
         want = f"destination PAN {'present' if dst_pan else 'absent'}, source PAN {'present' if src_pan else 'absent'}"
         raise encode_error("header.pan_id_compression", f"these modes and compression bit need {want}")
-    return (h.frame_type | h.security << 3 | h.frame_pending << 4 | h.ack_request << 5 | h.pan_id_compression << 6
-            | h.reserved << 7 | (h.seq is None) << 8 | h.dst_mode << 10 | h.version << 12 | h.src_mode << 14)
+    return (
+        h.frame_type
+        | h.security << 3
+        | h.frame_pending << 4
+        | h.ack_request << 5
+        | h.pan_id_compression << 6
+        | h.reserved << 7
+        | (h.seq is None) << 8
+        | h.dst_mode << 10
+        | h.version << 12
+        | h.src_mode << 14
+    )
 
 
 def _body(frame: Frame) -> dict[str, Any]:
@@ -231,14 +265,15 @@ def build(frame: Frame, *, fcs: int = 16) -> bytes:
     """Encode `frame` and append its FCS; Ieee802154EncodeError for values the format cannot carry."""
     h = frame.header
     raw = dict(
-        fcf=_fcf(frame), seq=h.seq,
+        fcf=_fcf(frame),
+        seq=h.seq,
         addr=dict(dst_pan=h.dst_pan, dst_addr=h.dst_addr, src_pan=h.src_pan, src_addr=h.src_addr),
         aux=None if frame.security is None else security_to_raw(frame.security),
         body=_body(frame),
     )
     try:
         mpdu = _MPDU_COMPILED.build(raw)
-    except Exception:  # e.g. struct.error from compiled code: the checked struct names the field
+    except Exception:  # noqa: BLE001 - e.g. struct.error from compiled code: the checked struct names the field
         try:
             mpdu = _MPDU.build(raw)
         except ConstructError as exc:

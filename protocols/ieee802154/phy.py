@@ -48,10 +48,10 @@ SUN_PAGES = frozenset({28, 29, 30, 31})
 class PhyTiming:
     """The numbers airtime depends on, per PHY."""
 
-    shr_octets: int   #: preamble + SFD
+    shr_octets: int  #: preamble + SFD
     phr_octets: int
-    octet_us: int     #: microseconds per octet on air
-    max_psdu: int     #: largest PSDU the PHR can describe
+    octet_us: int  #: microseconds per octet on air
+    max_psdu: int  #: largest PSDU the PHR can describe
 
 
 OQPSK = PhyTiming(shr_octets=5, phr_octets=1, octet_us=32, max_psdu=127)
@@ -98,7 +98,8 @@ class Ppdu:
 
 
 _OQPSK_PPDU = Struct(
-    "phr" / BitStruct(
+    "phr"
+    / BitStruct(
         "reserved" / BitsInteger(1),
         "length" / Rebuild(BitsInteger(7), len_(this._.psdu)),
     ),
@@ -107,7 +108,8 @@ _OQPSK_PPDU = Struct(
 )
 
 _SUN_PPDU = Struct(
-    "phr" / BitStruct(  # big-endian: the SUN PHR goes on air MSB first
+    "phr"
+    / BitStruct(  # big-endian: the SUN PHR goes on air MSB first
         "mode_switch" / Flag,
         "reserved" / BitsInteger(2),
         "fcs_type" / Flag,  # 1 = 2-octet FCS, 0 = 4-octet

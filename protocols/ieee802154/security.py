@@ -36,8 +36,8 @@ class SecurityHeader:
     level: int
     key_id_mode: int = 0
     frame_counter: int | None = 0
-    key_source: int | None = None   #: 4- or 8-octet key source (modes 2 and 3), as a little-endian int
-    key_index: int | None = None    #: modes 1-3
+    key_source: int | None = None  #: 4- or 8-octet key source (modes 2 and 3), as a little-endian int
+    key_index: int | None = None  #: modes 1-3
     asn_in_nonce: bool = False
     reserved: bool = False
 
@@ -66,13 +66,23 @@ def security_from_raw(raw: dict) -> SecurityHeader:  # type: ignore[type-arg]
     """The dataclass from `_AUX`'s parse result."""
     control = raw["control"]
     return SecurityHeader(
-        control & 7, control >> 3 & 3, raw["frame_counter"], raw["key_source"], raw["key_index"],
-        bool(control & 0x40), bool(control & 0x80),
+        control & 7,
+        control >> 3 & 3,
+        raw["frame_counter"],
+        raw["key_source"],
+        raw["key_index"],
+        bool(control & 0x40),
+        bool(control & 0x80),
     )
 
 
 def security_to_raw(sec: SecurityHeader) -> dict[str, int | None]:
     """`_AUX`'s build input from the dataclass (consistency checked by the caller)."""
-    control = (sec.level | sec.key_id_mode << 3 | (0x20 if sec.frame_counter is None else 0)
-               | (0x40 if sec.asn_in_nonce else 0) | (0x80 if sec.reserved else 0))
+    control = (
+        sec.level
+        | sec.key_id_mode << 3
+        | (0x20 if sec.frame_counter is None else 0)
+        | (0x40 if sec.asn_in_nonce else 0)
+        | (0x80 if sec.reserved else 0)
+    )
     return dict(control=control, frame_counter=sec.frame_counter, key_source=sec.key_source, key_index=sec.key_index)

@@ -11,6 +11,7 @@ Typical receive path: `parse_nwk` (addresses, radius - enough to relay) -> `unse
 via `parse_zdo`, APS commands via `parse_aps_command`.
 """
 
+from protocols.zigbee import smart_energy  # registers the GB SE cluster definitions with zigpy
 from protocols.zigbee.aps import (
     PROFILE_HOME_AUTOMATION,
     PROFILE_SMART_ENERGY,
@@ -85,7 +86,6 @@ from protocols.zigbee.security import (
     unsecure_aps,
     unsecure_nwk,
 )
-from protocols.zigbee import smart_energy  # registers the GB SE cluster definitions with zigpy
 from protocols.zigbee.zdo import (
     ActiveEpReq,
     ActiveEpRsp,
@@ -101,16 +101,16 @@ from protocols.zigbee.zdo import (
     MgmtPermitJoiningReq,
     MgmtPermitJoiningRsp,
     NodeDescReq,
-    NodeDescRsp,
     NodeDescriptor,
+    NodeDescRsp,
     NwkAddrReq,
     NwkAddrRsp,
     PowerDescReq,
-    PowerDescRsp,
     PowerDescriptor,
+    PowerDescRsp,
     SimpleDescReq,
-    SimpleDescRsp,
     SimpleDescriptor,
+    SimpleDescRsp,
     ZdoCommand,
     ZdoFrame,
     ZdoStatus,

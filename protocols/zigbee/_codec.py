@@ -50,6 +50,7 @@ def getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
         return lambda value: (getattr(value, name),)
     return attrgetter(*names)
 
+
 def parse(checked: Construct, data: bytes, protocol: str, *, compiled: Any = None, base: int = 0) -> Container:
     """Parse `data` whole with `compiled` (if given) else `checked`; raise `ZigbeeDecodeError` on failure."""
     if compiled is not None:
@@ -98,7 +99,10 @@ class BitFields(Adapter):  # type: ignore[misc]
 
     def _decode(self, obj: int, context: Any, path: str) -> Container:
         return Container(
-            {name: bool((obj >> shift) & mask) if flag else (obj >> shift) & mask for name, shift, mask, flag in self._fields}
+            {
+                name: bool((obj >> shift) & mask) if flag else (obj >> shift) & mask
+                for name, shift, mask, flag in self._fields
+            }
         )
 
     def _encode(self, obj: Any, context: Any, path: str) -> int:

@@ -100,18 +100,21 @@ _EXTENDED = Struct(
     "ack_bitfield" / If((this._.fcf.frame_type == 2) & (this.fcf.fragmentation != 0), Int8ul),
 )
 
+#: construct's `this` builds an expression from `==`; `not` would evaluate it at import.
+_NO_ACK_FORMAT = this.fcf.ack_format == False  # noqa: E712
+
 _APS = Struct(
     "fcf" / _FCF,
     "dst_endpoint"
     / If(
         ((this.fcf.frame_type == 0) & ((this.fcf.delivery_mode == 0) | (this.fcf.delivery_mode == 2)))
-        | ((this.fcf.frame_type == 2) & (this.fcf.ack_format == False)),
+        | ((this.fcf.frame_type == 2) & _NO_ACK_FORMAT),
         Int8ul,
     ),
     "group" / If((this.fcf.frame_type == 0) & (this.fcf.delivery_mode == 3), Int16ul),
-    "cluster" / If((this.fcf.frame_type == 0) | ((this.fcf.frame_type == 2) & (this.fcf.ack_format == False)), Int16ul),
-    "profile" / If((this.fcf.frame_type == 0) | ((this.fcf.frame_type == 2) & (this.fcf.ack_format == False)), Int16ul),
-    "src_endpoint" / If((this.fcf.frame_type == 0) | ((this.fcf.frame_type == 2) & (this.fcf.ack_format == False)), Int8ul),
+    "cluster" / If((this.fcf.frame_type == 0) | ((this.fcf.frame_type == 2) & _NO_ACK_FORMAT), Int16ul),
+    "profile" / If((this.fcf.frame_type == 0) | ((this.fcf.frame_type == 2) & _NO_ACK_FORMAT), Int16ul),
+    "src_endpoint" / If((this.fcf.frame_type == 0) | ((this.fcf.frame_type == 2) & _NO_ACK_FORMAT), Int8ul),
     "counter" / Int8ul,
     "extended" / If(this.fcf.extended_header, _EXTENDED),
     "aux" / If(this.fcf.security, AUX_STRUCT),
@@ -212,10 +215,19 @@ def _make_layout(fcf: int) -> _Layout:
     layout = struct.Struct("<" + "".join(_ADDRESSING[name] for name in names) + "B")
     names.append("counter")
     constants: dict[str, Any] = dict.fromkeys(_FIELD_NAMES)
-    constants.update(frame_type=frame_type, delivery_mode=delivery, ack_format=ack_format,
-                     ack_request=bool(fcf & 0x40), payload=b"")
-    return _Layout(layout, tuple(names), _codec.getter(tuple(names)), constants, 1 + layout.size, bool(fcf & 0x80),
-                   bool(fcf & 0x20), frame_type == ApsFrameType.ACK)
+    constants.update(
+        frame_type=frame_type, delivery_mode=delivery, ack_format=ack_format, ack_request=bool(fcf & 0x40), payload=b""
+    )
+    return _Layout(
+        layout,
+        tuple(names),
+        _codec.getter(tuple(names)),
+        constants,
+        1 + layout.size,
+        bool(fcf & 0x80),
+        bool(fcf & 0x20),
+        frame_type == ApsFrameType.ACK,
+    )
 
 
 _LAYOUTS = tuple(_make_layout(fcf) for fcf in range(256))
@@ -232,7 +244,7 @@ def _parse_fast(data: bytes) -> ApsFrame | None:
     if pos > end:
         return None
     values = layout.constants.copy()
-    values.update(zip(layout.names, layout.fields.unpack_from(data, 1)))
+    values.update(zip(layout.names, layout.fields.unpack_from(data, 1), strict=False))
     if layout.extended:
         if pos >= end:
             return None
@@ -261,15 +273,24 @@ def _parse_fast(data: bytes) -> ApsFrame | None:
 def _build_fast(frame: ApsFrame) -> bytes | None:
     """The octets of `frame`, or None to leave it to the checked path."""
     payload, ext, aux = frame.payload, frame.extended, frame.aux
-    if type(payload) is not bytes or type(frame.frame_type) is not ApsFrameType \
-            or type(frame.delivery_mode) is not DeliveryMode:
+    if (
+        type(payload) is not bytes
+        or type(frame.frame_type) is not ApsFrameType
+        or type(frame.delivery_mode) is not DeliveryMode
+    ):
         return None
     try:
         ack_request, ack_format = frame.ack_request, frame.ack_format
         if ack_request & ~1 or ack_format & ~1:
             return None
-        fcf = (frame.frame_type | frame.delivery_mode << 2 | ack_format << 4 | ack_request << 6
-               | (0x20 if aux is not None else 0) | (0x80 if ext is not None else 0))
+        fcf = (
+            frame.frame_type
+            | frame.delivery_mode << 2
+            | ack_format << 4
+            | ack_request << 6
+            | (0x20 if aux is not None else 0)
+            | (0x80 if ext is not None else 0)
+        )
         layout = _LAYOUTS[fcf]
         parts = [bytes((fcf,)), layout.fields.pack(*layout.get(frame))]
         if ext is not None:

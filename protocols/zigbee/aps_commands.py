@@ -74,7 +74,9 @@ class TransportKey:
         }
         for name, present in wanted.items():
             if (getattr(self, name) is not None) != present:
-                raise ZigbeeEncodeError(PROTOCOL, name, f"{'required' if present else 'not carried'} for key type {self.key_type}")
+                raise ZigbeeEncodeError(
+                    PROTOCOL, name, f"{'required' if present else 'not carried'} for key type {self.key_type}"
+                )
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,8 @@ class KeyId(enum.IntEnum):
 
 
 _SECURITY_CONTROL = _codec.BitFields(
-    Int8ul, [("level", 3), ("key_id", 2), ("extended_nonce", 1), ("reserved", 2)]  # from bit 0 up
+    Int8ul,
+    [("level", 3), ("key_id", 2), ("extended_nonce", 1), ("reserved", 2)],  # from bit 0 up
 )
 
 AUX_STRUCT = Struct(
@@ -135,7 +136,7 @@ def parse_aux_fast(data: bytes, pos: int) -> tuple[AuxHeader, int] | None:
     if end > len(data):
         return None
     values = layout.constants.copy()
-    values.update(zip(layout.names, layout.fields.unpack_from(data, pos + 1)))
+    values.update(zip(layout.names, layout.fields.unpack_from(data, pos + 1), strict=False))
     return _codec.frozen(AuxHeader, values), end
 
 

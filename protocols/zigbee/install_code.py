@@ -41,6 +41,9 @@ def install_code_to_link_key(code: bytes) -> bytes:
     expected = install_code_crc(body)
     if crc != expected:
         raise ZigbeeDecodeError(
-            PROTOCOL, body_length, "crc", f"CRC {crc.hex().upper()} does not match the code (expected {expected.hex().upper()})"
+            PROTOCOL,
+            body_length,
+            "crc",
+            f"CRC {crc.hex().upper()} does not match the code (expected {expected.hex().upper()})",
         )
     return aes_mmo_hash(code)

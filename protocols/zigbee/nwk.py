@@ -181,8 +181,15 @@ def _make_layout(shape: int) -> _Layout:
     constants: dict[str, Any] = dict.fromkeys(_FIELD_NAMES)
     constants.update(frame_type=NwkFrameType(shape & 3), payload=b"")
     layout = struct.Struct(fmt)
-    return _Layout(layout, tuple(names), _codec.getter(tuple(names)), constants, 2 + layout.size,
-                   bool(shape & 0x400), bool(shape & 0x200))
+    return _Layout(
+        layout,
+        tuple(names),
+        _codec.getter(tuple(names)),
+        constants,
+        2 + layout.size,
+        bool(shape & 0x400),
+        bool(shape & 0x200),
+    )
 
 
 #: The layout of every shape we decode (frame types 0 and 1: 64 of them), keyed by `fcf & _SHAPE`.
@@ -191,8 +198,12 @@ _LAYOUTS = {shape: _make_layout(shape) for shape in range(_SHAPE + 1) if shape &
 
 def _bit_values(index: int) -> dict[str, Any]:
     """The fields of the other FCF bits, 2-7 and 13-15, packed as `index` by `_bits_index`."""
-    return dict(protocol_version=index & 15, discover_route=index >> 4 & 3,
-                end_device_initiator=bool(index >> 6 & 1), reserved=index >> 7)
+    return dict(
+        protocol_version=index & 15,
+        discover_route=index >> 4 & 3,
+        end_device_initiator=bool(index >> 6 & 1),
+        reserved=index >> 7,
+    )
 
 
 def _bits_index(fcf: int) -> int:
@@ -213,7 +224,7 @@ def _parse_fast(data: bytes) -> NwkFrame | None:
         return None
     values = layout.constants.copy()
     values.update(_BIT_VALUES[_bits_index(fcf)])
-    values.update(zip(layout.names, layout.fields.unpack_from(data, 2)))
+    values.update(zip(layout.names, layout.fields.unpack_from(data, 2), strict=False))
     pos = layout.end
     if layout.source_route:
         if pos + 2 > end:
@@ -240,13 +251,25 @@ def _build_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes
     route = frame.source_route
     try:
         version, discover, initiator, reserved = (
-            frame.protocol_version, frame.discover_route, frame.end_device_initiator, frame.reserved)
+            frame.protocol_version,
+            frame.discover_route,
+            frame.end_device_initiator,
+            frame.reserved,
+        )
         if version & ~15 or discover & ~3 or initiator & ~1 or reserved & ~3:
             return None
-        fcf = (frame.frame_type | version << 2 | discover << 6 | initiator << 13 | reserved << 14
-               | (0x100 if frame.multicast_control is not None else 0) | (0x200 if aux is not None else 0)
-               | (0x400 if route is not None else 0) | (0x800 if frame.dst_ieee is not None else 0)
-               | (0x1000 if frame.src_ieee is not None else 0))
+        fcf = (
+            frame.frame_type
+            | version << 2
+            | discover << 6
+            | initiator << 13
+            | reserved << 14
+            | (0x100 if frame.multicast_control is not None else 0)
+            | (0x200 if aux is not None else 0)
+            | (0x400 if route is not None else 0)
+            | (0x800 if frame.dst_ieee is not None else 0)
+            | (0x1000 if frame.src_ieee is not None else 0)
+        )
         layout = _LAYOUTS[fcf & _SHAPE]  # NwkFrameType: frame types 0 and 1 only
         parts = [fcf.to_bytes(2, "little"), layout.fields.pack(*layout.get(frame))]
         if route is not None:

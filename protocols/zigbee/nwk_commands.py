@@ -14,7 +14,21 @@ import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
-from construct import Array, BitsInteger, BitStruct, Const, Flag, If, Int8ul, Int16ul, Int64ul, Rebuild, Struct, len_, this
+from construct import (
+    Array,
+    BitsInteger,
+    BitStruct,
+    Const,
+    Flag,
+    If,
+    Int8ul,
+    Int16ul,
+    Int64ul,
+    Rebuild,
+    Struct,
+    len_,
+    this,
+)
 
 from protocols.zigbee._commands import CommandTable
 
@@ -226,7 +240,8 @@ _LINK_STATUS = Struct(
         this.options_bits.count,
         Struct(
             "address" / Int16ul,
-            "cost_bits" / BitStruct(
+            "cost_bits"
+            / BitStruct(
                 "reserved_high" / BitsInteger(1),
                 "outgoing_cost" / BitsInteger(3),
                 "reserved_low" / BitsInteger(1),

@@ -71,16 +71,13 @@ def aes_mmo_hash(data: bytes) -> bytes:
     2**16 bits (else 32 bits followed by 16 zero bits), to a multiple of the block size.
     """
     bits = len(data) * 8
-    if bits < 1 << 16:
-        trailer = bits.to_bytes(2, "big")
-    else:
-        trailer = bits.to_bytes(4, "big") + b"\x00\x00"
+    trailer = bits.to_bytes(2, "big") if bits < 1 << 16 else bits.to_bytes(4, "big") + b"\x00\x00"
     padded = data + b"\x80"
     padded += b"\x00" * ((-len(padded) - len(trailer)) % _BLOCK) + trailer
     digest = bytes(_BLOCK)
     for start in range(0, len(padded), _BLOCK):
         block = padded[start : start + _BLOCK]
-        digest = bytes(a ^ b for a, b in zip(_aes_block(digest, block), block))
+        digest = bytes(a ^ b for a, b in zip(_aes_block(digest, block), block, strict=False))
     return digest
 
 
@@ -128,9 +125,7 @@ def _open(key: bytes, data: bytes, protected_at: int, aux: AuxHeader, source: in
         raise ZigbeeSecurityError(protocol, base + protected_at, "mic", "MIC does not verify") from None
 
 
-def secure_nwk(
-    frame: NwkFrame | bytes, *, key: bytes, src_ieee: int, frame_counter: int, key_seq: int
-) -> bytes:
+def secure_nwk(frame: NwkFrame | bytes, *, key: bytes, src_ieee: int, frame_counter: int, key_seq: int) -> bytes:
     """Protect an open NWK frame with the network key: set the security bit, add an auxiliary
     header (network key, extended nonce with `src_ieee`), encrypt the payload and append the MIC."""
     _check_key(key, "key")

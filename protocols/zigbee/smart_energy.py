@@ -252,7 +252,13 @@ _BILLING_PERIOD = {
     "billing_period_duration_type": t.bitmap8,
     "tariff_type": t.bitmap8,
 }
-_TARIFF_PAGE = {**_EVENT, "start_time": t.UTCTime, "issuer_tariff_id": t.uint32_t, **_PAGED, "sub_payload_control": t.bitmap8}
+_TARIFF_PAGE = {
+    **_EVENT,
+    "start_time": t.UTCTime,
+    "issuer_tariff_id": t.uint32_t,
+    **_PAGED,
+    "sub_payload_control": t.bitmap8,
+}
 
 
 class Price(smartenergy.Price):
@@ -391,7 +397,12 @@ class Price(smartenergy.Price):
             "publish_billing_period": (0x09, _BILLING_PERIOD),
             "publish_consolidated_bill": (
                 0x0A,
-                {**_BILLING_PERIOD, "consolidated_bill": t.uint32_t, "currency": t.uint16_t, "bill_trailing_digit": t.bitmap8},
+                {
+                    **_BILLING_PERIOD,
+                    "consolidated_bill": t.uint32_t,
+                    "currency": t.uint16_t,
+                    "bill_trailing_digit": t.bitmap8,
+                },
             ),
             "publish_cpp_event": (
                 0x0B,
@@ -428,7 +439,10 @@ class Price(smartenergy.Price):
                     "currency_change_control_flags": t.bitmap32,
                 },
             ),
-            "cancel_tariff": (0x0E, {"provider_id": t.uint32_t, "issuer_tariff_id": t.uint32_t, "tariff_type": t.bitmap8}),
+            "cancel_tariff": (
+                0x0E,
+                {"provider_id": t.uint32_t, "issuer_tariff_id": t.uint32_t, "tariff_type": t.bitmap8},
+            ),
         }
     )
 
@@ -476,9 +490,18 @@ class Messaging(smartenergy.Messaging):
 
 # --- Prepayment 0x0705 ---------------------------------------------------------------------------
 
-_HISTORY = [("current_day", 0x051C), *((f"previous_day{'' if n == 1 else f'_{n}'}", 0x051C + 2 * n) for n in range(1, 9))]
-_HISTORY += [("current_week", 0x0530), *((f"previous_week{'' if n == 1 else f'_{n}'}", 0x0530 + 2 * n) for n in range(1, 6))]
-_HISTORY += [("current_month", 0x0540), *((f"previous_month{'' if n == 1 else f'_{n}'}", 0x0540 + 2 * n) for n in range(1, 14))]
+_HISTORY = [
+    ("current_day", 0x051C),
+    *((f"previous_day{'' if n == 1 else f'_{n}'}", 0x051C + 2 * n) for n in range(1, 9)),
+]
+_HISTORY += [
+    ("current_week", 0x0530),
+    *((f"previous_week{'' if n == 1 else f'_{n}'}", 0x0530 + 2 * n) for n in range(1, 6)),
+]
+_HISTORY += [
+    ("current_month", 0x0540),
+    *((f"previous_month{'' if n == 1 else f'_{n}'}", 0x0540 + 2 * n) for n in range(1, 14)),
+]
 
 _PREPAYMENT_ATTRIBUTES: dict[str, tuple[int, Any]] = {
     "payment_control_configuration": (0x0000, t.bitmap16),
@@ -678,11 +701,21 @@ class Calendar(smartenergy.Calendar):
             ),
             "get_day_profiles": (
                 0x01,
-                {"provider_id": t.uint32_t, "issuer_calendar_id": t.uint32_t, "start_day_id": t.uint8_t, "number_of_days": t.uint8_t},
+                {
+                    "provider_id": t.uint32_t,
+                    "issuer_calendar_id": t.uint32_t,
+                    "start_day_id": t.uint8_t,
+                    "number_of_days": t.uint8_t,
+                },
             ),
             "get_week_profiles": (
                 0x02,
-                {"provider_id": t.uint32_t, "issuer_calendar_id": t.uint32_t, "start_week_id": t.uint8_t, "number_of_weeks": t.uint8_t},
+                {
+                    "provider_id": t.uint32_t,
+                    "issuer_calendar_id": t.uint32_t,
+                    "start_week_id": t.uint8_t,
+                    "number_of_weeks": t.uint8_t,
+                },
             ),
             "get_seasons": (0x03, {"provider_id": t.uint32_t, "issuer_calendar_id": t.uint32_t}),
             "get_special_days": (
@@ -729,7 +762,10 @@ class Calendar(smartenergy.Calendar):
                 {
                     **_CALENDAR,
                     "week_id": t.uint8_t,
-                    **{f"day_id_ref_{day}": t.uint8_t for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
+                    **{
+                        f"day_id_ref_{day}": t.uint8_t
+                        for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+                    },
                 },
             ),
             "publish_seasons": (0x03, {**_CALENDAR, **_PAGED, "season_entries": t.List[SeasonEntry]}),
@@ -744,14 +780,21 @@ class Calendar(smartenergy.Calendar):
                     "special_day_entries": t.List[SpecialDayEntry],
                 },
             ),
-            "cancel_calendar": (0x05, {"provider_id": t.uint32_t, "issuer_calendar_id": t.uint32_t, "calendar_type": t.enum8}),
+            "cancel_calendar": (
+                0x05,
+                {"provider_id": t.uint32_t, "issuer_calendar_id": t.uint32_t, "calendar_type": t.enum8},
+            ),
         }
     )
 
 
 # --- Device Management 0x0708 --------------------------------------------------------------------
 
-_PROVIDER = {"provider_id": (0, t.uint32_t), "provider_name": (1, t.LVBytes), "provider_contact_details": (2, t.LVBytes)}
+_PROVIDER = {
+    "provider_id": (0, t.uint32_t),
+    "provider_name": (1, t.LVBytes),
+    "provider_contact_details": (2, t.LVBytes),
+}
 _PROPOSED = {
     "proposed_provider_id": (0, t.uint32_t),
     "proposed_provider_name": (1, t.LVBytes),
@@ -785,7 +828,10 @@ class DeviceManagement(smartenergy.DeviceManagement):
             "get_change_of_supplier": (0x01, {}),
             "request_new_password": (0x02, {"password_type": t.enum8}),
             "get_site_id": (0x03, {}),
-            "report_event_configuration": (0x04, {**_PAGED, "event_configuration_payload": t.List[EventConfigurationEntry]}),
+            "report_event_configuration": (
+                0x04,
+                {**_PAGED, "event_configuration_payload": t.List[EventConfigurationEntry]},
+            ),
             "get_cin": (0x05, {}),
         }
     )
@@ -825,7 +871,12 @@ class DeviceManagement(smartenergy.DeviceManagement):
             ),
             "update_site_id": (
                 0x03,
-                {"issuer_event_id": t.uint32_t, "site_id_time": t.UTCTime, "provider_id": t.uint32_t, "site_id": t.LVBytes},
+                {
+                    "issuer_event_id": t.uint32_t,
+                    "site_id_time": t.UTCTime,
+                    "provider_id": t.uint32_t,
+                    "site_id": t.LVBytes,
+                },
             ),
             "set_event_configuration": (
                 0x04,

@@ -20,10 +20,10 @@ from typing import ClassVar
 
 from construct import (
     Array,
-    Container,
-    FixedSized,
     BitsInteger,
     BitStruct,
+    Container,
+    FixedSized,
     Flag,
     If,
     Int8ul,
@@ -391,7 +391,11 @@ _SIMPLE_DESC_RSP = Struct(
     "length"
     / Rebuild(
         Int8ul,
-        lambda ctx: 0 if ctx.descriptor is None else 8 + 2 * len(ctx.descriptor["in_clusters"]) + 2 * len(ctx.descriptor["out_clusters"]),
+        lambda ctx: (
+            0
+            if ctx.descriptor is None
+            else 8 + 2 * len(ctx.descriptor["in_clusters"]) + 2 * len(ctx.descriptor["out_clusters"])
+        ),
     ),
     "descriptor" / If(this.length > 0, FixedSized(this.length, Struct(*_SIMPLE_DESCRIPTOR.subcons, Terminated))),
 )

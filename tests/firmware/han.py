@@ -6,10 +6,10 @@ import asyncio
 
 import zigpy.device
 
-from hal.radio import Band
-from hal.virtual import MATERIALS, Medium
 from firmware.devices import EmulatedDevice, ZclEndpoint, electricity_meter
 from firmware.zigbee import Role, ZigbeeStack
+from hal.radio import Band
+from hal.virtual import MATERIALS, Medium
 from protocols.zigbee import install_code_crc, install_code_to_link_key
 
 #: radio.md 5.7 worked example: install code followed by its CRC-16/X-25.
@@ -45,8 +45,9 @@ async def muffle_2_4(device: EmulatedDevice) -> None:
             await radio.set_power(-20.0)
 
 
-async def formed_hub(medium: Medium, *, bands: tuple[Band, ...] = (Band.GHZ_2_4,), node: str = "hub",
-                     store: dict[str, int] | None = None) -> ZigbeeStack:
+async def formed_hub(
+    medium: Medium, *, bands: tuple[Band, ...] = (Band.GHZ_2_4,), node: str = "hub", store: dict[str, int] | None = None
+) -> ZigbeeStack:
     """A coordinator stack on `node`'s radios, network formed, joining open for 10 minutes."""
     radios = [medium.radio(node, band) for band in bands]
     hub = ZigbeeStack(radios=radios, ieee=radios[0].info.extended_address, role=Role.COORDINATOR, store=store)
@@ -60,8 +61,9 @@ def admit(hub: ZigbeeStack, device: EmulatedDevice) -> None:
     hub.link_keys[device.ieee] = install_code_to_link_key(device.install_code)
 
 
-def meter(medium: Medium, node: str, *, code: bytes = CODE, bands: tuple[Band, ...] = (Band.GHZ_2_4,),
-          reading: int = 0) -> EmulatedDevice:
+def meter(
+    medium: Medium, node: str, *, code: bytes = CODE, bands: tuple[Band, ...] = (Band.GHZ_2_4,), reading: int = 0
+) -> EmulatedDevice:
     return electricity_meter([medium.radio(node, band) for band in bands], code, reading=reading)
 
 

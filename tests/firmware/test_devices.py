@@ -19,18 +19,23 @@ ZDO = zigpy.zdo.ZDO(None)  # zigpy's own ZDO codec, to build requests and read o
 
 
 def server(permits: list[int] | None = None) -> ZdoServer:
-    endpoint = SimpleDescriptor(endpoint=1, profile=0x0109, device_type=0x0501, in_clusters=(0x0000, 0x0702),
-                                out_clusters=(0x0704,))
+    endpoint = SimpleDescriptor(
+        endpoint=1, profile=0x0109, device_type=0x0501, in_clusters=(0x0000, 0x0702), out_clusters=(0x0704,)
+    )
     descriptor = node_descriptor(logical_type=LogicalType.END_DEVICE, rx_on_when_idle=False, mains=False)
-    zdo = ZdoServer(ieee=IEEE, descriptor=descriptor, endpoints=[endpoint],
-                    on_permit_joining=None if permits is None else permits.append)
+    zdo = ZdoServer(
+        ieee=IEEE,
+        descriptor=descriptor,
+        endpoints=[endpoint],
+        on_permit_joining=None if permits is None else permits.append,
+    )
     zdo.nwk = 0x4321
     return zdo
 
 
 def ask(zdo: ZdoServer, command: zdo_t.ZDOCmd, *args: object) -> list[object]:
     replies = zdo.handle(command, bytes([0x42]) + ZDO._serialize(command, *args))
-    assert len(replies) == 1 and replies[0].payload[0] == 0x42       # the request's TSN comes back
+    assert len(replies) == 1 and replies[0].payload[0] == 0x42  # the request's TSN comes back
     header, answer = ZDO.deserialize(replies[0].cluster, replies[0].payload)
     assert header.command_id == command | 0x8000
     return answer
@@ -48,10 +53,15 @@ def test_zdo_discovery_answers() -> None:
     status, ieee, nwk = ask(zdo, zdo_t.ZDOCmd.IEEE_addr_req, t.NWK(0x4321), 0, 0)[:3]
     assert ieee == t.EUI64.convert("00:11:22:33:44:55:66:77") and nwk == 0x4321
     assert ask(zdo, zdo_t.ZDOCmd.Match_Desc_req, t.NWK(0xFFFD), 0x0109, [0x0702], [])[2] == [1]
-    assert zdo.handle(zdo_t.ZDOCmd.Match_Desc_req, b"\x01" + ZDO._serialize(
-        zdo_t.ZDOCmd.Match_Desc_req, t.NWK(0xFFFD), 0x0104, [0x0702], [])) == []  # no match: silence
+    assert (
+        zdo.handle(
+            zdo_t.ZDOCmd.Match_Desc_req,
+            b"\x01" + ZDO._serialize(zdo_t.ZDOCmd.Match_Desc_req, t.NWK(0xFFFD), 0x0104, [0x0702], []),
+        )
+        == []
+    )  # no match: silence
     assert zdo.handle(zdo_t.ZDOCmd.Node_Desc_rsp, b"\x01\x00") == []  # responses are not answered
-    assert zdo.handle(0x7777, b"\x01") == []                           # unknown clusters neither
+    assert zdo.handle(0x7777, b"\x01") == []  # unknown clusters neither
 
 
 def test_permit_joining_reaches_the_stack_and_broadcasts_get_no_answer() -> None:
@@ -90,12 +100,12 @@ def test_zcl_read_attributes_typed_from_zigpy() -> None:
 
 def test_zcl_default_responses() -> None:
     endpoint = meter_endpoint("ESME", 0, 0, 1, True)
-    header, rest = read(endpoint, 0x0006, 0x0000)                     # On/Off: not on this endpoint
+    header, rest = read(endpoint, 0x0006, 0x0000)  # On/Off: not on this endpoint
     assert header.command_id == f.GeneralCommand.Default_Response
     assert rest == bytes([f.GeneralCommand.Read_Attributes, f.Status.UNSUPPORTED_CLUSTER])
-    command = f.ZCLHeader.cluster(3, 0x00).serialize()                # GetProfile: not implemented
+    command = f.ZCLHeader.cluster(3, 0x00).serialize()  # GetProfile: not implemented
     assert endpoint.handle(METERING, command)[-1] == f.Status.UNSUP_CLUSTER_COMMAND  # type: ignore[index]
     quiet = f.ZCLHeader.general(4, f.GeneralCommand.Read_Attributes)
     quiet.frame_control = quiet.frame_control.replace(disable_default_response=True)
     assert endpoint.handle(0x0006, quiet.serialize() + b"\x00\x00") is None
-    assert endpoint.handle(METERING, b"\x08") is None                 # truncated header: no answer
+    assert endpoint.handle(METERING, b"\x08") is None  # truncated header: no answer

@@ -17,9 +17,9 @@ def test_budget_on_pages_30_31_allows_90_s_an_hour_and_on_28_29_100_s() -> None:
     for page, allowed_s in ((28, 100.0), (29, 100.0), (30, 90.0), (31, 90.0)):
         budget = DutyCycleBudget.with_limit(None, page=page)
         assert budget.limit == pytest.approx(allowed_s / 3600)
-        budget.charge(allowed_s - 0.010, 0.0)            # 10 ms short of the page's limit
-        assert budget.decide(0.010, 1.0) == 1.0          # exactly fills it: sent now
-        assert budget.decide(0.011, 1.0) is None         # 1 ms over, and room only in an hour: refused
+        budget.charge(allowed_s - 0.010, 0.0)  # 10 ms short of the page's limit
+        assert budget.decide(0.010, 1.0) == 1.0  # exactly fills it: sent now
+        assert budget.decide(0.011, 1.0) is None  # 1 ms over, and room only in an hour: refused
         assert budget.state(1.0) is DutyCycleState.CRITICAL
 
 
@@ -28,7 +28,7 @@ def test_stack_gives_the_868_budget_its_channel_page_and_follows_retuning() -> N
         medium = Medium(seed=3)
         medium.add_node("hub", (0.0, 0.0, 0.0))
         radio = medium.radio("hub", Band.MHZ_868, caps=RAW)
-        await radio.set_channel(Channel(30, 35))         # already on page 30 when the stack is built
+        await radio.set_channel(Channel(30, 35))  # already on page 30 when the stack is built
         hub = ZigbeeStack(radios=[radio], ieee=radio.info.extended_address, role=Role.COORDINATOR)
         budget = hub.macs[0].duty_cycle
         assert budget is not None
@@ -44,7 +44,7 @@ def test_stack_gives_the_868_budget_its_channel_page_and_follows_retuning() -> N
     on_30, on_28, on_31, refused = clock.run(main(), virtual=True)
     assert on_30 == pytest.approx(90 / 3600) and on_31 == pytest.approx(90 / 3600)
     assert on_28 == pytest.approx(100 / 3600)
-    assert refused                                        # 89.999 s + 2 ms > 90 s on page 31
+    assert refused  # 89.999 s + 2 ms > 90 s on page 31
 
 
 def test_an_explicit_limit_is_kept_whatever_the_page() -> None:
@@ -52,6 +52,6 @@ def test_an_explicit_limit_is_kept_whatever_the_page() -> None:
     budget.page = 28
     assert budget.limit == 3.0 / 3600
     regulated = DutyCycleBudget(page=31)
-    regulated.limit = 1.0 / 3600                          # set later: fixed too
+    regulated.limit = 1.0 / 3600  # set later: fixed too
     regulated.page = 29
     assert regulated.limit == 1.0 / 3600

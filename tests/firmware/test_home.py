@@ -24,14 +24,14 @@ def test_semi_detached_home_joins_and_reads() -> None:
     report = _run("semi-detached", HomeOptions(duration_s=300.0))
     devices = {d.node: d for d in report.devices}
     assert report.ok and report.problems() == []
-    assert [h.bands for h in report.hubs] == [("2.4GHz",)]       # every 2.4 GHz link is good: single band
+    assert [h.bands for h in report.hubs] == [("2.4GHz",)]  # every 2.4 GHz link is good: single band
     for node in ("esme", "gsme", "ihd"):
         assert devices[node].joined and devices[node].band == "2.4GHz" and devices[node].reads_failed == 0
         assert devices[node].nwk is not None and devices[node].eui64 is not None
         assert devices[node].mean_rssi_dbm is not None and -100 < devices[node].mean_rssi_dbm < -10
     # reads every 10 s (IHD) and 60 s (hub) from the start of the 300 s day: 30 and 5
     assert devices["ihd"].reads_ok == 30
-    assert devices["esme"].reads_ok == 5 and devices["gsme"].reads_ok == 5   # the GSME's answered on its polls
+    assert devices["esme"].reads_ok == 5 and devices["gsme"].reads_ok == 5  # the GSME's answered on its polls
     # the IHD (over its own stack) and the hub (through zigpy) read the same register
     assert devices["ihd"].last_value == devices["esme"].last_value is not None
     assert devices["gsme"].last_value is not None and devices["gsme"].last_value != devices["esme"].last_value
@@ -50,7 +50,7 @@ def test_upper_flat_ihd_joins_on_868_through_the_dual_band_hub() -> None:
     assert needs_sub_ghz(home, medium, "hub-2") and not needs_sub_ghz(home, medium, "hub-0")
     report = _run("flats", HomeOptions(duration_s=120.0, hub="hub-2"))
     devices = {d.node: d for d in report.devices}
-    assert set(devices) == {"esme-2", "gsme-2", "ihd-2"}           # only that flat's network
+    assert set(devices) == {"esme-2", "gsme-2", "ihd-2"}  # only that flat's network
     assert report.ok and report.hubs[0].bands == ("2.4GHz", "868MHz")
     assert devices["ihd-2"].band == "868MHz" and devices["ihd-2"].reads_ok == 12
     assert devices["ihd-2"].last_value == devices["esme-2"].last_value
@@ -87,6 +87,10 @@ def test_one_hub_of_a_home_gets_the_network_it_has_in_a_run_of_the_whole_home() 
     (alone,) = _run("flats", HomeOptions(duration_s=20.0, hub="hub-2")).hubs
     same = whole["hub-2"]
     assert (alone.channel, alone.sub_ghz_channel, alone.pan_id, alone.network_key) == (
-        same.channel, same.sub_ghz_channel, same.pan_id, same.network_key)
+        same.channel,
+        same.sub_ghz_channel,
+        same.pan_id,
+        same.network_key,
+    )
     first = whole["hub-0"]
     assert (first.pan_id, first.network_key) != (same.pan_id, same.network_key)

@@ -41,9 +41,26 @@ def test_tshark_decrypts_nwk_aps_zcl_and_finds_nothing_malformed(tmp_path: Path)
     key = clock.run(main(), virtual=True)
     keys = f'uat:zigbee_pc_keys:"{key.hex()}","Normal","network key"'
     fields = subprocess.run(
-        [TSHARK, "-n", "-r", str(pcap), "-o", keys, "-T", "fields", "-e", "frame.protocols", "-e", "_ws.malformed",
-         "-e", "_ws.expert.message"],
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            TSHARK,
+            "-n",
+            "-r",
+            str(pcap),
+            "-o",
+            keys,
+            "-T",
+            "fields",
+            "-e",
+            "frame.protocols",
+            "-e",
+            "_ws.malformed",
+            "-e",
+            "_ws.expert.message",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout.splitlines()
     assert len(fields) > 20
     assert not [line for line in fields if "malformed" in line.lower() or line.split("\t")[1:2] != [""]]
@@ -51,10 +68,13 @@ def test_tshark_decrypts_nwk_aps_zcl_and_finds_nothing_malformed(tmp_path: Path)
     assert {"wpan-tap", "zbee_beacon", "zbee_nwk", "zbee_aps", "zbee_zdp", "zbee_zcl"} <= protocols
     # every NWK frame but the Transport Key (APS-encrypted under the joiner's link key) decrypts
     undecrypted = [line for line in fields if "Encrypted Payload" in line]
-    assert len(undecrypted) <= 4                         # the Transport Key and its retries only
+    assert len(undecrypted) <= 4  # the Transport Key and its retries only
     detail = subprocess.run(
         [TSHARK, "-n", "-r", str(pcap), "-o", keys, "-V", "-Y", "zbee_zcl"],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
     assert "Read Attributes Response" in detail
     assert "Current Summation Delivered" in detail and "Uint48: 271828" in detail

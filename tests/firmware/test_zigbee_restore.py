@@ -38,7 +38,7 @@ class _NonceWatch:
             aps = parse_aps(nwk.payload)
         except (ValueError, ZigbeeDecodeError):
             return
-        if aps.aux is not None:                          # the Transport Key, under the key-transport key
+        if aps.aux is not None:  # the Transport Key, under the key-transport key
             self.seen.setdefault(("aps", aps.aux.source, aps.aux.frame_counter), set()).add(nwk.payload)
 
     def reused(self) -> list[tuple[str, int | None, int]]:
@@ -64,11 +64,11 @@ async def _read(device: zigpy.device.Device) -> object:
 def test_restart_on_the_same_database_keeps_pan_id_devices_keys_and_counters(tmp_path: Path) -> None:
     async def main() -> dict[str, object]:
         medium = Medium(seed=0)
-        medium.add_home(load_home("semi-detached"))      # the ESME router beacons our network too
+        medium.add_home(load_home("semi-detached"))  # the ESME router beacons our network too
         sniffer = _NonceWatch()
         medium.add_sniffer(sniffer)
         database = tmp_path / "zigbee.db"
-        hub_radio = medium.radio("hub", Band.GHZ_2_4)    # the radio outlives each application
+        hub_radio = medium.radio("hub", Band.GHZ_2_4)  # the radio outlives each application
         app = await ControllerApplication.new(_config(hub_radio, database), auto_form=True)
         watcher = Initialized()
         app.add_listener(watcher)
@@ -80,26 +80,33 @@ def test_restart_on_the_same_database_keeps_pan_id_devices_keys_and_counters(tmp
         await app.shutdown()
 
         app = await ControllerApplication.new(_config(hub_radio, database), auto_form=True)
-        second = await _read(app.get_device(ieee=eui64(esme.ieee)))   # known to zigpy and routed to
+        second = await _read(app.get_device(ieee=eui64(esme.ieee)))  # known to zigpy and routed to
         same_pan = app.state.network_info.pan_id
-        await esme.close()                               # the meter is reset and joins afresh:
+        await esme.close()  # the meter is reset and joins afresh:
         esme = electricity_meter(esme.radios, CODE, reading=6, nvm=esme.nvm)  # its counters survive
-        await app.permit(60)                             # its link key came back with the network
+        await app.permit(60)  # its link key came back with the network
         await esme.join()
         await asyncio.sleep(1.0)
         third = await _read(app.get_device(ieee=eui64(esme.ieee)))
         await esme.close()
         await app.shutdown()
-        return {"first": first, "second": second, "third": third, "pan": pan, "same_pan": same_pan,
-                "reused": sniffer.reused(), "aps": [k for k in sniffer.seen if k[0] == "aps"]}
+        return {
+            "first": first,
+            "second": second,
+            "third": third,
+            "pan": pan,
+            "same_pan": same_pan,
+            "reused": sniffer.reused(),
+            "aps": [k for k in sniffer.seen if k[0] == "aps"],
+        }
 
     r = clock.run(main(), virtual=True)
     assert r["first"] == {"current_summ_delivered": 5}
     assert r["second"] == {"current_summ_delivered": 5}
     assert r["third"] == {"current_summ_delivered": 6}
     assert r["same_pan"] == r["pan"]
-    assert len(r["aps"]) >= 2                            # a Transport Key before and after the restart...
-    assert r["reused"] == []                             # ...and no (sender, counter) carried two frames
+    assert len(r["aps"]) >= 2  # a Transport Key before and after the restart...
+    assert r["reused"] == []  # ...and no (sender, counter) carried two frames
 
 
 def test_device_tables_survive_a_zigpy_backup_and_a_new_key_resets_replay_state() -> None:
@@ -120,7 +127,7 @@ def test_device_tables_survive_a_zigpy_backup_and_a_new_key_resets_replay_state(
         await esme.join()
         heard = hub.nwk.incoming_frame_counter(esme.ieee)
         saved = zigpy.state.NetworkInfo(**export_devices(hub))
-        info = zigpy.state.NetworkInfo.from_dict(saved.as_dict())   # as zigpy's database keeps it
+        info = zigpy.state.NetworkInfo.from_dict(saved.as_dict())  # as zigpy's database keeps it
         params = hub.params
         assert params is not None
         await hub.close()
@@ -134,13 +141,20 @@ def test_device_tables_survive_a_zigpy_backup_and_a_new_key_resets_replay_state(
         after_new_key = again.nwk.incoming_frame_counter(esme.ieee)
         await again.close()
         await esme.close()
-        return {"count": count, "nwk": known.nwk if known else None, "esme": esme.nwk, "heard": heard,
-                "restored": restored, "keys": dict(again.link_keys), "code_key": hub.link_keys[esme.ieee],
-                "esme_ieee": esme.ieee,
-                "after_new_key": after_new_key}
+        return {
+            "count": count,
+            "nwk": known.nwk if known else None,
+            "esme": esme.nwk,
+            "heard": heard,
+            "restored": restored,
+            "keys": dict(again.link_keys),
+            "code_key": hub.link_keys[esme.ieee],
+            "esme_ieee": esme.ieee,
+            "after_new_key": after_new_key,
+        }
 
     r = clock.run(main(), virtual=True)
-    assert r["count"] == 1 and r["nwk"] == r["esme"]     # routed to again, at its address
+    assert r["count"] == 1 and r["nwk"] == r["esme"]  # routed to again, at its address
     assert r["keys"] == {r["esme_ieee"]: r["code_key"]}  # its install-code link key came back
     assert r["heard"] is not None and r["restored"] == r["heard"]
-    assert r["after_new_key"] is None                    # a new network key restarts every counter
+    assert r["after_new_key"] is None  # a new network key restarts every counter

@@ -38,8 +38,9 @@ def summation_in(payload: bytes) -> int:
 
 
 async def read_summation(hub: ZigbeeStack, device: EmulatedDevice, inbox: list[ApsIndication], tsn: int) -> int:
-    await hub.send(device.nwk, cluster=METERING, profile=0x0109, src_endpoint=1, dst_endpoint=1,
-                   payload=read_request(tsn))
+    await hub.send(
+        device.nwk, cluster=METERING, profile=0x0109, src_endpoint=1, dst_endpoint=1, payload=read_request(tsn)
+    )
     for _ in range(400):
         for ind in inbox:
             if ind.src == device.nwk and ind.cluster == METERING and ind.payload[1] == tsn:
@@ -65,8 +66,8 @@ def test_form_avoids_jammed_channel_and_pan_id_in_use() -> None:
 
     old_pan, old_channel, pan, channel = clock.run(main(), virtual=True)
     assert channel == Channel(0, 15)
-    assert old_channel == channel                        # same channel as the network already there...
-    assert pan != old_pan                                # ...so its PAN ID, asked for, was refused
+    assert old_channel == channel  # same channel as the network already there...
+    assert pan != old_pan  # ...so its PAN ID, asked for, was refused
 
 
 async def medium_close(*stacks: ZigbeeStack) -> None:
@@ -125,12 +126,13 @@ def test_join_on_a_given_band() -> None:
         hub = await formed_hub(medium, bands=(Band.GHZ_2_4, Band.MHZ_868))
         ihd = meter(medium, "ihd", bands=(Band.GHZ_2_4, Band.MHZ_868))
         admit(hub, ihd)
-        await ihd.join(band=Band.MHZ_868)                # both bands reach: it was told which
+        await ihd.join(band=Band.MHZ_868)  # both bands reach: it was told which
         joined = hub.nwk.neighbour_by_ieee(ihd.ieee)
         assert joined is not None
         with pytest.raises(JoinError) as nothing:
-            await EmulatedDevice(radios=[medium.radio("ihd2", Band.GHZ_2_4)], install_code=CODE,
-                                 endpoints=[]).join(band=Band.MHZ_868)
+            await EmulatedDevice(radios=[medium.radio("ihd2", Band.GHZ_2_4)], install_code=CODE, endpoints=[]).join(
+                band=Band.MHZ_868
+            )
         await medium_close(hub, ihd.stack)
         return joined.iface.band.value, str(nothing.value)
 
@@ -180,8 +182,13 @@ def test_wrong_install_code_cannot_join() -> None:
     reason, joined, failures, known, path = clock.run(main(), virtual=True)
     assert "did not verify" in reason and "install code" in reason
     assert not joined and failures == 1 and known == 0
-    assert path == [JoinState.SCANNING, JoinState.ASSOCIATING, JoinState.AWAITING_KEY, JoinState.SCANNING,
-                    JoinState.ERROR]
+    assert path == [
+        JoinState.SCANNING,
+        JoinState.ASSOCIATING,
+        JoinState.AWAITING_KEY,
+        JoinState.SCANNING,
+        JoinState.ERROR,
+    ]
 
 
 def test_join_whose_device_annce_never_leaves_ends_in_error_with_a_join_error() -> None:
@@ -236,8 +243,13 @@ def test_replayed_nwk_frame_counter_is_rejected() -> None:
         esme.stack.macs[0].counters.sent = 0
         # the first unicast data frame the meter sent the hub (MAC 61 88 = data, ACK request, PAN
         # compression; destination 0x0000, source the meter) - older than its latest frames
-        to_hub = [f for f in captured if f.psdu[:2] == b"\x61\x88" and f.psdu[5:7] == b"\x00\x00"
-                  and int.from_bytes(f.psdu[7:9], "little") == esme.nwk]
+        to_hub = [
+            f
+            for f in captured
+            if f.psdu[:2] == b"\x61\x88"
+            and f.psdu[5:7] == b"\x00\x00"
+            and int.from_bytes(f.psdu[7:9], "little") == esme.nwk
+        ]
         assert len(to_hub) >= 2
         before, messages = hub.nwk.counters.replays_rejected, len(inbox)
         attacker = medium.radio("attacker", Band.GHZ_2_4)
@@ -252,8 +264,8 @@ def test_replayed_nwk_frame_counter_is_rejected() -> None:
 
     rejected, delivered, accepted, meter_sent = clock.run(main(), virtual=True)
     assert rejected == 1
-    assert delivered == 0                                # nothing reached APS or zigpy
-    assert accepted > 0 and meter_sent == 0              # the meter itself sent nothing meanwhile
+    assert delivered == 0  # nothing reached APS or zigpy
+    assert accepted > 0 and meter_sent == 0  # the meter itself sent nothing meanwhile
 
 
 def test_sleepy_gas_meter_gets_queued_data_when_it_polls() -> None:
@@ -266,7 +278,7 @@ def test_sleepy_gas_meter_gets_queued_data_when_it_polls() -> None:
         admit(hub, gsme)
         await gsme.join()
         assert not gsme.stack.rx_on_when_idle
-        await asyncio.sleep(20.0)                        # settle into slow polling
+        await asyncio.sleep(20.0)  # settle into slow polling
         loop = asyncio.get_running_loop()
         polls_before = gsme.stack.macs[0].counters.sent
         start = loop.time()
@@ -277,10 +289,10 @@ def test_sleepy_gas_meter_gets_queued_data_when_it_polls() -> None:
         await medium_close(hub, gsme.stack)
         return value, took, start, polls
 
-    value, took, start, polls = clock.run(main(), virtual=True)
+    value, took, _start, polls = clock.run(main(), virtual=True)
     assert value == 31
-    assert 0.0 < took <= 7.5 + 1.0                       # waited for the next poll, not longer
-    assert 4 <= polls <= 40                              # ~every 7.5 s, faster briefly after traffic
+    assert 0.0 < took <= 7.5 + 1.0  # waited for the next poll, not longer
+    assert 4 <= polls <= 40  # ~every 7.5 s, faster briefly after traffic
 
 
 def test_1500_octets_through_aps_fragmentation_both_ways() -> None:
@@ -309,7 +321,7 @@ def test_1500_octets_through_aps_fragmentation_both_ways() -> None:
     down, up, frames = clock.run(main(), virtual=True)
     assert down == bytes((i * 7) & 0xFF for i in range(1500))
     assert up == bytes((i * 13 + 1) & 0xFF for i in range(1600))
-    assert frames >= 1500 // 64                          # it really went as many frames
+    assert frames >= 1500 // 64  # it really went as many frames
 
 
 @pytest.mark.parametrize(("loss", "size", "count"), [(0.2, 0, 30), (0.2, 1600, 4), (0.6, 0, 30)])
@@ -337,31 +349,42 @@ def test_frame_loss_every_successful_send_delivered_exactly_once(loss: float, si
             for way, sender, dst in (("down", hub, esme.nwk), ("up", esme.stack, 0)):
                 tried[way].add(payload)
                 try:
-                    await sender.send(dst, cluster=0x0704, profile=0x0109, src_endpoint=1, dst_endpoint=1,
-                                      payload=payload)
+                    await sender.send(
+                        dst, cluster=0x0704, profile=0x0109, src_endpoint=1, dst_endpoint=1, payload=payload
+                    )
                     ok[way].add(payload)
                 except DeliveryFailed as e:
                     statuses.add(e.status)
         await asyncio.sleep(15.0)
         failures = sum(hub.aps.counters.failures_by_status.values()) + sum(
-            esme.stack.aps.counters.failures_by_status.values())
+            esme.stack.aps.counters.failures_by_status.values()
+        )
         await medium_close(hub, esme.stack)
-        return {"ok": ok, "tried": tried, "got": {"down": at_esme, "up": at_hub}, "statuses": statuses,
-                "failures": failures}
+        return {
+            "ok": ok,
+            "tried": tried,
+            "got": {"down": at_esme, "up": at_hub},
+            "statuses": statuses,
+            "failures": failures,
+        }
 
     r = clock.run(main(), virtual=True)
     ok, tried, got = r["ok"], r["tried"], r["got"]
     for way in ("down", "up"):
-        assert len(got[way]) == len(set(got[way]))               # nothing delivered twice
-        assert ok[way] <= set(got[way]) <= tried[way]             # every success arrived, nothing invented
+        assert len(got[way]) == len(set(got[way]))  # nothing delivered twice
+        assert ok[way] <= set(got[way]) <= tried[way]  # every success arrived, nothing invented
     failed = sum(len(tried[w] - ok[w]) for w in ("down", "up"))
-    assert r["failures"] == failed                                # each failure counted once, with a status
-    assert r["statuses"] <= {Status.APS_NO_ACK, Status.NO_ACK, Status.CHANNEL_ACCESS_FAILURE,
-                             Status.TRANSACTION_EXPIRED}
+    assert r["failures"] == failed  # each failure counted once, with a status
+    assert r["statuses"] <= {
+        Status.APS_NO_ACK,
+        Status.NO_ACK,
+        Status.CHANNEL_ACCESS_FAILURE,
+        Status.TRANSACTION_EXPIRED,
+    }
     if loss == 0.2:
-        assert failed <= count // 10                              # MAC and APS retries carry nearly all
+        assert failed <= count // 10  # MAC and APS retries carry nearly all
     else:
-        assert failed > 0                                         # failures happen, and each is reported
+        assert failed > 0  # failures happen, and each is reported
 
 
 def test_rejoin_after_power_loss_keeps_address_and_never_reuses_a_counter() -> None:
@@ -388,8 +411,8 @@ def test_rejoin_after_power_loss_keeps_address_and_never_reuses_a_counter() -> N
 
     before, after, counter_before, counter_after, value = clock.run(main(), virtual=True)
     assert before == after
-    assert counter_after > counter_before                # resumed past the persisted block
-    assert value == 9                                    # read fine, and nothing was taken for a replay
+    assert counter_after > counter_before  # resumed past the persisted block
+    assert value == 9  # read fine, and nothing was taken for a replay
 
 
 def test_duty_cycle_limit_is_reported_not_silent() -> None:
@@ -411,8 +434,9 @@ def test_duty_cycle_limit_is_reported_not_silent() -> None:
         for n in range(200):
             payload = bytes(60) + n.to_bytes(2, "big")
             try:
-                await hub.send(gsme.nwk, cluster=0x0704, profile=0x0109, src_endpoint=1, dst_endpoint=1,
-                               payload=payload)
+                await hub.send(
+                    gsme.nwk, cluster=0x0704, profile=0x0109, src_endpoint=1, dst_endpoint=1, payload=payload
+                )
                 ok.add(payload)
             except DeliveryFailed as e:
                 statuses.add(e.status)
@@ -422,9 +446,9 @@ def test_duty_cycle_limit_is_reported_not_silent() -> None:
 
     ok, received, statuses = clock.run(main(), virtual=True)
     assert 0 < len(ok) < 200
-    assert Status.DUTY_CYCLE in statuses                 # refused with a reason, never dropped silently
-    assert ok <= set(received)                           # every send that returned arrived...
-    assert len(received) == len(set(received))           # ...exactly once
+    assert Status.DUTY_CYCLE in statuses  # refused with a reason, never dropped silently
+    assert ok <= set(received)  # every send that returned arrived...
+    assert len(received) == len(set(received))  # ...exactly once
 
 
 def test_router_relays_for_a_device_that_cannot_hear_the_hub() -> None:
@@ -440,10 +464,10 @@ def test_router_relays_for_a_device_that_cannot_hear_the_hub() -> None:
         admit(hub, esme)
         admit(hub, gsme)
         await esme.join()
-        esme.stack.permit_joining(60)                    # as zigpy's Mgmt_Permit_Joining broadcast does
+        esme.stack.permit_joining(60)  # as zigpy's Mgmt_Permit_Joining broadcast does
         await gsme.join()
         value = await read_summation(hub, gsme, inbox, 5)
-        await asyncio.sleep(hub.join_timeout + 1.0)      # the hub saw it authorized: it keeps it
+        await asyncio.sleep(hub.join_timeout + 1.0)  # the hub saw it authorized: it keeps it
         value += 10 * await read_summation(hub, gsme, inbox, 6)
         relayed = esme.stack.nwk.counters.relayed
         parent = gsme.stack.nwk.state.parent
@@ -452,8 +476,8 @@ def test_router_relays_for_a_device_that_cannot_hear_the_hub() -> None:
 
     value, relayed, parent, esme_nwk = clock.run(main(), virtual=True)
     assert value == 2 + 10 * 2
-    assert parent == esme_nwk                            # joined through the router
-    assert relayed >= 4                                  # transport key, annce, request, response at least
+    assert parent == esme_nwk  # joined through the router
+    assert relayed >= 4  # transport key, annce, request, response at least
 
 
 def test_mac_keeps_its_own_duty_cycle_on_a_radio_that_does_not() -> None:
@@ -465,8 +489,9 @@ def test_mac_keeps_its_own_duty_cycle_on_a_radio_that_does_not() -> None:
         far_in_a_cabinet(medium, "gsme")
         raw = FULL_CAPS & ~RadioCaps.DUTY_CYCLE
         radios = [medium.radio("hub", Band.GHZ_2_4), medium.radio("hub", Band.MHZ_868, caps=raw)]
-        hub = ZigbeeStack(radios=radios, ieee=radios[0].info.extended_address, role=Role.COORDINATOR,
-                          duty_cycle_limit=3.0 / 3600)    # 3 s of airtime an hour
+        hub = ZigbeeStack(
+            radios=radios, ieee=radios[0].info.extended_address, role=Role.COORDINATOR, duty_cycle_limit=3.0 / 3600
+        )  # 3 s of airtime an hour
         await hub.form()
         hub.permit_joining(600)
         gsme = meter(medium, "gsme", bands=(Band.GHZ_2_4, Band.MHZ_868))
@@ -475,12 +500,18 @@ def test_mac_keeps_its_own_duty_cycle_on_a_radio_that_does_not() -> None:
         await gsme.join()
         budget = hub.macs[1].duty_cycle
         assert budget is not None and hub.macs[0].duty_cycle is None
-        medium.faults.frame_loss = 0.3                   # MAC retries: up to four transmissions a frame
+        medium.faults.frame_loss = 0.3  # MAC retries: up to four transmissions a frame
         ok, statuses = 0, set()
         for n in range(120):
             try:
-                await hub.send(gsme.nwk, cluster=0x0704, profile=0x0109, src_endpoint=1, dst_endpoint=1,
-                               payload=bytes(60) + n.to_bytes(2, "big"))
+                await hub.send(
+                    gsme.nwk,
+                    cluster=0x0704,
+                    profile=0x0109,
+                    src_endpoint=1,
+                    dst_endpoint=1,
+                    payload=bytes(60) + n.to_bytes(2, "big"),
+                )
                 ok += 1
             except DeliveryFailed as e:
                 statuses.add(e.status)
@@ -489,13 +520,13 @@ def test_mac_keeps_its_own_duty_cycle_on_a_radio_that_does_not() -> None:
         await medium_close(hub, gsme.stack)
         return ok, budget.refused, statuses, used, charged, budget.deferred
 
-    ok, refused, statuses, used, charged, deferred = clock.run(main(), virtual=True)
+    ok, refused, statuses, used, charged, _deferred = clock.run(main(), virtual=True)
     assert 0 < ok < 120 and refused > 0
-    assert Status.DUTY_CYCLE in statuses                 # refused with its reason (busy air may add others)
+    assert Status.DUTY_CYCLE in statuses  # refused with its reason (busy air may add others)
     assert statuses <= {Status.DUTY_CYCLE, Status.CHANNEL_ACCESS_FAILURE, Status.NO_ACK, Status.APS_NO_ACK}
-    assert used <= 3.0                                   # never over the limit, retries included...
-    assert charged == pytest.approx(used, abs=0.05)      # ...and agrees with the medium's meter (to the ACKs
-                                                         # the radio sends itself, which the medium counts)
+    assert used <= 3.0  # never over the limit, retries included...
+    assert charged == pytest.approx(used, abs=0.05)  # ...and agrees with the medium's meter (to the ACKs
+    # the radio sends itself, which the medium counts)
 
 
 @pytest.mark.parametrize("caps_name", ["raw", "ack-only"])
@@ -513,8 +544,11 @@ def test_soft_mac_on_radios_without_csma_or_ack_wait(caps_name: str) -> None:
         hub.permit_joining(600)
         inbox: list[ApsIndication] = []
         hub.on_message = inbox.append
-        esme = EmulatedDevice(radios=[medium.radio("esme", Band.GHZ_2_4, caps=caps)], install_code=CODE,
-                              endpoints=[meter_endpoint("ESME", 0, 0, 606, True)])
+        esme = EmulatedDevice(
+            radios=[medium.radio("esme", Band.GHZ_2_4, caps=caps)],
+            install_code=CODE,
+            endpoints=[meter_endpoint("ESME", 0, 0, 606, True)],
+        )
         admit(hub, esme)
         await esme.join()
         value = await read_summation(hub, esme, inbox, 4)
@@ -524,7 +558,7 @@ def test_soft_mac_on_radios_without_csma_or_ack_wait(caps_name: str) -> None:
 
     value, acks, failures = clock.run(main(), virtual=True)
     assert value == 606
-    assert (acks > 0) == (caps_name == "raw")            # our ACKs only where the radio sends none
+    assert (acks > 0) == (caps_name == "raw")  # our ACKs only where the radio sends none
     assert failures == 0
 
 
@@ -535,13 +569,14 @@ def test_frame_held_for_a_sleepy_child_that_never_polls_is_reported_expired() ->
         gsme = gas_meter([medium.radio("gsme", Band.GHZ_2_4)], CODE, poll_period=7.5)
         admit(hub, gsme)
         await gsme.join()
-        await gsme.power_off()                           # battery out: no more polls
+        await gsme.power_off()  # battery out: no more polls
         medium.set_powered("gsme", False)
         loop = asyncio.get_running_loop()
         start = loop.time()
         with pytest.raises(DeliveryFailed) as failure:
-            await hub.send(gsme.nwk, cluster=0x0702, profile=0x0109, src_endpoint=1, dst_endpoint=1,
-                           payload=read_request(1))
+            await hub.send(
+                gsme.nwk, cluster=0x0702, profile=0x0109, src_endpoint=1, dst_endpoint=1, payload=read_request(1)
+            )
         took = loop.time() - start
         held = int(hub.macs[0].has_pending(Address(gsme.nwk)))
         await hub.close()
@@ -549,7 +584,7 @@ def test_frame_held_for_a_sleepy_child_that_never_polls_is_reported_expired() ->
 
     status, took, held = clock.run(main(), virtual=True)
     assert status is Status.TRANSACTION_EXPIRED
-    assert took == pytest.approx(16.0, abs=0.1)          # macTransactionPersistenceTime as configured
+    assert took == pytest.approx(16.0, abs=0.1)  # macTransactionPersistenceTime as configured
     assert held == 0
 
 
@@ -587,8 +622,14 @@ def test_more_than_256_messages_from_one_sender_are_each_delivered_once() -> Non
         sent: set[int] = set()
         for n in range(300):
             try:
-                await hub.send(esme.nwk, cluster=0x0704, profile=0x0109, src_endpoint=1, dst_endpoint=1,
-                               payload=n.to_bytes(2, "big"))
+                await hub.send(
+                    esme.nwk,
+                    cluster=0x0704,
+                    profile=0x0109,
+                    src_endpoint=1,
+                    dst_endpoint=1,
+                    payload=n.to_bytes(2, "big"),
+                )
                 sent.add(n)
             except DeliveryFailed:
                 pass
@@ -597,8 +638,8 @@ def test_more_than_256_messages_from_one_sender_are_each_delivered_once() -> Non
         return sent, received
 
     sent, received = clock.run(main(), virtual=True)
-    assert len(sent) >= 290                              # a clean link: (nearly) all go through
-    assert sorted(received) == sorted(sent)              # every success delivered, exactly once
+    assert len(sent) >= 290  # a clean link: (nearly) all go through
+    assert sorted(received) == sorted(sent)  # every success delivered, exactly once
 
 
 def test_reforming_our_own_network_keeps_its_pan_id_though_our_router_beacons_it() -> None:
@@ -607,51 +648,75 @@ def test_reforming_our_own_network_keeps_its_pan_id_though_our_router_beacons_it
         hub = await formed_hub(medium)
         esme = meter(medium, "esme")
         admit(hub, esme)
-        await esme.join()                                # a router: it answers beacon requests
+        await esme.join()  # a router: it answers beacon requests
         params = hub.params
         assert params is not None
-        await hub.close()                                # the hub restarts on the same radio
+        await hub.close()  # the hub restarts on the same radio
         again = ZigbeeStack(radios=[m.radio for m in hub.macs], ieee=hub.ieee, role=Role.COORDINATOR)
-        restored = await again.form(channels=[[hub.macs[0].channel]], pan_id=params.pan_id,
-                                    extended_pan_id=params.extended_pan_id, network_key=params.network_key)
+        restored = await again.form(
+            channels=[[hub.macs[0].channel]],
+            pan_id=params.pan_id,
+            extended_pan_id=params.extended_pan_id,
+            network_key=params.network_key,
+        )
         await medium_close(again, esme.stack)
         return params.pan_id, restored.pan_id
 
     before, after = clock.run(main(), virtual=True)
-    assert after == before                               # its own network's beacon is no conflict
+    assert after == before  # its own network's beacon is no conflict
 
 
 def test_frames_dropped_above_nwk_are_counted_by_reason() -> None:
     """Nothing the NWK layer hands up is dropped invisibly: each reason has its counter."""
+    from firmware.zigbee.nwk import NwkIndication
     from protocols.zigbee import ApsFrame, ApsFrameType, DeliveryMode, NwkFrameType, build_aps
     from protocols.zigbee.nwk_commands import Leave, build_nwk_command
-
-    from firmware.zigbee.nwk import NwkIndication
 
     async def main() -> tuple[object, object]:
         medium = medium_with(("hub", (0.0, 0.0, 0.0)))
         hub = await formed_hub(medium)
-        data = build_aps(ApsFrame(ApsFrameType.DATA, 1, delivery_mode=DeliveryMode.UNICAST, dst_endpoint=1,
-                                  cluster=0x0702, profile=0x0109, src_endpoint=1, payload=b"\x00\x01"))
+        data = build_aps(
+            ApsFrame(
+                ApsFrameType.DATA,
+                1,
+                delivery_mode=DeliveryMode.UNICAST,
+                dst_endpoint=1,
+                cluster=0x0702,
+                profile=0x0109,
+                src_endpoint=1,
+                payload=b"\x00\x01",
+            )
+        )
         command = build_aps(ApsFrame(ApsFrameType.COMMAND, 2, payload=b"\xff"))
 
         def hand_up(payload: bytes, secured: bool, kind: NwkFrameType = NwkFrameType.DATA) -> None:
             assert hub.nwk.on_indication is not None
-            hub.nwk.on_indication(NwkIndication(src=0x1234, src_ieee=None, dst=0, payload=payload, secured=secured,
-                                                frame_type=kind, lqi=255, rssi=-40.0, iface=hub.macs[0]))
+            hub.nwk.on_indication(
+                NwkIndication(
+                    src=0x1234,
+                    src_ieee=None,
+                    dst=0,
+                    payload=payload,
+                    secured=secured,
+                    frame_type=kind,
+                    lqi=255,
+                    rssi=-40.0,
+                    iface=hub.macs[0],
+                )
+            )
 
-        hand_up(b"\x3f", True)                                          # no APS frame at all
-        hand_up(data, False)                                            # application data, NWK-unsecured
-        hand_up(command, True)                                          # an APS command that does not decode
-        hand_up(command, False)                                         # an APS command, NWK-unsecured
-        hand_up(b"\xee", True, NwkFrameType.COMMAND)                    # a NWK command that does not decode
+        hand_up(b"\x3f", True)  # no APS frame at all
+        hand_up(data, False)  # application data, NWK-unsecured
+        hand_up(command, True)  # an APS command that does not decode
+        hand_up(command, False)  # an APS command, NWK-unsecured
+        hand_up(b"\xee", True, NwkFrameType.COMMAND)  # a NWK command that does not decode
         hand_up(build_nwk_command(Leave(request=True)), False, NwkFrameType.COMMAND)  # unsecured NWK command
         await hub.close()
         return hub.aps.counters, hub.counters
 
     aps, stack = clock.run(main(), virtual=True)
-    assert (aps.malformed, aps.unsecured_dropped, aps.received) == (1, 1, 0)   # type: ignore[attr-defined]
-    assert (stack.malformed, stack.unsecured_dropped) == (2, 2)                # type: ignore[attr-defined]
+    assert (aps.malformed, aps.unsecured_dropped, aps.received) == (1, 1, 0)  # type: ignore[attr-defined]
+    assert (stack.malformed, stack.unsecured_dropped) == (2, 2)  # type: ignore[attr-defined]
 
 
 def test_an_exhausted_frame_counter_is_a_delivery_status_not_a_crash() -> None:
@@ -663,12 +728,13 @@ def test_an_exhausted_frame_counter_is_a_delivery_status_not_a_crash() -> None:
         esme = meter(medium, "esme")
         admit(hub, esme)
         await esme.join()
-        hub.nwk.resume_frame_counter(MAX_COUNTER + 1)   # every NWK counter under this key used up
+        hub.nwk.resume_frame_counter(MAX_COUNTER + 1)  # every NWK counter under this key used up
         statuses = []
         for dst, ack in ((esme.nwk, True), (0xFFFD, False)):
             with pytest.raises(DeliveryFailed) as failure:
-                await hub.send(dst, cluster=0x0704, profile=0x0109, src_endpoint=1, dst_endpoint=1,
-                               payload=b"x", ack=ack)
+                await hub.send(
+                    dst, cluster=0x0704, profile=0x0109, src_endpoint=1, dst_endpoint=1, payload=b"x", ack=ack
+                )
             statuses.append(failure.value.status)
         await medium_close(hub, esme.stack)
         return statuses[0], statuses[1]

@@ -76,21 +76,38 @@ def test_zigpy_sees_join_reads_zcl_and_gets_delivery_errors_with_status() -> Non
         info = app.state.network_info
         energy = await app.energy_scan(zt.Channels.from_channel_list([11, 20]), duration_exp=2, count=1)
         endpoints = await app._device.zdo.Active_EP_req(0)  # zigpy asks its own coordinator: loopback
-        await esme.power_off()                           # the meter loses power: zigpy must hear why
+        await esme.power_off()  # the meter loses power: zigpy must hear why
         medium.set_powered("esme", False)
         with pytest.raises(zigpy.exceptions.DeliveryError) as failure:
-            await app.send_packet(zt.ZigbeePacket(
-                src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0)), src_ep=1,
-                dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=device.nwk), dst_ep=1,
-                profile_id=0x0109, cluster_id=0x0702, data=zt.SerializableBytes(b"\x00\x01\x00\x00\x00")))
+            await app.send_packet(
+                zt.ZigbeePacket(
+                    src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0)),
+                    src_ep=1,
+                    dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=device.nwk),
+                    dst_ep=1,
+                    profile_id=0x0109,
+                    cluster_id=0x0702,
+                    data=zt.SerializableBytes(b"\x00\x01\x00\x00\x00"),
+                )
+            )
         await app.force_remove(device)
         known_after = app.stack.nwk.neighbour_by_ieee(esme.ieee)
         counter_key = next(k for k in store if k.startswith("nwk-frame-counter"))
         await app.shutdown()
-        return {"endpoints": endpoints, "ieee": device.ieee, "expected": eui64(esme.ieee), "model": device.model,
-                "values": values,
-                "pan": info.pan_id, "channel": info.channel, "children": info.children, "energy": energy,
-                "status": failure.value.status, "known_after": known_after, "persisted": store[counter_key]}
+        return {
+            "endpoints": endpoints,
+            "ieee": device.ieee,
+            "expected": eui64(esme.ieee),
+            "model": device.model,
+            "values": values,
+            "pan": info.pan_id,
+            "channel": info.channel,
+            "children": info.children,
+            "energy": energy,
+            "status": failure.value.status,
+            "known_after": known_after,
+            "persisted": store[counter_key],
+        }
 
     r = clock.run(main(), virtual=True)
     assert r["endpoints"][0] == 0 and 1 in r["endpoints"][2]  # type: ignore[index]
@@ -101,7 +118,7 @@ def test_zigpy_sees_join_reads_zcl_and_gets_delivery_errors_with_status() -> Non
     assert set(r["energy"]) == {11, 20}  # type: ignore[arg-type]
     assert r["status"] in (zigpy_status(Status.NO_ACK), zigpy_status(Status.APS_NO_ACK))
     assert r["known_after"] is None
-    assert r["persisted"] > 0                            # frame counter reserved in the store before use
+    assert r["persisted"] > 0  # frame counter reserved in the store before use
 
 
 def test_zigpy_on_a_dual_band_hub_reads_a_gas_meter_reachable_only_on_868() -> None:
@@ -120,8 +137,12 @@ def test_zigpy_on_a_dual_band_hub_reads_a_gas_meter_reachable_only_on_868() -> N
         app = await ControllerApplication.new(config, auto_form=True)
         watcher = Initialized()
         app.add_listener(watcher)
-        gsme = gas_meter([medium.radio("gsme", Band.GHZ_2_4), medium.radio("gsme", Band.MHZ_868)], CODE,
-                         reading=4321, poll_period=7.5)
+        gsme = gas_meter(
+            [medium.radio("gsme", Band.GHZ_2_4), medium.radio("gsme", Band.MHZ_868)],
+            CODE,
+            reading=4321,
+            poll_period=7.5,
+        )
         await muffle_2_4(gsme)
         await app.permit_with_link_key(eui64(gsme.ieee), zigpy.util.convert_install_code(CODE), time_s=120)
         await gsme.join()
@@ -156,7 +177,7 @@ def test_energy_scan_dwells_the_802154_duration_count_times_and_finds_the_jammed
         return energy, once, four
 
     energy, once, four = clock.run(main(), virtual=True)
-    assert max(energy, key=energy.__getitem__) == 20     # the jammed channel reads highest
+    assert max(energy, key=energy.__getitem__) == 20  # the jammed channel reads highest
     assert energy[20] > energy[11] and energy[20] > energy[25]
     # aBaseSuperframeDuration (960 symbols of 16 us) x (2^3 + 1) = 138.24 ms per channel per scan
     assert once == pytest.approx(3 * 960 * 16e-6 * 9, rel=1e-6)
@@ -180,10 +201,18 @@ def test_send_packet_asks_for_an_aps_ack_exactly_when_zigpy_says_so() -> None:
         await esme.join()
         device = await asyncio.wait_for(watcher.devices.get(), 60)
         for marker, options in ((b"\xee\x01", zt.TransmitOptions.NONE), (b"\xee\x02", zt.TransmitOptions.ACK)):
-            await app.send_packet(zt.ZigbeePacket(
-                src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0)), src_ep=1,
-                dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=device.nwk), dst_ep=1,
-                profile_id=0x0109, cluster_id=0x0B05, data=zt.SerializableBytes(marker), tx_options=options))
+            await app.send_packet(
+                zt.ZigbeePacket(
+                    src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0)),
+                    src_ep=1,
+                    dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=device.nwk),
+                    dst_ep=1,
+                    profile_id=0x0109,
+                    cluster_id=0x0B05,
+                    data=zt.SerializableBytes(marker),
+                    tx_options=options,
+                )
+            )
         key = app.stack.params.network_key  # type: ignore[union-attr]
         await esme.close()
         await app.shutdown()

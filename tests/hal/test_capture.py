@@ -17,8 +17,16 @@ from ..protocols.ieee802154.scapy_frames import frames
 
 TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark not installed (.ci/run installs Debian's)")
-FIELDS = ["frame.time_epoch", "wpan.frame_type", "wpan.fcs_ok", "_ws.malformed", "wpan-tap.ch_num",
-          "wpan-tap.ch_page", "wpan-tap.rss", "wpan-tap.lqi"]
+FIELDS = [
+    "frame.time_epoch",
+    "wpan.frame_type",
+    "wpan.fcs_ok",
+    "_ws.malformed",
+    "wpan-tap.ch_num",
+    "wpan-tap.ch_page",
+    "wpan-tap.rss",
+    "wpan-tap.lqi",
+]
 
 
 def _received(n: int, psdu: bytes) -> ReceivedFrame:
@@ -29,11 +37,24 @@ def _received(n: int, psdu: bytes) -> ReceivedFrame:
 def _tshark(path: Path) -> list[dict[str, str]]:
     assert TSHARK is not None
     out = subprocess.run(
-        [TSHARK, "-r", str(path), "-T", "fields", "-E", "separator=|", "-E", "occurrence=f",
-         *(arg for field in FIELDS for arg in ("-e", field))],
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            TSHARK,
+            "-r",
+            str(path),
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+            "-E",
+            "occurrence=f",
+            *(arg for field in FIELDS for arg in ("-e", field)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
-    return [dict(zip(FIELDS, line.split("|"))) for line in out.splitlines()]
+    return [dict(zip(FIELDS, line.split("|"), strict=False)) for line in out.splitlines()]
 
 
 def _write(path: Path, linktype: int) -> list[ReceivedFrame]:
@@ -52,7 +73,7 @@ def test_tshark_decodes_every_frame(tmp_path: Path, linktype: int) -> None:
     received = _write(path, linktype)
     rows = _tshark(path)
     assert len(rows) == len(received)
-    for frame, row in zip(received, rows):
+    for frame, row in zip(received, rows, strict=False):
         assert row["wpan.fcs_ok"] == "1", row
         assert row["_ws.malformed"] == "", row
         assert int(row["wpan.frame_type"], 16) == frame.psdu[0] & 7

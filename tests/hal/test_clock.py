@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hal import clock
 
@@ -44,7 +44,7 @@ def test_utc_now_starts_at_the_virtual_epoch_and_moves_with_the_clock() -> None:
         return first, clock.utc_now()
 
     first, later = clock.run(main(), virtual=True)
-    assert first == datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert first == datetime(2026, 1, 1, tzinfo=UTC)
     assert (later - first).total_seconds() == 90.0
 
 

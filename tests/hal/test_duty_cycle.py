@@ -50,7 +50,7 @@ def test_threshold_fires_once_per_upward_crossing_and_rearms_below() -> None:
 
 def test_would_exceed_uses_the_limit() -> None:
     meter = DutyCycleMeter("gsme")
-    assert meter.limit == pytest.approx(100 / 3600) and REGULATED_LIMIT == meter.limit
+    assert meter.limit == pytest.approx(100 / 3600) and meter.limit == REGULATED_LIMIT
     meter.limit = 0.01  # 36 s per hour
     meter.charge(0.0, 35_990_000)
     assert not meter.would_exceed(1.0, 10_000)

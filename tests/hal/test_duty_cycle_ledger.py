@@ -49,7 +49,7 @@ def test_a_short_window_works_the_same() -> None:
 def test_fits_at_is_now_when_there_is_room() -> None:
     ledger = AirtimeLedger()
     ledger.charge(0, 60_000_000)
-    assert ledger.fits_at(5_000_000, 40_000_000, 100_000_000) == 5_000_000   # exactly fills the allowance
+    assert ledger.fits_at(5_000_000, 40_000_000, 100_000_000) == 5_000_000  # exactly fills the allowance
 
 
 def test_fits_at_waits_for_just_enough_records_to_age_out() -> None:
@@ -61,8 +61,8 @@ def test_fits_at_waits_for_just_enough_records_to_age_out() -> None:
     assert ledger.fits_at(300_000_000, 25_000_000, 100_000_000) == WINDOW_US
     assert ledger.fits_at(300_000_000, 45_000_000, 100_000_000) == 100_000_000 + WINDOW_US
     assert ledger.fits_at(300_000_000, 100_000_000, 100_000_000) == 200_000_000 + WINDOW_US
-    assert ledger.fits_at(300_000_000, 100_000_001, 100_000_000) is None        # more than the allowance
-    assert ledger.used_us(300_000_000) == 90_000_000                            # asking charged nothing
+    assert ledger.fits_at(300_000_000, 100_000_001, 100_000_000) is None  # more than the allowance
+    assert ledger.used_us(300_000_000) == 90_000_000  # asking charged nothing
 
 
 @given(schedules, st.integers(1_360, 11_120), st.integers(10_000, 2_000_000))
@@ -91,7 +91,11 @@ def test_bad_values_are_refused() -> None:
 def test_one_table_of_regulated_limits_per_page() -> None:
     """radio.md 3.2 (R22, from ZBOSS): 10 000 000 symbols an hour on pages 28/29, 9 000 000 on 30/31."""
     assert {page: round(limit * WINDOW_US) for page, limit in REGULATED_LIMITS.items()} == {
-        28: 100_000_000, 29: 100_000_000, 30: 90_000_000, 31: 90_000_000}
+        28: 100_000_000,
+        29: 100_000_000,
+        30: 90_000_000,
+        31: 90_000_000,
+    }
     assert regulated_limit(30) is REGULATED_LIMITS[30]
     with pytest.raises(ValueError, match="page 0"):
         regulated_limit(0)

@@ -69,13 +69,13 @@ def test_walls_and_floors_crossed() -> None:
 def test_wall_and_slab_geometry() -> None:
     wall = Wall(0.0, 0.0, 0.0, 10.0, 0.0, 3.0, MATERIALS["plasterboard"])
     assert wall.crossed_by((-1.0, 5.0, 1.0), (1.0, 5.0, 1.0))
-    assert not wall.crossed_by((-1.0, 5.0, 4.0), (1.0, 5.0, 4.0))     # above the wall
-    assert not wall.crossed_by((-1.0, 11.0, 1.0), (1.0, 11.0, 1.0))   # past its end
-    assert not wall.crossed_by((1.0, 1.0, 1.0), (2.0, 9.0, 1.0))      # same side
+    assert not wall.crossed_by((-1.0, 5.0, 4.0), (1.0, 5.0, 4.0))  # above the wall
+    assert not wall.crossed_by((-1.0, 11.0, 1.0), (1.0, 11.0, 1.0))  # past its end
+    assert not wall.crossed_by((1.0, 1.0, 1.0), (2.0, 9.0, 1.0))  # same side
     slab = Slab(3.0, 0.0, 0.0, 10.0, 10.0, MATERIALS["concrete"])
     assert slab.crossed_by((5.0, 5.0, 1.0), (5.0, 5.0, 5.0))
     assert not slab.crossed_by((5.0, 5.0, 1.0), (5.0, 5.0, 2.0))
-    assert not slab.crossed_by((15.0, 5.0, 1.0), (15.0, 5.0, 5.0))   # outside the footprint
+    assert not slab.crossed_by((15.0, 5.0, 1.0), (15.0, 5.0, 5.0))  # outside the footprint
 
 
 def test_placing_moves_and_prefixes() -> None:
@@ -132,8 +132,11 @@ def test_unknown_home_name_lists_the_builtins() -> None:
     ("old", "new", "key"),
     [
         ("at = [9.0, 1.0]\n[[nodes]]", "at = [nan, 1.0]\n[[nodes]]", "nodes[1].at"),
-        ('name = "hub"\nrole = "hub"\nlevel = 0\n', 'name = "hub"\nrole = "hub"\nlevel = 0\nheight = inf\n',
-         "nodes[0].height"),
+        (
+            'name = "hub"\nrole = "hub"\nlevel = 0\n',
+            'name = "hub"\nrole = "hub"\nlevel = 0\nheight = inf\n',
+            "nodes[0].height",
+        ),
         ("size = [10.0, 10.0]", "size = [10.0, -inf]", "size"),
     ],
 )

@@ -8,6 +8,7 @@ instead of picking a lucky seed; the seeded-shadowing tests check that part.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 from dataclasses import replace
 
@@ -35,7 +36,9 @@ def no_shadowing() -> dict:
     return {band: replace(model, shadowing_sigma_db=0.0) for band, model in BAND_MODELS.items()}
 
 
-def attach(medium: Medium, name: str, band: Band, short: int, *, coordinator: bool = False) -> tuple[VirtualRadio, list[ReceivedFrame]]:
+def attach(
+    medium: Medium, name: str, band: Band, short: int, *, coordinator: bool = False
+) -> tuple[VirtualRadio, list[ReceivedFrame]]:
     """A radio for `name` with PAN/short filter and a list collecting what it receives."""
     radio = medium.radio(name, band)
     radio.set_address_filter(AddressFilter(pan_id=PAN, short_address=short, pan_coordinator=coordinator))
@@ -58,7 +61,7 @@ def test_error_rate_grows_with_distance() -> None:
         distances = [scale[band] * d for d in (5.0, 60.0, 100.0, 120.0, 130.0, 140.0, 160.0, 300.0)]
         medium = Medium(seed=1, models=no_shadowing())
         medium.add_node("hub", (0.0, 0.0, 0.0))
-        hub, heard = attach(medium, "hub", band, 0)
+        _hub, heard = attach(medium, "hub", band, 0)
         rates = []
         for i, d in enumerate(distances):
             medium.add_node(f"n{i}", (d, 0.0, 0.0))
@@ -72,7 +75,7 @@ def test_error_rate_grows_with_distance() -> None:
     for band in BANDS:
         rates = clock.run(main(band), virtual=True)
         assert rates[0] == 0.0 and rates[-1] == 1.0, (band, rates)
-        assert all(later >= earlier - 0.05 for earlier, later in zip(rates, rates[1:])), (band, rates)
+        assert all(later >= earlier - 0.05 for earlier, later in itertools.pairwise(rates)), (band, rates)
 
 
 CORRIDOR = """
@@ -119,7 +122,7 @@ def test_error_rate_grows_with_walls() -> None:
     for band in BANDS:
         rates = clock.run(main(band), virtual=True)
         assert rates[0] == 0.0 and rates[-1] == 1.0, (band, rates)
-        assert all(later >= earlier - 0.05 for earlier, later in zip(rates, rates[1:])), (band, rates)
+        assert all(later >= earlier - 0.05 for earlier, later in itertools.pairwise(rates)), (band, rates)
 
 
 def test_walls_cost_more_at_2_4_ghz_than_at_868() -> None:

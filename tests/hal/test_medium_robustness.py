@@ -25,6 +25,7 @@ def test_an_internal_error_at_frame_end_still_completes_the_senders_transmission
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A fault inside the end-of-frame judgement is reported by the loop, and the sender is not left waiting."""
+
     def broken(self, tx, radio, model):  # type: ignore[no-untyped-def]
         raise ArithmeticError("lqi of nan")
 
@@ -62,6 +63,7 @@ def _far_and_near(far_caps: RadioCaps | None, far_filter: str) -> tuple[int, int
     Returns (receptions judged for the data frame, for the ACK, status). `far_filter`: "coordinators"
     (short 0x0000; 100 in other PANs, 100 in ours), or "none" (unfiltered: the state after opening).
     """
+
     async def main() -> tuple[int, int, TxStatus]:
         medium = Medium(seed=2)
         medium.add_node("hub", (0.0, 0.0, 0.0))
@@ -77,7 +79,7 @@ def _far_and_near(far_caps: RadioCaps | None, far_filter: str) -> tuple[int, int
         judged: list[int] = []
         medium.add_sniffer(lambda frame: judged.append(medium.stats.judged))  # runs just before each delivery
         result = await near.transmit(data_frame(1, 0x0000, 1, ack=True), mode=TxMode.DIRECT)
-        data = judged[1] - judged[0]             # between the data frame's end and the ACK's end
+        data = judged[1] - judged[0]  # between the data frame's end and the ACK's end
         ack = medium.stats.judged - judged[1]
         return data, ack, result.status
 
@@ -118,6 +120,7 @@ def test_link_checks_only_the_walls_of_homes_the_path_can_cross(monkeypatch: pyt
 
 def test_an_aborted_frame_leaves_the_air_at_once() -> None:
     """A 4 ms frame cut after 1 ms neither blocks CCA nor destroys a frame that starts after the cut."""
+
     async def main() -> tuple[bool, bool, int]:
         medium = Medium(seed=3)
         for name, x in (("a", 0.0), ("b", 1.0), ("c", 2.0), ("d", 3.0)):
@@ -134,7 +137,7 @@ def test_an_aborted_frame_leaves_the_air_at_once() -> None:
 
         sending = asyncio.ensure_future(a.transmit(long_frame, mode=TxMode.DIRECT))
         await asyncio.gather(cut_after(0.001), asyncio.sleep(0.002))
-        clear_during = await b.cca()   # 2.0-2.128 ms: the frame was planned until 4.256 ms
+        clear_during = await b.cca()  # 2.0-2.128 ms: the frame was planned until 4.256 ms
         result = await c.transmit(data_frame(2, 4, 3), mode=TxMode.DIRECT)
         status = await sending
         return clear_during, (status.status, result.status) == (TxStatus.ABORTED, TxStatus.SENT), len(heard_by_d)
@@ -146,6 +149,7 @@ def test_an_aborted_frame_leaves_the_air_at_once() -> None:
 
 def test_a_receiver_that_raises_fails_the_transmission() -> None:
     """An assert in a receiver is not swallowed: the sender's transmit raises ReceiverError from it."""
+
     async def main() -> None:
         medium = Medium(seed=4)
         medium.add_node("hub", (0.0, 0.0, 0.0))
@@ -169,6 +173,7 @@ def test_a_receiver_that_raises_fails_the_transmission() -> None:
 
 def test_a_sniffer_that_raises_is_reported_by_check() -> None:
     """A closed capture's ValueError surfaces from `check` (and the frame still reaches its addressee)."""
+
     async def main() -> int:
         medium = Medium(seed=5)
         medium.add_node("hub", (0.0, 0.0, 0.0))
@@ -214,6 +219,6 @@ def test_duty_cycle_limit_and_ledger_follow_the_page() -> None:
         return (*statuses, medium.duty_cycle("gsme", 28).total_us, medium.duty_cycle("gsme", 30).total_us)
 
     on_28, on_30, total_28, total_30 = clock.run(main(), virtual=True)
-    assert on_28 is TxStatus.SENT          # 89.998 s + 4.2 ms < 100 s
-    assert on_30 is TxStatus.DUTY_CYCLE    # 89.998 s + 4.2 ms > 90 s, and page 28's use is not page 30's
+    assert on_28 is TxStatus.SENT  # 89.998 s + 4.2 ms < 100 s
+    assert on_30 is TxStatus.DUTY_CYCLE  # 89.998 s + 4.2 ms > 90 s, and page 28's use is not page 30's
     assert total_28 > 89_998_000 and total_30 == 89_998_000

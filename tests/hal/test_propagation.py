@@ -27,8 +27,13 @@ def test_noise_floors() -> None:
 
 
 # radio.md 4.5 O-QPSK table: SINR dB -> (BER, PER of 26 octets, PER of 133 octets)
-OQPSK_TABLE = [(-3, 1.6e-2, 0.97, 1.00), (-2, 5.2e-3, 0.66, 1.00), (-1, 1.2e-3, 0.21, 0.71),
-               (0, 1.6e-4, 0.033, 0.16), (1, 1.3e-5, 0.003, 0.014)]
+OQPSK_TABLE = [
+    (-3, 1.6e-2, 0.97, 1.00),
+    (-2, 5.2e-3, 0.66, 1.00),
+    (-1, 1.2e-3, 0.21, 0.71),
+    (0, 1.6e-4, 0.033, 0.16),
+    (1, 1.3e-5, 0.003, 0.014),
+]
 
 
 @pytest.mark.parametrize("sinr_db, ber, per26, per133", OQPSK_TABLE)

@@ -45,8 +45,7 @@ async def virtual_pair(band: Band) -> Pair:
 PAIR_FACTORIES: dict[str, Callable[[Band], Awaitable[Pair]]] = {"virtual": virtual_pair}
 
 
-@pytest.fixture(params=[(kind, band) for kind in PAIR_FACTORIES for band in Band],
-                ids=lambda p: f"{p[0]}-{p[1].value}")
+@pytest.fixture(params=[(kind, band) for kind in PAIR_FACTORIES for band in Band], ids=lambda p: f"{p[0]}-{p[1].value}")
 def make_pair(request: pytest.FixtureRequest) -> Callable[[], Awaitable[Pair]]:
     kind, band = request.param
     return lambda: PAIR_FACTORIES[kind](band)
@@ -144,10 +143,10 @@ def test_unanswered_frame_is_retried_then_no_ack(make_pair: Callable[[], Awaitab
 def test_address_filter(make_pair: Callable[[], Awaitable[Pair]]) -> None:
     async def scenario(a: Radio, b: Radio) -> None:
         heard = collect(b)
-        await a.transmit(data_frame(1, 3, 1))                 # someone else
-        await a.transmit(data_frame(2, 2, 1, pan=0x4444))     # another PAN
-        await a.transmit(data_frame(3, 0xFFFF, 1))            # broadcast
-        await a.transmit(data_frame(4, 2, 1))                 # us
+        await a.transmit(data_frame(1, 3, 1))  # someone else
+        await a.transmit(data_frame(2, 2, 1, pan=0x4444))  # another PAN
+        await a.transmit(data_frame(3, 0xFFFF, 1))  # broadcast
+        await a.transmit(data_frame(4, 2, 1))  # us
         assert [f.psdu[2] for f in heard] == [3, 4]
 
     run(scenario, make_pair)

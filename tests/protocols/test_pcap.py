@@ -37,7 +37,7 @@ def test_withfcs_file_equals_scapy_writer(tmp_path: Path) -> None:
         writer.write(pkt)
     theirs = path.read_bytes()
     ours = _file(LINKTYPE_IEEE802_15_4_WITHFCS, [PcapRecord(1700000000.25, ACK)])
-    assert ours[24:] == theirs[24:]           # the record, byte for byte
+    assert ours[24:] == theirs[24:]  # the record, byte for byte
     assert ours[:4] == theirs[:4] and ours[20:24] == theirs[20:24]  # magic and link type
     assert pcap.read(theirs) == (LINKTYPE_IEEE802_15_4_WITHFCS, [PcapRecord(1700000000.25, ACK)])
 
@@ -47,10 +47,10 @@ def test_tap_header_layout() -> None:
     data = pcap.record(PcapRecord(0.0, ACK, page=28, channel=3, rssi=-80.5, lqi=99), LINKTYPE_IEEE802_15_4_TAP)
     tap = data[16:]
     assert tap[:4] == bytes.fromhex("00002400")  # 36 octets of TAP header
-    assert tap[4:12] == bytes.fromhex("0000 0100 01000000")                 # FCS type: CRC-16
+    assert tap[4:12] == bytes.fromhex("0000 0100 01000000")  # FCS type: CRC-16
     assert tap[12:20] == bytes.fromhex("0100 0400") + struct.pack("<f", -80.5)  # RSS
-    assert tap[20:28] == bytes.fromhex("0300 0300 0300 1c 00")              # channel 3, page 28
-    assert tap[28:36] == bytes.fromhex("0a00 0100 63 000000")               # LQI 99
+    assert tap[20:28] == bytes.fromhex("0300 0300 0300 1c 00")  # channel 3, page 28
+    assert tap[28:36] == bytes.fromhex("0a00 0100 63 000000")  # LQI 99
     assert tap[36:] == ACK
 
 
@@ -78,13 +78,13 @@ def test_reads_big_endian_nanosecond_files_and_skips_unknown_tlvs() -> None:
 @pytest.mark.parametrize(
     "mutate, offset",
     [
-        (lambda d: d[:3], 3),                                # shorter than the magic
-        (lambda d: b"\0\0\0\0" + d[4:], 0),                  # not a pcap
+        (lambda d: d[:3], 3),  # shorter than the magic
+        (lambda d: b"\0\0\0\0" + d[4:], 0),  # not a pcap
         (lambda d: d[:20] + struct.pack("<I", 1) + d[24:], 20),  # Ethernet link type
-        (lambda d: d[:30], 30),                              # record header cut short
-        (lambda d: d[:45], 45),                              # record data cut short
-        (lambda d: d[:40] + b"\x01" + d[41:], 41),           # TAP version 1
-        (lambda d: d[:42] + b"\x1e" + d[43:], 70),           # TAP length (30) ends inside the LQI TLV
+        (lambda d: d[:30], 30),  # record header cut short
+        (lambda d: d[:45], 45),  # record data cut short
+        (lambda d: d[:40] + b"\x01" + d[41:], 41),  # TAP version 1
+        (lambda d: d[:42] + b"\x1e" + d[43:], 70),  # TAP length (30) ends inside the LQI TLV
     ],
 )
 def test_bad_files_report_offsets(mutate, offset: int) -> None:  # type: ignore[no-untyped-def]

@@ -20,8 +20,12 @@ from tools.decode import InputError, read_input
 
 # gbcs.md 3.6: the ECS52 command.
 ECS52_HEX = (
-    "DD000000000000471100000000DF0901000000000000" "03E80890B3D51F300100000800DB1234567890A000"
-    "020059" "13D9200003E8000101000100000002" "01FF020100" "00A25A51A93BAFA5C9E2B224BD"
+    "DD000000000000471100000000DF0901000000000000"
+    "03E80890B3D51F300100000800DB1234567890A000"
+    "020059"
+    "13D9200003E8000101000100000002"
+    "01FF020100"
+    "00A25A51A93BAFA5C9E2B224BD"
 )
 ECS52 = bytes.fromhex(ECS52_HEX)
 REPO = Path(__file__).resolve().parents[2]
@@ -145,7 +149,9 @@ def test_a_corrupt_key_file_gives_no_key_and_one_warning(tmp_path: Path, capsys:
     assert main(["decode", "--json", "--keystore", str(tmp_path), wire, wire, wire]) == 0
     captured = capsys.readouterr()
     records = _json_lines(captured.out)
-    assert [(r["ok"], r["mac"], r["signature"], r["use_case"]) for r in records] == [(True, "valid", "no-key", "ECS09")] * 3
+    assert [(r["ok"], r["mac"], r["signature"], r["use_case"]) for r in records] == [
+        (True, "valid", "no-key", "ECS09")
+    ] * 3
     warnings = captured.err.splitlines()
     assert len(warnings) == 1 and "warning" in warnings[0] and ds.name in warnings[0]
 
@@ -212,9 +218,7 @@ def _mixed_inputs(tmp_path: Path, count: int) -> list[str]:
 
 
 @pytest.mark.parametrize("as_json", [True, False])
-def test_jobs_give_what_one_process_gives(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool
-) -> None:
+def test_jobs_give_what_one_process_gives(tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool) -> None:
     """Byte for byte the same stdout and stderr, in input order, and the same exit code, for 1 to 4 processes."""
     paths = _mixed_inputs(tmp_path, 60)
     flags = ["--json"] if as_json else []
@@ -230,7 +234,9 @@ def test_jobs_give_what_one_process_gives(
         assert [r["originator_counter"] for r in _json_lines(capsys.readouterr().out)] == list(range(60))
 
 
-def test_a_failure_only_in_a_worker_chunk_sets_the_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_failure_only_in_a_worker_chunk_sets_the_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     paths = [path for path in _mixed_inputs(tmp_path, 20) if not path.endswith("broken.hex")]  # fails last only
     assert main(["decode", "--json", "--jobs", "2", *paths]) == 1
     records = _json_lines(capsys.readouterr().out)
@@ -303,7 +309,7 @@ def test_how_many_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     many = ["x"] * AUTO_JOBS_FROM
     assert jobs_for(many[:-1], None) == 1  # too few inputs to be worth a fork
     assert 1 <= jobs_for(many, None) <= idle_cores() <= len(os.sched_getaffinity(0))
-    assert jobs_for(many + ["-"], None) == 1 and jobs_for(["-", "a"], 4) == 1  # stdin: one process
+    assert jobs_for([*many, "-"], None) == 1 and jobs_for(["-", "a"], 4) == 1  # stdin: one process
     assert jobs_for(["a", "b", "c"], 8) == 3 and jobs_for(["a"], 2) == 1  # never more processes than inputs
     assert jobs_for(many, 1) == 1
     monkeypatch.setattr(decode_module, "idle_cores", lambda: 4)  # automatic: one per idle core, >= 128 inputs each

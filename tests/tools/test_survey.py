@@ -53,7 +53,10 @@ def test_pcap_is_written_and_tshark_reads_it(tmp_path: Path, capsys: pytest.Capt
         pytest.skip("tshark not installed: the pcap was written but not read back")
     fields = subprocess.run(
         [tshark, "-r", str(path), "-T", "fields", "-e", "wpan.fcs_ok", "-e", "wpan.frame_type", "-e", "_ws.malformed"],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout.splitlines()
     assert fields == ["1\t0x0001\t"] * 60  # FCS valid, a data frame, nothing malformed
 

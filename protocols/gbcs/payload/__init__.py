@@ -54,7 +54,7 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
         root = _DLMS[payload[0]][1](r, session)
         if family == "dlms-data-notification":  # alerts: name the body's members (gbcs.md 5.5)
             body = alerts.name_dlms_alert(context.message_code, root.children[-1])
-            root = node(root.name, root.offset, root.size, root.value, root.children[:-1] + (body,), root.note)
+            root = node(root.name, root.offset, root.size, root.value, (*root.children[:-1], body), root.note)
     if r.remaining():
         raise r.fail(family, f"{r.remaining()} bytes after the end of the {family} payload")
     return DecodedPayload(family, root, session.unparsed, tuple(session.decryptions))

@@ -72,7 +72,7 @@ def _gbz_future_dated(r: Reader) -> list[Field]:
     if length != _FUTURE_DATED_GBZ.sizeof():
         raise r.fail("future-dated details length", f"{length} is not {_FUTURE_DATED_GBZ.sizeof()}", r.pos - 1)
     raw = r.take(length, "future-dated details")
-    children = (node("length", start, 1, length),) + _record(raw, start + 1, _FUTURE_DATED_GBZ)
+    children = (node("length", start, 1, length), *_record(raw, start + 1, _FUTURE_DATED_GBZ))
     return [node("future-dated-details", start, 1 + length, None, children)]
 
 
@@ -136,7 +136,7 @@ def name_dlms_alert(message_code: int, body: Field) -> Field:
         renamed(members[0], "alert-code", f"0x{members[0].value:04X}"),
         renamed(members[1], "alert-time"),
     ]
-    for member, name in zip(members[2:], _DLMS_MEMBERS.get(message_code, ())):
+    for member, name in zip(members[2:], _DLMS_MEMBERS.get(message_code, ()), strict=False):
         layout = _DLMS_RECORDS.get((message_code, name))
         if layout is not None and member.name == "octet-string" and _content_size(member) == layout.sizeof():
             at = member.offset + member.size - layout.sizeof()

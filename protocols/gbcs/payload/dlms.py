@@ -92,7 +92,7 @@ def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) ->
             raise GbcsDecodeError(base + pos, name, f"needs {size} byte(s), only {end - pos} left")
         value = int.from_bytes(data[pos : pos + size], "big", signed=signed)
         return node(name, base + start, 1 + size, value), pos + size
-    if tag == _STRUCTURE or tag == _ARRAY:
+    if tag in (_STRUCTURE, _ARRAY):
         name = "structure" if tag == _STRUCTURE else "array"
         count, pos = ber_length_at(data, pos, end, base, name + " count")
         if count > end - pos:

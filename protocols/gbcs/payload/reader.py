@@ -20,7 +20,7 @@ MAX_DEPTH = 48
 class Reader:
     """A position in `data`; offsets reported to callers are `base + pos`."""
 
-    __slots__ = ("data", "pos", "base", "end")
+    __slots__ = ("base", "data", "end", "pos")
 
     def __init__(self, data: bytes, base: int = 0, pos: int = 0, end: int | None = None) -> None:
         self.data = data

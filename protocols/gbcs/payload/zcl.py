@@ -18,7 +18,7 @@ from protocols.gbcs.payload.reader import Reader, node
 from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER, SERVER_TO_CLIENT, CommandSpec, FieldSpec, ZclTable
 from protocols.gbcs.tree import Field, JsonValue
 
-_ZIGBEE_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
+_ZIGBEE_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
 #: Profile-wide commands with a decoder of their own (ZCL 2.5.2, 2.5.3, 2.5.12).
 _READ_ATTRIBUTES, _READ_ATTRIBUTES_RSP, _DEFAULT_RESPONSE = 0x00, 0x01, 0x0B
 
@@ -35,7 +35,9 @@ def zigbee_time_note(seconds: int) -> str:
 def date_note(parts: list[int]) -> str:
     """A ZCL Date (years since 1900, month, day, day of week) as text, FF fields as wildcards."""
     year, month, day = parts[0], parts[1], parts[2]
-    return f"{year + 1900 if year != 0xFF else '****'}-{month if month != 0xFF else '**'}-{day if day != 0xFF else '**'}"
+    return (
+        f"{year + 1900 if year != 0xFF else '****'}-{month if month != 0xFF else '**'}-{day if day != 0xFF else '**'}"
+    )
 
 
 def header(r: Reader) -> tuple[tuple[Field, ...], int, int, int]:

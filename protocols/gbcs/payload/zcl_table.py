@@ -112,7 +112,10 @@ def derive() -> ZclTable:
 
     commands: dict[tuple[int, int, int], CommandSpec] = {}
     for cluster_id, cluster in Cluster._registry.items():
-        for direction, defs in ((CLIENT_TO_SERVER, cluster.server_commands), (SERVER_TO_CLIENT, cluster.client_commands)):
+        for direction, defs in (
+            (CLIENT_TO_SERVER, cluster.server_commands),
+            (SERVER_TO_CLIENT, cluster.client_commands),
+        ):
             for command_id, definition in defs.items():
                 commands[(int(cluster_id), direction, int(command_id))] = _command(definition)
     return ZclTable(

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-
 _KINDS = ("COMMAND", "RESPONSE", "PRECOMMAND", "ALERT")
 
 

@@ -11,7 +11,9 @@ titles = st.binary(min_size=8, max_size=8)
 u64 = st.integers(min_value=0, max_value=(1 << 64) - 1)
 #: A DER SEQUENCE of 0..300 content bytes, standing in for a KA certificate (gbcs.md 3.5).
 certificates = (
-    st.binary(max_size=300).map(lambda body: b"\x30" + encode_length(len(body)) + body).filter(lambda der: len(der) != 8)
+    st.binary(max_size=300)
+    .map(lambda body: b"\x30" + encode_length(len(body)) + body)
+    .filter(lambda der: len(der) != 8)
 )
 
 

@@ -15,6 +15,7 @@ from protocols.gbcs import Cra, Frame, KeyStore, Message, Verdict, build, parse,
 from protocols.gbcs.envelope import decode
 from tests.protocols.gbcs import corpus
 
+
 @pytest.fixture(scope="module")
 def files(rtds_dir: Path) -> tuple[corpus.CorpusFile, ...]:
     return corpus.load(rtds_dir)
@@ -66,7 +67,10 @@ def test_other_information_forms(parsed: list[tuple[corpus.CorpusFile, Message]]
         if info.certificate is not None:
             assert info.certificate[0] == 0x30 and info.originator_counter is None
             return "certificate"
-        return str(2 + 8 * sum(x is not None for x in (info.remote_party_id, info.remote_party_counter, info.originator_counter)))
+        return str(
+            2
+            + 8 * sum(x is not None for x in (info.remote_party_id, info.remote_party_counter, info.originator_counter))
+        )
 
     assert Counter(form(m) for _, m in parsed) == {"2": 798, "18": 85, "26": 2, "10": 1, "certificate": 3}
 
@@ -110,7 +114,10 @@ def test_command_response_pairs(parsed: list[tuple[corpus.CorpusFile, Message]])
         if "_COMMAND_" not in name:
             continue
         response = by_name[name.replace("_COMMAND_", "_RESPONSE_")]
-        assert (response.originator_counter, response.message_code) == (command.originator_counter, command.message_code)
+        assert (response.originator_counter, response.message_code) == (
+            command.originator_counter,
+            command.message_code,
+        )
         assert (response.originator, response.recipient) == (command.recipient, command.originator)
         pairs += 1
     assert pairs == 342
@@ -141,7 +148,9 @@ def _flip(data: bytes, offset: int) -> bytes:
     return data[:offset] + bytes((data[offset] ^ 0x01,)) + data[offset + 1 :]
 
 
-def test_tampering_one_byte_makes_verdicts_invalid(parsed: list[tuple[corpus.CorpusFile, Message]], keystore: KeyStore) -> None:
+def test_tampering_one_byte_makes_verdicts_invalid(
+    parsed: list[tuple[corpus.CorpusFile, Message]], keystore: KeyStore
+) -> None:
     """One flipped bit in the counter, the signature or the MAC turns the covering verdicts to invalid."""
     tampered = 0
     for file, original in parsed:

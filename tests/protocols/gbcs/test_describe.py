@@ -42,7 +42,7 @@ def test_json_text_matches_json_dumps(rtds_dir: Path, keystore_dir: Path) -> Non
     """`Field.to_json_text` (the CLI's fast path) writes exactly what json.dumps writes for `to_json`."""
     import json
 
-    odd = Field("ünïcode \"quoted\"", 0, 1, True, (Field("f", 1, 2, 1.5), Field("l", 3, 0, [1, "x", None], note="n\n")))
+    odd = Field('ünïcode "quoted"', 0, 1, True, (Field("f", 1, 2, 1.5), Field("l", 3, 0, [1, "x", None], note="n\n")))
     assert odd.to_json_text() == json.dumps(odd.to_json())
     store = KeyStore.load(keystore_dir)
     for file in corpus.load(rtds_dir)[::5]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -39,7 +39,9 @@ def test_length_vectors(value: int, wire: str) -> None:
     assert read_length(bytes.fromhex(wire) + b"\xaa", 0, "x") == (value, len(wire) // 2)
 
 
-@pytest.mark.parametrize("wire, offset", [("8105", 0), ("820080", 0), ("80", 0), ("84000000ff", 0), ("82ff", 2), ("", 0)])
+@pytest.mark.parametrize(
+    "wire, offset", [("8105", 0), ("820080", 0), ("80", 0), ("84000000ff", 0), ("82ff", 2), ("", 0)]
+)
 def test_bad_lengths_are_refused_with_offsets(wire: str, offset: int) -> None:
     with pytest.raises(GbcsDecodeError) as caught:
         read_length(bytes.fromhex(wire), 0, "content_length")
@@ -118,8 +120,8 @@ def test_other_information_refuses_a_counter_that_reads_as_a_certificate() -> No
 
 def test_dlms_date_times() -> None:
     """gbcs.md 0: 07DF0101FF000000008000FF = 2015-01-01 00:00:00; 'not specified' parts give None."""
-    assert dlms_datetime(bytes.fromhex("07DF0101FF000000008000FF")) == datetime(2015, 1, 1, tzinfo=timezone.utc)
-    assert dlms_datetime(bytes.fromhex("07DF0101FF09000000800002")) == datetime(2015, 1, 1, 9, tzinfo=timezone.utc)
+    assert dlms_datetime(bytes.fromhex("07DF0101FF000000008000FF")) == datetime(2015, 1, 1, tzinfo=UTC)
+    assert dlms_datetime(bytes.fromhex("07DF0101FF09000000800002")) == datetime(2015, 1, 1, 9, tzinfo=UTC)
     assert dlms_datetime(bytes.fromhex("FFFF0101FF000000008000FF")) is None
     assert dlms_datetime(bytes.fromhex("07DF0D01FF000000008000FF")) is None  # month 13
     cet = dlms_datetime(bytes.fromhex("07DF0101FF0000000FFFC400"))  # deviation -60: UTC+1

@@ -117,7 +117,11 @@ def _with_flags(block: bytes, **changes: object) -> bytes:
 
 @pytest.mark.parametrize(
     "changes, named",
-    [({"last": False}, "last True then False"), ({"streaming": True}, "streaming"), ({"security_control": 0x30}, "security_control")],
+    [
+        ({"last": False}, "last True then False"),
+        ({"streaming": True}, "streaming"),
+        ({"security_control": 0x30}, "security_control"),
+    ],
 )
 def test_repeat_with_different_flags_is_refused(changes: dict[str, object], named: str) -> None:
     blocks = segment(ECS52, block_size=30)

@@ -38,13 +38,21 @@ def test_quirk_key_pair_is_the_same(keystore_dir: Path) -> None:
 
 
 def _pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def test_names_it_does_not_understand_are_skipped(tmp_path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     (tmp_path / "0011223344556677-ka.key").write_bytes(_pem(key))
-    for name in ("README.md", "0011-ka.key", "0011223344556677-xx.key", "0011223344556677-ka.txt", "zz11223344556677-ka.key"):
+    for name in (
+        "README.md",
+        "0011-ka.key",
+        "0011223344556677-xx.key",
+        "0011223344556677-ka.txt",
+        "zz11223344556677-ka.key",
+    ):
         (tmp_path / name).write_text("not a key")
     store = KeyStore.load(tmp_path)
     assert len(store) == 1

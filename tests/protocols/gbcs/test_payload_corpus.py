@@ -6,6 +6,7 @@ cut into envelope and payload by `protocols.gbcs.parse` (the core engineer's env
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -58,7 +59,7 @@ def test_families_match_the_primer_counts(decoded: list[tuple[str, Message, Deco
 
 
 def test_root_spans_exactly_the_payload(decoded: list[tuple[str, Message, DecodedPayload]], raw: list[bytes]) -> None:
-    for corpus_data, (name, message, result) in zip(raw, decoded):
+    for corpus_data, (name, message, result) in zip(raw, decoded, strict=False):
         root = result.root
         assert corpus_data[root.offset : root.offset + root.size] == message.payload, name
         assert root.size == len(message.payload), name
@@ -99,7 +100,7 @@ def _check_contiguous(field: Field, name: str) -> None:
     inner = [child for child in field.children if not (child.note or "").startswith(DECRYPTED)]
     if not inner:
         return
-    for before, after in zip(inner, inner[1:]):
+    for before, after in itertools.pairwise(inner):
         assert before.offset + before.size == after.offset, (name, field.name, before.name, after.name)
     last = inner[-1]
     assert last.offset + last.size == field.offset + field.size, (name, field.name, last.name)

@@ -10,7 +10,6 @@ import pytest
 from protocols.gbcs import registry
 from tests.conftest import shared_dir
 
-
 #: gbcs.md 2.4: "FDRA, GCA, GNCA (RTDS names)" for firmware-distribution-receipt and generic alerts.
 _RTDS_ALERT_NAMES = {"FDRA", "GCA", "GNCA"}
 
@@ -39,7 +38,7 @@ def test_every_primer_code_is_registered_with_its_row() -> None:
     for code, row in table.items():
         entry = registry.lookup(code)
         assert entry is not None, f"{code:04X}"
-        kinds, family, devices = (cell.strip() for cell in row.split("|")[1:4])
+        kinds, family, _devices = (cell.strip() for cell in row.split("|")[1:4])
         assert {family_name.upper() for family_name in entry.families} == {
             {"DLMS": "DLMS", "GBZ": "GBZ", "ASN.1": "ASN1"}[name] for name in family.split("/")
         }

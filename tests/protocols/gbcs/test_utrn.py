@@ -35,7 +35,10 @@ def test_rtds_tokens_verify(rtds_dir: Path, keystore_dir: Path, relative: str) -
     store = KeyStore.load(keystore_dir)
     assert utrn.verify(token, supplier=supplier, device=device, counter=counter, keystore=store) is Verdict.VALID
     assert utrn.decode(token).counter_bits == (counter >> 32) & 0x3FF
-    assert utrn.verify(token, supplier=supplier, device=device, counter=counter + (1 << 32), keystore=store) is Verdict.INVALID
+    assert (
+        utrn.verify(token, supplier=supplier, device=device, counter=counter + (1 << 32), keystore=store)
+        is Verdict.INVALID
+    )
     assert utrn.verify(token, supplier=supplier, device=device, counter=counter, keystore=KeyStore()) is Verdict.NO_KEY
 
 
@@ -51,8 +54,15 @@ def test_rtds_error_token_fails(rtds_dir: Path, keystore_dir: Path) -> None:
 def test_made_token_verifies_from_the_device_side() -> None:
     supplier, device = bytes.fromhex("90b3d51f30010000"), bytes.fromhex("00db1234567890a0")
     prepayment, device_ka = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    token = utrn.make(supplier=supplier, device=device, counter=7 << 32, value=2500, value_class=0,
-                      prepayment_key=prepayment, device_public_key=device_ka.public_key())
+    token = utrn.make(
+        supplier=supplier,
+        device=device,
+        counter=7 << 32,
+        value=2500,
+        value_class=0,
+        prepayment_key=prepayment,
+        device_public_key=device_ka.public_key(),
+    )
     assert len(token) == 20 and utrn.decode(token).value == 2500
     meter = KeyStore()  # what a meter holds: its own KA private key, the supplier's prepayment public key
     meter.add(device, KeyUsage.KA, device_ka)

@@ -50,7 +50,9 @@ def test_the_table_sees_smart_energy_definitions(fresh: ZclTable) -> None:
     assert fresh.clusters[0x070B] == "SubGhz"
 
 
-def test_every_rtds_gbz_payload_decodes_as_zigpy_decodes_it(rtds_dir: Path, fresh: ZclTable, reference: ZclTable) -> None:
+def test_every_rtds_gbz_payload_decodes_as_zigpy_decodes_it(
+    rtds_dir: Path, fresh: ZclTable, reference: ZclTable
+) -> None:
     compared = 0
     for path in sorted(rtds_dir.glob("*/*.HEX")):
         message = parse(bytes.fromhex(path.read_text().strip()))
@@ -58,8 +60,11 @@ def test_every_rtds_gbz_payload_decodes_as_zigpy_decodes_it(rtds_dir: Path, fres
             continue
         base = message.payload_tree.root.offset
         trees = [
-            decode_payload(message.payload, base_offset=base,
-                           context=PayloadContext(message.message_code, int(message.cra), zcl=table))
+            decode_payload(
+                message.payload,
+                base_offset=base,
+                context=PayloadContext(message.message_code, int(message.cra), zcl=table),
+            )
             for table in (fresh, reference)
         ]
         assert trees[0] == trees[1], path.name
@@ -119,7 +124,7 @@ def test_bitmap_names_follow_python_flags(flag_type: type) -> None:
 
     kind = zcl_table._kind(flag_type)
     bits = kind[1] * 8
-    values = random.Random(bits).sample(range(1 << bits), min(300, 1 << bits)) + [0, 1, 3, (1 << bits) - 1]
+    values = [*random.Random(bits).sample(range(1 << bits), min(300, 1 << bits)), 0, 1, 3, (1 << bits) - 1]
     values += [int(member.value) for member in flag_type.__members__.values()]
     for value in values:
         data = value.to_bytes(kind[1], "little")

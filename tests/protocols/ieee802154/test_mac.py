@@ -63,29 +63,46 @@ def _from_scapy(pkt) -> Frame:  # type: ignore[no-untyped-def]
 
     dst_mode, src_mode = AddrMode(pkt.fcf_destaddrmode), AddrMode(pkt.fcf_srcaddrmode)
     header = Header(
-        FrameType(pkt.fcf_frametype), pkt.seqnum, dst_mode,
-        get("dest_panid") if dst_mode else None, get("dest_addr") if dst_mode else None,
-        src_mode, get("src_panid"), get("src_addr") if src_mode else None,
-        pan_id_compression=bool(pkt.fcf_panidcompress), ack_request=bool(pkt.fcf_ackreq),
-        frame_pending=bool(pkt.fcf_pending), security=bool(pkt.fcf_security),
+        FrameType(pkt.fcf_frametype),
+        pkt.seqnum,
+        dst_mode,
+        get("dest_panid") if dst_mode else None,
+        get("dest_addr") if dst_mode else None,
+        src_mode,
+        get("src_panid"),
+        get("src_addr") if src_mode else None,
+        pan_id_compression=bool(pkt.fcf_panidcompress),
+        ack_request=bool(pkt.fcf_ackreq),
+        frame_pending=bool(pkt.fcf_pending),
+        security=bool(pkt.fcf_security),
         version=FrameVersion(pkt.fcf_framever),
     )
     security = None
     if pkt.fcf_security:
         aux = body.aux_sec_header
         mode = aux.sec_sc_keyidmode
-        security = SecurityHeader(aux.sec_sc_seclevel, mode, aux.sec_framecounter,
-                                  aux.sec_keyid_keysource if mode >= 2 else None,
-                                  aux.sec_keyid_keyindex if mode else None)
+        security = SecurityHeader(
+            aux.sec_sc_seclevel,
+            mode,
+            aux.sec_framecounter,
+            aux.sec_keyid_keysource if mode >= 2 else None,
+            aux.sec_keyid_keyindex if mode else None,
+        )
     rest = bytes(body.payload)
     if header.frame_type == FrameType.ACK:
         return AckFrame(header)
     if header.frame_type == FrameType.DATA:
         return DataFrame(header, rest, security)
     if header.frame_type == FrameType.BEACON:
-        superframe = SuperframeSpec(body.sf_beaconorder, body.sf_sforder, body.sf_finalcapslot,
-                                    bool(body.sf_battlifeextend), bool(body.sf_reserved), bool(body.sf_pancoord),
-                                    bool(body.sf_assocpermit))
+        superframe = SuperframeSpec(
+            body.sf_beaconorder,
+            body.sf_sforder,
+            body.sf_finalcapslot,
+            bool(body.sf_battlifeextend),
+            bool(body.sf_reserved),
+            bool(body.sf_pancoord),
+            bool(body.sf_assocpermit),
+        )
         pending = PendingAddresses(tuple(body.pa_short_addresses), tuple(body.pa_long_addresses))
         return BeaconFrame(header, superframe, GtsFields(bool(body.gts_spec_permit)), pending, rest, security)
     cmd_id = body.cmd_id
@@ -96,8 +113,13 @@ def _from_scapy(pkt) -> Frame:  # type: ignore[no-untyped-def]
         1: lambda: AssociationRequest(Capability(int.from_bytes(bytes(args)[:1], "little"))),
         2: lambda: AssociationResponse(args.short_address, args.association_status),
         3: lambda: Disassociation(args.disassociation_reason),
-        8: lambda: CoordinatorRealignment(args.panid, args.coord_address, args.channel, args.dev_address,
-                                          args.payload.channel_page if args.payload else None),
+        8: lambda: CoordinatorRealignment(
+            args.panid,
+            args.coord_address,
+            args.channel,
+            args.dev_address,
+            args.payload.channel_page if args.payload else None,
+        ),
     }.get(cmd_id, lambda: _SIMPLE_COMMANDS[cmd_id])()
     return CommandFrame(header, command)
 
@@ -127,8 +149,7 @@ def test_primer_worked_examples() -> None:
     assert build(frame) == data
     assert parse(bytes.fromhex("0200560B82")) == AckFrame(Header(FrameType.ACK, 0x56))
     request = parse(bytes.fromhex("030801FFFFFFFF07132D"))
-    assert request == CommandFrame(
-        Header(FrameType.COMMAND, 1, AddrMode.SHORT, 0xFFFF, 0xFFFF), BeaconRequest())
+    assert request == CommandFrame(Header(FrameType.COMMAND, 1, AddrMode.SHORT, 0xFFFF, 0xFFFF), BeaconRequest())
     # radio.md 2.1 common FCF values: association request 0xC823, router joiner capability 0x8E.
     assoc = dict((name, psdu) for name, _, psdu in SCAPY)["assoc-request"]
     assert assoc[:2] == bytes.fromhex("23C8")
@@ -158,12 +179,12 @@ def test_fcs32_frames() -> None:
 @pytest.mark.parametrize(
     "psdu, offset, field",
     [
-        ("0200560B83", 3, "fcs"),                     # radio.md ACK with a bit flipped in the FCS
-        ("02", 1, "fcf"),                             # shorter than FCF + FCS
-        (append_fcs(bytes.fromhex("4188")).hex(), 2, "?"),   # ends before the sequence number
+        ("0200560B83", 3, "fcs"),  # radio.md ACK with a bit flipped in the FCS
+        ("02", 1, "fcf"),  # shorter than FCF + FCS
+        (append_fcs(bytes.fromhex("4188")).hex(), 2, "?"),  # ends before the sequence number
         (append_fcs(bytes.fromhex("41882a621a")).hex(), 5, "?"),  # ends inside the destination address
         (append_fcs(bytes.fromhex("0400aa")).hex(), 0, "fcf.frame_type"),
-        (append_fcs(bytes.fromhex("4134aa")).hex(), 1, "fcf"),        # addressing mode 1
+        (append_fcs(bytes.fromhex("4134aa")).hex(), 1, "fcf"),  # addressing mode 1
         (append_fcs(bytes.fromhex("4102aa")).hex(), 1, "fcf.ie_present"),
         (append_fcs(bytes.fromhex("4900aa")).hex(), 0, "fcf.security"),  # 2003 security
         (append_fcs(bytes.fromhex("0308010000ffff0700")).hex(), 8, "end"),  # beacon request + 1 octet
@@ -185,19 +206,21 @@ BASE = Header(FrameType.DATA, 1, AddrMode.SHORT, 0x1A62, 0, AddrMode.SHORT, None
 @pytest.mark.parametrize(
     "frame",
     [
-        AckFrame(BASE),                                                    # type disagrees with class
-        DataFrame(Header(FrameType.DATA, None)),                          # 2003 frame without DSN
+        AckFrame(BASE),  # type disagrees with class
+        DataFrame(Header(FrameType.DATA, None)),  # 2003 frame without DSN
         DataFrame(Header(FrameType.DATA, 1, AddrMode.SHORT, 0x1A62, None)),  # mode without address
-        DataFrame(Header(FrameType.DATA, 1, AddrMode.SHORT, None, 5)),      # address without its PAN
+        DataFrame(Header(FrameType.DATA, 1, AddrMode.SHORT, None, 5)),  # address without its PAN
         DataFrame(Header(FrameType.DATA, 1, AddrMode.SHORT, 1, 5, AddrMode.SHORT, 1, 5, pan_id_compression=True)),
-        DataFrame(Header(FrameType.DATA, 256)),                            # DSN over 8 bits
-        DataFrame(Header(FrameType.DATA, 1, AddrMode.SHORT, 1, 0x10000)),   # short address over 16 bits
-        DataFrame(BASE, security=SecurityHeader(5)),                       # security without the FCF bit
-        DataFrame(Header(FrameType.DATA, 1, security=True, version=FrameVersion.V2006),
-                  security=SecurityHeader(5, key_id_mode=1)),              # mode 1 without key index
+        DataFrame(Header(FrameType.DATA, 256)),  # DSN over 8 bits
+        DataFrame(Header(FrameType.DATA, 1, AddrMode.SHORT, 1, 0x10000)),  # short address over 16 bits
+        DataFrame(BASE, security=SecurityHeader(5)),  # security without the FCF bit
+        DataFrame(
+            Header(FrameType.DATA, 1, security=True, version=FrameVersion.V2006),
+            security=SecurityHeader(5, key_id_mode=1),
+        ),  # mode 1 without key index
         BeaconFrame(Header(FrameType.BEACON, 1), SuperframeSpec(beacon_order=16)),
         BeaconFrame(Header(FrameType.BEACON, 1), pending=PendingAddresses(tuple(range(8)))),
-        CommandFrame(Header(FrameType.COMMAND, 1), RawCommand(4)),         # a known command kept raw
+        CommandFrame(Header(FrameType.COMMAND, 1), RawCommand(4)),  # a known command kept raw
         CommandFrame(Header(FrameType.COMMAND, 1), AssociationResponse(0x1_0000)),
     ],
 )
@@ -238,9 +261,9 @@ def test_mutations_of_valid_frames(psdu: bytes, data: st.DataObject) -> None:
     flips = data.draw(st.lists(st.integers(0, 8 * len(mpdu) - 1), max_size=3))
     for bit in flips:
         mpdu[bit // 8] ^= 1 << bit % 8
-    _check(_with_fcs(bytes(mpdu)))               # bit flips with the FCS fixed up
-    _check(_with_fcs(bytes(mpdu[:cut])))         # truncated, FCS fixed up
-    _check(psdu[:cut])                           # truncated, FCS wrong
+    _check(_with_fcs(bytes(mpdu)))  # bit flips with the FCS fixed up
+    _check(_with_fcs(bytes(mpdu[:cut])))  # truncated, FCS fixed up
+    _check(psdu[:cut])  # truncated, FCS wrong
 
 
 def _both(mpdu: bytes) -> tuple[str, object]:
@@ -278,7 +301,10 @@ def _fast_and_checked_agree(mpdu: bytes) -> None:
 
 _FCFS = st.builds(  # FCFs from their fields, so that most are ones the codec decodes
     lambda kind, flags, dst, version, src: kind | flags << 3 | dst << 10 | version << 12 | src << 14,
-    st.integers(0, 7), st.integers(0, 127), st.sampled_from([0, 2, 3, 1]), st.integers(0, 3),
+    st.integers(0, 7),
+    st.integers(0, 127),
+    st.sampled_from([0, 2, 3, 1]),
+    st.integers(0, 3),
     st.sampled_from([0, 2, 3, 1]),
 )
 

@@ -36,11 +36,19 @@ def _expected(psdu: bytes) -> dict[str, object]:
         return body.getfieldval(name) if name in body.fields else None
 
     return dict(
-        frame_type=pkt.fcf_frametype, seq=pkt.seqnum, dst_mode=dst_mode, src_mode=src_mode,
-        dst_pan=get("dest_panid") if dst_mode else None, dst_addr=get("dest_addr") if dst_mode else None,
-        src_pan=get("src_panid"), src_addr=get("src_addr") if src_mode else None,
-        pan_id_compression=bool(pkt.fcf_panidcompress), ack_request=bool(pkt.fcf_ackreq),
-        frame_pending=bool(pkt.fcf_pending), security=bool(pkt.fcf_security), version=pkt.fcf_framever,
+        frame_type=pkt.fcf_frametype,
+        seq=pkt.seqnum,
+        dst_mode=dst_mode,
+        src_mode=src_mode,
+        dst_pan=get("dest_panid") if dst_mode else None,
+        dst_addr=get("dest_addr") if dst_mode else None,
+        src_pan=get("src_panid"),
+        src_addr=get("src_addr") if src_mode else None,
+        pan_id_compression=bool(pkt.fcf_panidcompress),
+        ack_request=bool(pkt.fcf_ackreq),
+        frame_pending=bool(pkt.fcf_pending),
+        security=bool(pkt.fcf_security),
+        version=pkt.fcf_framever,
     )
 
 
@@ -64,8 +72,16 @@ def test_primer_examples() -> None:
     assert append_fcs(bytes.fromhex("030801FFFFFFFF07")) == bytes.fromhex("030801FFFFFFFF07132D")
     assert check_fcs(PRIMER_DATA)
     assert peek(PRIMER_DATA) == Header(
-        FrameType.DATA, 0x2A, AddrMode.SHORT, 0x1A62, 0x0000, AddrMode.SHORT, None, 0x796F,
-        pan_id_compression=True, ack_request=True,
+        FrameType.DATA,
+        0x2A,
+        AddrMode.SHORT,
+        0x1A62,
+        0x0000,
+        AddrMode.SHORT,
+        None,
+        0x796F,
+        pan_id_compression=True,
+        ack_request=True,
     )
 
 
@@ -96,8 +112,17 @@ def test_2015_pan_id_rules_and_seq_suppression() -> None:
 
 @pytest.mark.parametrize(
     "psdu, offset",
-    [("", 0), ("41", 1), ("4188", 2), ("41882a62", 4), ("41882a621aff", 6), ("41882a621affffaa", 8),
-     ("0400aa", 0), ("4134aa", 1), ("41c4aa", 1)],
+    [
+        ("", 0),
+        ("41", 1),
+        ("4188", 2),
+        ("41882a62", 4),
+        ("41882a621aff", 6),
+        ("41882a621affffaa", 8),
+        ("0400aa", 0),
+        ("4134aa", 1),
+        ("41c4aa", 1),
+    ],
 )
 def test_peek_errors_carry_offsets(psdu: str, offset: int) -> None:
     with pytest.raises(Ieee802154DecodeError) as info:

@@ -33,7 +33,7 @@ def test_airtime_refuses_impossible_inputs(psdu_len: int, page: int) -> None:
 
 # source: style.md "Tests" example: O-QPSK PHR (1 octet, the PSDU length) before the radio.md 2.4 ACK.
 def test_oqpsk_ppdu_vector() -> None:
-    wire = bytes.fromhex("05" "020056" "0b82")
+    wire = bytes.fromhex("050200560b82")
     assert parse_ppdu(wire) == Ppdu(bytes.fromhex("0200560b82"))
     assert build_ppdu(Ppdu(bytes.fromhex("0200560b82"))) == wire
 
@@ -53,13 +53,13 @@ def test_sun_ppdu_vector() -> None:
 @pytest.mark.parametrize(
     "wire, page, offset",
     [
-        ("", 0, 0),              # no PHR
-        ("06020056", 0, 4),      # PHR promises more than there is
-        ("01aa", 0, 0),          # shorter than an FCS
+        ("", 0, 0),  # no PHR
+        ("06020056", 0, 4),  # PHR promises more than there is
+        ("01aa", 0, 0),  # shorter than an FCS
         ("030102030405", 0, 4),  # trailing octets after the PSDU
         ("80050200560b82", 28, 0),  # mode switch set: another PHR layout
-        ("1001aa", 28, 0),       # 1 octet cannot hold the 2-octet FCS the PHR declares
-        ("0003aabbcc", 28, 0),   # 3 octets cannot hold the 4-octet FCS the PHR declares
+        ("1001aa", 28, 0),  # 1 octet cannot hold the 2-octet FCS the PHR declares
+        ("0003aabbcc", 28, 0),  # 3 octets cannot hold the 4-octet FCS the PHR declares
     ],
 )
 def test_bad_ppdu_reports_offset(wire: str, page: int, offset: int) -> None:
@@ -70,11 +70,11 @@ def test_bad_ppdu_reports_offset(wire: str, page: int, offset: int) -> None:
 
 def test_build_refuses_what_the_phr_cannot_say() -> None:
     with pytest.raises(Ieee802154EncodeError):
-        build_ppdu(Ppdu(bytes(128)))                 # O-QPSK PSDU over 127
+        build_ppdu(Ppdu(bytes(128)))  # O-QPSK PSDU over 127
     with pytest.raises(Ieee802154EncodeError):
-        build_ppdu(Ppdu(bytes(10), fcs=32))           # O-QPSK has no FCS-32
+        build_ppdu(Ppdu(bytes(10), fcs=32))  # O-QPSK has no FCS-32
     with pytest.raises(Ieee802154EncodeError):
-        build_ppdu(Ppdu(bytes(3), 28, fcs=32))        # shorter than its FCS
+        build_ppdu(Ppdu(bytes(3), 28, fcs=32))  # shorter than its FCS
 
 
 @given(st.binary(max_size=140), st.sampled_from([0, 28]))

@@ -30,23 +30,73 @@ from protocols.zigbee.aps import _APS, _APS_COMPILED
 # ack_format=1, security=2, ack_req=4, extended_hdr=8.
 SCAPY_VECTORS = {
     "unicast data, ack requested": ZigbeeAppDataPayload(
-        frame_control=0x04, delivery_mode=0, aps_frametype=0, dst_endpoint=1, cluster=0x0702, profile=0x0109,
-        src_endpoint=1, counter=0x33) / Raw(b"\x00\x21\x00\x00\x00"),
+        frame_control=0x04,
+        delivery_mode=0,
+        aps_frametype=0,
+        dst_endpoint=1,
+        cluster=0x0702,
+        profile=0x0109,
+        src_endpoint=1,
+        counter=0x33,
+    )
+    / Raw(b"\x00\x21\x00\x00\x00"),
     "broadcast data": ZigbeeAppDataPayload(
-        frame_control=0, delivery_mode=2, aps_frametype=0, dst_endpoint=0xFF, cluster=0x0700, profile=0x0109,
-        src_endpoint=9, counter=4) / Raw(b"\x09\x01\x00"),
+        frame_control=0,
+        delivery_mode=2,
+        aps_frametype=0,
+        dst_endpoint=0xFF,
+        cluster=0x0700,
+        profile=0x0109,
+        src_endpoint=9,
+        counter=4,
+    )
+    / Raw(b"\x09\x01\x00"),
     "group data": ZigbeeAppDataPayload(
-        frame_control=0, delivery_mode=3, aps_frametype=0, group_addr=0xBEEF, cluster=6, profile=0x0104,
-        src_endpoint=1, counter=200),
+        frame_control=0,
+        delivery_mode=3,
+        aps_frametype=0,
+        group_addr=0xBEEF,
+        cluster=6,
+        profile=0x0104,
+        src_endpoint=1,
+        counter=200,
+    ),
     "first fragment": ZigbeeAppDataPayload(
-        frame_control=0x0C, delivery_mode=0, aps_frametype=0, dst_endpoint=1, cluster=0x0704, profile=0x0109,
-        src_endpoint=1, counter=5, fragmentation=1, block_number=13) / Raw(bytes(range(64))),
+        frame_control=0x0C,
+        delivery_mode=0,
+        aps_frametype=0,
+        dst_endpoint=1,
+        cluster=0x0704,
+        profile=0x0109,
+        src_endpoint=1,
+        counter=5,
+        fragmentation=1,
+        block_number=13,
+    )
+    / Raw(bytes(range(64))),
     "fragment ack": ZigbeeAppDataPayload(
-        frame_control=0x08, delivery_mode=0, aps_frametype=2, dst_endpoint=1, cluster=0x0704, profile=0x0109,
-        src_endpoint=1, counter=5, fragmentation=2, block_number=3, ack_bitfield=0x0F),
+        frame_control=0x08,
+        delivery_mode=0,
+        aps_frametype=2,
+        dst_endpoint=1,
+        cluster=0x0704,
+        profile=0x0109,
+        src_endpoint=1,
+        counter=5,
+        fragmentation=2,
+        block_number=3,
+        ack_bitfield=0x0F,
+    ),
     "data ack": ZigbeeAppDataPayload(
-        frame_control=0, delivery_mode=0, aps_frametype=2, dst_endpoint=1, cluster=0x0702, profile=0x0109,
-        src_endpoint=1, counter=0x33),
+        frame_control=0,
+        delivery_mode=0,
+        aps_frametype=2,
+        dst_endpoint=1,
+        cluster=0x0702,
+        profile=0x0109,
+        src_endpoint=1,
+        counter=0x33,
+    ),
     "command ack": ZigbeeAppDataPayload(frame_control=0x01, delivery_mode=0, aps_frametype=2, counter=77),
     "command": ZigbeeAppDataPayload(frame_control=0, delivery_mode=0, aps_frametype=1, counter=1) / Raw(b"\x08\x04"),
 }
@@ -59,14 +109,21 @@ def test_scapy_built_frames_parse_and_rebuild(name: str) -> None:
     aps = ZigbeeAppDataPayload(wire)
     assert (frame.frame_type, frame.delivery_mode, frame.counter) == (aps.aps_frametype, aps.delivery_mode, aps.counter)
     assert frame.ack_request == bool(aps.frame_control & 0x04) and frame.ack_format == bool(aps.frame_control & 0x01)
-    for ours, theirs in (("dst_endpoint", "dst_endpoint"), ("group", "group_addr"), ("cluster", "cluster"),
-                         ("profile", "profile"), ("src_endpoint", "src_endpoint")):
+    for ours, theirs in (
+        ("dst_endpoint", "dst_endpoint"),
+        ("group", "group_addr"),
+        ("cluster", "cluster"),
+        ("profile", "profile"),
+        ("src_endpoint", "src_endpoint"),
+    ):
         expected = getattr(aps, theirs) if aps.getfieldval(theirs) is not None and theirs in _present(aps) else None
         assert getattr(frame, ours) == expected, ours
     if aps.frame_control & 0x08:
         assert frame.extended is not None and frame.extended.fragmentation == aps.fragmentation
         assert frame.extended.block_number == (aps.block_number if aps.fragmentation else None)
-        assert frame.extended.ack_bitfield == (aps.ack_bitfield if aps.fragmentation and aps.aps_frametype == 2 else None)
+        assert frame.extended.ack_bitfield == (
+            aps.ack_bitfield if aps.fragmentation and aps.aps_frametype == 2 else None
+        )
     assert build_aps(frame) == wire
 
 
@@ -117,19 +174,41 @@ def aps_frames(draw: st.DrawFn) -> ApsFrame:
     data_ack = frame_type == ApsFrameType.ACK and not ack_format
     fragmentation = draw(st.sampled_from(Fragmentation))
     fragmented = fragmentation != Fragmentation.NONE
-    extended = draw(st.none() | st.just(ExtendedHeader(
-        fragmentation, draw(u8) if fragmented else None,
-        draw(u8) if fragmented and frame_type == ApsFrameType.ACK else None, draw(st.integers(0, 63)))))
-    aux = draw(st.none() | st.builds(AuxHeader, key_id=st.sampled_from([KeyId.DATA, KeyId.KEY_TRANSPORT, KeyId.KEY_LOAD]),
-                                     frame_counter=st.integers(0, 2**32 - 1), source=st.none() | st.integers(0, 2**64 - 1)))
+    extended = draw(
+        st.none()
+        | st.just(
+            ExtendedHeader(
+                fragmentation,
+                draw(u8) if fragmented else None,
+                draw(u8) if fragmented and frame_type == ApsFrameType.ACK else None,
+                draw(st.integers(0, 63)),
+            )
+        )
+    )
+    aux = draw(
+        st.none()
+        | st.builds(
+            AuxHeader,
+            key_id=st.sampled_from([KeyId.DATA, KeyId.KEY_TRANSPORT, KeyId.KEY_LOAD]),
+            frame_counter=st.integers(0, 2**32 - 1),
+            source=st.none() | st.integers(0, 2**64 - 1),
+        )
+    )
     return ApsFrame(
-        frame_type, draw(u8), delivery,
-        dst_endpoint=draw(u8) if (data and delivery in (DeliveryMode.UNICAST, DeliveryMode.BROADCAST)) or data_ack else None,
+        frame_type,
+        draw(u8),
+        delivery,
+        dst_endpoint=draw(u8)
+        if (data and delivery in (DeliveryMode.UNICAST, DeliveryMode.BROADCAST)) or data_ack
+        else None,
         group=draw(u16) if data and delivery == DeliveryMode.GROUP else None,
         cluster=draw(u16) if data or data_ack else None,
         profile=draw(u16) if data or data_ack else None,
         src_endpoint=draw(u8) if data or data_ack else None,
-        ack_request=draw(st.booleans()), ack_format=ack_format, extended=extended, aux=aux,
+        ack_request=draw(st.booleans()),
+        ack_format=ack_format,
+        extended=extended,
+        aux=aux,
         payload=draw(st.binary(max_size=30)),
     )
 

@@ -28,9 +28,10 @@ from protocols.zigbee import (
     SourceRoute,
     ZigbeeDecodeError,
     ZigbeeEncodeError,
+    aps,
+    nwk,
     secure_nwk,
 )
-from protocols.zigbee import aps, nwk
 from tests.protocols.zigbee.test_zigbee_aps import SCAPY_VECTORS as APS_SCAPY_VECTORS
 from tests.protocols.zigbee.test_zigbee_aps import aps_frames
 from tests.protocols.zigbee.test_zigbee_nwk import RADIO_MD_52, _scapy_vectors
@@ -54,8 +55,13 @@ def _typed(value: Any) -> Any:
     return type(value), value
 
 
-def _agree(parse_fast: Callable[[bytes], Any], parse_checked: Callable[[bytes], Any],
-           build_fast: Callable[[Any], bytes | None], build_checked: Callable[[Any], bytes], data: bytes) -> None:
+def _agree(
+    parse_fast: Callable[[bytes], Any],
+    parse_checked: Callable[[bytes], Any],
+    build_fast: Callable[[Any], bytes | None],
+    build_checked: Callable[[Any], bytes],
+    data: bytes,
+) -> None:
     fast = parse_fast(data)
     try:
         checked = parse_checked(data)
@@ -68,8 +74,13 @@ def _agree(parse_fast: Callable[[bytes], Any], parse_checked: Callable[[bytes], 
 
 
 def nwk_agree(data: bytes) -> None:
-    _agree(nwk._parse_fast, nwk.parse_nwk_checked, lambda f: nwk._build_fast(f, f.aux, f.payload),
-           nwk.build_nwk_checked, data)
+    _agree(
+        nwk._parse_fast,
+        nwk.parse_nwk_checked,
+        lambda f: nwk._build_fast(f, f.aux, f.payload),
+        nwk.build_nwk_checked,
+        data,
+    )
 
 
 def aps_agree(data: bytes) -> None:
@@ -149,17 +160,32 @@ small = st.integers(-1, 17) | st.booleans() | st.sampled_from([1.0, "1", None])
 @st.composite
 def odd_aux(draw: st.DrawFn) -> AuxHeader:
     key_id = draw(st.sampled_from(KeyId))
-    return AuxHeader(key_id, draw(st.integers(-1, 2**32)), source=draw(st.none() | wide64),
-                     key_seq=draw(wide8) if key_id == KeyId.NETWORK else None, level=draw(small | st.just(8)),
-                     reserved=draw(small))
+    return AuxHeader(
+        key_id,
+        draw(st.integers(-1, 2**32)),
+        source=draw(st.none() | wide64),
+        key_seq=draw(wide8) if key_id == KeyId.NETWORK else None,
+        level=draw(small | st.just(8)),
+        reserved=draw(small),
+    )
 
 
 odd_nwk = st.builds(
-    NwkFrame, frame_type=st.sampled_from(NwkFrameType) | st.just(0), dst=wide16, src=wide16, seq=wide8,
-    radius=wide8, discover_route=small, protocol_version=small, dst_ieee=st.none() | wide64,
-    src_ieee=st.none() | wide64, multicast_control=st.none() | wide8,
+    NwkFrame,
+    frame_type=st.sampled_from(NwkFrameType) | st.just(0),
+    dst=wide16,
+    src=wide16,
+    seq=wide8,
+    radius=wide8,
+    discover_route=small,
+    protocol_version=small,
+    dst_ieee=st.none() | wide64,
+    src_ieee=st.none() | wide64,
+    multicast_control=st.none() | wide8,
     source_route=st.none() | st.builds(SourceRoute, relay_index=wide8, relays=st.lists(wide16, max_size=3).map(tuple)),
-    end_device_initiator=small, reserved=small, payload=st.binary(max_size=8) | st.just(bytearray(b"x")),
+    end_device_initiator=small,
+    reserved=small,
+    payload=st.binary(max_size=8) | st.just(bytearray(b"x")),
 )
 
 
@@ -172,8 +198,7 @@ def test_nwk_build_agrees_on_odd_values(frame: NwkFrame, aux: AuxHeader | None) 
 @given(aps_frames(), st.data())
 def test_aps_build_agrees_on_odd_values(frame: ApsFrame, data: st.DataObject) -> None:
     # Bypass ApsFrame's constructor checks the way a caller's object.__setattr__ could: ranges only.
-    for name in ("counter", "dst_endpoint", "group", "cluster", "profile", "src_endpoint", "ack_request",
-                 "ack_format"):
+    for name in ("counter", "dst_endpoint", "group", "cluster", "profile", "src_endpoint", "ack_request", "ack_format"):
         if getattr(frame, name) is not None and data.draw(st.booleans()):
             object.__setattr__(frame, name, data.draw(small | wide16))
     if data.draw(st.booleans()):
@@ -183,9 +208,17 @@ def test_aps_build_agrees_on_odd_values(frame: ApsFrame, data: st.DataObject) ->
     _build_agrees(aps._build_fast, aps.build_aps_checked, frame)
 
 
-@given(st.builds(
-    NwkFrame, frame_type=st.sampled_from(NwkFrameType), dst=st.integers(0, 0xFFFF), src=st.integers(0, 0xFFFF),
-    seq=st.integers(0, 255), src_ieee=st.none() | st.integers(0, 2**64 - 1), payload=st.binary(max_size=30)))
+@given(
+    st.builds(
+        NwkFrame,
+        frame_type=st.sampled_from(NwkFrameType),
+        dst=st.integers(0, 0xFFFF),
+        src=st.integers(0, 0xFFFF),
+        seq=st.integers(0, 255),
+        src_ieee=st.none() | st.integers(0, 2**64 - 1),
+        payload=st.binary(max_size=30),
+    )
+)
 def test_secure_nwk_same_bytes_without_the_fast_path(frame: NwkFrame) -> None:
     key, args = bytes(range(16)), dict(src_ieee=0x0011223344556677, frame_counter=9, key_seq=0)
     fast = secure_nwk(frame, key=key, **args)

@@ -25,9 +25,7 @@ from protocols.zigbee import (
 from protocols.zigbee.nwk import _NWK, _NWK_COMPILED
 
 # source: radio.md 5.2 verified example (decrypted by tshark 4.0.17), MAC header and FCS removed.
-RADIO_MD_52 = bytes.fromhex(
-    "480200006f791e10" "28" "23010000" "7766554433221100" "00" "d5236129fa947374748e66c9ce" "56991928"
-)
+RADIO_MD_52 = bytes.fromhex("480200006f791e102823010000776655443322110000d5236129fa947374748e66c9ce56991928")
 
 
 def test_radio_md_example_fields_and_rebuild() -> None:
@@ -43,16 +41,39 @@ def test_radio_md_example_fields_and_rebuild() -> None:
 def _scapy_vectors() -> list[tuple[str, object]]:
     """Frames built by scapy's ZigbeeNWK (an independent encoder)."""
     return [
-        ("data plain", ZigbeeNWK(frametype=0, discover_route=1, destination=0x1234, source=0x0000, radius=30, seqnum=7) / Raw(b"\x40\x01")),
+        (
+            "data plain",
+            ZigbeeNWK(frametype=0, discover_route=1, destination=0x1234, source=0x0000, radius=30, seqnum=7)
+            / Raw(b"\x40\x01"),
+        ),
         (
             "data with both IEEE",
-            ZigbeeNWK(frametype=0, flags=0x18, destination=0xFFFD, source=0x4A2B, radius=1, seqnum=200,
-                      ext_dst=0x0011223344556677, ext_src=0x8877665544332211) / Raw(b"xyz"),
+            ZigbeeNWK(
+                frametype=0,
+                flags=0x18,
+                destination=0xFFFD,
+                source=0x4A2B,
+                radius=1,
+                seqnum=200,
+                ext_dst=0x0011223344556677,
+                ext_src=0x8877665544332211,
+            )
+            / Raw(b"xyz"),
         ),
         (
             "source route",
-            ZigbeeNWK(frametype=0, flags=0x04, destination=0x0001, source=0x0000, radius=5, seqnum=1,
-                      relay_count=2, relay_index=1, relays=[0x1111, 0x2222]) / Raw(b"\x00"),
+            ZigbeeNWK(
+                frametype=0,
+                flags=0x04,
+                destination=0x0001,
+                source=0x0000,
+                radius=5,
+                seqnum=1,
+                relay_count=2,
+                relay_index=1,
+                relays=[0x1111, 0x2222],
+            )
+            / Raw(b"\x00"),
         ),
         (
             "command leave",
@@ -61,9 +82,18 @@ def _scapy_vectors() -> list[tuple[str, object]]:
         ),
         (
             "secured",
-            ZigbeeNWK(frametype=0, flags=0x12, destination=0, source=0x796F, radius=30, seqnum=16, ext_src=0x0102030405060708)
-            / ZigbeeSecurityHeader(extended_nonce=1, key_type=1, nwk_seclevel=0, fc=0xDEADBEEF, source=0x0102030405060708,
-                                   key_seqnum=3, data=b"\x01\x02\x03\x04\x05"),
+            ZigbeeNWK(
+                frametype=0, flags=0x12, destination=0, source=0x796F, radius=30, seqnum=16, ext_src=0x0102030405060708
+            )
+            / ZigbeeSecurityHeader(
+                extended_nonce=1,
+                key_type=1,
+                nwk_seclevel=0,
+                fc=0xDEADBEEF,
+                source=0x0102030405060708,
+                key_seqnum=3,
+                data=b"\x01\x02\x03\x04\x05",
+            ),
         ),
     ]
 
@@ -89,16 +119,29 @@ ieee = st.none() | st.integers(0, 2**64 - 1)
 u16 = st.integers(0, 0xFFFF)
 u8 = st.integers(0, 0xFF)
 auxes = st.none() | st.builds(
-    AuxHeader, key_id=st.just(KeyId.NETWORK), frame_counter=st.integers(0, 2**32 - 1),
-    source=ieee, key_seq=u8, level=st.integers(0, 7),
+    AuxHeader,
+    key_id=st.just(KeyId.NETWORK),
+    frame_counter=st.integers(0, 2**32 - 1),
+    source=ieee,
+    key_seq=u8,
+    level=st.integers(0, 7),
 )
 frames = st.builds(
     NwkFrame,
-    frame_type=st.sampled_from(NwkFrameType), dst=u16, src=u16, seq=u8, radius=u8,
-    discover_route=st.integers(0, 3), protocol_version=st.integers(0, 15), dst_ieee=ieee, src_ieee=ieee,
+    frame_type=st.sampled_from(NwkFrameType),
+    dst=u16,
+    src=u16,
+    seq=u8,
+    radius=u8,
+    discover_route=st.integers(0, 3),
+    protocol_version=st.integers(0, 15),
+    dst_ieee=ieee,
+    src_ieee=ieee,
     multicast_control=st.none() | u8,
     source_route=st.none() | st.builds(SourceRoute, relay_index=u8, relays=st.lists(u16, max_size=5).map(tuple)),
-    end_device_initiator=st.booleans(), aux=auxes, payload=st.binary(max_size=40),
+    end_device_initiator=st.booleans(),
+    aux=auxes,
+    payload=st.binary(max_size=40),
 )
 
 

@@ -33,18 +33,21 @@ from protocols.zigbee import (
 # source: radio.md 5.2 verified example (tshark 4.0.17 decrypts it with this key); MAC header/FCS removed.
 NWK_KEY = bytes.fromhex("01030507090B0D0F00020406080A0C0D")
 SOURCE = 0x0011223344556677
-SECURED = bytes.fromhex(
-    "480200006f791e10" "28" "23010000" "7766554433221100" "00" "d5236129fa947374748e66c9ce" "56991928"
-)
+SECURED = bytes.fromhex("480200006f791e102823010000776655443322110000d5236129fa947374748e66c9ce56991928")
 LINK_KEY = bytes.fromhex("66B6900981E1EE3CA4206B6B861C02BB")  # radio.md 5.7 install-code key
 
 
 def test_radio_md_frame_decrypts_to_zcl_read_attributes() -> None:
-    frame, plaintext, aux = unsecure_nwk(SECURED, key=NWK_KEY)
+    _frame, plaintext, aux = unsecure_nwk(SECURED, key=NWK_KEY)
     assert aux.frame_counter == 0x123 and aux.source == SOURCE and aux.key_seq == 0
     aps = parse_aps(plaintext)  # tshark: APS unicast, cluster 0x0702, profile 0x0109
     assert (aps.frame_type, aps.cluster, aps.profile, aps.dst_endpoint, aps.src_endpoint) == (
-        ApsFrameType.DATA, 0x0702, 0x0109, 1, 1)
+        ApsFrameType.DATA,
+        0x0702,
+        0x0109,
+        1,
+        1,
+    )
     header, rest = foundation.ZCLHeader.deserialize(aps.payload)
     assert header.command_id == foundation.GeneralCommand.Read_Attributes and header.tsn == 0x21
     assert rest == b"\x00\x00"  # attribute 0x0000 CurrentSummationDelivered
@@ -91,15 +94,24 @@ def test_truncated_mic_is_a_security_error() -> None:
     assert err.value.offset == header_size + 3
 
 
-APS_DATA = ApsFrame(ApsFrameType.DATA, 7, dst_endpoint=1, cluster=0x0704, profile=0x0109, src_endpoint=1,
-                    ack_request=True, payload=b"\x01\x02\x02\x00\x00hello")
+APS_DATA = ApsFrame(
+    ApsFrameType.DATA,
+    7,
+    dst_endpoint=1,
+    cluster=0x0704,
+    profile=0x0109,
+    src_endpoint=1,
+    ack_request=True,
+    payload=b"\x01\x02\x02\x00\x00hello",
+)
 
 
 @pytest.mark.parametrize("key_id", [KeyId.DATA, KeyId.KEY_TRANSPORT, KeyId.KEY_LOAD])
 @pytest.mark.parametrize("extended_nonce", [True, False])
 def test_aps_round_trip(key_id: KeyId, extended_nonce: bool) -> None:
-    wire = secure_aps(APS_DATA, key=LINK_KEY, src_ieee=SOURCE, frame_counter=42, key_id=key_id,
-                      extended_nonce=extended_nonce)
+    wire = secure_aps(
+        APS_DATA, key=LINK_KEY, src_ieee=SOURCE, frame_counter=42, key_id=key_id, extended_nonce=extended_nonce
+    )
     assert APS_DATA.payload not in wire
     frame, plaintext, aux = unsecure_aps(wire, key=LINK_KEY, src_ieee=None if extended_nonce else SOURCE)
     assert plaintext == APS_DATA.payload and aux.key_id == key_id and aux.frame_counter == 42

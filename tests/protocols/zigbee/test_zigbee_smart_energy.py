@@ -23,8 +23,14 @@ needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark
 
 # Wireshark's field-name prefix for each cluster's tables (packet-zbee-zcl-se.c).
 WIRESHARK_PREFIX = {
-    0x0700: "price", 0x0703: "msg", 0x0704: "tun", 0x0705: "pp",
-    0x0707: "calendar", 0x0708: "device_management", 0x0709: "events", 0x070B: "sub_ghz",
+    0x0700: "price",
+    0x0703: "msg",
+    0x0704: "tun",
+    0x0705: "pp",
+    0x0707: "calendar",
+    0x0708: "device_management",
+    0x0709: "events",
+    0x070B: "sub_ghz",
 }
 GLOBAL_ATTRIBUTES = {0xFFFD, 0xFFFE}
 
@@ -71,22 +77,27 @@ def test_tunneling_requests_through_zigpy_match_radio_md_5_6() -> None:
     tunneling = Cluster.from_id(endpoint, 0x0704)
 
     async def send() -> None:
-        await tunneling.request_tunnel(protocol_id=smart_energy.TunnelProtocol.GB_HRGP, manufacturer_code=0xFFFF,
-                                       flow_control_support=False, max_incoming_transfer_size=1500, tsn=6)
+        await tunneling.request_tunnel(
+            protocol_id=smart_energy.TunnelProtocol.GB_HRGP,
+            manufacturer_code=0xFFFF,
+            flow_control_support=False,
+            max_incoming_transfer_size=1500,
+            tsn=6,
+        )
         await tunneling.transfer_data(tunnel_id=0x0102, data=t.Bytes(b"\xde\xad\xbe\xef"), tsn=7, expect_reply=False)
 
     asyncio.run(send())
     # radio.md 5.6: RequestTunnel = protocol (1) + manufacturer (2) + flow control (1) + max size (2);
     # TransferData = tunnel ID (2) + opaque octets; ZCL header: cluster-specific, client->server.
     assert endpoint.sent == [
-        (0x0704, bytes.fromhex("01" "06" "00" "06" "ffff" "00" "dc05")),
-        (0x0704, bytes.fromhex("01" "07" "02" "0201" "deadbeef")),
+        (0x0704, bytes.fromhex("01060006ffff00dc05")),
+        (0x0704, bytes.fromhex("0107020201deadbeef")),
     ]
 
 
 def test_received_transfer_data_deserialises() -> None:
     tunneling = Cluster.from_id(FakeEndpoint(), 0x0704)
-    header, command = tunneling.deserialize(bytes.fromhex("09" "11" "01" "0300" "cafe"))  # server->client TransferData
+    header, command = tunneling.deserialize(bytes.fromhex("0911010300cafe"))  # server->client TransferData
     assert header.command_id == 0x01 and command.tunnel_id == 3 and command.data == b"\xca\xfe"
 
 
@@ -138,8 +149,8 @@ def _sample(kind: Any) -> Any:
 # Opaque tails whose layout another field selects (control value 1 in each case): a valid
 # sub-payload so Wireshark can read it (SE 1.4 layouts as packet-zbee-zcl-se.c dissects them).
 OPAQUE_TAILS = {
-    ("Price", "publish_price_matrix"): {"payload": t.Bytes(bytes.fromhex("11" "10270000"))},  # tier/block, price
-    ("Price", "publish_block_thresholds"): {"payload": t.Bytes(bytes.fromhex("01" "e80300000000"))},
+    ("Price", "publish_price_matrix"): {"payload": t.Bytes(bytes.fromhex("1110270000"))},  # tier/block, price
+    ("Price", "publish_block_thresholds"): {"payload": t.Bytes(bytes.fromhex("01e80300000000"))},
     ("DeviceManagement", "set_event_configuration"): {"event_configuration_payload": t.Bytes(bytes.fromhex("0102"))},
 }
 
@@ -147,8 +158,10 @@ OPAQUE_TAILS = {
 def _every_command() -> list[tuple[int, str, Any, foundation.Direction]]:
     found = []
     for cluster_id, cls in smart_energy.CLUSTERS.items():
-        for defs, direction in ((cls.ServerCommandDefs, foundation.Direction.Client_to_Server),
-                                (cls.ClientCommandDefs, foundation.Direction.Server_to_Client)):
+        for defs, direction in (
+            (cls.ServerCommandDefs, foundation.Direction.Client_to_Server),
+            (cls.ClientCommandDefs, foundation.Direction.Server_to_Client),
+        ):
             found += [(cluster_id, cls.__name__, command, direction) for command in defs]
     return found
 
@@ -159,10 +172,14 @@ def _sample_args(class_name: str, command: Any) -> dict[str, Any]:
     return args
 
 
-@pytest.mark.parametrize("cluster_id, class_name, command, direction", _every_command(),
-                         ids=[f"{c[1]}.{c[2].name}" for c in _every_command()])
-def test_every_command_round_trips_through_zigpy(cluster_id: int, class_name: str, command: Any,
-                                                 direction: foundation.Direction) -> None:
+@pytest.mark.parametrize(
+    "cluster_id, class_name, command, direction",
+    _every_command(),
+    ids=[f"{c[1]}.{c[2].name}" for c in _every_command()],
+)
+def test_every_command_round_trips_through_zigpy(
+    cluster_id: int, class_name: str, command: Any, direction: foundation.Direction
+) -> None:
     cluster = Cluster.from_id(FakeEndpoint(), cluster_id)
     request = command.schema(**_sample_args(class_name, command))
     header = foundation.ZCLHeader.cluster(5, command.id, direction=direction)
@@ -172,9 +189,13 @@ def test_every_command_round_trips_through_zigpy(cluster_id: int, class_name: st
 
 def _fields_end(packet: ET.Element) -> int:
     """Where the last octet Wireshark dissected above the MAC ends (ZCL fields and subdissectors)."""
-    ends = [int(field.get("pos", 0)) + int(field.get("size", 0))
-            for proto in packet.iter("proto") if proto.get("name") not in ("geninfo", "frame", "wpan")
-            for field in proto.iter("field") if field.get("pos") is not None]
+    ends = [
+        int(field.get("pos", 0)) + int(field.get("size", 0))
+        for proto in packet.iter("proto")
+        if proto.get("name") not in ("geninfo", "frame", "wpan")
+        for field in proto.iter("field")
+        if field.get("pos") is not None
+    ]
     return max(ends)
 
 
@@ -185,18 +206,34 @@ def test_wireshark_reads_every_command_to_its_last_octet(tmp_path: Path) -> None
     for index, (cluster_id, class_name, command, direction) in enumerate(commands):
         zcl = foundation.ZCLHeader.cluster(index & 0xFF, command.id, direction=direction).serialize()
         zcl += command.schema(**_sample_args(class_name, command)).serialize()
-        aps = build_aps(ApsFrame(ApsFrameType.DATA, index & 0xFF, dst_endpoint=1, cluster=cluster_id, profile=0x0109,
-                                 src_endpoint=1, payload=zcl))
-        frames.append(mac_data_frame(build_nwk(NwkFrame(NwkFrameType.DATA, 0, 0x796F, index & 0xFF, payload=aps)),
-                                     index & 0xFF, 0x0000, 0x796F))
+        aps = build_aps(
+            ApsFrame(
+                ApsFrameType.DATA,
+                index & 0xFF,
+                dst_endpoint=1,
+                cluster=cluster_id,
+                profile=0x0109,
+                src_endpoint=1,
+                payload=zcl,
+            )
+        )
+        frames.append(
+            mac_data_frame(
+                build_nwk(NwkFrame(NwkFrameType.DATA, 0, 0x796F, index & 0xFF, payload=aps)),
+                index & 0xFF,
+                0x0000,
+                0x796F,
+            )
+        )
     path = tmp_path / "se.pcap"
     write_pcap(path, frames)
-    pdml = subprocess.run(["tshark", "-n", "-r", str(path), "-T", "pdml"], capture_output=True, text=True,
-                          timeout=120, check=True).stdout
+    pdml = subprocess.run(
+        ["tshark", "-n", "-r", str(path), "-T", "pdml"], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     packets = list(ET.fromstring(pdml).iter("packet"))
     assert len(packets) == len(commands)
     short, malformed = [], []
-    for (cluster_id, class_name, command, _), frame, packet in zip(commands, frames, packets):
+    for (cluster_id, class_name, command, _), frame, packet in zip(commands, frames, packets, strict=False):
         if packet.find("proto[@name='_ws.malformed']") is not None:
             malformed.append(f"{class_name}.{command.name}")
         elif _fields_end(packet) != len(frame) - 2:  # Wireshark stopped before our last octet
@@ -217,12 +254,16 @@ def test_change_debt_balance_percentage_is_two_octets_where_wireshark_reads_one(
     assert command.schema.fields[-1].type is t.uint16_t
     zcl = foundation.ZCLHeader.cluster(1, command.id, direction=foundation.Direction.Client_to_Server).serialize()
     zcl += command.schema(**_sample_args("Prepayment", command)).serialize()
-    aps = build_aps(ApsFrame(ApsFrameType.DATA, 1, dst_endpoint=1, cluster=0x0705, profile=0x0109, src_endpoint=1,
-                             payload=zcl))
+    aps = build_aps(
+        ApsFrame(ApsFrameType.DATA, 1, dst_endpoint=1, cluster=0x0705, profile=0x0109, src_endpoint=1, payload=zcl)
+    )
     frame = mac_data_frame(build_nwk(NwkFrame(NwkFrameType.DATA, 0, 0x796F, 1, payload=aps)), 1, 0x0000, 0x796F)
     path = tmp_path / "change_debt.pcap"
     write_pcap(path, [frame])
-    pdml = subprocess.run(["tshark", "-n", "-r", str(path), "-T", "pdml"], capture_output=True, text=True,
-                          timeout=120, check=True).stdout
-    field = next(f for f in ET.fromstring(pdml).iter("field") if f.get("showname", "").startswith("Debt Recovery Balance"))
+    pdml = subprocess.run(
+        ["tshark", "-n", "-r", str(path), "-T", "pdml"], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    field = next(
+        f for f in ET.fromstring(pdml).iter("field") if f.get("showname", "").startswith("Debt Recovery Balance")
+    )
     assert (int(field.get("pos")), int(field.get("size"))) == (len(frame) - 2 - 2, 1)  # FCS, then our 2 octets
