@@ -27,7 +27,7 @@ import time
 
 from hal import clock
 from hal.radio import AddressFilter, Band, TxMode, TxStatus
-from hal.virtual import Medium, load_home
+from hal.virtual import Medium, load_floorplan
 from protocols.ieee802154.fcs import append_fcs
 
 #: ns-3 lr-wpan speed-ups (simulated / wall time) on this machine for the same workload (issue 3).
@@ -138,7 +138,7 @@ def _fleet(homes: int, seconds: float = 20.0) -> dict[str, float]:
 
     async def main() -> Medium:
         medium = Medium(0)
-        terraced = load_home("terraced")
+        terraced = load_floorplan("terraced")
         senders = []
         for h in range(homes):
             medium.add_home(terraced, origin=(5.0 * h, 0.0, 0.0), prefix=f"h{h}-")

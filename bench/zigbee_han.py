@@ -33,7 +33,7 @@ from firmware.zigbee import DeliveryFailed
 from firmware.zigbee.application import ControllerApplication, eui64
 from hal import clock
 from hal.radio import Band
-from hal.virtual import Medium, load_home
+from hal.virtual import Medium, load_floorplan
 from protocols.zigbee import install_code_crc
 
 
@@ -53,7 +53,7 @@ async def _read(reader: ZclReader, dst: int) -> bool:
 async def _round_trips(count: int) -> tuple[float, float, float]:
     """(zigpy reads per wall s, stack reads per wall s, virtual seconds per stack read)."""
     medium = Medium(seed=0)
-    medium.add_home(load_home("semi-detached"))
+    medium.add_home(load_floorplan("semi-detached"))
     esme = electricity_meter([medium.radio("esme", Band.GHZ_2_4)], _code(1), reading=1)
     config = {
         conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
@@ -91,7 +91,7 @@ async def _round_trips(count: int) -> tuple[float, float, float]:
 async def _day(hours: float) -> HomeReport:
     """Simulate `hours` of the semi-detached home with a dual band hub (firmware.home)."""
     medium = Medium(seed=0)
-    home = medium.add_home(load_home("semi-detached"))
+    home = medium.add_home(load_floorplan("semi-detached"))
     options = HomeOptions(duration_s=hours * 3600, dual_band=True, ihd_interval=10.0, gsme_poll=7.5)
     return await run_home(home, medium, options, rng=random.Random(0))
 

@@ -5,7 +5,7 @@ ZigBee stack behind zigpy's `ControllerApplication`, the home's meters and
 displays as emulated devices, all on `hal.virtual`'s air - and reports what
 happened. This module is that assembly, once, for the CLI (`tools/home.py`),
 the benchmark (`bench/zigbee_han.py`) and the tests. Nothing here reads a
-file, the environment or a clock: the caller hands in the loaded `Home`, the
+file, the environment or a clock: the caller hands in the loaded `FloorPlan`, the
 `Medium` it was placed on (with any sniffers and faults), the options and a
 seeded RNG, and runs it on `hal.clock`'s loop (virtual time for simulation).
 
@@ -50,7 +50,7 @@ from firmware.zigbee import DeliveryFailed, JoinError, ZigbeeStack
 from firmware.zigbee.application import ControllerApplication, eui64
 from firmware.zigbee.aps import ApsIndication
 from hal.radio import Band, Radio
-from hal.virtual import BAND_MODELS, Home, Medium, NodeSpec
+from hal.virtual import BAND_MODELS, FloorPlan, Medium, NodeSpec
 from protocols.zigbee import install_code_crc
 
 LOGGER = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ def install_code(rng: random.Random) -> bytes:
     return code + install_code_crc(code)
 
 
-def needs_sub_ghz(home: Home, medium: Medium, hub: str) -> bool:
+def needs_sub_ghz(home: FloorPlan, medium: Medium, hub: str) -> bool:
     """Whether some device of `hub` has a 2.4 GHz link too weak to rely on (static budget, radio.md 4)."""
     model = BAND_MODELS[Band.GHZ_2_4]
     floor = model.noise_floor_dbm + REACH_MARGIN_DB
@@ -317,7 +317,7 @@ class _Network:
 
 
 async def run_home(
-    home: Home,
+    home: FloorPlan,
     medium: Medium,
     options: HomeOptions = HomeOptions(),
     *,
@@ -364,7 +364,7 @@ async def run_home(
 
 
 async def _start_hub(
-    home: Home, medium: Medium, hub: NodeSpec, index: int, options: HomeOptions, rng: random.Random
+    home: FloorPlan, medium: Medium, hub: NodeSpec, index: int, options: HomeOptions, rng: random.Random
 ) -> _Network:
     """The `index`-th hub of the home: its own 2.4 GHz channel and, when dual band, its own 868 MHz one."""
     dual = needs_sub_ghz(home, medium, hub.name) if options.dual_band is None else options.dual_band
@@ -398,7 +398,7 @@ def _build(
 
 
 async def _join_all(
-    network: _Network, home: Home, medium: Medium, options: HomeOptions, rng: random.Random, start: float
+    network: _Network, home: FloorPlan, medium: Medium, options: HomeOptions, rng: random.Random, start: float
 ) -> None:
     """Admit and join every emulated node of the hub, routers (ESMEs) first."""
     specs = [n for n in home.nodes if n.hub == network.hub.name]
@@ -489,7 +489,7 @@ async def _progress(report: Callable[[float, float], None], start: float, end: f
 
 
 def _report(
-    home: Home, medium: Medium, networks: list[_Network], simulated: float, day: float, now: float
+    home: FloorPlan, medium: Medium, networks: list[_Network], simulated: float, day: float, now: float
 ) -> HomeReport:
     hubs, devices, duty = [], [], {}
     for network in networks:

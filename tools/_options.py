@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hal.virtual import Home
+    from hal.virtual import FloorPlan
 
 
 def add_home_option(parser: argparse.ArgumentParser) -> None:
@@ -35,13 +35,13 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
-def load_home_option(args: argparse.Namespace, command: str) -> Home | None:
+def load_home_option(args: argparse.Namespace, command: str) -> FloorPlan | None:
     """The home `--home` names, or None after one line on stderr saying why it cannot be used."""
-    from hal.virtual import HomeError, load_home
+    from hal.virtual import FloorPlanError, load_floorplan
 
     try:
-        return load_home(args.home)
-    except HomeError as exc:
+        return load_floorplan(args.home)
+    except FloorPlanError as exc:
         print(f"commshub {command}: {exc}", file=sys.stderr)
         return None
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ._options import add_home_option, add_run_options, load_home_option, number_in
 
 if TYPE_CHECKING:
-    from hal.virtual.survey import SurveyReport
+    from tools.sim.survey import SurveyReport
 
 #: Runs at least this long (simulated seconds) report progress on stderr.
 PROGRESS_FROM_SECONDS = 600.0
@@ -53,7 +53,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from hal import clock
     from hal.capture import PcapCapture
-    from hal.virtual.survey import survey
+    from tools.sim.survey import survey
 
     home = load_home_option(args, "survey")
     if home is None:

@@ -70,8 +70,6 @@ SCHEMA_COMMSHUB = vol.Schema(
 #: How far the APS frame counter is advanced past a restored backup's (zigpy does 10,000 for NWK's):
 #: covers the Transport Keys sent after that backup was taken, so a restart never reuses one.
 APS_COUNTER_MARGIN = 10_000
-#: aBaseSuperframeDuration, in symbols: an energy scan of exponent n lasts this x (2^n + 1).
-BASE_SUPERFRAME_SYMBOLS = 960
 
 MODEL = "commshub virtual coordinator"
 MANUFACTURER = "commshub"
@@ -410,7 +408,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         Each channel is measured for aBaseSuperframeDuration x (2^duration_exp + 1) symbols, as
         IEEE 802.15.4's MLME-SCAN does (exponent 4: 261 ms a channel on 2.4 GHz)."""
         iface = self.stack.macs[0]
-        duration = iface.timing.symbol * BASE_SUPERFRAME_SYMBOLS * ((1 << duration_exp) + 1)
+        duration = iface.timing.scan_duration(duration_exp)
         wanted = [Channel(0, c) for c in channels]
         current = iface.channel
         peak: dict[Channel, float] = {}

@@ -83,6 +83,7 @@ from .mac import (
     CAP_RX_ON_WHEN_IDLE,
     Address,
     BeaconNotice,
+    SCAN_DURATION,
     MacInterface,
 )
 from .nwk import COORDINATOR_ADDRESS, Neighbour, NetworkParams, NwkIndication, NwkLayer, Role
@@ -255,7 +256,7 @@ class ZigbeeStack:
             candidates = sorted(channels[index]) if channels is not None else _default_channels(iface)
             channel = candidates[0]
             if len(candidates) > 1 and RadioCaps.ENERGY_SCAN in iface.radio.caps:
-                energy = await iface.energy_scan(candidates, iface.timing.scan_dwell)
+                energy = await iface.energy_scan(candidates, iface.timing.scan_duration(SCAN_DURATION))
                 channel = min(candidates, key=lambda c: (energy[c], c))
             for notice in await iface.active_scan([channel]):
                 if not _is_our_network(notice, ours):  # our own routers still beacon our network

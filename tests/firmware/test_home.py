@@ -8,13 +8,13 @@ import pytest
 
 from firmware.home import HomeOptions, HomeReport, HomeRunError, needs_sub_ghz, run_home
 from hal import clock
-from hal.virtual import Medium, load_home
+from hal.virtual import Medium, load_floorplan
 
 
 def _run(name: str, options: HomeOptions, seed: int = 0) -> HomeReport:
     async def main() -> HomeReport:
         medium = Medium(seed=seed)
-        placed = medium.add_home(load_home(name))
+        placed = medium.add_home(load_floorplan(name))
         return await run_home(placed, medium, options, rng=random.Random(seed))
 
     return clock.run(main(), virtual=True, seed=seed)
@@ -45,7 +45,7 @@ def test_semi_detached_home_joins_and_reads() -> None:
 def test_upper_flat_ihd_joins_on_868_through_the_dual_band_hub() -> None:
     # docs/virtual-medium.md (and `commshub survey --home flats`): with seed 0, ihd-2 reaches its hub
     # in the basement only on 868 MHz, ihd-0 on both bands
-    home, medium = load_home("flats"), Medium(seed=0)
+    home, medium = load_floorplan("flats"), Medium(seed=0)
     medium.add_home(home)
     assert needs_sub_ghz(home, medium, "hub-2") and not needs_sub_ghz(home, medium, "hub-0")
     report = _run("flats", HomeOptions(duration_s=120.0, hub="hub-2"))

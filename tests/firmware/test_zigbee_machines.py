@@ -7,10 +7,10 @@ import random
 import pytest
 
 from firmware.zigbee.counters import OutgoingCounter, ReplayFilter
-from firmware.zigbee.csma import DoCca, DoTransmit, Finished, SoftTransmit
+from firmware.zigbee.soft_transmit import DoCca, DoTransmit, Finished, SoftTransmit
 from firmware.zigbee.fragments import DuplicateFilter, FragmentError, Reassembler, split
 from firmware.zigbee.indirect import IndirectQueue
-from firmware.zigbee.timing import TIMING_2_4
+from protocols.ieee802154.phy import OQPSK as TIMING_2_4
 from hal.radio import TxStatus
 
 

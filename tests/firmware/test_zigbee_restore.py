@@ -13,7 +13,7 @@ from firmware.devices import electricity_meter
 from firmware.zigbee.application import ControllerApplication, eui64
 from hal import clock
 from hal.radio import Band, Radio, ReceivedFrame
-from hal.virtual import Medium, load_home
+from hal.virtual import Medium, load_floorplan
 from protocols.ieee802154 import DataFrame, parse
 from protocols.zigbee import ZigbeeDecodeError, parse_aps, parse_nwk
 
@@ -64,7 +64,7 @@ async def _read(device: zigpy.device.Device) -> object:
 def test_restart_on_the_same_database_keeps_pan_id_devices_keys_and_counters(tmp_path: Path) -> None:
     async def main() -> dict[str, object]:
         medium = Medium(seed=0)
-        medium.add_home(load_home("semi-detached"))  # the ESME router beacons our network too
+        medium.add_home(load_floorplan("semi-detached"))  # the ESME router beacons our network too
         sniffer = _NonceWatch()
         medium.add_sniffer(sniffer)
         database = tmp_path / "zigbee.db"

@@ -18,7 +18,7 @@ from firmware.zigbee.application import ControllerApplication, eui64
 from firmware.zigbee.status import zigpy_status
 from hal import clock
 from hal.radio import Band, Channel
-from hal.virtual import Medium, load_home
+from hal.virtual import Medium, load_floorplan
 
 from .han import CODE, Initialized
 
@@ -62,7 +62,7 @@ async def _app(medium: Medium, store: dict[str, int]) -> ControllerApplication:
 def test_zigpy_sees_join_reads_zcl_and_gets_delivery_errors_with_status() -> None:
     async def main() -> dict[str, object]:
         medium = Medium(seed=3)
-        medium.add_home(load_home("terraced"))
+        medium.add_home(load_floorplan("terraced"))
         store: dict[str, int] = {}
         app = await _app(medium, store)
         watcher = Initialized()
@@ -190,7 +190,7 @@ def test_send_packet_asks_for_an_aps_ack_exactly_when_zigpy_says_so() -> None:
 
     async def main() -> dict[bytes, bool]:
         medium = Medium(seed=3)
-        medium.add_home(load_home("terraced"))
+        medium.add_home(load_floorplan("terraced"))
         frames: list[bytes] = []
         medium.add_sniffer(lambda rx: frames.append(rx.psdu))
         app = await _app(medium, {})

@@ -30,7 +30,7 @@ from hal.virtual import FULL_CAPS, Medium
 from hal.virtual.duty_cycle import WINDOW_US
 from protocols.ieee802154.fcs import check_fcs
 from protocols.ieee802154.phy import airtime, airtime_us
-from tests.hal.test_medium import PAN, data_frame
+from .frames import PAN, data_frame
 
 Pair = tuple[Radio, Radio]
 

@@ -1,4 +1,4 @@
-"""Home files: the built-ins load, geometry counts what it should, bad files name file, key and problem."""
+"""FloorPlan files: the built-ins load, geometry counts what it should, bad files name file, key and problem."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from hal.radio import Band
-from hal.virtual import BUILTIN_HOMES, Medium, load_home, parse_home
-from hal.virtual.home import MATERIALS, HomeError, Slab, Wall
+from hal.virtual import BUILTIN_FLOORPLANS, Medium, load_floorplan, parse_floorplan
+from hal.virtual.floorplan import MATERIALS, FloorPlanError, Slab, Wall
 
 MINIMAL = """
 name = "box"
@@ -41,23 +41,23 @@ at = [9.0, 1.0]
 """
 
 
-@pytest.mark.parametrize("name", BUILTIN_HOMES)
+@pytest.mark.parametrize("name", BUILTIN_FLOORPLANS)
 def test_builtin_homes_load_with_a_hub_for_every_node(name: str) -> None:
-    home = load_home(name)
+    home = load_floorplan(name)
     hubs = {n.name for n in home.nodes if n.role == "hub"}
     assert home.name == name and hubs
     assert all(n.hub in hubs for n in home.nodes if n.role != "hub")
 
 
 def test_flats_have_meters_in_the_basement_and_displays_upstairs() -> None:
-    home = load_home("flats")
+    home = load_floorplan("flats")
     assert {n.level for n in home.nodes if n.role in {"hub", "esme", "gsme"}} == {-1}
     assert sorted(n.level for n in home.nodes if n.role == "ihd") == [0, 1, 2, 3, 4]
 
 
 def test_walls_and_floors_crossed() -> None:
     medium = Medium()
-    medium.add_home(parse_home(MINIMAL))
+    medium.add_home(parse_floorplan(MINIMAL))
     same_floor = medium.link("hub", "ihd", Band.GHZ_2_4)
     upstairs = medium.link("hub", "cad", Band.GHZ_2_4)
     assert same_floor.walls == ("brick-internal",) and same_floor.floors == ()
@@ -79,7 +79,7 @@ def test_wall_and_slab_geometry() -> None:
 
 
 def test_placing_moves_and_prefixes() -> None:
-    home = parse_home(MINIMAL).placed((100.0, 0.0, 0.0), "no7-")
+    home = parse_floorplan(MINIMAL).placed((100.0, 0.0, 0.0), "no7-")
     ihd = home.node("no7-ihd")
     assert ihd.position[0] == 109.0 and ihd.hub == "no7-hub"
     assert home.walls[0].x1 == 105.0
@@ -92,7 +92,7 @@ def test_custom_materials(tmp_path: Path) -> None:
     path = tmp_path / "straw.toml"
     path.write_text(text)
     medium = Medium()
-    medium.add_home(load_home(path))
+    medium.add_home(load_floorplan(path))
     assert medium.link("hub", "ihd", Band.MHZ_868).obstruction_db == 0.5
 
 
@@ -116,16 +116,16 @@ BAD = [
 def test_bad_home_files_say_file_key_and_problem(tmp_path: Path, text: str, key: str, problem: str) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(text)
-    with pytest.raises(HomeError) as caught:
-        load_home(path)
+    with pytest.raises(FloorPlanError) as caught:
+        load_floorplan(path)
     assert caught.value.source == str(path) and caught.value.key == key
     assert problem in caught.value.problem
     assert str(path) in str(caught.value) and key in str(caught.value)
 
 
 def test_unknown_home_name_lists_the_builtins() -> None:
-    with pytest.raises(HomeError, match="built-in homes: semi-detached"):
-        load_home("castle")
+    with pytest.raises(FloorPlanError, match="built-in homes: semi-detached"):
+        load_floorplan("castle")
 
 
 @pytest.mark.parametrize(
@@ -143,14 +143,14 @@ def test_unknown_home_name_lists_the_builtins() -> None:
 def test_non_finite_numbers_are_refused(old: str, new: str, key: str) -> None:
     """TOML allows nan and inf; a home must not (a nan position once hung `commshub survey`)."""
     assert old in MINIMAL
-    with pytest.raises(HomeError, match="must be a finite number") as caught:
-        parse_home(MINIMAL.replace(old, new, 1), source="nan.toml")
+    with pytest.raises(FloorPlanError, match="must be a finite number") as caught:
+        parse_floorplan(MINIMAL.replace(old, new, 1), source="nan.toml")
     assert caught.value.source == "nan.toml" and caught.value.key == key
 
 
 def test_a_file_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
     path.write_bytes(MINIMAL.replace('"box"', '"caf\xe9"').encode("latin-1"))
-    with pytest.raises(HomeError, match="not UTF-8") as caught:
-        load_home(path)
+    with pytest.raises(FloorPlanError, match="not UTF-8") as caught:
+        load_floorplan(path)
     assert caught.value.source == str(path) and caught.value.key == "(file)"

@@ -4,7 +4,9 @@ Why: the question an installer asks before choosing a single- or dual-band
 hub is "which devices reach the hub on 2.4 GHz, which only on 868 MHz, and
 at what cost in sub-GHz duty cycle?". This runs that experiment on a
 `Medium` (both bands at once - they do not interfere) and returns plain
-data; `commshub survey` only formats it.
+data; `commshub survey` only formats it. It is an experiment run on the
+virtual air, not hardware abstraction, so it sits with the other
+simulations above firmware (`tools/sim/`, architecture.md).
 
 Method: on each band every non-hub node and its hub take turns on a fixed,
 staggered schedule (one slot per node per `interval`, so the survey's own
@@ -24,12 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hal.radio import AddressFilter, Band, Channel, ReceivedFrame, Receiver, TxMode, TxStatus
+from hal.virtual import DEFAULT_CHANNEL, FloorPlan, Medium, VirtualRadio
 from protocols.ieee802154.fcs import append_fcs
 from protocols.ieee802154.header import peek
-
-from .home import Home
-from .medium import Medium
-from .radio import DEFAULT_CHANNEL, VirtualRadio
 
 #: Octets of a survey test frame (PSDU, FCS included), as in the issue's benchmark workload.
 TEST_FRAME_OCTETS = 40
@@ -127,7 +126,7 @@ def _frame(seq: int, pan: int, dst: int, src: int) -> bytes:
 
 
 async def survey(
-    home: Home,
+    home: FloorPlan,
     *,
     seconds: float = 60.0,
     seed: int = 0,

@@ -1,9 +1,12 @@
-"""Homes as data: levels, rooms, walls and placed nodes, loaded from a small TOML file.
+"""Floor plans as data: a home's levels, rooms, walls and placed nodes, loaded from a small TOML file.
 
 Why: "does the in-home display on the third floor reach the hub?" depends on
-the building, so the building is an input, not code. A home file is
-declarative and validated once, at the edge; a bad file raises `HomeError`
-naming the file, the key and the problem. Geometry is kept minimal:
+the building, so the building is an input, not code. A floor plan (a "home
+file" to the command line) is declarative and validated once, at the edge; a
+bad file raises `FloorPlanError` naming the file, the key and the problem,
+and so does a file too large (`MAX_FILE_OCTETS`, read with a bounded read, so
+`/dev/zero` cannot hold us) or nested too deeply for the TOML parser.
+Geometry is kept minimal:
 
 * a home is a box `size = [width, depth]` (metres) of `[[levels]]`; each level
   has a height and the material of its floor slab (the slab under it), so a
@@ -35,8 +38,10 @@ Point = tuple[float, float, float]
 
 #: Roles a node may play (GBCS device types plus "other").
 ROLES = frozenset({"hub", "esme", "gsme", "ihd", "ppmid", "cad", "hcalcs", "other"})
-#: The homes shipped with commshub (files in hal/virtual/homes/).
-BUILTIN_HOMES = ("semi-detached", "terraced", "flats")
+#: The floor plans shipped with commshub (files in hal/virtual/floorplans/).
+BUILTIN_FLOORPLANS = ("semi-detached", "terraced", "flats")
+#: The largest floor plan file read (the largest built-in one is under 20 kB; a 10,000-node estate about 1 MB).
+MAX_FILE_OCTETS = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,8 @@ MATERIALS: dict[str, Material] = {
 }
 
 
-class HomeError(ValueError):
-    """A home file that cannot be used: which file, which key, what is wrong."""
+class FloorPlanError(ValueError):
+    """A floor plan that cannot be used: which file, which key, what is wrong."""
 
     def __init__(self, source: str, key: str, problem: str) -> None:
         self.source, self.key, self.problem = source, key, problem
@@ -154,8 +159,8 @@ class NodeSpec:
 
 
 @dataclass(frozen=True)
-class Home:
-    """A validated home: its obstructions and nodes, in home coordinates (or placed ones)."""
+class FloorPlan:
+    """A validated floor plan of a home: its obstructions and nodes, in its own coordinates (or placed ones)."""
 
     name: str
     description: str
@@ -173,8 +178,8 @@ class Home:
                 return spec
         raise KeyError(f"home {self.name!r} has no node {name!r}")
 
-    def placed(self, origin: Point = (0.0, 0.0, 0.0), prefix: str = "") -> Home:
-        """This home moved by `origin`, with every node name (and hub reference) prefixed."""
+    def placed(self, origin: Point = (0.0, 0.0, 0.0), prefix: str = "") -> FloorPlan:
+        """This floor plan moved by `origin`, with every node name (and hub reference) prefixed."""
         ox, oy, oz = origin
         return replace(
             self,
@@ -202,44 +207,56 @@ class Home:
         )
 
 
-def load_home(name_or_path: str | Path) -> Home:
-    """A built-in home by name ("semi-detached", "terraced", "flats") or a TOML file by path."""
-    if isinstance(name_or_path, str) and name_or_path in BUILTIN_HOMES:
-        text = resources.files("hal.virtual.homes").joinpath(f"{name_or_path}.toml").read_text("utf-8")
-        return parse_home(text, source=f"<built-in home {name_or_path}>")
+def load_floorplan(name_or_path: str | Path) -> FloorPlan:
+    """A built-in floor plan by name ("semi-detached", "terraced", "flats") or a TOML file by path.
+
+    The file is read with a bounded read: one larger than `MAX_FILE_OCTETS` (or
+    an endless device) is refused with a FloorPlanError, never read forever.
+    """
+    if isinstance(name_or_path, str) and name_or_path in BUILTIN_FLOORPLANS:
+        text = resources.files("hal.virtual.floorplans").joinpath(f"{name_or_path}.toml").read_text("utf-8")
+        return parse_floorplan(text, source=f"<built-in home {name_or_path}>")
     path = Path(name_or_path)
     try:
-        text = path.read_text("utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_OCTETS + 1)
     except OSError as exc:
-        choices = ", ".join(BUILTIN_HOMES)
-        raise HomeError(str(path), "(file)", f"cannot read it ({exc.strerror}); built-in homes: {choices}") from None
+        choices = ", ".join(BUILTIN_FLOORPLANS)
+        problem = f"cannot read it ({exc.strerror or exc}); built-in homes: {choices}"
+        raise FloorPlanError(str(path), "(file)", problem) from None
+    if len(data) > MAX_FILE_OCTETS:
+        raise FloorPlanError(str(path), "(file)", f"larger than {MAX_FILE_OCTETS} octets: not a home file")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise HomeError(str(path), "(file)", f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
-    return parse_home(text, source=str(path))
+        raise FloorPlanError(str(path), "(file)", f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    return parse_floorplan(text, source=str(path))
 
 
-def parse_home(text: str, *, source: str = "<string>") -> Home:
-    """Validate a home's TOML text; raise HomeError naming `source`, the key and the problem."""
+def parse_floorplan(text: str, *, source: str = "<string>") -> FloorPlan:
+    """Validate a floor plan's TOML text; raise FloorPlanError naming `source`, the key and the problem."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise HomeError(source, "(syntax)", str(exc)) from None
-    return _Reader(source, data).home()
+        raise FloorPlanError(source, "(syntax)", str(exc)) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise FloorPlanError(source, "(syntax)", "arrays or tables nested too deeply") from None
+    return _Reader(source, data).floorplan()
 
 
 _NODE_KEYS = frozenset({"name", "role", "level", "at", "height", "room", "enclosure", "hub"})
 
 
 class _Reader:
-    """One pass over a parsed TOML document, turning every fault into a HomeError with its key."""
+    """One pass over a parsed TOML document, turning every fault into a FloorPlanError with its key."""
 
     def __init__(self, source: str, data: dict[str, Any]) -> None:
         self.source = source
         self.data = data
         self.materials = dict(MATERIALS)
 
-    def fail(self, key: str, problem: str) -> HomeError:
-        return HomeError(self.source, key, problem)
+    def fail(self, key: str, problem: str) -> FloorPlanError:
+        return FloorPlanError(self.source, key, problem)
 
     def get(self, table: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in table:
@@ -282,7 +299,7 @@ class _Reader:
             raise self.fail(path, f"unknown material {name!r}; known: {', '.join(sorted(self.materials))}")
         return self.materials[name]
 
-    def home(self) -> Home:
+    def floorplan(self) -> FloorPlan:
         known = {"name", "description", "size", "materials", "levels", "rooms", "walls", "nodes"}
         for key in self.data:
             if key not in known:
@@ -301,7 +318,7 @@ class _Reader:
             Slab(level.elevation, 0.0, 0.0, width, depth, level.floor) for level in levels if level.floor is not None
         )
         nodes = self.read_nodes(by_number, {room.name: room for room in rooms}, (width, depth))
-        return Home(name, description, self.source, (width, depth), levels, rooms, walls, slabs, nodes)
+        return FloorPlan(name, description, self.source, (width, depth), levels, rooms, walls, slabs, nodes)
 
     def read_materials(self) -> None:
         table = self.get(self.data, "materials", "materials", dict, {})

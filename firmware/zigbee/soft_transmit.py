@@ -1,9 +1,12 @@
-"""Soft MAC transmission: unslotted CSMA-CA plus ACK wait and retries, as a sans-I/O machine.
+"""The soft transmitter: one frame through unslotted CSMA-CA, ACK wait and retries, as a sans-I/O machine.
 
 Why: a raw radio without CSMA_BACKOFF or ACK_TIMEOUT (style.md "Soft MAC") still
 needs the standard channel access and acknowledgement rules of radio.md 2.5,
-so the MAC runs them itself. The machine decides; an adapter (`mac.py`) does
-the waiting, the CCAs and the transmissions.
+so the MAC runs them itself. This is not a second CSMA-CA: the backoff rules
+are `hal.csma`'s, the one machine `VirtualRadio` runs too; this machine adds
+what surrounds them for one frame (the ACK wait and the retries). It decides;
+an adapter (`mac.py`) does the waiting, the CCAs and the transmissions. Its
+durations are the channel page's (`protocols.ieee802154.phy.PhyTiming`).
 
 Theory of operation (radio.md 2.5):
 - BACKOFF: wait the random number of unit backoff periods that the shared
@@ -12,7 +15,7 @@ Theory of operation (radio.md 2.5):
 - CCA clear -> TRANSMIT (the adapter sends DIRECT). CCA busy -> that machine
   widens the backoff or gives up -> done, CHANNEL_BUSY.
 - After sending: no ACK requested -> done, SENT. Otherwise ACK_WAIT for
-  macAckWaitDuration; an ACK with our DSN -> done, SENT (with its pending bit);
+  macAckWaitDuration (`PhyTiming.ack_wait`); an ACK with our DSN -> done, SENT (with its pending bit);
   timeout -> retry the whole procedure (fresh NB and BE) up to
   macMaxFrameRetries times, then done, NO_ACK.
 - Inputs that do not fit the state (a late ACK, a stale timer) are ignored.
@@ -24,10 +27,9 @@ import enum
 import random
 from dataclasses import dataclass
 
-from hal.csma import Backoff, ChannelAccessFailure, UnslottedCsmaCa
+from hal.csma import MAC_MAX_FRAME_RETRIES, Backoff, ChannelAccessFailure, UnslottedCsmaCa
 from hal.radio import TxStatus
-
-from .timing import MacTiming
+from protocols.ieee802154.phy import PhyTiming
 
 
 class _State(enum.Enum):
@@ -38,17 +40,17 @@ class _State(enum.Enum):
     DONE = "done"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DoCca:
     """Order: run one clear-channel assessment now and report it with `cca_done`."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DoTransmit:
     """Order: put the frame on air now (no channel check) and report with `transmitted`."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finished:
     """The outcome of the whole procedure."""
 
@@ -68,16 +70,14 @@ class SoftTransmit:
         *,
         dsn: int,
         ack_request: bool,
-        timing: MacTiming,
+        timing: PhyTiming,
         rng: random.Random,
         csma: bool = True,
+        max_frame_retries: int = MAC_MAX_FRAME_RETRIES,
     ) -> None:
         self._dsn, self._ack_request, self._timing = dsn, ack_request, timing
-        self._csma: UnslottedCsmaCa | None = (
-            UnslottedCsmaCa(rng, min_be=timing.min_be, max_be=timing.max_be, max_backoffs=timing.max_csma_backoffs)
-            if csma
-            else None
-        )
+        self._max_frame_retries = max_frame_retries
+        self._csma: UnslottedCsmaCa | None = UnslottedCsmaCa(rng) if csma else None
         self._state = _State.DONE
         self._deadline: float | None = None
         self._attempts = 0
@@ -114,7 +114,7 @@ class SoftTransmit:
             self._state = _State.CCA
             return [DoCca()]
         if self._state is _State.ACK_WAIT:
-            if self._attempts > self._timing.max_frame_retries:
+            if self._attempts > self._max_frame_retries:
                 return self._finish(TxStatus.NO_ACK)
             return self.start(now)
         return []

@@ -13,12 +13,12 @@ import pytest
 
 from hal import clock
 from hal.radio import AddressFilter, Band, Channel, RadioCaps, TxMode, TxStatus
-from hal.virtual import FULL_CAPS, Medium, ReceiverError, load_home
+from hal.virtual import FULL_CAPS, Medium, ReceiverError, load_floorplan
 from hal.virtual.duty_cycle import DutyCycleMeter, regulated_limit
-from hal.virtual.home import Wall
+from hal.virtual.floorplan import Wall
 from protocols.ieee802154.header import peek
 
-from .test_medium import PAN, attach, data_frame
+from ..frames import PAN, attach, data_frame
 
 
 def test_an_internal_error_at_frame_end_still_completes_the_senders_transmission(
@@ -112,7 +112,7 @@ def test_link_checks_only_the_walls_of_homes_the_path_can_cross(monkeypatch: pyt
 
     monkeypatch.setattr(Wall, "crossed_by", counting)
     medium = Medium()
-    homes = [medium.add_home(load_home("terraced"), origin=(100.0 * i, 0.0, 0.0), prefix=f"h{i}-") for i in range(50)]
+    homes = [medium.add_home(load_floorplan("terraced"), origin=(100.0 * i, 0.0, 0.0), prefix=f"h{i}-") for i in range(50)]
     link = medium.link("h7-hub", "h7-ihd", Band.GHZ_2_4)
     assert set(checked) <= set(homes[7].walls) and len(checked) <= len(homes[7].walls)
     assert link.walls  # still counts the walls it does cross
@@ -186,7 +186,7 @@ def test_a_sniffer_that_raises_is_reported_by_check() -> None:
         medium.add_sniffer(closed_capture)
         ihd = medium.radio("ihd", Band.GHZ_2_4, caps=FULL_CAPS)
         frame = data_frame(1, 0, 1)
-        medium._transmit(ihd, frame, peek(frame), 0.001, 0.0002)  # as an ACK is sent: no caller to raise to
+        medium.transmit(ihd, frame, peek(frame), 0.001)  # as an ACK is sent: no caller to raise to
         await asyncio.sleep(0.01)
         with pytest.raises(ReceiverError) as caught:
             medium.check()
