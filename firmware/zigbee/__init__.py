@@ -14,7 +14,9 @@ adapters. See docs/zigbee-stack.md.
 """
 
 from .nwk import NetworkParams, Role
-from .stack import JoinError, JoinEvent, NetworkSnapshot, ZigbeeStack
+from .joiner import JoinError, NetworkSnapshot
+from .stack import ZigbeeStack
+from .trust_centre import JoinEvent
 from .status import DeliveryFailed, Status
 
 __all__ = [

@@ -184,7 +184,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         self._settings_fresh = self._forming
         self._channels = []
         if self._stack is not None:
-            self._stack.nwk.state.params = None
+            self._stack.leave_network()
 
     async def form_network(self, *, fast: bool = False) -> None:
         """zigpy's forming, remembered so `write_network_info` can tell new settings from restored."""
@@ -228,7 +228,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     async def reset_network_info(self) -> None:
         self._settings = None
         if self._stack is not None:
-            self._stack.nwk.state.params = None
+            self._stack.leave_network()
 
     async def start_network(self) -> None:
         """Form the network from new settings, or restart a restored one as written; add our device."""

@@ -43,6 +43,7 @@ from protocols.zigbee import (
 
 from .fragments import DuplicateFilter, FragmentError, Reassembler, split
 from .nwk import NwkIndication, NwkLayer
+from .tasks import TaskSet
 from .status import DeliveryFailed, Status
 
 LOGGER = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class ApsLayer:
         self._acks: dict[tuple[int, int, int], asyncio.Future[None]] = {}
         self._duplicates = DuplicateFilter(depth=DUPLICATE_DEPTH)
         self._reassembly = Reassembler()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         nwk.on_indication = self._nwk_indication
 
     def next_counter(self) -> int:
@@ -246,10 +247,6 @@ class ApsLayer:
 
     # --- receiving -----------------------------------------------------------------------------
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _nwk_indication(self, ind: NwkIndication) -> None:
         if ind.frame_type is not NwkFrameType.DATA:
@@ -270,7 +267,7 @@ class ApsLayer:
             return
         if frame.frame_type is ApsFrameType.COMMAND:
             if frame.ack_request and not frame.secured:
-                self._spawn(self.nwk.send(ind.src, build_aps(ack_for(frame))))
+                self._tasks.spawn(self.nwk.send(ind.src, build_aps(ack_for(frame))))
             if self.on_command is not None:
                 self.on_command(ApsCommandIndication(ind.src, ind.src_ieee, frame, ind.payload, ind.secured))
             return
@@ -291,7 +288,7 @@ class ApsLayer:
         if frame.ack_request and frame.delivery_mode is DeliveryMode.UNICAST:
             # window size 1: each block is acknowledged alone, as the first (and only) of its window
             window = {"block_number": block, "ack_bitfield": 0x01} if fragmented else {}
-            self._spawn(self.nwk.send(ind.src, build_aps(ack_for(frame, **window))))
+            self._tasks.spawn(self.nwk.send(ind.src, build_aps(ack_for(frame, **window))))
         now = asyncio.get_running_loop().time()
         if self._duplicates.seen(ind.src, (frame.counter, block)):
             self.counters.duplicates += 1
@@ -333,8 +330,7 @@ class ApsLayer:
             )
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
         for waiter in self._acks.values():
             if not waiter.done():
                 waiter.cancel()

@@ -43,6 +43,7 @@ from protocols.ieee802154.phy import timing as phy_timing
 from . import soft_transmit
 from .dual_band import DutyCycleBudget
 from .indirect import IndirectQueue
+from .tasks import TaskSet
 from .status import Status, from_tx
 
 LOGGER = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ class MacInterface:
         self._scan: list[BeaconNotice] | None = None
         self._assoc_wait: asyncio.Future[tuple[int, int]] | None = None
         self._frame_wait: asyncio.Future[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self._ack_due_until = 0.0
         radio.set_receiver(self._received)
         self._apply_filter()
@@ -378,7 +379,7 @@ class MacInterface:
             if self.duty_cycle is not None:  # our ACK is airtime too, though nothing may refuse it
                 self.duty_cycle.charge(timing.ack_airtime, rx.timestamp)
             if RadioCaps.AUTO_ACK not in self.radio.caps:
-                self._spawn(self._send_ack(header.seq or 0, src is not None and self._indirect.has_pending(src)))
+                self._tasks.spawn(self._send_ack(header.seq or 0, src is not None and self._indirect.has_pending(src)))
         if src is not None and header.seq is not None:
             if self._last_dsn.get(src) == header.seq:
                 self.counters.duplicates += 1
@@ -394,10 +395,6 @@ class MacInterface:
         elif header.frame_type == mac.FrameType.COMMAND:
             self._command_received(frame, src)
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _send_ack(self, dsn: int, pending: bool) -> None:
         """The soft ACK: aTurnaroundTime after the frame's end, no channel check (radio.md 2.3, 2.5)."""
@@ -408,10 +405,10 @@ class MacInterface:
     def _command_received(self, frame: Frame, src: Address | None) -> None:
         command = frame.command
         if isinstance(command, DataRequest) and src is not None:
-            self._spawn(self._serve_poll(src))
+            self._tasks.spawn(self._serve_poll(src))
         elif isinstance(command, BeaconRequest):
             if self.beacon_payload is not None:
-                self._spawn(self._send_beacon())
+                self._tasks.spawn(self._send_beacon())
         elif (
             isinstance(command, AssociationRequest)
             and src is not None
@@ -608,8 +605,7 @@ class MacInterface:
                 _, done = held
                 if not done.done():
                     done.set_result(Status.ABORTED)
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
 
 
 __all__ = [

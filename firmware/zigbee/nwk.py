@@ -50,6 +50,7 @@ from protocols.zigbee import (
 
 from .counters import CounterExhausted, CounterStore, OutgoingCounter, ReplayFilter
 from .mac import BROADCAST, Address, DataIndication, MacInterface
+from .tasks import TaskSet
 from .status import Status
 
 LOGGER = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ class NwkLayer:
         self._tx_counter = OutgoingCounter(store, f"nwk-frame-counter:{ieee:016x}")
         self._replay = ReplayFilter()
         self._btt = BroadcastTable()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         for m in macs:
             m.on_data = self._mac_data
 
@@ -206,6 +207,15 @@ class NwkLayer:
         """Operate on `params` with address `nwk` (after forming, joining or restoring)."""
         self.state.params, self.state.nwk = params, nwk
         self.state.parent, self.state.parent_iface = parent, parent_iface
+
+    def stop(self) -> None:
+        """Leave the network on our side: no parameters, no parent (after a failed join, or on request)."""
+        self.state.params = None
+        self.state.parent, self.state.parent_iface = None, None
+
+    def set_address(self, nwk: int) -> None:
+        """Use short address `nwk` from now on (a rejoin may give a new one)."""
+        self.state.nwk = nwk
 
     def set_network_key(self, key: bytes, key_seq: int) -> None:
         """Use `key` from now on; a different key restarts every sender's counters, so forget them."""
@@ -317,7 +327,7 @@ class NwkLayer:
         if frame.dst == BROADCAST_ALL:
             for child in self.state.neighbours.values():
                 if child.via is None and not child.rx_on_when_idle:
-                    self._spawn(child.iface.send_indirect(Address(child.nwk), data))
+                    self._tasks.spawn(child.iface.send_indirect(Address(child.nwk), data))
         return next((s for s in statuses if s is Status.SUCCESS), statuses[0] if statuses else Status.NO_ROUTE)
 
     def next_hop(self, dst: int) -> tuple[MacInterface, int, bool] | None:
@@ -348,10 +358,6 @@ class NwkLayer:
 
     # --- receiving -----------------------------------------------------------------------------
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _mac_data(self, iface: MacInterface, ind: DataIndication) -> None:
         try:
@@ -400,7 +406,7 @@ class NwkLayer:
             return
         if self.role is not Role.END_DEVICE and frame.radius > 1:
             self.counters.relayed += 1
-            self._spawn(self._relay(replace(frame, radius=frame.radius - 1)))
+            self._tasks.spawn(self._relay(replace(frame, radius=frame.radius - 1)))
 
     def _mark_authorized(self, nwk_src: int, mac_src: Address, sender: int) -> None:
         """A secured frame from a joiner proves it holds the network key: it is now authorized.
@@ -432,7 +438,7 @@ class NwkLayer:
             return
         self._deliver(frame, ind, iface, secured)
         if self.role is not Role.END_DEVICE and frame.radius > 1:
-            self._spawn(self._broadcast(replace(frame, radius=frame.radius - 1), secure=True))
+            self._tasks.spawn(self._broadcast(replace(frame, radius=frame.radius - 1), secure=True))
 
     def _deliver(self, frame: NwkFrame, ind: DataIndication, iface: MacInterface, secured: bool) -> None:
         self.counters.delivered += 1
@@ -452,5 +458,4 @@ class NwkLayer:
             )
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
