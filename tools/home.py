@@ -5,8 +5,9 @@
 
 Builds the home's hub(s) on zigpy over our stack, the emulated meters and
 displays, joins them by install code and runs simulated hours (default 1)
-(`firmware.home.run_home`, on `hal.clock`'s virtual-time loop), then prints a
-table per device (or `--json`). Progress goes to stderr every few wall seconds.
+(`tools.sim.scenario.run_home`, on `hal.clock`'s virtual-time loop), then
+prints a table per device (or `--json`). Progress goes to stderr every few
+wall seconds, from the first join on.
 
 Exit codes: 0 every emulated device joined and every read succeeded; 1 some
 did not (one line per problem on stderr); 2 bad home file, unknown hub or bad
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ._options import add_home_option, add_run_options, load_home_option, number_in
 
 if TYPE_CHECKING:
-    from firmware.home import HomeReport
+    from tools.sim.report import HomeReport, Progress
 
 #: Wall seconds between progress lines on stderr.
 PROGRESS_WALL_S = 2.0
@@ -80,10 +81,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from firmware.home import HomeOptions, HomeRunError, run_home
     from hal import clock
     from hal.capture import PcapCapture
     from hal.virtual import Medium
+    from tools.sim.scenario import HomeOptions, HomeRunError, run_home
 
     home = load_home_option(args, "home")
     if home is None:
@@ -98,15 +99,16 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     last = [started]
 
-    def progress(done: float, total: float) -> None:
+    def progress(step: Progress) -> None:
         now = time.monotonic()
         if now - last[0] >= PROGRESS_WALL_S:
             last[0] = now
-            print(
-                f"home: {done:.0f} of {total:.0f} simulated seconds ({now - started:.1f} s wall)",
-                file=sys.stderr,
-                flush=True,
+            done = (
+                f"joined {step.done:.0f} of {step.total:.0f} devices"
+                if step.phase == "joining"
+                else f"{step.done:.0f} of {step.total:.0f} simulated seconds"
             )
+            print(f"home: {done} ({now - started:.1f} s wall)", file=sys.stderr, flush=True)
 
     async def main(capture: PcapCapture | None) -> HomeReport:
         medium = Medium(seed=args.seed)

@@ -13,11 +13,11 @@ The sans-I/O machines and tables (`csma`, `indirect`, `fragments`,
 adapters. See docs/zigbee-stack.md.
 """
 
-from .nwk import NetworkParams, Role
 from .joiner import JoinError, NetworkSnapshot
+from .nwk import NetworkParams, Role
 from .stack import ZigbeeStack
-from .trust_centre import JoinEvent
 from .status import DeliveryFailed, Status
+from .trust_centre import JoinEvent
 
 __all__ = [
     "DeliveryFailed",

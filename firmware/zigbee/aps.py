@@ -43,8 +43,8 @@ from protocols.zigbee import (
 
 from .fragments import DuplicateFilter, FragmentError, Reassembler, split
 from .nwk import NwkIndication, NwkLayer
-from .tasks import TaskSet
 from .status import DeliveryFailed, Status
+from .tasks import TaskSet
 
 LOGGER = logging.getLogger(__name__)
 

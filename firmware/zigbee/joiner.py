@@ -49,7 +49,8 @@ from protocols.zigbee.nwk_commands import RejoinRequest, RejoinResponse, build_n
 
 from .aps import ApsCommandIndication
 from .join import JoinInput, JoinProgress, JoinState
-from .mac import ASSOC_SUCCESS, BROADCAST, NO_SHORT, BeaconNotice, MacInterface
+from .mac import MacInterface
+from .mac_types import ASSOC_SUCCESS, BROADCAST, NO_SHORT, BeaconNotice
 from .nwk import NetworkParams, NwkLayer
 from .polling import Poller
 from .status import DeliveryFailed, StackCounters, Status

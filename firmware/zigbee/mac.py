@@ -27,7 +27,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import protocols.ieee802154 as mac
 from hal.csma import MAC_MAX_CSMA_BACKOFFS, MAC_MAX_FRAME_RETRIES
@@ -43,15 +43,20 @@ from protocols.ieee802154.phy import timing as phy_timing
 from . import soft_transmit
 from .dual_band import DutyCycleBudget
 from .indirect import IndirectQueue
-from .tasks import TaskSet
+from .mac_types import (
+    ASSOC_ACCESS_DENIED,
+    BROADCAST,
+    NO_SHORT,
+    Address,
+    BeaconNotice,
+    DataIndication,
+    MacCounters,
+)
 from .status import Status, from_tx
+from .tasks import TaskSet
 
 LOGGER = logging.getLogger(__name__)
 
-#: The broadcast short address and PAN ID (radio.md 2.2).
-BROADCAST = 0xFFFF
-#: The short address of a device that has none (uses its extended address) (radio.md 2.2).
-NO_SHORT = 0xFFFE
 #: The scan duration exponent ZigBee uses for active scans (radio.md 2.5: 138.24 ms a channel at 2.4 GHz).
 SCAN_DURATION = 3
 #: How long a parent holds indirect data for a sleepy child before reporting it expired
@@ -59,57 +64,6 @@ SCAN_DURATION = 3
 TRANSACTION_PERSISTENCE = 16.0
 #: How long a child stays awake for the frame its parent flagged as pending (macMaxFrameTotalWaitTime).
 FRAME_WAIT = 0.05
-#: Association status codes (radio.md 2.3).
-ASSOC_SUCCESS, ASSOC_PAN_AT_CAPACITY, ASSOC_ACCESS_DENIED = 0, 1, 2
-#: Association request capability bits (radio.md 2.3).
-CAP_FFD, CAP_MAINS, CAP_RX_ON_WHEN_IDLE, CAP_SECURITY, CAP_ALLOCATE = 0x02, 0x04, 0x08, 0x40, 0x80
-
-
-@dataclass(frozen=True)
-class Address:
-    """A MAC address: short (16-bit) or extended (EUI-64 as an int)."""
-
-    value: int
-    extended: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.value:016x}" if self.extended else f"0x{self.value:04x}"
-
-
-@dataclass(frozen=True)
-class DataIndication:
-    """A MAC data frame for us, as the NWK layer wants it."""
-
-    src: Address
-    dst: Address
-    payload: bytes
-    lqi: int
-    rssi: float
-
-
-@dataclass(frozen=True)
-class BeaconNotice:
-    """One beacon heard during an active scan."""
-
-    channel: Channel
-    pan_id: int
-    source: Address
-    association_permit: bool
-    pan_coordinator: bool
-    payload: bytes
-    lqi: int
-
-
-@dataclass
-class MacCounters:
-    """What the MAC saw and did, for tests and benchmarks."""
-
-    sent: int = 0
-    received: int = 0
-    malformed: int = 0
-    duplicates: int = 0
-    acks_sent: int = 0
-    failures: int = 0
 
 
 class MacInterface:
@@ -416,9 +370,10 @@ class MacInterface:
             and self.on_association_request is not None
         ):
             self.on_association_request(self, src.value, command.capability)
-        elif isinstance(command, AssociationResponse):
-            if self._assoc_wait is not None and not self._assoc_wait.done():
-                self._assoc_wait.set_result((command.status, command.short_address))
+        elif (
+            isinstance(command, AssociationResponse) and self._assoc_wait is not None and not self._assoc_wait.done()
+        ):
+            self._assoc_wait.set_result((command.status, command.short_address))
 
     async def _serve_poll(self, child: Address) -> None:
         """A child polled: send it the oldest frame held for it, if any."""
@@ -608,15 +563,6 @@ class MacInterface:
         self._tasks.cancel()
 
 
-__all__ = [
-    "ASSOC_ACCESS_DENIED",
-    "ASSOC_PAN_AT_CAPACITY",
-    "ASSOC_SUCCESS",
-    "Address",
-    "BeaconNotice",
-    "DataIndication",
-    "MacInterface",
-]
 
 
 def _mode(address: Address | None) -> mac.AddrMode:

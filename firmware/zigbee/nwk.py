@@ -49,9 +49,10 @@ from protocols.zigbee import (
 )
 
 from .counters import CounterExhausted, CounterStore, OutgoingCounter, ReplayFilter
-from .mac import BROADCAST, Address, DataIndication, MacInterface
-from .tasks import TaskSet
+from .mac import MacInterface
+from .mac_types import BROADCAST, Address, DataIndication
 from .status import Status
+from .tasks import TaskSet
 
 LOGGER = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .mac import Address
+from .mac_types import Address
 from .nwk import NwkLayer
 
 #: Polls in a row while the parent keeps flagging more data.

@@ -44,15 +44,8 @@ from .counters import CounterStore, OutgoingCounter
 from .dual_band import DutyCycleBudget
 from .join import JoinProgress
 from .joiner import Joiner, JoinError, NetworkSnapshot, default_channels
-from .mac import (
-    CAP_ALLOCATE,
-    CAP_FFD,
-    CAP_MAINS,
-    CAP_RX_ON_WHEN_IDLE,
-    SCAN_DURATION,
-    BeaconNotice,
-    MacInterface,
-)
+from .mac import SCAN_DURATION, MacInterface
+from .mac_types import CAP_ALLOCATE, CAP_FFD, CAP_MAINS, CAP_RX_ON_WHEN_IDLE, BeaconNotice
 from .nwk import COORDINATOR_ADDRESS, NetworkParams, NwkIndication, NwkLayer, Role
 from .polling import Poller
 from .status import StackCounters

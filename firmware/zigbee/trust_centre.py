@@ -30,13 +30,8 @@ from protocols.zigbee.nwk_commands import Leave, RejoinRequest, RejoinResponse, 
 
 from .aps import ApsLayer
 from .counters import CounterExhausted, OutgoingCounter
-from .mac import (
-    ASSOC_ACCESS_DENIED,
-    ASSOC_SUCCESS,
-    CAP_FFD,
-    CAP_RX_ON_WHEN_IDLE,
-    MacInterface,
-)
+from .mac import MacInterface
+from .mac_types import ASSOC_ACCESS_DENIED, ASSOC_SUCCESS, CAP_FFD, CAP_RX_ON_WHEN_IDLE
 from .nwk import COORDINATOR_ADDRESS, Neighbour, NwkIndication, NwkLayer, Role
 from .status import Status
 from .tasks import TaskSet

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from protocols.zigbee import ZigbeeDecodeError, build_zdo, parse_zdo
 from protocols.zigbee import zdo as z
 
-from .mac import CAP_ALLOCATE, CAP_FFD, CAP_MAINS, CAP_RX_ON_WHEN_IDLE
+from .mac_types import CAP_ALLOCATE, CAP_FFD, CAP_MAINS, CAP_RX_ON_WHEN_IDLE
 
 ZDO_ENDPOINT = 0
 ZDO_PROFILE = 0x0000

@@ -13,7 +13,7 @@ from firmware.devices.meters import meter_endpoint
 from firmware.zigbee import DeliveryFailed, JoinError, Role, Status, ZigbeeStack
 from firmware.zigbee.aps import ApsIndication
 from firmware.zigbee.join import JoinState
-from firmware.zigbee.mac import Address
+from firmware.zigbee.mac_types import Address
 from hal import clock
 from hal.radio import Band, Channel, ReceivedFrame
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from firmware.zigbee.mac import Address, DataIndication, MacInterface
+from firmware.zigbee.mac import MacInterface
+from firmware.zigbee.mac_types import Address, DataIndication
 from firmware.zigbee.status import Status
 from hal import clock
 from hal.radio import Band, Channel, RadioCaps, ReceivedFrame

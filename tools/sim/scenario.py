@@ -1,30 +1,34 @@
-"""A hub with a virtual home: the composition root of `commshub home` (architecture.md, `firmware.hub`).
+"""A simulated day of a home: hubs, the emulated meters and displays, on `hal.virtual`'s air (`commshub home`).
 
-Why: the project's main job runs a whole HAN with no hardware - a hub on our
-ZigBee stack behind zigpy's `ControllerApplication`, the home's meters and
-displays as emulated devices, all on `hal.virtual`'s air - and reports what
-happened. This module is that assembly, once, for the CLI (`tools/home.py`),
-the benchmark (`bench/zigbee_han.py`) and the tests. Nothing here reads a
-file, the environment or a clock: the caller hands in the loaded `FloorPlan`, the
+Why here, above firmware (architecture.md: simulations compose a medium, hubs
+and devices): the project's main job runs a whole HAN with no hardware and
+reports what happened. This module is that scenario, once, for the CLI
+(`tools/home.py`), the benchmark (`bench/zigbee_han.py`) and the tests. The
+hub itself is built by `firmware.hub` (radio-agnostic: it is handed virtual
+radios here), the devices by `firmware.devices`. Nothing here reads a file,
+the environment or a clock: the caller hands in the loaded floor plan, the
 `Medium` it was placed on (with any sniffers and faults), the options and a
 seeded RNG, and runs it on `hal.clock`'s loop (virtual time for simulation).
 
 What a run does, per hub node of the home (a block of flats has several):
-1. build the hub: a zigpy `ControllerApplication` on one `VirtualRadio` per
-   band - 2.4 GHz, plus 868 MHz when dual band (the default when any device's
+1. start the hub's HAN (`firmware.hub.HubHan`) on one `VirtualRadio` per band
+   - 2.4 GHz, plus 868 MHz when dual band (the default when any device's
    2.4 GHz link budget to its hub is too weak, see `needs_sub_ghz`);
 2. create an emulated device for each node of the hub by role (`EMULATED`;
    in a dual band network GSMEs and IHDs get an 868 MHz radio too); roles we
    cannot emulate yet are skipped with the reason in the report;
-3. admit each device by install code through zigpy (`permit_with_link_key`),
-   ESMEs first (they are routers others may join through), let it join on
-   whichever band reaches, and wait for zigpy's interview to finish;
+3. admit each device by install code, ESMEs first (they are routers others
+   may join through), let it join on whichever band reaches (retrying as real
+   devices do), and wait for zigpy's interview to finish; progress is
+   reported from the first join on;
 4. run the day: each IHD reads its ESME's CurrentSummationDelivered every
    `ihd_interval` s over its own stack; the hub reads every meter through
    zigpy every `hub_interval` s (a sleepy GSME's read waits for its poll);
 5. report per device (role, EUI-64, NWK address, band, joined at, reads ok
    and failed, last value read, mean RSSI at the hub), 868 MHz duty cycle per
-   node, frames on air and simulated time (`HomeReport`).
+   node, frames on air and simulated time (`report.HomeReport`).
+
+A device's failure - to join, to answer - is reported, never raised.
 """
 
 from __future__ import annotations
@@ -34,24 +38,23 @@ import logging
 import math
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import zigpy.config as conf
 import zigpy.device
 import zigpy.exceptions
-import zigpy.types as t
-import zigpy.util
-import zigpy.zcl.foundation as zf
 
 from firmware.devices import EmulatedDevice, electricity_meter, gas_meter, in_home_display
-from firmware.devices.meters import CURRENT_SUMMATION_DELIVERED, METERING, PROFILE_SMART_ENERGY, SE_ENDPOINT
-from firmware.zigbee import DeliveryFailed, JoinError, ZigbeeStack
-from firmware.zigbee.application import ControllerApplication, eui64
+from firmware.devices.meters import METERING, SE_ENDPOINT
+from firmware.devices.zcl_client import ZclReader
+from firmware.hub import HanSettings, HubHan
+from firmware.zigbee import DeliveryFailed, JoinError
+from firmware.zigbee.application import eui64
 from firmware.zigbee.aps import ApsIndication
 from hal.radio import Band, Radio
 from hal.virtual import BAND_MODELS, FloorPlan, Medium, NodeSpec
 from protocols.zigbee import install_code_crc
+
+from .report import DeviceReport, HomeReport, HubReport, Progress
 
 LOGGER = logging.getLogger(__name__)
 
@@ -64,15 +67,15 @@ SUB_GHZ_ROLES = ("gsme", "ihd")
 HUB_CHANNELS = (15, 20, 25, 11, 26, 12, 13, 14, 16, 17, 18, 19, 21, 22, 23, 24)
 #: A 2.4 GHz link whose budget leaves the signal less than this above the noise floor "needs" 868 MHz.
 REACH_MARGIN_DB = 10.0
-#: zigpy request timeouts aside, how long one IHD read may wait for its answer (simulated seconds).
-IHD_READ_TIMEOUT = 10.0
+
+ProgressCallback = Callable[[Progress], None]
 
 
 class HomeRunError(Exception):
     """The home cannot be run as asked (no hub node, an unknown hub name, bad options)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HomeOptions:
     """How to run the home; every default is what `commshub home` uses."""
 
@@ -83,90 +86,13 @@ class HomeOptions:
     gsme_poll: float = 7.5  #: the sleepy gas meter's poll period
     join_timeout: float = 120.0  #: simulated seconds a device may take to join and be interviewed
     hub: str | None = None  #: run only this hub's network (e.g. one flat); None: every hub
-    progress_every: float = 60.0  #: simulated seconds between progress callbacks
+    progress_every: float = 60.0  #: simulated seconds between progress callbacks of the day
 
     def __post_init__(self) -> None:
         for name in ("duration_s", "ihd_interval", "hub_interval", "gsme_poll", "join_timeout", "progress_every"):
-            if not getattr(self, name) > 0:
-                raise HomeRunError(f"option {name} must be positive, not {getattr(self, name)}")
-
-
-@dataclass(frozen=True)
-class DeviceReport:
-    """One node of the home after the run.
-
-    `reads_ok`/`reads_failed` count the reads this device is the subject of:
-    for a meter the hub's zigpy reads of it, for an IHD its own reads of the
-    ESME. `mean_rssi_dbm` is over the frames the hub received from it (last hop).
-    """
-
-    node: str
-    role: str
-    hub: str
-    eui64: str | None = None
-    nwk: int | None = None
-    band: str | None = None
-    joined_at_s: float | None = None
-    reads_ok: int = 0
-    reads_failed: int = 0
-    last_value: int | None = None
-    mean_rssi_dbm: float | None = None
-    mac_frames_sent: int = 0
-    error: str | None = None  #: why it did not join, or the first read failure
-    skipped: str | None = None  #: why no device was emulated for this node
-
-    @property
-    def joined(self) -> bool:
-        return self.joined_at_s is not None
-
-
-@dataclass(frozen=True)
-class HubReport:
-    """One hub's network."""
-
-    node: str
-    eui64: str
-    pan_id: int
-    channel: int
-    bands: tuple[str, ...]
-    sub_ghz_channel: str | None
-    network_key: str  #: hex, so a `--pcap` capture can be decrypted (Wireshark's ZigBee keys)
-
-
-@dataclass(frozen=True)
-class HomeReport:
-    """What happened in the home; `ok` when every emulated device joined and no read failed."""
-
-    home: str
-    hubs: tuple[HubReport, ...]
-    devices: tuple[DeviceReport, ...]
-    simulated_s: float  #: from the first hub starting to the end of the day
-    day_s: float  #: the day phase alone
-    frames_on_air: int
-    duty_cycle_s: dict[str, float] = field(default_factory=dict)  #: 868 MHz airtime in the last rolling hour
-
-    def problems(self) -> list[str]:
-        """One line per device that did not join or had a failed read."""
-        lines = []
-        for d in self.devices:
-            if d.skipped is None and not d.joined:
-                lines.append(f"{d.node} ({d.role}) did not join: {d.error}")
-            elif d.reads_failed:
-                lines.append(
-                    f"{d.node} ({d.role}): {d.reads_failed} of {d.reads_ok + d.reads_failed} reads failed"
-                    f" (first: {d.error})"
-                )
-        return lines
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems()
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["ok"] = self.ok
-        data["problems"] = self.problems()
-        return data
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+                raise HomeRunError(f"option {name} must be a positive finite number, not {value!r}")
 
 
 def install_code(rng: random.Random) -> bytes:
@@ -175,99 +101,18 @@ def install_code(rng: random.Random) -> bytes:
     return code + install_code_crc(code)
 
 
-def needs_sub_ghz(home: FloorPlan, medium: Medium, hub: str) -> bool:
+def needs_sub_ghz(floorplan: FloorPlan, medium: Medium, hub: str) -> bool:
     """Whether some device of `hub` has a 2.4 GHz link too weak to rely on (static budget, radio.md 4)."""
     model = BAND_MODELS[Band.GHZ_2_4]
     floor = model.noise_floor_dbm + REACH_MARGIN_DB
     return any(
         model.default_tx_dbm + medium.link(hub, n.name, Band.GHZ_2_4).gain_db < floor
-        for n in home.nodes
+        for n in floorplan.nodes
         if n.hub == hub and n.role in EMULATED
     )
 
 
-def _read_request(tsn: int) -> bytes:
-    header = zf.ZCLHeader.general(tsn, zf.GeneralCommand.Read_Attributes)
-    return header.serialize() + CURRENT_SUMMATION_DELIVERED.to_bytes(2, "little")
-
-
-def _summation(payload: bytes) -> int | None:
-    """CurrentSummationDelivered from a ZCL Read Attributes Response, or None if it holds no value."""
-    try:
-        _header, rest = zf.ZCLHeader.deserialize(payload)
-        response, _ = zf.ReadAttributesResponse.deserialize(rest)
-    except (ValueError, KeyError):
-        return None
-    for record in response.status_records:
-        if record.attrid == CURRENT_SUMMATION_DELIVERED and record.status == zf.Status.SUCCESS:
-            return int(record.value.value)
-    return None
-
-
-class ZclReader:
-    """Reads CurrentSummationDelivered from other nodes over a bare `ZigbeeStack` (an IHD's side; no zigpy).
-
-    Answers are matched to the waiting request by source and ZCL sequence number and consumed;
-    every other indication goes on to the stack's previous `on_message` (the device's own ZCL/ZDO server).
-    """
-
-    def __init__(self, stack: ZigbeeStack) -> None:
-        self._stack = stack
-        self._pending: dict[tuple[int, int], asyncio.Future[bytes]] = {}
-        self._tsn = 0
-        self._next = stack.on_message
-        stack.on_message = self._indication
-
-    def _indication(self, ind: ApsIndication) -> None:
-        if ind.cluster == METERING and len(ind.payload) > 1:
-            waiter = self._pending.pop((ind.src, ind.payload[1]), None)
-            if waiter is not None:
-                if not waiter.done():
-                    waiter.set_result(ind.payload)
-                return
-        if self._next is not None:
-            self._next(ind)
-
-    async def read(self, dst: int) -> int:
-        """The summation at `dst`; raises DeliveryFailed, TimeoutError or ValueError (no value)."""
-        self._tsn = (self._tsn + 1) & 0xFF
-        key = (dst, self._tsn)
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        try:
-            await self._stack.send(
-                dst,
-                cluster=METERING,
-                profile=PROFILE_SMART_ENERGY,
-                src_endpoint=SE_ENDPOINT,
-                dst_endpoint=SE_ENDPOINT,
-                payload=_read_request(self._tsn),
-            )
-            payload = await asyncio.wait_for(future, IHD_READ_TIMEOUT)
-        finally:
-            self._pending.pop(key, None)
-        value = _summation(payload)
-        if value is None:
-            raise ValueError("response without CurrentSummationDelivered")
-        return value
-
-
-class _Initialized:
-    """zigpy listener: one future per EUI-64, resolved when zigpy has interviewed that device."""
-
-    def __init__(self) -> None:
-        self.waiting: dict[t.EUI64, asyncio.Future[zigpy.device.Device]] = {}
-
-    def expect(self, ieee: t.EUI64) -> asyncio.Future[zigpy.device.Device]:
-        return self.waiting.setdefault(ieee, asyncio.get_running_loop().create_future())
-
-    def device_initialized(self, device: zigpy.device.Device) -> None:
-        future = self.waiting.get(device.ieee)
-        if future is not None and not future.done():
-            future.set_result(device)
-
-
-@dataclass
+@dataclass(slots=True)
 class _Member:
     """A node of a hub's network while the run goes on (mutable tallies; frozen into DeviceReport)."""
 
@@ -291,17 +136,15 @@ class _Member:
 
 
 class _Network:
-    """One hub, its zigpy application and its members."""
+    """One hub's HAN, its members, and the RSSI of what the hub hears from each."""
 
-    def __init__(self, hub: NodeSpec, app: ControllerApplication, bands: tuple[Band, ...]) -> None:
+    def __init__(self, hub: NodeSpec, han: HubHan, bands: tuple[Band, ...]) -> None:
         self.hub = hub
-        self.app = app
+        self.han = han
         self.bands = bands
         self.members: list[_Member] = []
-        self.listener = _Initialized()
-        app.add_listener(self.listener)
         self._rssi: dict[int, tuple[float, int]] = {}
-        delivered = app.stack.on_message
+        delivered = han.stack.on_message
         assert delivered is not None
 
         def tap(ind: ApsIndication) -> None:
@@ -309,7 +152,7 @@ class _Network:
             self._rssi[ind.src] = (total + ind.rssi, count + 1)
             delivered(ind)
 
-        app.stack.on_message = tap
+        han.stack.on_message = tap
 
     def mean_rssi(self, nwk: int | None) -> float | None:
         total, count = self._rssi.get(nwk, (0.0, 0)) if nwk is not None else (0.0, 0)
@@ -322,22 +165,25 @@ async def run_home(
     options: HomeOptions = HomeOptions(),
     *,
     rng: random.Random,
-    progress: Callable[[float, float], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> HomeReport:
     """Run `home` (already placed on `medium`) as described in the module docstring.
 
-    `rng` seeds the install codes and network settings; `progress(done_s, total_s)` is called every
-    `options.progress_every` simulated seconds of the day. Raises HomeRunError for a home without a
-    hub or an unknown `options.hub`; device failures are reported, not raised."""
+    `rng` seeds the install codes and network settings; `progress` is called
+    after each device's join and every `options.progress_every` simulated
+    seconds of the day. Raises HomeRunError for a home without a hub or an
+    unknown `options.hub`; device failures are reported, not raised."""
     every_hub = [n for n in home.nodes if n.role == "hub"]
     # Each hub's channels, PAN, keys and install codes come from its place in the whole home and its
     # own RNG, so `--hub NAME` rebuilds exactly the network that hub has in a run of the whole home.
     hub_seeds = {n.name: rng.getrandbits(64) for n in every_hub}
     hubs = [n for n in every_hub if options.hub is None or n.name == options.hub]
     if not hubs:
-        known = ", ".join(n.name for n in home.nodes if n.role == "hub") or "none"
+        known = ", ".join(n.name for n in every_hub) or "none"
         wanted = f"no hub node {options.hub!r}" if options.hub else "no hub node"
         raise HomeRunError(f"home {home.name!r}: {wanted} (hubs: {known})")
+    hub_names = {n.name for n in hubs}
+    joining = Progress("joining", 0, sum(1 for n in home.nodes if n.hub in hub_names and n.role in EMULATED))
     loop = asyncio.get_running_loop()
     start = loop.time()
     networks: list[_Network] = []
@@ -346,7 +192,7 @@ async def run_home(
             hub_rng = random.Random(hub_seeds[hub.name])
             network = await _start_hub(home, medium, hub, every_hub.index(hub), options, hub_rng)
             networks.append(network)
-            await _join_all(network, home, medium, options, hub_rng, start)
+            joining = await _join_all(network, home, medium, options, hub_rng, start, joining, progress)
         day_start = loop.time()
         end = day_start + options.duration_s
         tasks = [_day(network, day_start, end, options) for network in networks]
@@ -360,7 +206,7 @@ async def run_home(
             for member in network.members:
                 if member.device is not None:
                     await member.device.close()
-            await network.app.shutdown()
+            await network.han.shutdown()
 
 
 async def _start_hub(
@@ -371,19 +217,12 @@ async def _start_hub(
     bands = (Band.GHZ_2_4, Band.MHZ_868) if dual else (Band.GHZ_2_4,)
     radios = [medium.radio(hub.name, band) for band in bands]
     sub_ghz = sorted(c for r in radios[1:] for c in r.info.channels if c.band is Band.MHZ_868)
-    config = {
-        conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
-        conf.CONF_NWK: {
-            conf.CONF_NWK_CHANNEL: HUB_CHANNELS[index % len(HUB_CHANNELS)],
-            conf.CONF_NWK_PAN_ID: rng.randrange(0x0001, 0xFFF7),
-            conf.CONF_NWK_EXTENDED_PAN_ID: ":".join(f"{b:02x}" for b in rng.randbytes(8)),
-            conf.CONF_NWK_KEY: list(rng.randbytes(16)),
-        },
-        conf.CONF_TOPO_SCAN_ENABLED: False,
-        "commshub": {"radios": radios, "sub_ghz_channels": [sub_ghz[index % len(sub_ghz)]] if sub_ghz else None},
-    }
-    app = await ControllerApplication.new(config, auto_form=True)
-    return _Network(hub, app, bands)
+    settings = HanSettings.random(
+        rng,
+        channel=HUB_CHANNELS[index % len(HUB_CHANNELS)],
+        sub_ghz_channel=sub_ghz[index % len(sub_ghz)] if sub_ghz else None,
+    )
+    return _Network(hub, await HubHan.start(radios, settings), bands)
 
 
 def _build(
@@ -398,13 +237,19 @@ def _build(
 
 
 async def _join_all(
-    network: _Network, home: FloorPlan, medium: Medium, options: HomeOptions, rng: random.Random, start: float
-) -> None:
-    """Admit and join every emulated node of the hub, routers (ESMEs) first."""
+    network: _Network,
+    home: FloorPlan,
+    medium: Medium,
+    options: HomeOptions,
+    rng: random.Random,
+    start: float,
+    joining: Progress,
+    progress: ProgressCallback | None,
+) -> Progress:
+    """Admit and join every emulated node of the hub, routers (ESMEs) first; returns the joining progress."""
     specs = [n for n in home.nodes if n.hub == network.hub.name]
     specs.sort(key=lambda n: n.role != "esme")
-    stack = network.app.stack
-    channels = [[mac.channel] for mac in stack.macs]
+    channels = [[mac.channel] for mac in network.han.stack.macs]
     for spec in specs:
         member = _Member(spec)
         network.members.append(member)
@@ -415,11 +260,7 @@ async def _join_all(
         bands = network.bands if spec.role in SUB_GHZ_ROLES else (Band.GHZ_2_4,)
         device = _build(spec, [medium.radio(spec.name, band) for band in bands], code, options, rng)
         member.device = device
-        ieee = eui64(device.ieee)
-        interviewed = network.listener.expect(ieee)
-        await network.app.permit_with_link_key(
-            ieee, zigpy.util.convert_install_code(code), time_s=int(options.join_timeout)
-        )
+        interviewed = await network.han.admit(device.ieee, code, time_s=int(options.join_timeout))
         try:
             async with asyncio.timeout(options.join_timeout):
                 await device.join(channels=channels)
@@ -427,8 +268,12 @@ async def _join_all(
         except (JoinError, TimeoutError, DeliveryFailed, zigpy.exceptions.ZigbeeException) as e:
             member.error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             LOGGER.info("%s did not join: %s", spec.name, member.error)
-            continue
-        member.joined_at = asyncio.get_running_loop().time() - start
+        else:
+            member.joined_at = asyncio.get_running_loop().time() - start
+        joining = Progress("joining", joining.done + 1, joining.total)
+        if progress is not None:
+            progress(joining)
+    return joining
 
 
 async def _every(interval: float, start: float, end: float, action: Callable[[], Awaitable[None]]) -> None:
@@ -442,7 +287,7 @@ async def _every(interval: float, start: float, end: float, action: Callable[[],
         slot = max(slot + 1, math.ceil((loop.time() - start) / interval))
 
 
-async def _hub_read(network: _Network, member: _Member) -> None:
+async def _hub_read(member: _Member) -> None:
     assert member.zigpy_device is not None
     cluster = member.zigpy_device.endpoints[SE_ENDPOINT].in_clusters[METERING]
     try:
@@ -465,27 +310,35 @@ async def _ihd_read(reader: ZclReader, member: _Member, esme: EmulatedDevice) ->
     member.read_done(value, None)
 
 
+def _hub_reading(member: _Member) -> Callable[[], Awaitable[None]]:
+    return lambda: _hub_read(member)
+
+
+def _ihd_reading(reader: ZclReader, member: _Member, esme: EmulatedDevice) -> Callable[[], Awaitable[None]]:
+    return lambda: _ihd_read(reader, member, esme)
+
+
 async def _day(network: _Network, start: float, end: float, options: HomeOptions) -> None:
     joined = [m for m in network.members if m.joined_at is not None and m.device is not None]
     esme = next((m.device for m in joined if m.spec.role == "esme"), None)
     tasks = []
     for member in joined:
         if member.spec.role in ("esme", "gsme"):
-            tasks.append(_every(options.hub_interval, start, end, lambda m=member: _hub_read(network, m)))
-        elif member.spec.role == "ihd" and esme is not None:
-            reader = ZclReader(member.device.stack)  # type: ignore[union-attr]
-            tasks.append(_every(options.ihd_interval, start, end, lambda r=reader, m=member: _ihd_read(r, m, esme)))
+            tasks.append(_every(options.hub_interval, start, end, _hub_reading(member)))
+        elif member.spec.role == "ihd" and esme is not None and member.device is not None:
+            reader = ZclReader(member.device.stack)
+            tasks.append(_every(options.ihd_interval, start, end, _ihd_reading(reader, member, esme)))
     await asyncio.gather(*tasks)
     remaining = end - asyncio.get_running_loop().time()
     if remaining > 0:
         await asyncio.sleep(remaining)
 
 
-async def _progress(report: Callable[[float, float], None], start: float, end: float, every: float) -> None:
+async def _progress(report: ProgressCallback, start: float, end: float, every: float) -> None:
     loop = asyncio.get_running_loop()
     while loop.time() + every < end:
         await asyncio.sleep(every)
-        report(loop.time() - start, end - start)
+        report(Progress("day", loop.time() - start, end - start))
 
 
 def _report(
@@ -493,12 +346,13 @@ def _report(
 ) -> HomeReport:
     hubs, devices, duty = [], [], {}
     for network in networks:
-        stack = network.app.stack
-        info = network.app.state.network_info
+        app = network.han.app
+        stack = network.han.stack
+        info = app.state.network_info
         hubs.append(
             HubReport(
                 node=network.hub.name,
-                eui64=str(network.app.state.node_info.ieee),
+                eui64=str(app.state.node_info.ieee),
                 pan_id=int(info.pan_id),
                 channel=int(info.channel),
                 bands=tuple(b.value for b in network.bands),
