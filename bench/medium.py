@@ -27,7 +27,7 @@ import time
 
 from hal import clock
 from hal.radio import AddressFilter, Band, TxMode, TxStatus
-from hal.virtual import Medium, load_floorplan
+from hal.virtual import Medium, VirtualRadio, load_floorplan
 from protocols.ieee802154.fcs import append_fcs
 
 #: ns-3 lr-wpan speed-ups (simulated / wall time) on this machine for the same workload (issue 3).
@@ -71,7 +71,7 @@ def workload(nodes: int, seconds: float, seed: int = 0) -> dict[str, float]:
             radio.set_address_filter(AddressFilter(pan_id=PAN, short_address=i))
             radios.append(radio)
 
-        async def node(short: int, radio, offset: float) -> None:  # type: ignore[no-untyped-def]
+        async def node(short: int, radio: VirtualRadio, offset: float) -> None:
             loop = asyncio.get_running_loop()
             k = 0
             while True:
@@ -148,7 +148,7 @@ def _fleet(homes: int, seconds: float = 20.0) -> dict[str, float]:
             esme.set_address_filter(AddressFilter(pan_id=h, short_address=1))
             senders.append(esme)
 
-        async def send(radio, pan: int) -> None:  # type: ignore[no-untyped-def]
+        async def send(radio: VirtualRadio, pan: int) -> None:
             await asyncio.sleep(pan * 0.05 / homes)
             for k in range(int(seconds / 0.05)):
                 mhr = bytes((0x41, 0x88, k & 0xFF)) + pan.to_bytes(2, "little") + b"\x00\x00\x01\x00"

@@ -119,7 +119,7 @@ class RadioCaps(enum.Flag):
     DUTY_CYCLE = enum.auto()  #: the radio enforces the sub-GHz duty-cycle limit itself
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RadioInfo:
     """What a radio can tune to and how loud it can be (Zephyr's attributes)."""
 
@@ -156,7 +156,7 @@ class TxStatus(enum.Enum):
     ABORTED = "aborted"  #: the radio was switched off or reconfigured mid-transmit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TxResult:
     """`transmit`'s answer: status, when the frame left, its airtime, and the ACK's pending bit."""
 
@@ -167,7 +167,7 @@ class TxResult:
     attempts: int = 1  #: transmissions made, retries included
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReceivedFrame:
     """One PSDU as heard by a radio, with the link facts upper layers and captures want."""
 
@@ -179,7 +179,7 @@ class ReceivedFrame:
     fcs_ok: bool = True  #: False only in promiscuous mode, where damaged frames are passed up
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AddressFilter:
     """The addresses a radio accepts and ACKs for (otPlatRadioSetPanId/ShortAddress/ExtendedAddress)."""
 

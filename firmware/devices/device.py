@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from firmware.zigbee.aps import ApsIndication
@@ -32,7 +32,7 @@ from .zcl_server import ZclEndpoint
 LOGGER = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class DeviceNvm:
     """What survives a power cut: security counters and the network the device belonged to."""
 
@@ -112,7 +112,7 @@ class EmulatedDevice:
         return self.stack.joined
 
     async def join(
-        self, *, band: Band | None = None, channels: list[Iterable[Channel]] | None = None, key_timeout: float = 10.0
+        self, *, band: Band | None = None, channels: Sequence[Iterable[Channel]] | None = None, key_timeout: float = 10.0
     ) -> None:
         """Join with our install code on `band`, or on whichever radio reaches a network; raises JoinError."""
         await self.stack.join(link_key=self.link_key, channels=channels, key_timeout=key_timeout, band=band)

@@ -2,8 +2,9 @@
 
 Why: a meter on the HAN must answer the ZCL requests of the hub (and of
 zigpy's interview: Basic model/manufacturer, Metering summation). Frames and
-types come from zigpy (`zigpy.zcl.foundation`, each cluster's `attributes`),
-our one ZCL table (architecture.md); this module only looks values up.
+types come from zigpy (`zigpy.zcl.foundation`, and each cluster's `attributes`
+through zigpy's public `CLUSTERS_BY_ID`), our one ZCL table (architecture.md);
+this module only looks values up.
 
 Pure: `ZclEndpoint.handle(cluster, payload)` returns the response payload (or
 None when no response is due); the device sends it.
@@ -16,10 +17,10 @@ from typing import Any
 
 import zigpy.types as t
 import zigpy.zcl.foundation as f
-from zigpy.zcl import Cluster
+from zigpy.zcl.clusters import CLUSTERS_BY_ID
 
 
-@dataclass
+@dataclass(slots=True)
 class ZclEndpoint:
     """One application endpoint: its profile, device type, and attribute values per server cluster."""
 
@@ -61,7 +62,7 @@ class ZclEndpoint:
         except ValueError:
             return self._default_response(header, f.Status.MALFORMED_COMMAND)
         values = self.servers[cluster]
-        definition = Cluster._registry.get(cluster)
+        definition = CLUSTERS_BY_ID.get(cluster)
         records = []
         for attribute in ids:
             spec = None if definition is None else definition.attributes.get(attribute)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import zigpy.config as conf
@@ -78,7 +79,7 @@ class HubHan:
         app.add_listener(self._interviews)
 
     @classmethod
-    async def start(cls, radios: list[Radio], settings: HanSettings) -> HubHan:
+    async def start(cls, radios: Sequence[Radio], settings: HanSettings) -> HubHan:
         """Form (or restore) the HAN on `radios` (2.4 GHz first; a second, 868 MHz radio makes it Dual Band)."""
         config = {
             conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
@@ -90,7 +91,7 @@ class HubHan:
             },
             conf.CONF_TOPO_SCAN_ENABLED: False,
             "commshub": {
-                "radios": radios,
+                "radios": list(radios),
                 "sub_ghz_channels": None if settings.sub_ghz_channel is None else [settings.sub_ghz_channel],
             },
         }

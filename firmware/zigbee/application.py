@@ -37,15 +37,18 @@ import zigpy.config as conf
 import zigpy.device
 import zigpy.endpoint
 import zigpy.exceptions
+import zigpy.profiles.zha
+import zigpy.profiles.zll
 import zigpy.state
 import zigpy.types as t
 import zigpy.zdo.types as zdo_t
 
 from hal.radio import Band, Channel
-from protocols.zigbee import PROFILE_HOME_AUTOMATION, PROFILE_SMART_ENERGY, build_zdo
-from protocols.zigbee.zdo import LogicalType, NodeDescriptor, NodeDescRsp, SimpleDescriptor, ZdoFrame, ZdoStatus
+from protocols.zigbee import PROFILE_HOME_AUTOMATION, PROFILE_SMART_ENERGY
+from protocols.zigbee.zdo import LogicalType, NodeDescriptor, SimpleDescriptor
 
 from .aps import ApsIndication
+from .counters import CounterStore
 from .network_backup import export_devices, restore_devices
 from .nwk import COORDINATOR_ADDRESS, NetworkParams, Role
 from .stack import ZigbeeStack
@@ -90,13 +93,29 @@ COORDINATOR_DESCRIPTOR = node_descriptor(logical_type=LogicalType.COORDINATOR, r
 
 
 def _zigpy_node_descriptor(descriptor: NodeDescriptor) -> zdo_t.NodeDescriptor:
-    """The same descriptor in zigpy's type (for zigpy's own coordinator device)."""
-    response = build_zdo(ZdoFrame(0, NodeDescRsp(ZdoStatus.SUCCESS, COORDINATOR_ADDRESS, descriptor)))
-    parsed, _ = zdo_t.NodeDescriptor.deserialize(response[4:])  # after TSN, status and NWK address
-    return parsed
+    """The same descriptor as zigpy's object, field by field, for zigpy's own coordinator device.
+
+    Our ZDO codec (`protocols.zigbee.zdo`) answers every ZDO request, the
+    loopback ones included; zigpy only needs this object, never our bytes."""
+    return zdo_t.NodeDescriptor(
+        logical_type=zdo_t.LogicalType(descriptor.logical_type),
+        complex_descriptor_available=t.uint1_t(descriptor.complex_descriptor_available),
+        user_descriptor_available=t.uint1_t(descriptor.user_descriptor_available),
+        reserved=t.uint3_t(descriptor.reserved),
+        aps_flags=t.uint3_t(descriptor.aps_flags),
+        frequency_band=zdo_t.NodeDescriptor.FrequencyBand(descriptor.frequency_band),
+        mac_capability_flags=zdo_t.NodeDescriptor.MACCapabilityFlags(descriptor.mac_capability),
+        manufacturer_code=t.uint16_t(descriptor.manufacturer_code),
+        maximum_buffer_size=t.uint8_t(descriptor.maximum_buffer_size),
+        maximum_incoming_transfer_size=t.uint16_t(descriptor.maximum_incoming_transfer_size),
+        server_mask=t.uint16_t(descriptor.server_mask),
+        maximum_outgoing_transfer_size=t.uint16_t(descriptor.maximum_outgoing_transfer_size),
+        descriptor_capability_field=zdo_t.NodeDescriptor.DescriptorCapability(descriptor.descriptor_capability),
+    )
 
 
 def _our_simple_descriptor(descriptor: zdo_t.SimpleDescriptor) -> SimpleDescriptor:
+    """An endpoint zigpy registered, as our ZDO codec's value (what the loopback ZDO server reports)."""
     return SimpleDescriptor(
         endpoint=descriptor.endpoint,
         profile=descriptor.profile,
@@ -118,7 +137,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         super().__init__(config)
         own = self._config[CONF_COMMSHUB]
         self._radios = list(own[CONF_RADIOS])
-        self._store = own[CONF_STORE] if own[CONF_STORE] is not None else {}
+        self._store: CounterStore = own[CONF_STORE] if own[CONF_STORE] is not None else {}
         self._sub_ghz_channels = own[CONF_SUB_GHZ_CHANNELS]
         self._stack: ZigbeeStack | None = None
         self._settings: zigpy.state.NetworkInfo | None = None
@@ -292,12 +311,19 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     def _add_coordinator_device(self) -> None:
         """Our own zigpy device, described from the endpoints we registered (no loopback interview)."""
         ieee = self.state.node_info.ieee
-        device = zigpy.device.Device(self, ieee, COORDINATOR_ADDRESS)
+        device = zigpy.device.Device(self, ieee, t.NWK(COORDINATOR_ADDRESS))
         device.node_desc = _zigpy_node_descriptor(COORDINATOR_DESCRIPTOR)
         for descriptor in self._endpoints:
             endpoint = device.add_endpoint(descriptor.endpoint)
             endpoint.profile_id = descriptor.profile
-            endpoint.device_type = descriptor.device_type
+            # as zigpy's own interview sets it (zigpy.endpoint.Endpoint.initialize): typed under HA and
+            # ZLL, the raw number under any other profile
+            if descriptor.profile == zigpy.profiles.zha.PROFILE_ID:
+                endpoint.device_type = zigpy.profiles.zha.DeviceType(descriptor.device_type)
+            elif descriptor.profile == zigpy.profiles.zll.PROFILE_ID:
+                endpoint.device_type = zigpy.profiles.zll.DeviceType(descriptor.device_type)  # type: ignore[assignment]  # zigpy types the field for HA only
+            else:
+                endpoint.device_type = descriptor.device_type  # type: ignore[assignment]  # as zigpy does
             for cluster in descriptor.input_clusters:
                 endpoint.add_input_cluster(cluster)
             for cluster in descriptor.output_clusters:
@@ -334,15 +360,18 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         stack = self.stack
         dst = packet.dst
         assert dst is not None
-        if dst.addr_mode == t.AddrMode.IEEE:
+        if dst.addr_mode == t.AddrMode.IEEE and isinstance(dst.address, t.EUI64):
             known = stack.nwk.neighbour_by_ieee(eui64_int(dst.address))
             if known is None:
                 raise zigpy.exceptions.DeliveryError(f"unknown device {dst.address}", zigpy_status(Status.NO_ROUTE))
             address = known.nwk
-        elif dst.addr_mode == t.AddrMode.Group:
-            raise zigpy.exceptions.DeliveryError("group addressing is not supported", zigpy_status(Status.NO_ROUTE))
-        else:
+        elif dst.addr_mode in (t.AddrMode.NWK, t.AddrMode.Broadcast) and isinstance(
+            dst.address, (t.NWK, t.BroadcastAddress)
+        ):
             address = int(dst.address)
+        else:
+            message = f"addressing {dst.addr_mode!r} {dst.address!r} is not supported"
+            raise zigpy.exceptions.DeliveryError(message, zigpy_status(Status.NO_ROUTE))
         if address == COORDINATOR_ADDRESS:
             self._loopback(packet)
             return
@@ -369,11 +398,11 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 self.packet_received,
                 t.ZigbeePacket(
                     src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(COORDINATOR_ADDRESS)),
-                    src_ep=ZDO_ENDPOINT,
+                    src_ep=t.uint8_t(ZDO_ENDPOINT),
                     dst=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(COORDINATOR_ADDRESS)),
-                    dst_ep=ZDO_ENDPOINT,
-                    profile_id=0,
-                    cluster_id=reply.cluster,
+                    dst_ep=t.uint8_t(ZDO_ENDPOINT),
+                    profile_id=t.uint16_t(0),
+                    cluster_id=t.uint16_t(reply.cluster),
                     data=t.SerializableBytes(reply.payload),
                 ),
             )
@@ -389,14 +418,14 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         self.packet_received(
             t.ZigbeePacket(
                 src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(ind.src)),
-                src_ep=ind.src_endpoint,
+                src_ep=t.uint8_t(ind.src_endpoint),
                 dst=t.AddrModeAddress(addr_mode=dst_mode, address=dst_address),
-                dst_ep=ind.dst_endpoint,
-                profile_id=profile,
-                cluster_id=ind.cluster,
+                dst_ep=t.uint8_t(ind.dst_endpoint),
+                profile_id=t.uint16_t(profile),
+                cluster_id=t.uint16_t(ind.cluster),
                 data=t.SerializableBytes(ind.payload),
-                lqi=ind.lqi,
-                rssi=int(ind.rssi),
+                lqi=t.uint8_t(ind.lqi),
+                rssi=t.int8s(max(-128, min(127, int(ind.rssi)))),
             )
         )
 

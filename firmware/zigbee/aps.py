@@ -76,7 +76,7 @@ _FINAL = frozenset(
 MAX_UNFRAGMENTED = 70
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApsIndication:
     """An application message delivered by APS (whole, after reassembly)."""
 
@@ -93,7 +93,7 @@ class ApsIndication:
     broadcast: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApsCommandIndication:
     """An APS command frame (maybe APS-secured) for the trust-centre / join logic."""
 
@@ -104,7 +104,7 @@ class ApsCommandIndication:
     nwk_secured: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class ApsCounters:
     """Message accounting: every message sent ends delivered or failed (never neither)."""
 

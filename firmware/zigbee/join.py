@@ -21,6 +21,7 @@ error in the stack and raises `JoinStateError`; it never passes silently.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
 
 
 class JoinState(enum.Enum):
@@ -81,12 +82,12 @@ class JoinStateError(RuntimeError):
     """An input the transition table does not allow in the current state."""
 
 
+@dataclass(slots=True)
 class JoinProgress:
-    """One join (or rejoin) attempt: its state and the path it took."""
+    """One join (or rejoin): its state and the path it took."""
 
-    def __init__(self) -> None:
-        self.state = JoinState.IDLE
-        self.history: list[tuple[JoinInput, JoinState]] = []
+    state: JoinState = JoinState.IDLE
+    history: list[tuple[JoinInput, JoinState]] = field(default_factory=list)
 
     def happened(self, event: JoinInput) -> JoinState:
         """Apply `event`; returns the new state or raises JoinStateError."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from hal.radio import Band, Channel
@@ -144,7 +144,7 @@ class Joiner:
         self,
         *,
         link_key: bytes,
-        channels: list[Iterable[Channel]] | None = None,
+        channels: Sequence[Iterable[Channel]] | None = None,
         extended_pan_id: int | None = None,
         key_timeout: float = 10.0,
         band: Band | None = None,
@@ -180,7 +180,7 @@ class Joiner:
         self,
         progress: JoinProgress,
         ifaces: list[tuple[int, MacInterface]],
-        channels: list[Iterable[Channel]] | None,
+        channels: Sequence[Iterable[Channel]] | None,
         extended_pan_id: int | None,
         key_timeout: float,
         reasons: list[str],

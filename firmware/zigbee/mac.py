@@ -33,7 +33,14 @@ import protocols.ieee802154 as mac
 from hal.csma import MAC_MAX_CSMA_BACKOFFS, MAC_MAX_FRAME_RETRIES
 from hal.radio import AddressFilter, Channel, Radio, RadioCaps, ReceivedFrame, TxMode, TxStatus
 from protocols.ieee802154.beacon import SuperframeSpec
-from protocols.ieee802154.commands import AssociationRequest, AssociationResponse, BeaconRequest, DataRequest
+from protocols.ieee802154.commands import (
+    AssociationRequest,
+    AssociationResponse,
+    BeaconRequest,
+    Capability,
+    Command,
+    DataRequest,
+)
 from protocols.ieee802154.mac import BeaconFrame, CommandFrame, DataFrame, Frame
 from protocols.ieee802154.mac import build as build_frame
 from protocols.ieee802154.mac import parse as parse_frame
@@ -319,7 +326,7 @@ class MacInterface:
                 if actions:
                     self._soft_wake.set_result(actions)
             return
-        if header.frame_type == mac.FrameType.BEACON:
+        if isinstance(frame, BeaconFrame):
             self._beacon_heard(frame, rx)
             return
         if not self._for_us(header):
@@ -342,11 +349,11 @@ class MacInterface:
         self.counters.received += 1
         if self._frame_wait is not None and not self._frame_wait.done():
             self._frame_wait.set_result(None)
-        if header.frame_type == mac.FrameType.DATA:
+        if isinstance(frame, DataFrame):
             if src is not None and self.on_data is not None:
                 dst = Address(header.dst_addr or 0, header.dst_mode == mac.AddrMode.EXTENDED)
                 self.on_data(self, DataIndication(src, dst, frame.payload, rx.lqi, rx.rssi))
-        elif header.frame_type == mac.FrameType.COMMAND:
+        elif isinstance(frame, CommandFrame):
             self._command_received(frame, src)
 
 
@@ -356,7 +363,7 @@ class MacInterface:
         await self.radio.transmit(mac.build_ack(dsn, frame_pending=pending), mode=TxMode.DIRECT)
         self.counters.acks_sent += 1
 
-    def _command_received(self, frame: Frame, src: Address | None) -> None:
+    def _command_received(self, frame: CommandFrame, src: Address | None) -> None:
         command = frame.command
         if isinstance(command, DataRequest) and src is not None:
             self._tasks.spawn(self._serve_poll(src))
@@ -412,7 +419,7 @@ class MacInterface:
         )
         await self._transmit(BeaconFrame(header=header, superframe=superframe, payload=self.beacon_payload))
 
-    def _beacon_heard(self, frame: Frame, rx: ReceivedFrame) -> None:
+    def _beacon_heard(self, frame: BeaconFrame, rx: ReceivedFrame) -> None:
         if self._scan is None:
             return
         header = frame.header
@@ -432,7 +439,7 @@ class MacInterface:
         self,
         dst_pan: int,
         dst: Address | None,
-        command: object,
+        command: Command,
         *,
         src_pan: int | None = None,
         src: Address | None = None,
@@ -497,7 +504,7 @@ class MacInterface:
             status, _ = await self._send_command(
                 notice.pan_id,
                 notice.source,
-                AssociationRequest(capability=capability),
+                AssociationRequest(capability=Capability(capability)),
                 src_pan=BROADCAST,
                 src=own,
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hal.radio import BROADCAST_ADDRESS, NO_SHORT_ADDRESS, Channel
+from protocols.ieee802154.commands import Capability
 
 #: The broadcast short address and PAN ID (radio.md 2.2).
 BROADCAST = BROADCAST_ADDRESS
@@ -18,8 +19,14 @@ BROADCAST = BROADCAST_ADDRESS
 NO_SHORT = NO_SHORT_ADDRESS
 #: Association status codes (radio.md 2.3).
 ASSOC_SUCCESS, ASSOC_PAN_AT_CAPACITY, ASSOC_ACCESS_DENIED = 0, 1, 2
-#: Association request capability bits (radio.md 2.3).
-CAP_FFD, CAP_MAINS, CAP_RX_ON_WHEN_IDLE, CAP_SECURITY, CAP_ALLOCATE = 0x02, 0x04, 0x08, 0x40, 0x80
+#: Association request capability bits (radio.md 2.3), as the MAC command codec names them.
+CAP_FFD, CAP_MAINS, CAP_RX_ON_WHEN_IDLE, CAP_SECURITY, CAP_ALLOCATE = (
+    Capability.FFD,
+    Capability.MAINS_POWERED,
+    Capability.RX_ON_WHEN_IDLE,
+    Capability.SECURITY,
+    Capability.ALLOCATE_ADDRESS,
+)
 
 
 @dataclass(frozen=True, slots=True)

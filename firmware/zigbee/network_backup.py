@@ -46,7 +46,13 @@ def export_devices(stack: ZigbeeStack) -> dict[str, Any]:
         "nwk_addresses": {_eui64(n.ieee): t.NWK(n.nwk) for n in neighbours},
         "route_table": {t.NWK(n.nwk): t.NWK(n.via) for n in neighbours if n.via is not None},
         "key_table": [
-            zigpy.state.Key(key=t.KeyData(key), tx_counter=aps_counter, rx_counter=0, seq=0, partner_ieee=_eui64(ieee))
+            zigpy.state.Key(
+                key=t.KeyData(key),
+                tx_counter=t.uint32_t(aps_counter),
+                rx_counter=t.uint32_t(0),
+                seq=t.uint8_t(0),
+                partner_ieee=_eui64(ieee),
+            )
             for ieee, key in sorted(stack.link_keys.items())
         ],
         "stack_specific": {

@@ -73,7 +73,7 @@ class Role(enum.Enum):
     END_DEVICE = "end-device"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NetworkParams:
     """What defines the network: PAN IDs and the active network key."""
 
@@ -84,7 +84,7 @@ class NetworkParams:
     update_id: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Neighbour:
     """A child of ours (or, on the coordinator, a device behind one of our router children)."""
 
@@ -98,7 +98,7 @@ class Neighbour:
     joined_at: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NwkIndication:
     """A NWK payload delivered to APS."""
 
@@ -113,7 +113,7 @@ class NwkIndication:
     iface: MacInterface
 
 
-@dataclass
+@dataclass(slots=True)
 class NwkCounters:
     """What the NWK layer saw, for tests and benchmarks."""
 
@@ -144,7 +144,7 @@ class BroadcastTable:
         self._seen[(source, seq)] = now + self._memory
 
 
-@dataclass
+@dataclass(slots=True)
 class NwkState:
     """The NIB entries that change as the device joins and runs."""
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from hal.radio import Band, Channel, Radio, RadioCaps
 from protocols.zigbee import (
@@ -81,7 +81,8 @@ class ZigbeeStack:
         self.ieee = ieee
         self.role = role
         self.rx_on_when_idle = rx_on_when_idle or role is not Role.END_DEVICE
-        self.store: CounterStore = {} if store is None else store
+        fresh: dict[str, int] = {}
+        self.store: CounterStore = fresh if store is None else store
         self._rng = rng or random.Random(ieee)
         self.macs = [MacInterface(r, extended_address=ieee, rng=random.Random(self._rng.random())) for r in radios]
         self.nwk = NwkLayer(macs=self.macs, ieee=ieee, role=role, store=self.store, rng=self._rng)
@@ -207,7 +208,7 @@ class ZigbeeStack:
     async def form(
         self,
         *,
-        channels: list[Iterable[Channel]] | None = None,
+        channels: Sequence[Iterable[Channel]] | None = None,
         pan_id: int | None = None,
         extended_pan_id: int | None = None,
         network_key: bytes | None = None,
@@ -287,7 +288,7 @@ class ZigbeeStack:
         self,
         *,
         link_key: bytes,
-        channels: list[Iterable[Channel]] | None = None,
+        channels: Sequence[Iterable[Channel]] | None = None,
         extended_pan_id: int | None = None,
         key_timeout: float = 10.0,
         band: Band | None = None,

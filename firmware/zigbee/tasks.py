@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 
+@dataclass(slots=True)
 class TaskSet:
     """Tasks started with `spawn`, each held until it finishes; `cancel` stops those still running."""
 
-    __slots__ = ("_tasks",)
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run `coro` as a task on the running loop."""

@@ -31,7 +31,7 @@ SERVER_PRIMARY_TRUST_CENTRE, SERVER_NETWORK_MANAGER = 0x0001, 0x0040
 SERVER_STACK_REVISION_22 = 22 << 9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ZdoReply:
     """One ZDO frame to send: cluster and payload (TSN included)."""
 

@@ -44,7 +44,7 @@ BUILTIN_FLOORPLANS = ("semi-detached", "terraced", "flats")
 MAX_FILE_OCTETS = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Material:
     """A building material and its one-pass loss per band, dB."""
 
@@ -80,7 +80,7 @@ class FloorPlanError(ValueError):
         super().__init__(f"{source}: {key}: {problem}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Wall:
     """A vertical obstruction: a 2-D segment standing from `z_low` to `z_high`."""
 
@@ -108,7 +108,7 @@ class Wall:
         return self.z_low <= z < self.z_high
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slab:
     """A horizontal obstruction (a floor) at height `z` over a rectangle."""
 
@@ -127,7 +127,7 @@ class Slab:
         return self.x_low <= x <= self.x_high and self.y_low <= y <= self.y_high
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Level:
     number: int
     elevation: float  #: z of the floor surface, metres
@@ -135,7 +135,7 @@ class Level:
     floor: Material | None  #: the slab under this level (None for the lowest)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Room:
     name: str
     level: int
@@ -145,7 +145,7 @@ class Room:
     y_high: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeSpec:
     """A node placed in a home; `position` is absolute once the home is placed."""
 
@@ -158,7 +158,7 @@ class NodeSpec:
     hub: str | None = None  #: the hub this node talks to (None for hubs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FloorPlan:
     """A validated floor plan of a home: its obstructions and nodes, in its own coordinates (or placed ones)."""
 

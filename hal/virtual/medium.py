@@ -53,6 +53,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hal.duty_cycle import DEFAULT_PAGE
@@ -113,15 +114,13 @@ class Faults:
         return f"Faults(frame_loss={self._frame_loss!r})"
 
 
+@dataclass(slots=True)
 class MediumStats:
     """Counters for benchmarks and surveys."""
 
-    __slots__ = ("deliveries", "judged", "transmissions")
-
-    def __init__(self) -> None:
-        self.transmissions = 0  #: frames put on the air (ACKs included)
-        self.deliveries = 0  #: frames handed to a receiving radio (good or, to promiscuous radios, damaged)
-        self.judged = 0  #: receptions judged (radio visits at a frame's end): the per-frame work
+    transmissions: int = 0  #: frames put on the air (ACKs included)
+    deliveries: int = 0  #: frames handed to a receiving radio (good or, to promiscuous radios, damaged)
+    judged: int = 0  #: receptions judged (radio visits at a frame's end): the per-frame work
 
 
 class Transmission:
@@ -173,26 +172,26 @@ class Transmission:
         self.done: asyncio.Future[bool] | None = None
 
 
+@dataclass(slots=True)
 class _EnergyWatch:
-    __slots__ = ("node", "peak_mw")
+    """One CCA or energy detection in progress: the node measuring, and the peak power seen so far."""
 
-    def __init__(self, node: Node) -> None:
-        self.node = node
-        self.peak_mw = 0.0
+    node: Node
+    peak_mw: float = 0.0
 
 
+@dataclass(slots=True)
 class _ChannelState:
     """Everything the medium indexes per channel."""
 
-    __slots__ = ("ack_listeners", "active", "by_ext", "by_short", "watchers", "wide")
-
-    def __init__(self) -> None:
-        self.active: list[Transmission] = []
-        self.wide: dict[VirtualRadio, None] = {}  # promiscuous or unfiltered: every frame
-        self.by_short: dict[tuple[int | None, int], dict[VirtualRadio, None]] = {}  # (filter PAN, short)
-        self.by_ext: dict[int, dict[VirtualRadio, None]] = {}
-        self.ack_listeners: dict[VirtualRadio, None] = {}  # waiting for an ACK, or no ACK_TIMEOUT (soft MAC)
-        self.watchers: list[_EnergyWatch] = []
+    active: list[Transmission] = field(default_factory=list)
+    wide: dict[VirtualRadio, None] = field(default_factory=dict)  # promiscuous or unfiltered: every frame
+    #: radios by (filter PAN, short address)
+    by_short: dict[tuple[int | None, int], dict[VirtualRadio, None]] = field(default_factory=dict)
+    by_ext: dict[int, dict[VirtualRadio, None]] = field(default_factory=dict)
+    #: radios waiting for an ACK, or with no ACK_TIMEOUT (a soft MAC's)
+    ack_listeners: dict[VirtualRadio, None] = field(default_factory=dict)
+    watchers: list[_EnergyWatch] = field(default_factory=list)
 
 
 class _Attachment:
@@ -577,9 +576,9 @@ class Medium:
                         found[radio] = None
             else:
                 for node in audible:
-                    radio = node.radios.get(band)
-                    if radio is not None and radio in group:
-                        found[radio] = None
+                    owned = node.radios.get(band)
+                    if owned is not None and owned in group:
+                        found[owned] = None
         return list(found)
 
     def _everyone(self, tx: Transmission) -> tuple[VirtualRadio, ...]:

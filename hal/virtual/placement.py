@@ -208,13 +208,14 @@ class Placement:
         return self._audible_sets.get((band, node.index))
 
 
+@dataclass(frozen=True, slots=True)
 class _Obstacles:
     """One placed floor plan's walls and slabs with their bounding box, so far-away links skip them all."""
 
-    __slots__ = ("high", "low", "slabs", "walls")
-
-    def __init__(self, walls: tuple[Wall, ...], slabs: tuple[Slab, ...], low: Point, high: Point) -> None:
-        self.walls, self.slabs, self.low, self.high = walls, slabs, low, high
+    walls: tuple[Wall, ...]
+    slabs: tuple[Slab, ...]
+    low: Point
+    high: Point
 
     @classmethod
     def of(cls, walls: tuple[Wall, ...], slabs: tuple[Slab, ...]) -> _Obstacles:

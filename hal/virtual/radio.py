@@ -37,7 +37,14 @@ import math
 import random
 import zlib
 
-from hal.csma import MAC_MAX_CSMA_BACKOFFS, MAC_MAX_FRAME_RETRIES, Backoff, Transmit, UnslottedCsmaCa
+from hal.csma import (
+    MAC_MAX_CSMA_BACKOFFS,
+    MAC_MAX_FRAME_RETRIES,
+    Backoff,
+    ChannelAccessFailure,
+    Transmit,
+    UnslottedCsmaCa,
+)
 from hal.radio import (
     BROADCAST_ADDRESS,
     BROADCAST_PAN_ID,
@@ -287,7 +294,7 @@ class VirtualRadio:
         if mode is TxMode.CCA:
             return await self._clear()
         csma = UnslottedCsmaCa(self._rng, max_backoffs=max_backoffs)
-        action = csma.start()
+        action: Backoff | Transmit | ChannelAccessFailure = csma.start()
         while isinstance(action, Backoff):
             if action.periods:
                 await asyncio.sleep(action.periods * self.timing.unit_backoff)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hal.radio import AddressFilter, Band, Channel, ReceivedFrame, Receiver, TxMode, TxStatus
-from hal.virtual import DEFAULT_CHANNEL, FloorPlan, Medium, VirtualRadio
+from hal.virtual import DEFAULT_CHANNEL, FloorPlan, Medium, NodeSpec, VirtualRadio
 from protocols.ieee802154.fcs import append_fcs
 from protocols.ieee802154.header import peek
 
@@ -40,7 +40,7 @@ Progress = Callable[[float, float], None]
 _PAYLOAD = b"(commshub survey)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinkReport:
     """One node's link to its hub on one band, as measured."""
 
@@ -64,7 +64,7 @@ class LinkReport:
         return None if self.sent == 0 else 1.0 - self.received / self.sent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SurveyReport:
     home: str
     seconds: float
@@ -109,12 +109,24 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
+@dataclass(slots=True)
 class _Tally:
-    __slots__ = ("received", "refused", "rssi_sum", "sent")
+    sent: int = 0
+    received: int = 0
+    refused: int = 0
+    rssi_sum: float = 0.0
 
-    def __init__(self) -> None:
-        self.sent = self.received = self.refused = 0
-        self.rssi_sum = 0.0
+
+def _hub(spec: NodeSpec) -> str:
+    """The hub a non-hub node belongs to (a loaded floor plan always names it)."""
+    if spec.hub is None:
+        raise ValueError(f"node {spec.name!r} has no hub")
+    return spec.hub
+
+
+def _counting(count: Callable[[Band, ReceivedFrame, str], None], band: Band, name: str) -> Receiver:
+    """A receiver that counts what `name`'s radio on `band` hears."""
+    return lambda frame: count(band, frame, name)
 
 
 def _frame(seq: int, pan: int, dst: int, src: int) -> bytes:
@@ -143,6 +155,7 @@ async def survey(
         medium.add_sniffer(sniffer)
     hubs = [spec.name for spec in placed.nodes if spec.role == "hub"]
     members = [spec for spec in placed.nodes if spec.role != "hub"]
+    hub_of = {spec.name: _hub(spec) for spec in members}
     pans = {hub: 0x1A00 + i for i, hub in enumerate(hubs)}
     shorts = {spec.name: 1 + i for i, spec in enumerate(members)}
     tallies = {(band, spec.name): _Tally() for band in Band for spec in members}
@@ -155,7 +168,8 @@ async def survey(
 
     def hub_receiver(band: Band) -> Receiver:
         def receive(frame: ReceivedFrame) -> None:
-            name = by_short.get(peek(frame.psdu).src_addr)  # type: ignore[arg-type]
+            source = peek(frame.psdu).src_addr
+            name = None if source is None else by_short.get(source)
             if name is not None:
                 count(band, frame, name)
 
@@ -169,8 +183,8 @@ async def survey(
             radio.set_receiver(hub_receiver(band))
         for spec in members:
             radio = radios[(band, spec.name)] = medium.radio(spec.name, band)
-            radio.set_address_filter(AddressFilter(pan_id=pans[spec.hub], short_address=shorts[spec.name]))  # type: ignore[index]
-            radio.set_receiver(lambda frame, band=band, name=spec.name: count(band, frame, name))
+            radio.set_address_filter(AddressFilter(pan_id=pans[hub_of[spec.name]], short_address=shorts[spec.name]))
+            radio.set_receiver(_counting(count, band, spec.name))
         for radio in (r for (b, _), r in radios.items() if b is band):
             await radio.set_channel(SURVEY_CHANNELS[band])
 
@@ -197,14 +211,14 @@ async def survey(
             await asyncio.gather(*(send(radios[(b, hub)], down, tallies[(b, name)]) for b in Band))
             await asyncio.sleep(max(0.0, started + interval - loop.time()))
 
-    async def report_progress() -> None:
+    async def report_progress(report: Progress) -> None:
         step = seconds / 10
         for tick in range(1, 10):
             await asyncio.sleep(step)
-            progress(tick * step, seconds)  # type: ignore[misc]
+            report(tick * step, seconds)
 
-    ticker = asyncio.ensure_future(report_progress()) if progress is not None else None
-    await asyncio.gather(*(exchange(i, spec.name, spec.hub) for i, spec in enumerate(members)))  # type: ignore[arg-type]
+    ticker = asyncio.ensure_future(report_progress(progress)) if progress is not None else None
+    await asyncio.gather(*(exchange(i, spec.name, hub_of[spec.name]) for i, spec in enumerate(members)))
     await asyncio.sleep(slot)  # let the last frames land
     if ticker is not None:
         ticker.cancel()
@@ -214,14 +228,15 @@ async def survey(
         rows = []
         for spec in members:
             tally = tallies[(band, spec.name)]
-            link = medium.link(spec.name, spec.hub, band)  # type: ignore[arg-type]
-            boxes = [m for m in (spec.enclosure, placed.node(spec.hub).enclosure) if m is not None]  # type: ignore[arg-type]
+            hub = hub_of[spec.name]
+            link = medium.link(spec.name, hub, band)
+            boxes = [m for m in (spec.enclosure, placed.node(hub).enclosure) if m is not None]
             rows.append(
                 LinkReport(
                     node=spec.name,
                     role=spec.role,
-                    hub=spec.hub,
-                    distance_m=link.distance_m,  # type: ignore[arg-type]
+                    hub=hub,
+                    distance_m=link.distance_m,
                     walls=len(link.walls),
                     floors=len(link.floors),
                     enclosure=" + ".join(m.name for m in boxes) or None,

@@ -19,7 +19,7 @@ from hal.radio import AddressFilter, Band, Channel, ReceivedFrame, TxMode, TxSta
 from hal.virtual import BAND_MODELS, BandModel, Medium, VirtualRadio, load_floorplan, parse_floorplan
 from protocols.ieee802154.fcs import append_fcs
 
-from ..frames import PAN, attach, data_frame
+from ..radios import PAN, attach, data_frame
 
 BANDS = (Band.GHZ_2_4, Band.MHZ_868)
 

@@ -18,7 +18,7 @@ from hal.virtual.duty_cycle import DutyCycleMeter, regulated_limit
 from hal.virtual.floorplan import Wall
 from protocols.ieee802154.header import peek
 
-from ..frames import PAN, attach, data_frame
+from ..radios import PAN, attach, data_frame
 
 
 def test_an_internal_error_at_frame_end_still_completes_the_senders_transmission(
@@ -112,7 +112,9 @@ def test_link_checks_only_the_walls_of_homes_the_path_can_cross(monkeypatch: pyt
 
     monkeypatch.setattr(Wall, "crossed_by", counting)
     medium = Medium()
-    homes = [medium.add_home(load_floorplan("terraced"), origin=(100.0 * i, 0.0, 0.0), prefix=f"h{i}-") for i in range(50)]
+    homes = [
+        medium.add_home(load_floorplan("terraced"), origin=(100.0 * i, 0.0, 0.0), prefix=f"h{i}-") for i in range(50)
+    ]
     link = medium.link("h7-hub", "h7-ihd", Band.GHZ_2_4)
     assert set(checked) <= set(homes[7].walls) and len(checked) <= len(homes[7].walls)
     assert link.walls  # still counts the walls it does cross

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from hal.radio import AddressFilter, Band, ReceivedFrame
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from hal import clock
+from hal.radio import AddressFilter, Band, Radio, ReceivedFrame
 from hal.virtual import Medium, VirtualRadio
 from protocols.ieee802154.fcs import append_fcs
+
+#: Two radios that hear each other: `a` and `b`.
+Pair = tuple[Radio, Radio]
 
 PAN = 0x1A62
 
@@ -26,3 +33,26 @@ def attach(
     heard: list[ReceivedFrame] = []
     radio.set_receiver(heard.append)
     return radio, heard
+
+
+def run(scenario: Callable[[Radio, Radio], Awaitable[Any]], make_pair: Callable[[], Awaitable[Pair]]) -> Any:
+    """Make a filtered pair (a = short 1, b = short 2 on PAN) and run `scenario(a, b)` in virtual time."""
+
+    async def main() -> Any:
+        a, b = await make_pair()
+        a.set_address_filter(AddressFilter(pan_id=PAN, short_address=1))
+        b.set_address_filter(AddressFilter(pan_id=PAN, short_address=2))
+        try:
+            return await scenario(a, b)
+        finally:
+            await a.close()
+            await b.close()
+
+    return clock.run(main(), virtual=True)
+
+
+def collect(radio: Radio) -> list[ReceivedFrame]:
+    """Everything `radio` receives, in a list."""
+    heard: list[ReceivedFrame] = []
+    radio.set_receiver(heard.append)
+    return heard
