@@ -132,13 +132,19 @@ def joins_under_loss(trials: int = 30) -> dict[float, int]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run with the defaults; `argv` (None: no options, never the runner's own) as on the command line."""
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options in `argv`; None means none given - never the process's own argv, which belongs to
+    whoever runs us (`python -m bench zigbee_han` passes the benchmark's name there)."""
     parser = argparse.ArgumentParser(prog="bench.zigbee_han")
     parser.add_argument("--reads", type=int, default=300, help="ZCL round trips per measurement")
     parser.add_argument("--hours", type=float, default=24.0, help="simulated hours of the home")
     parser.add_argument("--joins", action="store_true", help="measure joins failed under frame loss instead")
-    args = parser.parse_args([] if argv is None else argv)
+    return parser.parse_args([] if argv is None else argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run with the defaults, or with the options in `argv` as on the command line."""
+    args = parse_args(argv)
     if args.joins:
         for loss, failed in joins_under_loss().items():
             print(f"frame loss {loss:.0%}: {failed} of 30 joins failed (each retried as real devices do)")

@@ -1,4 +1,4 @@
-"""`commshub survey`: a simulated site survey of a home on both HAN bands (issue 3).
+"""`commshub survey`: a simulated site survey of a home on both HAN bands (radio.md 4).
 
     commshub survey [--home NAME|FILE] [--seconds N] [--seed S] [--pcap FILE] [--json]
 
@@ -12,7 +12,9 @@ node's 868 MHz duty cycle used.
 air carried (both bands, TAP link type) for Wireshark. Long runs report
 progress on stderr.
 
-Exit codes: 0 survey done; 2 bad home file, arguments or pcap path. Heavy imports happen in `run`.
+Exit codes: 0 survey done; 1 survey done, but the `--pcap` file could not be
+written to the end (a full disk: it keeps the whole frames written); 2 bad
+home file, arguments or pcap path. Heavy imports happen in `run`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._options import add_home_option, add_run_options, load_home_option, number_in
+from ._options import add_home_option, add_run_options, load_home_option, number_in, open_pcap
 
 if TYPE_CHECKING:
     from tools.sim.survey import SurveyReport
@@ -52,7 +54,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from hal import clock
-    from hal.capture import PcapCapture
     from tools.sim.survey import survey
 
     home = load_home_option(args, "survey")
@@ -63,29 +64,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"survey: {done:.0f} of {total:.0f} simulated seconds", file=sys.stderr, flush=True)
 
     reporter = progress if args.seconds >= PROGRESS_FROM_SECONDS else None
-    if args.pcap:
-        try:
-            capture = PcapCapture(args.pcap, epoch=clock.DEFAULT_VIRTUAL_EPOCH)  # the virtual loop's date
-        except OSError as exc:
-            print(f"commshub survey: cannot write pcap {args.pcap}: {exc.strerror or exc}", file=sys.stderr)
+    capture = None
+    if args.pcap is not None:
+        capture = open_pcap(args, "survey", epoch=clock.DEFAULT_VIRTUAL_EPOCH)  # the virtual loop's date
+        if capture is None:
             return 2
-        with capture:
-            report = clock.run(
-                survey(home, seconds=args.seconds, seed=args.seed, sniffer=capture, progress=reporter),
-                virtual=True,
-                seed=args.seed,
-            )
-            print(f"survey: wrote {capture.frames} frames to {args.pcap}", file=sys.stderr)
-    else:
+    try:
         report = clock.run(
-            survey(home, seconds=args.seconds, seed=args.seed, progress=reporter), virtual=True, seed=args.seed
+            survey(home, seconds=args.seconds, seed=args.seed, sniffer=capture, progress=reporter),
+            virtual=True,
+            seed=args.seed,
         )
+    finally:
+        captured = capture is None or capture.finish("survey")
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)
         print()
     else:
         print_tables(report, sys.stdout)
-    return 0
+    return 0 if captured else 1
 
 
 def print_tables(report: SurveyReport, out: TextIO) -> None:

@@ -185,6 +185,7 @@ class _ChannelState:
     """Everything the medium indexes per channel."""
 
     active: list[Transmission] = field(default_factory=list)
+    attached: dict[VirtualRadio, None] = field(default_factory=dict)  # every radio tuned here
     wide: dict[VirtualRadio, None] = field(default_factory=dict)  # promiscuous or unfiltered: every frame
     #: radios by (filter PAN, short address)
     by_short: dict[tuple[int | None, int], dict[VirtualRadio, None]] = field(default_factory=dict)
@@ -229,6 +230,10 @@ class ReceiverError(RuntimeError):
 
 def _now() -> float:
     return asyncio.get_running_loop().time()
+
+
+def _node_index(radio: VirtualRadio) -> int:
+    return radio.node.index
 
 
 class Medium:
@@ -409,6 +414,7 @@ class Medium:
             self._unfile(radio)
             state = self._channel(radio.channel)
             current = self._attached[radio] = _Attachment(radio, state)
+            state.attached[radio] = None
             if current.wide:
                 state.wide[radio] = None
             if current.short is not None:
@@ -431,6 +437,7 @@ class Medium:
         if attachment is None:
             return
         state = attachment.state
+        state.attached.pop(radio, None)
         state.wide.pop(radio, None)
         state.ack_listeners.pop(radio, None)
         for index, key in ((state.by_short, attachment.short), (state.by_ext, attachment.ext)):
@@ -529,25 +536,25 @@ class Medium:
         self.errors.clear()
         raise ReceiverError(f"{count} receiver error(s) on the medium; first, from {receiver!r}: {first!r}") from first
 
-    def _candidates(self, tx: Transmission, state: _ChannelState) -> list[VirtualRadio] | tuple[VirtualRadio, ...]:
+    def _candidates(self, tx: Transmission, state: _ChannelState) -> list[VirtualRadio]:
         """The radios that may receive `tx`: the addressee(s) and wide/ACK listeners, within hearing only."""
         header = tx.header
         if header is None:
-            return self._everyone(tx)
+            return self._everyone(tx, state)
         if header.frame_type == _ACK_FRAME:  # only those who wait for one or must see every frame
             return self._near(tx, state.wide, state.ack_listeners)
         mode, dst = header.dst_mode, header.dst_addr
         if mode == _SHORT_MODE and dst != BROADCAST_ADDRESS:
             pan = header.dst_pan
             if pan is None or pan == BROADCAST_PAN_ID:  # any PAN's radio with that short address: ask the neighbours
-                return self._everyone(tx)
+                return self._everyone(tx, state)
             by_short = state.by_short
             return self._near(
                 tx, state.wide, by_short.get((pan, dst), _EMPTY), by_short.get((None, dst), _EMPTY)  # type: ignore[arg-type]
             )
         if mode == _EXTENDED_MODE:
             return self._near(tx, state.wide, state.by_ext.get(dst, _EMPTY))  # type: ignore[arg-type]
-        return self._everyone(tx)
+        return self._everyone(tx, state)
 
     def _near(self, tx: Transmission, *groups: dict[VirtualRadio, None]) -> list[VirtualRadio]:
         """The radios of `groups` whose node can hear the sender at all.
@@ -581,19 +588,33 @@ class Medium:
                         found[owned] = None
         return list(found)
 
-    def _everyone(self, tx: Transmission) -> tuple[VirtualRadio, ...]:
+    def _everyone(self, tx: Transmission, state: _ChannelState) -> list[VirtualRadio]:
+        """Every radio on the channel that can hear the sender at all, in node order (the order draws are made in).
+
+        Walks whichever is smaller: the radios tuned to the channel (checked
+        pair by pair), or the sender's cached "can hear" set; a home of many
+        nodes with few radios open costs per broadcast what its radios do.
+        """
         band = tx.channel.band
         sender = tx.node
         assert sender is not None
-        attached = self._attached
-        found = []
-        for node in self.placement.audible_from(sender, band):
-            radio = node.radios.get(band)
-            if radio is not None:
-                attachment = attached.get(radio)
-                if attachment is not None and attachment.channel == tx.channel:
-                    found.append(radio)
-        return tuple(found)
+        placement = self.placement
+        radios = state.attached
+        audible = placement.cached_audible_set(sender, band)
+        if audible is not None and len(audible) < len(radios):
+            attached = self._attached
+            found = []
+            for node in placement.audible_from(sender, band):
+                radio = node.radios.get(band)
+                if radio is not None:
+                    attachment = attached.get(radio)
+                    if attachment is not None and attachment.channel == tx.channel:
+                        found.append(radio)
+            return found
+        floor = placement.audible_floor_db(band)
+        found = [r for r in radios if r.node is not sender and placement.gain_db(sender, r.node, band) >= floor]
+        found.sort(key=_node_index)
+        return found
 
     def _deliver(self, tx: Transmission, state: _ChannelState) -> None:
         band = tx.channel.band

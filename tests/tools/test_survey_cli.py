@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from protocols.pcap import read
 from tools.cli import main
+
+from .file_limit import run_limited
 
 
 def test_table_per_band(capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,7 +106,7 @@ def test_an_unwritable_pcap_is_a_one_line_error(where: str, tmp_path: Path, caps
     target = tmp_path / where
     assert main(["survey", "--seconds", "1", "--pcap", str(target)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"commshub survey: cannot write pcap {target}: ") and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"commshub survey: --pcap {target}: cannot write (") and len(err.strip().splitlines()) == 1
 
 
 def test_the_table_shows_enclosures(capsys: pytest.CaptureFixture[str]) -> None:
@@ -122,3 +125,23 @@ def test_pcap_timestamps_are_the_virtual_date(tmp_path: Path, capsys: pytest.Cap
     data = path.read_bytes()
     first_record_seconds = int.from_bytes(data[24:28], "little")  # after the 24-octet little-endian file header
     assert 1767225600 <= first_record_seconds < 1767225600 + 10
+
+
+def test_a_full_disk_while_writing_the_pcap_exits_1_naming_the_file_with_whole_frames(tmp_path: Path) -> None:
+    """The file may not grow past 3,000 octets: writing fails mid-run with a real EFBIG."""
+    path = tmp_path / "survey.pcap"
+    done = run_limited(["survey", "--home", "terraced", "--seconds", "10", "--pcap", str(path)], 3000)
+    assert done.returncode == 1, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"commshub survey: --pcap {path}: File too large (") and "whole frames written" in line
+    assert "site survey of 'terraced'" in done.stdout  # the survey itself ran to the end
+    data = path.read_bytes()
+    assert 0 < len(data) <= 3000
+    _, records = read(data)  # whole records only: the codec reads the file to its last octet
+    assert f"({len(records)} whole frames written" in line and records
+
+
+def test_an_empty_pcap_path_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["survey", "--pcap", ""])
+    assert stop.value.code == 2 and "--pcap: an empty path names no file" in capsys.readouterr().err

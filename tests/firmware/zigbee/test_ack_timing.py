@@ -18,7 +18,7 @@ from firmware.zigbee.mac import MacInterface
 from firmware.zigbee.mac_types import Address, DataIndication
 from firmware.zigbee.status import Status
 from hal import clock
-from hal.radio import Band, Channel, RadioCaps, ReceivedFrame
+from hal.radio import Channel, RadioCaps, ReceivedFrame
 from hal.virtual import FULL_CAPS, Medium
 from protocols.ieee802154 import airtime
 

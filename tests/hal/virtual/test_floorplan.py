@@ -8,7 +8,7 @@ import pytest
 
 from hal.radio import Band
 from hal.virtual import BUILTIN_FLOORPLANS, Medium, load_floorplan, parse_floorplan
-from hal.virtual.floorplan import MATERIALS, FloorPlanError, Slab, Wall
+from hal.virtual.floorplan import MATERIALS, MAX_FILE_OCTETS, FloorPlanError, Slab, Wall
 
 MINIMAL = """
 name = "box"
@@ -141,7 +141,7 @@ def test_unknown_home_name_lists_the_builtins() -> None:
     ],
 )
 def test_non_finite_numbers_are_refused(old: str, new: str, key: str) -> None:
-    """TOML allows nan and inf; a home must not (a nan position once hung `commshub survey`)."""
+    """TOML allows nan and inf; a home must not (a nan position would poison every link budget)."""
     assert old in MINIMAL
     with pytest.raises(FloorPlanError, match="must be a finite number") as caught:
         parse_floorplan(MINIMAL.replace(old, new, 1), source="nan.toml")
@@ -154,3 +154,21 @@ def test_a_file_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(FloorPlanError, match="not UTF-8") as caught:
         load_floorplan(path)
     assert caught.value.source == str(path) and caught.value.key == "(file)"
+
+
+def test_a_file_nested_too_deeply_is_a_floorplan_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(FloorPlanError, match="nested too deeply") as caught:
+        load_floorplan(path)
+    assert caught.value.source == str(path) and caught.value.key == "(syntax)"
+
+
+def test_an_endless_or_huge_file_is_refused_after_a_bounded_read(tmp_path: Path) -> None:
+    with pytest.raises(FloorPlanError, match=f"larger than {MAX_FILE_OCTETS} octets") as caught:
+        load_floorplan("/dev/zero")
+    assert caught.value.source == "/dev/zero"
+    huge = tmp_path / "huge.toml"
+    huge.write_text("# " + "x" * MAX_FILE_OCTETS + "\n")
+    with pytest.raises(FloorPlanError, match="larger than"):
+        load_floorplan(huge)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 
 import pytest
 
 from hal import clock
 from hal.radio import AddressFilter, Band, Channel, RadioCaps, TxMode, TxStatus
-from hal.virtual import FULL_CAPS, Medium, ReceiverError, load_floorplan
+from hal.virtual import FULL_CAPS, Faults, Medium, MediumError, ReceiverError, load_floorplan
 from hal.virtual.duty_cycle import DutyCycleMeter, regulated_limit
 from hal.virtual.floorplan import Wall
 from protocols.ieee802154.header import peek
@@ -224,3 +225,36 @@ def test_duty_cycle_limit_and_ledger_follow_the_page() -> None:
     assert on_28 is TxStatus.SENT  # 89.998 s + 4.2 ms < 100 s
     assert on_30 is TxStatus.DUTY_CYCLE  # 89.998 s + 4.2 ms > 90 s, and page 28's use is not page 30's
     assert total_28 > 89_998_000 and total_30 == 89_998_000
+
+
+@pytest.mark.parametrize("value", [math.nan, -0.1, 1.5, "0.2", None, math.inf])
+def test_frame_loss_must_be_a_probability(value: object) -> None:
+    medium = Medium()
+    with pytest.raises(MediumError, match=re.escape(repr(value))):
+        medium.faults.frame_loss = value  # type: ignore[assignment]  # the point: a bad value is refused
+    assert medium.faults.frame_loss == 0.0  # unchanged
+    with pytest.raises(MediumError, match="frame_loss"):
+        Faults(frame_loss=value)  # type: ignore[arg-type]
+    medium.faults.frame_loss = 1  # an int probability is fine
+    assert medium.faults.frame_loss == 1.0
+
+
+@pytest.mark.parametrize(
+    ("duration", "power", "start", "named"),
+    [
+        (math.nan, -60.0, None, "jam duration"),
+        (math.inf, -60.0, None, "jam duration"),
+        (-1.0, -60.0, None, "jam duration"),
+        (0.0, -60.0, None, "jam duration"),
+        ("1", -60.0, None, "jam duration"),
+        (1.0, math.nan, None, "jam power_dbm"),
+        (1.0, -60.0, math.inf, "jam start"),
+    ],
+)
+def test_a_jam_must_have_a_finite_positive_duration(duration: object, power: object, start: object, named: str) -> None:
+    async def main() -> None:
+        medium = Medium()
+        with pytest.raises(MediumError, match=named):
+            medium.jam(Channel(0, 11), duration=duration, power_dbm=power, start=start)  # type: ignore[arg-type]
+
+    clock.run(main(), virtual=True)

@@ -20,9 +20,9 @@ from hal import clock
 from hal.radio import Band, Channel
 from hal.virtual import Medium, load_floorplan
 
-from .han import CODE, Initialized
+from ..han import CODE, Initialized
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "zigpy_virtual_han.py"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "zigpy_virtual_han.py"
 
 
 def _example() -> object:
@@ -124,7 +124,7 @@ def test_zigpy_sees_join_reads_zcl_and_gets_delivery_errors_with_status() -> Non
 def test_zigpy_on_a_dual_band_hub_reads_a_gas_meter_reachable_only_on_868() -> None:
     from firmware.devices import gas_meter
 
-    from .han import far_in_a_cabinet, medium_with, muffle_2_4
+    from ..han import far_in_a_cabinet, medium_with, muffle_2_4
 
     async def main() -> tuple[object, str, int]:
         medium = medium_with(("hub", (0.0, 0.0, 0.0)))

@@ -11,8 +11,7 @@ import pytest
 from hal import clock
 from hal.capture import PcapCapture
 
-from .han import admit, formed_hub, medium_with, meter
-from .test_zigbee_stack import read_summation
+from ..han import admit, formed_hub, medium_with, meter, read_summation
 
 TSHARK = shutil.which("tshark")
 

@@ -17,7 +17,7 @@ from hal.virtual import Medium, load_floorplan
 from protocols.ieee802154 import DataFrame, parse
 from protocols.zigbee import ZigbeeDecodeError, parse_aps, parse_nwk
 
-from .han import CODE, Initialized
+from ..han import CODE, Initialized
 
 
 class _NonceWatch:
@@ -117,7 +117,7 @@ def test_device_tables_survive_a_zigpy_backup_and_a_new_key_resets_replay_state(
     from firmware.zigbee import Role, ZigbeeStack
     from firmware.zigbee.network_backup import export_devices, restore_devices
 
-    from .han import admit, formed_hub, medium_with, meter
+    from ..han import admit, formed_hub, medium_with, meter
 
     async def main() -> dict[str, object]:
         medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (3.0, 0.0, 0.0)))

@@ -7,11 +7,11 @@ import random
 import pytest
 
 from firmware.zigbee.counters import OutgoingCounter, ReplayFilter
-from firmware.zigbee.soft_transmit import DoCca, DoTransmit, Finished, SoftTransmit
 from firmware.zigbee.fragments import DuplicateFilter, FragmentError, Reassembler, split
 from firmware.zigbee.indirect import IndirectQueue
-from protocols.ieee802154.phy import OQPSK as TIMING_2_4
+from firmware.zigbee.soft_transmit import DoCca, DoTransmit, Finished, SoftTransmit
 from hal.radio import TxStatus
+from protocols.ieee802154.phy import OQPSK as TIMING_2_4
 
 
 class _FixedRng(random.Random):
@@ -213,7 +213,7 @@ def test_docs_show_the_join_diagram_generated_from_the_table() -> None:
 
     from firmware.zigbee.join import diagram
 
-    docs = Path(__file__).resolve().parents[2] / "docs" / "zigbee-stack.md"
+    docs = Path(__file__).resolve().parents[3] / "docs" / "zigbee-stack.md"
     assert diagram() in docs.read_text()
 
 
