@@ -42,8 +42,8 @@ from tools.sim.report import HomeReport
 from tools.sim.scenario import HomeOptions, run_home
 
 
-def _code(n: int) -> bytes:
-    code = bytes([n, 0xA5] * 8)
+def _code(number: int) -> bytes:
+    code = bytes([number, 0xA5] * 8)
     return code + install_code_crc(code)
 
 

@@ -82,8 +82,8 @@ def run() -> int:
     logging.basicConfig(level=logging.DEBUG if "-v" in sys.argv else logging.ERROR)
     try:
         return clock.run(main(), virtual=True)
-    except Exception as e:  # noqa: BLE001 - the example's contract: one clear line, non-zero exit
-        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - the example's contract: one clear line, non-zero exit
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
 
 

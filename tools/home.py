@@ -174,21 +174,21 @@ def print_report(report: HomeReport, wall: float, seed: int, out: TextIO) -> Non
         "note",
     )
     table = [headings]
-    for d in report.devices:
-        note = d.skipped or d.error or ""
+    for device in report.devices:
+        note = device.skipped or device.error or ""
         table.append(
             (
-                d.node,
-                d.role,
-                d.hub,
-                _cell(d.eui64),
-                _cell(d.nwk, "0x{:04X}"),
-                _cell(d.band),
-                _cell(d.joined_at_s, "{:.2f}"),
-                str(d.reads_ok),
-                str(d.reads_failed),
-                _cell(d.last_value),
-                _cell(d.mean_rssi_dbm, "{:.1f}"),
+                device.node,
+                device.role,
+                device.hub,
+                _cell(device.eui64),
+                _cell(device.nwk, "0x{:04X}"),
+                _cell(device.band),
+                _cell(device.joined_at_s, "{:.2f}"),
+                str(device.reads_ok),
+                str(device.reads_failed),
+                _cell(device.last_value),
+                _cell(device.mean_rssi_dbm, "{:.1f}"),
                 note,
             )
         )

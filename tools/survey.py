@@ -105,23 +105,29 @@ def print_tables(report: SurveyReport, out: TextIO) -> None:
     )
     for band, rows in data["bands"].items():
         table = [headings]
-        for r in rows:
-            duty = "-" if r["duty_cycle_s"] is None else f"{r['duty_cycle_s']:.3f} s ({r['duty_cycle_percent']:.3f}%)"
-            if r["refused"]:
-                duty += f", {r['refused']} refused"
+        for row_data in rows:
+            duty = (
+                "-"
+                if row_data["duty_cycle_s"] is None
+                else f"{row_data['duty_cycle_s']:.3f} s ({row_data['duty_cycle_percent']:.3f}%)"
+            )
+            if row_data["refused"]:
+                duty += f", {row_data['refused']} refused"
             table.append(
                 (
-                    r["node"],
-                    r["role"],
-                    r["hub"],
-                    f"{r['distance_m']:.1f}",
-                    str(r["walls"]),
-                    str(r["floors"]),
-                    "-" if r["enclosure"] is None else f"{r['enclosure']} {r['enclosure_db']:.1f} dB",
-                    "-" if r["mean_rssi_dbm"] is None else f"{r['mean_rssi_dbm']:.1f}",
-                    "-" if r["per"] is None else f"{r['per']:.1%}",
-                    str(r["sent"]),
-                    str(r["received"]),
+                    row_data["node"],
+                    row_data["role"],
+                    row_data["hub"],
+                    f"{row_data['distance_m']:.1f}",
+                    str(row_data["walls"]),
+                    str(row_data["floors"]),
+                    "-"
+                    if row_data["enclosure"] is None
+                    else f"{row_data['enclosure']} {row_data['enclosure_db']:.1f} dB",
+                    "-" if row_data["mean_rssi_dbm"] is None else f"{row_data['mean_rssi_dbm']:.1f}",
+                    "-" if row_data["per"] is None else f"{row_data['per']:.1%}",
+                    str(row_data["sent"]),
+                    str(row_data["received"]),
                     duty,
                 )
             )

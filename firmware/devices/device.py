@@ -10,15 +10,14 @@ rejoins with the network state and frame counters it kept in NVM.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from firmware.zigbee.aps import ApsIndication
-from firmware.zigbee.nwk import Role
 from firmware.zigbee.joiner import JoinError, NetworkSnapshot
+from firmware.zigbee.nwk import Role
 from firmware.zigbee.stack import ZigbeeStack
 from firmware.zigbee.status import DeliveryFailed
 from firmware.zigbee.tasks import TaskSet
@@ -112,7 +111,11 @@ class EmulatedDevice:
         return self.stack.joined
 
     async def join(
-        self, *, band: Band | None = None, channels: Sequence[Iterable[Channel]] | None = None, key_timeout: float = 10.0
+        self,
+        *,
+        band: Band | None = None,
+        channels: Sequence[Iterable[Channel]] | None = None,
+        key_timeout: float = 10.0,
     ) -> None:
         """Join with our install code on `band`, or on whichever radio reaches a network; raises JoinError."""
         await self.stack.join(link_key=self.link_key, channels=channels, key_timeout=key_timeout, band=band)
@@ -137,7 +140,6 @@ class EmulatedDevice:
         """Told to leave: forget the network (a device asked to rejoin must join afresh)."""
         self.nvm.network = None
 
-
     def _message(self, ind: ApsIndication) -> None:
         if ind.dst_endpoint == ZDO_ENDPOINT and ind.profile == 0:
             for reply in self.zdo.handle(ind.cluster, ind.payload, broadcast=ind.broadcast):
@@ -161,8 +163,8 @@ class EmulatedDevice:
                 payload=payload,
             )
             self.requests_answered += 1
-        except DeliveryFailed as e:
-            LOGGER.info("%016x could not answer 0x%04x: %s", self.ieee, ind.src, e)
+        except DeliveryFailed as error:
+            LOGGER.info("%016x could not answer 0x%04x: %s", self.ieee, ind.src, error)
 
     async def close(self) -> None:
         await self.power_off()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import zigpy.config as conf
 import zigpy.device
 import zigpy.exceptions
-import zigpy.types as t
+import zigpy.types as zt
 import zigpy.util
 
 from firmware.zigbee import ZigbeeStack
@@ -33,7 +33,7 @@ from hal.radio import Channel, Radio
 
 LOGGER = logging.getLogger(__name__)
 
-#: PAN IDs a hub picks from (0x0001-0xFFF6: not 0, and short of the reserved values, radio.md 2.2).
+#: The PAN IDs a hub draws from, as `range` bounds: 0x0001-0xFFF6, short of the broadcast 0xFFFF (radio.md 2.2).
 PAN_ID_RANGE = (0x0001, 0xFFF7)
 
 
@@ -59,9 +59,9 @@ class _Interviews:
     """zigpy listener: one future per EUI-64, resolved when zigpy has interviewed that device."""
 
     def __init__(self) -> None:
-        self.waiting: dict[t.EUI64, asyncio.Future[zigpy.device.Device]] = {}
+        self.waiting: dict[zt.EUI64, asyncio.Future[zigpy.device.Device]] = {}
 
-    def expect(self, ieee: t.EUI64) -> asyncio.Future[zigpy.device.Device]:
+    def expect(self, ieee: zt.EUI64) -> asyncio.Future[zigpy.device.Device]:
         return self.waiting.setdefault(ieee, asyncio.get_running_loop().create_future())
 
     def device_initialized(self, device: zigpy.device.Device) -> None:
@@ -116,8 +116,8 @@ class HubHan:
         link_key = zigpy.util.convert_install_code(install_code)
         try:
             await self.app.permit_with_link_key(zigpy_ieee, link_key, time_s=time_s)
-        except zigpy.exceptions.DeliveryError as e:
-            LOGGER.warning("permit-joining broadcast for %s not sent (%s); joining opened at the hub only", ieee, e)
+        except zigpy.exceptions.DeliveryError as error:
+            LOGGER.warning("permit-joining broadcast for %s not sent (%s); joining opened at the hub only", ieee, error)
             await self.app.permit_ncp(time_s)
         return interviewed
 

@@ -40,7 +40,7 @@ import zigpy.exceptions
 import zigpy.profiles.zha
 import zigpy.profiles.zll
 import zigpy.state
-import zigpy.types as t
+import zigpy.types as zt
 import zigpy.zdo.types as zdo_t
 
 from hal.radio import Band, Channel
@@ -78,12 +78,12 @@ MODEL = "commshub virtual coordinator"
 MANUFACTURER = "commshub"
 
 
-def eui64(value: int) -> t.EUI64:
+def eui64(value: int) -> zt.EUI64:
     """zigpy's EUI64 (octets LSB first) of an int EUI-64."""
-    return t.EUI64(value.to_bytes(8, "little"))
+    return zt.EUI64(value.to_bytes(8, "little"))
 
 
-def eui64_int(value: t.EUI64) -> int:
+def eui64_int(value: zt.EUI64) -> int:
     """The int of a zigpy EUI64."""
     return int.from_bytes(bytes(value), "little")
 
@@ -99,17 +99,17 @@ def _zigpy_node_descriptor(descriptor: NodeDescriptor) -> zdo_t.NodeDescriptor:
     loopback ones included; zigpy only needs this object, never our bytes."""
     return zdo_t.NodeDescriptor(
         logical_type=zdo_t.LogicalType(descriptor.logical_type),
-        complex_descriptor_available=t.uint1_t(descriptor.complex_descriptor_available),
-        user_descriptor_available=t.uint1_t(descriptor.user_descriptor_available),
-        reserved=t.uint3_t(descriptor.reserved),
-        aps_flags=t.uint3_t(descriptor.aps_flags),
+        complex_descriptor_available=zt.uint1_t(descriptor.complex_descriptor_available),
+        user_descriptor_available=zt.uint1_t(descriptor.user_descriptor_available),
+        reserved=zt.uint3_t(descriptor.reserved),
+        aps_flags=zt.uint3_t(descriptor.aps_flags),
         frequency_band=zdo_t.NodeDescriptor.FrequencyBand(descriptor.frequency_band),
         mac_capability_flags=zdo_t.NodeDescriptor.MACCapabilityFlags(descriptor.mac_capability),
-        manufacturer_code=t.uint16_t(descriptor.manufacturer_code),
-        maximum_buffer_size=t.uint8_t(descriptor.maximum_buffer_size),
-        maximum_incoming_transfer_size=t.uint16_t(descriptor.maximum_incoming_transfer_size),
-        server_mask=t.uint16_t(descriptor.server_mask),
-        maximum_outgoing_transfer_size=t.uint16_t(descriptor.maximum_outgoing_transfer_size),
+        manufacturer_code=zt.uint16_t(descriptor.manufacturer_code),
+        maximum_buffer_size=zt.uint8_t(descriptor.maximum_buffer_size),
+        maximum_incoming_transfer_size=zt.uint16_t(descriptor.maximum_incoming_transfer_size),
+        server_mask=zt.uint16_t(descriptor.server_mask),
+        maximum_outgoing_transfer_size=zt.uint16_t(descriptor.maximum_outgoing_transfer_size),
         descriptor_capability_field=zdo_t.NodeDescriptor.DescriptorCapability(descriptor.descriptor_capability),
     )
 
@@ -223,7 +223,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         if params is not None:
             devices = export_devices(stack)
             settings = settings.replace(
-                pan_id=t.PanId(params.pan_id),
+                pan_id=zt.PanId(params.pan_id),
                 channel=self._channels[0].number if self._channels else settings.channel,
                 network_key=settings.network_key.replace(tx_counter=stack.nwk.outgoing_frame_counter),
                 tc_link_key=settings.tc_link_key.replace(tx_counter=stack.aps_frame_counter),
@@ -237,7 +237,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
             settings = settings.replace(children=[], nwk_addresses={}, route_table={}, key_table=[])
         self.state.network_info = settings
         self.state.node_info = zigpy.state.NodeInfo(
-            nwk=t.NWK(COORDINATOR_ADDRESS),
+            nwk=zt.NWK(COORDINATOR_ADDRESS),
             ieee=eui64(stack.ieee),
             logical_type=zdo_t.LogicalType.Coordinator,
             model=MODEL,
@@ -262,7 +262,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 params = await self._restore(settings)
             stack.nwk.resume_frame_counter(int(settings.network_key.tx_counter))
             self._channels = [m.channel for m in stack.macs]
-            self._settings = settings.replace(pan_id=t.PanId(params.pan_id), channel=self._channels[0].number)
+            self._settings = settings.replace(pan_id=zt.PanId(params.pan_id), channel=self._channels[0].number)
         await self.load_network_info(load_devices=False)
         await self.register_endpoints()
         self._add_coordinator_device()
@@ -281,7 +281,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         return await stack.form(
             channels=channels,
             pan_id=int(settings.pan_id),
-            extended_pan_id=eui64_int(t.EUI64(bytes(settings.extended_pan_id))),
+            extended_pan_id=eui64_int(zt.EUI64(bytes(settings.extended_pan_id))),
             network_key=bytes(settings.network_key.key),
             key_seq=int(settings.network_key.seq),
             update_id=int(settings.nwk_update_id),
@@ -292,7 +292,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         stack = self.stack
         params = NetworkParams(
             pan_id=int(settings.pan_id),
-            extended_pan_id=eui64_int(t.EUI64(bytes(settings.extended_pan_id))),
+            extended_pan_id=eui64_int(zt.EUI64(bytes(settings.extended_pan_id))),
             network_key=bytes(settings.network_key.key),
             key_seq=int(settings.network_key.seq),
             update_id=int(settings.nwk_update_id),
@@ -311,7 +311,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     def _add_coordinator_device(self) -> None:
         """Our own zigpy device, described from the endpoints we registered (no loopback interview)."""
         ieee = self.state.node_info.ieee
-        device = zigpy.device.Device(self, ieee, t.NWK(COORDINATOR_ADDRESS))
+        device = zigpy.device.Device(self, ieee, zt.NWK(COORDINATOR_ADDRESS))
         device.node_desc = _zigpy_node_descriptor(COORDINATOR_DESCRIPTOR)
         for descriptor in self._endpoints:
             endpoint = device.add_endpoint(descriptor.endpoint)
@@ -342,7 +342,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     async def permit_ncp(self, time_s: int = 60) -> None:
         self.stack.permit_joining(time_s)
 
-    async def permit_with_link_key(self, node: t.EUI64, link_key: t.KeyData, time_s: int = 60) -> None:
+    async def permit_with_link_key(self, node: zt.EUI64, link_key: zt.KeyData, time_s: int = 60) -> None:
         """Admit `node` with the link key from its install code, and open joining for `time_s`."""
         self.stack.link_keys[eui64_int(node)] = bytes(link_key)
         await self.permit(time_s)
@@ -351,22 +351,22 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         await self.stack.remove_device(eui64_int(dev.ieee))
 
     def _device_left(self, nwk: int, ieee: int) -> None:
-        self.handle_leave(t.NWK(nwk), eui64(ieee))
+        self.handle_leave(zt.NWK(nwk), eui64(ieee))
 
     # --- data ----------------------------------------------------------------------------------
 
-    async def send_packet(self, packet: t.ZigbeePacket) -> None:
+    async def send_packet(self, packet: zt.ZigbeePacket) -> None:
         """Send one zigpy packet; raises `DeliveryError(status)` with zigpy's status on failure."""
         stack = self.stack
         dst = packet.dst
         assert dst is not None
-        if dst.addr_mode == t.AddrMode.IEEE and isinstance(dst.address, t.EUI64):
+        if dst.addr_mode == zt.AddrMode.IEEE and isinstance(dst.address, zt.EUI64):
             known = stack.nwk.neighbour_by_ieee(eui64_int(dst.address))
             if known is None:
                 raise zigpy.exceptions.DeliveryError(f"unknown device {dst.address}", zigpy_status(Status.NO_ROUTE))
             address = known.nwk
-        elif dst.addr_mode in (t.AddrMode.NWK, t.AddrMode.Broadcast) and isinstance(
-            dst.address, (t.NWK, t.BroadcastAddress)
+        elif dst.addr_mode in (zt.AddrMode.NWK, zt.AddrMode.Broadcast) and isinstance(
+            dst.address, (zt.NWK, zt.BroadcastAddress)
         ):
             address = int(dst.address)
         else:
@@ -383,27 +383,27 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 src_endpoint=int(packet.src_ep or 0),
                 dst_endpoint=int(packet.dst_ep or 0),
                 payload=packet.data.serialize(),
-                ack=t.TransmitOptions.ACK in packet.tx_options and dst.addr_mode != t.AddrMode.Broadcast,
+                ack=zt.TransmitOptions.ACK in packet.tx_options and dst.addr_mode != zt.AddrMode.Broadcast,
             )
-        except DeliveryFailed as e:
-            message = f"delivery to 0x{address:04x} failed: {e}"
-            raise zigpy.exceptions.DeliveryError(message, zigpy_status(e.status)) from e
+        except DeliveryFailed as error:
+            message = f"delivery to 0x{address:04x} failed: {error}"
+            raise zigpy.exceptions.DeliveryError(message, zigpy_status(error.status)) from error
 
-    def _loopback(self, packet: t.ZigbeePacket) -> None:
+    def _loopback(self, packet: zt.ZigbeePacket) -> None:
         """A request to ourselves: answer ZDO as the coordinator's firmware would."""
         if packet.dst_ep != ZDO_ENDPOINT or self._zdo is None:
             return
         for reply in self._zdo.handle(int(packet.cluster_id), packet.data.serialize()):
             asyncio.get_running_loop().call_soon(
                 self.packet_received,
-                t.ZigbeePacket(
-                    src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(COORDINATOR_ADDRESS)),
-                    src_ep=t.uint8_t(ZDO_ENDPOINT),
-                    dst=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(COORDINATOR_ADDRESS)),
-                    dst_ep=t.uint8_t(ZDO_ENDPOINT),
-                    profile_id=t.uint16_t(0),
-                    cluster_id=t.uint16_t(reply.cluster),
-                    data=t.SerializableBytes(reply.payload),
+                zt.ZigbeePacket(
+                    src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(COORDINATOR_ADDRESS)),
+                    src_ep=zt.uint8_t(ZDO_ENDPOINT),
+                    dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(COORDINATOR_ADDRESS)),
+                    dst_ep=zt.uint8_t(ZDO_ENDPOINT),
+                    profile_id=zt.uint16_t(0),
+                    cluster_id=zt.uint16_t(reply.cluster),
+                    data=zt.SerializableBytes(reply.payload),
                 ),
             )
 
@@ -413,25 +413,25 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         # Energy, so SE packets are handed to zigpy as HA ones; what goes out keeps the endpoint's
         # own profile (0x0109), so the air sees true Smart Energy frames.
         profile = PROFILE_HOME_AUTOMATION if ind.profile == PROFILE_SMART_ENERGY else ind.profile
-        dst_mode = t.AddrMode.Broadcast if ind.broadcast else t.AddrMode.NWK
-        dst_address = t.BroadcastAddress(ind.dst) if ind.broadcast else t.NWK(ind.dst)
+        dst_mode = zt.AddrMode.Broadcast if ind.broadcast else zt.AddrMode.NWK
+        dst_address = zt.BroadcastAddress(ind.dst) if ind.broadcast else zt.NWK(ind.dst)
         self.packet_received(
-            t.ZigbeePacket(
-                src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(ind.src)),
-                src_ep=t.uint8_t(ind.src_endpoint),
-                dst=t.AddrModeAddress(addr_mode=dst_mode, address=dst_address),
-                dst_ep=t.uint8_t(ind.dst_endpoint),
-                profile_id=t.uint16_t(profile),
-                cluster_id=t.uint16_t(ind.cluster),
-                data=t.SerializableBytes(ind.payload),
-                lqi=t.uint8_t(ind.lqi),
-                rssi=t.int8s(max(-128, min(127, int(ind.rssi)))),
+            zt.ZigbeePacket(
+                src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(ind.src)),
+                src_ep=zt.uint8_t(ind.src_endpoint),
+                dst=zt.AddrModeAddress(addr_mode=dst_mode, address=dst_address),
+                dst_ep=zt.uint8_t(ind.dst_endpoint),
+                profile_id=zt.uint16_t(profile),
+                cluster_id=zt.uint16_t(ind.cluster),
+                data=zt.SerializableBytes(ind.payload),
+                lqi=zt.uint8_t(ind.lqi),
+                rssi=zt.int8s(max(-128, min(127, int(ind.rssi)))),
             )
         )
 
     # --- radio features ------------------------------------------------------------------------
 
-    async def energy_scan(self, channels: t.Channels, duration_exp: int, count: int) -> dict[int, float]:
+    async def energy_scan(self, channels: zt.Channels, duration_exp: int, count: int) -> dict[int, float]:
         """Peak energy per 2.4 GHz channel over `count` scans (zigpy's LQI-like 0-255 scale).
 
         Each channel is measured for aBaseSuperframeDuration x (2^duration_exp + 1) symbols, as

@@ -42,7 +42,7 @@ from protocols.zigbee import (
 )
 
 from .fragments import DuplicateFilter, FragmentError, Reassembler, split
-from .nwk import NwkIndication, NwkLayer
+from .nwk import FIRST_RESERVED_ADDRESS, NwkIndication, NwkLayer
 from .status import DeliveryFailed, Status
 from .tasks import TaskSet
 
@@ -176,7 +176,7 @@ class ApsLayer:
     async def _send_data(
         self, dst: int, cluster: int, profile: int, src_ep: int, dst_ep: int, payload: bytes, ack: bool
     ) -> Status:
-        broadcast = dst >= 0xFFF8
+        broadcast = dst >= FIRST_RESERVED_ADDRESS
         counter = self.next_counter()
         mode = DeliveryMode.BROADCAST if broadcast else DeliveryMode.UNICAST
 
@@ -247,15 +247,14 @@ class ApsLayer:
 
     # --- receiving -----------------------------------------------------------------------------
 
-
     def _nwk_indication(self, ind: NwkIndication) -> None:
         if ind.frame_type is not NwkFrameType.DATA:
             return
         try:
             frame = parse_aps(ind.payload)
-        except ZigbeeDecodeError as e:
+        except ZigbeeDecodeError as error:
             self.counters.malformed += 1
-            LOGGER.debug("APS frame from 0x%04x dropped: %s", ind.src, e)
+            LOGGER.debug("APS frame from 0x%04x dropped: %s", ind.src, error)
             return
         if frame.frame_type is ApsFrameType.ACK:
             block = frame.extended.block_number if frame.extended and frame.extended.block_number is not None else 0
@@ -304,9 +303,9 @@ class ApsLayer:
                     payload = self._reassembly.first_received(key, ext.block_number or 0, frame.payload, now)
                 else:
                     payload = self._reassembly.block_received(key, block, frame.payload, now)
-            except FragmentError as e:
+            except FragmentError as error:
                 self.counters.reassembly_failures += 1
-                LOGGER.info("APS fragment from 0x%04x refused: %s", ind.src, e)
+                LOGGER.info("APS fragment from 0x%04x refused: %s", ind.src, error)
                 return
         if payload is None:
             return

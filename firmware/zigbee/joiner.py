@@ -167,11 +167,11 @@ class Joiner:
             try:
                 if await self._attempt(progress, ifaces, channels, extended_pan_id, key_timeout, reasons):
                     return
-            except JoinError as e:
-                if e.retry_may_help:
+            except JoinError as error:
+                if error.retry_may_help:
                     raise  # terminal for another reason: joined, but the announcement never left
                 progress.happened(JoinInput.NO_PARENT_LEFT)
-                raise JoinError(_summary(reasons), attempts=attempt, retry_may_help=False) from e
+                raise JoinError(_summary(reasons), attempts=attempt, retry_may_help=False) from error
             LOGGER.debug("join attempt %d of %016x failed: %s", attempt, self.nwk.ieee, reasons[-1:])
         progress.happened(JoinInput.NO_PARENT_LEFT)
         raise JoinError(_summary(reasons), attempts=max(1, attempts))
@@ -190,7 +190,7 @@ class Joiner:
             progress.happened(JoinInput.SCAN_STARTED)
             scan = list(channels[index]) if channels is not None else default_channels(iface)
             beacons = [b for b in await iface.active_scan(scan) if b.association_permit]
-            for notice in sorted(beacons, key=lambda b: (-b.lqi, not b.pan_coordinator)):
+            for notice in sorted(beacons, key=_preference):
                 try:
                     beacon = parse_beacon_payload(notice.payload)
                 except ZigbeeDecodeError:
@@ -202,12 +202,12 @@ class Joiner:
                 try:
                     await self._join_via(progress, iface, notice, beacon, key_timeout)
                     return True
-                except JoinError as e:
-                    reasons.append(str(e))
-                    if not e.retry_may_help:
+                except JoinError as error:
+                    reasons.append(str(error))
+                    if not error.retry_may_help:
                         raise
                     if progress.state is JoinState.ERROR:  # terminal: joined but could not announce
-                        raise JoinError(_summary(reasons)) from e
+                        raise JoinError(_summary(reasons)) from error
             if not beacons:
                 reasons.append(f"no joinable network heard on {iface.band.value}")
         return False
@@ -265,8 +265,8 @@ class Joiner:
         for _ in range(ANNOUNCE_ATTEMPTS):
             try:
                 await self._announce()
-            except DeliveryFailed as e:
-                failure = e
+            except DeliveryFailed as error:
+                failure = error
                 continue
             progress.happened(JoinInput.ANNOUNCED)
             return
@@ -281,11 +281,11 @@ class Joiner:
             return
         try:
             opened = unsecure_aps(ind.raw, key=self.link_key, src_ieee=ind.src_ieee)
-        except ZigbeeSecurityError as e:
+        except ZigbeeSecurityError as error:
             self.counters.security_failures += 1
             waiter.set_exception(
                 JoinError(
-                    f"transport key did not verify with our link key ({e.reason}): wrong install code?",
+                    f"transport key did not verify with our link key ({error.reason}): wrong install code?",
                     retry_may_help=False,
                 )
             )
@@ -316,8 +316,8 @@ class Joiner:
             progress.happened(JoinInput.REJOIN_STARTED)
             try:
                 response = await self._rejoin_once(snapshot, timeout)
-            except JoinError as e:
-                reasons.append(str(e))
+            except JoinError as error:
+                reasons.append(str(error))
                 continue
             progress.happened(JoinInput.REJOIN_ACCEPTED)
             if response.short_address != snapshot.nwk:
@@ -359,6 +359,11 @@ class Joiner:
         """Our parent answered a Rejoin Request."""
         if self._rejoin_wait is not None and not self._rejoin_wait.done():
             self._rejoin_wait.set_result(response)
+
+
+def _preference(notice: BeaconNotice) -> tuple[int, bool]:
+    """How a joiner ranks parents: the best link first, a PAN coordinator before a router."""
+    return -notice.lqi, not notice.pan_coordinator
 
 
 def _summary(reasons: list[str]) -> str:

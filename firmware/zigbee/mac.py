@@ -356,7 +356,6 @@ class MacInterface:
         elif isinstance(frame, CommandFrame):
             self._command_received(frame, src)
 
-
     async def _send_ack(self, dsn: int, pending: bool) -> None:
         """The soft ACK: aTurnaroundTime after the frame's end, no channel check (radio.md 2.3, 2.5)."""
         await asyncio.sleep(self.timing.turnaround)
@@ -377,9 +376,7 @@ class MacInterface:
             and self.on_association_request is not None
         ):
             self.on_association_request(self, src.value, command.capability)
-        elif (
-            isinstance(command, AssociationResponse) and self._assoc_wait is not None and not self._assoc_wait.done()
-        ):
+        elif isinstance(command, AssociationResponse) and self._assoc_wait is not None and not self._assoc_wait.done():
             self._assoc_wait.set_result((command.status, command.short_address))
 
     async def _serve_poll(self, child: Address) -> None:
@@ -568,8 +565,6 @@ class MacInterface:
                 if not done.done():
                     done.set_result(Status.ABORTED)
         self._tasks.cancel()
-
-
 
 
 def _mode(address: Address | None) -> mac.AddrMode:

@@ -50,13 +50,17 @@ from protocols.zigbee import (
 
 from .counters import CounterExhausted, CounterStore, OutgoingCounter, ReplayFilter
 from .mac import MacInterface
-from .mac_types import BROADCAST, Address, DataIndication
+from .mac_types import BROADCAST, NO_SHORT, Address, DataIndication
 from .status import Status
 from .tasks import TaskSet
 
 LOGGER = logging.getLogger(__name__)
 
 COORDINATOR_ADDRESS = 0x0000
+#: The first NWK address that is no device's: 0xFFF8-0xFFFA are reserved, 0xFFFB-0xFFFF broadcast (radio.md 5.1).
+FIRST_RESERVED_ADDRESS = 0xFFF8
+#: Our own address before we have one (ZigBee's "unknown", as the MAC's no-short-address).
+NO_ADDRESS = NO_SHORT
 DEFAULT_RADIUS = 30
 #: How long a broadcast's (source, sequence) is remembered (nwkBroadcastDeliveryTime-like).
 BROADCAST_MEMORY = 9.0
@@ -149,7 +153,7 @@ class NwkState:
     """The NIB entries that change as the device joins and runs."""
 
     params: NetworkParams | None = None
-    nwk: int = 0xFFFE
+    nwk: int = NO_ADDRESS
     parent: int | None = None
     parent_iface: MacInterface | None = None
     neighbours: dict[int, Neighbour] = field(default_factory=dict)
@@ -181,8 +185,8 @@ class NwkLayer:
         self._replay = ReplayFilter()
         self._btt = BroadcastTable()
         self._tasks = TaskSet()
-        for m in macs:
-            m.on_data = self._mac_data
+        for iface in macs:
+            iface.on_data = self._mac_data
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -250,7 +254,7 @@ class NwkLayer:
     def allocate_address(self) -> int:
         """A fresh stochastic short address (ZigBee PRO): not ours, not in use, not reserved."""
         while True:
-            candidate = self._rng.randrange(0x0001, 0xFFF8)
+            candidate = self._rng.randrange(COORDINATOR_ADDRESS + 1, FIRST_RESERVED_ADDRESS)
             if candidate != self.state.nwk and candidate not in self.state.neighbours:
                 return candidate
 
@@ -358,7 +362,6 @@ class NwkLayer:
         return await iface.send(Address(mac_dst), data)
 
     # --- receiving -----------------------------------------------------------------------------
-
 
     def _mac_data(self, iface: MacInterface, ind: DataIndication) -> None:
         try:

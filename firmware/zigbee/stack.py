@@ -93,9 +93,7 @@ class ZigbeeStack:
         self.on_left: Callable[[bool], None] | None = None
         self._aps_tx_counter = OutgoingCounter(self.store, f"aps-frame-counter:{ieee:016x}")
         self._permit_until = 0.0
-        self.poller = Poller(
-            self.nwk, period=poll_period, fast_period=fast_poll_period, fast_window=fast_poll_window
-        )
+        self.poller = Poller(self.nwk, period=poll_period, fast_period=fast_poll_period, fast_window=fast_poll_window)
         self.trust_centre = TrustCentre(
             nwk=self.nwk,
             aps=self.aps,
@@ -118,10 +116,10 @@ class ZigbeeStack:
         self.nwk.on_authorized = self.trust_centre.authorized
         self._nwk_indication = self.nwk.on_indication
         self.nwk.on_indication = self._nwk_frame
-        for m in self.macs:
-            m.on_association_request = self.trust_centre.association_requested
-            if m.band is Band.MHZ_868 and RadioCaps.DUTY_CYCLE not in m.radio.caps:
-                m.duty_cycle = DutyCycleBudget.with_limit(duty_cycle_limit, page=m.radio.channel.page)
+        for iface in self.macs:
+            iface.on_association_request = self.trust_centre.association_requested
+            if iface.band is Band.MHZ_868 and RadioCaps.DUTY_CYCLE not in iface.radio.caps:
+                iface.duty_cycle = DutyCycleBudget.with_limit(duty_cycle_limit, page=iface.radio.channel.page)
 
     # --- state and settings --------------------------------------------------------------------
 
@@ -224,7 +222,7 @@ class ZigbeeStack:
             channel = candidates[0]
             if len(candidates) > 1 and RadioCaps.ENERGY_SCAN in iface.radio.caps:
                 energy = await iface.energy_scan(candidates, iface.timing.scan_duration(SCAN_DURATION))
-                channel = min(candidates, key=lambda c: (energy[c], c))
+                channel = min(candidates, key=lambda candidate: (energy[candidate], candidate))
             for notice in await iface.active_scan([channel]):
                 if not _is_our_network(notice, ours):  # our own routers still beacon our network
                     used_pans.add(notice.pan_id)
@@ -437,4 +435,3 @@ def _is_our_network(notice: BeaconNotice, extended_pan_id: int) -> bool:
         return parse_beacon_payload(notice.payload).extended_pan_id == extended_pan_id
     except ZigbeeDecodeError:
         return False  # not a ZigBee PRO beacon: some other network
-

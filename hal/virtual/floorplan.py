@@ -92,39 +92,41 @@ class Wall:
     z_high: float
     material: Material
 
-    def crossed_by(self, a: Point, b: Point) -> bool:
-        """True when the straight path a->b passes through this wall."""
-        dx, dy = b[0] - a[0], b[1] - a[1]
+    def crossed_by(self, start: Point, end: Point) -> bool:
+        """True when the straight path start->end passes through this wall."""
+        dx, dy = end[0] - start[0], end[1] - start[1]
         ex, ey = self.x2 - self.x1, self.y2 - self.y1
         denominator = dx * ey - dy * ex
         if denominator == 0.0:  # parallel (or a vertical path): grazing is not crossing
             return False
-        cx, cy = self.x1 - a[0], self.y1 - a[1]
-        t = (cx * ey - cy * ex) / denominator
-        u = (cx * dy - cy * dx) / denominator
-        if not (0.0 < t < 1.0 and 0.0 <= u <= 1.0):
+        cx, cy = self.x1 - start[0], self.y1 - start[1]
+        along_path = (cx * ey - cy * ex) / denominator  # 0 at start, 1 at end
+        along_wall = (cx * dy - cy * dx) / denominator  # 0 at one end of the wall, 1 at the other
+        if not (0.0 < along_path < 1.0 and 0.0 <= along_wall <= 1.0):
             return False
-        z = a[2] + t * (b[2] - a[2])
-        return self.z_low <= z < self.z_high
+        height = start[2] + along_path * (end[2] - start[2])
+        return self.z_low <= height < self.z_high
 
 
 @dataclass(frozen=True, slots=True)
 class Slab:
-    """A horizontal obstruction (a floor) at height `z` over a rectangle."""
+    """A horizontal obstruction (a floor) at height `elevation` over a rectangle."""
 
-    z: float
+    elevation: float
     x_low: float
     y_low: float
     x_high: float
     y_high: float
     material: Material
 
-    def crossed_by(self, a: Point, b: Point) -> bool:
-        if (a[2] - self.z) * (b[2] - self.z) >= 0.0:
+    def crossed_by(self, start: Point, end: Point) -> bool:
+        """True when the straight path start->end passes through this slab."""
+        if (start[2] - self.elevation) * (end[2] - self.elevation) >= 0.0:
             return False
-        t = (self.z - a[2]) / (b[2] - a[2])
-        x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
-        return self.x_low <= x <= self.x_high and self.y_low <= y <= self.y_high
+        along_path = (self.elevation - start[2]) / (end[2] - start[2])
+        cross_x = start[0] + along_path * (end[0] - start[0])
+        cross_y = start[1] + along_path * (end[1] - start[1])
+        return self.x_low <= cross_x <= self.x_high and self.y_low <= cross_y <= self.y_high
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +193,12 @@ class FloorPlan:
             ),
             slabs=tuple(
                 replace(
-                    s, z=s.z + oz, x_low=s.x_low + ox, y_low=s.y_low + oy, x_high=s.x_high + ox, y_high=s.y_high + oy
+                    s,
+                    elevation=s.elevation + oz,
+                    x_low=s.x_low + ox,
+                    y_low=s.y_low + oy,
+                    x_high=s.x_high + ox,
+                    y_high=s.y_high + oy,
                 )
                 for s in self.slabs
             ),
@@ -288,10 +295,12 @@ class _Reader:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.fail(key, f"expected an array of tables ([[{key}]])")
-        for i, table in enumerate(value):
+        for index, table in enumerate(value):
             for name in table:
                 if name not in known:
-                    raise self.fail(f"{key}[{i}].{name}", f"unknown key; expected one of {', '.join(sorted(known))}")
+                    raise self.fail(
+                        f"{key}[{index}].{name}", f"unknown key; expected one of {', '.join(sorted(known))}"
+                    )
         return value
 
     def material(self, name: Any, path: str) -> Material:
@@ -336,14 +345,14 @@ class _Reader:
         if not raw:
             raise self.fail("levels", "a home needs at least one [[levels]] entry")
         entries = []
-        for i, table in enumerate(raw):
-            path = f"levels[{i}]"
+        for index, table in enumerate(raw):
+            path = f"levels[{index}]"
             number = self.get(table, "level", f"{path}.level", int)
-            entries.append((number, i, table))
+            entries.append((number, index, table))
         entries.sort()
         levels: list[Level] = []
-        for position, (number, i, table) in enumerate(entries):
-            path = f"levels[{i}]"
+        for position, (number, index, table) in enumerate(entries):
+            path = f"levels[{index}]"
             if levels and number != levels[-1].number + 1:
                 raise self.fail(f"{path}.level", f"levels must be consecutive; {number} follows {levels[-1].number}")
             height = self.number(table, "height", f"{path}.height", 2.6)
@@ -369,8 +378,8 @@ class _Reader:
 
     def read_rooms(self, levels: dict[int, Level]) -> tuple[Room, ...]:
         rooms: list[Room] = []
-        for i, table in enumerate(self.tables("rooms", frozenset({"name", "level", "from", "to"}))):
-            path = f"rooms[{i}]"
+        for index, table in enumerate(self.tables("rooms", frozenset({"name", "level", "from", "to"}))):
+            path = f"rooms[{index}]"
             name = self.get(table, "name", f"{path}.name", str)
             if any(room.name == name for room in rooms):
                 raise self.fail(f"{path}.name", f"duplicate room {name!r}")
@@ -381,8 +390,8 @@ class _Reader:
 
     def read_walls(self, levels: dict[int, Level]) -> tuple[Wall, ...]:
         walls: list[Wall] = []
-        for i, table in enumerate(self.tables("walls", frozenset({"from", "to", "material", "levels"}))):
-            path = f"walls[{i}]"
+        for index, table in enumerate(self.tables("walls", frozenset({"from", "to", "material", "levels"}))):
+            path = f"walls[{index}]"
             (x1, y1), (x2, y2) = self.pair(table, "from", f"{path}.from"), self.pair(table, "to", f"{path}.to")
             if (x1, y1) == (x2, y2):
                 raise self.fail(path, "a wall needs two different end points")
@@ -400,8 +409,8 @@ class _Reader:
     ) -> tuple[NodeSpec, ...]:
         raw = self.tables("nodes", _NODE_KEYS)
         nodes: list[NodeSpec] = []
-        for i, table in enumerate(raw):
-            path = f"nodes[{i}]"
+        for index, table in enumerate(raw):
+            path = f"nodes[{index}]"
             name = self.get(table, "name", f"{path}.name", str)
             if not name or any(node.name == name for node in nodes):
                 raise self.fail(f"{path}.name", f"empty or duplicate node name {name!r}")
@@ -409,7 +418,7 @@ class _Reader:
             if role not in ROLES:
                 raise self.fail(f"{path}.role", f"unknown role {role!r}; known: {', '.join(sorted(ROLES))}")
             level = self.level(table, path, levels)
-            x, y = self.pair(table, "at", f"{path}.at")
+            at_x, at_y = self.pair(table, "at", f"{path}.at")
             height = self.number(table, "height", f"{path}.height", 1.0)
             if not 0.0 < height < level.height:
                 raise self.fail(f"{path}.height", f"must be above the floor and below the ceiling ({level.height} m)")
@@ -417,14 +426,19 @@ class _Reader:
             if room is not None:
                 if room not in rooms:
                     raise self.fail(f"{path}.room", f"no such room {room!r}")
-                r = rooms[room]
-                if r.level != level.number or not (r.x_low <= x <= r.x_high and r.y_low <= y <= r.y_high):
-                    raise self.fail(f"{path}.at", f"({x}, {y}) on level {level.number} is not inside room {room!r}")
+                inside = rooms[room]
+                if inside.level != level.number or not (
+                    inside.x_low <= at_x <= inside.x_high and inside.y_low <= at_y <= inside.y_high
+                ):
+                    where = f"({at_x}, {at_y}) on level {level.number}"
+                    raise self.fail(f"{path}.at", f"{where} is not inside room {room!r}")
             enclosure = None
             if "enclosure" in table:
                 enclosure = self.material(table["enclosure"], f"{path}.enclosure")
             hub = self.get(table, "hub", f"{path}.hub", str, None)
-            nodes.append(NodeSpec(name, role, level.number, (x, y, level.elevation + height), room, enclosure, hub))
+            nodes.append(
+                NodeSpec(name, role, level.number, (at_x, at_y, level.elevation + height), room, enclosure, hub)
+            )
         if not nodes:
             raise self.fail("nodes", "a home needs at least one [[nodes]] entry")
         return tuple(self.resolve_hubs(nodes))
@@ -432,8 +446,8 @@ class _Reader:
     def resolve_hubs(self, nodes: list[NodeSpec]) -> list[NodeSpec]:
         hubs = [node.name for node in nodes if node.role == "hub"]
         resolved = []
-        for i, node in enumerate(nodes):
-            path = f"nodes[{i}].hub"
+        for index, node in enumerate(nodes):
+            path = f"nodes[{index}].hub"
             if node.role == "hub":
                 if node.hub is not None:
                     raise self.fail(path, "a hub does not belong to another hub")

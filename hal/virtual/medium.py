@@ -54,7 +54,7 @@ import asyncio
 import math
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hal.duty_cycle import DEFAULT_PAGE
 from hal.radio import BROADCAST_ADDRESS, BROADCAST_PAN_ID, Band, Channel, RadioCaps, RadioError, ReceivedFrame, Receiver
@@ -236,6 +236,14 @@ def _node_index(radio: VirtualRadio) -> int:
     return radio.node.index
 
 
+def _leave(index: dict[Any, dict[VirtualRadio, None]], key: object, radio: VirtualRadio) -> None:
+    """Take `radio` out of `index[key]`, and the key out of the index once no radio is left under it."""
+    members = index[key]
+    del members[radio]
+    if not members:
+        del index[key]
+
+
 class Medium:
     """The shared air of one or more homes: place nodes, make radios, inject faults, sniff."""
 
@@ -293,13 +301,13 @@ class Medium:
     def node(self, name: str) -> Node:
         return self.placement.node(name)
 
-    def link(self, a: str, b: str, band: Band) -> Link:
+    def link(self, node_a: str, node_b: str, band: Band) -> Link:
         """The full link budget between two nodes (for surveys and tests)."""
-        return self.placement.link(a, b, band)
+        return self.placement.link(node_a, node_b, band)
 
-    def gain_db(self, a: Node, b: Node, band: Band) -> float:
-        """Cached `Link.gain_db` of nodes a and b (symmetric)."""
-        return self.placement.gain_db(a, b, band)
+    def gain_db(self, first: Node, second: Node, band: Band) -> float:
+        """Cached `Link.gain_db` of two nodes (symmetric)."""
+        return self.placement.gain_db(first, second, band)
 
     def _rx_dbm(self, tx: Transmission, node: Node, band: Band) -> float:
         if tx.uniform:
@@ -440,13 +448,10 @@ class Medium:
         state.attached.pop(radio, None)
         state.wide.pop(radio, None)
         state.ack_listeners.pop(radio, None)
-        for index, key in ((state.by_short, attachment.short), (state.by_ext, attachment.ext)):
-            if key is None:
-                continue
-            members = index[key]  # type: ignore[index]  # the key type matches its own index
-            del members[radio]
-            if not members:
-                del index[key]  # type: ignore[arg-type]
+        if attachment.short is not None:
+            _leave(state.by_short, attachment.short, radio)
+        if attachment.ext is not None:
+            _leave(state.by_ext, attachment.ext, radio)
 
     # ---------------------------------------------------------------- the seam: transmissions
     def transmit(self, radio: VirtualRadio, psdu: bytes, header: Header | None, airtime: float) -> Transmission:
@@ -544,16 +549,16 @@ class Medium:
         if header.frame_type == _ACK_FRAME:  # only those who wait for one or must see every frame
             return self._near(tx, state.wide, state.ack_listeners)
         mode, dst = header.dst_mode, header.dst_addr
+        if dst is None:  # no destination address: for the PAN coordinator, or anyone listening
+            return self._everyone(tx, state)
         if mode == _SHORT_MODE and dst != BROADCAST_ADDRESS:
             pan = header.dst_pan
             if pan is None or pan == BROADCAST_PAN_ID:  # any PAN's radio with that short address: ask the neighbours
                 return self._everyone(tx, state)
             by_short = state.by_short
-            return self._near(
-                tx, state.wide, by_short.get((pan, dst), _EMPTY), by_short.get((None, dst), _EMPTY)  # type: ignore[arg-type]
-            )
+            return self._near(tx, state.wide, by_short.get((pan, dst), _EMPTY), by_short.get((None, dst), _EMPTY))
         if mode == _EXTENDED_MODE:
-            return self._near(tx, state.wide, state.by_ext.get(dst, _EMPTY))  # type: ignore[arg-type]
+            return self._near(tx, state.wide, state.by_ext.get(dst, _EMPTY))
         return self._everyone(tx, state)
 
     def _near(self, tx: Transmission, *groups: dict[VirtualRadio, None]) -> list[VirtualRadio]:

@@ -38,8 +38,8 @@ class PlacementError(ValueError):
 class Link:
     """The static budget of one node pair on one band (what the placement caches, spelled out)."""
 
-    a: str
-    b: str
+    node_a: str  #: one end's node name
+    node_b: str  #: the other end's node name
     band: Band
     distance_m: float
     walls: tuple[str, ...]  #: materials of the walls crossed
@@ -72,12 +72,12 @@ class Node:
 def _position(name: str, position: Point) -> Point:
     """`position` as three finite floats (a nan or inf coordinate would poison every link budget)."""
     try:
-        x, y, z = (float(c) for c in position)
+        coordinates = tuple(float(c) for c in position)
     except (TypeError, ValueError):
         raise PlacementError(f"node {name!r}: position must be three finite numbers, not {position!r}") from None
-    if not all(math.isfinite(c) for c in (x, y, z)):
+    if len(coordinates) != 3 or not all(math.isfinite(c) for c in coordinates):
         raise PlacementError(f"node {name!r}: position must be three finite numbers, not {position!r}")
-    return x, y, z
+    return coordinates[0], coordinates[1], coordinates[2]
 
 
 class Placement:
@@ -148,9 +148,9 @@ class Placement:
             raise KeyError(f"no node named {name!r} on this medium") from None
 
     # ---------------------------------------------------------------- links
-    def link(self, a: str, b: str, band: Band) -> Link:
+    def link(self, node_a: str, node_b: str, band: Band) -> Link:
         """The full link budget between two nodes (for surveys and tests)."""
-        first, second = self.node(a), self.node(b)
+        first, second = self.node(node_a), self.node(node_b)
         model = self.models[band]
         pa, pb = first.position, second.position
         distance = math.dist(pa, pb)
@@ -160,23 +160,24 @@ class Placement:
         enclosures = tuple(n.enclosure for n in (first, second) if n.enclosure is not None)
         obstruction = sum(m.loss_db(band) for m in walls + floors + enclosures)
         return Link(
-            a,
-            b,
+            node_a,
+            node_b,
             band,
             distance,
             tuple(m.name for m in walls),
             tuple(m.name for m in floors),
             model.path_loss_db(distance),
             obstruction,
-            model.shadowing_db(self.seed, a, b),
+            model.shadowing_db(self.seed, node_a, node_b),
         )
 
-    def gain_db(self, a: Node, b: Node, band: Band) -> float:
-        """Cached `Link.gain_db` of nodes a and b (symmetric)."""
-        key = (band, a.index, b.index) if a.index < b.index else (band, b.index, a.index)
+    def gain_db(self, first: Node, second: Node, band: Band) -> float:
+        """Cached `Link.gain_db` of two nodes (symmetric)."""
+        low, high = (first, second) if first.index < second.index else (second, first)
+        key = (band, low.index, high.index)
         gain = self._gains.get(key)
         if gain is None:
-            gain = self._gains[key] = self.link(a.name, b.name, band).gain_db
+            gain = self._gains[key] = self.link(first.name, second.name, band).gain_db
         return gain
 
     def audible_floor_db(self, band: Band) -> float:
@@ -221,19 +222,19 @@ class _Obstacles:
     def of(cls, walls: tuple[Wall, ...], slabs: tuple[Slab, ...]) -> _Obstacles:
         xs = [c for w in walls for c in (w.x1, w.x2)] + [c for s in slabs for c in (s.x_low, s.x_high)]
         ys = [c for w in walls for c in (w.y1, w.y2)] + [c for s in slabs for c in (s.y_low, s.y_high)]
-        zs = [c for w in walls for c in (w.z_low, w.z_high)] + [s.z for s in slabs]
+        zs = [c for w in walls for c in (w.z_low, w.z_high)] + [s.elevation for s in slabs]
         if not xs:
             return cls(walls, slabs, (math.inf,) * 3, (-math.inf,) * 3)  # nothing to cross
         return cls(walls, slabs, (min(xs), min(ys), min(zs)), (max(xs), max(ys), max(zs)))
 
-    def may_cross(self, a: Point, b: Point) -> bool:
-        """False when the segment a-b's bounding box misses this floor plan's (then nothing is crossed)."""
+    def may_cross(self, start: Point, end: Point) -> bool:
+        """False when the segment's bounding box misses this floor plan's (then nothing is crossed)."""
         (lx, ly, lz), (hx, hy, hz) = self.low, self.high
         return (
-            (a[0] if a[0] < b[0] else b[0]) <= hx
-            and (a[0] if a[0] > b[0] else b[0]) >= lx
-            and (a[1] if a[1] < b[1] else b[1]) <= hy
-            and (a[1] if a[1] > b[1] else b[1]) >= ly
-            and (a[2] if a[2] < b[2] else b[2]) <= hz
-            and (a[2] if a[2] > b[2] else b[2]) >= lz
+            (start[0] if start[0] < end[0] else end[0]) <= hx
+            and (start[0] if start[0] > end[0] else end[0]) >= lx
+            and (start[1] if start[1] < end[1] else end[1]) <= hy
+            and (start[1] if start[1] > end[1] else end[1]) >= ly
+            and (start[2] if start[2] < end[2] else end[2]) <= hz
+            and (start[2] if start[2] > end[2] else end[2]) >= lz
         )

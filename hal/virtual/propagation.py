@@ -56,8 +56,8 @@ def mw_to_dbm(mw: float) -> float:
 def oqpsk_ber(sinr: float) -> float:
     """Bit error rate of 2.4 GHz O-QPSK at linear SINR `sinr` (IEEE 802.15.4 / ns-3, radio.md 4.5)."""
     total = 0.0
-    for k, coefficient in _OQPSK_TERMS:
-        total += coefficient * math.exp(20.0 * sinr * (1.0 / k - 1.0))
+    for term, coefficient in _OQPSK_TERMS:
+        total += coefficient * math.exp(20.0 * sinr * (1.0 / term - 1.0))
     return min(0.5, max(0.0, (8.0 / 15.0) * (1.0 / 16.0) * total))
 
 
@@ -128,9 +128,9 @@ class BandModel:
         """Packet error rate of `octets` on air at `sinr_db` (radio.md 4.5)."""
         return 1.0 - (1.0 - self.ber(10.0 ** (sinr_db / 10.0))) ** (8 * octets)
 
-    def shadowing_db(self, seed: int, a: str, b: str) -> float:
-        """The fixed log-normal shadowing of link a-b (symmetric; the same seed gives the same value)."""
-        first, second = sorted((a, b))
+    def shadowing_db(self, seed: int, node_a: str, node_b: str) -> float:
+        """The fixed log-normal shadowing of a link (symmetric; the same seed gives the same value)."""
+        first, second = sorted((node_a, node_b))
         return random.Random(f"{seed}/{self.band.value}/{first}/{second}").gauss(0.0, self.shadowing_sigma_db)
 
     def lqi(self, sinr_db: float) -> int:

@@ -155,8 +155,10 @@ class VirtualRadio:
     @property
     def effective_extended_address(self) -> int:
         """The EUI-64 the address filter matches: the filter's, else the radio's own."""
-        f = self.address_filter
-        return f.extended_address if f is not None and f.extended_address is not None else self.info.extended_address
+        own = self.address_filter
+        if own is not None and own.extended_address is not None:
+            return own.extended_address
+        return self.info.extended_address
 
     @property
     def listens_for_acks(self) -> bool:
@@ -360,8 +362,8 @@ class VirtualRadio:
             elif not self.has_ack_timeout:
                 self._pass_up(frame)
             return
-        f = self.address_filter
-        if f is not None and not self._accepts(header, f):
+        address_filter = self.address_filter
+        if address_filter is not None and not self._accepts(header, address_filter):
             return
         failure: Exception | None = None
         try:
@@ -369,29 +371,30 @@ class VirtualRadio:
         except Exception as exc:  # noqa: BLE001 - re-raised below, once the owed ACK is scheduled
             failure = exc
         if (
-            f is not None
+            address_filter is not None
             and header.ack_request
             and not header.is_broadcast
             and header.seq is not None
             and self._auto_ack
         ):
-            pending = header.src_addr is not None and header.src_addr in f.pending_sources
+            pending = header.src_addr is not None and header.src_addr in address_filter.pending_sources
             loop = asyncio.get_running_loop()
             loop.call_at(frame.timestamp + self.timing.turnaround, self._send_ack, header.seq, pending)
         if failure is not None:
             raise failure
 
-    def _accepts(self, h: Header, f: AddressFilter) -> bool:
+    def _accepts(self, header: Header, ours: AddressFilter) -> bool:
         """802.15.4 third-level filtering against our PAN and addresses."""
-        if h.frame_type is FrameType.BEACON:
-            return f.pan_id in (None, BROADCAST_PAN_ID) or h.src_pan == f.pan_id
-        if h.dst_pan is not None and h.dst_pan != BROADCAST_PAN_ID and f.pan_id is not None and h.dst_pan != f.pan_id:
+        if header.frame_type is FrameType.BEACON:
+            return ours.pan_id in (None, BROADCAST_PAN_ID) or header.src_pan == ours.pan_id
+        dst_pan = header.dst_pan
+        if dst_pan is not None and dst_pan != BROADCAST_PAN_ID and ours.pan_id is not None and dst_pan != ours.pan_id:
             return False
-        if h.dst_mode is AddrMode.SHORT:
-            return h.dst_addr == BROADCAST_ADDRESS or h.dst_addr == f.short_address
-        if h.dst_mode is AddrMode.EXTENDED:
-            return h.dst_addr == self.effective_extended_address
-        return f.pan_coordinator and (f.pan_id is None or h.src_pan == f.pan_id)
+        if header.dst_mode is AddrMode.SHORT:
+            return header.dst_addr == BROADCAST_ADDRESS or header.dst_addr == ours.short_address
+        if header.dst_mode is AddrMode.EXTENDED:
+            return header.dst_addr == self.effective_extended_address
+        return ours.pan_coordinator and (ours.pan_id is None or header.src_pan == ours.pan_id)
 
     def _pass_up(self, frame: ReceivedFrame) -> None:
         if self._receiver is not None:

@@ -76,8 +76,8 @@ def judge(
     success, worst = 1.0, math.inf
     for begin, finish in itertools.pairwise(edges):
         frames = jams = 0.0
-        for s, e, mw, is_frame in heard:
-            if s < finish and e > begin:
+        for other_start, other_end, mw, is_frame in heard:
+            if other_start < finish and other_end > begin:
                 if is_frame:
                     frames += mw
                 else:

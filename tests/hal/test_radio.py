@@ -29,7 +29,7 @@ def test_a_channel_number_must_be_an_int(value: object) -> None:
     with pytest.raises(ChannelError, match="does not exist"):
         Channel(0, value)  # type: ignore[arg-type]  # the point: a wrong type is refused
     with pytest.raises(ChannelError, match="neither 0"):
-        Channel(value, 11)  # type: ignore[arg-type]
+        Channel(value, 11)  # type: ignore[arg-type]  # the point: a wrong type is refused
 
 
 def test_every_channel_of_a_band() -> None:

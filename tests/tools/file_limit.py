@@ -32,5 +32,5 @@ def run_limited(args: list[str], limit: int) -> subprocess.CompletedProcess[str]
         timeout=300,
         cwd=REPO,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        preexec_fn=cap_file_size,  # noqa: PLW1509 - the child is a fresh interpreter; no threads to upset
+        preexec_fn=cap_file_size,  # the child is a fresh interpreter: no threads for a preexec_fn to upset
     )

@@ -68,13 +68,14 @@ class HomeReport:
     def problems(self) -> list[str]:
         """One line per device that did not join or had a failed read."""
         lines = []
-        for d in self.devices:
-            if d.skipped is None and not d.joined:
-                lines.append(f"{d.node} ({d.role}) did not join: {d.error}")
-            elif d.reads_failed:
+        for device in self.devices:
+            if device.skipped is None and not device.joined:
+                lines.append(f"{device.node} ({device.role}) did not join: {device.error}")
+            elif device.reads_failed:
+                total = device.reads_ok + device.reads_failed
                 lines.append(
-                    f"{d.node} ({d.role}): {d.reads_failed} of {d.reads_ok + d.reads_failed} reads failed"
-                    f" (first: {d.error})"
+                    f"{device.node} ({device.role}): {device.reads_failed} of {total} reads failed"
+                    f" (first: {device.error})"
                 )
         return lines
 

@@ -248,7 +248,7 @@ async def _join_all(
 ) -> Progress:
     """Admit and join every emulated node of the hub, routers (ESMEs) first; returns the joining progress."""
     specs = [n for n in home.nodes if n.hub == network.hub.name]
-    specs.sort(key=lambda n: n.role != "esme")
+    specs.sort(key=lambda spec: spec.role != "esme")
     channels = [[mac.channel] for mac in network.han.stack.macs]
     for spec in specs:
         member = _Member(spec)
@@ -265,8 +265,8 @@ async def _join_all(
             async with asyncio.timeout(options.join_timeout):
                 await device.join(channels=channels)
                 member.zigpy_device = await interviewed
-        except (JoinError, TimeoutError, DeliveryFailed, zigpy.exceptions.ZigbeeException) as e:
-            member.error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        except (JoinError, TimeoutError, DeliveryFailed, zigpy.exceptions.ZigbeeException) as error:
+            member.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             LOGGER.info("%s did not join: %s", spec.name, member.error)
         else:
             member.joined_at = asyncio.get_running_loop().time() - start
@@ -292,8 +292,8 @@ async def _hub_read(member: _Member) -> None:
     cluster = member.zigpy_device.endpoints[SE_ENDPOINT].in_clusters[METERING]
     try:
         values, failures = await cluster.read_attributes(["current_summ_delivered"], allow_cache=False)
-    except (zigpy.exceptions.ZigbeeException, TimeoutError) as e:
-        member.read_done(None, f"{type(e).__name__}: {e}")
+    except (zigpy.exceptions.ZigbeeException, TimeoutError) as error:
+        member.read_done(None, f"{type(error).__name__}: {error}")
         return
     if "current_summ_delivered" in values:
         member.read_done(int(values["current_summ_delivered"]), None)
@@ -304,8 +304,8 @@ async def _hub_read(member: _Member) -> None:
 async def _ihd_read(reader: ZclReader, member: _Member, esme: EmulatedDevice) -> None:
     try:
         value = await reader.read(esme.nwk)
-    except (DeliveryFailed, TimeoutError, ValueError) as e:
-        member.read_done(None, f"{type(e).__name__}: {e}")
+    except (DeliveryFailed, TimeoutError, ValueError) as error:
+        member.read_done(None, f"{type(error).__name__}: {error}")
         return
     member.read_done(value, None)
 
@@ -362,10 +362,10 @@ def _report(
         )
         if Band.MHZ_868 in network.bands:
             duty[network.hub.name] = round(medium.duty_cycle(network.hub.name).used(now), 6)
-        for m in network.members:
-            devices.append(_device_report(network, m))
-            if m.device is not None and any(mac.band is Band.MHZ_868 for mac in m.device.stack.macs):
-                duty[m.spec.name] = round(medium.duty_cycle(m.spec.name).used(now), 6)
+        for member in network.members:
+            devices.append(_device_report(network, member))
+            if member.device is not None and any(mac.band is Band.MHZ_868 for mac in member.device.stack.macs):
+                duty[member.spec.name] = round(medium.duty_cycle(member.spec.name).used(now), 6)
     return HomeReport(
         home=home.name,
         hubs=tuple(hubs),
@@ -377,25 +377,27 @@ def _report(
     )
 
 
-def _device_report(network: _Network, m: _Member) -> DeviceReport:
-    base = DeviceReport(node=m.spec.name, role=m.spec.role, hub=network.hub.name, skipped=m.skipped, error=m.error)
-    device = m.device
+def _device_report(network: _Network, member: _Member) -> DeviceReport:
+    base = DeviceReport(
+        node=member.spec.name, role=member.spec.role, hub=network.hub.name, skipped=member.skipped, error=member.error
+    )
+    device = member.device
     if device is None:
         return base
     parent_iface = device.stack.nwk.state.parent_iface
-    joined = m.joined_at is not None
+    joined = member.joined_at is not None
     return DeviceReport(
-        node=m.spec.name,
-        role=m.spec.role,
+        node=member.spec.name,
+        role=member.spec.role,
         hub=network.hub.name,
         eui64=str(eui64(device.ieee)),
         nwk=device.nwk if joined else None,
         band=parent_iface.band.value if joined and parent_iface is not None else None,
-        joined_at_s=None if m.joined_at is None else round(m.joined_at, 6),
-        reads_ok=m.reads_ok,
-        reads_failed=m.reads_failed,
-        last_value=m.last_value,
+        joined_at_s=None if member.joined_at is None else round(member.joined_at, 6),
+        reads_ok=member.reads_ok,
+        reads_failed=member.reads_failed,
+        last_value=member.last_value,
         mean_rssi_dbm=network.mean_rssi(device.nwk) if joined else None,
         mac_frames_sent=sum(mac.counters.sent for mac in device.stack.macs),
-        error=m.error,
+        error=member.error,
     )

@@ -202,12 +202,12 @@ async def survey(
         loop = asyncio.get_running_loop()
         await asyncio.sleep(index * slot)
         pan, short = pans[hub], shorts[name]
-        for n in range(rounds):
+        for round_number in range(rounds):
             started = loop.time()
-            up = _frame(n, pan, 0, short)
+            up = _frame(round_number, pan, 0, short)
             await asyncio.gather(*(send(radios[(b, name)], up, tallies[(b, name)]) for b in Band))
             await asyncio.sleep(max(0.0, started + slot / 2 - loop.time()))
-            down = _frame(n, pan, short, 0)
+            down = _frame(round_number, pan, short, 0)
             await asyncio.gather(*(send(radios[(b, hub)], down, tallies[(b, name)]) for b in Band))
             await asyncio.sleep(max(0.0, started + interval - loop.time()))
 

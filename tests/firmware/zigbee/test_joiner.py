@@ -13,6 +13,7 @@ from hal import clock
 
 from ..han import admit, formed_hub, install_code, medium_with, meter
 
+
 def _retries(history: list[tuple[JoinInput, JoinState]]) -> int:
     return sum(1 for event, _ in history if event is JoinInput.RETRY_SCHEDULED)
 

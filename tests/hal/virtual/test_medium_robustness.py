@@ -234,7 +234,7 @@ def test_frame_loss_must_be_a_probability(value: object) -> None:
         medium.faults.frame_loss = value  # type: ignore[assignment]  # the point: a bad value is refused
     assert medium.faults.frame_loss == 0.0  # unchanged
     with pytest.raises(MediumError, match="frame_loss"):
-        Faults(frame_loss=value)  # type: ignore[arg-type]
+        Faults(frame_loss=value)  # type: ignore[arg-type]  # bad on purpose
     medium.faults.frame_loss = 1  # an int probability is fine
     assert medium.faults.frame_loss == 1.0
 
@@ -255,6 +255,6 @@ def test_a_jam_must_have_a_finite_positive_duration(duration: object, power: obj
     async def main() -> None:
         medium = Medium()
         with pytest.raises(MediumError, match=named):
-            medium.jam(Channel(0, 11), duration=duration, power_dbm=power, start=start)  # type: ignore[arg-type]
+            medium.jam(Channel(0, 11), duration=duration, power_dbm=power, start=start)  # type: ignore[arg-type]  # bad on purpose
 
     clock.run(main(), virtual=True)

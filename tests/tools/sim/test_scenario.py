@@ -82,7 +82,7 @@ def test_same_seed_same_report_and_another_seed_differs() -> None:
 
 
 def test_bad_runs_are_refused() -> None:
-    with pytest.raises(HomeRunError, match="no hub node 'hub-9'.*hub-0"):
+    with pytest.raises(HomeRunError, match=r"no hub node 'hub-9'.*hub-0"):
         _run("flats", HomeOptions(hub="hub-9"))
     with pytest.raises(HomeRunError, match="ihd_interval"):
         HomeOptions(ihd_interval=0)
