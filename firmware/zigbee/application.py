@@ -1,6 +1,6 @@
 """The hub side of our stack as a zigpy radio library: a `ControllerApplication` subclass.
 
-Why (architecture.md, issue 4): the hub's HAN code is written once against
+Why (architecture.md "firmware.zigbee"): the hub's HAN code is written once against
 zigpy and runs on a real dongle (bellows, zigpy-znp) or on our own stack over
 a raw radio. This module is the second case: zigpy's radio API (connect,
 start_network, send_packet, permit_with_link_key, load/write_network_info,

@@ -589,7 +589,7 @@ def test_removed_device_is_told_to_leave() -> None:
 
 def test_more_than_256_messages_from_one_sender_are_each_delivered_once() -> None:
     """The 8-bit APS counter wraps within seconds; new messages must not be taken for duplicates
-    (review of issue 4, item 1: 344 of 600 were ACKed but dropped)."""
+    (radio.md 5.3: duplicates are recognised by counter among a source's latest messages only)."""
 
     async def main() -> tuple[set[int], list[int]]:
         medium = medium_with(("hub", (0.0, 0.0, 0.0)), ("esme", (3.0, 0.0, 0.0)))

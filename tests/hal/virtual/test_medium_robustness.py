@@ -1,5 +1,5 @@
 """The medium never hangs a sender, does per-frame work only near the sender, cuts aborted frames,
-surfaces receiver errors, and keeps duty-cycle ledgers per page (review of issue 3).
+surfaces receiver errors, keeps duty-cycle ledgers per page (radio.md 4.6), and refuses bad values.
 
 Work is measured by counting (`medium.stats.judged`, wall checks), never by timing.
 """
