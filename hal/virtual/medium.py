@@ -9,9 +9,9 @@ itself - channels, transmissions in flight, delivery, carrier sense, jams,
 sniffers, duty-cycle meters and injected faults.
 
 The seam to the radios is small and public. A radio calls:
-* `attach(radio)` after any change of channel, address filter, mode or ACK
-  wait (the medium files it in its channel's indexes), `detach(radio)` when it
-  closes;
+* `attach(radio)` after any change of channel, address filter or mode (the
+  medium files it in its channel's indexes), `listen_for_acks(radio, wanted)`
+  when it starts or stops waiting for an ACK, `detach(radio)` when it closes;
 * `transmit(radio, psdu, header, airtime)` to put a frame on the air (the
   returned `Transmission`'s `done` resolves at its end), `abort(transmission)`
   to cut one short;
@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any
 from hal.duty_cycle import DEFAULT_PAGE
 from hal.radio import BROADCAST_ADDRESS, BROADCAST_PAN_ID, Band, Channel, RadioCaps, RadioError, ReceivedFrame, Receiver
 from protocols.ieee802154.header import Header
-from protocols.ieee802154.phy import timing
+from protocols.ieee802154.phy import PhyTiming, timing
 
 from .duty_cycle import DutyCycleMeter
 from .floorplan import FloorPlan, Material, Point
@@ -90,28 +90,21 @@ def _finite(name: str, value: object) -> float:
     return float(value)
 
 
+@dataclass(slots=True)
 class Faults:
-    """Injected faults; change them at any time. Values are checked when set (MediumError naming them)."""
+    """Injected faults; change them at any time. Values are checked when set (MediumError naming them).
 
-    __slots__ = ("_frame_loss",)
+    The check is in `__setattr__`, so reading a fault (once per frame) costs a
+    plain attribute read.
+    """
 
-    def __init__(self, frame_loss: float = 0.0) -> None:
-        self.frame_loss = frame_loss
+    frame_loss: float = 0.0  #: probability (0..1) that a frame which would be received is lost anyway
 
-    @property
-    def frame_loss(self) -> float:
-        """Probability (0..1) that a frame which would be received is lost anyway."""
-        return self._frame_loss
-
-    @frame_loss.setter
-    def frame_loss(self, value: float) -> None:
-        probability = _finite("frame_loss", value)
+    def __setattr__(self, name: str, value: object) -> None:
+        probability = _finite(name, value)
         if not 0.0 <= probability <= 1.0:
-            raise MediumError(f"frame_loss must be a probability in [0, 1], not {value!r}")
-        self._frame_loss = probability
-
-    def __repr__(self) -> str:
-        return f"Faults(frame_loss={self._frame_loss!r})"
+            raise MediumError(f"{name} must be a probability in [0, 1], not {value!r}")
+        object.__setattr__(self, name, probability)
 
 
 @dataclass(slots=True)
@@ -154,8 +147,10 @@ class Transmission:
         psdu: bytes,
         header: Header | None,
         uniform: bool = False,
+        phy: PhyTiming | None = None,
     ) -> None:
-        phy = timing(channel.page)
+        if phy is None:
+            phy = timing(channel.page)
         self.node = node
         self.radio = radio
         self.channel = channel
@@ -216,11 +211,14 @@ class _Attachment:
             self.ext = radio.effective_extended_address
 
     def files(self, radio: VirtualRadio) -> bool:
-        """Whether this filing still matches the radio's channel, filter and mode."""
+        """Whether this filing still matches the radio's channel, filter and mode.
+
+        By identity: the values are immutable, and a radio that was given an
+        equal value anew is simply filed again."""
         return (
-            self.channel == radio.channel
+            self.channel is radio.channel
             and self.filter is radio.address_filter
-            and self.promiscuous == radio.promiscuous
+            and self.promiscuous is radio.promiscuous
         )
 
 
@@ -413,7 +411,7 @@ class Medium:
         return state
 
     def attach(self, radio: VirtualRadio) -> None:
-        """File `radio` in its channel's indexes; call again after any change of channel, filter, mode or ACK wait."""
+        """File `radio` in its channel's indexes; call again after any change of channel, filter or mode."""
         if radio.closed:
             self.detach(radio)
             return
@@ -433,6 +431,16 @@ class Medium:
             current.state.ack_listeners[radio] = None
         else:
             current.state.ack_listeners.pop(radio, None)
+
+    def listen_for_acks(self, radio: VirtualRadio, wanted: bool) -> None:
+        """Offer `radio` every ACK on its channel (`wanted`: it waits for one, or has no ACK_TIMEOUT), or stop."""
+        attachment = self._attached.get(radio)
+        if attachment is None:
+            return
+        if wanted or not radio.has_ack_timeout:
+            attachment.state.ack_listeners[radio] = None
+        else:
+            attachment.state.ack_listeners.pop(radio, None)
 
     def detach(self, radio: VirtualRadio) -> None:
         """Forget `radio` (it closed): it hears nothing more, and its node may open another on its band."""
@@ -458,7 +466,9 @@ class Medium:
         """Put `psdu` on the air from `radio` now, for `airtime` seconds; its `done` resolves at the end."""
         loop = asyncio.get_running_loop()
         start = loop.time()
-        tx = Transmission(radio.node, radio, radio.channel, start, start + airtime, radio.power_dbm, psdu, header)
+        tx = Transmission(
+            radio.node, radio, radio.channel, start, start + airtime, radio.power_dbm, psdu, header, phy=radio.timing
+        )
         tx.done = loop.create_future()
         self.stats.transmissions += 1
         self._put_on_air(tx)
@@ -573,7 +583,7 @@ class Medium:
         assert sender is not None
         placement = self.placement
         audible = placement.cached_audible_set(sender, band)
-        floor = placement.audible_floor_db(band)
+        floor = placement.audible_floor[band]
         found: dict[VirtualRadio, None] = {}
         for group in groups:
             if audible is None and len(group) > _SMALL_GROUP:
@@ -616,7 +626,7 @@ class Medium:
                     if attachment is not None and attachment.channel == tx.channel:
                         found.append(radio)
             return found
-        floor = placement.audible_floor_db(band)
+        floor = placement.audible_floor[band]
         found = [r for r in radios if r.node is not sender and placement.gain_db(sender, r.node, band) >= floor]
         found.sort(key=_node_index)
         return found

@@ -88,6 +88,8 @@ class Placement:
         self.models = models
         #: the loudest transmit power any band allows: "can hear at all" is judged at this power
         self.max_tx_dbm = max(m.max_tx_dbm for m in models.values())
+        #: per band, the weakest link gain over which a node at the highest power is still heard at all
+        self.audible_floor = {band: model.audible_dbm - self.max_tx_dbm for band, model in models.items()}
         self._nodes: dict[str, Node] = {}
         self._by_index: list[Node] = []
         self._floorplans: list[FloorPlan] = []
@@ -180,16 +182,12 @@ class Placement:
             gain = self._gains[key] = self.link(first.name, second.name, band).gain_db
         return gain
 
-    def audible_floor_db(self, band: Band) -> float:
-        """The weakest link gain over which a node at the highest power is still heard at all."""
-        return self.models[band].audible_dbm - self.max_tx_dbm
-
     def audible_from(self, node: Node, band: Band) -> tuple[Node, ...]:
         """Nodes that could hear `node` on `band` at the highest transmit power (cached)."""
         key = (band, node.index)
         found = self._audible.get(key)
         if found is None:
-            floor = self.audible_floor_db(band)
+            floor = self.audible_floor[band]
             found = tuple(n for n in self._by_index if n is not node and self.gain_db(node, n, band) >= floor)
             self._audible[key] = found
             self._audible_sets[key] = frozenset(found)

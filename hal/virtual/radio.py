@@ -328,7 +328,7 @@ class VirtualRadio:
         ack: asyncio.Future[bool] = loop.create_future()
         self._ack = ack
         self.awaiting_ack = True
-        self.medium.attach(self)
+        self.medium.listen_for_acks(self, True)
         timer = loop.call_at(loop.time() + self.timing.ack_wait, _settle, ack, False)
         try:
             acked = await ack
@@ -336,7 +336,7 @@ class VirtualRadio:
             timer.cancel()
             self.awaiting_ack = False
             self._ack = None
-            self.medium.attach(self)
+            self.medium.listen_for_acks(self, False)
         return acked, self._ack_pending
 
     def abort(self) -> None:

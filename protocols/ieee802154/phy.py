@@ -45,7 +45,7 @@ logical (de-whitened) octets: whitening is a line coding the radio undoes.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from construct import (
     BitsInteger,
@@ -78,9 +78,9 @@ RESPONSE_WAIT_SUPERFRAMES = 32
 class PhyTiming:
     """The PHY/MAC timing of one channel page: symbol counts of 802.15.4, and the durations they make.
 
-    Counts are kept as the standards give them; every duration below is
-    computed from them in whole microseconds, then shown in seconds (the
-    unit of `hal.clock`).
+    Counts are kept as the standards give them; every duration is computed
+    from them once, in whole microseconds, and kept in seconds (the unit of
+    `hal.clock`), since radios and MACs read them for every frame.
     """
 
     name: str
@@ -93,44 +93,38 @@ class PhyTiming:
     cca_symbols: int  #: the CCA measurement period
     ack_window_end_symbols: int  #: latest moment after a frame's end at which its ACK may start
     unit_backoff_symbols: int = 20  #: aUnitBackoffPeriod
+    symbol: float = field(init=False)  #: one symbol period, seconds
+    bit: float = field(init=False)  #: one bit on air, seconds
+    turnaround: float = field(init=False)  #: aTurnaroundTime, seconds: when an ACK starts after its frame
+    cca_time: float = field(init=False)  #: the CCA measurement period, seconds
+    unit_backoff: float = field(init=False)  #: aUnitBackoffPeriod, seconds: the CSMA-CA backoff unit
+    ack_window_end: float = field(init=False)  #: seconds after a frame's end by which its ACK must have started
+    shr_time: float = field(init=False)  #: seconds of preamble and SFD (a receiver locks on within them)
+    ack_airtime: float = field(init=False)  #: seconds on air of an immediate ACK
+    #: macAckWaitDuration, seconds from a frame's end: the latest ACK start plus the ACK's airtime
+    ack_wait: float = field(init=False)
+    #: macResponseWaitTime, seconds: how long a joiner waits before polling for its association response
+    response_wait: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        ack_airtime_us = self.airtime_us(ACK_PSDU_OCTETS)
+        durations_us = {
+            "symbol": self.symbol_us,
+            "turnaround": self._us(self.turnaround_symbols),
+            "cca_time": self._us(self.cca_symbols),
+            "unit_backoff": self._us(self.unit_backoff_symbols),
+            "ack_window_end": self._us(self.ack_window_end_symbols),
+            "shr_time": self.shr_octets * self.octet_us,
+            "ack_airtime": ack_airtime_us,
+            "ack_wait": self._us(self.ack_window_end_symbols) + ack_airtime_us,
+            "response_wait": self._us(BASE_SUPERFRAME_SYMBOLS * RESPONSE_WAIT_SUPERFRAMES),
+        }
+        for name, microseconds in durations_us.items():
+            object.__setattr__(self, name, microseconds / 1_000_000)
+        object.__setattr__(self, "bit", self.octet_us / 8 / 1_000_000)
 
     def _us(self, symbols: int) -> int:
         return symbols * self.symbol_us
-
-    @property
-    def symbol(self) -> float:
-        """One symbol period, seconds."""
-        return self.symbol_us / 1_000_000
-
-    @property
-    def bit(self) -> float:
-        """One bit on air, seconds."""
-        return self.octet_us / 8 / 1_000_000
-
-    @property
-    def turnaround(self) -> float:
-        """aTurnaroundTime, seconds: an ACK starts this long after the frame it acknowledges."""
-        return self._us(self.turnaround_symbols) / 1_000_000
-
-    @property
-    def cca_time(self) -> float:
-        """The CCA measurement period, seconds."""
-        return self._us(self.cca_symbols) / 1_000_000
-
-    @property
-    def unit_backoff(self) -> float:
-        """aUnitBackoffPeriod, seconds: the CSMA-CA backoff unit."""
-        return self._us(self.unit_backoff_symbols) / 1_000_000
-
-    @property
-    def ack_window_end(self) -> float:
-        """Seconds after a frame's end by which its ACK must have started."""
-        return self._us(self.ack_window_end_symbols) / 1_000_000
-
-    @property
-    def shr_time(self) -> float:
-        """Seconds of preamble and SFD: a receiver locks on to a frame within them."""
-        return self.shr_octets * self.octet_us / 1_000_000
 
     def airtime_us(self, psdu_len: int) -> int:
         """Whole microseconds on air for a PSDU of `psdu_len` octets: SHR + PHR + PSDU."""
@@ -138,26 +132,11 @@ class PhyTiming:
             raise ValueError(f"PSDU length {psdu_len} outside 0..{self.max_psdu} on the {self.name} PHY")
         return (self.shr_octets + self.phr_octets + psdu_len) * self.octet_us
 
-    @property
-    def ack_airtime(self) -> float:
-        """Seconds on air of an immediate ACK."""
-        return self.airtime_us(ACK_PSDU_OCTETS) / 1_000_000
-
-    @property
-    def ack_wait(self) -> float:
-        """macAckWaitDuration, seconds from a frame's end: the latest ACK start plus the ACK's airtime."""
-        return (self._us(self.ack_window_end_symbols) + self.airtime_us(ACK_PSDU_OCTETS)) / 1_000_000
-
     def scan_duration(self, exponent: int) -> float:
         """Seconds one channel is scanned for `exponent` (MLME-SCAN): aBaseSuperframeDuration x (2^n + 1)."""
         if not 0 <= exponent <= 14:
             raise ValueError(f"scan duration exponent {exponent} outside 0..14")
         return self._us(BASE_SUPERFRAME_SYMBOLS * ((1 << exponent) + 1)) / 1_000_000
-
-    @property
-    def response_wait(self) -> float:
-        """macResponseWaitTime, seconds: how long a joiner waits before polling for its association response."""
-        return self._us(BASE_SUPERFRAME_SYMBOLS * RESPONSE_WAIT_SUPERFRAMES) / 1_000_000
 
 
 #: 2.4 GHz O-QPSK (IEEE 802.15.4-2006, radio.md 1.1, 2.5): ACK window 12 + 20 symbols.
