@@ -252,3 +252,19 @@ def to_time(element: Element, field_name: str) -> datetime:
     if generalized_time(when).contents != element.contents:  # strptime is lenient about widths
         raise element.fail(field_name, f"{element.contents!r} is not YYYYMMDDhhmmssZ")
     return when
+
+
+def object_identifier(dotted: str) -> Element:
+    """An OBJECT IDENTIFIER from its dotted form (X.690 8.19), for the certificates the test CA issues."""
+    arcs = [int(arc) for arc in dotted.split(".")]
+    if len(arcs) < 2 or arcs[0] > 2 or (arcs[0] < 2 and arcs[1] >= 40):
+        raise GbcsEncodeError("der.object_identifier", f"{dotted!r} is not an object identifier")
+    body = bytearray()
+    for arc in [arcs[0] * 40 + arcs[1], *arcs[2:]]:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.append(0x80 | (arc & 0x7F))
+            arc >>= 7
+        body.extend(reversed(chunk))
+    return Element(0x06, bytes(body))
