@@ -166,7 +166,7 @@ class GbcsEndpoint:
                     response = self._response(message, result.response, signed, info, context.utc)
                     out.append(self._queue(tx, response))
                 out.extend(self._queue(tx, self._alert(alert, context.utc)) for alert in result.alerts)
-        except Exception as exc:  # noqa: BLE001 - a handler bug must not stop the endpoint: rolled back, logged
+        except Exception as exc:  # a handler bug must not stop the endpoint: rolled back, logged (BLE: logged)
             LOGGER.exception("%s: payload handler failed on message code %#06x", self.eui.hex(), message.message_code)
             with self._nvm.transaction() as tx:
                 record = {"utc": int(context.utc), "code": intake.MALFORMED_COMMANDS, "detail": repr(exc)}
