@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from firmware.gbcs import join_list as joins
+from firmware.gbcs.certificates import identity
 from firmware.gbcs.contract import CommandContext, HandlerResult, PayloadHandler, RaisedAlert
 from firmware.gbcs.credential_cases import CredentialUseCases
-from firmware.gbcs.certificates import identity
 from firmware.gbcs.credentials import Credentials
 from firmware.gbcs.endpoint import LOG_DEPTH, SECURITY_LOG
 from firmware.gbcs.schedule import CANCEL, Schedule
