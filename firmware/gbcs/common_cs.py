@@ -60,26 +60,26 @@ class FirmwareStore:
     """
 
     def __init__(self, nvm: Nvm, version: bytes) -> None:
-        self._nvm = nvm
+        self.nvm = nvm
         if nvm.get("gbcs.firmware.version") is None:
             nvm.put("gbcs.firmware.version", version)
 
     def firmware_version(self) -> bytes:
-        version: bytes = self._nvm.get("gbcs.firmware.version")
+        version: bytes = self.nvm.get("gbcs.firmware.version")
         return version
 
     def distribute(self, image_hash: bytes, version: bytes) -> None:
         """An image arrived (CS05 distribution: the hub's part): keep it until activated."""
-        images = dict(self._nvm.get("gbcs.firmware.images", {}))
+        images = dict(self.nvm.get("gbcs.firmware.images", {}))
         images[image_hash.hex()] = version
-        self._nvm.put("gbcs.firmware.images", images)
+        self.nvm.put("gbcs.firmware.images", images)
 
     def activate_firmware(self, image_hash: bytes) -> tuple[int, bytes]:
-        images = dict(self._nvm.get("gbcs.firmware.images", {}))
+        images = dict(self.nvm.get("gbcs.firmware.images", {}))
         version = images.pop(image_hash.hex(), None)
         if version is None:
             return ACTIVATION_FAILED, self.firmware_version()
-        with self._nvm.transaction() as tx:
+        with self.nvm.transaction() as tx:
             tx.put("gbcs.firmware.images", images)
             tx.put("gbcs.firmware.version", version)
         return ACTIVATED, version
@@ -92,7 +92,7 @@ class CommonCsHandler:
         self, credentials: Credentials, nvm: Nvm, device_type: int, firmware: FirmwareHooks | None = None
     ) -> None:
         self._credentials = credentials
-        self._nvm = nvm
+        self.nvm = nvm
         self.joins = joins.JoinList(nvm, device_type)
         self.credential_cases = CredentialUseCases(credentials, nvm)
         self.firmware = firmware
@@ -117,7 +117,7 @@ class CommonCsHandler:
         try:
             value = cs.parse(code, cs.COMMAND, payload)
         except GbcsDecodeError as exc:
-            with self._nvm.transaction() as tx:
+            with self.nvm.transaction() as tx:
                 record = {"utc": int(context.utc), "code": 0x8F1E, "reason": "payload-malformed", "detail": str(exc)}
                 tx.append(SECURITY_LOG, record | {"message_code": code, "counter": context.counter}, keep=LOG_DEPTH)
             return HandlerResult(None)
@@ -184,9 +184,16 @@ class ComposedHandler:
         self.device = device
 
     def handle(self, payload: bytes, context: CommandContext) -> HandlerResult:
-        if self.device is None or self.common.handles(context.message_code):
+        if self.common.handles(context.message_code):
             return self.common.handle(payload, context)
-        return self.device.handle(payload, context)
+        if self.device is not None:
+            return self.device.handle(payload, context)
+        # A device with no use cases beyond the CS ones (PPMID, HCALCS): GBCS gives no "not supported"
+        # response outside DLMS and ZCL, so the command is logged and not answered.
+        with self.common.nvm.transaction() as tx:
+            record = {"utc": int(context.utc), "code": 0x8F30, "reason": "use-case-not-supported"}
+            tx.append(SECURITY_LOG, record | {"message_code": context.message_code}, keep=LOG_DEPTH)
+        return HandlerResult(None)
 
     def deadline(self) -> float | None:
         found = [self.common.deadline(), None if self.device is None else self.device.deadline()]

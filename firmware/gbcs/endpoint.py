@@ -52,7 +52,7 @@ LOGGER = logging.getLogger(__name__)
 OUTBOX = "gbcs.outbox"
 SECURITY_LOG = "gbcs.security-log"
 EVENT_LOG = "gbcs.event-log"
-_ALERT_COUNTER = "gbcs.alert-counter"
+_ORIGINATOR_COUNTER = "gbcs.originator-counter"
 _MALFORMED = "gbcs.malformed-count"
 #: Log depth of GBCS devices' event and security logs (meters.md 2.6).
 LOG_DEPTH = 100
@@ -225,10 +225,17 @@ class GbcsEndpoint:
         assert key is not None, "a generated KA key always agrees with a known peer key"
         return seal(Message(**{**message.__dict__, "mac": _MAC_PLACEHOLDER}), mac_key=key)
 
-    def _next_alert_counter(self) -> int:
-        counter = int(self._nvm.get(_ALERT_COUNTER, 0)) + 1
-        self._nvm.put(_ALERT_COUNTER, counter)
+    def next_originator_counter(self) -> int:
+        """The device's own originator counter for a message it originates (alerts, HAN commands): persisted,
+        strictly increasing (gbcs.md 4.7)."""
+        counter = int(self._nvm.get(_ORIGINATOR_COUNTER, 0)) + 1
+        self._nvm.put(_ORIGINATOR_COUNTER, counter)
         return counter
+
+    def queue_message(self, message: Message) -> Outbound:
+        """Queue a message the device sealed itself (a HAN-originated command) in the outbox."""
+        with self._nvm.transaction() as tx:
+            return self._queue(tx, message)
 
     def _alert(self, alert: RaisedAlert, utc: float, counter: int | None = None) -> Message:
         recipient = alert.recipient or self.credentials.party(SUPPLIER) or self.credentials.acb
@@ -237,7 +244,7 @@ class GbcsEndpoint:
         info = registry.lookup(alert.message_code)
         message = Message(
             cra=Cra.ALERT,
-            originator_counter=self._next_alert_counter() if counter is None else counter,
+            originator_counter=self.next_originator_counter() if counter is None else counter,
             originator=self.eui,
             recipient=recipient,
             other_information=OtherInformation(alert.message_code),
@@ -246,7 +253,7 @@ class GbcsEndpoint:
         return self._seal(message, signed=info is not None and info.has_form("A:S"))
 
     def _generic_alert(self, alert_code: int, utc: float) -> Message:
-        counter = self._next_alert_counter()
+        counter = self.next_originator_counter()
         payload = alert_payloads.generic_alert_payload(self._family, alert_code, utc, counter)
         return self._alert(RaisedAlert(alert_payloads.GENERIC_CRITICAL_ALERT, payload), utc, counter)
 
