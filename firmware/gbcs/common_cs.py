@@ -98,19 +98,19 @@ class CommonCsHandler:
         self.firmware = firmware
         self._firmware_schedule = Schedule(nvm, _FIRMWARE_SCHEDULE)
         for entry in self.joins.entries():  # HAN peers' KA keys, for their MACs (PCS commands)
-            self._learn_peer(entry.certificate)
+            self._learn_peer(entry.device.device_id, entry.certificate)
 
     def handles(self, message_code: int) -> bool:
         if message_code in (CS06, CS08):
             return self.firmware is not None
         return message_code in CODES
 
-    def _learn_peer(self, certificate: bytes | None) -> None:
+    def _learn_peer(self, eui: bytes, certificate: bytes | None) -> None:
         if certificate is None:
             return
         named = identity(certificate)
-        if named.eui is not None and named.usage is KeyUsage.KA:
-            self._credentials.add_device(named.eui, named.public_key)
+        if named.usage is KeyUsage.KA:
+            self._credentials.add_device(eui, named.public_key)
 
     def handle(self, payload: bytes, context: CommandContext) -> HandlerResult:
         code = context.message_code
@@ -131,7 +131,7 @@ class CommonCsHandler:
             joined = cs.JoinedDevice(value.other_device, value.device_type)
             result = self.joins.join(value.method, joined, value.certificate)
             if result == joins.JOINED:
-                self._learn_peer(value.certificate)
+                self._learn_peer(value.other_device, value.certificate)
             return HandlerResult(cs.build(cs.ResponseCode(result)))
         if isinstance(value, cs.UnjoinCommand):
             return HandlerResult(cs.build(cs.ResponseCode(self.joins.unjoin(code, value.other_device))))

@@ -11,7 +11,11 @@ with a PPMID and carries the other device's KA certificate. Response codes beyon
 | 1 | join list full | - |
 | 2 | join method not allowed with this device type | CS03B with a PPMID |
 | 3 | the device is already in the join list | CS03A1 repeating an EUI |
-| 11 | method C without a valid KA certificate of the other device | CS03C without certificate |
+| 11 | method C without a KA certificate of the other device | CS03C without certificate |
+
+The certificate's own EUI is not compared with the other device's: RTDS 8.7.2 has a device
+accept a CS03C whose certificate names another EUI [?]. Its key is learnt for the joined
+device's EUI, the peer HAN-originated commands are exchanged with.
 
 CS04 unjoin answers 0, 1 "not in the join list", 2 "other" (gbcs.md 5.4). The list is
 kept in NVM (`gbcs.join-list`), each entry with its method and, for method C, the
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING
 from firmware.gbcs import certificates
 from protocols.gbcs.cs.common import CHF, ESME, GPF, GSME, HCALCS, PPMID, TYPE_2, JoinedDevice
 from protocols.gbcs.cs.devices import METHOD_A_INITIATOR, METHOD_A_RESPONDER, METHOD_B, METHOD_C
+from protocols.gbcs.keystore import KeyUsage
 
 if TYPE_CHECKING:
     from hal.nvm import Nvm
@@ -100,7 +105,7 @@ class JoinList:
                 named = certificates.identity(certificate)
             except ValueError:
                 return CERTIFICATE_INVALID
-            if named.eui != device.device_id:
+            if named.usage is not KeyUsage.KA:
                 return CERTIFICATE_INVALID
         if len(entries) >= self.capacity:
             return LIST_FULL

@@ -210,6 +210,7 @@ _ROLE_ROWS: tuple[tuple[str, str], ...] = (
     # CS family (gbcs.md 5.4): credentials, join, firmware
     ("RSNATWL", "0008 011B"),
     ("S", "0100 0102 0126 000B 000D 0012"),
+    ("A", "0102"),  # supplier handover on the GPF by the DCC (RTDS 6.21)
     ("W", "0101 0105"),
     ("N", "0103"),
     ("A", "0104"),
