@@ -61,7 +61,7 @@ def _is_constructed(tag: int) -> bool:
     return bool(first & _CONSTRUCTED)
 
 
-def _read_tag(data: bytes, pos: int, end: int, base: int) -> tuple[int, int]:
+def read_tag(data: bytes, pos: int, end: int, base: int) -> tuple[int, int]:
     """The identifier octets at `pos` (low-tag or high-tag-number form, at most 4 octets, before `end`)."""
     if pos >= end:
         raise GbcsDecodeError(base + pos, "der.tag", "input ends where a tag was expected")
@@ -84,7 +84,7 @@ def _parse_element(data: bytes, pos: int, end: int, base: int, depth: int) -> tu
     if depth > MAX_DEPTH:
         raise GbcsDecodeError(base + pos, "der", f"nesting deeper than {MAX_DEPTH}")
     start = pos
-    tag, pos = _read_tag(data, pos, end, base)
+    tag, pos = read_tag(data, pos, end, base)
     length_at = pos
     try:  # a length running past `end` into a sibling's bytes is caught by the `stop > end` test below
         length, pos = read_length(data, pos, "der.length", minimal=False)
