@@ -61,7 +61,7 @@ REMOVE_ENTRY = "DELETE FROM entries WHERE partition = ? AND kind = 'queue' AND n
 UNCOUNT_ENTRY = "UPDATE sequences SET count = count - 1 WHERE partition = ? AND kind = 'queue' AND name = ?"
 ENTRIES = "SELECT COUNT(*) FROM entries WHERE partition = ? AND kind = ? AND name = ?"
 REMOVE_ENTRY = "DELETE FROM entries WHERE partition = ? AND kind = 'queue' AND name = ? AND seq = ?"
-ENTRIES = "SELECT seq, value FROM entries WHERE partition = ? AND kind = ? AND name = ? ORDER BY seq"
+ENTRIES = "SELECT seq, value FROM entries WHERE partition = ? AND kind = ? AND name = ? ORDER BY seq LIMIT ?"
 CLEAR_KV = "DELETE FROM kv WHERE partition = ?"
 CLEAR_ENTRIES = "DELETE FROM entries WHERE partition = ?"
 CLEAR_COUNTS = "UPDATE sequences SET count = 0 WHERE partition = ?"

@@ -101,7 +101,7 @@ class NvmStore:
         self._connection = connection
         self.path = path
         self.durability = durability
-        self._pending: list[list[Callable[[], None]]] = []  # after-commit callbacks per open level
+        self._pending: list[list[Callable[[], object]]] = []  # after-commit callbacks per open level
         self._owner: asyncio.Task[Any] | None = None
         self._aborted = False
         self._partitions: dict[str, Nvm] = {}
@@ -202,7 +202,7 @@ class NvmStore:
         """True inside a `transaction()` block."""
         return bool(self._pending)
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
+    def after_commit(self, callback: Callable[[], object]) -> None:
         """Call `callback` once the outermost open transaction commits (now, when none is open).
 
         Dropped if the block it was registered in rolls back. For effects outside the file that
@@ -409,11 +409,13 @@ class Nvm:
 
     def log(self, log: str) -> list[tuple[int, Any]]:
         """The entries of `log`, oldest first, as (sequence number, value)."""
-        return self._entries(schema.LOG, _check_name(self.store, "log name", log))
+        return self._entries(schema.LOG, _check_name(self.store, "log name", log), -1)
 
-    def queue(self, queue: str) -> list[tuple[int, Any]]:
-        """The entries of `queue`, front (oldest) first, as (sequence number, value)."""
-        return self._entries(schema.QUEUE, _check_name(self.store, "queue name", queue))
+    def queue(self, queue: str, *, first: int | None = None) -> list[tuple[int, Any]]:
+        """The entries of `queue`, front (oldest) first, as (sequence number, value); only the
+        `first` ones when given (the front of a long queue without reading all of it)."""
+        count = -1 if first is None else _check_bound("first", first)  # LIMIT -1: no limit
+        return self._entries(schema.QUEUE, _check_name(self.store, "queue name", queue), count)
 
     def clear(self) -> None:
         """Remove every key, log and queue entry of this partition (sequence numbers are not reused)."""
@@ -430,7 +432,7 @@ class Nvm:
         """
         return _Scope(self.store, self)
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
+    def after_commit(self, callback: Callable[[], object]) -> None:
         """`NvmStore.after_commit`: run `callback` once the open transaction commits."""
         self.store.after_commit(callback)
 
@@ -449,9 +451,9 @@ class Nvm:
             self.store._execute(schema.SET_SERIES, (self.name, kind, name, seq, count))
         return seq
 
-    def _entries(self, kind: str, name: str) -> list[tuple[int, Any]]:
+    def _entries(self, kind: str, name: str, count: int) -> list[tuple[int, Any]]:
         where = f"{kind} {name!r}"
-        rows = self.store._execute(schema.ENTRIES, (self.name, kind, name)).fetchall()
+        rows = self.store._execute(schema.ENTRIES, (self.name, kind, name, count)).fetchall()
         return [(seq, self.store._decode(self.name, where, data)) for seq, data in rows]
 
     def __repr__(self) -> str:

@@ -102,6 +102,7 @@ def test_a_queue_is_fifo_bounded_and_never_reuses_a_number(store: NvmStore) -> N
         nvm.push("commands", "third", limit=2)
     assert (caught.value.partition, caught.value.queue, caught.value.limit) == (nvm.name, "commands", 2)
     assert nvm.queue("commands") == [(first, "read"), (second, "write")]  # nothing of the refused push
+    assert nvm.queue("commands", first=1) == [(first, "read")]
     assert nvm.remove("commands", first) is True and nvm.remove("commands", first) is False
     nvm.remove("commands", second)
     assert nvm.queue("commands") == []
