@@ -16,7 +16,7 @@ Shape, and why:
   corrupts). FULL is the default because a hub's NVM exists for power cuts and GBCS replay
   protection depends on it: an originator counter that went back after a power cut would let a
   replayed command in. NORMAL is for simulations and CI, where the process, not the machine,
-  is what dies (about 20 times the commit rate here; `python -m bench nvm`).
+  is what dies (3 to 90 times the commit rate of FULL here, with the disk; `python -m bench nvm`).
 - Transactions nest (interfaces.md): the outermost `transaction()` is a SQLite transaction,
   each inner one a savepoint. An exception leaving a block undoes that block's writes only
   and propagates; only the outermost commit makes anything durable. Each single write outside
@@ -40,6 +40,7 @@ from typing import Any, Generic, TypeVar
 from hal.nvm import schema, values
 from hal.nvm.errors import (
     MEMORY_PATH,
+    NvmClosed,
     NvmCorrupt,
     NvmError,
     NvmFull,
@@ -251,6 +252,10 @@ class NvmStore:
             raise NvmTransactionError(self.path, "the open transaction was aborted by an earlier error")
 
     def _end(self, *, committing: bool) -> None:
+        if not self._pending:  # close() inside the block rolled everything back
+            if committing:
+                raise NvmClosed(self.path, "closed inside a transaction, which was rolled back")
+            return
         callbacks = self._pending.pop()
         depth = len(self._pending)
         if depth:

@@ -286,6 +286,16 @@ def test_a_closed_store_says_so(tmp_path: Path) -> None:
         nvm.get("k")
 
 
+def test_closing_inside_a_transaction_rolls_it_back_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = NvmStore.open(path)
+    with pytest.raises(NvmClosed, match="closed inside a transaction"), store.transaction():
+        store.partition("chf").put("k", 1)
+        store.close()
+    with NvmStore.open(path) as reopened:
+        assert reopened.partition("chf").items() == {}
+
+
 def test_memory_stores_are_independent() -> None:
     first, second = NvmStore.memory(), NvmStore.memory()
     first.partition("chf").put("k", 1)
