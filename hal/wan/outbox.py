@@ -65,6 +65,7 @@ class WanOutbox:
         self.queue = queue
         self.limit = limit
         self._on_drop = on_drop
+        self._flushing = False
         # A run number stored with each message, so a connection id of an earlier run (ids restart
         # at 1) is never mistaken for a connection of this one.
         session_key = f"{queue}/session"
@@ -87,24 +88,35 @@ class WanOutbox:
     def flush(self) -> int:
         """Send what is waiting, in order, while a head-end takes it; how many went out.
 
-        Inside an open NVM transaction this waits for the commit (and returns 0).
+        Inside an open NVM transaction this waits for the commit (and returns 0). Called again
+        while flushing (a callback raising an alert as a head-end is dropped), it only queues:
+        the running flush sends what was added, once.
         """
         if self._nvm.store.in_transaction:
             self._nvm.after_commit(self.flush)
             return 0
-        if not self._link.connections:
+        if self._flushing:
             return 0
-        sent: list[int] = []
-        for seq, entry in self._nvm.queue(self.queue):
-            target = entry["to"] if entry["session"] == self._session else None
-            if not self._send(target, entry["data"]):
-                break
-            sent.append(seq)
-        if sent:
-            with self._nvm.transaction() as tx:
-                for seq in sent:
-                    tx.remove(self.queue, seq)
-        return len(sent)
+        self._flushing = True
+        try:
+            total = 0
+            while self._link.connections:
+                waiting = self._nvm.queue(self.queue)
+                sent: list[int] = []
+                for seq, entry in waiting:
+                    target = entry["to"] if entry["session"] == self._session else None
+                    if not self._send(target, entry["data"]):
+                        break
+                    sent.append(seq)
+                if not sent:
+                    break
+                with self._nvm.transaction() as tx:
+                    for seq in sent:
+                        tx.remove(self.queue, seq)
+                total += len(sent)
+            return total
+        finally:
+            self._flushing = False
 
     def _deliver_or_keep(self, target: int | None, data: bytes) -> None:
         check_message_size(data, self._link.limits.max_message_size)  # refused now, not at a later flush

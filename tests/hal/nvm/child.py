@@ -3,6 +3,9 @@
 Commands, each printing one JSON object per line on stdout:
 - `hold PATH`: open the store, write a key, print {"ready": true}, keep the file until stdin closes.
 - `open PATH`: try to open the store; print {"error": class name, "message": ...} or {"opened": true}.
+- `spill PATH`: under a 1 MB file size limit, write 8 MB in a nested block inside an outer one, so
+  SQLite must spill pages mid-transaction and fails; catch that in the outer block and keep
+  writing; print what each step raised and what the file holds afterwards.
 - `fill PATH [FILE_SIZE_LIMIT]`: commit 4 KiB values until the disk is full (or, with a limit, until
   the file size limit makes writes fail); then reopen and print what the error was, the last
   committed number and whether the file holds exactly keys 0..last.
@@ -38,11 +41,40 @@ def try_open(path: str) -> None:
         _say(opened=True)
 
 
+def _limit_file_size(limit: int) -> int:
+    """Make writes past `limit` bytes fail with EFBIG; returns the hard limit to restore."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG from write(), not a signal
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    return hard
+
+
+def spill(path: str) -> None:
+    store = NvmStore.open(path)
+    nvm = store.partition("chf")
+    nvm.put("before", 1)
+    hard = _limit_file_size(1_000_000)
+    inner_error = later_error = ""
+    try:
+        with nvm.transaction() as outer:
+            outer.put("outer", 1)
+            try:
+                with outer.transaction() as inner:
+                    for number in range(2000):
+                        inner.put(f"key{number}", bytes(4000))
+            except NvmError as error:
+                inner_error = type(error).__name__
+            outer.put("after", 2)
+    except NvmError as error:
+        later_error = type(error).__name__
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
+    store.close()
+    with NvmStore.open(path) as reopened:
+        _say(inner=inner_error, later=later_error, keys=sorted(reopened.partition("chf").items()))
+
+
 def fill(path: str, limit: int | None) -> None:
-    if limit is not None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG from write(), not a signal
-        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    hard = _limit_file_size(limit) if limit is not None else 0
     store = NvmStore.open(path)
     nvm = store.partition("chf")
     last = -1
@@ -78,6 +110,8 @@ if __name__ == "__main__":
         hold(target)
     elif command == "open":
         try_open(target)
+    elif command == "spill":
+        spill(target)
     elif command == "fill":
         fill(target, int(sys.argv[3]) if len(sys.argv) > 3 else None)
     else:

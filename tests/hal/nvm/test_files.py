@@ -243,3 +243,10 @@ def test_a_failing_write_rolls_back_the_transaction_whole(tmp_path: Path) -> Non
     assert result["error"] == "NvmIoError" and result["path"] == str(path)
     assert isinstance(result["last"], int) and result["last"] > 5
     assert result["whole"] is True
+
+
+def test_a_transaction_sqlite_aborted_cannot_be_continued_or_committed(tmp_path: Path) -> None:
+    """A write error in the middle of a big transaction makes SQLite roll all of it back; the outer
+    block that caught the inner error must not carry on as if its earlier writes were still there."""
+    result = _child("spill", str(tmp_path / "state.db"))
+    assert result == {"inner": "NvmIoError", "later": "NvmTransactionError", "keys": ["before"]}

@@ -11,7 +11,7 @@ import pytest
 
 from hal import clock
 from hal.nvm import NvmStore
-from hal.wan import DroppedMessage, WanOutbox
+from hal.wan import DroppedMessage, WanLimits, WanOutbox
 from protocols.errors import EncodeError
 from tests.hal.wan.harness import KINDS, RecordingHub, running_link
 
@@ -140,6 +140,37 @@ def test_waiting_messages_survive_a_restart_and_old_response_targets_go_to_every
 
     clock.run(first_run())
     clock.run(second_run())
+
+
+def test_an_alert_raised_while_flushing_goes_out_once_after_the_rest() -> None:
+    """Flushing drops a head-end that does not read; the hub's on_disconnect raises an alert at that
+    moment. The reader gets every message once, in order, the new alert last."""
+
+    class AlertingHub(RecordingHub):
+        outbox: WanOutbox | None = None
+
+        def on_disconnect(self, connection_id: int) -> None:
+            super().on_disconnect(connection_id)
+            if self.outbox is not None:
+                self.outbox.alert(b"head-end %d dropped" % connection_id)
+
+    async def main() -> None:
+        hub = AlertingHub(echo=False)
+        async with running_link("pipe", hub, limits=WanLimits(max_buffer=6000)) as (link, connect):
+            outbox = hub.outbox = WanOutbox(link, NvmStore.memory().partition("chf"))
+            for number in range(5):
+                outbox.alert(bytes([number]) * 1000)
+            (reader, _), (_sleeper, sleeper_id) = await connect(), await connect()
+            assert link.send(sleeper_id, bytes(4500))  # the sleeper has room for one more message
+            assert outbox.flush() == 6  # the sleeper overflows on the second message and is dropped
+            assert hub.disconnected == [sleeper_id]
+            received = [await reader.receive() for _ in range(6)]
+            assert received == [bytes([number]) * 1000 for number in range(5)] + [b"head-end 2 dropped"]
+            assert outbox.pending == 0
+            with pytest.raises(TimeoutError):
+                await reader.receive(timeout=1.0)  # nothing twice
+
+    clock.run(main(), virtual=True)
 
 
 def test_an_oversized_message_is_refused_when_given_not_at_a_later_flush() -> None:
