@@ -28,12 +28,21 @@ from protocols.zigbee.cbke.certificate import (
 from protocols.zigbee.cbke.curve import AffinePoint
 from protocols.zigbee.cbke.errors import CbkeDecodeError, CbkeEncodeError, CertificateError
 from protocols.zigbee.cbke.mmo import aes_mmo_hash
-from protocols.zigbee.cbke.suites import SUITE_PARAMETERS, CryptoSuite, RandomBytes, random_scalar
+from protocols.zigbee.cbke.suites import SUITE_PARAMETERS, CryptoSuite, RandomBytes, random_scalar, suite_parameters
 
 PROTOCOL = "zigbee.cbke.ecqv"
 #: Issuer ID of commshub's test CA: distinct from the Certicom test CAs ("TESTSECA" and
 #: 1112131415161718), whose private keys nobody has (cbke.md 4, 9.13).
 DEFAULT_ISSUER = b"CMHUBTCA"
+
+
+def _read_table(text: str, required: tuple[str, ...]) -> tuple[dict[str, object], CryptoSuite]:
+    """A TOML table with the `required` keys and a suite we implement; `ValueError` otherwise."""
+    table = tomllib.loads(text)
+    missing = [key for key in required if key not in table]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    return table, suite_parameters(int(str(table["suite"]))).suite
 
 
 def certificate_digest(certificate: bytes) -> int:
@@ -135,14 +144,12 @@ class DeviceCredentials:
     @classmethod
     def from_toml(cls, text: str) -> DeviceCredentials:
         """The inverse of `to_toml`; `ValueError` (or `CbkeDecodeError`) on a malformed table."""
-        table = tomllib.loads(text)
-        suite = CryptoSuite(int(table["suite"]))
+        table, suite = _read_table(text, ("suite", "certificate", "private_key"))
         anchors: tuple[TrustAnchor, ...] = ()
         if "ca_public_key" in table:
-            anchors = (
-                TrustAnchor.from_bytes(suite, bytes.fromhex(table["issuer"]), bytes.fromhex(table["ca_public_key"])),
-            )
-        return cls(suite, bytes.fromhex(table["certificate"]), int(table["private_key"], 16), anchors)
+            issuer, ca_key = bytes.fromhex(str(table.get("issuer", ""))), bytes.fromhex(str(table["ca_public_key"]))
+            anchors = (TrustAnchor.from_bytes(suite, issuer, ca_key),)
+        return cls(suite, bytes.fromhex(str(table["certificate"])), int(str(table["private_key"]), 16), anchors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,9 +225,9 @@ class CertificateAuthority:
     @classmethod
     def from_toml(cls, text: str) -> CertificateAuthority:
         """The inverse of `to_toml`; `ValueError` when the stored public key does not match."""
-        table = tomllib.loads(text)
-        authority = cls(CryptoSuite(int(table["suite"])), bytes.fromhex(table["issuer"]), int(table["private_key"], 16))
-        if "public_key" in table and authority.trust_anchor.public_key_bytes.hex() != table["public_key"].lower():
+        table, suite = _read_table(text, ("suite", "issuer", "private_key"))
+        authority = cls(suite, bytes.fromhex(str(table["issuer"])), int(str(table["private_key"]), 16))
+        if "public_key" in table and authority.trust_anchor.public_key_bytes.hex() != str(table["public_key"]).lower():
             raise ValueError("the CA file's public key does not match its private key")
         return authority
 
