@@ -15,6 +15,7 @@ The CA and its trust anchor are values: the file that stores the CA key belongs 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from protocols.zigbee.cbke.certificate import (
@@ -36,9 +37,8 @@ PROTOCOL = "zigbee.cbke.ecqv"
 DEFAULT_ISSUER = b"CMHUBTCA"
 
 
-def _read_table(text: str, required: tuple[str, ...]) -> tuple[dict[str, object], CryptoSuite]:
-    """A TOML table with the `required` keys and a suite we implement; `ValueError` otherwise."""
-    table = tomllib.loads(text)
+def _checked(table: Mapping[str, object], required: tuple[str, ...]) -> tuple[Mapping[str, object], CryptoSuite]:
+    """`table` if it has the `required` keys and a suite we implement; `ValueError` otherwise."""
     missing = [key for key in required if key not in table]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
@@ -144,7 +144,12 @@ class DeviceCredentials:
     @classmethod
     def from_toml(cls, text: str) -> DeviceCredentials:
         """The inverse of `to_toml`; `ValueError` (or `CbkeDecodeError`) on a malformed table."""
-        table, suite = _read_table(text, ("suite", "certificate", "private_key"))
+        return cls.from_mapping(tomllib.loads(text))
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> DeviceCredentials:
+        """From a table already read (e.g. `[cbke.suite2]` of a device profile), as `from_toml`."""
+        table, suite = _checked(values, ("suite", "certificate", "private_key"))
         anchors: tuple[TrustAnchor, ...] = ()
         if "ca_public_key" in table:
             issuer, ca_key = bytes.fromhex(str(table.get("issuer", ""))), bytes.fromhex(str(table["ca_public_key"]))
@@ -225,7 +230,7 @@ class CertificateAuthority:
     @classmethod
     def from_toml(cls, text: str) -> CertificateAuthority:
         """The inverse of `to_toml`; `ValueError` when the stored public key does not match."""
-        table, suite = _read_table(text, ("suite", "issuer", "private_key"))
+        table, suite = _checked(tomllib.loads(text), ("suite", "issuer", "private_key"))
         authority = cls(suite, bytes.fromhex(str(table["issuer"])), int(str(table["private_key"]), 16))
         if "public_key" in table and authority.trust_anchor.public_key_bytes.hex() != str(table["public_key"]).lower():
             raise ValueError("the CA file's public key does not match its private key")
