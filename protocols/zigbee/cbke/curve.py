@@ -290,8 +290,8 @@ class KoblitzCurve:
         if x == 0:
             return 0, 1  # y = sqrt(b) = 1
         beta = x ^ self.a ^ field.square(field.inverse(x))
-        root = field.half_trace(beta)
-        if field.square(root) ^ root != beta:
+        root = field.solve_quadratic(beta)
+        if root is None:
             raise CbkeDecodeError(protocol, base + 1, "point.x", f"x is not the x-coordinate of a {self.name} point")
         if root & 1 != data[0] & 1:
             root ^= 1

@@ -13,6 +13,8 @@ Why it is shaped like this (each choice measured on CPython 3.11, see docs/cbke.
 - Inversion is the binary-polynomial extended Euclid driven by `int.bit_length`, about 70 us;
   Itoh-Tsujii with plain squarings measured 7x slower.
 - Reduction uses the sparse (pentanomial) field polynomial: two folds of the high half.
+- z^2 + z = beta (point decompression) is solved with a precomputed echelon basis of that
+  linear map, not the half-trace sum.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def _spread_masks(width: int) -> tuple[tuple[int, int], ...]:
 class BinaryField:
     """GF(2^m) modulo the pentanomial x^m + x^k3 + x^k2 + x^k1 + 1 (both CBKE curves use one)."""
 
-    __slots__ = ("_fold", "_spread", "degree", "mask", "modulus", "size")
+    __slots__ = ("_fold", "_solver", "_spread", "degree", "mask", "modulus", "size")
 
     def __init__(self, degree: int, middle_terms: tuple[int, int, int]) -> None:
         if not degree > max(middle_terms) * 2:
@@ -49,6 +51,7 @@ class BinaryField:
         self.size = (degree + 7) // 8
         self._fold = middle_terms
         self._spread = _spread_masks(degree)
+        self._solver: list[tuple[int, int, int]] = []
 
     def reduce(self, value: int) -> int:
         """`value` (degree < 2m) modulo the field polynomial."""
@@ -96,24 +99,38 @@ class BinaryField:
             g1 ^= g2 << shift
         return g1
 
-    def trace(self, a: int) -> int:
-        """Tr(a) = a + a^2 + ... + a^(2^(m-1)), which is 0 or 1."""
-        total = a
-        for _ in range(self.degree - 1):
-            a = self.square(a)
-            total ^= a
-        return total
+    def solve_quadratic(self, beta: int) -> int | None:
+        """A root z of z^2 + z = beta, or None when there is none (Tr(beta) = 1).
 
-    def half_trace(self, a: int) -> int:
-        """H(a) = sum of a^(4^i), i = 0..(m-1)/2 (m odd): a root z of z^2 + z = a when Tr(a) = 0.
-
-        Used by point decompression (SEC 1 2.3.4 on binary curves, cbke.md 2).
+        The other root is z + 1. Used by point decompression (SEC 1 2.3.4 on binary curves,
+        cbke.md 2). z -> z^2 + z is linear with kernel {0, 1}, so the images of x, x^2, ...,
+        x^(m-1) span its image; they are kept in echelon form (built once per field, on first
+        use), and solving is one pass over the pivots: about 50 us for m = 283, against 370 us
+        for the half-trace sum of (m-1)/2 double squarings.
         """
-        total = a
-        for _ in range((self.degree - 1) // 2):
-            a = self.square(self.square(a))
-            total ^= a
-        return total
+        if not self._solver:
+            self._solver.extend(self._echelon_images())
+        root = 0
+        for pivot, image, preimage in self._solver:
+            if beta >> pivot & 1:
+                beta ^= image
+                root ^= preimage
+        return root if beta == 0 else None
+
+    def _echelon_images(self) -> list[tuple[int, int, int]]:
+        """(leading bit, z^2 + z, z) rows for z = x^i, i = 1..m-1, reduced to distinct leading bits."""
+        rows: dict[int, tuple[int, int]] = {}
+        for exponent in range(1, self.degree):
+            preimage = 1 << exponent
+            image = self.square(preimage) ^ preimage
+            while image:
+                pivot = image.bit_length() - 1
+                if pivot not in rows:
+                    rows[pivot] = (image, preimage)
+                    break
+                image ^= rows[pivot][0]
+                preimage ^= rows[pivot][1]
+        return [(pivot, *rows[pivot]) for pivot in sorted(rows, reverse=True)]
 
     def to_bytes(self, a: int) -> bytes:
         """The SEC 1 octet string of a field element: big-endian, `size` octets (leading zeros kept)."""
