@@ -53,6 +53,7 @@ from enum import Enum
 
 from protocols.zigbee.cbke import (
     SUITE_PARAMETERS,
+    AffinePoint,
     CbkeDecodeError,
     CertificateError,
     ConfirmKeyDataRequest,
@@ -61,6 +62,7 @@ from protocols.zigbee.cbke import (
     DeviceCredentials,
     EphemeralDataRequest,
     EphemeralDataResponse,
+    ImplicitPublicKey,
     InitiateKeyEstablishmentRequest,
     InitiateKeyEstablishmentResponse,
     KeCommand,
@@ -72,15 +74,14 @@ from protocols.zigbee.cbke import (
     check_key_agreement,
     derive_keys,
     ecmqv,
+    implicit_public_key,
     initiator_mac,
     macs_equal,
     parse_certificate,
     parse_ke_command,
     random_scalar,
-    reconstruct_public_key,
     responder_mac,
 )
-from protocols.zigbee.cbke.curve import AffinePoint
 
 PROTOCOL = "zigbee.cbke.exchange"
 #: Statuses after which trying the same partner again cannot succeed (cbke.md 7.4).
@@ -176,7 +177,7 @@ class _Exchange:
     partner: int
     credentials: DeviceCredentials
     partner_generate_times: tuple[int, int] = (0, 0)
-    partner_static: AffinePoint | None = None
+    partner_static: ImplicitPublicKey | None = None
     ephemeral_private: int = 0
     ephemeral_public: AffinePoint | None = None
     ephemeral_bytes: bytes = b""
@@ -189,7 +190,8 @@ class _Exchange:
         return self.credentials.suite
 
     def accept_certificate(self, identity: bytes) -> None:
-        """Check the partner's certificate (cbke.md 3) and reconstruct its static key (cbke.md 4)."""
+        """Check the partner's certificate (cbke.md 3) and keep its static key's parts (cbke.md 4),
+        which ECMQV folds into its own sum."""
         certificate = parse_certificate(identity, self.suite)
         check_key_agreement(certificate)
         anchor = self.credentials.anchor(certificate.issuer)
@@ -199,7 +201,7 @@ class _Exchange:
             raise CertificateError(
                 PROTOCOL, 0, "subject", f"subject {certificate.subject:016x} is not the partner {self.partner:016x}"
             )
-        self.partner_static = reconstruct_public_key(identity, self.suite, anchor.public_key)
+        self.partner_static = implicit_public_key(identity, self.suite, anchor.public_key)
 
     def make_ephemeral(self, rng: RandomBytes) -> bytes:
         curve = SUITE_PARAMETERS[self.suite].curve

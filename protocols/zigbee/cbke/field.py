@@ -23,6 +23,18 @@ _NIBBLE_HIGH = bytes(value >> 4 for value in range(256))
 _NIBBLE_LOW = bytes(value & 0x0F for value in range(256))
 
 
+def _small_multiples(a: int) -> tuple[int, ...]:
+    """u * a for the 16 polynomials u of degree < 4: the comb's table (carry-less, unreduced)."""
+    a2 = a << 1
+    a3 = a2 ^ a
+    a4 = a << 2
+    a5 = a4 ^ a
+    a6 = a4 ^ a2
+    a7 = a4 ^ a3
+    a8 = a << 3
+    return (0, a, a2, a3, a4, a5, a6, a7, a8, a8 ^ a, a8 ^ a2, a8 ^ a3, a8 ^ a4, a8 ^ a5, a8 ^ a6, a8 ^ a7)
+
+
 def _spread_masks(width: int) -> tuple[tuple[int, int], ...]:
     """(shift, mask) steps that move bit i of a `width`-bit int to bit 2i (bit interleaving)."""
     steps = []
@@ -64,15 +76,8 @@ class BinaryField:
 
     def multiply(self, a: int, b: int) -> int:
         """a * b: comb over b's octets with the 16 small multiples of a (see the module notes)."""
-        a2 = a << 1
-        a3 = a2 ^ a
-        a4 = a << 2
-        a5 = a4 ^ a
-        a6 = a4 ^ a2
-        a7 = a4 ^ a3
-        a8 = a << 3
-        low = (0, a, a2, a3, a4, a5, a6, a7, a8, a8 ^ a, a8 ^ a2, a8 ^ a3, a8 ^ a4, a8 ^ a5, a8 ^ a6, a8 ^ a7)
-        high = [entry << 4 for entry in low]
+        low = _small_multiples(a)
+        high = _small_multiples(a << 4)
         octets = b.to_bytes(self.size, "big")
         product = 0
         for nibble_high, nibble_low in zip(octets.translate(_NIBBLE_HIGH), octets.translate(_NIBBLE_LOW), strict=True):

@@ -7,7 +7,8 @@ its ephemeral pair (d2A, Q2A) and the partner's static key Q1B and ephemeral key
     s      = d2A + avf(Q2A) * d1A  mod n
     P      = cofactor * s * (Q2B + avf(Q2B) * Q1B),  Z = x(P)
 
-P is evaluated as one two-term sum (hs)*Q2B + (hs*avf(Q2B))*Q1B over a shared Frobenius chain;
+P is evaluated as one sum (hs)*Q2B + (hs*avf(Q2B))*Q1B over a shared Frobenius chain (three
+terms when Q1B comes as its certificate's parts e*P + Q_CA, see `ImplicitPublicKey`);
 the scalars stay integers (no reduction mod n), so the cofactor still clears any small-order
 component of a hostile partner's points. Then MacKey || KeyData = AES-MMO(Z || counter) for
 counters 1 and 2 (X9.63 KDF), and MACU / MACV are HMACs over the IDs and ephemeral keys in
@@ -20,6 +21,7 @@ import hmac
 from dataclasses import dataclass
 
 from protocols.zigbee.cbke.curve import AffinePoint, KoblitzCurve
+from protocols.zigbee.cbke.ecqv import ImplicitPublicKey
 from protocols.zigbee.cbke.errors import CbkeDecodeError
 from protocols.zigbee.cbke.mmo import aes_mmo_hash, hmac_mmo
 
@@ -41,18 +43,26 @@ def ecmqv(
     static_private: int,
     ephemeral_private: int,
     ephemeral_public: AffinePoint,
-    partner_static: AffinePoint,
+    partner_static: AffinePoint | ImplicitPublicKey,
     partner_ephemeral: AffinePoint,
 ) -> bytes:
     """Z, the shared secret as a full-length big-endian field element (leading zeros kept).
 
+    `partner_static` may be the partner's key or its certificate's parts e*P + Q_CA, which are
+    then folded into the same sum: (hs)*Q2B + (hs*avf*e)*P + (hs*avf)*Q_CA.
     `CbkeDecodeError` if P is the point at infinity (only a hostile partner's keys give that).
     """
     implicit = (ephemeral_private + associate_value(curve, ephemeral_public) * static_private) % curve.order
     scaled = curve.cofactor * implicit
-    shared = curve.multiply_sum(
-        [(scaled, partner_ephemeral), (scaled * associate_value(curve, partner_ephemeral), partner_static)]
-    )
+    static_scalar = scaled * associate_value(curve, partner_ephemeral)
+    if isinstance(partner_static, ImplicitPublicKey):
+        static_terms = [
+            (static_scalar * partner_static.digest, partner_static.reconstruction),
+            (static_scalar, partner_static.ca_public_key),
+        ]
+    else:
+        static_terms = [(static_scalar, partner_static)]
+    shared = curve.multiply_sum([(scaled, partner_ephemeral), *static_terms])
     if shared is None:
         raise CbkeDecodeError(PROTOCOL, 0, "ephemeral_key", "the ECMQV result is the point at infinity")
     return curve.field.to_bytes(shared[0])
