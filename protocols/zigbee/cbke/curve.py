@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from protocols.zigbee.cbke.codec import exact_length
 from protocols.zigbee.cbke.errors import CbkeDecodeError
 from protocols.zigbee.cbke.field import BinaryField
 from protocols.zigbee.cbke.tau_adic import TauAdic
@@ -278,10 +279,7 @@ class KoblitzCurve:
         Errors are `CbkeDecodeError` with `offset` relative to the caller's input (`base`).
         """
         field = self.field
-        if len(data) != field.size + 1:
-            raise CbkeDecodeError(
-                protocol, base + min(len(data), field.size + 1), "point", f"{len(data)} octets, not {field.size + 1}"
-            )
+        exact_length(data, field.size + 1, protocol, "point", base)
         if data[0] not in (2, 3):
             raise CbkeDecodeError(protocol, base, "point.prefix", f"prefix 0x{data[0]:02x} is not 02 or 03")
         x = int.from_bytes(data[1:], "big")

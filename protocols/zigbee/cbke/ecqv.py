@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from protocols.zigbee.cbke.certificate import (
-    SMART_ENERGY_PROFILE,
     Certificate,
     Suite1Certificate,
     Suite2Certificate,
@@ -231,7 +230,7 @@ class CertificateAuthority:
 
     def _certificate(self, subject: int, reconstruction: bytes, rng: RandomBytes, *, valid_from: int) -> Certificate:
         if self.suite == CryptoSuite.SUITE_1:
-            return Suite1Certificate(reconstruction, subject, self.issuer, SMART_ENERGY_PROFILE + bytes(8))
+            return Suite1Certificate(reconstruction, subject, self.issuer)
         return Suite2Certificate(
             serial_number=rng(8),
             issuer=self.issuer,
