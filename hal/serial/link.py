@@ -101,7 +101,6 @@ def open_port(settings: LinkSettings) -> serial.SerialBase:
             rtscts=settings.rtscts,
             xonxoff=settings.xonxoff,
             timeout=0,
-            write_timeout=0,
             do_not_open=True,
         )
         port.open()
@@ -118,7 +117,12 @@ def _file_descriptor(port: serial.SerialBase) -> int | None:
     """The port's fd when the loop can watch it directly (ttys, ptys, sockets)."""
     try:
         fd = port.fileno()
-    except (AttributeError, NotImplementedError, serial.SerialException):
+    except (
+        AttributeError,
+        NotImplementedError,
+        OSError,
+        serial.SerialException,
+    ):  # io.UnsupportedOperation is an OSError
         return None
     return fd if isinstance(fd, int) and fd >= 0 else None
 

@@ -507,4 +507,3 @@ class SpinelRadio:
 
 def _address(fmt: str, address: int) -> bytes:
     return spinel.pack(fmt, address) if fmt == "S" else spinel.pack(fmt, address.to_bytes(8, "big"))
-
