@@ -117,7 +117,7 @@ class SpinelRcp:
         self._deframer = hdlc_lite.HdlcLiteDeframer()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.get_running_loop().create_task(self._work())
-        self._queue.put_nowait(SpinelFrame(0, Command.RESET, None, bytes((spinel.ResetType.PLATFORM,))))
+        self.reboot()
         return path
 
     def unplug(self) -> None:
@@ -137,6 +137,16 @@ class SpinelRcp:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self.radio.set_receiver(None)
+
+    # ------------------------------------------------------------ faults to inject
+    def reboot(self) -> None:
+        """The chip resets by itself (watchdog, brown-out): state lost, reset status sent unasked."""
+        self._queue.put_nowait(SpinelFrame(0, Command.RESET, None, bytes((spinel.ResetType.PLATFORM,))))
+
+    def freeze(self) -> None:
+        """The firmware hangs: the USB link stays up, nothing is answered any more."""
+        if self._worker is not None:
+            self._worker.cancel()
 
     # ------------------------------------------------------------ bytes in and out
     def _data_received(self, data: bytes) -> None:

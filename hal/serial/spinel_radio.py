@@ -247,6 +247,11 @@ class SpinelRadio:
         return self._channel
 
     @property
+    def host(self) -> SpinelHost:
+        """The Spinel session underneath: its `stats`, and raw property access for vendor extensions."""
+        return self._host
+
+    @property
     def profile(self) -> RcpProfile:
         assert self._profile is not None
         return self._profile
