@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("gbcs_decode", "gbcs_payload", "mac_codec", "medium", "serial", "zigbee_codecs", "zigbee_han")
+BENCHMARKS = ("gbcs_decode", "gbcs_payload", "mac_codec", "medium", "nvm", "serial", "zigbee_codecs", "zigbee_han")
 
 
 def main(argv: list[str] | None = None) -> int:
