@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from protocols.serial.errors import SerialDecodeError
+
+T = TypeVar("T")
+
 #: spinel.md 1 "Worked frames": (meaning, Spinel bytes, wire as OpenThread's encoder writes it).
 HDLC_FRAMES = [
     ("GET PROTOCOL_VERSION, TID 1", "81 02 01", "7E 81 02 01 C5 B2 7E"),
@@ -61,3 +68,14 @@ ASH_SEQUENCE = "42 21 A8 54 2A 15 B2 59"
 
 #: radio.md 6.5: the TI sniffer's PING command (info 0x40, no payload, FCS 0x40).
 TI_PING = "40 53 40 00 00 40 40 45"
+
+
+def decodes_or_fails_cleanly(data: bytes, parse: Callable[[bytes], T], build: Callable[[T], bytes]) -> None:
+    """Style guide "Properties": any bytes either decode to a value that rebuilds and re-decodes to itself,
+    or raise the codec's SerialDecodeError with an offset inside the input."""
+    try:
+        value = parse(data)
+    except SerialDecodeError as error:
+        assert 0 <= error.offset <= len(data)
+    else:
+        assert parse(build(value)) == value
