@@ -121,7 +121,9 @@ class SpinelRadio:
     caps: RadioCaps
     info: RadioInfo
 
-    def __init__(self, settings: LinkSettings, *, reset: bool = True, power_range: tuple[float, float] | None = None):
+    def __init__(
+        self, settings: LinkSettings, *, reset: bool = True, power_range: tuple[float, float] | None = None
+    ) -> None:
         self._host = SpinelHost(settings, on_unsolicited=self._unsolicited, on_link=self._link_changed)
         self._reset = reset
         self._power_range = power_range

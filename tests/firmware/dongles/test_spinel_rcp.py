@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiospinel import CommandID, PropertyID, SpinelProtocol
+from zigpy.serial import create_serial_connection
 
 from firmware.dongles import SpinelRcp, serve_spinel_rcp
+from firmware.dongles.spinel_rcp import FIRMWARE_VERSION
 from hal import clock
 from hal.radio import Band, Channel, TxMode
 from hal.serial import LinkSettings, PtyLedger, SerialLink
@@ -287,3 +290,30 @@ def _frames(path: Path) -> list[bytes]:
     if len(data) < 24:
         return []
     return [record.psdu for record in pcap.read(data)[1]]
+
+
+def test_aiospinel_probes_the_virtual_rcp() -> None:
+    """Home Assistant's aiospinel (an independent asyncio host, on zigpy's serial transport) resets and probes it."""
+
+    async def main() -> tuple[str, bytes, int]:
+        medium = Medium(seed=2)
+        medium.add_node("rcp", (0.0, 0.0, 0.0))
+        rcp = SpinelRcp(medium.radio("rcp", Band.GHZ_2_4))
+        rcp.plug()
+        try:
+            _, protocol = await create_serial_connection(
+                asyncio.get_running_loop(), SpinelProtocol, rcp.path, baudrate=460800
+            )
+            assert isinstance(protocol, SpinelProtocol)
+            await protocol.wait_until_connected()
+            async with asyncio.timeout(10):
+                version = await protocol.probe()
+                reply = await protocol.send_command(CommandID.PROP_VALUE_GET, PropertyID.HWADDR.serialize())
+            await protocol.disconnect()
+        finally:
+            await rcp.close()
+        return version, reply.data, rcp.radio.info.extended_address
+
+    version, data, eui = clock.run(main())
+    assert version == FIRMWARE_VERSION
+    assert data == spinel.encode_uint(Prop.HWADDR) + eui.to_bytes(8, "big")
