@@ -12,15 +12,22 @@ See docs/serial.md.
 from .ledger import PtyLedger
 from .link import LinkDown, LinkListener, LinkSettings, SerialLink, SerialLinkError, SerialOpenError, open_port
 from .pty import PtyPort
+from .spinel_host import NotSpinelError, SpinelError, SpinelStatusError, SpinelTimeout
+from .spinel_radio import SpinelRadio
 
 __all__ = [
     "LinkDown",
     "LinkListener",
     "LinkSettings",
+    "NotSpinelError",
     "PtyLedger",
     "PtyPort",
     "SerialLink",
     "SerialLinkError",
     "SerialOpenError",
+    "SpinelError",
+    "SpinelRadio",
+    "SpinelStatusError",
+    "SpinelTimeout",
     "open_port",
 ]
