@@ -7,8 +7,8 @@ from pathlib import Path
 from firmware.devices.hcalcs import HCALCS_EUI, hcalcs
 from firmware.devices.ppmid import CS09, consumer_top_up_payload, select_emergency_credit_payload
 from firmware.gbcs.headend import command
+from hal.nvm import NvmStore
 from protocols.gbcs import Cra, cs, parse
-from tests.firmware.gbcs.nvm_fake import FakeNvmStore
 from tests.firmware.gbcs.rig import ACB_EUI, UTC0, start_ppmid
 
 
@@ -24,7 +24,7 @@ def test_pcs01_payload_decodes_as_a_consumer_top_up() -> None:
 
 
 def test_ppmid_raises_cs09_to_the_acb_after_activating_an_image() -> None:
-    _, device = start_ppmid(FakeNvmStore())
+    _, device = start_ppmid(NvmStore.memory())
     device.firmware.distribute(bytes(32), b"\x09\x08\x07\x06")
     (alert,) = device.firmware_activated(bytes(32), 0, UTC0)
     message = parse(alert.data)
@@ -34,7 +34,7 @@ def test_ppmid_raises_cs09_to_the_acb_after_activating_an_image() -> None:
 
 
 def test_hcalcs_answers_cs08_with_its_version() -> None:
-    store = FakeNvmStore()
+    store = NvmStore.memory()
     pki, _ = start_ppmid(store)
     device = hcalcs(store.partition("hcalcs"), pki.keystore(), pki.parties, version=b"\x00\x00\x01\x07", authority=pki)
     data = command(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from firmware.devices.ppmid import PPMID_EUI, Ppmid, ppmid
 from firmware.gbcs.headend import command
 from firmware.gbcs.pki import TestPki
+from hal.nvm import NvmStore
 from protocols.gbcs import KeyStore
-from tests.firmware.gbcs.nvm_fake import FakeNvmStore
 
 SUPPLIER_EUI = bytes.fromhex("90b3d51f30010000")
 NETWORK_OPERATOR_EUI = bytes.fromhex("90b3d51f30020000")
@@ -16,7 +16,7 @@ UTC0 = 1_700_000_000.0  #: 2023-11-14T22:13:20Z
 CS08, CS07 = 0x0129, 0x0013
 
 
-def start_ppmid(store: FakeNvmStore) -> tuple[TestPki, Ppmid]:
+def start_ppmid(store: NvmStore) -> tuple[TestPki, Ppmid]:
     """The test PKI and a PPMID on `store` (a restart when the store already holds their state)."""
     pki = TestPki(store.partition("pki"))
     device = ppmid(store.partition("device/ppmid"), pki.keystore(), pki.parties, authority=pki)

@@ -11,9 +11,9 @@ from firmware.devices.ppmid import PPMID_EUI, ppmid
 from firmware.gbcs import certificates
 from firmware.gbcs.credentials import Credentials, KeyMode
 from firmware.gbcs.headend import command
+from hal.nvm import NvmStore
 from protocols.gbcs import Cra, KeyStore, KeyUsage, Verdict, cs, parse
 from protocols.gbcs.certificate import read_certificate
-from tests.firmware.gbcs.nvm_fake import FakeNvmStore
 from tests.firmware.gbcs.rig import SUPPLIER_EUI, UTC0, read_firmware_version, start_ppmid
 from tests.firmware.gbcs.test_rtds_replay import PARTIES
 
@@ -38,7 +38,7 @@ def test_identity_reads_rtds_device_and_remote_party_certificates(keystore_dir: 
 
 
 def test_issued_certificates_have_the_rtds_shape() -> None:
-    store = FakeNvmStore()
+    store = NvmStore.memory()
     pki, device = start_ppmid(store)
     party = x509.load_der_x509_certificate(pki.party_certificate(2, KeyUsage.DS))
     assert party.subject.rfc4514_string() == "2.5.4.45=#0090b3d51f30010000,OU=02,CN=TESTSUPPLIER"
@@ -50,7 +50,7 @@ def test_issued_certificates_have_the_rtds_shape() -> None:
 
 
 def test_generated_mode_keeps_its_keys_across_restarts() -> None:
-    store = FakeNvmStore()
+    store = NvmStore.memory()
     _, first = start_ppmid(store)
     _, second = start_ppmid(store)
     assert first.device.credentials.mode is KeyMode.GENERATED
@@ -61,7 +61,7 @@ def test_generated_mode_keeps_its_keys_across_restarts() -> None:
 
 
 def test_exported_folder_loads_and_verifies_a_signed_response(tmp_path: Path) -> None:
-    pki, device = start_ppmid(FakeNvmStore())
+    pki, device = start_ppmid(NvmStore.memory())
 
     def write(name: str, contents: bytes) -> None:
         (tmp_path / name).write_bytes(contents)
@@ -79,7 +79,7 @@ def test_exported_folder_loads_and_verifies_a_signed_response(tmp_path: Path) ->
 
 def test_rig_mode_macs_with_the_remote_party_key_and_generates_a_signing_key(keystore_dir: Path) -> None:
     rtds = KeyStore.load(keystore_dir)
-    store = FakeNvmStore()
+    store = NvmStore.memory()
     device = ppmid(store.partition("ppmid"), rtds, PARTIES)
     credentials = device.device.credentials
     assert credentials.mode is KeyMode.RIG and credentials.own_certificate(KeyUsage.DS) is None

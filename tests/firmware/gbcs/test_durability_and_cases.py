@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from firmware.devices.ppmid import PCS02, select_emergency_credit_payload
 from firmware.gbcs.headend import command
 from firmware.gbcs.intake import Refusal
+from hal.nvm import NvmStore
 from protocols.gbcs import Cra, KeyStore, KeyUsage, Verdict, cs, parse
 from protocols.gbcs.cs.common import DIGITAL_SIGNATURE, ESME, GSME, SUPPLIER, AlertHeader, TrustAnchorCell
-from tests.firmware.gbcs.nvm_fake import FakeNvmStore
 from tests.firmware.gbcs.rig import (
     ACB_EUI,
     CS07,
@@ -38,8 +39,8 @@ def _join(headend, counter: int, payload: cs.JoinCommand, code: int = 0x00AF) ->
     )
 
 
-def test_counters_and_join_list_survive_a_restart() -> None:
-    store = FakeNvmStore()
+def test_counters_and_join_list_survive_a_restart(tmp_path: Path) -> None:
+    store = NvmStore.open(tmp_path / "state.sqlite")
     pki, device = start_ppmid(store)
     headend = pki.keystore()
     gsme_key = ec.generate_private_key(ec.SECP256R1())
@@ -47,9 +48,10 @@ def test_counters_and_join_list_survive_a_restart() -> None:
     joined = device.device.endpoint.receive(_join(headend, 10, cs.JoinCommand(3, GSME_EUI, GSME, certificate)), 0, UTC0)
     assert cs.parse(0x00AF, 2, parse(joined[0].data).payload) == cs.ResponseCode(0)
     device.device.endpoint.receive(read_firmware_version(headend, 20), 0, UTC0)
-    before = store.commits
+    store.close()
 
-    pki, restarted = start_ppmid(store)  # same NVM: a power cut and a new start
+    store = NvmStore.open(tmp_path / "state.sqlite")  # the same SQLite file: a power cut and a new start
+    pki, restarted = start_ppmid(store)
     endpoint = restarted.device.endpoint
     assert endpoint.receive(read_firmware_version(headend, 20), 0, UTC0)[0].cra is Cra.ALERT  # counter kept
     assert endpoint.security_log()[-1]["reason"] == Refusal.COUNTER_NOT_GREATER.value
@@ -60,7 +62,6 @@ def test_counters_and_join_list_survive_a_restart() -> None:
     )
     details = cs.parse(CS07, 2, parse(endpoint.receive(read, 0, UTC0)[0].data).payload)
     assert details == cs.JoinDetails(0, (cs.JoinedDevice(GSME_EUI, GSME),))
-    assert store.commits > before
     # The join list's certificate gives the GSME's KA key back after the restart: PCS02 MACs verify with it.
     sent = restarted.activate_emergency_credit(GSME_EUI, 0, UTC0)
     message = parse(sent.data)
@@ -78,7 +79,7 @@ def test_counters_and_join_list_survive_a_restart() -> None:
 
 
 def test_a_failed_handler_leaves_no_trace_of_the_command() -> None:
-    store = FakeNvmStore()
+    store = NvmStore.memory()
     pki, device = start_ppmid(store)
 
     def broken(payload, context):  # type: ignore[no-untyped-def]
@@ -92,7 +93,7 @@ def test_a_failed_handler_leaves_no_trace_of_the_command() -> None:
 
 
 def test_join_rules_answer_rtds_codes() -> None:
-    pki, device = start_ppmid(FakeNvmStore())
+    pki, device = start_ppmid(NvmStore.memory())
     headend, endpoint = pki.keystore(), device.device.endpoint
 
     def answer(counter: int, join: cs.JoinCommand, code: int = 0x00AF) -> int:
@@ -106,7 +107,7 @@ def test_join_rules_answer_rtds_codes() -> None:
 
 
 def test_future_dated_credential_update_raises_its_alert_at_its_time() -> None:
-    pki, device = start_ppmid(FakeNvmStore())
+    pki, device = start_ppmid(NvmStore.memory())
     headend, endpoint = pki.keystore(), device.device.endpoint
     new_key = ec.generate_private_key(ec.SECP256R1())
     new_certificate = pki.issuer.remote_party(SUPPLIER_EUI, SUPPLIER, KeyUsage.DS, new_key.public_key())
@@ -142,7 +143,7 @@ def test_future_dated_credential_update_raises_its_alert_at_its_time() -> None:
 
 
 def test_firmware_activation_future_dated_and_immediate() -> None:
-    pki, device = start_ppmid(FakeNvmStore())
+    pki, device = start_ppmid(NvmStore.memory())
     headend, endpoint = pki.keystore(), device.device.endpoint
     image = bytes(range(32))
     device.firmware.distribute(image, b"\x02\x00\x00\x00")

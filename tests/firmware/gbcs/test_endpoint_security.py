@@ -18,10 +18,10 @@ from firmware.gbcs import intake
 from firmware.gbcs.endpoint import GbcsEndpoint
 from firmware.gbcs.headend import command
 from firmware.gbcs.pki import TestPki
+from hal.nvm import NvmStore
 from protocols.gbcs import Cra, KeyStore, KeyUsage, OtherInformation, Verdict, build, cs, parse, seal
 from protocols.gbcs.envelope import decode, encode
 from protocols.gbcs.message import Message
-from tests.firmware.gbcs.nvm_fake import FakeNvmStore
 from tests.firmware.gbcs.rig import (
     ACB_EUI,
     CS07,
@@ -49,7 +49,7 @@ class Rig:
 
 @pytest.fixture
 def rig(tmp_path: Path) -> Rig:
-    pki, device = start_ppmid(FakeNvmStore())
+    pki, device = start_ppmid(NvmStore.memory())
     for name, contents in pki.key_files().items():
         (tmp_path / name).write_bytes(contents)
     return Rig(pki, device, KeyStore.load(tmp_path))

@@ -26,9 +26,9 @@ import pytest
 
 from firmware.gbcs.assembly import GbcsDevice, assemble
 from firmware.gbcs.common_cs import FirmwareStore
+from hal.nvm import NvmStore
 from protocols.gbcs import Cra, KeyStore, Message, Verdict, parse, registry
 from protocols.gbcs.cs.common import CHF, ESME, GPF, GSME, HCALCS, PPMID, TYPE_2
-from tests.firmware.gbcs.nvm_fake import FakeNvmStore
 
 #: RTDS identities (gbcs.md 2.1, 2.2).
 PARTIES = {
@@ -76,7 +76,7 @@ def _in_scope(command: Message) -> bool:
     return command.recipient.hex() in HAN_DEVICES or use_case.startswith(CS_USE_CASES)
 
 
-def _device(store: FakeNvmStore, keystore: KeyStore, eui: bytes) -> GbcsDevice:
+def _device(store: NvmStore, keystore: KeyStore, eui: bytes) -> GbcsDevice:
     nvm = store.partition(eui.hex())
     return assemble(
         eui,
@@ -117,7 +117,7 @@ def test_rtds_commands_answered_like_rtds(rtds_dir: Path, rtds_keystore: KeyStor
             continue
         folders += 1
         commands.sort(key=lambda item: (item[1].originator_counter, item[0]))
-        store = FakeNvmStore()
+        store = NvmStore.memory()
         devices: dict[bytes, GbcsDevice] = {}
         for name, command in commands:
             if command.recipient not in devices:
@@ -162,7 +162,7 @@ def test_every_in_scope_rtds_command_verifies_at_intake(rtds_dir: Path, rtds_key
         command = parse(data, rtds_keystore)
         if not _in_scope(command):
             continue
-        device = _device(FakeNvmStore(), rtds_keystore, command.recipient)
+        device = _device(NvmStore.memory(), rtds_keystore, command.recipient)
         out = device.endpoint.receive(data, 0.0, UTC)
         assert device.endpoint.security_log() == [], (path.name, device.endpoint.security_log())
         assert out, path.name
