@@ -185,6 +185,8 @@ class GbcsEndpoint:
                 tx.put(_MALFORMED, count)
                 if count % intake.MALFORMED_ALERT_EVERY == 0:
                     codes.append(intake.MALFORMED_COMMANDS)
+            if self._default_recipient() is None:  # no supplier or ACB anchor: nobody to alert, logged only
+                return []
             return [self._queue(tx, self._generic_alert(code, utc)) for code in codes]
 
     # -- sealing ---------------------------------------------------------------------------------
@@ -237,8 +239,12 @@ class GbcsEndpoint:
         with self._nvm.transaction() as tx:
             return self._queue(tx, message)
 
+    def _default_recipient(self) -> bytes | None:
+        """Where alerts go unless their raiser says otherwise: the supplier, else the ACB."""
+        return self.credentials.party(SUPPLIER) or self.credentials.acb
+
     def _alert(self, alert: RaisedAlert, utc: float, counter: int | None = None) -> Message:
-        recipient = alert.recipient or self.credentials.party(SUPPLIER) or self.credentials.acb
+        recipient = alert.recipient or self._default_recipient()
         if recipient is None:
             raise ValueError(f"{self.eui.hex()}: no supplier or ACB to send alert {alert.message_code:#06x} to")
         info = registry.lookup(alert.message_code)

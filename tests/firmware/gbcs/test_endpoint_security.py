@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from firmware.devices.ppmid import Ppmid
+from firmware.devices.ppmid import Ppmid, ppmid
 from firmware.gbcs import intake
 from firmware.gbcs.endpoint import GbcsEndpoint
 from firmware.gbcs.headend import command
@@ -172,3 +172,9 @@ def test_refusals_leave_counters_and_outbox_consistent(rig: Rig) -> None:
     endpoint.sent(alerts[0].seq)
     assert endpoint.pending() == []
     _answered(rig, 7)  # the refused counter 7 was never stored
+
+
+def test_a_device_with_no_anchors_logs_refusals_without_alerting(rig: Rig) -> None:
+    lonely = ppmid(NvmStore.memory().partition("ppmid"), KeyStore(), {})
+    out = lonely.device.endpoint.receive(read_firmware_version(rig.pki.keystore(), 1), 0, UTC0)
+    assert out == [] and lonely.device.endpoint.security_log()[-1]["reason"] == intake.Refusal.MAC_INVALID.value
