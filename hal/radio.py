@@ -62,6 +62,13 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def channel_exists(page: object, number: object) -> bool:
+    """Whether `Channel(page, number)` exists (so building it will not raise ChannelError)."""
+    if isinstance(page, bool) or isinstance(number, bool) or not isinstance(page, int):
+        return False
+    return number in PAGE_CHANNELS.get(page, frozenset())
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class Channel:
     """One channel: IEEE 802.15.4 channel page plus channel number within it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hal.radio import Band, Channel, ChannelError
+from hal.radio import Band, Channel, ChannelError, channel_exists
 
 # source: radio.md 1.1 (page 0: channels 11-26) and 1.2 (pages 28-31)
 EXISTING = [(0, 11), (0, 26), (28, 0), (28, 26), (29, 27), (29, 34), (29, 62), (30, 35), (30, 61), (31, 0), (31, 26)]
@@ -35,3 +35,9 @@ def test_a_channel_number_must_be_an_int(value: object) -> None:
 def test_every_channel_of_a_band() -> None:
     assert len(Channel.all_of(Band.GHZ_2_4)) == 16
     assert len(Channel.all_of(Band.MHZ_868)) == 27 + 9 + 27 + 27  # radio.md 1.2: pages 28-31
+
+
+def test_channel_exists_answers_without_raising() -> None:
+    assert all(channel_exists(page, number) for page, number in EXISTING)
+    assert not any(channel_exists(page, number) for page, number in MISSING)
+    assert not channel_exists(0, True) and not channel_exists("0", 11) and not channel_exists(0, None)

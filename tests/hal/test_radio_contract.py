@@ -1,16 +1,18 @@
 """The `hal.radio.Radio` contract, run against every radio kind we have (parametrized fixture).
 
-Today the only kind is "virtual" (two `VirtualRadio`s on one `Medium`); the
-Spinel radio joins by adding one entry to `PAIR_FACTORIES`: a factory that
-returns two radios of that kind which hear each other. What only a
-`VirtualRadio` does (capability subsets, duty cycle) is tested in
-tests/hal/virtual/test_radio.py.
+The kinds are the entries of `RADIO_KINDS`: "virtual" (two `VirtualRadio`s on
+one `Medium`) and "spinel" (two `SpinelRadio`s, each over a real pty to a
+virtual Spinel RCP on one `Medium`). A new radio kind joins with one entry: a
+context giving a factory of two radios of that kind which hear each other.
+What only one kind does is tested beside it (tests/hal/virtual/test_radio.py,
+tests/hal/serial/test_spinel_radio.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
@@ -27,6 +29,7 @@ from hal.virtual import Medium
 from protocols.ieee802154.phy import airtime
 
 from .radios import PAN, Pair, collect, data_frame, run
+from .serial.spinel_pairs import rcp_bench
 
 
 async def virtual_pair(band: Band) -> Pair:
@@ -36,13 +39,31 @@ async def virtual_pair(band: Band) -> Pair:
     return medium.radio("a", band), medium.radio("b", band)
 
 
-PAIR_FACTORIES: dict[str, Callable[[Band], Awaitable[Pair]]] = {"virtual": virtual_pair}
+@contextmanager
+def virtual_kind() -> Iterator[Callable[[Band], Awaitable[Pair]]]:
+    """Two `VirtualRadio`s 4 m apart on one `Medium`."""
+    yield virtual_pair
 
 
-@pytest.fixture(params=[(kind, band) for kind in PAIR_FACTORIES for band in Band], ids=lambda p: f"{p[0]}-{p[1].value}")
-def make_pair(request: pytest.FixtureRequest) -> Callable[[], Awaitable[Pair]]:
+@contextmanager
+def spinel_kind() -> Iterator[Callable[[Band], Awaitable[Pair]]]:
+    """Two `SpinelRadio`s, each over HDLC-lite on its own real pty to a virtual RCP on one `Medium`."""
+    with rcp_bench() as bench:
+        yield bench.pair
+
+
+#: Every radio kind we have: a context that gives a factory of two radios of that kind which hear each other.
+RADIO_KINDS: dict[str, Callable[[], AbstractContextManager[Callable[[Band], Awaitable[Pair]]]]] = {
+    "virtual": virtual_kind,
+    "spinel": spinel_kind,
+}
+
+
+@pytest.fixture(params=[(kind, band) for kind in RADIO_KINDS for band in Band], ids=lambda p: f"{p[0]}-{p[1].value}")
+def make_pair(request: pytest.FixtureRequest) -> Iterator[Callable[[], Awaitable[Pair]]]:
     kind, band = request.param
-    return lambda: PAIR_FACTORIES[kind](band)
+    with RADIO_KINDS[kind]() as pair:
+        yield lambda: pair(band)
 
 
 # ------------------------------------------------------------------ the contract
