@@ -3,10 +3,11 @@
 Theory of operation
 -------------------
 The medium is split by job: `placement` says where nodes stand and what each
-link's static gain is, `reception.judge` decides (as a pure function) how
-likely one receiver is to decode one frame, and this module is the air
-itself - channels, transmissions in flight, delivery, carrier sense, jams,
-sniffers, duty-cycle meters and injected faults.
+link's static gain is, `listeners` keeps who is tuned where and picks the
+radios a frame may concern, `reception.judge` decides (as a pure function)
+how likely one receiver is to decode one frame, and this module is the air
+itself - transmissions in flight, delivery, carrier sense, jams, sniffers,
+duty-cycle meters and injected faults.
 
 The seam to the radios is small and public. A radio calls:
 * `attach(radio)` after any change of channel, address filter or mode (the
@@ -54,29 +55,22 @@ import asyncio
 import math
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hal.duty_cycle import DEFAULT_PAGE
-from hal.radio import BROADCAST_ADDRESS, BROADCAST_PAN_ID, Band, Channel, RadioCaps, RadioError, ReceivedFrame, Receiver
+from hal.radio import Band, Channel, RadioCaps, RadioError, ReceivedFrame, Receiver
 from protocols.ieee802154.header import Header
 from protocols.ieee802154.phy import PhyTiming, timing
 
 from .duty_cycle import DutyCycleMeter
 from .floorplan import FloorPlan, Material, Point
+from .listeners import Listeners
 from .placement import Link, Node, Placement
 from .propagation import BAND_MODELS, BandModel, dbm_to_mw, mw_to_dbm
 from .reception import Overlap, clear_success, judge
 
 if TYPE_CHECKING:
     from .radio import VirtualRadio
-
-_EMPTY: dict[VirtualRadio, None] = {}
-#: Up to this many radios are checked pair by pair rather than through the sender's "can hear" set.
-_SMALL_GROUP = 16
-#: Frame type of an ACK (radio.md 2.1).
-_ACK_FRAME = 2
-#: Destination addressing modes (radio.md 2.2).
-_SHORT_MODE, _EXTENDED_MODE = 2, 3
 
 
 class MediumError(ValueError):
@@ -176,50 +170,11 @@ class _EnergyWatch:
 
 
 @dataclass(slots=True)
-class _ChannelState:
-    """Everything the medium indexes per channel."""
+class _ChannelAir:
+    """What is on one channel's air now, and the CCAs / energy detections listening to it."""
 
     active: list[Transmission] = field(default_factory=list)
-    attached: dict[VirtualRadio, None] = field(default_factory=dict)  # every radio tuned here
-    wide: dict[VirtualRadio, None] = field(default_factory=dict)  # promiscuous or unfiltered: every frame
-    #: radios by (filter PAN, short address)
-    by_short: dict[tuple[int | None, int], dict[VirtualRadio, None]] = field(default_factory=dict)
-    by_ext: dict[int, dict[VirtualRadio, None]] = field(default_factory=dict)
-    #: radios waiting for an ACK, or with no ACK_TIMEOUT (a soft MAC's)
-    ack_listeners: dict[VirtualRadio, None] = field(default_factory=dict)
     watchers: list[_EnergyWatch] = field(default_factory=list)
-
-
-class _Attachment:
-    """Where the medium filed one radio, and the radio state it was filed by (channel, filter, mode)."""
-
-    __slots__ = ("channel", "ext", "filter", "promiscuous", "short", "state", "wide")
-
-    def __init__(self, radio: VirtualRadio, state: _ChannelState) -> None:
-        self.channel, self.filter, self.promiscuous, self.state = (
-            radio.channel,
-            radio.address_filter,
-            radio.promiscuous,
-            state,
-        )
-        self.wide = radio.promiscuous or radio.address_filter is None
-        self.short: tuple[int | None, int] | None = None
-        self.ext: int | None = None
-        if radio.address_filter is not None and not self.wide:
-            if radio.address_filter.short_address is not None:
-                self.short = (radio.address_filter.pan_id, radio.address_filter.short_address)
-            self.ext = radio.effective_extended_address
-
-    def files(self, radio: VirtualRadio) -> bool:
-        """Whether this filing still matches the radio's channel, filter and mode.
-
-        By identity: the values are immutable, and a radio that was given an
-        equal value anew is simply filed again."""
-        return (
-            self.channel is radio.channel
-            and self.filter is radio.address_filter
-            and self.promiscuous is radio.promiscuous
-        )
 
 
 class ReceiverError(RuntimeError):
@@ -228,18 +183,6 @@ class ReceiverError(RuntimeError):
 
 def _now() -> float:
     return asyncio.get_running_loop().time()
-
-
-def _node_index(radio: VirtualRadio) -> int:
-    return radio.node.index
-
-
-def _leave(index: dict[Any, dict[VirtualRadio, None]], key: object, radio: VirtualRadio) -> None:
-    """Take `radio` out of `index[key]`, and the key out of the index once no radio is left under it."""
-    members = index[key]
-    del members[radio]
-    if not members:
-        del index[key]
 
 
 class Medium:
@@ -253,8 +196,8 @@ class Medium:
         self.rng = random.Random(seed)
         self.placement = Placement(seed, self.models)
         self._clear_ber: dict[tuple[Band, int, int, float], float] = {}  # BER with noise only, per link and power
-        self._channels: dict[Channel, _ChannelState] = {}
-        self._attached: dict[VirtualRadio, _Attachment] = {}
+        self.listeners = Listeners(self.placement)
+        self._channels: dict[Channel, _ChannelAir] = {}
         self._sniffers: list[Receiver] = []
         self._meters: dict[tuple[str, int], DutyCycleMeter] = {}
         self.errors: list[tuple[object, Exception]] = []  #: (receiver, exception) not yet raised by `check`
@@ -404,62 +347,25 @@ class Medium:
         loop.call_at(burst.end, self._take_off_air, burst)
 
     # ---------------------------------------------------------------- the seam: attaching radios
-    def _channel(self, channel: Channel) -> _ChannelState:
+    def _channel(self, channel: Channel) -> _ChannelAir:
         state = self._channels.get(channel)
         if state is None:
-            state = self._channels[channel] = _ChannelState()
+            state = self._channels[channel] = _ChannelAir()
         return state
 
     def attach(self, radio: VirtualRadio) -> None:
-        """File `radio` in its channel's indexes; call again after any change of channel, filter or mode."""
-        if radio.closed:
-            self.detach(radio)
-            return
-        current = self._attached.get(radio)
-        if current is None or not current.files(radio):
-            self._unfile(radio)
-            state = self._channel(radio.channel)
-            current = self._attached[radio] = _Attachment(radio, state)
-            state.attached[radio] = None
-            if current.wide:
-                state.wide[radio] = None
-            if current.short is not None:
-                state.by_short.setdefault(current.short, {})[radio] = None
-            if current.ext is not None:
-                state.by_ext.setdefault(current.ext, {})[radio] = None
-        if radio.listens_for_acks:
-            current.state.ack_listeners[radio] = None
-        else:
-            current.state.ack_listeners.pop(radio, None)
+        """File `radio` by its channel, filter and mode; call again after any change of them."""
+        self.listeners.attach(radio)
 
     def listen_for_acks(self, radio: VirtualRadio, wanted: bool) -> None:
-        """Offer `radio` every ACK on its channel (`wanted`: it waits for one, or has no ACK_TIMEOUT), or stop."""
-        attachment = self._attached.get(radio)
-        if attachment is None:
-            return
-        if wanted or not radio.has_ack_timeout:
-            attachment.state.ack_listeners[radio] = None
-        else:
-            attachment.state.ack_listeners.pop(radio, None)
+        """Offer `radio` every ACK on its channel while `wanted` (it waits for one), or stop."""
+        self.listeners.listen_for_acks(radio, wanted)
 
     def detach(self, radio: VirtualRadio) -> None:
         """Forget `radio` (it closed): it hears nothing more, and its node may open another on its band."""
-        self._unfile(radio)
+        self.listeners.detach(radio)
         if radio.node.radios.get(radio.band) is radio:
             del radio.node.radios[radio.band]
-
-    def _unfile(self, radio: VirtualRadio) -> None:
-        attachment = self._attached.pop(radio, None)
-        if attachment is None:
-            return
-        state = attachment.state
-        state.attached.pop(radio, None)
-        state.wide.pop(radio, None)
-        state.ack_listeners.pop(radio, None)
-        if attachment.short is not None:
-            _leave(state.by_short, attachment.short, radio)
-        if attachment.ext is not None:
-            _leave(state.by_ext, attachment.ext, radio)
 
     # ---------------------------------------------------------------- the seam: transmissions
     def transmit(self, radio: VirtualRadio, psdu: bytes, header: Header | None, airtime: float) -> Transmission:
@@ -520,7 +426,7 @@ class Medium:
             return
         try:
             self._sniff(tx)
-            self._deliver(tx, state)
+            self._deliver(tx)
         finally:  # whatever went wrong above, the sender must learn that its frame is done (never a hang)
             if tx.done is not None and not tx.done.done():
                 tx.done.set_result(True)
@@ -551,90 +457,10 @@ class Medium:
         self.errors.clear()
         raise ReceiverError(f"{count} receiver error(s) on the medium; first, from {receiver!r}: {first!r}") from first
 
-    def _candidates(self, tx: Transmission, state: _ChannelState) -> list[VirtualRadio]:
-        """The radios that may receive `tx`: the addressee(s) and wide/ACK listeners, within hearing only."""
-        header = tx.header
-        if header is None:
-            return self._everyone(tx, state)
-        if header.frame_type == _ACK_FRAME:  # only those who wait for one or must see every frame
-            return self._near(tx, state.wide, state.ack_listeners)
-        mode, dst = header.dst_mode, header.dst_addr
-        if dst is None:  # no destination address: for the PAN coordinator, or anyone listening
-            return self._everyone(tx, state)
-        if mode == _SHORT_MODE and dst != BROADCAST_ADDRESS:
-            pan = header.dst_pan
-            if pan is None or pan == BROADCAST_PAN_ID:  # any PAN's radio with that short address: ask the neighbours
-                return self._everyone(tx, state)
-            by_short = state.by_short
-            return self._near(tx, state.wide, by_short.get((pan, dst), _EMPTY), by_short.get((None, dst), _EMPTY))
-        if mode == _EXTENDED_MODE:
-            return self._near(tx, state.wide, state.by_ext.get(dst, _EMPTY))
-        return self._everyone(tx, state)
-
-    def _near(self, tx: Transmission, *groups: dict[VirtualRadio, None]) -> list[VirtualRadio]:
-        """The radios of `groups` whose node can hear the sender at all.
-
-        A small group (the usual addressee) is checked pair by pair against
-        cached link gains; a large one (many unfiltered or soft-MAC radios)
-        against the sender's cached "can hear" set, walking whichever side
-        is smaller, so radios far away cost nothing per frame.
-        """
-        sender, band = tx.node, tx.channel.band
-        assert sender is not None
-        placement = self.placement
-        audible = placement.cached_audible_set(sender, band)
-        floor = placement.audible_floor[band]
-        found: dict[VirtualRadio, None] = {}
-        for group in groups:
-            if audible is None and len(group) > _SMALL_GROUP:
-                audible = placement.audible_set(sender, band)
-            if audible is None:
-                for radio in group:
-                    if radio.node is not sender and placement.gain_db(sender, radio.node, band) >= floor:
-                        found[radio] = None
-            elif len(group) <= len(audible):
-                for radio in group:
-                    if radio.node in audible:
-                        found[radio] = None
-            else:
-                for node in audible:
-                    owned = node.radios.get(band)
-                    if owned is not None and owned in group:
-                        found[owned] = None
-        return list(found)
-
-    def _everyone(self, tx: Transmission, state: _ChannelState) -> list[VirtualRadio]:
-        """Every radio on the channel that can hear the sender at all, in node order (the order draws are made in).
-
-        Walks whichever is smaller: the radios tuned to the channel (checked
-        pair by pair), or the sender's cached "can hear" set; a home of many
-        nodes with few radios open costs per broadcast what its radios do.
-        """
-        band = tx.channel.band
-        sender = tx.node
-        assert sender is not None
-        placement = self.placement
-        radios = state.attached
-        audible = placement.cached_audible_set(sender, band)
-        if audible is not None and len(audible) < len(radios):
-            attached = self._attached
-            found = []
-            for node in placement.audible_from(sender, band):
-                radio = node.radios.get(band)
-                if radio is not None:
-                    attachment = attached.get(radio)
-                    if attachment is not None and attachment.channel == tx.channel:
-                        found.append(radio)
-            return found
-        floor = placement.audible_floor[band]
-        found = [r for r in radios if r.node is not sender and placement.gain_db(sender, r.node, band) >= floor]
-        found.sort(key=_node_index)
-        return found
-
-    def _deliver(self, tx: Transmission, state: _ChannelState) -> None:
+    def _deliver(self, tx: Transmission) -> None:
         band = tx.channel.band
         model = self.models[band]
-        for radio in self._candidates(tx, state):
+        for radio in self.listeners.candidates(tx):
             self.stats.judged += 1
             heard = self._reception(tx, radio, model)
             if heard is None:

@@ -95,7 +95,7 @@ class VirtualRadio:
     """One node's radio on one band of a `Medium` (implements `hal.radio.Radio`).
 
     Its public state (`node`, `band`, `channel`, `address_filter`, `promiscuous`,
-    `closed`, `tuned_at`, `power_dbm`, `listens_for_acks`) is what the medium
+    `closed`, `tuned_at`, `power_dbm`, `awaiting_ack`, `has_ack_timeout`, `timing`) is what the medium
     reads; the medium hands it frames through `deliver`.
     """
 
@@ -159,11 +159,6 @@ class VirtualRadio:
         if own is not None and own.extended_address is not None:
             return own.extended_address
         return self.info.extended_address
-
-    @property
-    def listens_for_acks(self) -> bool:
-        """Whether ACK frames concern us: while we wait for one, or always without ACK_TIMEOUT (a soft MAC's)."""
-        return self.awaiting_ack or not self.has_ack_timeout
 
     def _check_open(self) -> None:
         if self.closed:
