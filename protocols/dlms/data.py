@@ -154,7 +154,9 @@ class BitString:
 
     def __post_init__(self) -> None:
         if self.bits < 0 or len(self.data) != (self.bits + 7) // 8:
-            raise DlmsEncodeError("bit-string", f"{self.bits} bits need {(self.bits + 7) // 8} bytes, not {len(self.data)}")
+            raise DlmsEncodeError(
+                "bit-string", f"{self.bits} bits need {(self.bits + 7) // 8} bytes, not {len(self.data)}"
+            )
 
     def bit(self, index: int) -> bool:
         """Bit `index` (0 = the first bit on the wire)."""
@@ -239,7 +241,17 @@ class CompactArray:
 
 
 Data = (
-    Null | Boolean | Integer | OctetString | VisibleString | Utf8String | BitString | Fixed | Array | Structure | CompactArray
+    Null
+    | Boolean
+    | Integer
+    | OctetString
+    | VisibleString
+    | Utf8String
+    | BitString
+    | Fixed
+    | Array
+    | Structure
+    | CompactArray
 )
 
 NULL = Null()
