@@ -22,7 +22,7 @@ ECS35B = "6.13_ECS35b/ECS35b_6.13_SUCCESS_COMMAND_GBCS.HEX"
 
 
 def test_rtds_range_descriptor(rtds_dir: Path) -> None:
-    """meters.md 3.2: selector 1, dlu bounds, empty selected values; the restricting object is 1 0-0:94.44.100.255 a2."""
+    """meters.md 3.2: selector 1, dlu bounds, no selected values; restricting object 1 0-0:94.44.100.255 a2."""
     message = parse_gbcs(bytes.fromhex((rtds_dir / ECS35B).read_text().strip()))
     request = dlms.parse(message.payload)
     assert isinstance(request, AccessRequest)

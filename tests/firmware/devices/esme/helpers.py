@@ -33,6 +33,7 @@ from tests.firmware.devices.esme.memory_nvm import MemoryNvm
 ESME = bytes.fromhex("00db1234567890a0")
 SUPPLIER = bytes.fromhex("90b3d51f30010000")
 START_UTC = 1_420_070_400.0  # 2015-01-01T00:00:00Z
+NO_DATA = dlms.i8(0)  #: what GBCS passes to a method without parameters
 
 
 @dataclass
@@ -118,7 +119,7 @@ class Bench:
         spec = SetSpec(AttributeDescriptor(class_id, Obis.of(obis), attribute))
         return self.request([spec], [value], message_code).results[0].result
 
-    def action(self, class_id: int, obis: str, method: int, value: Data = dlms.i8(0)) -> tuple[int, Data]:
+    def action(self, class_id: int, obis: str, method: int, value: Data = NO_DATA) -> tuple[int, Data]:
         response = self.request([ActionSpec(MethodDescriptor(class_id, Obis.of(obis), method))], [value])
         return response.results[0].result, response.data[0]
 
