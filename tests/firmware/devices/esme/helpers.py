@@ -76,6 +76,10 @@ class Bench:
         self.alerts.extend(raised)
         return raised
 
+    def pass_time(self, seconds: float) -> None:
+        """Time passes without the meter being woken (it is off, or nobody calls it)."""
+        self._to(self.now + seconds)
+
     def _to(self, now: float) -> None:
         self.utc += now - self.now
         self.now = now
