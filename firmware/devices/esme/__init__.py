@@ -9,7 +9,8 @@ Public API (docs/esme.md):
   `shipped_profile_names()`, `ProfileError`: what meter to be.
 - `Fault`, `FaultKind`, `Faults`: answer a given result for a given object, or fail the
   firmware image check.
-- `KeyStoreSecurity(keystore, device)`: UTRN checks and protected reads from a key store.
+- `KeyStoreSecurity(keystore, device)`, `CredentialsSecurity(credentials, keystore)`: UTRN checks and
+  protected reads from a key store, or from the device's `firmware.gbcs` credentials.
 """
 
 from firmware.devices.esme.faults import Fault, FaultConfigError, FaultKind, Faults
@@ -23,9 +24,10 @@ from firmware.devices.esme.profile import (
     shipped_profile,
     shipped_profile_names,
 )
-from firmware.devices.esme.security import KeyStoreSecurity, PayloadSecurity
+from firmware.devices.esme.security import CredentialsSecurity, KeyStoreSecurity, PayloadSecurity
 
 __all__ = [
+    "CredentialsSecurity",
     "DeviceProfile",
     "Esme",
     "Fault",

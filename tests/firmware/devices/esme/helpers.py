@@ -1,4 +1,4 @@
-"""A meter on a test bench: an `Esme` on a dict-backed NVM, a virtual clock, and one-line GET / SET / ACTION.
+"""A meter on a test bench: an `Esme` on an in-memory `hal.nvm` store, a virtual clock, and one-line GET / SET / ACTION.
 
 Requests are built and responses read with `protocols.dlms`, so every helper goes through the
 real payload path (`Esme.handle`) exactly as the envelope side will call it.
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from firmware.devices.esme import DeviceProfile, Esme, PayloadSecurity, shipped_profile
 from firmware.gbcs.contract import CommandContext, RaisedAlert
+from hal.nvm import Nvm, NvmStore
 from protocols import dlms
 from protocols.dlms import (
     NULL,
@@ -28,7 +29,6 @@ from protocols.dlms import (
     SetSpec,
 )
 from protocols.dlms.selective import ENTRY_SELECTOR, RANGE_SELECTOR, RangeDescriptor, SelectiveAccess
-from tests.firmware.devices.esme.memory_nvm import MemoryNvm
 
 ESME = bytes.fromhex("00db1234567890a0")
 SUPPLIER = bytes.fromhex("90b3d51f30010000")
@@ -41,7 +41,7 @@ class Bench:
     """One meter and the virtual time it lives in."""
 
     profile: DeviceProfile
-    nvm: MemoryNvm = field(default_factory=MemoryNvm)
+    nvm: Nvm = field(default_factory=lambda: NvmStore.memory().partition(f"device/{ESME.hex()}"))
     security: PayloadSecurity | None = None
     now: float = 0.0
     utc: float = START_UTC

@@ -25,10 +25,10 @@ from pathlib import Path
 
 from firmware.devices.esme import DeviceProfile, Esme, Fault, FaultKind, KeyStoreSecurity, shipped_profile
 from firmware.gbcs.contract import CommandContext, RaisedAlert
+from hal.nvm import NvmStore
 from protocols import dlms
 from protocols.dlms import AccessRequest, AccessResponse, ActionSpec, GetSpec, GetWithSelectionSpec, SetSpec
 from protocols.gbcs import Cra, KeyStore, Message, parse
-from tests.firmware.devices.esme.memory_nvm import MemoryNvm
 
 ESME = bytes.fromhex("00db1234567890a0")
 START_UTC = 1_420_070_400.0  # 2015-01-01T00:00:00Z
@@ -139,7 +139,12 @@ def replay(folder: Path, keystore: KeyStore) -> FolderResult:
         (name for name in messages if name.endswith("_COMMAND_GBCS.HEX") and "PRECOMMAND" not in name),
         key=lambda name: (messages[name].originator_counter, name),
     )
-    esme = Esme(MemoryNvm(), profile_for(folder), random.Random(7), security=KeyStoreSecurity(keystore, ESME))
+    esme = Esme(
+        NvmStore.memory().partition("device/esme"),
+        profile_for(folder),
+        random.Random(7),
+        security=KeyStoreSecurity(keystore, ESME),
+    )
     clock = Clock()
     for name in commands:
         message = messages[name]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from firmware.devices.esme import shipped_profile
+from hal.nvm import NvmStore
 from protocols import dlms
 from protocols.dlms import DateTime, octets
 from tests.firmware.devices.esme.helpers import START_UTC, Bench
@@ -59,16 +63,34 @@ def test_the_load_model_seed_is_kept() -> None:
     assert first.value(3, "1-0:1.8.0.255", 2) == second.value(3, "1-0:1.8.0.255", 2)
 
 
-def test_a_command_that_raises_midway_leaves_no_partial_state() -> None:
-    """Every entry point is one NVM transaction: the envelope's rollback (or a crash) undoes the whole command."""
+def test_a_command_rolled_back_by_the_envelope_leaves_no_trace() -> None:
+    """The envelope runs a command inside its own transaction (interfaces.md): if that rolls back after the
+    handler returned, nothing of the command stays - and the meter's caches do not remember it either."""
     bench = Bench.of("credit-single")
     bench.advance(DAY)
-    before = dict(bench.nvm.values)
+    before = bench.nvm.items()
     with bench.nvm.transaction():
         try:
             with bench.nvm.transaction():
-                bench.set(1, "0-3:96.13.1.255", 2, octets(b"1111"))
-                raise RuntimeError("power cut before commit")
+                assert bench.set(1, "0-3:96.13.1.255", 2, octets(b"1111")) == 0
+                raise RuntimeError("sealing the response failed")
         except RuntimeError:
             pass
-    assert bench.nvm.values == before
+    assert bench.nvm.items() == before
+    assert bench.value(1, "0-3:96.13.1.255", 2) == octets(b"0000")
+
+
+def test_state_survives_closing_and_reopening_a_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "meter.sqlite"
+    store = NvmStore.open(path)
+    bench = Bench(shipped_profile("credit-single"), nvm=store.partition("device/00db1234567890a0"))
+    bench.advance(DAY)
+    assert bench.set(1, "0-3:96.13.1.255", 2, octets(b"4242")) == 0
+    energy = bench.value(3, "1-0:1.8.0.255", 2)
+    store.close()
+    reopened = NvmStore.open(path)
+    bench.nvm = reopened.partition("device/00db1234567890a0")
+    bench.restart()
+    assert bench.value(3, "1-0:1.8.0.255", 2) == energy
+    assert bench.value(1, "0-3:96.13.1.255", 2) == octets(b"4242")
+    reopened.close()
