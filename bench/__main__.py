@@ -16,6 +16,7 @@ BENCHMARKS = (
     "gbcs_payload",
     "mac_codec",
     "medium",
+    "meters",
     "nvm",
     "serial",
     "zigbee_codecs",

@@ -18,7 +18,7 @@ have written anything the schema let through) is skipped, never raised.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from firmware.devices.esme.dates import DAY, Date, day_start, moment, season_start, time_of_day
@@ -71,6 +71,7 @@ class ActivityCalendar:
     weeks: dict[bytes, tuple[int, ...]]  #: week name -> day ids Monday..Sunday
     days: dict[int, tuple[tuple[int, int], ...]]  #: day id -> sorted (seconds after midnight, selector)
     special: tuple[tuple[Date, int], ...]
+    _days: dict[float, tuple[tuple[float, int], ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_data(cls, seasons: Data, weeks: Data, days: Data, special: Data) -> ActivityCalendar:
@@ -119,7 +120,15 @@ class ActivityCalendar:
         return None if best is None else self.weeks.get(best[1])
 
     def actions_on(self, midnight: float) -> tuple[tuple[float, int], ...]:
-        """The (instant, selector) actions of the day starting at `midnight` (UTC)."""
+        """The (instant, selector) actions of the day starting at `midnight` (UTC); memoised per day."""
+        found = self._days.get(midnight)
+        if found is None:
+            if len(self._days) > 64:
+                self._days.clear()
+            found = self._days[midnight] = self._actions_on(midnight)
+        return found
+
+    def _actions_on(self, midnight: float) -> tuple[tuple[float, int], ...]:
         when = moment(midnight)
         day_id = _special_day(list(self.special), when)
         if day_id is None:

@@ -102,7 +102,7 @@ class Esme:
             meter.store.put("m/last_originator", bytes(context.originator))
             response = self._respond(payload, Call(meter, context, time))
             alerts = meter.take_alerts()
-        self._schedule()
+            self._schedule()
         return HandlerResult(response, alerts)
 
     def deadline(self) -> float | None:
@@ -115,7 +115,7 @@ class Esme:
         with meter.store.transaction():
             self._catch_up(now, utc)
             alerts = meter.take_alerts()
-        self._schedule()
+            self._schedule()
         return alerts
 
     # ---- test and operations API
@@ -143,7 +143,7 @@ class Esme:
         with meter.store.transaction():
             self._catch_up(now, utc)
             done = supply.press_button(meter)
-        self._schedule()
+            self._schedule()
         return done
 
     # ---- internals

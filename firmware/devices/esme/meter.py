@@ -65,6 +65,7 @@ class Meter:
     log_specs: dict[str, LogSpec]
     alerts: list[RaisedAlert] = field(default_factory=list)
     _cache: dict[Any, Any] = field(default_factory=dict)
+    _names: dict[str, CosemObject] = field(default_factory=dict)  #: objects by logical-name text, memoised
 
     # ---- time
 
@@ -78,7 +79,10 @@ class Meter:
     # ---- stored attributes
 
     def obj(self, obis: str) -> CosemObject:
-        return self.objects[Obis.of(obis)]
+        found = self._names.get(obis)
+        if found is None:
+            found = self._names[obis] = self.objects[Obis.of(obis)]
+        return found
 
     def value(self, obis: str, attribute: int) -> Data:
         """The stored value of attribute `attribute` of object `obis` (its default when never written)."""
