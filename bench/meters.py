@@ -5,7 +5,9 @@ Measures, in one process on one core, the ESME payload side (`firmware.devices.e
 1. GBCS DLMS requests answered per second - GET of a data object, GET of a register
    collection, SET, ACTION, a one-day GET-with-selection of the half-hour profile, a protected
    read (encrypted with the RTDS key store, when `$COMMSHUB_SHARED` or `../shared` has it), and
-   a 21-instruction ECS01a-sized SET - on an in-memory `hal.nvm` store and on a SQLite file;
+   a 21-instruction ECS01a-sized SET - on an in-memory `hal.nvm` store and on a SQLite file
+   (each request is one committed transaction: with `Durability.FULL` the disk's sync latency
+   bounds it);
 2. virtual days of metering per wall second, the meter woken at every deadline it asks for
    (half-hour profiles, daily logs, tariff switches);
 3. `protocols.dlms` parse + build of every RTDS DLMS payload, per second.
@@ -24,7 +26,7 @@ from pathlib import Path
 
 from firmware.devices.esme import Esme, KeyStoreSecurity, shipped_profile
 from firmware.gbcs.contract import CommandContext
-from hal.nvm import Nvm, NvmStore
+from hal.nvm import Durability, Nvm, NvmStore
 from protocols import dlms
 from protocols.dlms import (
     NULL,
@@ -81,9 +83,8 @@ class _Client:
 
 
 def _meter(nvm: Nvm, keystore: KeyStore | None) -> tuple[Esme, float]:
-    esme = Esme(
-        nvm, shipped_profile("credit-single"), random.Random(1), security=keystore and KeyStoreSecurity(keystore, ESME)
-    )
+    security = None if keystore is None else KeyStoreSecurity(keystore, ESME)
+    esme = Esme(nvm, shipped_profile("credit-single"), random.Random(1), security=security)
     utc = START
     esme.timer_fired(0.0, utc)
     while (due := esme.deadline()) is not None and due <= 2 * DAY:  # two days of history
@@ -167,7 +168,8 @@ def _virtual_days() -> None:
         wakes += 1
     wall = time.perf_counter() - started
     print(
-        f"  metering in virtual time: {days} days ({wakes} wake-ups) in {wall:.2f} s wall: {days * DAY / wall:,.0f}x real time"
+        f"  metering in virtual time: {days} days ({wakes} wake-ups) in {wall:.2f} s wall:"
+        f" {days * DAY / wall:,.0f}x real time"
     )
 
 
@@ -188,14 +190,15 @@ def _codec() -> None:
 
 
 def main() -> None:
-    folder = shared_dir() / "gbcs" / "keystore"
-    keystore = KeyStore.load(folder) if folder.is_dir() else None
+    keys = shared_dir() / "gbcs" / "keystore"
+    keystore = KeyStore.load(keys) if keys.is_dir() else None
     print("ESME requests answered in-process (one request = one access-request payload, one response):")
     _requests("hal.nvm in memory", NvmStore.memory().partition("esme"), keystore)
     with tempfile.TemporaryDirectory() as folder:
-        store = NvmStore.open(Path(folder) / "esme.sqlite")
-        _requests("hal.nvm SQLite file", store.partition("esme"), keystore)
-        store.close()
+        for durability in (Durability.NORMAL, Durability.FULL):
+            store = NvmStore.open(Path(folder) / f"esme-{durability.name}.sqlite", durability=durability)
+            _requests(f"hal.nvm SQLite file, Durability.{durability.name}", store.partition("esme"), keystore)
+            store.close()
     _virtual_days()
     _codec()
 

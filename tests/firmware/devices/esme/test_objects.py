@@ -74,3 +74,10 @@ def test_describe_lists_every_object_once() -> None:
     assert clock[0] == 8 and "2 time (w)" in clock[3] and "4 adjust_to_preset_time" in clock[4]
     classes = {row[0] for row in rows}
     assert {1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 18, 20, 21, 22, 30, 40, 64, 70, 71, 111, 112, 113, 115, 9000} <= classes
+
+
+def test_docs_object_list_is_the_model_table() -> None:
+    """docs/esme.md's object list is generated from the table; regenerate it with `objects.catalogue()`."""
+    page = (Path(__file__).resolve().parents[4] / "docs" / "esme.md").read_text(encoding="utf-8")
+    listed = page.split("<!-- objects:begin -->\n", 1)[1].split("\n<!-- objects:end -->", 1)[0]
+    assert listed == objects.catalogue()
