@@ -75,8 +75,6 @@ FIXED_SIZES: dict[DataType, int] = {
     DataType.DATE: 5,
     DataType.TIME: 4,
 }
-#: Length-prefixed byte strings (the length counts bytes).
-STRING_TYPES = frozenset({DataType.OCTET_STRING, DataType.VISIBLE_STRING, DataType.UTF8_STRING})
 
 
 def integer_range(data_type: DataType) -> range:

@@ -18,6 +18,7 @@ have written anything the schema let through) is skipped, never raised.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -63,8 +64,34 @@ def _special_day(days: list[tuple[Date, int]], when: datetime) -> int | None:
     return next((day_id for date, day_id in days if date.matches(when)), None)
 
 
+class _DailyActions:
+    """What a calendar of daily actions answers: the action in force, and the next one."""
+
+    def actions_on(self, midnight: float) -> Sequence[tuple[float, int]]:
+        """The (instant, selector) actions of the day starting at `midnight` (UTC), in time order."""
+        raise NotImplementedError
+
+    def selector_at(self, utc: float) -> int | None:
+        """The selector of the action in force at `utc` (looking back up to a week), or None."""
+        midnight = day_start(utc)
+        for back in range(_HORIZON_DAYS):
+            started = [selector for instant, selector in self.actions_on(midnight - back * DAY) if instant <= utc]
+            if started:
+                return started[-1]
+        return None
+
+    def next_change(self, utc: float) -> float | None:
+        """The first action strictly after `utc` (within about a week), or None."""
+        midnight = day_start(utc)
+        for ahead in range(_HORIZON_DAYS):
+            for instant, _ in self.actions_on(midnight + ahead * DAY):
+                if instant > utc:
+                    return instant
+        return None
+
+
 @dataclass(frozen=True)
-class ActivityCalendar:
+class ActivityCalendar(_DailyActions):
     """A parsed activity calendar plus its special days."""
 
     seasons: tuple[tuple[bytes, bytes], ...]  #: (start date-time os(12), week profile name)
@@ -138,24 +165,6 @@ class ActivityCalendar:
             day_id = week[when.isoweekday() - 1]
         return tuple((midnight + seconds, selector) for seconds, selector in self.days.get(day_id, ()))
 
-    def selector_at(self, utc: float) -> int | None:
-        """The selector of the action in force at `utc` (looking back up to a week), or None."""
-        midnight = day_start(utc)
-        for back in range(_HORIZON_DAYS):
-            started = [selector for instant, selector in self.actions_on(midnight - back * DAY) if instant <= utc]
-            if started:
-                return started[-1]
-        return None
-
-    def next_change(self, utc: float) -> float | None:
-        """The first action strictly after `utc` (within about a week), or None."""
-        midnight = day_start(utc)
-        for ahead in range(_HORIZON_DAYS):
-            for instant, _ in self.actions_on(midnight + ahead * DAY):
-                if instant > utc:
-                    return instant
-        return None
-
 
 @dataclass(frozen=True)
 class _Entry:
@@ -172,7 +181,7 @@ def _bit_set(bits: BitString, index: int) -> bool:
 
 
 @dataclass(frozen=True)
-class Schedule:
+class Schedule(_DailyActions):
     """A parsed class-10 schedule plus the special days its `exec_specdays` refer to."""
 
     entries: tuple[_Entry, ...]
@@ -213,22 +222,6 @@ class Schedule:
         when = moment(midnight)
         runs = [(midnight + entry.time, entry.selector) for entry in self.entries if self._runs_on(entry, when)]
         return sorted(runs)
-
-    def selector_at(self, utc: float) -> int | None:
-        midnight = day_start(utc)
-        for back in range(_HORIZON_DAYS):
-            started = [selector for instant, selector in self.actions_on(midnight - back * DAY) if instant <= utc]
-            if started:
-                return started[-1]
-        return None
-
-    def next_change(self, utc: float) -> float | None:
-        midnight = day_start(utc)
-        for ahead in range(_HORIZON_DAYS):
-            for instant, _ in self.actions_on(midnight + ahead * DAY):
-                if instant > utc:
-                    return instant
-        return None
 
 
 def _within(begin: Date | None, end: Date | None, when: datetime) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from firmware.devices.esme import activation
 from firmware.devices.esme.cosem import Attribute, CosemObject, Method, Reader, Writer
-from firmware.devices.esme.schema import DT12, I8, OBIS6, U8, U16, ArrayOf, Octets, Refused, Schema, Struct
+from firmware.devices.esme.schema import DT12, I8, U8, U16, ArrayOf, Octets, Refused, Schema, Struct
 from protocols.dlms import (
     NULL,
     Data,
@@ -33,8 +33,8 @@ from protocols.dlms import (
 if TYPE_CHECKING:
     from firmware.devices.esme.meter import Call
 
-#: Units (IEC 62056-6-2 enumeration; meters.md 2.2): Wh 30, varh 32, W 27, V 35, "other" 254, none 255.
-WH, VARH, WATT, VOLT, OTHER_UNIT, NO_UNIT = 30, 32, 27, 35, 254, 255
+#: Units (IEC 62056-6-2 enumeration; meters.md 2.2): Wh 30, varh 32, W 27, "other" 254, none 255.
+WH, VARH, WATT, OTHER_UNIT, NO_UNIT = 30, 32, 27, 254, 255
 #: Parameter of a method called without data (GBCS sends `integer 0`, gbcs.md 5.2 / meters.md 2.1).
 NO_DATA = I8
 
@@ -85,12 +85,6 @@ def register(
     methods = {1: _reset(reset)} if reset is not None else {}
     attributes = {2: Attribute(read=read, label="value"), 3: constant(scaler_unit(scaler, unit), "scaler_unit")}
     return CosemObject(3, Obis.of(obis), label, attributes, methods)
-
-
-def register_stored(obis: str, label: str, default: Data, schema: Schema | None, scaler: int, unit: int) -> CosemObject:
-    """Class 3 whose value is configuration (a price, a threshold)."""
-    attributes = {2: stored(schema, default, "value"), 3: constant(scaler_unit(scaler, unit), "scaler_unit")}
-    return CosemObject(3, Obis.of(obis), label, attributes)
 
 
 def extended_register(
@@ -194,8 +188,3 @@ def extended_data(
 def activation_only(obis: str, label: str) -> CosemObject:
     """A class-9000 object used only for its activation time (special days, calendars: meters.md 2.3-2.5)."""
     return extended_data(obis, label, NULL, Octets(0, 0))
-
-
-def object_definitions(schema_max: int = 32) -> Schema:
-    """An array of capture-object definitions {class, logical name, attribute, data index}."""
-    return ArrayOf(Struct(U16, OBIS6, I8, U16), schema_max)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from firmware.devices.esme import alerts as alert_codes
-from firmware.devices.esme import dates, logs
+from firmware.devices.esme import logs
 from firmware.devices.esme.cosem import CosemObject
 from firmware.devices.esme.faults import Faults
 from firmware.devices.esme.load import Load
@@ -27,7 +27,7 @@ from firmware.devices.esme.profile import DeviceProfile
 from firmware.devices.esme.security import PayloadSecurity
 from firmware.devices.esme.store import Store
 from firmware.gbcs.contract import CommandContext, RaisedAlert
-from protocols.dlms import Array, BitString, Boolean, Data, Integer, Obis, OctetString
+from protocols.dlms import BitString, Boolean, Data, Integer, Obis
 
 _T = TypeVar("_T")
 
@@ -127,10 +127,6 @@ class Meter:
     def set_state(self, key: str, value: int) -> None:
         self.store.put(f"m/{key}", value)
 
-    def states(self, key: str, size: int) -> list[int]:
-        stored = self.store.get(f"m/{key}")
-        return list(stored) if isinstance(stored, list) and len(stored) == size else [0] * size
-
     # ---- alerts
 
     def raise_alert(self, code: int, time: float, *fields: Data, recipient: bytes | None = None) -> None:
@@ -156,15 +152,3 @@ def _bit(value: Data, number: int) -> bool:
     if not isinstance(value, BitString) or number >= value.bits:
         return False
     return value.bit(value.bits - 1 - number)
-
-
-def octet_value(value: Data) -> bytes:
-    return value.value if isinstance(value, OctetString) else b""
-
-
-def array_items(value: Data) -> tuple[Data, ...]:
-    return value.items if isinstance(value, Array) else ()
-
-
-def now_stamp(time: float) -> int:
-    return dates.stamp(time)

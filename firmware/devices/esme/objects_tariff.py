@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from firmware.devices.esme import metering
-from firmware.devices.esme.classes_basic import activation_only, extended_data, register, register_monitor, script_table
+from firmware.devices.esme.classes_basic import (
+    OTHER_UNIT,
+    activation_only,
+    extended_data,
+    register,
+    register_monitor,
+    script_table,
+)
 from firmware.devices.esme.classes_payment import charge, unit_charge
 from firmware.devices.esme.classes_time import activity_calendar, single_action_schedule, special_days
 from firmware.devices.esme.cosem import CosemObject
@@ -127,7 +134,7 @@ def tariff_objects(profile: DeviceProfile) -> list[CosemObject]:
             ArrayOf(U32, 2, 2),
             (3, "1-0:1.7.0.255", 2),
         ),
-        register("0-0:94.44.1.7", "Active tariff price (primary)", _active_price, -5, 254),
+        register("0-0:94.44.1.7", "Active tariff price (primary)", _active_price, -5, OTHER_UNIT),
     ]
     for rate in range(1, 9):
         objects.append(
@@ -169,6 +176,6 @@ def tariff_objects(profile: DeviceProfile) -> list[CosemObject]:
                     (3, -5), (3, "1-0:1.8.0.255", 2), [(bytes((rate,)), tariff.prices[0]) for rate in range(1, 5)]
                 ),
             ),
-            register("0-0:94.44.1.8", "Active tariff price (secondary)", _secondary_price, -5, 254),
+            register("0-0:94.44.1.8", "Active tariff price (secondary)", _secondary_price, -5, OTHER_UNIT),
         ]
     return objects

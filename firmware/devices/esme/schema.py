@@ -296,8 +296,6 @@ BOOL = Bool()
 NULL = Nothing()
 DT12 = DateTime12()
 OBIS6 = Octets(6, 6)
-#: The `scaler_unit` of registers: structure{ integer scaler, enum unit }.
-SCALER_UNIT = Struct(I8, ENUM)
 
 
 # ---- typed views of a value a schema has already checked

@@ -11,7 +11,6 @@ device private keys), so only MACs are checked against the RTDS keys.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -22,46 +21,16 @@ from firmware.devices.esme import CredentialsSecurity, Esme, KeyStoreSecurity
 from firmware.gbcs.assembly import assemble
 from firmware.gbcs.credentials import Credentials
 from hal.nvm import NvmStore
-from protocols.gbcs import Cra, KeyStore, Message, Verdict, parse, utrn
+from protocols.gbcs import Cra, KeyStore, Verdict, parse, utrn
 from protocols.gbcs.cs.common import ESME as ESME_TYPE
 from protocols.gbcs.keystore import KeyUsage
 from tests.firmware.devices.esme import rtds
-
-PARTIES = {
-    1: bytes.fromhex("90b3d51f30000001"),
-    2: bytes.fromhex("90b3d51f30010000"),
-    3: bytes.fromhex("90b3d51f30020000"),
-    4: bytes.fromhex("90b3d51f30000002"),
-    5: bytes.fromhex("90b3d51f30000004"),
-    6: bytes.fromhex("90b3d51f30000007"),
-    8: bytes.fromhex("90b3d51f30010008"),
-}  # RTDS identities (gbcs.md 2.1)
-RESULT_NAMES = {"get", "set", "action"}
+from tests.firmware.gbcs.test_rtds_replay import PARTIES, summary  # RTDS identities; what rtds_replay.py compares
 
 
 @pytest.fixture(scope="module")
 def keystore(keystore_dir: Path) -> KeyStore:
     return KeyStore.load(keystore_dir)
-
-
-def _outcome(node: dict[str, Any], found: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    if node.get("name") in RESULT_NAMES and "children" not in node:
-        found.append((node["name"], str(node.get("note", node.get("value")))))
-    for child in node.get("children") or []:
-        _outcome(child, found)
-    return found
-
-
-def summary(message: Message) -> tuple[Any, ...]:
-    """What rtds_replay.py compares: message code, CRA, payload family, per-item outcome."""
-    tree = message.payload_tree
-    assert tree is not None
-    return (
-        message.message_code,
-        message.cra.label,
-        tree.family,
-        tuple(_outcome(json.loads(tree.root.to_json_text()), [])),
-    )
 
 
 def test_rtds_esme_messages_through_the_envelope(rtds_dir: Path, keystore: KeyStore) -> None:

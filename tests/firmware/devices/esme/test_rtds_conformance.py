@@ -13,7 +13,7 @@ import pytest
 
 from protocols import dlms
 from protocols.dlms import Array, CompactArray, Data, Integer, OctetString, Structure, axdr
-from protocols.gbcs import Cra, KeyStore, crypto
+from protocols.gbcs import Cra, KeyStore, Message, crypto
 from tests.firmware.devices.esme import rtds
 
 #: DLMS folders RTDS aims at the ESME (gbcs.md 5.6); the CS02/03/04/06 folders carry ASN.1 for firmware.gbcs.
@@ -87,22 +87,34 @@ def _variant_matches(folder: Path, name: str) -> bool:
     return not ("SINGLE" in name and rtds.profile_for(folder).variant.value == "twin")
 
 
+def _answered(
+    rtds_dir: Path, keystore: KeyStore, replays: tuple[rtds.FolderResult, ...]
+) -> list[tuple[Path, str, bytes, Message, Message]]:
+    """(folder, command file, our response payload, the command, the RTDS response) of every replayed command."""
+    found = []
+    for result in replays:
+        folder = rtds_dir / result.folder
+        messages = rtds.folder_messages(folder, keystore)
+        for name, payload in result.responses.items():
+            expected = messages.get(name.replace("_COMMAND_", "_RESPONSE_"))
+            if expected is not None:
+                found.append((folder, name, payload, messages[name], expected))
+    return found
+
+
 def test_read_layouts_are_the_rtds_layouts(
     rtds_dir: Path, keystore: KeyStore, replays: tuple[rtds.FolderResult, ...]
 ) -> None:
     """Every successful GET answers with the A-XDR layout the RTDS response has (values differ, types do not)."""
     compared = 0
-    for result in replays:
-        messages = rtds.folder_messages(rtds_dir / result.folder, keystore)
-        for name, payload in result.responses.items():
-            expected = messages.get(name.replace("_COMMAND_", "_RESPONSE_"))
-            if expected is None or not _variant_matches(rtds_dir / result.folder, name):
-                continue
-            mine, theirs = dlms.parse(payload), dlms.parse(expected.payload)
-            for item, reference, outcome in zip(mine.data, theirs.data, theirs.results, strict=True):  # type: ignore[union-attr]
-                if outcome.result == 0 and reference != dlms.NULL:
-                    assert _same(_shape(item), _shape(reference)), (name, item, reference)
-                    compared += 1
+    for folder, name, payload, _, expected in _answered(rtds_dir, keystore, replays):
+        if not _variant_matches(folder, name):
+            continue
+        mine, theirs = dlms.parse(payload), dlms.parse(expected.payload)
+        for item, reference, outcome in zip(mine.data, theirs.data, theirs.results, strict=True):  # type: ignore[union-attr]
+            if outcome.result == 0 and reference != dlms.NULL:
+                assert _same(_shape(item), _shape(reference)), (name, item, reference)
+                compared += 1
     assert compared > 150
 
 
@@ -111,23 +123,19 @@ def test_protected_reads_decrypt_to_the_rtds_layouts(
 ) -> None:
     """gbcs.md 4.4: the requester can decrypt the meter's protected data, and it has the RTDS plaintext's layout."""
     compared = 0
-    for result in replays:
-        messages = rtds.folder_messages(rtds_dir / result.folder, keystore)
-        for name, payload in result.responses.items():
-            expected = messages.get(name.replace("_COMMAND_", "_RESPONSE_"))
-            if expected is None or expected.payload_tree is None or not expected.payload_tree.decryptions:
-                continue
-            command = messages[name]
-            answer = dlms.parse(payload).data[0]  # type: ignore[union-attr]
-            assert isinstance(answer, Structure) and isinstance(answer.items[1], OctetString)
-            parameters = answer.items[0].items[0].items[1]  # type: ignore[union-attr]
-            counter = int.from_bytes(parameters.items[0].value[1:], "big")  # type: ignore[union-attr]
-            recipient = command.other_information.remote_party_id or command.originator
-            key = keystore.derived_key((recipient, rtds.ESME), rtds.ESME, crypto.PAYLOAD_KEY_TYPE, counter, recipient)
-            assert key is not None
-            plaintext = axdr.parse(crypto.decrypt_block(key, rtds.ESME, answer.items[1].value))
-            reference = axdr.parse(expected.payload_tree.decryptions[0].plaintext)
-            if _variant_matches(rtds_dir / result.folder, name):
-                assert _same(_shape(plaintext), _shape(reference)), name
-            compared += 1
+    for folder, name, payload, command, expected in _answered(rtds_dir, keystore, replays):
+        if expected.payload_tree is None or not expected.payload_tree.decryptions:
+            continue
+        answer = dlms.parse(payload).data[0]  # type: ignore[union-attr]
+        assert isinstance(answer, Structure) and isinstance(answer.items[1], OctetString)
+        parameters = answer.items[0].items[0].items[1]  # type: ignore[union-attr]
+        counter = int.from_bytes(parameters.items[0].value[1:], "big")  # type: ignore[union-attr]
+        recipient = command.other_information.remote_party_id or command.originator
+        key = keystore.derived_key((recipient, rtds.ESME), rtds.ESME, crypto.PAYLOAD_KEY_TYPE, counter, recipient)
+        assert key is not None
+        plaintext = axdr.parse(crypto.decrypt_block(key, rtds.ESME, answer.items[1].value))
+        reference = axdr.parse(expected.payload_tree.decryptions[0].plaintext)
+        if _variant_matches(folder, name):
+            assert _same(_shape(plaintext), _shape(reference)), name
+        compared += 1
     assert compared == 9  # KRP and URP protected reads with a RESPONSE in those folders
