@@ -96,6 +96,8 @@ class Esme:
 
     def handle(self, payload: bytes, context: CommandContext) -> HandlerResult:
         meter = self._meter
+        if self.powered_off:
+            return HandlerResult(None)  # a meter without power does not answer
         with meter.store.transaction():
             time = self._catch_up(context.now, context.utc)
             meter.store.put("m/eui", bytes(context.recipient))
@@ -109,7 +111,7 @@ class Esme:
         return self._deadline
 
     def timer_fired(self, now: float, utc: float) -> tuple[RaisedAlert, ...]:
-        if self._deadline is None or now + _EPSILON < self._deadline:
+        if self._deadline is None or now + _EPSILON < self._deadline or self.powered_off:
             return ()
         meter = self._meter
         with meter.store.transaction():
@@ -136,6 +138,35 @@ class Esme:
     def pending_activations(self) -> list[tuple[float, tuple[int, str, int]]]:
         """(meter time due, activation attribute) of every queued future-dated activation."""
         return activation.pending(self._meter)
+
+    @property
+    def powered_off(self) -> bool:
+        return self._meter.store.get("m/power/off") is not None
+
+    def lose_power(self, now: float, utc: float) -> None:
+        """Fault API: the meter loses power: it meters, answers and schedules nothing until power is restored."""
+        meter = self._meter
+        with meter.store.transaction():
+            self._catch_up(now, utc)
+            meter.store.put("m/power/off", meter.meter_time(utc))
+        self._deadline = None
+
+    def restore_power(self, now: float, utc: float) -> tuple[RaisedAlert, ...]:
+        """Fault API: power is back. Nothing was metered meanwhile; an outage of 3 minutes or more raises
+        0x8F36 with the interruption and restoration times (ECS80, gbcs.md 5.5); future-dated changes that
+        fell due run now."""
+        meter = self._meter
+        with meter.store.transaction():
+            since = meter.store.get("m/power/off")
+            if since is None:
+                return ()
+            meter.store.delete("m/power/off")
+            time = meter.meter_time(utc)
+            timeline.power_restored(meter, float(since), time)
+            self._catch_up(now, utc)
+            alerts = meter.take_alerts()
+            self._schedule()
+        return alerts
 
     def press_button(self, now: float, utc: float) -> bool:
         """The consumer restores an armed supply (meter button or PPMID); False when it was not armed."""

@@ -5,7 +5,6 @@ future-dated activations, logs and profiles) must survive a power cut, so nothin
 memory. The wrapper keeps one transaction open per entry point (`handle`, `timer_fired`), so a
 command's effects commit together (and join the envelope's transaction when one is open), and
 stores DLMS values as their A-XDR bytes, which round-trip exactly.
-
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from firmware.devices.esme.alerts import AlertCode
 from firmware.devices.esme.dates import DAY, Date, day_start, time_of_day
 from firmware.devices.esme.load import SLOT
 from firmware.devices.esme.profile import Variant
-from protocols.dlms import Array, OctetString, Structure
+from protocols.dlms import Array, OctetString, Structure, octets
 
 if TYPE_CHECKING:
     from firmware.devices.esme.meter import Meter
@@ -134,6 +134,20 @@ def _events_at(meter: Meter, time: float) -> None:
         if supply.reason(meter) is supply.Reason.LOAD_LIMIT and supply.execute(meter, supply.ENABLE, time):
             meter.raise_alert(AlertCode.SUPPLY_ENABLED_AFTER_LOAD_LIMIT, time)
     prepayment.check(meter, time)
+
+
+#: Shortest interruption reported as a supply outage on restoration (meters.md 5.3: the "3 minutes or more" alerts).
+OUTAGE_REPORTED = 180.0
+
+
+def power_restored(meter: Meter, since: float, time: float) -> None:
+    """Power returns at `time` after an interruption from `since`: nothing is metered for the gap."""
+    meter.store.put("m/time", max(float(meter.store.get("m/time", since)), time))
+    if time - since >= OUTAGE_REPORTED:
+        meter.raise_alert(
+            AlertCode.SUPPLY_OUTAGE_RESTORED, time, octets(dates.date_time(since)), octets(dates.date_time(time))
+        )
+    activation.run_due(meter, time)
 
 
 def billing_capture(meter: Meter, time: float) -> None:

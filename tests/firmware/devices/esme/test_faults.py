@@ -73,3 +73,29 @@ def test_a_failing_image_check() -> None:
     short = Bench.of("credit-single")
     assert short.action(18, "0-0:44.0.0.255", 1, structure(octets(b"x"), u32(400)))[0] == 0
     assert short.action(18, "0-0:44.0.0.255", 3)[0] == 14  # data-block-unavailable: the image is incomplete
+
+
+def test_losing_power() -> None:
+    """Fault API: without power nothing is metered or answered; on restoration ECS80's alert (gbcs.md 5.5)."""
+    bench = Bench.of("credit-single")
+    bench.advance(3_600)
+    energy = bench.value(3, "1-0:1.8.0.255", 2)
+    off_at = bench.utc
+    bench.esme.lose_power(bench.now, bench.utc)
+    assert bench.esme.deadline() is None
+    bench.pass_time(3_600)
+    context = bench.context()
+    assert bench.esme.handle(dlms.build(dlms.AccessRequest(dlms.LongInvokeId(1), (), ())), context).response is None
+    raised = bench.esme.restore_power(bench.now, bench.utc)
+    assert bench.value(3, "1-0:1.8.0.255", 2) == energy  # the hour without power was not metered
+    [alert] = raised
+    assert alert.message_code == 0x0067
+    body = dlms.parse(alert.payload).body  # type: ignore[union-attr]
+    assert body.items[0] == dlms.u16(0x8F36)  # type: ignore[union-attr]
+    assert body.items[2:] == (  # type: ignore[union-attr]
+        octets(dlms.DateTime(2015, 1, 1, 0xFF, 1, 0, 0, 0).build()),
+        octets(dlms.DateTime(2015, 1, 1, 0xFF, 2, 0, 0, 0).build()),
+    )
+    assert off_at == 1_420_074_000.0
+    bench.advance(3_600)
+    assert bench.value(3, "1-0:1.8.0.255", 2) != energy
