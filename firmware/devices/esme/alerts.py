@@ -7,7 +7,7 @@ os(12), use-case fields... }`.
 
 Message codes (meters.md 5.1): the use case's own code where one exists (0x00CC future-dated
 outcome, 0x0061 billing data log, 0x0067 supply outage restore, 0x00CE firmware receipt,
-0x0121/0x0122 APC limits), otherwise 0x1000 Generic Critical for the 0x8Fxx range and 0x1001
+0x0121 APC limit processed), otherwise 0x1000 Generic Critical for the 0x8Fxx range and 0x1001
 Generic Non Critical for the configurable 0x80xx / 0x81xx ranges.
 
 Which non-critical alerts are sent is configured per party by the ECS25 bit strings (meters.md
@@ -58,6 +58,7 @@ class AlertCode(enum.IntEnum):
     FUTURE_DATED_SUCCESS = 0x8F66
     FUTURE_DATED_FAILURE = 0x8F67
     FIRMWARE_VERIFIED = 0x8F72
+    APC_LIMIT_PROCESSED = 0x8F86
 
     @property
     def critical(self) -> bool:
@@ -72,6 +73,7 @@ _MESSAGE_CODES: dict[int, int] = {
     AlertCode.BILLING_DATA_LOG_UPDATED: 0x0061,
     AlertCode.SUPPLY_OUTAGE_RESTORED: 0x0067,
     AlertCode.FIRMWARE_VERIFIED: 0x00CE,
+    AlertCode.APC_LIMIT_PROCESSED: 0x0121,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from firmware.devices.esme import dates, logs, supply
+from firmware.devices.esme.alerts import AlertCode
 from firmware.devices.esme.classes_basic import (
     activation_only,
     data,
@@ -38,6 +39,7 @@ from protocols.dlms import (
     Data,
     DataType,
     Obis,
+    OctetString,
     Utf8String,
     VisibleString,
     array,
@@ -45,6 +47,7 @@ from protocols.dlms import (
     i32,
     octets,
     structure,
+    u8,
     u16,
     u32,
 )
@@ -93,14 +96,31 @@ def _aux_accepts(identifier: int) -> bool:
     return 1 <= high <= 5 or (high >> 4 in (1, 2) and 1 <= high & 0x0F <= 5)
 
 
-def _aux_command(call: Call) -> None:
-    """Record an auxiliary controller command in the auxiliary controller event log (0-17:99.98.2.255)."""
-    meter = call.meter
-    identifier = meter.state(f"script/{AUX_STATE_SCRIPTS}")
-    controller = (identifier >> 8) & 0x0F
-    meter.set_state(f"aux/{controller}", identifier & 0xFF)
-    command = (call.context.counter if call.context is not None else 0) & 0xFFFFFFFF
-    logs.append(meter, meter.log_specs["0-17:99.98.2.255"], [dates.stamp(call.time), identifier, 0, command])
+def _aux_command(scripts: str) -> Callable[[Call], None]:
+    """An auxiliary controller command from script table `scripts`: the new state, an auxiliary controller
+    event log entry (0-17:99.98.2.255), and for an APC limit the "limit processed" alert (ECS101, gbcs.md 5.5:
+    APC direction and number, limit period start and end, resulting level)."""
+
+    def run(call: Call) -> None:
+        meter = call.meter
+        identifier = meter.state(f"script/{scripts}")
+        controller, level = (identifier >> 8) & 0x0F, identifier & 0xFF
+        meter.set_state(f"aux/{controller}", level)
+        command = (call.context.counter if call.context is not None else 0) & 0xFFFFFFFF
+        logs.append(meter, meter.log_specs["0-17:99.98.2.255"], [dates.stamp(call.time), identifier, 0, command])
+        if scripts == APC_LIMIT_SCRIPTS:
+            start, end = (_setting(call, controller, setting) for setting in (3, 4))
+            meter.raise_alert(AlertCode.APC_LIMIT_PROCESSED, call.time, u8(identifier >> 8), start, end, u8(level))
+
+    return run
+
+
+def _setting(call: Call, controller: int, setting: int) -> Data:
+    """An APC limit period bound (0-0:94.44.{116+n}.{3,4}), or the time now when it holds no date-time."""
+    value = call.meter.value(f"0-0:94.44.{116 + controller}.{setting}", 2)
+    if isinstance(value, OctetString) and len(value.value) == 12 and value != NEVER:
+        return value
+    return octets(dates.date_time(call.time))
 
 
 def _aux_state(number: int) -> Reader:
@@ -185,8 +205,10 @@ def supply_objects(profile: DeviceProfile) -> list[CosemObject]:
         extended_data("0-0:94.44.128.8", "Load limit restoration period (next)", u32(0), EITHER_32),
         register("0-0:94.44.42.255", "Load limit counter", load_limit_count, 0, 255, reset_load_limit),
         # auxiliary controllers (GBCS 4.0, and the 3.1 ALCS / HC ALCS objects)
-        script_table(AUX_STATE_SCRIPTS, "Auxiliary controller state scripts", {0: _aux_command}, _aux_accepts),
-        script_table(APC_LIMIT_SCRIPTS, "APC limit scripts", {0: _aux_command}, _aux_accepts),
+        script_table(
+            AUX_STATE_SCRIPTS, "Auxiliary controller state scripts", {0: _aux_command(AUX_STATE_SCRIPTS)}, _aux_accepts
+        ),
+        script_table(APC_LIMIT_SCRIPTS, "APC limit scripts", {0: _aux_command(APC_LIMIT_SCRIPTS)}, _aux_accepts),
         schedule("0-0:12.0.2.255", "Auxiliary controller calendar (current)", array([]), writable=False),
         schedule("0-1:12.0.2.255", "Auxiliary controller calendar (next)", array([])),
         special_days("0-0:11.0.3.255", "Auxiliary controller special days (current)", array([]), writable=False),

@@ -331,3 +331,19 @@ def test_load_limit_disables_and_restores_the_supply() -> None:
     assert _control_state(bench) == 0 and _number(bench.value(3, "0-0:94.44.42.255", 2)) == 1
     bench.advance(900)
     assert 0x8F34 in bench.alert_codes()
+
+
+def test_an_apc_limit_is_logged_and_reported() -> None:
+    """ECS47e: the limit period, then the APC limit script; the auxiliary log entry and the ECS101 alert (0x0121)."""
+    bench = Bench.of("credit-single")
+    start, end = _dt(START_UTC + 2 * DAY), _dt(START_UTC + 2 * DAY + HOUR)
+    assert bench.set(1, "0-0:94.44.119.3", 2, start) == 0
+    assert bench.set(1, "0-0:94.44.119.4", 2, end) == 0
+    assert bench.action(9, "0-0:10.0.107.255", 1, dlms.u16(0x2332))[0] == 0  # input 3, level 50
+    [alert] = [a for a in bench.alerts if a.message_code == 0x0121]
+    body = dlms.parse(alert.payload).body  # type: ignore[union-attr]
+    assert body.items[0] == dlms.u16(0x8F86) and body.items[2:] == (dlms.u8(0x23), start, end, dlms.u8(50))  # type: ignore[union-attr]
+    log = _rows(bench.get(7, "0-17:99.98.2.255", 2, EntryDescriptor(1, 0))[1])
+    assert [row[1] for row in log] == [0x2332]
+    assert bench.value(1, "0-0:94.44.0.33", 2) == dlms.Utf8String(b'{"outputState": 50, "inputState": 0}')
+    assert bench.action(9, "0-0:10.0.107.255", 1, dlms.u16(0x0932))[0] == 250  # no controller 9
