@@ -142,6 +142,16 @@ def encode_command(cluster_id: int, name: str, *, server_to_client: bool, **fiel
         raise GbzEncodeError(name, f"{type(exc).__name__}: {exc}") from None
 
 
+def command_direction(cluster_id: int, name: str) -> bool:
+    """True when `name` is a server-to-client command of the cluster, False when client-to-server."""
+    cluster = Cluster._registry.get(cluster_id)
+    if cluster is not None and any(d.name == name for d in cluster.client_commands.values()):
+        return True
+    if cluster is not None and any(d.name == name for d in cluster.server_commands.values()):
+        return False
+    raise GbzEncodeError("command", f"cluster 0x{cluster_id:04X} has no command {name!r}")
+
+
 def parse_read_attributes(payload: bytes) -> tuple[int, ...]:
     """The attribute ids of a Read Attributes payload (little-endian u16 each)."""
     if len(payload) % 2:
