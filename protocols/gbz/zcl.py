@@ -14,6 +14,7 @@ state, block counters 0x0700-0x0703, the uncontrolled-flow group 0x0B10-0x0B15) 
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,7 @@ class DefaultResponse:
     status: int
 
 
+@functools.cache
 def attribute_type(cluster_id: int, attribute_id: int) -> type | None:
     """The zigpy type of an attribute, from zigpy's table or `SUPPLEMENTARY_ATTRIBUTES`; None if unknown."""
     extra = SUPPLEMENTARY_ATTRIBUTES.get(cluster_id, {}).get(attribute_id)
@@ -82,6 +84,7 @@ def attribute_type(cluster_id: int, attribute_id: int) -> type | None:
     return None if definition is None else definition.type
 
 
+@functools.cache
 def attribute_id(cluster_id: int, name: str) -> int:
     """The id of an attribute named `name` (zigpy's name, or ours from `SUPPLEMENTARY_ATTRIBUTES`)."""
     for attr_id, (extra_name, _kind) in SUPPLEMENTARY_ATTRIBUTES.get(cluster_id, {}).items():

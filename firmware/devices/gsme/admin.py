@@ -86,10 +86,18 @@ def get_event_configuration(meter: Meter, request: Request) -> Answer:
     event_id = int(request.fields.event_id)
     ids = [code for code in GSME_EVENT_IDS if code >> 8 == event_id >> 8] if event_id & 0xFF == 0xFF else [event_id]
     entries = [
-        EventConfigurationEntry(event_id=code, event_configuration=t.bitmap8(meter.state.value(f"event_config/{code:04X}", 0x10)))
+        EventConfigurationEntry(
+            event_id=code, event_configuration=t.bitmap8(meter.state.value(f"event_config/{code:04X}", 0x10))
+        )
         for code in ids
     ]
-    report = reply(_DM, "report_event_configuration", command_index=0, total_number_of_commands=1, event_configuration_payload=entries)
+    report = reply(
+        _DM,
+        "report_event_configuration",
+        command_index=0,
+        total_number_of_commands=1,
+        event_configuration_payload=entries,
+    )
     return Answer((report,))
 
 
@@ -100,7 +108,10 @@ def get_event_log(meter: Meter, request: Request) -> Answer:
     found = []
     for log in logs:
         for _seq, entry in meter.state.entries(f"event/{log}") if log in (EVENT_LOG, SECURITY_LOG) else []:
-            if int(fields.start_time) <= entry["time"] <= int(fields.end_time) and int(fields.event_id) in (0, entry["id"]):
+            if int(fields.start_time) <= entry["time"] <= int(fields.end_time) and int(fields.event_id) in (
+                0,
+                entry["id"],
+            ):
                 found.append((log, entry))
     found.sort(key=lambda item: item[1]["time"], reverse=True)  # most recent first
     offset, count = int(fields.event_offset), int(fields.number_of_events)
@@ -108,7 +119,9 @@ def get_event_log(meter: Meter, request: Request) -> Answer:
     if not chosen:
         return done(NOT_FOUND)
     entries = [
-        EventLogEntry(log_id=t.enum8(log), event_id=e["id"], event_time=t.UTCTime(e["time"]), event_data=t.LVBytes(e["data"]))
+        EventLogEntry(
+            log_id=t.enum8(log), event_id=e["id"], event_time=t.UTCTime(e["time"]), event_data=t.LVBytes(e["data"])
+        )
         for log, e in chosen
     ]
     published = reply(

@@ -24,7 +24,7 @@ from .model import ZIGBEE_EPOCH, Meter
 
 SLOT = 1800
 #: How far back a first start replays history from the profile's commissioning date.
-MAX_HISTORY = 70 * 86400
+MAX_HISTORY = 90 * 86400
 #: Relative usage per hour of day (gas heating: morning and evening peaks), normalised below.
 _SHAPE = (1, 1, 1, 1, 1, 2, 6, 8, 6, 3, 2, 2, 2, 2, 2, 2, 3, 6, 8, 8, 6, 4, 2, 1)
 _WEIGHTS = tuple(weight / sum(_SHAPE) / 2 for weight in _SHAPE for _half in range(2))
@@ -74,6 +74,7 @@ def _slot(meter: Meter, end: int) -> None:
         _register(meter, end - SLOT, volume)
         cost = math.ceil(tariff.energy_kwh(meter, volume) * tariff.unit_price(meter, end - SLOT))
         prepay.charge(meter, cost)
+    _consumer_top_up(meter)
     _sample(meter, end, volume)
     if end % 3600 == 0:
         prepay.recover_time_debts(meter, hourly=True)
@@ -94,6 +95,17 @@ def _register(meter: Meter, start_utc: int, volume: int) -> None:
     meter.state.set_value("day_volume", meter.state.value("day_volume", 0) + volume)
 
 
+def _consumer_top_up(meter: Meter) -> None:
+    """The household of the load model tops up locally when credit runs low (its `top_up_*` settings)."""
+    load = meter.profile.load
+    if not load.top_up_amount or not prepay.prepayment_mode(meter):
+        return
+    if meter.get(zcl.PREPAYMENT, "credit_remaining") < load.top_up_below:
+        prepay.add_credit(meter, load.top_up_amount)
+        meter.state.append("top_up", {"code": b"", "amount": load.top_up_amount, "time": meter.utc})
+        meter.raise_alert(prepay.CREDIT_ADDED_LOCALLY)
+
+
 def _sample(meter: Meter, end: int, volume: int) -> None:
     """The network data log (GCS31): samples of the volume per sample interval while sampling runs."""
     sampling = meter.state.value("sampling")
@@ -104,7 +116,9 @@ def _sample(meter: Meter, end: int, volume: int) -> None:
     taken = int(sampling["taken"])
     next_at = int(sampling["start"]) + (taken + 1) * interval
     while next_at <= end and taken < int(sampling["max"]):
-        meter.state.append(f"samples/{NETWORK_DATA}", {"time": next_at - interval, "value": round(per_second * interval)})
+        meter.state.append(
+            f"samples/{NETWORK_DATA}", {"time": next_at - interval, "value": round(per_second * interval)}
+        )
         taken += 1
         next_at += interval
     meter.state.set_value("sampling", {**sampling, "taken": taken} if taken < int(sampling["max"]) else None)
@@ -113,13 +127,28 @@ def _sample(meter: Meter, end: int, volume: int) -> None:
 def _midnight(meter: Meter, end: int) -> None:
     prepay.charge(meter, int(meter.get(zcl.PRICE, "standing_charge")))
     prepay.recover_time_debts(meter, hourly=False)
-    meter.state.append(f"samples/{DAILY_CONSUMPTION}", {"time": end - 86400, "value": meter.state.value("day_volume", 0)})
+    meter.state.append(
+        f"samples/{DAILY_CONSUMPTION}", {"time": end - 86400, "value": meter.state.value("day_volume", 0)}
+    )
     meter.state.set_value("day_volume", 0)
     take_snapshots(meter, DAILY)
-    day = zigbee_datetime(end)
-    if day.day == 1:
+    if billing_period_ends(meter.state.value("billing_period"), end):
         take_snapshots(meter, BILLING)
         meter.state.set_value("block_period_volume", 0)
+
+
+def billing_period_ends(period: dict | None, utc: int) -> bool:
+    """Whether a billing period (PublishBillingPeriod, GCS25a) ends at midnight `utc`: a whole number of
+    periods after its start. Duration type low nibble (ZSE D.4.2.4.10): 0 minutes, 1 days, 2 weeks, 3 months."""
+    if not period or utc <= period["start"] or period["duration"] <= 0:
+        return False
+    unit = period["duration_type"] & 0x0F
+    if unit == 3:
+        start, day = zigbee_datetime(period["start"]), zigbee_datetime(utc)
+        months = (day.year - start.year) * 12 + day.month - start.month
+        return day.day == start.day and months % period["duration"] == 0 and day.time() == start.time()
+    seconds = {0: 60, 1: 86400, 2: 7 * 86400}.get(unit, 86400) * period["duration"]
+    return (utc - period["start"]) % seconds == 0
 
 
 def take_snapshots(meter: Meter, cause: int) -> None:
@@ -132,4 +161,3 @@ def take_snapshots(meter: Meter, cause: int) -> None:
     meter.state.append("snapshot", {"id": snapshot_id, "time": meter.utc, "cause": cause, "values": metering})
     balances = [meter.get(zcl.PREPAYMENT, name) for name in prepay.SNAPSHOT_FIELDS]
     meter.state.append("prepay_snapshot", {"id": snapshot_id, "time": meter.utc, "cause": cause, "values": balances})
-

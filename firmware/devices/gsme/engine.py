@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from protocols.gbz import NEVER, Cipher, Component, GbzDecodeError, GbzPayload, ZclFrame, build, parse, zcl
@@ -90,6 +91,7 @@ class Gsme:
         self.profile = profile
         self.rng = rng
         self.faults: list[Fault] = list(profile.faults)
+        self._fault_hits: dict[int, int] = {}
         self._utrn_check = utrn_check
         self._cipher_for = cipher_for
         self._offset: float | None = None  #: utc - now, learnt from the last call
@@ -155,7 +157,9 @@ class Gsme:
         meter = self._meter(now, utc)
         code = FIRMWARE_VERIFICATION_FAILED if self.profile.fail_image_check else FIRMWARE_VERIFIED
         with self.state.transaction():
-            meter.raise_alert(code, body=ImageHash(hashlib.sha256(image).digest()).build(), message_code=FIRMWARE_RECEIPT)
+            meter.raise_alert(
+                code, body=ImageHash(hashlib.sha256(image).digest()).build(), message_code=FIRMWARE_RECEIPT
+            )
         return meter.alerts
 
     def add_fault(self, fault: Fault) -> None:
@@ -163,6 +167,7 @@ class Gsme:
 
     def clear_faults(self) -> None:
         self.faults.clear()
+        self._fault_hits.clear()
 
     # --- internals -------------------------------------------------------------------------------
 
@@ -200,22 +205,37 @@ class Gsme:
         meter.raise_alert(0x8F66 if ok else 0x8F67, body=body.build(), message_code=0x00CD)
 
     @staticmethod
-    def _request(meter: Meter, component: Component, fields: Any, code: int, counter: int, originator: bytes) -> Request:
+    def _request(
+        meter: Meter, component: Component, fields: Any, code: int, counter: int, originator: bytes
+    ) -> Request:
         return Request(
-            component.cluster_id, component.frame, fields, meter.utc, component.from_date_time, code, counter, bytes(originator)
+            component.cluster_id,
+            component.frame,
+            fields,
+            meter.utc,
+            component.from_date_time,
+            code,
+            counter,
+            bytes(originator),
         )
 
     def _fault(self, cluster_id: int, command_id: int | None = None, attribute_id: int | None = None) -> int | None:
-        for fault in self.faults:
+        """The status a matching fault forces, once its `after` count of successes is used up."""
+        for index, fault in enumerate(self.faults):
             if fault.cluster_id != cluster_id:
                 continue
             if (command_id is not None and fault.command_id == command_id) or (
                 attribute_id is not None and fault.attribute_id == attribute_id
             ):
-                return fault.status
+                seen = self._fault_hits.get(index, 0)
+                self._fault_hits[index] = seen + 1
+                if seen >= fault.after:
+                    return fault.status
         return None
 
-    def _execute(self, meter: Meter, component: Component, facts: CommandFacts, cipher_enabled: bool) -> tuple[list[Component], bool]:
+    def _execute(
+        self, meter: Meter, component: Component, facts: CommandFacts, cipher_enabled: bool
+    ) -> tuple[list[Component], bool]:
         frame = component.frame
         if component.cluster_id not in SERVED_CLUSTERS:
             return [reads.default_response(component, frame.command_id, UNSUPPORTED_CLUSTER)], False
@@ -236,7 +256,9 @@ class Gsme:
         answer = self._command(meter, component, facts)
         if not answer.replies:
             return [reads.default_response(component, frame.command_id, answer.status)], answer.ok
-        return [reads.response_component(component, r, cipher_enabled=cipher_enabled) for r in answer.replies], answer.ok
+        return [
+            reads.response_component(component, r, cipher_enabled=cipher_enabled) for r in answer.replies
+        ], answer.ok
 
     def _command(self, meter: Meter, component: Component, facts: CommandFacts) -> Answer:
         frame = component.frame
@@ -262,7 +284,9 @@ class Gsme:
                 return accepted(meter, request) if accepted else done()
         return handler(meter, request)
 
-    def _hold(self, meter: Meter, component: Component, fields: Any, facts: CommandFacts, key: tuple[int, bool, int]) -> bool:
+    def _hold(
+        self, meter: Meter, component: Component, fields: Any, facts: CommandFacts, key: tuple[int, bool, int]
+    ) -> bool:
         """Hold a future-dated component, or cancel held ones; True when it is not to run now."""
         name = handlers.FUTURE_DATED[key]
         when = component.from_date_time
@@ -323,6 +347,19 @@ def _seed(state: GsmeState, profile: GsmeProfile) -> None:
                 "weeks": {str(week): list(days) for week, days in calendar.weeks},
                 "seasons": [[list(date), week] for date, week in calendar.seasons],
                 "special": [[list(date), day] for date, day in calendar.special_days],
+            },
+        )
+    period = profile.billing_period
+    if period:
+        start = datetime.fromisoformat(str(period["start"])).replace(tzinfo=UTC)
+        state.set_value(
+            "billing_period",
+            {
+                "event": 0,
+                "start": to_zigbee(start.timestamp()),
+                "duration": int(period["duration"]),
+                "duration_type": int(period["duration_type"]),
+                "tariff_type": 0,
             },
         )
     state.set_value("seeded", True)

@@ -70,12 +70,17 @@ def get_snapshot(meter: Meter, request: Request) -> Answer:
 def start_sampling(meter: Meter, request: Request) -> Answer:
     fields = request.fields
     running = meter.state.value("sampling")
-    if running or not 0 < int(fields.max_number_of_samples) or int(fields.sample_request_interval) == 0:
+    if running or not int(fields.max_number_of_samples) > 0 or int(fields.sample_request_interval) == 0:
         return Answer((reply(_M, "start_sampling_response", sample_id=NO_SAMPLE),), ok=False)
     begin = int(fields.start_sampling_time) or request.utc
     meter.state.set_value(
         "sampling",
-        {"start": begin, "interval": int(fields.sample_request_interval), "max": int(fields.max_number_of_samples), "taken": 0},
+        {
+            "start": begin,
+            "interval": int(fields.sample_request_interval),
+            "max": int(fields.max_number_of_samples),
+            "taken": 0,
+        },
     )
     return Answer((reply(_M, "start_sampling_response", sample_id=consumption.NETWORK_DATA),))
 

@@ -99,7 +99,8 @@ class Meter:
     alerts: list[GsmeAlert] = field(default_factory=list)
 
     def get(self, cluster_id: int, name: str, default: Any = 0) -> Any:
-        return self.state.attribute(cluster_id, zcl.attribute_id(cluster_id, name), default)
+        value = self.state.attribute(cluster_id, zcl.attribute_id(cluster_id, name))
+        return default if value is None else value
 
     def set(self, cluster_id: int, name: str, value: Any) -> None:
         self.state.set_attribute(cluster_id, zcl.attribute_id(cluster_id, name), value)

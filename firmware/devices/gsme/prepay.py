@@ -6,6 +6,7 @@ CreditRemaining, then off EmergencyCreditRemaining once emergency credit is acti
 together reach zero (the disablement threshold) the valve closes. A top-up pays the payment debt
 its recovery percentage, adds the rest, and re-arms a valve closed for want of credit. In credit
 mode the same charges add to BillToDateDelivered. Alerts (meters.md 5.3): 0x810D low credit,
+0x810E credit added locally,
 0x8119 emergency credit available, 0x81AB emergency credit activated, 0x81AA emergency credit
 exhausted, 0x8F0F credit below the disablement threshold (valve closed), 0x8F32 supply armed,
 0x81A7-0x81A9 a debt fully collected.
@@ -20,7 +21,7 @@ from .model import Meter
 PREPAYMENT_ENABLED = 0x0002
 #: Metering SupplyStatus values (ZSE D.3.2.2.2): off, off/armed, on.
 SUPPLY_OFF, SUPPLY_ARMED, SUPPLY_ON = 0, 1, 2
-LOW_CREDIT, EC_AVAILABLE, EC_ACTIVATED, EC_EXHAUSTED = 0x810D, 0x8119, 0x81AB, 0x81AA
+LOW_CREDIT, CREDIT_ADDED_LOCALLY, EC_AVAILABLE, EC_ACTIVATED, EC_EXHAUSTED = 0x810D, 0x810E, 0x8119, 0x81AB, 0x81AA
 BELOW_DISABLEMENT, SUPPLY_ARMED_ALERT = 0x8F0F, 0x8F32
 DEBT_CLEARED = {1: 0x81A7, 2: 0x81A8, 3: 0x81A9}
 #: Prepayment snapshot values, in the order of the GB prepay snapshot payload (meters.md 4.2).

@@ -18,7 +18,7 @@ from protocols.gbz import zcl
 from protocols.zigbee.smart_energy import DebtEntry, TopUpEntry
 
 from . import consumption, metering, prepay
-from .model import FAILURE, INVALID_FIELD, INVALID_VALUE, NOT_FOUND, Answer, Meter, Request, done, reply
+from .model import FAILURE, INVALID_FIELD, NOT_FOUND, Answer, Meter, Reply, Request, done, reply
 
 _P = zcl.PREPAYMENT
 #: Proposed payment control configuration that keeps the cut-off value (meters.md 1.2: 0xFFFFFFFF).
@@ -43,7 +43,7 @@ def change_payment_mode(meter: Meter, request: Request) -> Answer:
     return Answer((_payment_mode_response(meter),))
 
 
-def _payment_mode_response(meter: Meter) -> object:
+def _payment_mode_response(meter: Meter) -> Reply:
     calendar = meter.state.value("calendar/3") or {}
     return reply(
         _P,
@@ -68,8 +68,6 @@ def change_debt(meter: Meter, request: Request) -> Answer:
         return done(INVALID_FIELD)
     index = kind // 2 + 1
     amount = int(fields.debt_amount) + (meter.get(_P, f"debt_amount_{index}") if kind % 2 else 0)
-    if amount > meter.get(_P, "overall_debt_cap", 0x7FFFFFFF) > 0 and index != 3:
-        return done(INVALID_VALUE)
     meter.set(_P, f"debt_amount_{index}", amount)
     meter.set(_P, f"debt_label_{index}", bytes(fields.debt_label))
     meter.set(_P, f"debt_recovery_method_{index}", int(fields.debt_recovery_method))
@@ -141,16 +139,21 @@ def consumer_top_up(meter: Meter, request: Request, check: UtrnCheck | None) -> 
         result, alert = VALUE_TOO_LARGE, UTRN_ABOVE_MAX
     elif meter.get(_P, "credit_remaining") + value > meter.get(_P, "max_credit_limit", 0x7FFFFFFF):
         result, alert = MAX_CREDIT_REACHED, WOULD_EXCEED_MAX
+    added, credit = REJECTED, REJECTED
     if alert is not None:
         meter.raise_alert(alert)
-        values = {"top_up_value": REJECTED, "credit_remaining": REJECTED}
-    else:
-        assert value is not None
+    elif value is not None:
         meter.state.set_value("utrn_counters", [*used[-49:], request.counter])
-        credit = prepay.add_credit(meter, value)
+        added, credit = value, prepay.add_credit(meter, value)
         meter.state.append("top_up", {"code": token, "amount": value, "time": request.utc})
-        values = {"top_up_value": value, "credit_remaining": credit}
-    response = reply(_P, "consumer_top_up_response", result_type=t.enum8(result), source_of_top_up=t.enum8(source), **values)
+    response = reply(
+        _P,
+        "consumer_top_up_response",
+        result_type=t.enum8(result),
+        top_up_value=added,
+        source_of_top_up=t.enum8(source),
+        credit_remaining=credit,
+    )
     return Answer((response,))
 
 
@@ -204,7 +207,9 @@ def get_top_up_log(meter: Meter, request: Request) -> Answer:
     if not entries:
         return done(NOT_FOUND)
     payload = [TopUpEntry(top_up_code=e["code"], top_up_amount=e["amount"], top_up_time=e["time"]) for e in entries]
-    published = reply(_P, "publish_top_up_log", encrypt=True, command_index=0, total_number_of_commands=1, top_up_payload=payload)
+    published = reply(
+        _P, "publish_top_up_log", encrypt=True, command_index=0, total_number_of_commands=1, top_up_payload=payload
+    )
     return Answer((published,))
 
 
@@ -216,9 +221,14 @@ def get_debt_repayment_log(meter: Meter, request: Request) -> Answer:
         return done(NOT_FOUND)
     payload = [
         DebtEntry(
-            collection_time=e["time"], amount_collected=e["amount"], debt_type=t.enum8(e["type"]), outstanding_debt=max(0, e["outstanding"])
+            collection_time=e["time"],
+            amount_collected=e["amount"],
+            debt_type=t.enum8(e["type"]),
+            outstanding_debt=max(0, e["outstanding"]),
         )
         for e in entries
     ]
-    published = reply(_P, "publish_debt_log", encrypt=True, command_index=0, total_number_of_commands=1, debt_payload=payload)
+    published = reply(
+        _P, "publish_debt_log", encrypt=True, command_index=0, total_number_of_commands=1, debt_payload=payload
+    )
     return Answer((published,))

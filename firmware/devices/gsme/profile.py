@@ -39,6 +39,7 @@ class Fault:
     status: int = 0xC0  #: HARDWARE_FAILURE
     command_id: int | None = None
     attribute_id: int | None = None
+    after: int = 0  #: matching operations that still succeed before the fault shows (per command)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,8 @@ class LoadModel:
     litres_per_day: float = 3000.0
     seed: int = 1
     variability: float = 0.5  #: each half hour is the profile value times U(1 - v, 1 + v)
+    top_up_below: int = 0  #: prepayment: the household tops up locally when credit falls below this...
+    top_up_amount: int = 0  #: ...by this much (0: it never does)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +81,14 @@ class GsmeProfile:
     fail_image_check: bool = False
     commissioned: str | None = None  #: ISO date: the meter's history (logs, snapshots) starts here
     network_log: dict[str, int] = field(default_factory=dict)  #: a running network data log at commissioning
+    billing_period: dict[str, int] = field(default_factory=dict)  #: start (ISO), duration, duration_type
 
 
 def available() -> list[str]:
     """The names of the shipped profiles."""
-    return sorted(p.name[:-5] for p in resources.files(__package__).joinpath("profiles").iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name[:-5] for p in resources.files(__package__).joinpath("profiles").iterdir() if p.name.endswith(".toml")
+    )
 
 
 def load_profile(name_or_path: str | Path) -> GsmeProfile:
@@ -124,6 +130,7 @@ def parse_profile(text: str, name: str) -> GsmeProfile:
             fail_image_check=bool(data.get("fail_image_check", False)),
             commissioned=data.get("commissioned"),
             network_log=dict(data.get("network_log", {})),
+            billing_period=dict(data.get("billing_period", {})),
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"GSME profile {name}: {type(exc).__name__}: {exc}") from None
@@ -138,7 +145,10 @@ def _date(text: str) -> tuple[int, int, int, int]:
 def _calendar(data: dict[str, Any]) -> Calendar:
     return Calendar(
         issuer_calendar_id=int(data["issuer_calendar_id"]),
-        days=tuple(DayProfile(int(day), tuple((int(m), int(tier)) for m, tier in entries)) for day, entries in data["days"].items()),
+        days=tuple(
+            DayProfile(int(day), tuple((int(m), int(tier)) for m, tier in entries))
+            for day, entries in data["days"].items()
+        ),
         weeks=tuple((int(week), tuple(days)) for week, days in data["weeks"].items()),
         seasons=tuple((_date(start), int(week)) for start, week in data["seasons"].items()),
         special_days=tuple((_date(date), int(day)) for date, day in data.get("special_days", {}).items()),

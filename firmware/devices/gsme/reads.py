@@ -37,7 +37,9 @@ class ReadResult:
     ok: bool  #: every record SUCCESS (else Break On Error applies)
 
 
-def read_attributes(cluster_id: int, attribute_ids: tuple[int, ...], lookup: Lookup, status_of: Lookup | None = None) -> ReadResult:
+def read_attributes(
+    cluster_id: int, attribute_ids: tuple[int, ...], lookup: Lookup, status_of: Lookup | None = None
+) -> ReadResult:
     """The Read Attributes Response for `attribute_ids`; `status_of` may force a status per attribute (faults)."""
     records = []
     for attr_id in attribute_ids:
@@ -91,7 +93,9 @@ def number_encrypted(components: list[Component]) -> tuple[Component, ...]:
     return tuple(out)
 
 
-def answer_reads(payload: GbzPayload, values: Mapping[tuple[int, int], Any], *, cipher_enabled: bool = True) -> GbzPayload:
+def answer_reads(
+    payload: GbzPayload, values: Mapping[tuple[int, int], Any], *, cipher_enabled: bool = True
+) -> GbzPayload:
     """Answer a GBZ payload of Read Attributes components from `values` ((cluster, attribute) -> value).
 
     The GPF's reads from its mirror: any other component is answered UNSUP_GENERAL_COMMAND or, after a

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the agreed interface (interfaces.md); any object with that 
     from hal.nvm import Nvm
 
 #: Bounds of the logs (entries kept; the oldest go first).
-LOG_LIMITS = {"event/3": 100, "event/4": 100, "snapshot": 64, "prepay_snapshot": 64, "top_up": 10, "debt": 60}
+LOG_LIMITS = {"event/3": 100, "event/4": 100, "snapshot": 200, "prepay_snapshot": 200, "top_up": 10, "debt": 60}
 SAMPLE_LIMIT = 800
 PENDING_LIMIT = 64
 
@@ -34,17 +34,35 @@ class GsmeState:
     def __init__(self, nvm: Nvm) -> None:
         self.nvm = nvm
         self._tx: Any = None
+        #: Read-through cache of keys (the model reads the tariff every half hour it accounts); dropped
+        #: whenever a transaction rolls back, so it never holds a value the NVM does not.
+        self._cache: dict[str, Any] = {}
+        self._keys: dict[tuple[int, int], str] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic unit: joins an enclosing transaction of the same store (interfaces.md)."""
         outer = self._tx
-        with self.nvm.transaction() as tx:
-            self._tx = tx
-            try:
-                yield
-            finally:
-                self._tx = outer
+        try:
+            with self.nvm.transaction() as tx:
+                self._tx = tx
+                try:
+                    yield
+                finally:
+                    self._tx = outer
+        except BaseException:
+            self._cache.clear()
+            raise
+
+    def _get(self, key: str, default: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = self.nvm.get(key)
+        value = self._cache[key]
+        return default if value is None else value
+
+    def _put(self, key: str, value: Any) -> None:
+        self._writer().put(key, value)
+        self._cache[key] = value
 
     def _writer(self) -> Any:
         return self.nvm if self._tx is None else self._tx
@@ -52,23 +70,26 @@ class GsmeState:
     # --- attributes and values -------------------------------------------------------------------
 
     def attribute(self, cluster_id: int, attribute_id: int, default: Any = None) -> Any:
-        return self.nvm.get(f"a/{cluster_id:04X}/{attribute_id:04X}", default)
+        key = self._keys.get((cluster_id, attribute_id))
+        if key is None:
+            key = self._keys[(cluster_id, attribute_id)] = f"a/{cluster_id:04X}/{attribute_id:04X}"
+        return self._get(key, default)
 
     def has_attribute(self, cluster_id: int, attribute_id: int) -> bool:
         return self.attribute(cluster_id, attribute_id) is not None
 
     def set_attribute(self, cluster_id: int, attribute_id: int, value: Any) -> None:
-        self._writer().put(f"a/{cluster_id:04X}/{attribute_id:04X}", value)
+        self._put(f"a/{cluster_id:04X}/{attribute_id:04X}", value)
 
     def attributes(self, cluster_id: int) -> dict[int, Any]:
         prefix = f"a/{cluster_id:04X}/"
         return {int(key[len(prefix) :], 16): value for key, value in self.nvm.items(prefix).items()}
 
     def value(self, name: str, default: Any = None) -> Any:
-        return self.nvm.get(f"k/{name}", default)
+        return self._get(f"k/{name}", default)
 
     def set_value(self, name: str, value: Any) -> None:
-        self._writer().put(f"k/{name}", value)
+        self._put(f"k/{name}", value)
 
     # --- logs ------------------------------------------------------------------------------------
 

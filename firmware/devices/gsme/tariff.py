@@ -24,7 +24,9 @@ from . import consumption
 from .model import NOT_FOUND, SUCCESS, Answer, Meter, Request, done, reply
 
 _C, _PR = zcl.CALENDAR, zcl.PRICE
-CURRENT_CALENDAR = 0xFFFFFFFF
+#: Issuer calendar ids that mean "the current calendar" of a type: 0xFFFFFFFF the time-of-use one, 0xFFFFFFFE
+#: the friendly-credit one (GCS21f reads the first, GCS21b the second) [?: inferred from the use cases].
+CURRENT_CALENDAR = {0xFFFFFFFF: 0, 0xFFFFFFFE: 3}
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -36,7 +38,9 @@ def _scaled(value: int, trailing: int) -> float:
 def energy_kwh(meter: Meter, litres: int) -> float:
     """kWh of `litres` of gas: m3 x calorific value (MJ/m3) x conversion factor / 3.6."""
     cv = _scaled(meter.get(_PR, "calorific_value", 395), meter.get(_PR, "calorific_value_trailing_digit", 0x10))
-    factor = _scaled(meter.get(_PR, "conversion_factor", 10000), meter.get(_PR, "conversion_factor_trailing_digit", 0x40))
+    factor = _scaled(
+        meter.get(_PR, "conversion_factor", 10000), meter.get(_PR, "conversion_factor_trailing_digit", 0x40)
+    )
     return litres / 1000 * cv * factor / 3.6
 
 
@@ -86,7 +90,8 @@ def tier_at(meter: Meter, utc: int) -> int:
 
 
 def _matches(date: list[int], today: tuple[int, int, int]) -> bool:
-    return all(part in (0xFF, actual) for part, actual in zip(date[:3], today, strict=True))
+    year, month, day = date[0], date[1], date[2]
+    return (year in (0xFF, today[0])) and (month in (0xFF, today[1])) and (day in (0xFF, today[2]))
 
 
 def install_calendar(meter: Meter, calendar: dict[str, Any], calendar_type: int = 0) -> None:
@@ -155,7 +160,9 @@ def publish_seasons(meter: Meter, request: Request) -> Answer:
 def publish_special_days(meter: Meter, request: Request) -> Answer:
     fields = request.fields
     calendar = _staged(meter, fields.issuer_calendar_id)
-    calendar["special"] = [[_date(entry.special_day_date), int(entry.day_id_ref)] for entry in fields.special_day_entries]
+    calendar["special"] = [
+        [_date(entry.special_day_date), int(entry.day_id_ref)] for entry in fields.special_day_entries
+    ]
     _store_staged(meter, calendar)
     return done()
 
@@ -166,7 +173,7 @@ def publish_special_days(meter: Meter, request: Request) -> Answer:
 def _readable(meter: Meter, calendar_id: int) -> dict[str, Any] | None:
     for calendar_type in (0, 3):
         active = meter.state.value(f"calendar/{calendar_type}")
-        if active and calendar_id in (CURRENT_CALENDAR, active["id"]):
+        if active and (CURRENT_CALENDAR.get(calendar_id) == calendar_type or active["id"] == calendar_id):
             return dict(active)
     return None
 
@@ -323,7 +330,8 @@ def _period(fields: Any, start: str, duration: str, duration_type: str) -> dict[
 def publish_billing_period(meter: Meter, request: Request) -> Answer:
     fields = request.fields
     meter.state.set_value(
-        "billing_period", _period(fields, "billing_period_start_time", "billing_period_duration", "billing_period_duration_type")
+        "billing_period",
+        _period(fields, "billing_period_start_time", "billing_period_duration", "billing_period_duration_type"),
     )
     return done()
 
@@ -331,7 +339,8 @@ def publish_billing_period(meter: Meter, request: Request) -> Answer:
 def publish_block_period(meter: Meter, request: Request) -> Answer:
     fields = request.fields
     meter.state.set_value(
-        "block_period", _period(fields, "block_period_start_time", "block_period_duration", "block_period_duration_type")
+        "block_period",
+        _period(fields, "block_period_start_time", "block_period_duration", "block_period_duration_type"),
     )
     return done()
 

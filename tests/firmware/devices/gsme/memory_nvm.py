@@ -25,7 +25,8 @@ class MemoryNvm:
         self._seq = 0
 
     def get(self, key: str, default: Any = None) -> Any:
-        return copy.deepcopy(self._data.get(key, default))
+        value = self._data.get(key, default)
+        return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
 
     def put(self, key: str, value: Any) -> None:
         self._data[key] = copy.deepcopy(value)
@@ -62,7 +63,13 @@ class MemoryNvm:
 
     @contextmanager
     def transaction(self) -> Iterator[MemoryNvm]:
-        saved = copy.deepcopy((self._data, self._logs, self._queues, self._seq))
+        # values are copied on the way in and out, so shallow copies are a faithful snapshot
+        saved = (
+            dict(self._data),
+            {k: list(v) for k, v in self._logs.items()},
+            {k: list(v) for k, v in self._queues.items()},
+            self._seq,
+        )
         try:
             yield self
         except BaseException:
