@@ -37,6 +37,7 @@ from protocols.gbz.alerts import FutureDatedOutcome, ImageHash
 
 from . import consumption, handlers, prepayment, reads
 from .model import (
+    INSUFFICIENT_SPACE,
     MALFORMED_COMMAND,
     UNSUP_CLUSTER_COMMAND,
     UNSUP_GENERAL_COMMAND,
@@ -49,7 +50,7 @@ from .model import (
     to_zigbee,
 )
 from .profile import Fault, GsmeProfile
-from .state import GsmeState
+from .state import PENDING_LIMIT, GsmeState
 
 if TYPE_CHECKING:
     from hal.nvm import Nvm
@@ -279,26 +280,29 @@ class Gsme:
         assert handler is not None
         if key in handlers.FUTURE_DATED:
             held = self._hold(meter, component, fields, facts, key)
-            if held:
-                accepted = handlers.ACCEPTED_NOW.get(key)
-                return accepted(meter, request) if accepted else done()
+            if held is not None:
+                return held
         return handler(meter, request)
 
     def _hold(
         self, meter: Meter, component: Component, fields: Any, facts: CommandFacts, key: tuple[int, bool, int]
-    ) -> bool:
-        """Hold a future-dated component, or cancel held ones; True when it is not to run now."""
+    ) -> Answer | None:
+        """Hold a future-dated component, or cancel held ones; the answer to give now, None to run it now."""
         name = handlers.FUTURE_DATED[key]
         when = component.from_date_time
         if when is None and name is not None:
             when = int(getattr(fields, name))
         if when is None or when <= meter.utc:
-            return False
+            return None
+        accepted = handlers.ACCEPTED_NOW.get(key)
+        request = self._request(meter, component, fields, facts.message_code, facts.counter, facts.originator)
         if when == NEVER:
             for seq, entry in self.state.pending():
                 if (entry["cluster"], bool(entry["fc"] & 0x08), entry["cmd"]) == key:
                     self.state.remove_pending(seq)
-            return True
+            return accepted(meter, request) if accepted else done()
+        if len(self.state.pending()) >= PENDING_LIMIT:
+            return done(INSUFFICIENT_SPACE)
         frame = component.frame
         self.state.add_pending(
             {
@@ -313,7 +317,7 @@ class Gsme:
                 "originator": facts.originator,
             }
         )
-        return True
+        return accepted(meter, request) if accepted else done()
 
 
 def _frame(entry: dict[str, Any]) -> ZclFrame:
