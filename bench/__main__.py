@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("gbcs_decode", "gbcs_payload", "mac_codec", "medium", "zigbee_codecs", "zigbee_han")
+BENCHMARKS = ("gbcs_decode", "gbcs_payload", "gsme", "mac_codec", "medium", "zigbee_codecs", "zigbee_han")
 
 
 def main(argv: list[str] | None = None) -> int:

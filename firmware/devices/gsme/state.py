@@ -100,17 +100,22 @@ class GsmeState:
         else:
             with self.nvm.transaction() as tx:
                 tx.append(log, entry, keep=keep)
+        self._cache.pop(f"log:{log}", None)
 
     def entries(self, log: str) -> list[tuple[int, dict[str, Any]]]:
         """A log's entries, oldest first, without those a clear removed (`clear`)."""
-        floor = self.value(f"cleared/{log}", 0)
-        return [(seq, entry) for seq, entry in self.nvm.log(log) if seq > floor]
+        key = f"log:{log}"
+        if key not in self._cache:
+            floor = self.value(f"cleared/{log}", 0)
+            self._cache[key] = [(seq, entry) for seq, entry in self.nvm.log(log) if seq > floor]
+        return list(self._cache[key])
 
     def clear(self, log: str) -> None:
         """Hide every entry so far: bounded logs cannot be emptied, so a clear records the last sequence."""
         entries = self.nvm.log(log)
         if entries:
             self.set_value(f"cleared/{log}", entries[-1][0])
+        self._cache.pop(f"log:{log}", None)
 
     # --- pending future-dated components ---------------------------------------------------------
 
