@@ -58,9 +58,12 @@ def _command(cluster_id: int, name: str, seq: int, **fields: Any) -> Component:
 
 
 def _payloads() -> dict[str, bytes]:
-    read = Component(zcl.METERING, ZclFrame(0, 0, 0, zcl.build_read_attributes((0x700, 0x701, 0x702, 0x703, 0x302, 0x301, 0x300))))
+    read = Component(
+        zcl.METERING, ZclFrame(0, 0, 0, zcl.build_read_attributes((0x700, 0x701, 0x702, 0x703, 0x302, 0x301, 0x300)))
+    )
     config = [
-        _command(zcl.PREPAYMENT, "set_low_credit_warning_level", n, low_credit_warning_level=500000 + n) for n in range(4)
+        _command(zcl.PREPAYMENT, "set_low_credit_warning_level", n, low_credit_warning_level=500000 + n)
+        for n in range(4)
     ]
     days = [
         _command(

@@ -67,13 +67,18 @@ _TOP_UP = (zcl.PREPAYMENT, False, 0x04)
 
 
 class CommandFacts(Protocol):
-    """What the executor needs of the envelope layer's `CommandContext` (interfaces.md)."""
+    """What the executor needs of the envelope layer's `CommandContext` (interfaces.md); read-only."""
 
-    message_code: int
-    originator: bytes
-    counter: int
-    now: float
-    utc: float
+    @property
+    def message_code(self) -> int: ...
+    @property
+    def originator(self) -> bytes: ...
+    @property
+    def counter(self) -> int: ...
+    @property
+    def now(self) -> float: ...
+    @property
+    def utc(self) -> float: ...
 
 
 class Gsme:

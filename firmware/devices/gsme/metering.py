@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import zigpy.types as t
 
 from protocols.gbz import zcl
@@ -43,17 +45,23 @@ def find_snapshot(meter: Meter, log: str, request: Request) -> tuple[int, dict] 
     return len(found), found[offset]
 
 
-def get_snapshot(meter: Meter, request: Request) -> Answer:
-    match = find_snapshot(meter, "snapshot", request)
+def snapshot_answer(
+    meter: Meter,
+    request: Request,
+    log: str,
+    cluster_id: int,
+    name: str,
+    payload_type: int,
+    encode: Callable[[list], bytes],
+) -> Answer:
+    """A Publish (Prepay) Snapshot of the snapshot `request` selects from `log`, or NOT_FOUND."""
+    match = find_snapshot(meter, log, request)
     if match is None:
         return done(NOT_FOUND)
     total, entry = match
-    values = entry["values"]
-    payload = values[0].to_bytes(6, "little") + bytes((4,)) + b"".join(v.to_bytes(6, "little") for v in values[1:5])
-    payload += bytes((TIERS_AND_BLOCKS,)) + b"".join(v.to_bytes(6, "little") for v in values[5:9])
     published = reply(
-        _M,
-        "publish_snapshot",
+        cluster_id,
+        name,
         encrypt=True,
         snapshot_id=entry["id"],
         snapshot_time=t.UTCTime(entry["time"]),
@@ -61,10 +69,20 @@ def get_snapshot(meter: Meter, request: Request) -> Answer:
         command_index=0,
         total_number_of_commands=1,
         snapshot_cause=entry["cause"],
-        snapshot_payload_type=SNAPSHOT_PAYLOAD_TYPE,
-        snapshot_payload=t.Bytes(payload),
+        snapshot_payload_type=t.enum8(payload_type),
+        snapshot_payload=t.Bytes(encode(entry["values"])),
     )
     return Answer((published,))
+
+
+def _snapshot_payload(values: list) -> bytes:
+    """Payload type 6: summation, tier count and four tier registers, the tiers/blocks byte, four block counters."""
+    payload = values[0].to_bytes(6, "little") + bytes((4,)) + b"".join(v.to_bytes(6, "little") for v in values[1:5])
+    return payload + bytes((TIERS_AND_BLOCKS,)) + b"".join(v.to_bytes(6, "little") for v in values[5:9])
+
+
+def get_snapshot(meter: Meter, request: Request) -> Answer:
+    return snapshot_answer(meter, request, "snapshot", _M, "publish_snapshot", SNAPSHOT_PAYLOAD_TYPE, _snapshot_payload)
 
 
 def start_sampling(meter: Meter, request: Request) -> Answer:

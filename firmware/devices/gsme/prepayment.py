@@ -168,26 +168,15 @@ def _utrn_value(token: bytes) -> int | None:
     return fields.value * (1000 if fields.value_class == 0 else 100_000)
 
 
+def _prepay_payload(values: list) -> bytes:
+    """Payload type 0 (meters.md 4.2): accumulated debt, time debts 1 and 2, payment debt, EC and meter balance."""
+    return b"".join(int(v).to_bytes(4, "little", signed=True) for v in values)
+
+
 def get_prepay_snapshot(meter: Meter, request: Request) -> Answer:
-    match = metering.find_snapshot(meter, "prepay_snapshot", request)
-    if match is None:
-        return done(NOT_FOUND)
-    total, entry = match
-    payload = b"".join(int(v).to_bytes(4, "little", signed=True) for v in entry["values"])
-    published = reply(
-        _P,
-        "publish_prepay_snapshot",
-        encrypt=True,
-        snapshot_id=entry["id"],
-        snapshot_time=t.UTCTime(entry["time"]),
-        total_snapshots_found=total,
-        command_index=0,
-        total_number_of_commands=1,
-        snapshot_cause=entry["cause"],
-        snapshot_payload_type=t.enum8(0),
-        snapshot_payload=t.Bytes(payload),
+    return metering.snapshot_answer(
+        meter, request, "prepay_snapshot", _P, "publish_prepay_snapshot", 0, _prepay_payload
     )
-    return Answer((published,))
 
 
 def _window(meter: Meter, log: str, request: Request, count: int) -> list[dict]:

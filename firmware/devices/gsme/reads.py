@@ -17,7 +17,7 @@ from typing import Any
 from protocols.gbz import Component, GbzPayload, ZclFrame, zcl
 from protocols.gbz.frame import DISABLE_DEFAULT_RESPONSE, SERVER_TO_CLIENT
 
-from .model import FAILURE, SUCCESS, UNSUP_GENERAL_COMMAND, UNSUPPORTED_ATTRIBUTE, Reply
+from .model import FAILURE, MALFORMED_COMMAND, SUCCESS, UNSUP_GENERAL_COMMAND, UNSUPPORTED_ATTRIBUTE, Reply
 
 #: The command id a Default Response for a not-attempted component carries (meters.md 4.4).
 NOT_ATTEMPTED = 0xFF
@@ -107,6 +107,9 @@ def answer_reads(
         frame = component.frame
         if broken:
             out.append(not_attempted(component))
+        elif frame.profile_wide and frame.command_id == zcl.READ_ATTRIBUTES and len(frame.payload) % 2:
+            out.append(default_response(component, frame.command_id, MALFORMED_COMMAND))
+            broken = True
         elif frame.profile_wide and frame.command_id == zcl.READ_ATTRIBUTES:
             ids = zcl.parse_read_attributes(frame.payload)
             result = read_attributes(component.cluster_id, ids, lambda cluster, attr: values.get((cluster, attr)))
