@@ -29,5 +29,5 @@ def test_bad_profiles_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ProfileError, match="bad"):
         load_profile(bad)
-    with pytest.raises(ProfileError, match="missing.toml"):
+    with pytest.raises(ProfileError, match=r"missing\.toml"):
         load_profile(tmp_path / "missing.toml")
