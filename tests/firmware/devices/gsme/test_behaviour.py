@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import zigpy.types as t
@@ -224,3 +225,34 @@ def test_network_data_log_samples_and_refuses_a_second_start() -> None:
     data = zcl.decode_command(zcl.METERING, samples.components[0].frame)
     assert int(data.number_of_samples) == 10 and int(data.sample_request_interval) == 360
     assert samples.components[0].encrypted is False  # no cipher given to this model: sent in clear
+
+
+async def _drive(meter: Gsme, seconds: float) -> list:
+    """What an asyncio adapter does: sleep until `deadline()`, call `timer_fired`, for `seconds` of loop time."""
+    from hal import clock
+
+    alerts = list(meter.timer_fired(clock.now(), clock.utc_now().timestamp()))
+    end = clock.now() + seconds
+    while (deadline := meter.deadline()) is not None and deadline <= end:
+        await asyncio.sleep(max(0.0, deadline - clock.now()))
+        alerts += meter.timer_fired(clock.now(), clock.utc_now().timestamp())
+    return alerts
+
+
+def test_driven_by_the_virtual_clock_alerts_come_at_their_time() -> None:
+    from hal import clock
+
+    async def scenario() -> tuple[list, float]:
+        meter, _profile = _dry_meter()
+        epoch = clock.utc_now().timestamp() - clock.now()
+        due = epoch + DAY + 9 * HOUR
+        meter.timer_fired(clock.now(), clock.utc_now().timestamp())
+        answer(meter, _tariff(due, 30000), utc=clock.utc_now().timestamp(), now=clock.now())
+        return await _drive(meter, 5 * DAY), due
+
+    alerts, due = clock.run(scenario(), virtual=True)
+    held = [parse_alert(a.payload, body_layout=True) for a in alerts if a.message_code == 0x00CD]
+    assert [(a.alert_code, a.timestamp) for a in held] == [(0x8F66, zigbee(due))]  # at its second, once
+    closed = [parse_alert(a.payload) for a in alerts if a.message_code == 0x1000]
+    assert any(a.alert_code == 0x8F0F for a in closed)  # the valve closed when credit ran out
+    assert all(a.timestamp % 1800 == 0 for a in closed)  # accounted on half-hour boundaries
