@@ -18,7 +18,17 @@ import zigpy.types as t
 from protocols.gbz import zcl
 from protocols.zigbee.smart_energy import EventConfigurationEntry, EventLogEntry
 
-from .model import INVALID_FIELD, MALFORMED_COMMAND, NOT_FOUND, Answer, Meter, Request, done, reply
+from .model import (
+    DEFAULT_EVENT_CONFIGURATION,
+    INVALID_FIELD,
+    MALFORMED_COMMAND,
+    NOT_FOUND,
+    Answer,
+    Meter,
+    Request,
+    done,
+    reply,
+)
 
 _DM, _M = zcl.DEVICE_MANAGEMENT, zcl.METERING
 EVENT_LOG, SECURITY_LOG, ALL_LOGS = 3, 4, 0
@@ -87,7 +97,8 @@ def get_event_configuration(meter: Meter, request: Request) -> Answer:
     ids = [code for code in GSME_EVENT_IDS if code >> 8 == event_id >> 8] if event_id & 0xFF == 0xFF else [event_id]
     entries = [
         EventConfigurationEntry(
-            event_id=code, event_configuration=t.bitmap8(meter.state.value(f"event_config/{code:04X}", 0x10))
+            event_id=code,
+            event_configuration=t.bitmap8(meter.state.value(f"event_config/{code:04X}", DEFAULT_EVENT_CONFIGURATION)),
         )
         for code in ids
     ]

@@ -26,6 +26,10 @@ UNSUP_CLUSTER_COMMAND, UNSUP_GENERAL_COMMAND, INVALID_FIELD = 0x81, 0x82, 0x85
 UNSUPPORTED_ATTRIBUTE, INVALID_VALUE, READ_ONLY, INSUFFICIENT_SPACE = 0x86, 0x87, 0x88, 0x89
 NOT_FOUND, HARDWARE_FAILURE = 0x8B, 0xC0
 UNSUPPORTED_CLUSTER = 0xC3
+#: Event configuration (Set Event Configuration, GCS20): bits 0-2 the log to write to (3 general event),
+#: bit 3 push the event to the WAN as an alert, bit 4 push it to the HAN [?: ZSE layout, not in the primers].
+LOG_AS_GENERAL_EVENT, PUSH_TO_WAN = 0x03, 0x08
+DEFAULT_EVENT_CONFIGURATION = LOG_AS_GENERAL_EVENT | PUSH_TO_WAN
 #: Alert message codes for alerts without a use-case layout (meters.md 5.1).
 GENERIC_CRITICAL, GENERIC_NON_CRITICAL = 0x1000, 0x1001
 
@@ -122,9 +126,9 @@ class Meter:
         self.alerts.append(GsmeAlert(message_code, build_alert(alert)))
 
     def alert_enabled(self, alert_code: int) -> bool:
-        """Event configuration bit 4 ("push to WAN", ZSE D.8.2.4.4) of the code; on unless configured."""
+        """The code's event configuration has "push event to WAN" set; on unless configured."""
         configuration = self.state.value(f"event_config/{alert_code:04X}")
-        return True if configuration is None else bool(configuration & 0x10)
+        return True if configuration is None else bool(configuration & PUSH_TO_WAN)
 
     def log_event(self, log_id: int, event_id: int, data: bytes = b"") -> None:
         self.state.append(f"event/{log_id}", {"id": event_id, "time": self.utc, "data": data})

@@ -256,3 +256,37 @@ def test_driven_by_the_virtual_clock_alerts_come_at_their_time() -> None:
     closed = [parse_alert(a.payload) for a in alerts if a.message_code == 0x1000]
     assert any(a.alert_code == 0x8F0F for a in closed)  # the valve closed when credit ran out
     assert all(a.timestamp % 1800 == 0 for a in closed)  # accounted on half-hour boundaries
+
+
+def test_alert_behaviour_set_by_the_supplier() -> None:
+    meter, _profile = _dry_meter()
+    quiet = command(
+        zcl.DEVICE_MANAGEMENT,
+        "set_event_configuration",
+        issuer_event_id=1,
+        start_date_time=t.UTCTime(0),
+        event_configuration=t.bitmap8(0x03),  # log it, do not push it to the WAN
+        configuration_control=t.enum8(0),
+        event_configuration_payload=t.Bytes(bytes.fromhex("010d81")),  # a list of one id: 0x810D
+    )
+    response, _ = answer(meter, quiet, utc=START)
+    assert statuses(response) == [(0, (0,))]
+    codes = _alert_codes(meter.timer_fired(3 * DAY, START + 3 * DAY))
+    assert 0x810D not in codes and 0x8F0F in codes  # the low-credit alert is silenced, critical ones are not
+    get = command(zcl.DEVICE_MANAGEMENT, "get_event_configuration", event_id=0x81FF)
+    report, _ = answer(meter, get, utc=START + 3 * DAY)
+    entries = zcl.decode_command(zcl.DEVICE_MANAGEMENT, report.components[0].frame).event_configuration_payload
+    configured = {int(entry.event_id): int(entry.event_configuration) for entry in entries}
+    assert configured[0x810D] == 0x03 and configured[0x8119] == 0x0B
+    log = command(
+        zcl.EVENTS,
+        "get_event_log",
+        event_control_log_id=t.bitmap8(3),
+        event_id=0x810D,
+        start_time=t.UTCTime(0),
+        end_time=t.UTCTime(0xFFFFFFFE),
+        number_of_events=0,
+        event_offset=0,
+    )
+    published, _ = answer(meter, log, utc=START + 3 * DAY)
+    assert zcl.decode_command(zcl.EVENTS, published.components[0].frame).total_number_of_events == 1  # still logged
