@@ -27,8 +27,8 @@ import protocols.zigbee.smart_energy  # noqa: F401  (registers GB's Smart Energy
 from protocols.gbz.errors import GbzDecodeError, GbzEncodeError
 from protocols.gbz.frame import ZclFrame
 
-BASIC, PRICE, METERING, MESSAGING, PREPAYMENT, CALENDAR, DEVICE_MANAGEMENT, EVENTS = (
-    0x0000, 0x0700, 0x0702, 0x0703, 0x0705, 0x0707, 0x0708, 0x0709,
+BASIC, TIME, PRICE, METERING, MESSAGING, PREPAYMENT, CALENDAR, DEVICE_MANAGEMENT, EVENTS = (
+    0x0000, 0x000A, 0x0700, 0x0702, 0x0703, 0x0705, 0x0707, 0x0708, 0x0709,
 )  # fmt: skip
 #: Profile-wide command ids (ZCL 2.5).
 READ_ATTRIBUTES, READ_ATTRIBUTES_RESPONSE, DEFAULT_RESPONSE = 0x00, 0x01, 0x0B

@@ -56,7 +56,17 @@ if TYPE_CHECKING:
     from hal.nvm import Nvm
 
 SERVED_CLUSTERS = frozenset(
-    {zcl.BASIC, zcl.PRICE, zcl.METERING, zcl.MESSAGING, zcl.PREPAYMENT, zcl.CALENDAR, zcl.DEVICE_MANAGEMENT, zcl.EVENTS}
+    {
+        zcl.BASIC,
+        zcl.TIME,
+        zcl.PRICE,
+        zcl.METERING,
+        zcl.MESSAGING,
+        zcl.PREPAYMENT,
+        zcl.CALENDAR,
+        zcl.DEVICE_MANAGEMENT,
+        zcl.EVENTS,
+    }
 )
 #: Clusters whose attribute values the GSME pushes to its GPF mirror on wake-up (meters.md 4.5, gbcs.md 6.3).
 MIRRORED_CLUSTERS = (zcl.BASIC, zcl.METERING, zcl.PREPAYMENT, zcl.PRICE)
@@ -255,7 +265,9 @@ class Gsme:
             result = reads.read_attributes(
                 component.cluster_id,
                 ids,
-                self.state.attribute,
+                lambda cluster, attr: (
+                    _time_attribute(meter, attr) if cluster == zcl.TIME else self.state.attribute(cluster, attr)
+                ),
                 lambda cluster, attr: self._fault(cluster, attribute_id=attr),
             )
             return [reads.response_component(component, result.reply, cipher_enabled=cipher_enabled)], result.ok
@@ -323,6 +335,17 @@ class Gsme:
             }
         )
         return accepted(meter, request) if accepted else done()
+
+
+#: Time cluster TimeStatus (ZCL 3.12.2.2.2): bit 1 synchronized - the GSME keeps the clock the CH sets (GCS28).
+TIME_SYNCHRONIZED = 0x02
+
+
+def _time_attribute(meter: Meter, attribute_id: int) -> int | None:
+    """Time cluster reads: Time (0x0000, ZigBee UTC now) and TimeStatus (0x0001)."""
+    if attribute_id == 0x0000:
+        return meter.utc
+    return TIME_SYNCHRONIZED if attribute_id == 0x0001 else None
 
 
 def _frame(entry: dict[str, Any]) -> ZclFrame:

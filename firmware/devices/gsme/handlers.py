@@ -28,6 +28,7 @@ HANDLERS: dict[tuple[int, bool, int], Handler] = {
     (zcl.METERING, TO_SERVER, 0x07): metering.start_sampling,
     (zcl.METERING, TO_SERVER, 0x08): metering.get_sampled_data,
     (zcl.METERING, TO_SERVER, 0x0B): metering.change_supply,
+    (zcl.METERING, TO_SERVER, 0x0C): metering.local_change_supply,
     (zcl.METERING, TO_SERVER, 0x0D): metering.set_supply_status,
     (zcl.METERING, TO_SERVER, 0x0E): metering.set_uncontrolled_flow_threshold,
     (zcl.PREPAYMENT, TO_SERVER, 0x00): prepayment.select_available_emergency_credit,

@@ -6,7 +6,8 @@
 - StartSampling (GCS31): starts the network data log (sample id 2); a second start while one runs
   is refused with sample id 0xFFFF.
 - GetSampledData (GCS18, GCS61): the samples from the first at or after the earliest time.
-- ChangeSupply (GCS32 close / GCS39 arm): valve state, answered with SupplyStatusResponse.
+- ChangeSupply (GCS32 close / GCS39 arm): valve state, answered with SupplyStatusResponse;
+  LocalChangeSupply (the consumer, PECS03): opens an armed valve.
 - SetSupplyStatus / SetUncontrolledFlowThreshold (GCS24): tamper and depletion states, flow limits.
 """
 
@@ -19,7 +20,7 @@ import zigpy.types as t
 from protocols.gbz import zcl
 
 from . import consumption, prepay
-from .model import INVALID_VALUE, NOT_FOUND, Answer, Meter, Request, done, reply
+from .model import INVALID_VALUE, NOT_AUTHORIZED, NOT_FOUND, Answer, Meter, Request, done, reply
 
 _M = zcl.METERING
 #: PublishSnapshot payload type 6 (meters.md 4.2): its tiers/blocks byte (1 tier set of 4 blocks).
@@ -147,6 +148,16 @@ def change_supply(meter: Meter, request: Request) -> Answer:
         supply_status=prepay.supply(meter),
     )
     return Answer((status,))
+
+
+def local_change_supply(meter: Meter, request: Request) -> Answer:
+    """The consumer opens an armed valve (PECS03: proposed status 2 only); refused unless armed."""
+    if int(request.fields.proposed_supply_status) != prepay.SUPPLY_ON:
+        return done(INVALID_VALUE)
+    if prepay.supply(meter) != prepay.SUPPLY_ARMED:
+        return done(NOT_AUTHORIZED)
+    prepay.set_supply(meter, prepay.SUPPLY_ON)
+    return done()
 
 
 def set_supply_status(meter: Meter, request: Request) -> Answer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 
 import zigpy.types as t
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -13,7 +14,7 @@ from firmware.devices.gsme.profile import LoadModel
 from protocols.gbcs import KeyStore, KeyUsage, utrn
 from protocols.gbcs.message import Verdict
 from protocols.gbz import parse_alert, zcl
-from protocols.gbz.alerts import FutureDatedOutcome
+from protocols.gbz.alerts import FutureDatedOutcome, ImageHash
 from tests.firmware.devices.gsme.helpers import (
     GSME_EUI,
     START,
@@ -144,6 +145,10 @@ def test_credit_running_out_closes_the_valve_and_a_top_up_rearms_it() -> None:
     assert (int(result.result_type), int(result.top_up_value)) == (0, 2_000_000)  # £20 in 1/100000 £
     assert 0x8F32 in _alert_codes(alerts)  # supply armed
     assert read_value(meter, zcl.METERING, "supply_status", START + 3 * DAY + 120) == 1
+    local = command(zcl.METERING, "local_change_supply", proposed_supply_status=2)  # the consumer opens it
+    opened, _ = answer(meter, local, utc=START + 3 * DAY + 150)
+    assert statuses(opened) == [(0, (0,))]
+    assert read_value(meter, zcl.METERING, "supply_status", START + 3 * DAY + 160) == 2
     again, _ = answer(meter, top_up, message_code=0x0097, counter=counter, utc=START + 3 * DAY + 180)
     assert int(zcl.decode_command(zcl.PREPAYMENT, again.components[0].frame).result_type) == 2  # duplicate
     forged = command(
@@ -290,3 +295,16 @@ def test_alert_behaviour_set_by_the_supplier() -> None:
     )
     published, _ = answer(meter, log, utc=START + 3 * DAY)
     assert zcl.decode_command(zcl.EVENTS, published.components[0].frame).total_number_of_events == 1  # still logged
+
+
+def test_time_cluster_and_firmware_receipt() -> None:
+    meter = fresh()
+    assert read_value(meter, zcl.TIME, "time", START + 5) == zigbee(START + 5)
+    image = bytes(range(256)) * 4
+    (receipt,) = meter.firmware_image_received(image, 0.0, START)
+    alert = parse_alert(receipt.payload, body_layout=True)
+    assert receipt.message_code == 0x00CF and alert.alert_code == 0x8F72
+    assert ImageHash.parse(alert.body or b"").digest == hashlib.sha256(image).digest()
+    failing = fresh(dataclasses.replace(load_profile("prepayment"), fail_image_check=True))
+    (refused,) = failing.firmware_image_received(image, 0.0, START)
+    assert parse_alert(refused.payload, body_layout=True).alert_code == 0x8F1C
