@@ -353,7 +353,7 @@ def _frame(entry: dict[str, Any]) -> ZclFrame:
 
 
 def _seed(state: GsmeState, profile: GsmeProfile) -> None:
-    """A fresh meter from its profile: attribute values, zeroed registers, the time-of-use calendar."""
+    """A fresh meter from its profile: attribute values, zeroed registers, its calendars, its billing period."""
     for name in ("current_summ_delivered", *(f"current_tier{n}_summ_delivered" for n in range(1, 5))):
         state.set_attribute(zcl.METERING, zcl.attribute_id(zcl.METERING, name), 0)
     for n in range(4):
@@ -367,13 +367,14 @@ def _seed(state: GsmeState, profile: GsmeProfile) -> None:
             elif isinstance(value, str):
                 value = value.encode()
             state.set_attribute(cluster_id, attr_id, value)
-    if profile.calendar is not None:
-        calendar = profile.calendar
+    for calendar_type, calendar in ((0, profile.calendar), (3, profile.friendly_credit)):
+        if calendar is None:
+            continue
         state.set_value(
-            "calendar/0",
+            f"calendar/{calendar_type}",
             {
                 "id": calendar.issuer_calendar_id,
-                "type": 0,
+                "type": calendar_type,
                 "start": 0,
                 "days": {str(day.day_id): [list(entry) for entry in day.entries] for day in calendar.days},
                 "weeks": {str(week): list(days) for week, days in calendar.weeks},

@@ -3,7 +3,8 @@
 Money is in the units of the price attributes (1/100000 of a pound with PriceTrailingDigit 0x50).
 In prepayment mode (PaymentControlConfiguration bit 1) consumption and standing charge come off
 CreditRemaining, then off EmergencyCreditRemaining once emergency credit is active; when the two
-together reach zero (the disablement threshold) the valve closes. A top-up pays the payment debt
+together reach zero (the disablement threshold) the valve closes - but not during a friendly-credit
+period of the friendly-credit calendar, after which it closes at the next charge. A top-up pays the payment debt
 its recovery percentage, adds the rest, and re-arms a valve closed for want of credit. In credit
 mode the same charges add to BillToDateDelivered. Alerts (meters.md 5.3): 0x810D low credit,
 0x810E credit added locally,
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from protocols.gbz import zcl
 
+from . import tariff
 from .model import Meter
 
 PREPAYMENT_ENABLED = 0x0002
@@ -79,7 +81,7 @@ def _crossings(meter: Meter, before: int, credit: int) -> None:
         meter.state.set_value("ec_available", True)
         meter.raise_alert(EC_AVAILABLE)
     emergency = meter.get(_P, "emergency_credit_remaining") if meter.state.value("ec_active") else 0
-    if credit + emergency <= 0 and supply(meter) == SUPPLY_ON:
+    if credit + emergency <= 0 and supply(meter) == SUPPLY_ON and not tariff.friendly_credit_at(meter, meter.utc):
         set_supply(meter, SUPPLY_OFF)
         meter.state.set_value("disabled_for_credit", True)
         meter.raise_alert(BELOW_DISABLEMENT)

@@ -61,7 +61,7 @@ class DayProfile:
 
 @dataclass(frozen=True, slots=True)
 class Calendar:
-    """A time-of-use calendar (Calendar cluster type 0): day profiles, week profiles, seasons, special days."""
+    """A calendar (Calendar cluster): day profiles, week profiles, seasons, special days."""
 
     issuer_calendar_id: int
     days: tuple[DayProfile, ...]
@@ -77,6 +77,7 @@ class GsmeProfile:
     attributes: dict[int, dict[str, Any]]  #: cluster id -> zigpy attribute name -> initial value
     load: LoadModel = LoadModel()
     calendar: Calendar | None = None
+    friendly_credit: Calendar | None = None  #: calendar type 3: day-profile value 1 = friendly credit on
     faults: tuple[Fault, ...] = ()
     fail_image_check: bool = False
     commissioned: str | None = None  #: ISO date: the meter's history (logs, snapshots) starts here
@@ -126,6 +127,7 @@ def parse_profile(text: str, name: str) -> GsmeProfile:
             attributes=attributes,
             load=LoadModel(**data.get("load", {})),
             calendar=_calendar(data["calendar"]) if "calendar" in data else None,
+            friendly_credit=_calendar(data["friendly_credit"]) if "friendly_credit" in data else None,
             faults=tuple(Fault(**fault) for fault in data.get("faults", [])),
             fail_image_check=bool(data.get("fail_image_check", False)),
             commissioned=data.get("commissioned"),

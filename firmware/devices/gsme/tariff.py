@@ -24,6 +24,8 @@ from . import consumption
 from .model import NOT_FOUND, SUCCESS, Answer, Meter, Request, done, reply
 
 _C, _PR = zcl.CALENDAR, zcl.PRICE
+#: Calendar types (ZSE D.9.2.3.1.1) the GSME keeps: time of use (delivered) and friendly credit.
+TIME_OF_USE, FRIENDLY_CREDIT = 0, 3
 #: Issuer calendar ids that mean "the current calendar" of a type: 0xFFFFFFFF the time-of-use one, 0xFFFFFFFE
 #: the friendly-credit one (GCS21f reads the first, GCS21b the second) [?: inferred from the use cases].
 CURRENT_CALENDAR = {0xFFFFFFFF: 0, 0xFFFFFFFE: 3}
@@ -67,7 +69,17 @@ def block_of(meter: Meter, volume: int) -> int:
 
 def tier_at(meter: Meter, utc: int) -> int:
     """The price tier the active time-of-use calendar gives at `utc`; 0 without a calendar."""
-    calendar = meter.state.value("calendar/0")
+    return calendar_value(meter, TIME_OF_USE, utc)
+
+
+def friendly_credit_at(meter: Meter, utc: int) -> bool:
+    """Whether a friendly-credit period runs at `utc` (calendar type 3: the day profiles' value 1)."""
+    return calendar_value(meter, FRIENDLY_CREDIT, utc) == 1
+
+
+def calendar_value(meter: Meter, calendar_type: int, utc: int) -> int:
+    """The day-profile value the active calendar of `calendar_type` gives at `utc`; 0 without one."""
+    calendar = meter.state.value(f"calendar/{calendar_type}")
     if not calendar:
         return 0
     when = consumption.zigbee_datetime(utc)

@@ -308,3 +308,19 @@ def test_time_cluster_and_firmware_receipt() -> None:
     failing = fresh(dataclasses.replace(load_profile("prepayment"), fail_image_check=True))
     (refused,) = failing.firmware_image_received(image, 0.0, START)
     assert parse_alert(refused.payload, body_layout=True).alert_code == 0x8F1C
+
+
+def test_friendly_credit_keeps_the_valve_open_until_the_period_ends() -> None:
+    base = load_profile("prepayment")
+    attributes = {**base.attributes, zcl.PREPAYMENT: {**base.attributes[zcl.PREPAYMENT], "credit_remaining": 1000}}
+    profile = dataclasses.replace(base, attributes=attributes, load=LoadModel(top_up_amount=0), commissioned=None)
+    meter = fresh(profile)
+    saturday = START - 2 * DAY  # friendly credit all weekend (profiles/prepayment.toml)
+    meter.timer_fired(0.0, saturday + 10 * HOUR)
+    codes = _alert_codes(meter.timer_fired(DAY, saturday + DAY + 10 * HOUR))
+    assert 0x8F0F not in codes
+    assert read_value(meter, zcl.PREPAYMENT, "credit_remaining", saturday + DAY + 10 * HOUR) < 0  # in debt, gas on
+    assert read_value(meter, zcl.METERING, "supply_status", saturday + DAY + 10 * HOUR) == 2
+    alerts = meter.timer_fired(2 * DAY, START + HOUR)  # Monday 01:00: friendly credit ended at midnight
+    closed = [parse_alert(a.payload) for a in alerts if a.message_code == 0x1000]
+    assert [a.timestamp for a in closed if a.alert_code == 0x8F0F] == [zigbee(START)]  # at the first charge after
