@@ -30,6 +30,12 @@ UNSUPPORTED_CLUSTER = 0xC3
 #: bit 3 push the event to the WAN as an alert, bit 4 push it to the HAN [?: ZSE layout, not in the primers].
 LOG_AS_GENERAL_EVENT, PUSH_TO_WAN = 0x03, 0x08
 DEFAULT_EVENT_CONFIGURATION = LOG_AS_GENERAL_EVENT | PUSH_TO_WAN
+#: Alert codes that are security events, logged in the security log (log id 4) rather than the event log:
+#: authentication and authority failures, UTRN refusals, credential and log changes (meters.md 5.3).
+SECURITY_EVENTS = frozenset(
+    {0x8F1E, 0x8F30, 0x8F3D, 0x8F3E, 0x8F53, 0x8F60, 0x8F51, 0x8F5B, 0x8F63, 0x8F64, 0x81C4, 0x81C5}
+    | {0x8F4C, 0x8F4D, 0x8F4E, 0x8F4F, 0x8F69, 0x8F70, 0x8F52}
+)
 #: Alert message codes for alerts without a use-case layout (meters.md 5.1).
 GENERIC_CRITICAL, GENERIC_NON_CRITICAL = 0x1000, 0x1001
 
@@ -111,12 +117,13 @@ class Meter:
         self.state.set_attribute(cluster_id, zcl.attribute_id(cluster_id, name), value)
 
     def raise_alert(self, alert_code: int, *, body: bytes | None = None, message_code: int | None = None) -> None:
-        """Raise `alert_code` now and log it in the event log (meters.md 5.1: alerts are also log entries).
+        """Raise `alert_code` now and log it (meters.md 5.1: alerts are also log entries; security events in
+        the security log, the others in the event log).
 
         Without a use-case `message_code`, 0x8Fxx codes travel as Generic Critical, others as Generic
         Non-Critical; a non-critical alert the supplier disabled (GCS20) is only logged.
         """
-        self.log_event(3, alert_code)
+        self.log_event(4 if alert_code in SECURITY_EVENTS else 3, alert_code)
         critical = alert_code >> 8 == 0x8F
         if message_code is None:
             if not critical and not self.alert_enabled(alert_code):

@@ -130,3 +130,34 @@ def test_mutated_rtds_like_payload_parses_or_fails_cleanly(tail: bytes, cut: int
         assert 0 <= exc.offset <= len(data)
     else:
         assert build_alert(alert) == data
+
+
+_frames = st.builds(
+    lambda fc, seq, cmd, payload, manufacturer: ZclFrame(fc, seq, cmd, payload, manufacturer if fc & 0x04 else None),
+    st.integers(0, 0xFF),
+    st.integers(0, 0xFF),
+    st.integers(0, 0xFF),
+    st.binary(max_size=30),
+    st.integers(0, 0xFFFF),
+)
+_values = st.builds(
+    lambda cluster, frame, fdt, encrypted, reserved: Component(
+        cluster, frame, fdt, encrypted, 0, 0, None, reserved & ~0x13 & 0xFF
+    ),
+    st.integers(0, 0xFFFF),
+    _frames,
+    st.one_of(st.none(), st.integers(0, 0xFFFFFFFF)),
+    st.booleans(),
+    st.integers(0, 0xFF),
+)
+
+
+@given(st.lists(_values, max_size=5))
+def test_any_payload_value_builds_and_parses_back(components: list[Component]) -> None:
+    cipher = Cipher(bytes(range(16)), bytes.fromhex("00db1234567890a1"))
+    numbered, counter = [], 0
+    for component in components:  # encrypted components are numbered 0, 1, 2 ... (gbcs.md 5.3)
+        numbered.append(replace(component, frame_counter=counter) if component.encrypted else component)
+        counter += component.encrypted
+    payload = GbzPayload(tuple(numbered))
+    assert parse(build(payload, cipher=cipher), cipher=cipher) == payload

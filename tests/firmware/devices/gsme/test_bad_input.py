@@ -115,3 +115,12 @@ def test_fuzzed_components_are_answered_one_by_one(components: list[Component], 
 def test_any_bytes_never_raise(data: bytes) -> None:
     response, _alerts = METER.handle(data, Facts())
     assert response is not None and response.startswith(b"\x01\x09")
+
+
+def test_refused_top_ups_are_security_events() -> None:
+    meter = fresh(NO_HISTORY)
+    forged = command(zcl.PREPAYMENT, "consumer_top_up", originating_device=t.enum8(0), top_up_code=t.LVBytes(b"1" * 20))
+    answer(meter, forged, utc=START)
+    security = [entry["id"] for _seq, entry in meter.state.entries("event/4")]
+    general = [entry["id"] for _seq, entry in meter.state.entries("event/3")]
+    assert 0x8F63 in security and 0x8F63 not in general  # UTRN not authentic
