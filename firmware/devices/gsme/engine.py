@@ -27,16 +27,29 @@ Theory of operation.
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from protocols.gbz import NEVER, Cipher, Component, GbzDecodeError, GbzPayload, ZclFrame, build, parse, zcl
+from protocols.gbz import (
+    NEVER,
+    Cipher,
+    Component,
+    GbzDecodeError,
+    GbzEncodeError,
+    GbzPayload,
+    ZclFrame,
+    build,
+    parse,
+    zcl,
+)
 from protocols.gbz.alerts import FutureDatedOutcome, ImageHash
 
 from . import consumption, handlers, prepayment, reads
 from .model import (
+    FAILURE,
     INSUFFICIENT_SPACE,
     MALFORMED_COMMAND,
     UNSUP_CLUSTER_COMMAND,
@@ -55,6 +68,7 @@ from .state import PENDING_LIMIT, GsmeState
 if TYPE_CHECKING:
     from hal.nvm import Nvm
 
+LOGGER = logging.getLogger(__name__)
 SERVED_CLUSTERS = frozenset(
     {
         zcl.BASIC,
@@ -292,14 +306,18 @@ class Gsme:
         except GbzDecodeError:
             return done(MALFORMED_COMMAND)
         request = self._request(meter, component, fields, facts.message_code, facts.counter, facts.originator)
-        if key == _TOP_UP:
-            return prepayment.consumer_top_up(meter, request, self._utrn_check)
-        assert handler is not None
-        if key in handlers.FUTURE_DATED:
-            held = self._hold(meter, component, fields, facts, key)
-            if held is not None:
-                return held
-        return handler(meter, request)
+        try:
+            if key == _TOP_UP:
+                return prepayment.consumer_top_up(meter, request, self._utrn_check)
+            assert handler is not None
+            if key in handlers.FUTURE_DATED:
+                held = self._hold(meter, component, fields, facts, key)
+                if held is not None:
+                    return held
+            return handler(meter, request)
+        except GbzEncodeError as exc:  # an answer our model cannot encode: a device failure, never a crash
+            LOGGER.warning("GSME could not answer cluster 0x%04X command 0x%02X: %s", key[0], key[2], exc)
+            return done(FAILURE)
 
     def _hold(
         self, meter: Meter, component: Component, fields: Any, facts: CommandFacts, key: tuple[int, bool, int]
