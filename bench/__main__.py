@@ -11,7 +11,18 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("gbcs_decode", "gbcs_payload", "gsme", "mac_codec", "medium", "zigbee_codecs", "zigbee_han")
+BENCHMARKS = (
+    "gbcs_decode",
+    "gbcs_payload",
+    "gsme",
+    "mac_codec",
+    "medium",
+    "nvm",
+    "serial",
+    "zigbee_codecs",
+    "zigbee_han",
+    "zigbee_security",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
