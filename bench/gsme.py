@@ -9,8 +9,7 @@ Measures, in process on one core, what the GSME model (`firmware.devices.gsme.Gs
 3. the `protocols.gbz` codec: RTDS GBZ payloads parsed and rebuilt per second (when the corpus
    is found beside the checkout).
 
-The NVM is `hal.nvm`'s in-memory store when that package is present, else the tests' dict-backed
-stand-in with the same API. Timings on a shared machine are measurements, never test assertions.
+The NVM is `hal.nvm`'s in-memory SQLite store. Timings on a shared machine are measurements, never test assertions.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from typing import Any
 import zigpy.types as t
 
 from firmware.devices.gsme import Gsme, load_profile
+from hal.nvm import Nvm, NvmStore
 from protocols import gbz
 from protocols.gbz import Cipher, Component, GbzPayload, ZclFrame, zcl
 
@@ -41,13 +41,7 @@ class _Facts:
     utc: float
 
 
-def _nvm() -> Any:
-    try:
-        from hal.nvm import NvmStore  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        from tests.firmware.devices.gsme.memory_nvm import MemoryNvm
-
-        return MemoryNvm()
+def _nvm() -> Nvm:
     return NvmStore.memory().partition("device/00db1234567890a1")
 
 

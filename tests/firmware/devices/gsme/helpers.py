@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from firmware.devices.gsme import Gsme, GsmeProfile, load_profile
+from hal.nvm import Nvm, NvmStore
 from protocols import gbz
 from protocols.gbz import Component, GbzPayload, ZclFrame, zcl
 from protocols.gbz.frame import CLUSTER_SPECIFIC, SERVER_TO_CLIENT
-from tests.firmware.devices.gsme.memory_nvm import MemoryNvm
 
 SUPPLIER = bytes.fromhex("90b3d51f30010000")
 GSME_EUI = bytes.fromhex("00db1234567890a1")
@@ -47,8 +47,13 @@ def payload(*components: Component) -> bytes:
     return gbz.build(GbzPayload(components))
 
 
-def fresh(profile: GsmeProfile | None = None, nvm: MemoryNvm | None = None, seed: int = 3) -> Gsme:
-    return Gsme(nvm or MemoryNvm(), profile or load_profile("prepayment"), random.Random(seed))
+def memory_partition() -> Nvm:
+    """A fresh partition of an in-memory `hal.nvm` store."""
+    return NvmStore.memory().partition("device/00db1234567890a1")
+
+
+def fresh(profile: GsmeProfile | None = None, nvm: Nvm | None = None, seed: int = 3) -> Gsme:
+    return Gsme(nvm or memory_partition(), profile or load_profile("prepayment"), random.Random(seed))
 
 
 def answer(meter: Gsme, *components: Component, **facts: Any) -> tuple[GbzPayload, list]:

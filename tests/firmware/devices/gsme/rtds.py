@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from firmware.devices.gsme import Fault, Gsme, load_profile
+from hal.nvm import NvmStore
 from protocols import gbz
 from protocols.gbcs import KeyStore, Message, parse, utrn
 from protocols.gbcs.crypto import PAYLOAD_KEY_TYPE
 from protocols.gbcs.message import Verdict
 from protocols.gbcs.verify import payload_key
 from protocols.gbz import zcl
-from tests.firmware.devices.gsme.memory_nvm import MemoryNvm
 
 GSME, GPF = bytes.fromhex("00db1234567890a1"), bytes.fromhex("00db1234567890a3")
 #: The model's clock during a replay: after the reference meter's history of the RTDS scenarios
@@ -114,7 +114,11 @@ class Replay:
     def __init__(self, keystore: KeyStore, seed: int = 7) -> None:
         self.keystore = keystore
         self.gsme = Gsme(
-            MemoryNvm(), load_profile("prepayment"), random.Random(seed), utrn_check=self._utrn, cipher_for=self._cipher
+            NvmStore.memory().partition("device/00db1234567890a1"),
+            load_profile("prepayment"),
+            random.Random(seed),
+            utrn_check=self._utrn,
+            cipher_for=self._cipher,
         )
         self.alert_codes: set[int] = set()
 

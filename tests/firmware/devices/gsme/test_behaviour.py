@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+from pathlib import Path
 
 import zigpy.types as t
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from firmware.devices.gsme import Gsme, load_profile
 from firmware.devices.gsme.profile import LoadModel
+from hal.nvm import Nvm, NvmStore
 from protocols.gbcs import KeyStore, KeyUsage, utrn
 from protocols.gbcs.message import Verdict
 from protocols.gbz import parse_alert, zcl
@@ -26,7 +28,6 @@ from tests.firmware.devices.gsme.helpers import (
     statuses,
     zigbee,
 )
-from tests.firmware.devices.gsme.memory_nvm import MemoryNvm
 
 HOUR, DAY = 3600, 86400
 
@@ -92,7 +93,7 @@ def test_tariff_tier_switches_at_the_calendar_boundary() -> None:
     assert after[0] == before[0] and after[1] > 0  # day rate only after
 
 
-def _dry_meter(nvm: MemoryNvm | None = None) -> tuple[Gsme, object]:
+def _dry_meter(nvm: Nvm | None = None) -> tuple[Gsme, object]:
     base = load_profile("prepayment")
     attributes = {**base.attributes, zcl.PREPAYMENT: {**base.attributes[zcl.PREPAYMENT], "credit_remaining": 800000}}
     profile = dataclasses.replace(base, attributes=attributes, load=LoadModel(top_up_amount=0), commissioned=None)
@@ -175,9 +176,9 @@ def test_emergency_credit_can_be_selected_only_below_its_threshold() -> None:
     assert read_value(meter, zcl.METERING, "supply_status", START + 3 * DAY + 2) == 1  # armed on EC
 
 
-def test_state_survives_a_restart_on_the_same_nvm() -> None:
-    nvm = MemoryNvm()
-    meter = fresh(nvm=nvm)
+def test_state_survives_a_restart_on_the_same_nvm(tmp_path: Path) -> None:
+    store = NvmStore.open(tmp_path / "gsme.sqlite")  # a real SQLite file
+    meter = fresh(nvm=store.partition("device/00db1234567890a1"))
     due = START + 5 * DAY
     debt = command(
         zcl.PREPAYMENT,
@@ -195,12 +196,15 @@ def test_state_survives_a_restart_on_the_same_nvm() -> None:
     )
     answer(meter, debt, _tariff(due, 777), utc=START + 10)
     summation = read_value(meter, zcl.METERING, "current_summ_delivered", START + DAY)
-    restarted = fresh(nvm=nvm, seed=99)  # a power cut: a new model on the same partition
+    store.close()  # a power cut: a new store on the same file, a new model on the same partition
+    store = NvmStore.open(tmp_path / "gsme.sqlite")
+    restarted = fresh(nvm=store.partition("device/00db1234567890a1"), seed=99)
     assert read_value(restarted, zcl.PREPAYMENT, "debt_amount_1", START + DAY) == 123456
     assert read_value(restarted, zcl.METERING, "current_summ_delivered", START + DAY) == summation
     alerts = restarted.timer_fired(6 * DAY, START + 6 * DAY)
     assert [a.message_code for a in alerts].count(0x00CD) == 1  # the held tariff still runs after the restart
     assert read_value(restarted, zcl.PRICE, "standing_charge", START + 6 * DAY) == 777
+    store.close()
 
 
 def test_network_data_log_samples_and_refuses_a_second_start() -> None:

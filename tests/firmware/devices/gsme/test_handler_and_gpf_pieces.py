@@ -6,16 +6,16 @@ import dataclasses
 import random
 
 import zigpy.types as t
-from firmware.gbcs.contract import CommandContext, HandlerResult, RaisedAlert
 
 from firmware.devices.gsme import Fault, load_profile
 from firmware.devices.gsme.handler import GsmePayloadHandler
 from firmware.devices.gsme.reads import answer_reads
 from firmware.devices.gsme.tap_off import is_tap_off, tap_off_components
+from firmware.gbcs.contract import CommandContext, HandlerResult, RaisedAlert
+from hal.nvm import NvmStore
 from protocols import gbz
 from protocols.gbz import Cipher, GbzPayload, zcl
 from tests.firmware.devices.gsme.helpers import START, SUPPLIER, answer, command, fresh, payload, read, statuses
-from tests.firmware.devices.gsme.memory_nvm import MemoryNvm
 
 
 def _context(utc: float) -> CommandContext:
@@ -25,7 +25,10 @@ def _context(utc: float) -> CommandContext:
 def test_handler_speaks_the_contract_and_encrypts_with_the_key_it_is_given() -> None:
     cipher = Cipher(bytes(range(16)), bytes.fromhex("00db1234567890a1"))
     handler = GsmePayloadHandler(
-        MemoryNvm(), load_profile("prepayment"), random.Random(1), cipher_for=lambda context: cipher
+        NvmStore.memory().partition("gsme"),
+        load_profile("prepayment"),
+        random.Random(1),
+        cipher_for=lambda context: cipher,
     )
     result = handler.handle(payload(read(zcl.METERING, 0x0000, 0x0300)), _context(START))
     assert isinstance(result, HandlerResult)
