@@ -34,9 +34,11 @@ class GsmeState:
     def __init__(self, nvm: Nvm) -> None:
         self.nvm = nvm
         self._tx: Any = None
-        #: Read-through cache of keys (the model reads the tariff every half hour it accounts); dropped
-        #: whenever a transaction rolls back, so it never holds a value the NVM does not.
+        #: Read-through cache (the model reads the tariff every half hour it accounts). What a transaction
+        #: wrote is evicted when it ends: an enclosing transaction (the envelope layer's) may still roll
+        #: it back, and then only the NVM knows the value.
         self._cache: dict[str, Any] = {}
+        self._written: set[str] = set()
         self._keys: dict[tuple[int, int], str] = {}
 
     @contextmanager
@@ -50,9 +52,11 @@ class GsmeState:
                     yield
                 finally:
                     self._tx = outer
-        except BaseException:
-            self._cache.clear()
-            raise
+        finally:
+            if outer is None:
+                for key in self._written:
+                    self._cache.pop(key, None)
+                self._written.clear()
 
     def _get(self, key: str, default: Any) -> Any:
         if key not in self._cache:
@@ -63,6 +67,7 @@ class GsmeState:
     def _put(self, key: str, value: Any) -> None:
         self._writer().put(key, value)
         self._cache[key] = value
+        self._written.add(key)
 
     def _writer(self) -> Any:
         return self.nvm if self._tx is None else self._tx
@@ -101,6 +106,7 @@ class GsmeState:
             with self.nvm.transaction() as tx:
                 tx.append(log, entry, keep=keep)
         self._cache.pop(f"log:{log}", None)
+        self._written.add(f"log:{log}")
 
     def entries(self, log: str) -> list[tuple[int, dict[str, Any]]]:
         """A log's entries, oldest first, without those a clear removed (`clear`)."""
@@ -108,6 +114,8 @@ class GsmeState:
         if key not in self._cache:
             floor = self.value(f"cleared/{log}", 0)
             self._cache[key] = [(seq, entry) for seq, entry in self.nvm.log(log) if seq > floor]
+            if self._tx is not None:
+                self._written.add(key)  # it may hold entries of this transaction
         return list(self._cache[key])
 
     def clear(self, log: str) -> None:
@@ -116,6 +124,7 @@ class GsmeState:
         if entries:
             self.set_value(f"cleared/{log}", entries[-1][0])
         self._cache.pop(f"log:{log}", None)
+        self._written.add(f"log:{log}")
 
     # --- pending future-dated components ---------------------------------------------------------
 

@@ -328,3 +328,20 @@ def test_friendly_credit_keeps_the_valve_open_until_the_period_ends() -> None:
     alerts = meter.timer_fired(2 * DAY, START + HOUR)  # Monday 01:00: friendly credit ended at midnight
     closed = [parse_alert(a.payload) for a in alerts if a.message_code == 0x1000]
     assert [a.timestamp for a in closed if a.alert_code == 0x8F0F] == [zigbee(START)]  # at the first charge after
+
+
+def test_an_enclosing_rollback_undoes_the_command_and_the_model_sees_it() -> None:
+    """The envelope layer runs the handler inside its own transaction (interfaces.md); if that rolls back,
+    the model must not keep the command's effects in any cache."""
+    store = NvmStore.memory()
+    meter = fresh(nvm=store.partition("device/00db1234567890a1"))
+    read_value(meter, zcl.PREPAYMENT, "low_credit_warning", START)  # cached before the command
+    lower = command(zcl.PREPAYMENT, "set_low_credit_warning_level", low_credit_warning_level=123)
+    try:
+        with store.transaction():
+            response, _ = answer(meter, lower, utc=START + 1)
+            assert statuses(response) == [(0, (0,))]
+            raise RuntimeError("the envelope layer failed to seal the response")
+    except RuntimeError:
+        pass
+    assert read_value(meter, zcl.PREPAYMENT, "low_credit_warning", START + 2) == 500000
