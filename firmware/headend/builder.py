@@ -94,7 +94,10 @@ class CommandBuilder:
         explicit = values.pop(COUNTER, None)
         counter = explicit if explicit is not None else self.counters.allocate(originator, utc, top_up=use_case.top_up)
         service = None if service_user is None else (service_user, self.counters.allocate(service_user, utc))
-        request = Request(values, counter, utc, originator, recipient, service_user or originator, self.keystore)
+        device = next((name for name, eui in self.identities.devices.items() if eui == recipient), None)
+        requester = service_user or originator
+        role = next((role for role, eui in self.identities.parties.items() if eui == originator), None)
+        request = Request(values, counter, utc, originator, recipient, requester, self.keystore, device, role)
         payload = use_case.payload(request)
         data = command(
             self.keystore,
@@ -106,7 +109,9 @@ class CommandBuilder:
             sign=use_case.critical,
             service_user=service,
         )
-        return BuiltCommand(use_case.name, use_case.message_code, counter, originator, recipient, data, use_case.critical)
+        return BuiltCommand(
+            use_case.name, use_case.message_code, counter, originator, recipient, data, use_case.critical
+        )
 
     # -- parameters -------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 
-from firmware.headend import esme_prepayment, esme_reads, esme_settings, esme_tariff
+from firmware.headend import chf, cs, esme_prepayment, esme_reads, esme_settings, esme_tariff, gsme, gsme_tariff
 from firmware.headend.usecase import UseCase
 
 
@@ -24,7 +24,16 @@ class UnknownUseCase(LookupError):
 
 def _index() -> dict[str, UseCase]:
     index: dict[str, UseCase] = {}
-    for use_case in (*esme_reads.USE_CASES, *esme_tariff.USE_CASES, *esme_prepayment.USE_CASES, *esme_settings.USE_CASES):
+    for use_case in (
+        *esme_reads.USE_CASES,
+        *esme_tariff.USE_CASES,
+        *esme_prepayment.USE_CASES,
+        *esme_settings.USE_CASES,
+        *gsme.USE_CASES,
+        *gsme_tariff.USE_CASES,
+        *chf.USE_CASES,
+        *cs.USE_CASES,
+    ):
         key = use_case.name.lower()
         if key in index:
             raise ValueError(f"use case {use_case.name} is defined twice")

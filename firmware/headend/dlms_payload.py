@@ -106,7 +106,7 @@ def protected(
 ) -> Instruction:
     """Get Protected Attributes on 0-0:43.2.`protection`.255 (meters.md 3.3): each object is (class, logical
     name, time range or None); the answer is encrypted for `requester` with the key of `04 || counter`."""
-    definitions = []
+    definitions: list[Data] = []
     for class_id, obis, window in objects:
         selection = (
             structure(enum_(0), NULL)
@@ -132,7 +132,7 @@ def request(counter: int, instructions: list[Instruction]) -> bytes:
 def gets(objects: str) -> list[Instruction]:
     """GETs written as meters.md 1.1 lists objects: `class logical-name attributes` items separated by `;`,
     attributes comma-separated (e.g. `"3 1-0:2.8.0.255 2,3; 1 0-0:0.2.1.255 2"`)."""
-    instructions = []
+    instructions: list[Instruction] = []
     for item in objects.split(";"):
         class_id, obis, attributes = item.split()
         instructions.extend(get(int(class_id), obis, int(attribute)) for attribute in attributes.split(","))

@@ -30,7 +30,6 @@ from protocols.dlms import (
     u16,
     u32,
 )
-from protocols.gbcs import KeyUsage, utrn
 
 ACCOUNT_PASSIVE = "0-1:19.0.0.255"
 METER_BALANCE, EMERGENCY_CREDIT, ACCUMULATED_DEBT = "0-0:19.10.0.255", "0-0:19.10.1.255", "0-0:19.10.2.255"
@@ -138,9 +137,17 @@ def _friendly_calendar(req: Request) -> Data:
     return array(
         [
             structure(
-                u16(index), Boolean(True), script, u16(selector), octets(_time_of_day(start)), u16(0xFFFF),
-                bits(7, 0b1111111), bits(0, 0), octets(_ANY_DATE), octets(_ANY_DATE),
-            )  # fmt: skip
+                u16(index),
+                Boolean(True),
+                script,
+                u16(selector),
+                octets(_time_of_day(start)),
+                u16(0xFFFF),
+                bits(7, 0b1111111),
+                bits(0, 0),
+                octets(_ANY_DATE),
+                octets(_ANY_DATE),
+            )
             for index, (selector, start) in enumerate(
                 ((FRIENDLY_START, req["friendly_from"]), (FRIENDLY_END, req["friendly_to"])), 1
             )
@@ -184,18 +191,7 @@ def _emergency_credit(req: Request) -> list[Instruction]:
 
 def _top_up(req: Request) -> list[Instruction]:
     """CS01a: enter a UTRN made for this meter with this command's counter (gbcs.md 4.8)."""
-    private = req.keystore.private_key(req.requester, KeyUsage.PP_KA)
-    public = req.keystore.public_key(req.recipient, KeyUsage.KA)
-    assert private is not None and public is not None, "the builder checks the UTRN keys first"
-    token = utrn.make(
-        supplier=req.requester,
-        device=req.recipient,
-        counter=req.counter,
-        value=req["value"],
-        value_class=req["unit"],
-        prepayment_key=private,
-        device_public_key=public,
-    )
+    token = req.utrn(req["value"], req["unit"])
     return [action(115, "0-0:19.40.0.255", 1, octets(token.encode("ascii")))]
 
 
@@ -214,9 +210,7 @@ _PREPAYMENT_CONFIGURATION = (
 )
 
 USE_CASES: tuple[UseCase, ...] = (
-    dlms_case(
-        "ECS02", "Set payment mode to credit", _credit_mode, parameters=(execute_at("when credit mode starts"),)
-    ),
+    dlms_case("ECS02", "Set payment mode to credit", _credit_mode, parameters=(execute_at("when credit mode starts"),)),
     dlms_case(
         "ECS03",
         "Set payment mode to prepayment",
@@ -263,7 +257,10 @@ USE_CASES: tuple[UseCase, ...] = (
         parameters=_PREPAYMENT_CONFIGURATION,
     ),
     dlms_case(
-        "ECS08a", "Update prepayment configuration", _prepayment_configuration(False), parameters=_PREPAYMENT_CONFIGURATION
+        "ECS08a",
+        "Update prepayment configuration",
+        _prepayment_configuration(False),
+        parameters=_PREPAYMENT_CONFIGURATION,
     ),
     dlms_case("ECS09", "Activate emergency credit remotely", _emergency_credit),
     dlms_case(

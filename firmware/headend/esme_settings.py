@@ -23,7 +23,6 @@ from firmware.headend.dlms_payload import (
 from firmware.headend.parameters import (
     Flag,
     Numbers,
-    Octets,
     Parameter,
     ParameterError,
     Text,
@@ -34,7 +33,6 @@ from firmware.headend.parameters import (
 )
 from firmware.headend.usecase import Request, UseCase
 from protocols.dlms import (
-    NULL,
     Boolean,
     Data,
     Obis,
@@ -131,11 +129,7 @@ def _voltage(phases: int, reset: bool) -> InstructionsFor:
 
 
 def _counter_resets(phases: int) -> list[Instruction]:
-    return [
-        action(3, f"1-0:{_PHASES[phase]}.{which}.0.4", 1)
-        for phase in range(1, phases + 1)
-        for which in (32, 36)
-    ]
+    return [action(3, f"1-0:{_PHASES[phase]}.{which}.0.4", 1) for phase in range(1, phases + 1) for which in (32, 36)]
 
 
 def _time(seconds: int) -> bytes:
@@ -145,9 +139,17 @@ def _time(seconds: int) -> bytes:
 def _schedule_entry(index: int, script: str, selector: int, start: int) -> Data:
     """A class 10 schedule entry running `script`/`selector` every day at `start` (meters.md 2.1)."""
     return structure(
-        u16(index), Boolean(True), octets(Obis.of(script).raw), u16(selector), octets(_time(start)), u16(0xFFFF),
-        bits(7, 0b1111111), bits(0, 0), octets(b"\xff" * 5), octets(b"\xff" * 5),
-    )  # fmt: skip
+        u16(index),
+        Boolean(True),
+        octets(Obis.of(script).raw),
+        u16(selector),
+        octets(_time(start)),
+        u16(0xFFFF),
+        bits(7, 0b1111111),
+        bits(0, 0),
+        octets(b"\xff" * 5),
+        octets(b"\xff" * 5),
+    )
 
 
 def _max_demand_period(req: Request) -> list[Instruction]:
@@ -191,7 +193,10 @@ def _aux_calendar(req: Request) -> list[Instruction]:
     when = activation(req["execute_at"])
     on = (AUX_OUTPUT | req["controller"]) << 8 | 1
     off = (AUX_OUTPUT | req["controller"]) << 8
-    entries = [_schedule_entry(1, AUX_STATE_SCRIPTS, on, req["on"]), _schedule_entry(2, AUX_STATE_SCRIPTS, off, req["off"])]
+    entries = [
+        _schedule_entry(1, AUX_STATE_SCRIPTS, on, req["on"]),
+        _schedule_entry(2, AUX_STATE_SCRIPTS, off, req["off"]),
+    ]
     return [
         set_(11, "0-1:11.0.3.255", 2, array([])),
         set_(10, "0-1:12.0.2.255", 2, array(entries)),
@@ -306,8 +311,18 @@ USE_CASES: tuple[UseCase, ...] = (
         ),
     ),
     dlms_case("ECS28b", "Reset load limit counter", _fixed([action(3, "0-0:94.44.42.255", 1)])),
-    dlms_case("ECS29a", "Set voltage configuration (single phase), reset counters", _voltage(1, True), parameters=_VOLTAGE_PARAMETERS),
-    dlms_case("ECS29b", "Set voltage configuration (polyphase), reset counters", _voltage(3, True), parameters=_VOLTAGE_PARAMETERS),
+    dlms_case(
+        "ECS29a",
+        "Set voltage configuration (single phase), reset counters",
+        _voltage(1, True),
+        parameters=_VOLTAGE_PARAMETERS,
+    ),
+    dlms_case(
+        "ECS29b",
+        "Set voltage configuration (polyphase), reset counters",
+        _voltage(3, True),
+        parameters=_VOLTAGE_PARAMETERS,
+    ),
     dlms_case("ECS29c", "Set voltage configuration (single phase)", _voltage(1, False), parameters=_VOLTAGE_PARAMETERS),
     dlms_case("ECS29d", "Set voltage configuration (polyphase)", _voltage(3, False), parameters=_VOLTAGE_PARAMETERS),
     dlms_case("ECS29e", "Reset RMS voltage counters (single phase)", _fixed(_counter_resets(1))),
@@ -348,15 +363,20 @@ USE_CASES: tuple[UseCase, ...] = (
         _one(1, "1-0:0.0.2.255", 2, "mpan", octets),
         parameters=(Parameter("mpan", Text(13), "1312345678334", "export MPAN"),),
     ),
-    dlms_case("ECS42", "Remotely close the load switch (enable supply)", _fixed([action(9, SUPPLY_SCRIPTS, 1, u16(ENABLE))])),
-    dlms_case("ECS43", "Remotely open the load switch (disable supply)", _fixed([action(9, SUPPLY_SCRIPTS, 1, u16(DISABLE))])),
+    dlms_case(
+        "ECS42", "Remotely close the load switch (enable supply)", _fixed([action(9, SUPPLY_SCRIPTS, 1, u16(ENABLE))])
+    ),
+    dlms_case(
+        "ECS43", "Remotely open the load switch (disable supply)", _fixed([action(9, SUPPLY_SCRIPTS, 1, u16(DISABLE))])
+    ),
     dlms_case("ECS44", "Arm the load switch", _fixed([action(9, SUPPLY_SCRIPTS, 1, u16(ARM))])),
     dlms_case(
         "ECS46a",
         "Set auxiliary controller descriptions",
         _descriptions,
         parameters=tuple(
-            Parameter(f"description_{n}", Text(22), f"Controller {n}", f"description of controller {n}") for n in range(1, 6)
+            Parameter(f"description_{n}", Text(22), f"Controller {n}", f"description of controller {n}")
+            for n in range(1, 6)
         ),
     ),
     dlms_case(

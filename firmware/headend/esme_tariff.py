@@ -97,7 +97,9 @@ def _matrix(kind: str, prices: tuple[int, ...]) -> Data:
             table[TOU_PRICES + 8 * block] = price
     else:
         table[: len(prices)] = prices
-    return _charge((3, "1-0:1.8.0.255", 2), (3, -5), [(bytes((index + 1,)), price) for index, price in enumerate(table)])
+    return _charge(
+        (3, "1-0:1.8.0.255", 2), (3, -5), [(bytes((index + 1,)), price) for index, price in enumerate(table)]
+    )
 
 
 def _standing(req: Request) -> Data:
@@ -145,7 +147,9 @@ def _price_only(req: Request) -> list[Instruction]:
 
 
 def _secondary_prices(req: Request) -> Data:
-    return _charge((3, "1-0:1.8.0.255", 2), (3, -5), [(bytes((rate,)), price) for rate, price in enumerate(req["prices"], 1)])
+    return _charge(
+        (3, "1-0:1.8.0.255", 2), (3, -5), [(bytes((rate,)), price) for rate, price in enumerate(req["prices"], 1)]
+    )
 
 
 def _secondary_tariff(req: Request) -> list[Instruction]:
@@ -175,7 +179,7 @@ def _billing_calendar(req: Request) -> list[Instruction]:
 
 def _daily_block_reset(req: Request) -> list[Instruction]:
     """ECS48: the block counter matrix resets every day at `time`, or never (`enabled=false`)."""
-    entries = [structure(octets(_time(req["time"])), octets(b"\xff" * 5))] if req["enabled"] else []
+    entries: list[Data] = [structure(octets(_time(req["time"])), octets(b"\xff" * 5))] if req["enabled"] else []
     return [set_(22, "0-0:15.1.0.255", 4, array(entries))]
 
 

@@ -50,7 +50,9 @@ class Identities:
     """The EUIs the head-end addresses devices and names parties by."""
 
     devices: Mapping[str, bytes] = field(default_factory=lambda: dict(DEVICES))
-    parties: Mapping[int, bytes] = field(default_factory=lambda: {role: eui for role, (eui, _, _) in REMOTE_PARTIES.items()})
+    parties: Mapping[int, bytes] = field(
+        default_factory=lambda: {role: eui for role, (eui, _, _) in REMOTE_PARTIES.items()}
+    )
 
     def party(self, role: int) -> bytes:
         return self.parties[role]

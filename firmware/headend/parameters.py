@@ -323,3 +323,22 @@ class NameOrEui:
 
     def describe(self) -> str:
         return f"{', '.join(self.names)}, or an EUI-64"
+
+
+@dataclass(frozen=True, slots=True)
+class Pairs:
+    """Comma-separated `EUI=value` pairs, each value read by `value` (at least one pair)."""
+
+    value: Kind
+
+    def parse(self, text: str, utc: float) -> tuple[tuple[bytes, Any], ...]:
+        pairs = []
+        for item in text.split(","):
+            eui, equals, value = item.partition("=")
+            if not equals:
+                raise ValueError(f"{item!r} is not EUI=value")
+            pairs.append((Eui().parse(eui.strip(), utc), self.value.parse(value.strip(), utc)))
+        return tuple(pairs)
+
+    def describe(self) -> str:
+        return f"comma-separated EUI=value pairs, each value {self.value.describe()}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from firmware.headend.parameters import Parameter
-from protocols.gbcs import KeyStore, registry
+from protocols.gbcs import KeyStore, KeyUsage, registry, utrn
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +29,28 @@ class Request:
     recipient: bytes  #: the device the command is for
     requester: bytes  #: the remote party the answer is for: the service user of an ACB command, else the originator
     keystore: KeyStore  #: the head-end's keys (UTRNs are sealed with the supplier's prepayment key)
+    device: str | None = None  #: the recipient's device name when it is a known one ("gsme", "gpf", ...)
+    originator_role: int | None = None  #: the originator's remote-party role when it is a known party
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
+
+    def utrn(self, value: int, value_class: int) -> str:
+        """A UTRN for this command's meter, from the requester's prepayment key, bound to this command's
+        counter (gbcs.md 4.8)."""
+        private = self.keystore.private_key(self.requester, KeyUsage.PP_KA)
+        public = self.keystore.public_key(self.recipient, KeyUsage.KA)
+        if private is None or public is None:
+            raise LookupError("a UTRN needs the requester's prepayment KA key and the meter's KA certificate")
+        return utrn.make(
+            supplier=self.requester,
+            device=self.recipient,
+            counter=self.counter,
+            value=value,
+            value_class=value_class,
+            prepayment_key=private,
+            device_public_key=public,
+        )
 
 
 PayloadBuilder = Callable[[Request], bytes]
@@ -78,8 +97,13 @@ class UseCase:
 
 
 def code_of(name: str) -> int:
-    """The message code the registry gives use case `name`; KeyError when it names none or several."""
-    codes = [info.code for info in registry.MESSAGE_CODES.values() if info.use_case == name]
+    """The command message code the registry gives use case `name` (its alert codes aside); KeyError when it
+    names none or several."""
+    codes = [
+        info.code
+        for info in registry.MESSAGE_CODES.values()
+        if info.use_case == name and not (info.forms and all(form.startswith("A:") for form in info.forms))
+    ]
     if len(codes) != 1:
         raise KeyError(f"the registry has {len(codes)} message codes for use case {name!r}")
     return codes[0]

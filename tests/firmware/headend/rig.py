@@ -72,9 +72,15 @@ class Home:
             security=CredentialsSecurity(credentials, self.pki.keystore()),
         )
         self.devices[eui] = assemble(
-            eui, nvm, self.pki.keystore(), self.pki.parties, device_type=ESME, alert_family="dlms", handler=esme,
+            eui,
+            nvm,
+            self.pki.keystore(),
+            self.pki.parties,
+            device_type=ESME,
+            alert_family="dlms",
+            handler=esme,
             authority=self.pki,
-        )  # fmt: skip
+        )
         return esme
 
     def _gsme(self) -> GsmePayloadHandler:
@@ -98,9 +104,15 @@ class Home:
             nvm, load_profile(self.gsme_profile), random.Random(2), utrn_check=utrn_check, cipher_for=cipher_for
         )
         self.devices[eui] = assemble(
-            eui, nvm, self.pki.keystore(), self.pki.parties, device_type=GSME, alert_family="gbz", handler=handler,
+            eui,
+            nvm,
+            self.pki.keystore(),
+            self.pki.parties,
+            device_type=GSME,
+            alert_family="gbz",
+            handler=handler,
             authority=self.pki,
-        )  # fmt: skip
+        )
         return handler
 
     # -- time and traffic -------------------------------------------------------------------------
@@ -110,7 +122,9 @@ class Home:
         end = self.now + seconds
         alerts: list[Message] = []
         while True:
-            due = [(deadline, eui) for eui, d in self.devices.items() if (deadline := d.endpoint.deadline()) is not None]
+            due = [
+                (deadline, eui) for eui, d in self.devices.items() if (deadline := d.endpoint.deadline()) is not None
+            ]
             due = [(deadline, eui) for deadline, eui in due if deadline <= end]
             if not due:
                 break
@@ -149,4 +163,6 @@ class Home:
 
 def context_for(command: BuiltCommand, now: float, utc: float) -> CommandContext:
     """The context the envelope would hand a payload handler for `command` (payload-level tests)."""
-    return CommandContext(command.message_code, command.originator, command.recipient, command.counter, 2, command.signed, None, now, utc)
+    return CommandContext(
+        command.message_code, command.originator, command.recipient, command.counter, 2, command.signed, None, now, utc
+    )
