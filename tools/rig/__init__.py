@@ -1,0 +1,40 @@
+"""`commshub rig ...`: Raspberry Pi test rigs (docs/rig.md).
+
+    commshub rig keygen | build | image | install | status | rollback | deploy
+
+One module per job, each with `add_parser(subparsers)` and `run(args)` like the top-level
+sub-commands. They are imported only when their command runs: the first-boot bootstrap imports
+`tools.rig.bootstrap` with nothing but the standard library (it runs from the bundle's wheel on a
+Pi that has no commshub yet), so importing this package must not pull in `cryptography`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from typing import Any
+
+#: `rig` sub-command -> module under tools.rig, in the order `--help` lists them.
+COMMANDS = {
+    "keygen": "signing",
+    "build": "bundle",
+    "image": "image",
+    "install": "install",
+    "status": "status",
+    "rollback": "rollback",
+    "deploy": "deploy",
+}
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("rig", help="Raspberry Pi test rigs: build, image, install, update, deploy")
+    commands = parser.add_subparsers(dest="rig_command", metavar="RIG_COMMAND", required=True)
+    for command, module_name in COMMANDS.items():
+        module = importlib.import_module(f"tools.rig.{module_name}")
+        sub = module.add_parser(commands)
+        sub.set_defaults(_rig_run=module.run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    return int(args._rig_run(args))
