@@ -110,17 +110,24 @@ class Manifest:
         raise ManifestError(f"bundle {self.version} has no wheels for {machine}/py{python} (it has {offered})")
 
 
-def interpreter_machine() -> str:
-    """The CPU architecture this Python runs as, in `platform.machine()` words.
+def interpreter_machine(machine: str | None = None, pointer_size: int | None = None) -> str:
+    """The CPU architecture a Python runs as, in `platform.machine()` words (default: this one).
 
     Not simply `platform.machine()`: 32-bit Raspberry Pi OS on a Pi 4 or 5 boots a 64-bit kernel,
     which reports "aarch64" while every program, Python included, is 32-bit ARM ("armv7l" wheels),
-    the same correction pip's tag logic (packaging.tags) makes.
+    the same correction pip's tag logic (packaging.tags) makes. `pointer_size` is the
+    interpreter's `struct.calcsize("P")`.
     """
-    machine = platform.machine()
-    if struct.calcsize("P") == 4:
+    machine = machine or platform.machine()
+    if (pointer_size or struct.calcsize("P")) == 4:
         return {"aarch64": "armv7l", "arm64": "armv7l", "x86_64": "i686"}.get(machine, machine)
     return machine
+
+
+#: Run by an interpreter to say what it is: `machine pointer-size X.Y`.
+INTERPRETER_QUERY = (
+    "import platform, struct, sys; print(platform.machine(), struct.calcsize('P'), '%d.%d' % sys.version_info[:2])"
+)
 
 
 def _target(item: dict[str, Any]) -> TargetEntry:
