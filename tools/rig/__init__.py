@@ -28,13 +28,24 @@ COMMANDS = {
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("rig", help="Raspberry Pi test rigs: build, image, install, update, deploy")
+    add_commands(parser)
+    return parser
+
+
+def add_commands(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="rig_command", metavar="RIG_COMMAND", required=True)
     for command, module_name in COMMANDS.items():
         module = importlib.import_module(f"tools.rig.{module_name}")
         sub = module.add_parser(commands)
         sub.set_defaults(_rig_run=module.run)
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:
     return int(args._rig_run(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tools.rig ...` (see __main__.py)."""
+    parser = argparse.ArgumentParser(prog="python -m tools.rig", description="commshub Raspberry Pi rig commands")
+    add_commands(parser)
+    return run(parser.parse_args(argv))

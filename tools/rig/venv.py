@@ -33,10 +33,22 @@ def build_venv(
     compile_bytecode: bool = True,
 ) -> None:
     """Create `venv` with `python` and install `requirements` (exact pins) from the folder `wheels`."""
+    create_venv(venv, python=python, system_site_packages=system_site_packages)
+    pip_install(venv, wheels=wheels, requirements=requirements, compile_bytecode=compile_bytecode)
+
+
+def create_venv(venv: Path, *, python: str, system_site_packages: bool = False) -> None:
+    """An empty venv (no pip: the bundle's pip wheel does the installing)."""
     create = [python, "-m", "venv", "--without-pip"]
     if system_site_packages:
         create.append("--system-site-packages")
     _run([*create, str(venv)], "creating the venv")
+
+
+def pip_install(
+    venv: Path, *, wheels: Path, requirements: Sequence[str], no_deps: bool = False, compile_bytecode: bool = True
+) -> None:
+    """Install `requirements` into `venv` from the folder `wheels` only, with the bundle's pip."""
     pip_wheels = sorted(wheels.glob("pip-*.whl"))
     if not pip_wheels:
         raise VenvError(f"no pip wheel in {wheels}")
@@ -55,6 +67,8 @@ def build_venv(
         "--requirement",
         str(requirements_file),
     ]
+    if no_deps:
+        install.append("--no-deps")
     if not compile_bytecode:
         install.append("--no-compile")
     _run(install, "installing the bundled wheels")
