@@ -14,16 +14,9 @@ import argparse
 import importlib
 from typing import Any
 
-#: `rig` sub-command -> module under tools.rig, in the order `--help` lists them.
-COMMANDS = {
-    "keygen": "signing",
-    "build": "bundle",
-    "image": "image",
-    "install": "install",
-    "status": "status",
-    "rollback": "rollback",
-    "deploy": "deploy",
-}
+#: Modules under tools.rig holding a `rig` sub-command (keygen, build, image, install, status,
+#: rollback, deploy), in the order `--help` lists them.
+COMMAND_MODULES = ("signing", "bundle", "image", "install", "status", "rollback", "deploy")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -34,7 +27,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def add_commands(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="rig_command", metavar="RIG_COMMAND", required=True)
-    for command, module_name in COMMANDS.items():
+    for module_name in COMMAND_MODULES:
         module = importlib.import_module(f"tools.rig.{module_name}")
         sub = module.add_parser(commands)
         sub.set_defaults(_rig_run=module.run)

@@ -220,7 +220,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
         return 0
-    print(f"{built.path}  version {built.manifest.version}  {summary['size'] / 1e6:.1f} MB  signed by {summary['signed_by']}")
+    megabytes = summary["size"] / 1e6
+    print(f"{built.path}  version {built.manifest.version}  {megabytes:.1f} MB  signed by {summary['signed_by']}")
     for name, info in summary["targets"].items():
         notes = [f"{pkg} without C extension ({cost})" for pkg, cost in info["pure_builds"].items()]
         notes += [f"{pkg} from the OS package {os_package}" for pkg, os_package in info["system_packages"].items()]

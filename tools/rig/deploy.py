@@ -121,7 +121,17 @@ async def deploy_one(
     ssh_command = ["ssh", *ssh.arguments("-p", host.port), host.destination]
     steps = [
         ("connect", [*ssh_command, f"mkdir -p {REMOTE_DIR}"]),
-        ("copy", ["scp", "-q", *ssh.arguments("-P", host.port), str(bundle), str(bootstrap), f"{host.destination}:{REMOTE_DIR}/"]),
+        (
+            "copy",
+            [
+                "scp",
+                "-q",
+                *ssh.arguments("-P", host.port),
+                str(bundle),
+                str(bootstrap),
+                f"{host.destination}:{REMOTE_DIR}/",
+            ],
+        ),
     ]
     for step, command in steps:
         code, _out, err = await _call(command, timeout)

@@ -219,7 +219,7 @@ class Ext4Partition:
 
 def _is_error(line: str) -> bool:
     """A debugfs stderr line that reports a real failure (not its banner, nor `rm` of a missing file)."""
-    if not line.strip() or line.startswith("debugfs ") or line.startswith("Allocated inode"):
+    if not line.strip() or line.startswith(("debugfs ", "Allocated inode")):
         return False
     return not (line.startswith("rm: ") and "File not found" in line)
 

@@ -79,7 +79,7 @@ class ImageReport:
 
 
 def make_image(base: Path, bundle: Path, key: Path, out: Path, options: RigOptions) -> ImageReport:
-    """Write the rig image `out` from `base` (see the module docstring); raises BundleRefused, DiskError, ConfigError."""
+    """Write the rig image `out` from `base` (module docstring); raises BundleRefused, DiskError, ConfigError."""
     _check_options(options)
     trusted = signing.load_public_key(key)
     with tempfile.TemporaryDirectory(prefix="commshub-image-") as temporary:

@@ -133,9 +133,8 @@ def restore_state(layout: RigLayout, digests: dict[str, str]) -> str:
             shutil.copy2(saved, path)
         else:
             path.unlink(missing_ok=True)
-    path = paths[0] if paths else None
-    if path is not None:
-        path.with_name(path.name + "-shm").unlink(missing_ok=True)
+    if paths:
+        paths[0].with_name(paths[0].name + "-shm").unlink(missing_ok=True)  # SQLite rebuilds it from the files
     return "restored"
 
 
@@ -234,7 +233,9 @@ def _switch(layout: RigLayout, version: str, slot: str, supervisor: Supervisor |
     back = activate(layout, supervisor, previous, timeout)
     result = "rolled-back" if back.ok else "failed"
     layout.log_event(event="install", version=version, slot=slot, result=result, detail=health.detail, back=back.detail)
-    return InstallReport(version, slot, result, f"{health.detail}; previous slot {previous}: {back.detail}", previous, state)
+    return InstallReport(
+        version, slot, result, f"{health.detail}; previous slot {previous}: {back.detail}", previous, state
+    )
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -243,7 +244,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add_root_options(parser)
     parser.add_argument("--key", type=Path, action="append", default=[], help="trust this public key (and enrol it)")
     parser.add_argument("--python", help="interpreter to build the slot with (default: this one's base)")
-    parser.add_argument("--no-compile", action="store_true", help="skip byte-compiling the slot (faster, slower starts)")
+    parser.add_argument(
+        "--no-compile", action="store_true", help="skip byte-compiling the slot (faster, slower starts)"
+    )
     return parser
 
 

@@ -62,7 +62,9 @@ def rollback(root: Path, *, service: str = "auto", timeout: float = 120.0) -> Ro
         assert active is not None  # target exists only beside an active slot
         back = activate(layout, supervisor, active, timeout)
         layout.log_event(event="rollback", version=record.version, slot=target, result="failed", back=back.detail)
-        return RollbackReport("failed", target, record.version, f"{health.detail}; back on slot {active}: {back.detail}")
+        return RollbackReport(
+            "failed", target, record.version, f"{health.detail}; back on slot {active}: {back.detail}"
+        )
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

@@ -63,7 +63,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"active slot: {status['active'] or 'none'}   hub running: {status['running']}   WAN {status['wan']}")
         for name, record in status["slots"].items():
             mark = "*" if name == status["active"] else " "
-            text = f"{record['version']} ({record['target']}) {record['state']}, installed {record['installed']}" if record else "empty"
+            text = (
+                f"{record['version']} ({record['target']}) {record['state']}, installed {record['installed']}"
+                if record
+                else "empty"
+            )
             print(f" {mark} slot {name}: {text}")
         print(f"health: {'ok' if status['healthy'] else 'NOT OK'}: {status['detail']}")
         for event in status["history"]:

@@ -156,7 +156,9 @@ def placeholder_wheel(directory: Path, name: str, version: str) -> Path:
     info = f"{name}-{version}.dist-info"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: commshub-rig\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: commshub-rig\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
         archive.writestr(f"{info}/RECORD", "")
     return path
 
@@ -196,18 +198,20 @@ def resolve_target(spec: TargetSpec, requirements: Sequence[str], cache: Path) -
     while True:
         with tempfile.TemporaryDirectory(prefix="commshub-resolve-") as temporary:
             dest = Path(temporary)
-            offline = _pip(["download", "--quiet", "--no-index", *links, *target_args, "--dest", temporary, *requirements])
+            offline = _pip(
+                ["download", "--quiet", "--no-index", *links, *target_args, "--dest", temporary, *requirements]
+            )
             result = offline
             if offline.returncode != 0:
                 result = _pip(["download", "--quiet", *links, *target_args, "--dest", temporary, *requirements])
             if result.returncode == 0:
                 return _collect(spec, dest, downloads, system, tuple(pure_builds))
         missing = _MISSING.search(result.stderr)
-        name = missing[1].lower() if missing else None
-        if name is None or name not in PURE_FALLBACKS or name in pure_builds:
+        package = missing[1].lower() if missing else None
+        if package is None or package not in PURE_FALLBACKS or package in pure_builds:
             raise WheelError(f"target {spec.name}: no wheel set resolves:\n{result.stderr.strip()}")
-        build_pure_wheel(name, pure)
-        pure_builds.append(name)
+        build_pure_wheel(package, pure)
+        pure_builds.append(package)
 
 
 def _collect(

@@ -83,21 +83,25 @@ def wheel_cache(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
+def hub_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The commshub wheel whose `commshub run` serves (built once per session from a project copy)."""
+    source = project_copy(tmp_path_factory.mktemp("src"))
+    return build_commshub_wheel(source, tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
 def make_bundle(
-    tmp_path_factory: pytest.TempPathFactory, rig_keys: signing.KeyPairPaths, wheel_cache: Path
-) -> Callable[[str, str], BuiltBundle]:
-    """`make_bundle(version, behaviour)`: a signed host-platform bundle, built once per session."""
+    tmp_path_factory: pytest.TempPathFactory, rig_keys: signing.KeyPairPaths, wheel_cache: Path, hub_wheel: Path
+) -> Callable[..., BuiltBundle]:
+    """`make_bundle(version, behaviour="serve")`: a signed host-platform bundle, built once per session."""
     built: dict[tuple[str, str], BuiltBundle] = {}
-    wheels: dict[str, Path] = {}
+    wheels = {"serve": hub_wheel}
     key = signing.load_private_key(rig_keys.private)
 
     def make(version: str, behaviour: str = "serve") -> BuiltBundle:
+        if behaviour not in wheels:
+            wheels[behaviour] = failing_wheel(hub_wheel, tmp_path_factory.mktemp(f"wheel-{behaviour}"))
         if (version, behaviour) not in built:
-            if "serve" not in wheels:
-                source = project_copy(tmp_path_factory.mktemp("src"))
-                wheels["serve"] = build_commshub_wheel(source, tmp_path_factory.mktemp("wheel"))
-            if behaviour == "fail" and "fail" not in wheels:
-                wheels["fail"] = failing_wheel(wheels["serve"], tmp_path_factory.mktemp("wheel-fail"))
             built[(version, behaviour)] = build_bundle(
                 out=tmp_path_factory.mktemp("bundles"),
                 key=key,

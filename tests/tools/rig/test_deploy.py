@@ -102,9 +102,24 @@ def test_deploy_installs_on_every_rig_in_parallel_one_line_each(
     bundle = make_bundle("1.0").path
     try:
         code = main(
-            ["rig", "deploy", "rig1", "rig2", "127.0.0.1:1", "--bundle", str(bundle)]
-            + ["--ssh-config", str(ssh_server.client_config), "--root", str(tmp_path / "rigs" / "{host}")]
-            + ["--service", "process", "--no-compile", "--timeout", "60"]
+            [
+                "rig",
+                "deploy",
+                "rig1",
+                "rig2",
+                "127.0.0.1:1",
+                "--bundle",
+                str(bundle),
+                "--ssh-config",
+                str(ssh_server.client_config),
+                "--root",
+                str(tmp_path / "rigs" / "{host}"),
+                "--service",
+                "process",
+                "--no-compile",
+                "--timeout",
+                "60",
+            ]
         )
         output = capsys.readouterr()
         assert code == 1, output  # the third "rig" has no SSH server

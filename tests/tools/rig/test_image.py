@@ -94,9 +94,27 @@ def test_image_holds_the_bundle_the_service_and_the_rigs_settings(
     out = tmp_path / "rig.img"
     radio = "/dev/serial/by-id/usb-Nordic_Semiconductor_nRF528xx_OpenThread_Device_E1A2-if00"
     code = main(
-        ["rig", "image", "--base", str(fake_raspios), "--bundle", str(bundle), "--key", str(rig_keys.public)]
-        + ["--out", str(out), "--hostname", "rig-07", "--ssh-key", str(ssh_key), "--listen", "0.0.0.0:8765"]
-        + ["--radio", f"2.4GHz=spinel:{radio}", "--json"]
+        [
+            "rig",
+            "image",
+            "--base",
+            str(fake_raspios),
+            "--bundle",
+            str(bundle),
+            "--key",
+            str(rig_keys.public),
+            "--out",
+            str(out),
+            "--hostname",
+            "rig-07",
+            "--ssh-key",
+            str(ssh_key),
+            "--listen",
+            "0.0.0.0:8765",
+            "--radio",
+            f"2.4GHz=spinel:{radio}",
+            "--json",
+        ]
     )
     assert code == 0, capsys.readouterr().err
     report = json.loads(capsys.readouterr().out)
@@ -140,7 +158,9 @@ def test_image_holds_the_bundle_the_service_and_the_rigs_settings(
         listing = e2_listing(root, folder)
         for name, mode in files.items():
             assert listing[name] == (mode, "root", "root"), f"{folder}/{name}"
-    link = run("debugfs", "-R", "stat /etc/systemd/system/multi-user.target.wants/commshub-firstboot.service", str(root))
+    link = run(
+        "debugfs", "-R", "stat /etc/systemd/system/multi-user.target.wants/commshub-firstboot.service", str(root)
+    )
     assert "Type: symlink" in link and "/etc/systemd/system/commshub-firstboot.service" in link
 
 
@@ -158,8 +178,18 @@ def test_image_refuses_a_tampered_bundle_and_writes_nothing(
     tampered.write_bytes(bytes(data))
     out = tmp_path / "rig.img"
     code = main(
-        ["rig", "image", "--base", str(fake_raspios), "--bundle", str(tampered)]
-        + ["--key", str(rig_keys.public), "--out", str(out)]
+        [
+            "rig",
+            "image",
+            "--base",
+            str(fake_raspios),
+            "--bundle",
+            str(tampered),
+            "--key",
+            str(rig_keys.public),
+            "--out",
+            str(out),
+        ]
     )
     assert code == 2
     assert "config/hub.toml: SHA-256 differs" in capsys.readouterr().err

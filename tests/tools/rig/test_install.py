@@ -35,8 +35,20 @@ def install(
     """`rig install` with the stand-in hub run by the installer; (exit code, the JSON report)."""
     trust = ["--key", str(key)] if key else []
     code = main(
-        ["rig", "install", str(bundle.path), "--root", str(layout.root), *trust, "--service", "process"]
-        + ["--no-compile", "--timeout", "60", "--json"]
+        [
+            "rig",
+            "install",
+            str(bundle.path),
+            "--root",
+            str(layout.root),
+            *trust,
+            "--service",
+            "process",
+            "--no-compile",
+            "--timeout",
+            "60",
+            "--json",
+        ]
     )
     return code, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
