@@ -15,9 +15,9 @@ knows every package's markers and tags:
 - A package with neither a wheel nor a pure fallback is taken from the OS (`TargetSpec.
   system_packages`): today only `cffi` on 32-bit ARM (cryptography's Rust core imports
   `_cffi_backend`; PyPI has no armv7l cffi wheel). Resolution then runs against a metadata-only
-  placeholder carrying the OS package's version, so pip picks a cryptography that accepts it
-  (45.x, which asks cffi>=1.14, rather than 46+, which asks cffi>=2); the placeholder is never
-  shipped, and the slot's venv sees the system site-packages, where `python3-cffi` lives.
+  placeholder carrying the OS package's version, so pip picks the newest cryptography that
+  accepts it (one asking cffi>=1.14 rather than cffi>=2); the placeholder is never shipped, and
+  the slot's venv sees the system site-packages, where `python3-cffi` lives.
 
 Downloads are cached in a folder (`--cache`): each target is first resolved offline from the
 cache, and only what is missing is fetched, so a second build needs no network.
@@ -26,7 +26,6 @@ cache, and only what is missing is fetched, so a second build needs no network.
 from __future__ import annotations
 
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -42,7 +41,7 @@ from tools.rig.manifest import interpreter_machine
 #: sdist-only (or not-everywhere) packages whose C extension is optional: the environment that
 #: makes their build skip it, and what running without it costs.
 PURE_FALLBACKS: dict[str, tuple[dict[str, str], str]] = {
-    "crcmod": ({"CC": "false"}, "CRCs (every frame's FCS) in pure Python: about 10-20x slower per CRC"),
+    "crcmod": ({"CC": "false"}, "CRCs (every frame's FCS) in pure Python: about 11x slower per CRC"),
     "aiohttp": ({"AIOHTTP_NO_EXTENSIONS": "1"}, "pure-Python HTTP parser (zigpy's OTA downloads only)"),
     "multidict": ({"MULTIDICT_NO_EXTENSIONS": "1"}, "pure-Python multidict (aiohttp headers)"),
     "yarl": ({"YARL_NO_EXTENSIONS": "1"}, "pure-Python URL parsing (aiohttp)"),
@@ -205,7 +204,7 @@ def resolve_target(spec: TargetSpec, requirements: Sequence[str], cache: Path) -
             if offline.returncode != 0:
                 result = _pip(["download", "--quiet", *links, *target_args, "--dest", temporary, *requirements])
             if result.returncode == 0:
-                return _collect(spec, dest, downloads, system, tuple(pure_builds))
+                return _collect(spec, dest, cache, system)
         missing = _MISSING.search(result.stderr)
         package = missing[1].lower() if missing else None
         if package is None or package not in PURE_FALLBACKS or package in pure_builds:
@@ -214,22 +213,19 @@ def resolve_target(spec: TargetSpec, requirements: Sequence[str], cache: Path) -
         pure_builds.append(package)
 
 
-def _collect(
-    spec: TargetSpec, dest: Path, downloads: Path, system: dict[str, str], pure_builds: tuple[str, ...]
-) -> ResolvedTarget:
+def _collect(spec: TargetSpec, dest: Path, cache: Path, system: dict[str, str]) -> ResolvedTarget:
     wheels: list[Path] = []
     pins: list[str] = []
+    pure_builds: list[str] = []
     for path in sorted(dest.glob("*.whl")):
         name, version = wheel_name_version(path.name)
         if name in system:
             continue  # the placeholder of an OS package: resolution only
-        kept = downloads / path.name
+        if (cache / "pure" / path.name).exists():
+            pure_builds.append(name)
+        kept = cache / "wheels" / path.name
         if not kept.exists():
             shutil.copy2(path, kept)
         wheels.append(kept)
         pins.append(f"{name}=={version}")
-    return ResolvedTarget(spec, tuple(wheels), tuple(pins), system, pure_builds)
-
-
-def describe_platform() -> str:
-    return f"{platform.system()} {interpreter_machine()} Python {platform.python_version()}"
+    return ResolvedTarget(spec, tuple(wheels), tuple(pins), system, tuple(pure_builds))

@@ -62,7 +62,7 @@ def test_build_from_a_wheel_for_this_machine(
     assert summary["bundle"] == str(tmp_path / "commshub-rig-7.7.tar")
     assert summary["signed_by"] == fingerprint(load_public_key(rig_keys.public))
     (name,) = summary["targets"]
-    assert name.startswith("host-") and summary["targets"][name]["pure_builds"] == {}  # crcmod came from the cache
+    assert name.startswith("host-") and list(summary["targets"][name]["pure_builds"]) == ["crcmod"]
 
 
 def test_the_rig_commands_import_without_the_hubs_dependencies() -> None:
