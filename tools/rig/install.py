@@ -213,6 +213,7 @@ def _switch(layout: RigLayout, version: str, slot: str, supervisor: Supervisor |
     if supervisor is None:
         layout.switch_to(slot)
         install_system_files(layout, slot)
+        layout.mark(slot, "staged", "installed without starting (--service none)")
         layout.log_event(event="install", version=version, slot=slot, result="staged")
         return InstallReport(version, slot, "staged", "not started (--service none)", previous, "untouched")
     supervisor.stop()

@@ -14,7 +14,8 @@ the other way. Every path hangs under a root (`/` on a Pi; a folder for tests, c
 root being prepared), and `current` is a relative link, so a root can be moved as a whole.
 
 A slot records its state in slot.json: "installing" while being built, "healthy" once its hub
-passed the health check, "failed" when it did not. Only a healthy slot is a rollback target.
+passed the health check, "failed" when it did not, "staged" when installed without a start.
+Only a healthy slot is a rollback target.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class SlotRecord:
     version: str
     target: str
     signer: str
-    state: str  # "installing" | "healthy" | "failed"
+    state: str  # "installing" | "healthy" | "failed" | "staged"
     installed: str  # UTC ISO 8601
     detail: str = ""
 

@@ -24,7 +24,7 @@ import pytest
 from tests.conftest import REPO
 from tools.rig import signing
 from tools.rig.bundle import BuiltBundle, build_bundle
-from tools.rig.hubconfig import render
+from tools.rig.hubconfig import read_settings, render
 from tools.rig.slots import RigLayout
 from tools.rig.supervisor import ProcessSupervisor
 from tools.rig.wheels import build_commshub_wheel
@@ -125,6 +125,21 @@ def hub_config(root: Path, port: int) -> str:
     """The packaged default config with this rig's port and a state file under its root."""
     template = (REPO / "tools" / "rig" / "data" / "hub.toml").read_text()
     return render(template, listen=f"127.0.0.1:{port}", state_file=str(root / "var/lib/commshub/hub.sqlite"))
+
+
+def wan_answer(layout: RigLayout) -> str:
+    """The bundle version of the hub answering on the WAN port.
+
+    The stand-in hub says its slot's version on connect; the real hub says nothing, so once its
+    port accepts a connection it is identified by the active slot.
+    """
+    host, port = read_settings(layout.config).probe_address()
+    with socket.create_connection((host, port), timeout=10) as connection:
+        if REAL_HUB:
+            active = layout.active()
+            record = layout.record(active) if active else None
+            return record.version if record else "none"
+        return connection.makefile().readline().strip()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tools.cli import main
-from tools.rig.bundle import BuiltBundle
+from tools.rig.bundle import BuiltBundle, data_file
 from tools.rig.signing import KeyPairPaths, fingerprint, load_private_key, load_public_key
 
 
@@ -80,3 +81,22 @@ def test_the_rig_commands_import_without_the_hubs_dependencies() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "--root" in result.stdout
+
+
+@pytest.mark.parametrize("script", ["commshub-rig-bootstrap", "commshub-rig-firstboot"])
+def test_the_shipped_shell_scripts_parse_as_posix_sh(script: str, tmp_path: Path) -> None:
+    path = tmp_path / script
+    path.write_bytes(data_file(script))
+    result = subprocess.run(["sh", "-n", str(path)], capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_every_udev_rule_is_a_list_of_key_operator_value_pairs() -> None:
+    """udev(7) syntax: `KEY[{attr}]` then `==`, `!=`, `=`, `+=` or `:=`, then a double-quoted value."""
+    pair = re.compile(r'^[A-Z_]+(\{[A-Za-z0-9_]+\})?(==|!=|\+=|:=|=)"[^"]*"$')
+    rules = [line for line in data_file("99-commshub-dongles.rules").decode().splitlines() if line.strip()]
+    for line in rules:
+        if line.startswith("#"):
+            continue
+        assert all(pair.match(item.strip()) for item in line.split(",")), line
+    assert 'LABEL="commshub_end"' in rules

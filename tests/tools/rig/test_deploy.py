@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,10 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools.rig.conftest import free_port, hub_config
+from tests.tools.rig.conftest import free_port, hub_config, wan_answer
 from tools.cli import main
 from tools.rig.bundle import BuiltBundle
-from tools.rig.hubconfig import read_settings
 from tools.rig.signing import KeyPairPaths
 from tools.rig.slots import RigLayout
 from tools.rig.supervisor import ProcessSupervisor
@@ -78,12 +76,6 @@ def ssh_server(tmp_path: Path) -> Iterator[SshServer]:
     finally:
         server.terminate()
         server.wait()
-
-
-def wan_answer(layout: RigLayout) -> str:
-    host, port = read_settings(layout.config).probe_address()
-    with socket.create_connection((host, port), timeout=10) as connection:
-        return connection.makefile().readline().strip()
 
 
 def test_deploy_installs_on_every_rig_in_parallel_one_line_each(
