@@ -14,8 +14,10 @@ import time
 BENCHMARKS = (
     "gbcs_decode",
     "gbcs_payload",
+    "gsme",
     "mac_codec",
     "medium",
+    "meters",
     "nvm",
     "serial",
     "zigbee_codecs",

@@ -19,32 +19,44 @@ from protocols.gbcs.errors import GbcsDecodeError, GbcsEncodeError
 MAX_LENGTH = 0xFFFFFF
 
 
-def encode_length(value: int) -> bytes:
-    """`value` in the minimal BER definite form: `nn`, `81 nn`, `82 nn nn` or `83 nn nn nn`."""
+def encode_length(value: int, *, width: int | None = None) -> bytes:
+    """`value` in the minimal BER definite form: `nn`, `81 nn`, `82 nn nn` or `83 nn nn nn`.
+
+    `width` (1-3) forces the long form with that many length bytes, for the ASN.1 payloads
+    that carry such lengths (`read_length(..., minimal=False)`).
+    """
     if value < 0 or value > MAX_LENGTH:
         raise GbcsEncodeError("length", f"{value} is outside 0..{MAX_LENGTH}")
+    if width is not None:
+        if not 1 <= width <= 3 or value >= 1 << (8 * width):
+            raise GbcsEncodeError("length", f"{value} does not fit a long form of {width} byte(s)")
+        return bytes((0x80 | width,)) + value.to_bytes(width, "big")
     if value < 0x80:
         return bytes((value,))
     width = (value.bit_length() + 7) // 8
     return bytes((0x80 | width,)) + value.to_bytes(width, "big")
 
 
-def _check_long_form(first: int, body: bytes) -> str | None:
-    """Why the long form `first`+`body` is unacceptable, or None when it is a minimal length."""
+def _check_long_form(first: int, body: bytes, minimal: bool = True) -> str | None:
+    """Why the long form `first`+`body` is unacceptable, or None when it is a (minimal) length."""
     if first == 0x80:
         return "indefinite length (0x80) is not allowed"
     if first > 0x83:
         return f"length of {first & 0x7F} bytes is not supported (at most 3)"
+    if not minimal:
+        return None
     value = int.from_bytes(body, "big")
     if value < 0x80 or body[0] == 0:
         return f"length {value} is not in its minimal form"
     return None
 
 
-def read_length(data: bytes, pos: int, field: str) -> tuple[int, int]:
+def read_length(data: bytes, pos: int, field: str, *, minimal: bool = True) -> tuple[int, int]:
     """Decode the length at `data[pos]`; return (length, position after it).
 
     Raises GbcsDecodeError with the offset of the length when it is truncated or not minimal.
+    `minimal=False` accepts a long form wider than needed (`82 00 83`): GBCS ASN.1 payloads
+    carry such lengths (31 in RTDS), and the caller keeps the width to rebuild them.
     """
     if pos >= len(data):
         raise GbcsDecodeError(pos, field, "length missing: input ends")
@@ -55,7 +67,7 @@ def read_length(data: bytes, pos: int, field: str) -> tuple[int, int]:
     body = data[pos + 1 : pos + 1 + width]
     if first <= 0x83 and len(body) < width:
         raise GbcsDecodeError(len(data), field, f"length truncated: needs {width} more bytes")
-    problem = _check_long_form(first, body)
+    problem = _check_long_form(first, body, minimal)
     if problem:
         raise GbcsDecodeError(pos, field, problem)
     return int.from_bytes(body, "big"), pos + 1 + width
