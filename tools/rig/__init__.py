@@ -1,6 +1,6 @@
 """`commshub rig ...`: Raspberry Pi test rigs (docs/rig.md).
 
-    commshub rig keygen | build | image | install | status | rollback | deploy
+    commshub rig keygen | build | verify | image | install | status | rollback | deploy
 
 One module per job, each with `add_parser(subparsers)` and `run(args)` like the top-level
 sub-commands. They are imported only when their command runs: the first-boot bootstrap imports
@@ -14,9 +14,9 @@ import argparse
 import importlib
 from typing import Any
 
-#: Modules under tools.rig holding a `rig` sub-command (keygen, build, image, install, status,
-#: rollback, deploy), in the order `--help` lists them.
-COMMAND_MODULES = ("signing", "bundle", "image", "install", "status", "rollback", "deploy")
+#: Modules under tools.rig holding a `rig` sub-command (keygen, build, verify, image, install,
+#: status, rollback, deploy), in the order `--help` lists them.
+COMMAND_MODULES = ("signing", "bundle", "verify", "image", "install", "status", "rollback", "deploy")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

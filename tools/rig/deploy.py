@@ -4,9 +4,10 @@
                         [--jobs N] [--root DIR] [--service S] [--timeout S] [--no-compile] [--json]
 
 HOST is `[user@]host[:port]` or an alias of the SSH config. For each rig, at most `--jobs` at
-once: `scp` the bundle and `commshub-rig-bootstrap` to /var/tmp/commshub-deploy/, then `ssh` to
-run the bootstrap (with `sudo -n` unless the login is root), which installs with the rig's own
-commshub, or bootstraps one from the bundle on a rig that has none. The rig verifies the bundle
+once: `scp` the bundle and `commshub-rig-bootstrap` to a fresh /var/tmp/commshub-deploy.XXXXXX/
+folder, then `ssh` to run the bootstrap (with `sudo -n` unless the login is root), which installs
+with the rig's own commshub, or bootstraps one from the bundle on a rig that has none; the folder
+is removed afterwards. The rig verifies the bundle
 against its own trusted keys: deploying cannot make a rig accept an unsigned bundle.
 
 Why the system `ssh` and `scp`: they read the lab's ~/.ssh/config, agents, jump hosts and known
@@ -35,7 +36,7 @@ from typing import Any
 
 from tools.rig.bundle import data_file
 
-REMOTE_DIR = "/var/tmp/commshub-deploy"
+UPLOAD_PREFIX = "/var/tmp/commshub-deploy"
 BOOTSTRAP = "commshub-rig-bootstrap"
 
 
@@ -101,13 +102,13 @@ async def _call(command: list[str], timeout: float) -> tuple[int, str, str]:
     return process.returncode or 0, stdout.decode(errors="replace"), stderr.decode(errors="replace")
 
 
-def remote_install_command(bundle_name: str, install_arguments: Sequence[str]) -> str:
-    """The shell command the rig runs: the bootstrap as root (sudo -n unless already root)."""
-    install = " ".join(
-        shlex.quote(part)
-        for part in ("sh", f"{REMOTE_DIR}/{BOOTSTRAP}", f"{REMOTE_DIR}/{bundle_name}", *install_arguments)
-    )
-    return f'if [ "$(id -u)" = 0 ]; then {install}; else sudo -n {install}; fi'
+def remote_install_command(folder: str, bundle_name: str, install_arguments: Sequence[str]) -> str:
+    """The shell command the rig runs: the bootstrap as root (sudo -n unless already root), then
+    the upload folder is removed (a rig's SD card is small), keeping the install's exit status."""
+    files = (f"{folder}/{BOOTSTRAP}", f"{folder}/{bundle_name}")
+    install = " ".join(shlex.quote(part) for part in ("sh", *files, *install_arguments))
+    sudo = 'if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo -n"; fi'
+    return f"{sudo}; $sudo {install}; status=$?; $sudo rm -rf {shlex.quote(folder)}; exit $status"
 
 
 async def deploy_one(
@@ -118,27 +119,19 @@ async def deploy_one(
     install_arguments: Sequence[str],
     timeout: float,
 ) -> DeployResult:
+    """One rig: a fresh upload folder (so concurrent deploys never share files), copy, install."""
     ssh_command = ["ssh", *ssh.arguments("-p", host.port), host.destination]
-    steps = [
-        ("connect", [*ssh_command, f"mkdir -p {REMOTE_DIR}"]),
-        (
-            "copy",
-            [
-                "scp",
-                "-q",
-                *ssh.arguments("-P", host.port),
-                str(bundle),
-                str(bootstrap),
-                f"{host.destination}:{REMOTE_DIR}/",
-            ],
-        ),
-    ]
-    for step, command in steps:
-        code, _out, err = await _call(command, timeout)
-        if code != 0:
-            return DeployResult(host.name, False, f"{step}-failed", None, None, _last_line(err))
-    arguments = [*install_arguments, "--json"]
-    code, out, err = await _call([*ssh_command, remote_install_command(bundle.name, arguments)], timeout)
+    code, out, err = await _call([*ssh_command, f"mktemp -d {UPLOAD_PREFIX}.XXXXXX"], timeout)
+    folder = out.strip()
+    if code != 0 or not folder.startswith(UPLOAD_PREFIX):
+        return DeployResult(host.name, False, "connect-failed", None, None, _last_line(err) or out.strip())
+    scp = ["scp", "-q", *ssh.arguments("-P", host.port), str(bundle), str(bootstrap), f"{host.destination}:{folder}/"]
+    code, _out, err = await _call(scp, timeout)
+    if code != 0:
+        await _call([*ssh_command, f"rm -rf {shlex.quote(folder)}"], timeout)
+        return DeployResult(host.name, False, "copy-failed", None, None, _last_line(err))
+    command = remote_install_command(folder, bundle.name, [*install_arguments, "--json"])
+    code, out, err = await _call([*ssh_command, command], timeout)
     report = _json_line(out)
     if report is None:
         return DeployResult(host.name, False, "failed", None, None, _last_line(err) or f"exit status {code}")

@@ -4,7 +4,7 @@ The schema (docs/rig.md, "The hub configuration") is the one `commshub run --con
 
     [wan]      listen   = "HOST:PORT"                      (default "127.0.0.1:8765")
     [state]    file     = "/var/lib/commshub/hub.sqlite"   the NVM
-    [keystore] dir      = "/etc/commshub/keystore"         "" for none
+    [keystore] dir      = ""                               a folder of PEM keys, "" for none
     [han]      home     = "semi-detached"                  "" for none: real radios
                radios   = [{ band = "2.4GHz", kind = "spinel", path = "/dev/serial/by-id/..." }, ...]
 

@@ -1,5 +1,7 @@
 """Reading a bundle: signature first, then every file against its hash, into a staging folder.
 
+    commshub rig verify BUNDLE --key PUB... [--json]     (check a bundle before shipping it)
+
 Why a stream and a staging folder: the tar is read once, front to back (`tarfile` stream mode),
 so what is checked is exactly what is used: there is no second read of a file that could have
 changed in between. `manifest.json` and `manifest.sig` must be the first two members; the
@@ -9,15 +11,22 @@ manifest when it ends. Anything wrong (a member that is not a plain file, a name
 bundle, a file not in the manifest, a listed file that is missing, a hash or size that differs,
 an archive that ends early) refuses the whole bundle with `BundleRefused` naming the file; the
 caller deletes the staging folder, so nothing on the rig has changed.
+
+Exit codes of `rig verify`: 0 the bundle verifies; 2 it is refused (the message names the file).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import json
+import sys
 import tarfile
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -135,3 +144,39 @@ def _extract_checked(
         raise BundleRefused(bundle, info.name, f"truncated: {written} of {expected.size} bytes")
     if digest.hexdigest() != expected.sha256:
         raise BundleRefused(bundle, info.name, "SHA-256 differs from the signed manifest: the file was altered")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("verify", help="check a bundle's signature and every file's hash")
+    parser.add_argument("bundle", type=Path)
+    parser.add_argument("--key", type=Path, action="append", required=True, help="a trusted public key (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="commshub-verify-") as folder:
+        try:
+            keys = [signing.load_public_key(path) for path in args.key]
+            verified = verify_bundle(args.bundle, keys, Path(folder) / "bundle")
+        except (BundleRefused, OSError, ValueError) as exc:
+            print(f"commshub rig verify: refused: {exc}", file=sys.stderr)
+            return 2
+    manifest = verified.manifest
+    targets = [target.name for target in manifest.targets]
+    summary: dict[str, Any] = {
+        "bundle": str(args.bundle),
+        "version": manifest.version,
+        "commshub_version": manifest.commshub_version,
+        "signed_by": verified.signer,
+        "files": len(manifest.files),
+        "targets": targets,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"{args.bundle}: verified, version {manifest.version} (commshub {manifest.commshub_version}), "
+            f"signed by {verified.signer}, {len(manifest.files)} files, targets {', '.join(targets)}"
+        )
+    return 0

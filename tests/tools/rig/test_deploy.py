@@ -92,6 +92,7 @@ def test_deploy_installs_on_every_rig_in_parallel_one_line_each(
         layout.trusted_keys.mkdir()
         shutil.copy2(rig_keys.public, layout.trusted_keys / "lab.pub")
     bundle = make_bundle("1.0").path
+    uploads_before = set(Path("/var/tmp").glob("commshub-deploy.*"))
     try:
         code = main(
             [
@@ -122,6 +123,7 @@ def test_deploy_installs_on_every_rig_in_parallel_one_line_each(
             assert wan_answer(rigs[name]) == "1.0"
         assert lines["127.0.0.1:1"].split()[1] == "connect-failed"
         assert "2 of 3 rigs installed and healthy" in output.err
+        assert set(Path("/var/tmp").glob("commshub-deploy.*")) == uploads_before  # each upload folder removed
     finally:
         for layout in rigs.values():
             ProcessSupervisor(layout).stop()

@@ -14,7 +14,7 @@ def test_the_packaged_default() -> None:
     assert parse_settings(DEFAULT) == HubSettings(
         listen="127.0.0.1:8765",
         state_file="/var/lib/commshub/hub.sqlite",
-        keystore="/etc/commshub/keystore",
+        keystore="",
         home="semi-detached",
         radios=(),
     )

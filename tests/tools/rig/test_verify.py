@@ -172,3 +172,17 @@ def test_the_signed_manifest_lists_every_member_with_its_hash(bundle: Path, rig_
     assert listed == {info.name: hashlib.sha256(data).hexdigest() for info, data in items[2:]}
     (target,) = manifest.targets
     assert set(target.wheels) <= set(listed) and any(name.startswith("wheels/commshub-") for name in target.wheels)
+
+
+def test_verify_command_checks_a_bundle_before_it_ships(
+    bundle: Path, rig_keys: signing.KeyPairPaths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rig", "verify", str(bundle), "--key", str(rig_keys.public), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["version"], summary["signed_by"]) == (
+        "1.0",
+        signing.fingerprint(signing.load_public_key(rig_keys.public)),
+    )
+    bad = flip_byte_in_file(bundle, tmp_path / "bad.tar", b"Type=notify")
+    assert main(["rig", "verify", str(bad), "--key", str(rig_keys.public)]) == 2
+    assert "systemd/commshub.service: SHA-256 differs" in capsys.readouterr().err
