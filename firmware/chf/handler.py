@@ -1,0 +1,72 @@
+"""The CHF's payload handler: its DLMS use cases behind its `GbcsEndpoint` (the contract of firmware.gbcs).
+
+The CS use cases addressed to the CHF (CS02a/CS02f, CS02b WAN-provider-by-WAN-provider ...)
+are answered by the common CS handler `firmware.gbcs.assemble` composes in front of this
+one; everything else the CHF answers is DLMS (gbcs.md 5.7): the payload is parsed, the
+`CosemServer` answers it, and the HAN orders the instructions gave are kept in `actions`
+for the `Chf` to hand to its adapter once the command's NVM transaction has committed.
+A payload that is not a DLMS access-request gets no response: it is written to the
+security log (the command was authentic, its content is not a CHF use case).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from firmware.chf.actions import Action
+from firmware.chf.cosem import Call, CosemServer
+from firmware.gbcs.contract import CommandContext, HandlerResult, RaisedAlert
+from firmware.gbcs.endpoint import LOG_DEPTH, SECURITY_LOG
+from protocols import dlms
+from protocols.dlms import AccessRequest, DlmsDecodeError
+
+if TYPE_CHECKING:
+    from hal.nvm import Nvm
+
+#: Security-log code of a payload the CHF does not answer (0x8F1E "command integrity check failed").
+NOT_A_CHF_PAYLOAD = 0x8F1E
+
+
+class ChfHandler:
+    """`PayloadHandler` of the CHF's own use cases (see the module docstring)."""
+
+    def __init__(self, server: CosemServer, nvm: Nvm) -> None:
+        self.server = server
+        self._nvm = nvm
+        self.actions: list[Action] = []
+
+    def take_actions(self) -> list[Action]:
+        """The HAN orders of the commands handled since the last call."""
+        actions, self.actions = self.actions, []
+        return actions
+
+    def handle(self, payload: bytes, context: CommandContext) -> HandlerResult:
+        try:
+            request = dlms.parse(payload)
+        except DlmsDecodeError as exc:
+            return self._not_answered(context, str(exc))
+        if not isinstance(request, AccessRequest):
+            return self._not_answered(context, f"a {type(request).__name__}, not an access-request")
+        call = Call(context)
+        response = self.server.answer(request, call)
+        self.actions += call.actions
+        return HandlerResult(response, tuple(call.alerts))
+
+    def _not_answered(self, context: CommandContext, detail: str) -> HandlerResult:
+        record = {
+            "utc": int(context.utc),
+            "code": NOT_A_CHF_PAYLOAD,
+            "reason": "payload-malformed",
+            "detail": detail,
+            "message_code": context.message_code,
+            "originator": context.originator,
+            "counter": context.counter,
+        }
+        self._nvm.append(SECURITY_LOG, record, keep=LOG_DEPTH)
+        return HandlerResult(None)
+
+    def deadline(self) -> float | None:
+        return None
+
+    def timer_fired(self, now: float, utc: float) -> tuple[RaisedAlert, ...]:
+        return ()
