@@ -14,6 +14,7 @@ import time
 BENCHMARKS = (
     "gbcs_decode",
     "gbcs_payload",
+    "gsme",
     "mac_codec",
     "medium",
     "nvm",
