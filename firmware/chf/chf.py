@@ -93,9 +93,15 @@ class GasProxy(Protocol):
     @property
     def endpoint(self) -> GbcsEndpoint: ...
 
-    def device_log_backup(self, utc: float) -> Data: ...
+    def device_log_backup(self, utc: float, network_id: bytes) -> Data: ...
 
     def gsme_answered(self, command: bytes, response: bytes, now: float, utc: float) -> list[Outbound]: ...
+
+    def device_registered(
+        self, eui: bytes, device_type: int | None, install_code: bytes, now: float, utc: float
+    ) -> list[Outbound]: ...
+
+    def device_unregistered(self, eui: bytes, now: float, utc: float) -> list[Outbound]: ...
 
 
 class Chf:
@@ -144,7 +150,7 @@ class Chf:
             self.dual_band,
             self.alerts,
             self.security_events,
-            None if gpf is None else gpf.device_log_backup,
+            None if gpf is None else lambda utc: gpf.device_log_backup(utc, self.device_log.network_id),
         )
         self.handler = ChfHandler(CosemServer(objects.table(), self.faults), nvm)
         self.device: GbcsDevice = assemble(
@@ -223,7 +229,16 @@ class Chf:
     def _own(self, connection_id: int | None, data: bytes, now: float, utc: float) -> list[Action]:
         """The CHF's endpoint takes it; then the HAN orders its use cases gave."""
         actions = self._outbound(self.endpoint, self.endpoint.receive(bytes(data), now, utc), connection_id)
-        return actions + self._han_orders(self.handler.take_actions(), now, utc)
+        actions += self._han_orders(self.handler.take_actions(), now, utc)
+        for change in self.commissioning.take_changes():
+            if self._gpf is None:
+                continue
+            if isinstance(change, bytes):
+                out = self._gpf.device_unregistered(change, now, utc)
+            else:
+                out = self._gpf.device_registered(change.eui, change.device_type, change.install_code, now, utc)
+            actions += self._outbound(self._gpf.endpoint, out, None)
+        return actions
 
     def _han_orders(self, orders: list[Action], now: float, utc: float) -> list[Action]:
         """Orders from the use cases; a device leaving the log also fails what was waiting for it."""

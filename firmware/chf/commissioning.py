@@ -44,6 +44,12 @@ class Commissioning:
         self._nvm = nvm
         self.log = log
         self._alerts = alerts
+        #: Registrations (the entry) and removals (the EUI) since the CHF last took them, for the GPF device log.
+        self.changes: list[DeviceEntry | bytes] = []
+
+    def take_changes(self) -> list[DeviceEntry | bytes]:
+        changes, self.changes = self.changes, []
+        return changes
 
     def changed(self, utc: float) -> RaisedAlert:
         """CS14: the log changed; the alert carries its backup."""
@@ -59,6 +65,7 @@ class Commissioning:
         with self._nvm.transaction():
             if not self.log.put(entry):
                 return False, [], []
+            self.changes.append(entry)
             actions = self.open_windows(utc) if self.log.joining_enabled else []
             return True, actions, [self.changed(utc)]
 
@@ -67,6 +74,7 @@ class Commissioning:
         with self._nvm.transaction():
             if not self.log.remove(eui):
                 return False, [], []
+            self.changes.append(eui)
             return True, [RemoveDevice(eui)], [self.changed(utc)]
 
     def unregister_all(self, utc: float) -> tuple[list[Action], list[RaisedAlert]]:
@@ -74,6 +82,7 @@ class Commissioning:
         euis = [entry.eui for entry in self.log.entries()]
         with self._nvm.transaction():
             self.log.replace_all([])
+            self.changes += euis
             return [RemoveDevice(eui) for eui in euis], [self.changed(utc)]
 
     def restore(
@@ -85,6 +94,7 @@ class Commissioning:
         with self._nvm.transaction():
             self.log.replace_all([DeviceEntry(eui, code) for eui, code in pairs])
             self.log.set_network_id(network_id)
+            self.changes += sorted(before - kept)
             actions: list[Action] = [RemoveDevice(eui) for eui in sorted(before - kept)]
             actions += self.open_windows(utc, force=True)
             return actions, [self.changed(utc)]

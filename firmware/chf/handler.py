@@ -23,8 +23,8 @@ from protocols.dlms import AccessRequest, DlmsDecodeError
 if TYPE_CHECKING:
     from hal.nvm import Nvm
 
-#: Security-log code of a payload the CHF does not answer (0x8F1E "command integrity check failed").
-NOT_A_CHF_PAYLOAD = 0x8F1E
+#: Security-log code of a payload a device does not answer (0x8F1E "command integrity check failed").
+UNANSWERED_PAYLOAD = 0x8F1E
 
 
 class ChfHandler:
@@ -53,16 +53,7 @@ class ChfHandler:
         return HandlerResult(response, tuple(call.alerts))
 
     def _not_answered(self, context: CommandContext, detail: str) -> HandlerResult:
-        record = {
-            "utc": int(context.utc),
-            "code": NOT_A_CHF_PAYLOAD,
-            "reason": "payload-malformed",
-            "detail": detail,
-            "message_code": context.message_code,
-            "originator": context.originator,
-            "counter": context.counter,
-        }
-        self._nvm.append(SECURITY_LOG, record, keep=LOG_DEPTH)
+        log_unanswered(self._nvm, context, detail)
         return HandlerResult(None)
 
     def deadline(self) -> float | None:
@@ -70,3 +61,17 @@ class ChfHandler:
 
     def timer_fired(self, now: float, utc: float) -> tuple[RaisedAlert, ...]:
         return ()
+
+
+def log_unanswered(nvm: Nvm, context: CommandContext, detail: str) -> None:
+    """A security-log record of an authentic command whose payload the device does not answer (0x8F1E)."""
+    record = {
+        "utc": int(context.utc),
+        "code": UNANSWERED_PAYLOAD,
+        "reason": "payload-malformed",
+        "detail": detail,
+        "message_code": context.message_code,
+        "originator": context.originator,
+        "counter": context.counter,
+    }
+    nvm.append(SECURITY_LOG, record, keep=LOG_DEPTH)
