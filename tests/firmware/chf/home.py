@@ -15,18 +15,30 @@ from dataclasses import dataclass, field
 
 from firmware.chf import Action, Chf, ChfConfig, SetTunnelMessagePending, ToDevice, ToWan
 from firmware.devices.gsme import load_profile
+from firmware.devices.gsme.engine import CommandFacts
 from firmware.devices.gsme.handler import GsmePayloadHandler
 from firmware.gbcs.assembly import GbcsDevice, assemble
-from firmware.gbcs.contract import CommandContext
 from firmware.gbcs.headend import command
 from firmware.gpf import Gpf
 from hal.nvm import NvmStore
 from protocols import dlms, gbz
-from protocols.dlms import AccessRequest, ActionSpec, Boolean, LongInvokeId, MethodDescriptor, Obis, SetSpec
-from protocols.dlms import AttributeDescriptor, enum_, octets, structure, u16
+from protocols.dlms import (
+    AccessRequest,
+    ActionSpec,
+    AttributeDescriptor,
+    Boolean,
+    LongInvokeId,
+    MethodDescriptor,
+    Obis,
+    SetSpec,
+    enum_,
+    octets,
+    structure,
+    u16,
+)
 from protocols.gbcs import KeyStore
 from protocols.gbcs.crypto import PAYLOAD_KEY_TYPE
-from protocols.gbcs.cs.common import ESME, GSME, PPMID
+from protocols.gbcs.cs.common import ESME, GSME
 
 CHF_EUI = bytes.fromhex("00db1234567890a2")
 GPF_EUI = bytes.fromhex("00db1234567890a3")
@@ -147,8 +159,8 @@ class Home:
     def add_gsme(self) -> None:
         """A GSME model (firmware.devices.gsme) behind its own GBCS endpoint, RIG keys from the key store."""
 
-        def cipher_for(context: CommandContext) -> gbz.Cipher | None:
-            info = context.other_information
+        def cipher_for(context: CommandFacts) -> gbz.Cipher | None:
+            info = getattr(context, "other_information", None)
             party = (info.remote_party_id if info is not None else None) or context.originator
             key = self.keystore.derived_key((GSME_EUI, party), GSME_EUI, PAYLOAD_KEY_TYPE, context.counter, party)
             return None if key is None else gbz.Cipher(key, GSME_EUI)

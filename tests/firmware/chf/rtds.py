@@ -21,13 +21,15 @@ input that causes each alert (`ALERT_DRIVERS`) and compares the alert the hub se
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from firmware.chf import Fault, SetTunnelMessagePending, ToDevice, ToWan
+from firmware.chf import Fault, StartEnergyScan, ToDevice
+from firmware.chf.device_log import DeviceEntry
 from firmware.chf.faults import ACTION, GET, SET
 from hal.radio import Channel
 from protocols import dlms, gbz
@@ -63,11 +65,12 @@ class FolderResult:
     passed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     alerts_missing: list[int] = field(default_factory=list)
+    alert_shapes_differ: list[int] = field(default_factory=list)
     faults_armed: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.alerts_missing
+        return not self.failed and not self.alerts_missing and not self.alert_shapes_differ
 
 
 def load(folder: Path, keystore: KeyStore) -> tuple[list[Scenario], dict[str, Message]]:
@@ -95,9 +98,8 @@ def hub_folders(rtds_dir: Path, keystore: KeyStore) -> list[Path]:
     chosen = []
     for folder in sorted(p for p in rtds_dir.iterdir() if p.is_dir()):
         scenarios, alerts = load(folder, keystore)
-        if any(s.command.recipient in HUB for s in scenarios):
-            chosen.append(folder)
-        elif not scenarios and any(a.originator in HUB for a in alerts.values()):
+        to_hub = any(s.command.recipient in HUB for s in scenarios)
+        if to_hub or (not scenarios and any(a.originator in HUB for a in alerts.values())):
             chosen.append(folder)
     return chosen
 
@@ -105,12 +107,11 @@ def hub_folders(rtds_dir: Path, keystore: KeyStore) -> list[Path]:
 # -- faults for ERROR scenarios ------------------------------------------------------------------------
 
 
-def _target(spec: object) -> tuple[str, int, dlms.Obis, int]:
+def _target(spec: dlms.RequestSpec) -> tuple[str, int, dlms.Obis, int]:
     if isinstance(spec, ActionSpec):
         return ACTION, spec.descriptor.class_id, spec.descriptor.instance, spec.descriptor.method
     kind = SET if isinstance(spec, SetSpec) else GET
-    descriptor = spec.descriptor  # type: ignore[attr-defined]  # GET, GET-with-selection or SET
-    return kind, descriptor.class_id, descriptor.instance, descriptor.attribute
+    return kind, spec.descriptor.class_id, spec.descriptor.instance, spec.descriptor.attribute
 
 
 def chf_fault(command: bytes, expected: bytes) -> Fault | None:
@@ -143,10 +144,10 @@ def arm_faults(home: Home, scenario: Scenario, keystore: KeyStore) -> int:
             (GSME_EUI, response.recipient), GSME_EUI, PAYLOAD_KEY_TYPE, response.originator_counter, response.recipient
         )
         cipher = None if key is None else gbz.Cipher(key, GSME_EUI)
-        faults = device_faults(gbz.parse(scenario.command.payload), gbz.parse(response.payload, cipher=cipher))
-        for fault in faults:
-            home.gsme_model.gsme.add_fault(fault)
-        return len(faults)
+        gsme_faults = device_faults(gbz.parse(scenario.command.payload), gbz.parse(response.payload, cipher=cipher))
+        for gsme_fault in gsme_faults:
+            home.gsme_model.gsme.add_fault(gsme_fault)
+        return len(gsme_faults)
     return 0
 
 
@@ -162,7 +163,7 @@ def fresh_home(keystore: KeyStore) -> Home:
     return home
 
 
-def replay(folder: Path, keystore: KeyStore) -> FolderResult:
+def replay(folder: Path, keystore: KeyStore, *, inject_faults: bool = True) -> FolderResult:
     result = FolderResult(folder.name)
     scenarios, alerts = load(folder, keystore)
     home = fresh_home(keystore)
@@ -171,7 +172,8 @@ def replay(folder: Path, keystore: KeyStore) -> FolderResult:
         if driver is not None:
             driver(home)
     for scenario in scenarios:
-        result.faults_armed += arm_faults(home, scenario, keystore)
+        if inject_faults:
+            result.faults_armed += arm_faults(home, scenario, keystore)
         before = len(home.wan)
         home.advance(60)
         home.send(scenario.data)
@@ -194,13 +196,29 @@ def replay(folder: Path, keystore: KeyStore) -> FolderResult:
             result.passed.append(scenario.name)
         else:
             result.failed[scenario.name] = f"got {have} want {want}"
-    sent_alerts = {parse(sent.data, keystore).message_code for sent in home.wan if _is_alert(sent, keystore)}
-    result.alerts_missing = sorted({alert.message_code for alert in alerts.values()} - sent_alerts)
+    sent = [parse(message.data, keystore) for message in home.wan]
+    shapes: dict[int, set[Any]] = {}
+    for message in sent:
+        if message.cra is Cra.ALERT:
+            shapes.setdefault(message.message_code, set()).add(shape(message))
+    for alert in alerts.values():
+        if alert.message_code not in shapes:
+            result.alerts_missing.append(alert.message_code)
+        elif shape(alert) not in shapes[alert.message_code]:
+            result.alert_shapes_differ.append(alert.message_code)
     return result
 
 
-def _is_alert(sent: ToWan, keystore: KeyStore) -> bool:
-    return parse(sent.data, keystore).cra is Cra.ALERT
+def shape(message: Message) -> Any:
+    """The decoded payload's tree of field names, without values: the layout a decoder sees."""
+    assert message.payload_tree is not None
+    return _names(json.loads(message.payload_tree.root.to_json_text()))
+
+
+def _names(node: dict[str, Any]) -> Any:
+    """(name, children's shapes), a list's repeated entries counted once (a log of 1 or 5 devices is one layout)."""
+    children = (_names(child) for child in node.get("children") or ())
+    return (node.get("name"), tuple(dict.fromkeys(children)))
 
 
 # -- what makes the alert-only folders' alerts ----------------------------------------------------------
@@ -211,11 +229,9 @@ def _dbch06(home: Home) -> None:
 
 
 def _dbch07_08(home: Home) -> None:
-    actions = home.dcc(0x010E, _scan_request())
-    scan = next(a for a in home.han if type(a).__name__ == "StartEnergyScan")
-    assert actions
-    energies = {channel: -60.0 for channel in scan.channels}  # type: ignore[attr-defined]
-    energies[home.chf.sub_ghz_channel] = -60.0
+    home.dcc(0x010E, _scan_request())
+    scan = next(a for a in home.han if isinstance(a, StartEnergyScan))
+    energies = dict.fromkeys(scan.channels, -60.0)
     energies[Channel(28, 5)] = -95.0
     home.take(home.chf.energy_scan_result(energies, home.now, home.utc))
 
@@ -239,14 +255,8 @@ def _gcs13b() -> bytes:
 def _dbch11(home: Home) -> None:
     for index in range(home.config.sub_ghz_capacity + 1):
         eui = bytes.fromhex(f"00db12345678{index:04x}")
-        home.chf.device_log.put(_entry(eui))
+        home.chf.device_log.put(DeviceEntry(eui, bytes(16)))
         home.take(home.chf.device_joined(eui, home.now, home.utc, sub_ghz=True))
-
-
-def _entry(eui: bytes) -> Any:
-    from firmware.chf.device_log import DeviceEntry
-
-    return DeviceEntry(eui, bytes(16))
 
 
 def _ccs08(home: Home) -> None:
@@ -267,5 +277,3 @@ ALERT_DRIVERS: dict[str, Callable[[Home], None]] = {
     "CCS08": _ccs08,
     "GCS62": _gcs62,
 }
-
-__all__ = ["ALERT_DRIVERS", "SetTunnelMessagePending", "hub_folders", "replay"]
