@@ -57,6 +57,8 @@ PARTIES = {
     6: bytes.fromhex("90b3d51f30000007"),
     8: bytes.fromhex("90b3d51f30010008"),
 }
+#: The remote parties the CHF holds trust anchors for (RTDS CS02a/CS02b to the CHF: ACB, WAN provider; recovery).
+CHF_PARTIES = {role: PARTIES[role] for role in (1, 4, 6)}
 #: ZigBee's published test install code (radio.md 5.7), and one more of ours.
 INSTALL_CODES = {
     ESME_EUI: bytes.fromhex("83FED3407A939723A5C639B26916D505"),
@@ -91,10 +93,11 @@ class Home:
     now: float = 0.0
     utc: float = 1_420_070_400.0  #: 2015-01-01T00:00:00Z, the date of every RTDS time stamp
     wan: list[ToWan] = field(default_factory=list)
+    sent: list[bytes] = field(default_factory=list)
     han: list[Action] = field(default_factory=list)
     gsme: GbcsDevice | None = None
     gsme_model: GsmePayloadHandler | None = None
-    acb_counter: int = 1
+    counters: dict[bytes, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.start()
@@ -106,7 +109,7 @@ class Home:
             eui=CHF_EUI,
             nvm=self.store.partition("chf"),
             keystore=self.keystore,
-            parties=PARTIES,
+            parties=CHF_PARTIES,
             config=self.config,
             gpf=self.gpf,
         )
@@ -126,22 +129,41 @@ class Home:
         return actions
 
     def send(self, data: bytes, connection_id: int | None = 1) -> list[Action]:
+        self.sent.append(data)
         return self.take(self.chf.wan_message(connection_id, data, self.now, self.utc))
 
-    def dcc(self, message_code: int, payload: bytes, *, recipient: bytes = CHF_EUI) -> list[Action]:
-        """A command from the ACB on behalf of the supplier, MACed with the key store's ACB key."""
-        self.acb_counter += 1
+    def dcc(
+        self,
+        message_code: int,
+        payload: bytes,
+        *,
+        recipient: bytes = CHF_EUI,
+        connection_id: int = 1,
+        originator: bytes = ACB,
+    ) -> list[Action]:
+        """A command MACed with the key store's ACB key: from the ACB on behalf of the supplier (the DCC's own use
+        cases), or from `originator` itself (a supplier's use case)."""
+        self.counters[originator] = self.counters.get(originator, 1000 if originator != ACB else 1) + 1
+        counter = self.counters[originator]
         data = command(
             self.keystore,
-            originator=ACB,
+            originator=originator,
             recipient=recipient,
-            counter=self.acb_counter,
+            counter=counter,
             message_code=message_code,
             payload=payload,
             sign=False,
-            service_user=(SUPPLIER, self.acb_counter),
+            service_user=(SUPPLIER, counter) if originator == ACB else None,
         )
-        return self.send(data)
+        return self.send(data, connection_id)
+
+    @property
+    def acb_counter(self) -> int:
+        return self.counters.get(ACB, 1)
+
+    @acb_counter.setter
+    def acb_counter(self, value: int) -> None:
+        self.counters[ACB] = value
 
     def commission(self, eui: bytes, device_type: int, *, sleepy: bool = False, sub_ghz: bool = False) -> None:
         """CCS01 for the device, then its join as the HAN side reports it."""
@@ -189,12 +211,12 @@ class Home:
             if not message:
                 break
             taken += 1
-            reply = answer(message) if answer is not None else self._gsme_answer(message)
+            reply = answer(message) if answer is not None else self.gsme_answer(message)
             if reply is not None:
                 self.take(self.chf.gsme_put(GSME_EUI, reply, self.now, self.utc))
         return taken
 
-    def _gsme_answer(self, message: bytes) -> bytes | None:
+    def gsme_answer(self, message: bytes) -> bytes | None:
         assert self.gsme is not None
         out = self.gsme.endpoint.receive(message, self.now, self.utc)
         for sealed in out:

@@ -34,7 +34,9 @@ def test_every_chf_and_gpf_folder_answered_as_rtds(rtds_dir: Path, rtds_keystore
         f"\nRTDS at the CHF level: {len(passed)} of {len(folders)} folders answered as RTDS "
         f"({scenarios} commands, {faults} ERROR scenarios through injected device faults); not here: {sorted(failed)}"
     )
-    assert set(failed) == set(NOT_HERE), {name: (r.failed, r.alerts_missing, r.alert_shapes_differ) for name, r in failed.items()}
+    assert set(failed) == set(NOT_HERE), {
+        name: (r.failed, r.alerts_missing, r.alert_shapes_differ) for name, r in failed.items()
+    }
     for name, expected in NOT_HERE.items():
         assert {scenario: why.split()[0] for scenario, why in failed[name].failed.items()} == expected
         assert failed[name].passed and not failed[name].alerts_missing
