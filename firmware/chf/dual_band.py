@@ -114,7 +114,8 @@ class DualBand:
     # -- configuration and channel ---------------------------------------------------------------
 
     def configuration(self) -> SubGhzConfiguration:
-        return SubGhzConfiguration.from_nvm(self._nvm.get(_CONFIGURATION))
+        stored = self._nvm.get(_CONFIGURATION)
+        return DEFAULT_CONFIGURATION if stored is None else SubGhzConfiguration.from_nvm(stored)
 
     def configure(self, configuration: SubGhzConfiguration, utc: float) -> RaisedAlert:
         """DBCH04: keep the new configuration; DBCH09 reports it."""
@@ -122,8 +123,8 @@ class DualBand:
         return self._alerts.raise_alert(chf_alerts.CONFIGURATION_CHANGED, utc, configuration.to_data())
 
     def channel(self) -> Channel:
-        page, number = self._nvm.get(_CHANNEL)
-        return Channel(page, number)
+        stored = self._nvm.get(_CHANNEL)
+        return self._first_channel if stored is None else Channel(*stored)
 
     def _log_channel(self, channel: Channel, reason: int, utc: float) -> None:
         data = channel_mask(channel).to_bytes(4, "big") + bytes((0x09, 0x01, reason))  # mask, then os(1)
