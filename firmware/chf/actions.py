@@ -31,11 +31,15 @@ class ToDevice:
     """Send `data` to the HAN device `eui` over its GB-HRGP tunnel (gbcs.md 6.1-6.2), as TransferData.
 
     For the sleepy GSME the data already starts with the one-byte GB tunnel header
-    (`02` GET-RESPONSE); for the ESME, PPMID and HCALCS it is the bare GBCS message.
+    (`02` GET-RESPONSE); for the ESME, PPMID and HCALCS it is the bare GBCS message. A
+    GET-RESPONSE carrying a queued command has `seq`: once the adapter has handed it to the
+    tunnel it calls `Chf.device_sent(eui, seq)`; until then the command stays in the NVM queue,
+    and a restart offers it again (the GSME's counter check refuses a second execution).
     """
 
     eui: bytes
     data: bytes
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ Theory of operation (gbcs.md 2.3, 6; docs/chf.md has the action contract):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -60,13 +60,14 @@ from firmware.chf.cosem import CosemServer
 from firmware.chf.device_log import DeviceEntry, DeviceLog
 from firmware.chf.dual_band import DualBand
 from firmware.chf.faults import Faults
-from firmware.chf.handler import ChfHandler
+from firmware.chf.handler import ChfHandler, record_security
 from firmware.chf.objects import ChfObjects
+from firmware.chf.outbox import ChfOutbox
 from firmware.chf.routing import GsmeQueues, Pending, PendingCommands
 from firmware.gbcs.assembly import GbcsDevice, assemble
 from firmware.gbcs.contract import RaisedAlert
 from firmware.gbcs.credentials import CertificateAuthority
-from firmware.gbcs.endpoint import LOG_DEPTH, SECURITY_LOG, GbcsEndpoint, Outbound
+from firmware.gbcs.endpoint import SECURITY_LOG, GbcsEndpoint, Outbound
 from hal.radio import Channel
 from protocols.dlms import Data, octets
 from protocols.gbcs import cs
@@ -80,7 +81,6 @@ if TYPE_CHECKING:
     from hal.nvm import Nvm
 
 LOGGER = logging.getLogger(__name__)
-WAN_OUTBOX = "chf.wan-outbox"
 _RUN = "chf.run"
 GET, GET_RESPONSE, PUT = 0x01, 0x02, 0x03  #: GB tunnel header (gbcs.md 6.2)
 CCS08 = 0x0128
@@ -142,6 +142,12 @@ class Chf:
         self.pending = PendingCommands(nvm, limit=self.config.pending_limit, timeout=self.config.response_timeout)
         self.queues = GsmeQueues(nvm, limit=self.config.gsme_queue_limit, timeout=self.config.gsme_retrieval_timeout)
         self.faults = Faults()
+        self.outbox = ChfOutbox(
+            nvm,
+            limit=self.config.wan_outbox_limit,
+            run=self.run,
+            is_device=lambda eui: self.device_log.entry(eui) is not None,
+        )
         objects = ChfObjects(
             eui,
             self.config.model,
@@ -172,39 +178,19 @@ class Chf:
 
     # -- the WAN outbox ---------------------------------------------------------------------------
 
-    def _wan(self, data: bytes, connection_id: int | None) -> ToWan:
-        """Put a message in the WAN outbox (dropping the oldest past the limit); the order to send it."""
-        queued = self._nvm.queue(WAN_OUTBOX)
-        for seq, dropped in queued[: max(0, len(queued) - self.config.wan_outbox_limit + 1)]:
-            self._nvm.remove(WAN_OUTBOX, seq)
-            LOGGER.warning("%s: WAN outbox full, dropped a %d-byte message", self.eui.hex(), len(dropped["data"]))
-        entry = {"data": data, "connection": connection_id, "run": self.run}
-        seq = self._nvm.push(WAN_OUTBOX, entry, limit=self.config.wan_outbox_limit)
-        return ToWan(connection_id, data, seq)
-
     def wan_sent(self, seq: int) -> None:
         """The adapter handed WAN outbox message `seq` on: forget it."""
-        self._nvm.remove(WAN_OUTBOX, seq)
+        self.outbox.sent(seq)
 
-    def _outbound(self, endpoint: GbcsEndpoint, out: Sequence[Outbound], connection_id: int | None) -> list[Action]:
-        """An endpoint's sealed messages as orders: responses to `connection_id` (or to the HAN device that
-        sent the command), alerts to every head-end; each moves from the endpoint's outbox to the CHF's."""
-        actions: list[Action] = []
-        with self._nvm.transaction():
-            for message in out:
-                if self.device_log.entry(message.destination) is not None:
-                    actions.append(ToDevice(message.destination, message.data))
-                else:
-                    target = connection_id if message.cra is Cra.RESPONSE else None
-                    actions.append(self._wan(message.data, target))
-                endpoint.sent(message.seq)
-        return actions
+    def device_sent(self, eui: bytes, seq: int) -> None:
+        """The adapter handed GET-RESPONSE `seq` to the GSME's tunnel: that command has left its queue."""
+        self.queues.delivered(eui, seq)
 
     def _raise(self, raised: Iterable[RaisedAlert], now: float, utc: float) -> list[Action]:
         raised = list(raised)
         if not raised:
             return []
-        return self._outbound(self.endpoint, self.endpoint.raise_alerts(raised, now, utc), None)
+        return self.outbox.take(self.endpoint, self.endpoint.raise_alerts(raised, now, utc), None)
 
     # -- WAN intake -------------------------------------------------------------------------------
 
@@ -219,7 +205,7 @@ class Chf:
             return self._own(connection_id, data, now, utc)
         if self._gpf is not None and message.recipient == self._gpf.endpoint.eui:
             gpf = self._gpf.endpoint
-            return self._outbound(gpf, gpf.receive(bytes(data), now, utc), connection_id)
+            return self.outbox.take(gpf, gpf.receive(bytes(data), now, utc), connection_id)
         entry = self.device_log.entry(message.recipient)
         if entry is None:
             self._security("unknown-recipient", chf_alerts.DELIVERY_FAILED, message, utc)
@@ -228,7 +214,7 @@ class Chf:
 
     def _own(self, connection_id: int | None, data: bytes, now: float, utc: float) -> list[Action]:
         """The CHF's endpoint takes it; then the HAN orders its use cases gave."""
-        actions = self._outbound(self.endpoint, self.endpoint.receive(bytes(data), now, utc), connection_id)
+        actions = self.outbox.take(self.endpoint, self.endpoint.receive(bytes(data), now, utc), connection_id)
         actions += self._han_orders(self.handler.take_actions(), now, utc)
         for change in self.commissioning.take_changes():
             if self._gpf is None:
@@ -237,7 +223,7 @@ class Chf:
                 out = self._gpf.device_unregistered(change, now, utc)
             else:
                 out = self._gpf.device_registered(change.eui, change.device_type, change.install_code, now, utc)
-            actions += self._outbound(self._gpf.endpoint, out, None)
+            actions += self.outbox.take(self._gpf.endpoint, out, None)
         return actions
 
     def _han_orders(self, orders: list[Action], now: float, utc: float) -> list[Action]:
@@ -303,17 +289,20 @@ class Chf:
 
     def _security(self, reason: str, code: int, message: Message | None, utc: float, detail: str = "") -> None:
         """A CHF security-log record (the same log and form as the endpoint's refusals)."""
-        record = {
-            "utc": int(utc),
-            "code": code,
-            "reason": reason,
-            "detail": detail,
-            "message_code": None if message is None else message.message_code,
-            "originator": None if message is None else message.originator,
-            "counter": None if message is None else message.originator_counter,
-        }
         LOGGER.info("%s: %s %s", self.eui.hex(), reason, detail)
-        self._nvm.append(SECURITY_LOG, record, keep=LOG_DEPTH)
+        if message is None:
+            record_security(self._nvm, utc, code, reason, detail)
+            return
+        record_security(
+            self._nvm,
+            utc,
+            code,
+            reason,
+            detail,
+            message_code=message.message_code,
+            originator=message.originator,
+            counter=message.originator_counter,
+        )
 
     def security_events(self) -> list[tuple[float, int, bytes]]:
         """The CHF security log as `(utc, code, data)` entries (data: the message code, when known)."""
@@ -347,7 +336,10 @@ class Chf:
             if queued is not None:
                 self.alerts.log(chf_alerts.HAN_COMMAND_ACTIONED, utc, queued.message_code.to_bytes(2, "big"))
         header = bytes((GET_RESPONSE, min(remaining, 0xFF)))
-        actions: list[Action] = [ToDevice(eui, header + (b"" if queued is None else queued.data))]
+        if queued is None:
+            actions: list[Action] = [ToDevice(eui, header)]
+        else:
+            actions = [ToDevice(eui, header + queued.data, queued.seq)]
         if remaining == 0:
             actions.append(SetTunnelMessagePending(eui, False))
         return actions
@@ -371,29 +363,29 @@ class Chf:
         if message.cra is Cra.RESPONSE:
             return self._response(message, bytes(data), now, utc)
         if message.cra is Cra.ALERT:
-            return [self._wan(bytes(data), None)]
+            return [self.outbox.wan(bytes(data), None)]
         return self._han_command(eui, message, bytes(data), now, utc)
 
     def _response(self, message: Message, data: bytes, now: float, utc: float) -> list[Action]:
         with self._nvm.transaction():
             pending = self.pending.take(message.originator, message.recipient, message.originator_counter)
             if pending is None:
-                return [self._wan(data, None)]  # nothing awaits it (forgotten, or another run's): every head-end
+                return [self.outbox.wan(data, None)]  # nothing awaits it (forgotten, or another run's): every head-end
             actions: list[Action] = []
             if pending.reply_device is not None:
                 actions.append(ToDevice(pending.reply_device, data))
             else:
-                actions.append(self._wan(data, pending.connection_id if pending.run == self.run else None))
+                actions.append(self.outbox.wan(data, pending.connection_id if pending.run == self.run else None))
         if pending.command is not None and self._gpf is not None:
             gpf = self._gpf.endpoint
-            actions += self._outbound(gpf, self._gpf.gsme_answered(pending.command, data, now, utc), None)
+            actions += self.outbox.take(gpf, self._gpf.gsme_answered(pending.command, data, now, utc), None)
         return actions
 
     def _han_command(self, eui: bytes, message: Message, data: bytes, now: float, utc: float) -> list[Action]:
         """A command a HAN device originates (PCS to the GSME): routed like a WAN command, answered to it."""
         if message.recipient == self.eui or (self._gpf is not None and message.recipient == self._gpf.endpoint.eui):
             endpoint = self.endpoint if message.recipient == self.eui else self._gpf.endpoint  # type: ignore[union-attr]
-            return self._outbound(endpoint, endpoint.receive(data, now, utc), None)
+            return self.outbox.take(endpoint, endpoint.receive(data, now, utc), None)
         target = self.device_log.entry(message.recipient)
         if target is None:
             self._security("unknown-recipient", chf_alerts.DELIVERY_FAILED, message, utc, f"from {eui.hex()}")
@@ -401,8 +393,12 @@ class Chf:
         return self._forward(target, message, data, now, utc, reply_device=eui)
 
     def tunnel_send_failed(self, eui: bytes, data: bytes, now: float, utc: float) -> list[Action]:
-        """The HAN side could not deliver `data` to `eui` (no tunnel, no route, no ACK): fail it."""
+        """The HAN side could not deliver `data` to `eui` (no tunnel, no route, no ACK): fail it - or, for a
+        GET-RESPONSE to the GSME, offer the command again at its next GET."""
         self._observe(now, utc)
+        if data[:1] == bytes((GET_RESPONSE,)):
+            self.queues.release_in_flight(eui)
+            return [SetTunnelMessagePending(eui, True)] if self.queues.count(eui) else []
         try:
             message, _ = decode(bytes(data))
         except GbcsDecodeError:
@@ -532,10 +528,10 @@ class Chf:
                 actions.append(SetTunnelMessagePending(eui, False))
         self.pending.expire(utc)
         self.commissioning.lapse_windows(utc)
-        actions += self._outbound(self.endpoint, self.endpoint.timer_fired(now, utc), None)
+        actions += self.outbox.take(self.endpoint, self.endpoint.timer_fired(now, utc), None)
         if self._gpf is not None:
             gpf = self._gpf.endpoint
-            actions += self._outbound(gpf, gpf.timer_fired(now, utc), None)
+            actions += self.outbox.take(gpf, gpf.timer_fired(now, utc), None)
         return actions
 
     def resume(self, now: float, utc: float) -> list[Action]:
@@ -543,11 +539,10 @@ class Chf:
         self._observe(now, utc)
         actions: list[Action] = []
         for endpoint in (self.endpoint, *(() if self._gpf is None else (self._gpf.endpoint,))):
-            actions += self._outbound(endpoint, endpoint.pending(), None)
-        for seq, entry in self._nvm.queue(WAN_OUTBOX):
-            connection = entry["connection"] if entry["run"] == self.run else None
-            if not any(isinstance(action, ToWan) and action.seq == seq for action in actions):
-                actions.append(ToWan(connection, entry["data"], seq))
+            actions += self.outbox.take(endpoint, endpoint.pending(), None)
+        moved = {action.seq for action in actions if isinstance(action, ToWan)}
+        actions += [message for message in self.outbox.unsent() if message.seq not in moved]
+        self.queues.release_in_flight()
         actions += [SetTunnelMessagePending(eui, True) for eui in self.queues.euis() if self.queues.count(eui)]
         for entry in self.device_log.entries():
             if entry.join_until is not None and entry.join_until > utc:

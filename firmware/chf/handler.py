@@ -65,13 +65,38 @@ class ChfHandler:
 
 def log_unanswered(nvm: Nvm, context: CommandContext, detail: str) -> None:
     """A security-log record of an authentic command whose payload the device does not answer (0x8F1E)."""
+    record_security(
+        nvm,
+        context.utc,
+        UNANSWERED_PAYLOAD,
+        "payload-malformed",
+        detail,
+        message_code=context.message_code,
+        originator=context.originator,
+        counter=context.counter,
+    )
+
+
+def record_security(
+    nvm: Nvm,
+    utc: float,
+    code: int,
+    reason: str,
+    detail: str = "",
+    *,
+    message_code: int | None = None,
+    originator: bytes | None = None,
+    counter: int | None = None,
+) -> None:
+    """A security-log record in the form and log of `firmware.gbcs`'s refusals (its {timestamp, logCode} and
+    what is known of the message)."""
     record = {
-        "utc": int(context.utc),
-        "code": UNANSWERED_PAYLOAD,
-        "reason": "payload-malformed",
+        "utc": int(utc),
+        "code": code,
+        "reason": reason,
         "detail": detail,
-        "message_code": context.message_code,
-        "originator": context.originator,
-        "counter": context.counter,
+        "message_code": message_code,
+        "originator": originator,
+        "counter": counter,
     }
     nvm.append(SECURITY_LOG, record, keep=LOG_DEPTH)

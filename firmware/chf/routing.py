@@ -10,10 +10,12 @@ forgotten after the response timeout.
 
 GSME queue (gbcs.md 6.2-6.3): commands for the GSME wait in a bounded NVM FIFO per GSME
 until the meter's GET takes them, one per GET, the GET-RESPONSE telling how many are
-still queued. A command not taken within the retrieval timeout is removed and reported
-(0x819D). Everything is in NVM: a restart resumes with the same queues and pending
-commands, and nothing is delivered twice (an entry leaves the queue in the same
-transaction that hands it over).
+still waiting. A command handed to a GET is "in flight" until the adapter confirms it
+gave the GET-RESPONSE to the tunnel (`delivered`), and only then leaves the queue; after a
+restart (or a failed send) in-flight commands wait again, so a power cut between the two
+loses nothing - at worst the GSME is offered a command twice and its counter check
+refuses the second execution. A waiting command not taken within the retrieval timeout
+is removed and reported (0x819D). Everything is in NVM.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 _PENDING = "chf.pending"
 _QUEUES = "chf.gsme-queues"
 _QUEUE = "chf.gsme-queue.{eui}"
+_IN_FLIGHT = "chf.gsme-in-flight"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +166,16 @@ class GsmeQueues:
             for seq, entry in self._nvm.queue(_QUEUE.format(eui=eui.hex()))
         ]
 
+    def _in_flight(self) -> dict[str, list[int]]:
+        return dict(self._nvm.get(_IN_FLIGHT, {}))
+
+    def waiting(self, eui: bytes) -> list[Queued]:
+        """The commands not yet handed to a GET."""
+        flying = set(self._in_flight().get(eui.hex(), []))
+        return [entry for entry in self.queued(eui) if entry.seq not in flying]
+
     def count(self, eui: bytes) -> int:
-        return len(self._nvm.queue(_QUEUE.format(eui=eui.hex())))
+        return len(self.waiting(eui))
 
     def put(self, eui: bytes, message: Message, data: bytes, utc: float) -> bool:
         """Queue `data` for `eui`; False (nothing written) when its queue is full."""
@@ -185,22 +196,47 @@ class GsmeQueues:
         return True
 
     def take(self, eui: bytes) -> tuple[Queued | None, int]:
-        """The front command (removed) and how many stay queued after it."""
-        queued = self.queued(eui)
-        if not queued:
+        """The first waiting command (now in flight) and how many wait after it."""
+        waiting = self.waiting(eui)
+        if not waiting:
             return None, 0
-        self._nvm.remove(_QUEUE.format(eui=eui.hex()), queued[0].seq)
-        return queued[0], len(queued) - 1
+        in_flight = self._in_flight()
+        in_flight[eui.hex()] = [*in_flight.get(eui.hex(), []), waiting[0].seq]
+        self._nvm.put(_IN_FLIGHT, in_flight)
+        return waiting[0], len(waiting) - 1
+
+    def delivered(self, eui: bytes, seq: int) -> None:
+        """The GET-RESPONSE carrying command `seq` reached the tunnel: it leaves the queue."""
+        with self._nvm.transaction():
+            self._nvm.remove(_QUEUE.format(eui=eui.hex()), seq)
+            self._forget_in_flight(eui, {seq})
+
+    def _forget_in_flight(self, eui: bytes, seqs: set[int] | None = None) -> None:
+        in_flight = self._in_flight()
+        kept = [seq for seq in in_flight.pop(eui.hex(), []) if seqs is not None and seq not in seqs]
+        if kept:
+            in_flight[eui.hex()] = kept
+        self._nvm.put(_IN_FLIGHT, in_flight)
+
+    def release_in_flight(self, eui: bytes | None = None) -> None:
+        """Commands in flight (to `eui`, or to every GSME) wait again: a restart, or a failed send."""
+        if eui is None:
+            self._nvm.put(_IN_FLIGHT, {})
+        else:
+            self._forget_in_flight(eui)
 
     def remove(self, eui: bytes, seq: int) -> None:
-        self._nvm.remove(_QUEUE.format(eui=eui.hex()), seq)
+        with self._nvm.transaction():
+            self._nvm.remove(_QUEUE.format(eui=eui.hex()), seq)
+            self._forget_in_flight(eui, {seq})
 
     def drop(self, eui: bytes) -> list[Queued]:
         """Empty `eui`'s queue (it left the device log); what was in it."""
         queued = self.queued(eui)
         with self._nvm.transaction():
             for entry in queued:
-                self.remove(eui, entry.seq)
+                self._nvm.remove(_QUEUE.format(eui=eui.hex()), entry.seq)
+            self._forget_in_flight(eui)
             self._nvm.put(_QUEUES, [known for known in self.euis() if known != eui])
         return queued
 
@@ -210,5 +246,5 @@ class GsmeQueues:
 
     def next_overdue(self) -> float | None:
         """UTC at which the oldest queued command becomes overdue."""
-        fronts = [queued[0].utc for eui in self.euis() if (queued := self.queued(eui))]
+        fronts = [waiting[0].utc for eui in self.euis() if (waiting := self.waiting(eui))]
         return min(fronts) + self.timeout if fronts else None

@@ -98,6 +98,7 @@ class Home:
     gsme: GbcsDevice | None = None
     gsme_model: GsmePayloadHandler | None = None
     counters: dict[bytes, int] = field(default_factory=dict)
+    confirm_tunnel: bool = True  #: confirm GET-RESPONSEs handed to the tunnel (False: the power fails first)
 
     def __post_init__(self) -> None:
         self.start()
@@ -124,6 +125,9 @@ class Home:
             if isinstance(action, ToWan):
                 self.wan.append(action)
                 self.chf.wan_sent(action.seq)
+            elif isinstance(action, ToDevice) and action.seq is not None and self.confirm_tunnel:
+                self.han.append(action)
+                self.chf.device_sent(action.eui, action.seq)
             else:
                 self.han.append(action)
         return actions

@@ -153,3 +153,33 @@ def test_restart_mid_queue_loses_nothing_and_doubles_nothing(rtds_keystore: KeyS
         (None, parse(sent[0]).originator_counter)  # its head-end connection did not survive the restart
     ]
     store.close()
+
+
+def test_a_get_response_the_power_cut_short_is_offered_again(rtds_keystore: KeyStore, tmp_path: Path) -> None:
+    """The command handed to a GET but not yet confirmed on the tunnel when the power failed waits again after the
+    restart; a confirmed one does not come back."""
+    path = tmp_path / "hub.sqlite"
+    store = NvmStore.open(path)
+    home = gsme_home(rtds_keystore, store=store)
+    sent = queue_commands(home, 2)
+    assert get(home) == (1, sent[0])  # confirmed on the tunnel
+    home.confirm_tunnel = False
+    assert get(home) == (0, sent[1])  # handed over; the power fails before the tunnel took it
+    store.close()
+    again = Home(rtds_keystore, store=NvmStore.open(path), utc=home.utc + 60)
+    resumed = again.take(again.chf.resume(again.now, again.utc))
+    assert SetTunnelMessagePending(GSME_EUI, True) in resumed
+    assert [get(again), get(again)] == [(0, sent[1]), (0, b"")]
+    again.store.close()
+
+
+def test_a_failed_get_response_waits_for_the_next_get(rtds_keystore: KeyStore) -> None:
+    home = gsme_home(rtds_keystore)
+    home.confirm_tunnel = False
+    sent = queue_commands(home, 1)
+    count, message = get(home)
+    actions = home.take(home.chf.tunnel_send_failed(GSME_EUI, b"\x02\x00" + message, home.now, home.utc))
+    assert actions == [SetTunnelMessagePending(GSME_EUI, True)]
+    home.confirm_tunnel = True
+    assert get(home) == (0, sent[0])
+    assert get(home) == (0, b"")

@@ -83,7 +83,7 @@ def test_han_command_from_a_ppmid_to_the_gsme_and_its_answer(rtds_keystore: KeyS
     actions = home.take(home.chf.device_message(PPMID_EUI, pcs02, home.now, home.utc))
     assert actions == [SetTunnelMessagePending(GSME_EUI, True)]
     taken = home.take(home.chf.tunnel_data(GSME_EUI, b"\x01", home.now, home.utc))
-    assert ToDevice(GSME_EUI, b"\x02\x00" + pcs02) in taken
+    assert [a.data for a in taken if isinstance(a, ToDevice)] == [b"\x02\x00" + pcs02]
     answer = from_device(Cra.RESPONSE, GSME_EUI, PPMID_EUI, 77, 0x0090)
     actions = home.take(home.chf.tunnel_data(GSME_EUI, b"\x03" + answer, home.now, home.utc))
     assert actions == [ToDevice(PPMID_EUI, answer)]
