@@ -27,12 +27,30 @@ if TYPE_CHECKING:
 UNANSWERED_PAYLOAD = 0x8F1E
 
 
-class ChfHandler:
+class UntimedHandler:
+    """What the CHF's and the GPF's payload handlers share: no self-driven events of their own (their timers are
+    the CHF's and the common CS handler's), and authentic payloads they do not answer logged, unanswered."""
+
+    def __init__(self, nvm: Nvm) -> None:
+        self._nvm = nvm
+
+    def _not_answered(self, context: CommandContext, detail: str) -> HandlerResult:
+        log_unanswered(self._nvm, context, detail)
+        return HandlerResult(None)
+
+    def deadline(self) -> float | None:
+        return None
+
+    def timer_fired(self, now: float, utc: float) -> tuple[RaisedAlert, ...]:
+        return ()
+
+
+class ChfHandler(UntimedHandler):
     """`PayloadHandler` of the CHF's own use cases (see the module docstring)."""
 
     def __init__(self, server: CosemServer, nvm: Nvm) -> None:
+        super().__init__(nvm)
         self.server = server
-        self._nvm = nvm
         self.actions: list[Action] = []
 
     def take_actions(self) -> list[Action]:
@@ -51,16 +69,6 @@ class ChfHandler:
         response = self.server.answer(request, call)
         self.actions += call.actions
         return HandlerResult(response, tuple(call.alerts))
-
-    def _not_answered(self, context: CommandContext, detail: str) -> HandlerResult:
-        log_unanswered(self._nvm, context, detail)
-        return HandlerResult(None)
-
-    def deadline(self) -> float | None:
-        return None
-
-    def timer_fired(self, now: float, utc: float) -> tuple[RaisedAlert, ...]:
-        return ()
 
 
 def log_unanswered(nvm: Nvm, context: CommandContext, detail: str) -> None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import zigpy.types as t
 
-from firmware.chf.handler import log_unanswered
+from firmware.chf.handler import UntimedHandler
 from firmware.devices.gsme import reads
 from firmware.devices.gsme.metering import SNAPSHOT_PAYLOAD_TYPE, TIERS_AND_BLOCKS
 from firmware.devices.gsme.model import (
@@ -41,7 +41,7 @@ from firmware.devices.gsme.model import (
     Reply,
     reply,
 )
-from firmware.gbcs.contract import CommandContext, HandlerResult, RaisedAlert
+from firmware.gbcs.contract import CommandContext, HandlerResult
 from firmware.gpf.device_log import GpfDeviceLog
 from firmware.gpf.mirror import METERING, GasMirror
 from protocols import gbz
@@ -69,7 +69,7 @@ _TENANCY = "gpf.change-of-tenancy"
 _NO_SAMPLES_LIMIT = 0xFFFF
 
 
-class GpfHandler:
+class GpfHandler(UntimedHandler):
     """`PayloadHandler` of the GPF's own use cases (see the module docstring)."""
 
     def __init__(
@@ -79,7 +79,7 @@ class GpfHandler:
         device_log: GpfDeviceLog,
         cipher_for: Callable[[CommandContext], Cipher | None],
     ) -> None:
-        self._nvm = nvm
+        super().__init__(nvm)
         self.mirror = mirror
         self.device_log = device_log
         self._cipher_for = cipher_for
@@ -205,16 +205,6 @@ class GpfHandler:
         codes = self.device_log.restore(value.devices)
         results = tuple(RestoreResult(device, code) for device, code in zip(value.devices, codes, strict=True))
         return HandlerResult(cs.build(cs.RestoreDeviceLogResponse(results)))
-
-    def _not_answered(self, context: CommandContext, detail: str) -> HandlerResult:
-        log_unanswered(self._nvm, context, detail)
-        return HandlerResult(None)
-
-    def deadline(self) -> float | None:
-        return None
-
-    def timer_fired(self, now: float, utc: float) -> tuple[RaisedAlert, ...]:
-        return ()
 
 
 def _snapshot_payload(cluster: int, values: list[int]) -> bytes:
