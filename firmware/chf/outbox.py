@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from firmware.chf.actions import Action, ToDevice, ToWan
 from firmware.gbcs.endpoint import GbcsEndpoint, Outbound
+from hal.nvm import NvmFull
 from protocols.gbcs.message import Cra
 
 if TYPE_CHECKING:
@@ -37,12 +38,15 @@ class ChfOutbox:
 
     def wan(self, data: bytes, connection_id: int | None) -> ToWan:
         """Keep `data` for the WAN; the order to send it to `connection_id` (None: every head-end)."""
-        queued = self._nvm.queue(WAN_OUTBOX)
-        for seq, dropped in queued[: max(0, len(queued) - self._limit + 1)]:
-            self._nvm.remove(WAN_OUTBOX, seq)
-            LOGGER.warning("WAN outbox full: dropped a %d-byte message", len(dropped["data"]))
         entry = {"data": data, "connection": connection_id, "run": self._run}
-        seq = self._nvm.push(WAN_OUTBOX, entry, limit=self._limit)
+        with self._nvm.transaction():
+            try:
+                seq = self._nvm.push(WAN_OUTBOX, entry, limit=self._limit)
+            except NvmFull:
+                for oldest, dropped in self._nvm.queue(WAN_OUTBOX, first=1):
+                    self._nvm.remove(WAN_OUTBOX, oldest)
+                    LOGGER.warning("WAN outbox full: dropped a %d-byte message", len(dropped["data"]))
+                seq = self._nvm.push(WAN_OUTBOX, entry, limit=self._limit)
         return ToWan(connection_id, data, seq)
 
     def sent(self, seq: int) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from firmware.chf import SetTunnelMessagePending, ToDevice, ToWan
+from firmware.chf import ChfConfig, SetTunnelMessagePending, ToDevice, ToWan
 from protocols import dlms
 from protocols.gbcs import Cra, KeyStore, Message, OtherInformation, cs, parse
 from protocols.gbcs.cs.common import ESME, GSME, PPMID
@@ -115,3 +115,11 @@ def test_chf_alert_invoke_id_carries_its_counter(rtds_keystore: KeyStore) -> Non
             notification = dlms.parse(message.payload)
             assert isinstance(notification, dlms.DataNotification)
             assert notification.invoke.value == 0x20000000 | (message.originator_counter & 0xFFFFFF)
+
+
+def test_the_wan_outbox_keeps_the_newest_when_full(rtds_keystore: KeyStore) -> None:
+    """No head-end takes anything: past the limit the oldest message is dropped, the newest kept (in NVM)."""
+    home = Home(rtds_keystore, config=ChfConfig(wan_outbox_limit=3))
+    sent = [home.chf.outbox.wan(bytes((n,)), None) for n in range(5)]
+    assert [message.data for message in home.chf.outbox.unsent()] == [b"\x02", b"\x03", b"\x04"]
+    assert [message.seq for message in home.chf.outbox.unsent()] == [m.seq for m in sent[2:]]
