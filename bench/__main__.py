@@ -18,6 +18,7 @@ BENCHMARKS = (
     "gsme",
     "mac_codec",
     "medium",
+    "meters",
     "nvm",
     "serial",
     "zigbee_codecs",

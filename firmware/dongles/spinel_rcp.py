@@ -38,7 +38,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hal.radio import Channel, Radio, RadioCaps, RadioError, ReceivedFrame, TxMode, TxStatus
+from hal.radio import Channel, Radio, RadioCaps, RadioError, ReceivedFrame, TxMode, TxStatus, channel_exists
 from hal.serial import PtyPort
 from hal.virtual import VirtualRadio
 from protocols.ieee802154.errors import Ieee802154DecodeError
@@ -343,7 +343,7 @@ class SpinelRcp:
     async def _set_channel(self, values: tuple[Any, ...]) -> None:
         (number,) = values
         for page in (self.radio.channel.page, 0):
-            if Channel(page, number) in self.radio.info.channels:
+            if channel_exists(page, number) and Channel(page, number) in self.radio.info.channels:
                 await self.radio.set_channel(Channel(page, number))
                 return
         raise StatusError(Status.INVALID_ARGUMENT)
@@ -356,9 +356,9 @@ class SpinelRcp:
         return (self.radio.channel.page, self.radio.channel.number)
 
     async def _set_page_channel(self, values: tuple[Any, ...]) -> None:
-        channel = Channel(*values)
-        if channel not in self.radio.info.channels:
+        if not channel_exists(*values) or Channel(*values) not in self.radio.info.channels:
             raise StatusError(Status.INVALID_ARGUMENT)
+        channel = Channel(*values)
         await self.radio.set_channel(channel)
 
     async def _pages(self) -> tuple[Any, ...]:
@@ -474,9 +474,9 @@ class SpinelRcp:
         period = max(1, self.state.scan_period_ms) / 1000
         try:
             for number in channels:
-                channel = Channel(home.page, number)
-                if channel not in radio.info.channels:
+                if not channel_exists(home.page, number) or Channel(home.page, number) not in radio.info.channels:
                     continue
+                channel = Channel(home.page, number)
                 await radio.set_channel(channel)
                 peak = round(await radio.energy_detect(period))
                 value = spinel.pack("Cc", number, max(-128, min(127, peak)))

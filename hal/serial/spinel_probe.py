@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from hal.radio import Channel, RadioCaps, RadioError, RadioInfo
+from hal.radio import Channel, RadioCaps, RadioError, RadioInfo, channel_exists
 from protocols.serial import spinel
 from protocols.serial.errors import SerialDecodeError
 from protocols.serial.spinel import Cap, Prop, RadioCapBit, Status
@@ -144,14 +144,16 @@ async def _channels(host: SpinelHost, caps: frozenset[int]) -> tuple[frozenset[C
     url = host.url
     if Cap.VENDOR_PAGES in caps:
         (pages,) = _unpack("A(t(CX))", await host.get(Prop.VENDOR_PHY_PAGE_CHANNELS), "VENDOR_PHY_PAGE_CHANNELS", url)
-        channels = frozenset(Channel(page, n) for page, mask in pages for n in range(64) if mask >> n & 1)
+        channels = frozenset(
+            Channel(page, n) for page, mask in pages for n in range(64) if mask >> n & 1 and channel_exists(page, n)
+        )
         page, number = _unpack("CC", await host.get(Prop.VENDOR_PHY_PAGE_CHANNEL), "VENDOR_PHY_PAGE_CHANNEL", url)
-        current = Channel(page, number)
+        current = Channel(page, number) if channel_exists(page, number) else min(channels, default=Channel(0, 11))
     else:
         (numbers,) = _unpack("A(C)", await host.get(Prop.PHY_CHAN_SUPPORTED), "PHY_CHAN_SUPPORTED", url)
-        channels = frozenset(Channel(0, n) for n in numbers)
+        channels = frozenset(Channel(0, n) for n in numbers if channel_exists(0, n))
         (number,) = _unpack("C", await host.get(Prop.PHY_CHAN), "PHY_CHAN", url)
-        current = Channel(0, number)
+        current = Channel(0, number) if channel_exists(0, number) else min(channels, default=Channel(0, 11))
     if not channels:
         raise RadioError(f"spinel link {url!r}: the RCP lists no channels")
     return channels, current if current in channels else min(channels)

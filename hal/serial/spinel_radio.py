@@ -64,6 +64,7 @@ from hal.radio import (
     TxMode,
     TxResult,
     TxStatus,
+    channel_exists,
 )
 from protocols.ieee802154.phy import airtime, timing
 from protocols.serial import spinel
@@ -468,10 +469,16 @@ class SpinelRadio:
             return
         meta = rx.metadata
         damaged = bool(meta.flags & RxFlag.BAD_FCS)
-        if meta.rx_error or (damaged and not self._promiscuous) or not rx.psdu or self._closed:
+        page = self._channel.page
+        if (
+            meta.rx_error
+            or (damaged and not self._promiscuous)
+            or not rx.psdu
+            or self._closed
+            or not channel_exists(page, meta.channel)  # an RCP naming a channel no radio has
+        ):
             self.dropped_frames += 1
             return
-        page = self._channel.page
         rcp_end = meta.timestamp / 1e6 + _airtime(len(rx.psdu), page) - _shr_seconds(page)
         arrival = loop.time()
         if self._clock_offset is None or (self.profile.clock_offset is None and arrival - rcp_end < self._clock_offset):

@@ -3,7 +3,7 @@
 Public API:
 
 - `parse(data) -> Apdu` / `build(apdu) -> bytes`: access-request (`D9`), access-response
-  (`DA`), data-notification (`0F`); `build(parse(x)) == x` for every `x` that parses.
+  (`DA`), data-notification (`0F`), exception-response (`D8`); `build(parse(x)) == x` for every `x` that parses.
 - `axdr.parse(data) -> Data` / `axdr.build(value) -> bytes`: one A-XDR value.
 - values: `Data` (`Null`, `Boolean`, `Integer`, `OctetString`, `VisibleString`,
   `Utf8String`, `BitString`, `Fixed`, `Array`, `Structure`, `CompactArray`) and the short
@@ -23,6 +23,7 @@ from protocols.dlms.apdu import (
     ActionSpec,
     Apdu,
     DataNotification,
+    ExceptionResponse,
     GetSpec,
     GetWithSelectionSpec,
     LongInvokeId,
@@ -90,6 +91,7 @@ __all__ = [
     "DateTime",
     "DlmsDecodeError",
     "DlmsEncodeError",
+    "ExceptionResponse",
     "Fixed",
     "GetSpec",
     "GetWithSelectionSpec",

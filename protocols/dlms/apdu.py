@@ -1,4 +1,5 @@
-"""The three DLMS APDUs GBCS carries (gbcs.md 5.2): access-request `D9`, access-response `DA`, data-notification `0F`.
+"""The DLMS APDUs GBCS carries (gbcs.md 5.2): access-request `D9`, access-response `DA`, data-notification `0F`,
+and the exception-response `D8` a server answers an APDU it cannot serve with.
 
 Layouts (every count and length in the GBCS form of gbcs.md 3.2):
 
@@ -30,6 +31,9 @@ from protocols.dlms.obis import AttributeDescriptor, MethodDescriptor, Obis
 TAG_ACCESS_REQUEST = 0xD9
 TAG_ACCESS_RESPONSE = 0xDA
 TAG_DATA_NOTIFICATION = 0x0F
+TAG_EXCEPTION_RESPONSE = 0xD8
+#: Service-error choice whose value is a u32 (invocation-counter-error); the others carry one enumerated byte.
+_INVOCATION_COUNTER_ERROR = 6
 
 
 class SpecKind(enum.IntEnum):
@@ -136,7 +140,29 @@ class DataNotification:
     date_time: bytes = b""
 
 
-Apdu = AccessRequest | AccessResponse | DataNotification
+@dataclass(frozen=True, slots=True)
+class ExceptionResponse:
+    """Exception-Response (`D8`, IEC 62056-5-3): what a server answers an APDU it cannot serve.
+
+    `state_error`: 1 service-not-allowed, 2 service-unknown. `service_error`: the choice (1
+    operation-not-possible, 2 service-not-supported, 3 other-reason, 4 pdu-too-long,
+    5 deciphering-error, 6 invocation-counter-error) and `value` its enumerated value (a u32
+    for choice 6).
+    """
+
+    state_error: int
+    service_error: int
+    value: int = 0
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.state_error <= 0xFF and 0 <= self.service_error <= 0xFF):
+            raise DlmsEncodeError("exception-response", "state and service errors are one byte each")
+        limit = 0xFFFFFFFF if self.service_error == _INVOCATION_COUNTER_ERROR else 0xFF
+        if not 0 <= self.value <= limit:
+            raise DlmsEncodeError("exception-response", f"value {self.value} does not fit its choice")
+
+
+Apdu = AccessRequest | AccessResponse | DataNotification | ExceptionResponse
 
 
 # ---------------------------------------------------------------------------------------------- parse
@@ -155,8 +181,10 @@ def parse(data: bytes) -> Apdu:
         apdu, pos = _access_response(data)
     elif tag == TAG_DATA_NOTIFICATION:
         apdu, pos = _data_notification(data)
+    elif tag == TAG_EXCEPTION_RESPONSE:
+        apdu, pos = _exception_response(data)
     else:
-        raise DlmsDecodeError(0, "apdu tag", f"0x{tag:02X} is not D9, DA or 0F")
+        raise DlmsDecodeError(0, "apdu tag", f"0x{tag:02X} is not D9, DA, 0F or D8")
     if pos != len(data):
         raise DlmsDecodeError(pos, "apdu", f"{len(data) - pos} byte(s) after the end of the APDU")
     return apdu
@@ -260,6 +288,15 @@ def _data_notification(data: bytes) -> tuple[DataNotification, int]:
     return DataNotification(invoke, body, date_time), pos
 
 
+def _exception_response(data: bytes) -> tuple[ExceptionResponse, int]:
+    if len(data) < 4:
+        raise DlmsDecodeError(len(data), "exception-response", "needs state-error, service-error and its value")
+    size = 4 if data[2] == _INVOCATION_COUNTER_ERROR else 1
+    if len(data) < 3 + size:
+        raise DlmsDecodeError(3, "service-error value", f"needs {size} byte(s)")
+    return ExceptionResponse(data[1], data[2], int.from_bytes(data[3 : 3 + size], "big")), 3 + size
+
+
 # ---------------------------------------------------------------------------------------------- build
 
 
@@ -285,6 +322,9 @@ def build(apdu: Apdu) -> bytes:
         case DataNotification(invoke, body, date_time):
             _write_header(out, TAG_DATA_NOTIFICATION, invoke, date_time)
             axdr.write(out, body)
+        case ExceptionResponse(state_error, service_error, value):
+            out += bytes((TAG_EXCEPTION_RESPONSE, state_error, service_error))
+            out += value.to_bytes(4 if service_error == _INVOCATION_COUNTER_ERROR else 1, "big")
     return bytes(out)
 
 

@@ -134,12 +134,12 @@ def _read_contents(data: bytes, pos: int, end: int, tag: DataType) -> tuple[Data
         if pos + size > end:
             raise DlmsDecodeError(pos, "bit-string", f"{count} bits need {size} byte(s), only {end - pos} left")
         return BitString(count, data[pos : pos + size]), pos + size
-    size = FIXED_SIZES.get(tag)
-    if size is None:  # NULL, ARRAY, STRUCTURE, COMPACT_ARRAY never reach here
+    fixed = FIXED_SIZES.get(tag)
+    if fixed is None:  # NULL, ARRAY, STRUCTURE, COMPACT_ARRAY never reach here
         raise DlmsDecodeError(pos, "data type", f"{tag.label} has no contents form")
-    if pos + size > end:
-        raise DlmsDecodeError(pos, tag.label, f"needs {size} byte(s), only {end - pos} left")
-    return Fixed(tag, data[pos : pos + size]), pos + size
+    if pos + fixed > end:
+        raise DlmsDecodeError(pos, tag.label, f"needs {fixed} byte(s), only {end - pos} left")
+    return Fixed(tag, data[pos : pos + fixed]), pos + fixed
 
 
 def _read_compact_array(data: bytes, pos: int, end: int, depth: int) -> tuple[Data, int]:

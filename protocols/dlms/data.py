@@ -75,8 +75,6 @@ FIXED_SIZES: dict[DataType, int] = {
     DataType.DATE: 5,
     DataType.TIME: 4,
 }
-#: Length-prefixed byte strings (the length counts bytes).
-STRING_TYPES = frozenset({DataType.OCTET_STRING, DataType.VISIBLE_STRING, DataType.UTF8_STRING})
 
 
 def integer_range(data_type: DataType) -> range:
@@ -154,7 +152,9 @@ class BitString:
 
     def __post_init__(self) -> None:
         if self.bits < 0 or len(self.data) != (self.bits + 7) // 8:
-            raise DlmsEncodeError("bit-string", f"{self.bits} bits need {(self.bits + 7) // 8} bytes, not {len(self.data)}")
+            raise DlmsEncodeError(
+                "bit-string", f"{self.bits} bits need {(self.bits + 7) // 8} bytes, not {len(self.data)}"
+            )
 
     def bit(self, index: int) -> bool:
         """Bit `index` (0 = the first bit on the wire)."""
@@ -239,7 +239,17 @@ class CompactArray:
 
 
 Data = (
-    Null | Boolean | Integer | OctetString | VisibleString | Utf8String | BitString | Fixed | Array | Structure | CompactArray
+    Null
+    | Boolean
+    | Integer
+    | OctetString
+    | VisibleString
+    | Utf8String
+    | BitString
+    | Fixed
+    | Array
+    | Structure
+    | CompactArray
 )
 
 NULL = Null()

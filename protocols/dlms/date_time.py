@@ -56,9 +56,16 @@ class DateTime:
         """The date-time in exactly 12 bytes (no validation of the calendar: a peer's value round-trips)."""
         if len(raw) != SIZE:
             raise DlmsDecodeError(min(len(raw), SIZE), "date-time", f"needs {SIZE} bytes, got {len(raw)}")
+        month, day, weekday, hour, minute, second, hundredths = raw[2:9]
         return cls(
             int.from_bytes(raw[0:2], "big"),
-            *raw[2:9],
+            month,
+            day,
+            weekday,
+            hour,
+            minute,
+            second,
+            hundredths,
             int.from_bytes(raw[9:11], "big", signed=True),
             raw[11],
         )

@@ -20,7 +20,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocols.dlms.data import Array, Data, DataType, Integer, OctetString, Structure, array, i8, octets, structure, u16, u32
+from protocols.dlms.data import (
+    Array,
+    Data,
+    DataType,
+    Integer,
+    OctetString,
+    Structure,
+    array,
+    i8,
+    octets,
+    structure,
+    u16,
+    u32,
+)
 from protocols.dlms.obis import Obis
 
 RANGE_SELECTOR = 1
@@ -98,7 +111,10 @@ def parse_access(selector: int, parameters: Data) -> SelectiveAccess:
         fields = _fields(parameters, 4, "entry-descriptor")
         names = ("from_entry", "to_entry", "from_selected_value", "to_selected_value")
         types = (DataType.DOUBLE_LONG_UNSIGNED,) * 2 + (DataType.LONG_UNSIGNED,) * 2
-        values = [_integer(field, kind, f"entry-descriptor.{name}") for field, kind, name in zip(fields, types, names, strict=True)]
+        values = [
+            _integer(field, kind, f"entry-descriptor.{name}")
+            for field, kind, name in zip(fields, types, names, strict=True)
+        ]
         return EntryDescriptor(*values)
     raise SelectiveAccessError("access-selector", f"selector {selector} is neither 1 (range) nor 2 (entry)")
 

@@ -29,7 +29,7 @@ from protocols import pcap
 from protocols.serial import hdlc_lite, spinel
 from protocols.serial.errors import Dropped
 from protocols.serial.spinel import Command, Prop, SpinelFrame, Status
-from tests.hal.test_medium import PAN, data_frame
+from tests.hal.radios import PAN, data_frame
 
 
 class RawHost:

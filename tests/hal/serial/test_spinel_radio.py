@@ -16,7 +16,7 @@ from hal.serial.spinel_host import NotSpinelError, SpinelTimeout
 from hal.serial.spinel_radio import SpinelRadio
 from hal.virtual import Medium
 from protocols.serial import ash, hdlc_lite, spinel
-from tests.hal.test_medium import PAN, data_frame
+from tests.hal.radios import PAN, data_frame
 
 from .spinel_pairs import RcpBench, rcp_bench
 
