@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from firmware.chf import Action, Chf, ChfConfig, SetTunnelMessagePending, ToDevice, ToWan
+from firmware.devices.esme import Esme, KeyStoreSecurity, shipped_profile
 from firmware.devices.gsme import load_profile
 from firmware.devices.gsme.engine import CommandFacts
 from firmware.devices.gsme.handler import GsmePayloadHandler
@@ -97,6 +98,7 @@ class Home:
     han: list[Action] = field(default_factory=list)
     gsme: GbcsDevice | None = None
     gsme_model: GsmePayloadHandler | None = None
+    esme: GbcsDevice | None = None
     counters: dict[bytes, int] = field(default_factory=dict)
     confirm_tunnel: bool = True  #: confirm GET-RESPONSEs handed to the tunnel (False: the power fails first)
 
@@ -227,6 +229,24 @@ class Home:
             self.gsme.endpoint.sent(sealed.seq)
         responses = [sealed.data for sealed in out if sealed.cra == 2]
         return responses[0] if responses else None
+
+    def add_esme(self) -> None:
+        """An ESME model (firmware.devices.esme) behind its own GBCS endpoint, RIG keys from the key store."""
+        nvm = self.store.partition("esme")
+        model = Esme(
+            nvm, shipped_profile("credit-single"), random.Random(3), security=KeyStoreSecurity(self.keystore, ESME_EUI)
+        )
+        self.esme = assemble(
+            ESME_EUI, nvm, self.keystore, PARTIES, device_type=ESME, alert_family="dlms", handler=model
+        )
+
+    def esme_answers(self, since: int) -> None:
+        """The ESME answers what the CHF sent its tunnel since `han[since]`; its answers go back through the CHF."""
+        assert self.esme is not None
+        for action in [a for a in self.han[since:] if isinstance(a, ToDevice) and a.eui == ESME_EUI]:
+            for sealed in self.esme.endpoint.receive(action.data, self.now, self.utc):
+                self.esme.endpoint.sent(sealed.seq)
+                self.take(self.chf.device_message(ESME_EUI, sealed.data, self.now, self.utc))
 
     def _pending_flag(self) -> bool:
         flags = [a for a in self.han if isinstance(a, SetTunnelMessagePending) and a.eui == GSME_EUI]

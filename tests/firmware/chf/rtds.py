@@ -2,8 +2,9 @@
 
 Per folder (shared/gbcs/rtds; gbcs.md 1): a fresh hub on a fresh NVM with the RTDS key store,
 in the home RTDS scenarios ran in - an ESME and a sleepy GSME commissioned by CCS01 and
-joined, the GSME played by the GSME model (`firmware.devices.gsme`) behind its own GBCS
-endpoint, its wake-up pushes having filled the gas mirror for the days before. Each COMMAND
+joined, played by the ESME and GSME models (`firmware.devices.esme`, `firmware.devices.gsme`)
+behind their own GBCS endpoints, the GSME's wake-up pushes having filled the gas mirror for
+the days before. Each COMMAND
 goes to `Chf.wan_message` in originator-counter order; one for the GSME waits in its queue
 until the meter's wake-up takes it. The answer that reaches the WAN is compared with the
 folder's RESPONSE exactly as `shared/tools/rtds_replay.py`'s `summary()` compares: message
@@ -37,7 +38,7 @@ from protocols.dlms import AccessRequest, AccessResponse, ActionSpec, SetSpec
 from protocols.gbcs import Cra, KeyStore, Message, parse
 from protocols.gbcs.crypto import PAYLOAD_KEY_TYPE
 from protocols.gbcs.cs.common import PPMID
-from tests.firmware.chf.home import CHF_EUI, GPF_EUI, GSME_EUI, PPMID_EUI, Home
+from tests.firmware.chf.home import CHF_EUI, ESME_EUI, GPF_EUI, GSME_EUI, PPMID_EUI, Home
 from tests.firmware.devices.gsme.rtds import device_faults
 from tests.firmware.gbcs.test_rtds_replay import summary
 
@@ -158,6 +159,7 @@ def fresh_home(keystore: KeyStore) -> Home:
     """The home RTDS ran in: its GSME was commissioned on 2014-12-30 and has pushed to its mirror since."""
     home = Home(keystore, now=0.0, utc=REPLAY_UTC)
     home.add_gsme()
+    home.add_esme()
     home.push_mirror(since=GSME_COMMISSIONED)
     home.commission_rtds_home()
     return home
@@ -174,11 +176,13 @@ def replay(folder: Path, keystore: KeyStore, *, inject_faults: bool = True) -> F
     for scenario in scenarios:
         if inject_faults:
             result.faults_armed += arm_faults(home, scenario, keystore)
-        before = len(home.wan)
+        before, han_before = len(home.wan), len(home.han)
         home.advance(60)
         home.send(scenario.data)
         if scenario.command.recipient == GSME_EUI:
             home.gsme_wakes()
+        if scenario.command.recipient == ESME_EUI:
+            home.esme_answers(han_before)
         home.chf.faults.clear()
         if home.gsme_model is not None:
             home.gsme_model.gsme.clear_faults()

@@ -177,7 +177,8 @@ def test_a_failed_get_response_waits_for_the_next_get(rtds_keystore: KeyStore) -
     home = gsme_home(rtds_keystore)
     home.confirm_tunnel = False
     sent = queue_commands(home, 1)
-    count, message = get(home)
+    assert get(home) == (0, sent[0])
+    message = sent[0]
     actions = home.take(home.chf.tunnel_send_failed(GSME_EUI, b"\x02\x00" + message, home.now, home.utc))
     assert actions == [SetTunnelMessagePending(GSME_EUI, True)]
     home.confirm_tunnel = True
