@@ -144,7 +144,9 @@ USE_CASES: tuple[UseCase, ...] = (
         "GCS59",
         "Restore GPF device log",
         lambda req: cs.RestoreDeviceLog(tuple(JoinedDevice(eui, kind) for eui, kind in req["devices"])),
-        parameters=(Parameter("devices", Pairs(Choice(DEVICE_TYPES)), "00db1234567890a1=gsme", "EUI=device type"),),
+        parameters=(
+            Parameter("devices", Pairs(Choice(DEVICE_TYPES)), "00db1234567890a4=ppmid", "PPMIDs and Type 2 devices"),
+        ),
         target="gpf",
     ),
 )

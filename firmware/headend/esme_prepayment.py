@@ -156,9 +156,9 @@ def _friendly_calendar(req: Request) -> Data:
 
 
 def _prepayment_configuration(active_balance_cap: bool) -> Callable[[Request], list[Instruction]]:
-    """ECS08 / ECS08a: non-disablement special days and calendar, credit caps, debt recovery cap, low credit
-    and emergency credit thresholds, then every activation. ECS08 (GBCS 3.1) writes the maximum meter
-    balance's active value, ECS08a its passive one (meters.md 1.1)."""
+    """ECS08 / ECS08a: non-disablement special days, credit caps, non-disablement calendar, debt recovery cap,
+    low credit and emergency credit thresholds, then every activation, in the order of the GBCS mapping table.
+    ECS08 (GBCS 3.1) writes the maximum meter balance's active value, ECS08a its passive one (meters.md 1.1)."""
 
     def instructions(req: Request) -> list[Instruction]:
         when = activation(req["execute_at"])
@@ -171,12 +171,15 @@ def _prepayment_configuration(active_balance_cap: bool) -> Callable[[Request], l
             ("0-0:94.44.128.3", i32(req["emergency_credit_threshold"])),
         )
         balance = i32(req["max_meter_balance"])
+        credit, *recovery_and_credit, threshold = passive
         return [
             set_(11, "0-1:11.0.2.255", 2, array([])),
             set_(9000, "0-0:94.44.2.20", 2 if active_balance_cap else 4, balance),
+            set_(9000, credit[0], 4, credit[1]),
             set_(10, "0-1:12.0.1.255", 2, _friendly_calendar(req)),
-            *(set_(9000, obis, 4, value) for obis, value in passive),
+            *(set_(9000, obis, 4, value) for obis, value in recovery_and_credit),
             set_(9000, "0-0:94.44.128.31", 6, when),
+            set_(9000, threshold[0], 4, threshold[1]),
             *(set_(9000, obis, 6, when) for obis in ("0-0:94.44.2.20", *(obis for obis, _ in passive))),
             set_(9000, "0-0:94.44.128.28", 6, when),
         ]

@@ -23,6 +23,7 @@ from firmware.headend.dlms_payload import (
 from firmware.headend.parameters import (
     Flag,
     Numbers,
+    Octets,
     Parameter,
     ParameterError,
     Text,
@@ -106,24 +107,31 @@ def _load_limit(req: Request) -> list[Instruction]:
 
 
 def _voltage(phases: int, reset: bool) -> InstructionsFor:
-    """ECS29a-d: average RMS voltage period and thresholds per phase, the four voltage limiters, and (a, b) the
-    RMS counters reset (meters.md 1.1)."""
+    """ECS29a-d: per phase the average RMS voltage period and under / over thresholds, the four voltage limiters,
+    and (a, b) the RMS counters reset, in the order of the GBCS mapping table: the resetting variants write the
+    periods, the limiters, then the thresholds; the others the thresholds first (meters.md 1.1)."""
 
     def instructions(req: Request) -> list[Instruction]:
-        out: list[Instruction] = []
-        for phase in range(1, phases + 1):
-            code = _PHASES[phase]
-            out.append(set_(7, f"1-0:{code}.24.0.255", 4, u32(req["average_period"])))
-        for index, name, _ in _VOLTAGE_LIMITS:
-            out.append(set_(71, f"0-0:17.0.{index}.255", 4, u32(req[name])))
-            out.append(set_(71, f"0-0:17.0.{index}.255", 6, u32(req[f"{name}_duration"])))
-        for phase in range(1, phases + 1):
-            code = _PHASES[phase]
-            out.append(set_(1, f"1-0:{code}.35.0.4", 2, u32(req["rms_over"])))
-            out.append(set_(1, f"1-0:{code}.31.0.4", 2, u32(req["rms_under"])))
+        codes = [_PHASES[phase] for phase in range(1, phases + 1)]
+        periods = [set_(7, f"1-0:{code}.24.0.255", 4, u32(req["average_period"])) for code in codes]
+        limiters = [
+            set_(71, f"0-0:17.0.{index}.255", attribute, u32(req[name if attribute == 4 else f"{name}_duration"]))
+            for index, name, _ in _VOLTAGE_LIMITS
+            for attribute in (4, 6)
+        ]
         if reset:
-            out += _counter_resets(phases)
-        return out
+            thresholds = [
+                set_(1, f"1-0:{code}.{which}.0.4", 2, u32(req[key]))
+                for code in codes
+                for which, key in ((35, "rms_over"), (31, "rms_under"))
+            ]
+            return [*periods, *limiters, *thresholds, *_counter_resets(phases)]
+        thresholds = [
+            set_(1, f"1-0:{code}.{which}.0.4", 2, u32(req[key]))
+            for code in codes
+            for which, key in ((31, "rms_under"), (35, "rms_over"))
+        ]
+        return [*thresholds, *periods, *limiters]
 
     return instructions
 
@@ -205,6 +213,12 @@ def _aux_calendar(req: Request) -> list[Instruction]:
     ]
 
 
+def _aux_configuration(req: Request) -> list[Instruction]:
+    """ECS46c (GBCS 3.1): the five controllers' type-and-identifier values, then the calendar of ECS46d."""
+    identifiers = [set_(1, f"0-0:94.44.0.{20 + n}", 2, octets(req[f"identifier_{n}"])) for n in range(1, 6)]
+    return [*identifiers, *_aux_calendar(req)]
+
+
 def _clock(req: Request) -> list[Instruction]:
     """ECS70: clock base, preset (time unspecified: take the hub's, within the validity window), adjust, read
     back time and status (docs/esme.md, Clock)."""
@@ -264,6 +278,12 @@ _AUX = (
     Parameter("level", Whole(0, 255), "100", "commanded state or level"),
     Parameter("start", When(), "never", "start of the period (never: not set)"),
     Parameter("end", When(), "never", "end of the period (never: not set)"),
+)
+_AUX_CALENDAR = (
+    _AUX[0],
+    Parameter("on", TimeOfDay(), "06:00", "daily switch-on time"),
+    Parameter("off", TimeOfDay(), "08:00", "daily switch-off time"),
+    execute_at("when the calendar takes effect"),
 )
 
 USE_CASES: tuple[UseCase, ...] = (
@@ -383,11 +403,18 @@ USE_CASES: tuple[UseCase, ...] = (
         "ECS46d",
         "Set auxiliary controller calendar",
         _aux_calendar,
+        parameters=_AUX_CALENDAR,
+    ),
+    dlms_case(
+        "ECS46c",
+        "Set HC ALCS and ALCS configuration (GBCS 3.1)",
+        _aux_configuration,
         parameters=(
-            _AUX[0],
-            Parameter("on", TimeOfDay(), "06:00", "daily switch-on time"),
-            Parameter("off", TimeOfDay(), "08:00", "daily switch-off time"),
-            execute_at("when the calendar takes effect"),
+            *(
+                Parameter(f"identifier_{n}", Octets(0, 8), "0000000000000000", f"controller {n} type and id")
+                for n in range(1, 6)
+            ),
+            *_AUX_CALENDAR,
         ),
     ),
     dlms_case("ECS47a", "Set auxiliary controller state", _aux_state, parameters=_AUX),

@@ -64,14 +64,13 @@ def _time(seconds: int) -> bytes:
     return bytes((seconds // 3600, seconds // 60 % 60, 0, 0))
 
 
-def _calendar(obis: str, name: bytes, switches: tuple[tuple[int, int], ...]) -> list[Instruction]:
+def _calendar(obis: str, switches: tuple[tuple[int, int], ...]) -> list[Instruction]:
     """The passive season, week and day profiles of a calendar whose every day runs `switches`."""
     script = octets(Obis.of(TARIFF_SCRIPTS).raw)
     day = structure(u8(1), array([structure(octets(_time(start)), script, u16(rate)) for start, rate in switches]))
     week = structure(octets(b"week"), *(u8(1) for _ in range(7)))
     season = structure(octets(b"all"), octets(_SEASON_START), octets(b"week"))
     return [
-        set_(20, obis, 6, octets(name)),
         set_(20, obis, 7, array([season])),
         set_(20, obis, 8, array([week])),
         set_(20, obis, 9, array([day])),
@@ -126,7 +125,7 @@ def _tariff(req: Request) -> list[Instruction]:
     ]
     when = activation(req["execute_at"])
     return [
-        *_calendar("0-0:13.0.0.255", b"tariff", switches),
+        *_calendar("0-0:13.0.0.255", switches),
         set_(11, "0-1:11.0.0.255", 2, array([])),
         *(set_(21, f"0-0:16.1.{10 + rate}.255", 2, value) for rate, value in enumerate(thresholds, 1)),
         set_(9000, "0-0:94.44.2.0", 4, Boolean(True)),
@@ -158,7 +157,7 @@ def _secondary_tariff(req: Request) -> list[Instruction]:
     switches = tuple((start, SECONDARY_RATE - 1 + rate) for start, rate in req["switches"])
     return [
         set_(113, "0-0:19.20.5.255", 6, _secondary_prices(req)),
-        *_calendar("0-0:13.0.1.255", b"secondary", switches),
+        *_calendar("0-0:13.0.1.255", switches),
         set_(11, "0-1:11.0.1.255", 2, array([])),
         set_(113, "0-0:19.20.5.255", 7, when),
         set_(20, "0-0:13.0.1.255", 10, when),

@@ -13,11 +13,15 @@ import zigpy.types as t
 
 from firmware.gbcs.alerts import zigbee_utc
 from firmware.headend.gbz_payload import Commands, ZclCommand, command, gbz_case, read, time_field
+from firmware.headend.gsme_tariff import FRIENDLY_CREDIT, calendar
 from firmware.headend.parameters import (
     Choice,
+    Flag,
     Numbers,
     Parameter,
+    ParameterError,
     Text,
+    TimeOfDay,
     When,
     Whole,
     execute_at,
@@ -42,6 +46,8 @@ CREDIT_CONFIGURATION, PREPAYMENT_CONFIGURATION = 0x0C94, 0x0497
 EVENT_LOG, SECURITY_LOG, GPF_COPY = 0x13, 0x04, 0x03
 #: Snapshot causes (meters.md 1.2): daily read, end of billing period, change of mode / supplier / tariff.
 DAILY, BILLING_PERIOD_END, CHANGE = 0x00000001, 0x00000002, 0x00006008
+#: Issuer calendar id of the friendly-credit calendar GCS05 publishes (the tariff's is 1).
+FRIENDLY_CALENDAR = 2
 #: Sample ids of Get Sampled Data (meters.md 1.2): profile / daily consumption, network data log.
 CONSUMPTION_SAMPLES, NETWORK_SAMPLES = 0x0001, 0x0002
 _U32 = Whole(0, (1 << 32) - 1)
@@ -119,11 +125,21 @@ def _manage_debt(req: Request) -> list[ZclCommand]:
     return out
 
 
+def _friendly_credit(req: Request) -> list[ZclCommand]:
+    """GCS05's friendly-credit calendar (type 3): every day friendly from `friendly_from` to `friendly_to`."""
+    start, end = req["friendly_from"], req["friendly_to"]
+    if start == end:
+        raise ParameterError("friendly_to", "the friendly-credit period must not start and end at the same time")
+    switches = ((0, 1), (end, 0), (start, 1)) if start > end else ((0, 0), (start, 1), (end, 0))
+    return calendar(req, switches, calendar_type=FRIENDLY_CREDIT, calendar_id=FRIENDLY_CALENDAR)
+
+
 def _prepayment_configuration(req: Request) -> list[ZclCommand]:
-    """GCS05 (prepayment part): emergency credit, overall debt cap, low credit warning level (future-dated by the
-    from-date-time) and maximum credit, all at `execute_at`."""
+    """GCS05: emergency credit, overall debt cap, low credit warning level (future-dated by the from-date-time)
+    and maximum credit, then the friendly-credit calendar, all from `execute_at`."""
     when = time_field(req["execute_at"])
     event = _event_id(req)
+    friendly = _friendly_credit(req) if req["friendly_credit"] else []
     return [
         command(
             PREPAYMENT,
@@ -153,6 +169,7 @@ def _prepayment_configuration(req: Request) -> list[ZclCommand]:
             maximum_credit_level=req["max_credit"],
             maximum_credit_per_top_up=req["max_credit_per_top_up"],
         ),
+        *friendly,
     ]
 
 
@@ -466,6 +483,7 @@ _FOR_ALL_PARTIES = (
     ("GCS38", "Read firmware version", ((METERING, (0x0206,)),)),
     ("GCS46", "Read MPRN", ((METERING, (0x0307,)),)),
     ("GCS60", "Read meter balance", ((METERING, (0x0A00,)), (PREPAYMENT, (0x0001,)))),
+    ("GCS60a", "Read meter balance (GPF or GSME)", ((METERING, (0x0A00,)), (PREPAYMENT, (0x0001,)))),
 )
 
 USE_CASES: tuple[UseCase, ...] = (
@@ -505,8 +523,8 @@ USE_CASES: tuple[UseCase, ...] = (
         _manage_debt,
         parameters=(
             Parameter("time_debt_1", _AMOUNT, "100000", "time debt 1 added (0: unchanged)"),
-            Parameter("time_debt_2", _AMOUNT, "0", "time debt 2 added (0: unchanged)"),
-            Parameter("payment_debt", _AMOUNT, "0", "payment debt added (0: unchanged)"),
+            Parameter("time_debt_2", _AMOUNT, "50000", "time debt 2 added (0: unchanged)"),
+            Parameter("payment_debt", _AMOUNT, "100000", "payment debt added (0: unchanged)"),
             Parameter("recovery_amount", _AMOUNT, "50000", "time debt recovered per period"),
             Parameter("frequency", Choice({"hourly": 0, "daily": 1}), "daily", "time debt recovery period"),
             Parameter("payment_share", Whole(0, 10000, "hundredths of a percent"), "1000", "share of top-ups to debt"),
@@ -525,6 +543,9 @@ USE_CASES: tuple[UseCase, ...] = (
             Parameter("low_credit", _AMOUNT, "5000000", "low credit warning level"),
             Parameter("max_credit", _AMOUNT, "25000000", "maximum credit level"),
             Parameter("max_credit_per_top_up", _AMOUNT, "25000000", "maximum credit per top-up"),
+            Parameter("friendly_credit", Flag(), "true", "publish a daily friendly-credit calendar"),
+            Parameter("friendly_from", TimeOfDay(), "18:00", "start of the friendly-credit period"),
+            Parameter("friendly_to", TimeOfDay(), "08:00", "end of the friendly-credit period"),
             execute_at("when the configuration takes effect"),
         ),
     ),

@@ -23,7 +23,6 @@ from protocols.gbz import zcl
 from protocols.zigbee.smart_energy import ScheduleEntry, SeasonEntry
 
 PRICE, CALENDAR = zcl.PRICE, zcl.CALENDAR
-TARIFF_CALENDAR = 1  #: issuer calendar id of the calendars this head-end publishes
 CURRENT_TOU, CURRENT_FRIENDLY = 0xFFFFFFFF, 0xFFFFFFFE  #: "the current calendar" of type 0 / 3 (docs/gsme.md)
 TIME_OF_USE, FRIENDLY_CREDIT = 0, 3
 GBP = 826
@@ -77,10 +76,13 @@ def _price_matrix(req: Request) -> ZclCommand:
     )
 
 
-def _calendar(req: Request, switches: tuple[tuple[int, int], ...]) -> list[ZclCommand]:
-    """A time-of-use calendar of one season, one week, one day profile running `switches` every day."""
+def calendar(
+    req: Request, switches: tuple[tuple[int, int], ...], *, calendar_type: int = TIME_OF_USE, calendar_id: int = 1
+) -> list[ZclCommand]:
+    """A calendar of one season, one week, one day profile running `switches` (`(seconds after midnight, tier or
+    state)`) every day, from `execute_at`: Publish Calendar, Day Profile, Week Profile, Seasons (ZSE D.9)."""
     event = _event_id(req)
-    head = {"provider_id": 0, "issuer_event_id": event, "issuer_calendar_id": TARIFF_CALENDAR}
+    head = {"provider_id": 0, "issuer_event_id": event, "issuer_calendar_id": calendar_id}
     day = [ScheduleEntry(start_time=start // 60, price_tier_or_state=tier) for start, tier in switches]
     season = [
         SeasonEntry(season_start_date=t.Date(years_since_1900=100, month=1, day=1, day_of_week=0xFF), week_id_ref=1)
@@ -91,7 +93,7 @@ def _calendar(req: Request, switches: tuple[tuple[int, int], ...]) -> list[ZclCo
             "publish_calendar",
             **head,
             start_time=time_field(req["execute_at"]),
-            calendar_type=t.enum8(TIME_OF_USE),
+            calendar_type=t.enum8(calendar_type),
             calendar_time_reference=t.enum8(0),
             calendar_name=b"commshub",
             number_of_seasons=1,
@@ -106,7 +108,7 @@ def _calendar(req: Request, switches: tuple[tuple[int, int], ...]) -> list[ZclCo
             total_number_of_schedule_entries=len(day),
             command_index=0,
             total_number_of_commands=1,
-            calendar_type=t.enum8(TIME_OF_USE),
+            calendar_type=t.enum8(calendar_type),
             day_schedule_entries=day,
         ),
         command(
@@ -148,12 +150,12 @@ def _tariff(req: Request) -> list[ZclCommand]:
     if req["kind"] == "block":
         thresholds = req["block_thresholds"]
         return [
-            *_calendar(req, ((0, 0),)),
+            *calendar(req, ((0, 0),)),
             _tariff_information(req, 0, len(thresholds)),
             _block_thresholds(req),
             _price_matrix(req),
         ]
-    return [*_calendar(req, req["switches"]), _tariff_information(req, len(req["prices"]), 0), _price_matrix(req)]
+    return [*calendar(req, req["switches"]), _tariff_information(req, len(req["prices"]), 0), _price_matrix(req)]
 
 
 def _price(req: Request) -> list[ZclCommand]:

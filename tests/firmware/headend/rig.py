@@ -12,13 +12,17 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from firmware.chf import Chf, ToWan
 from firmware.devices.esme import CredentialsSecurity, Esme, shipped_profile
 from firmware.devices.gsme.handler import GsmePayloadHandler
+from firmware.devices.hcalcs import hcalcs
+from firmware.devices.ppmid import Ppmid, ppmid
 from firmware.devices.gsme.profile import load_profile
 from firmware.gbcs.assembly import GbcsDevice, assemble
 from firmware.gbcs.contract import CommandContext
 from firmware.gbcs.credentials import Credentials
 from firmware.gbcs.pki import TestPki
+from firmware.gpf import Gpf
 from firmware.headend.builder import BuiltCommand, CommandBuilder
 from firmware.headend.counters import NvmCounters
 from firmware.headend.identities import DEVICES
@@ -41,7 +45,8 @@ class Answer:
 
 @dataclass
 class Home:
-    """An ESME and a GSME at their RTDS EUIs, and a head-end with the keys the test PKI exports."""
+    """A CHF with its GPF, an ESME, a GSME, a PPMID and an HCALCS at their RTDS EUIs, and a head-end with the
+    keys the test PKI exports."""
 
     esme_profile: str = "prepayment-single"
     gsme_profile: str = "prepayment"
@@ -54,6 +59,21 @@ class Home:
         self.devices: dict[bytes, GbcsDevice] = {}
         self.esme = self._esme()
         self.gsme = self._gsme()
+        for name, make in (("ppmid", ppmid), ("hcalcs", hcalcs)):
+            eui = DEVICES[name]
+            made = make(
+                self.store.partition(f"device/{eui.hex()}"), self.pki.keystore(), self.pki.parties, authority=self.pki
+            )
+            self.devices[eui] = made.device if isinstance(made, Ppmid) else made
+        self.gpf = Gpf(
+            eui=DEVICES["gpf"], nvm=self.store.partition("gpf"), keystore=self.pki.keystore(),
+            parties=self.pki.parties, authority=self.pki,
+        )  # fmt: skip
+        self.chf = Chf(
+            eui=DEVICES["chf"], nvm=self.store.partition("chf"), keystore=self.pki.keystore(),
+            parties=self.pki.parties, gpf=self.gpf, authority=self.pki,
+        )  # fmt: skip
+        self.chf.resume(self.now, self.utc)
         self.keystore: KeyStore = self.pki.keystore()  # now that the devices' keys are certified
         self.builder = CommandBuilder(self.keystore, NvmCounters(self.store.partition("headend")))
 
@@ -147,8 +167,18 @@ class Home:
         return self.deliver(self.build(name, **settings))
 
     def deliver(self, command: BuiltCommand) -> Answer:
-        endpoint = self.devices[command.recipient].endpoint
-        out = [self._open(o.data) for o in endpoint.receive(command.data, self.now, self.utc)]
+        """To a meter's endpoint directly; to the CHF (and through it the GPF) as a WAN message."""
+        if command.recipient in self.devices:
+            sealed = [
+                o.data for o in self.devices[command.recipient].endpoint.receive(command.data, self.now, self.utc)
+            ]
+        else:
+            sealed = []
+            for action in self.chf.wan_message(1, command.data, self.now, self.utc):
+                if isinstance(action, ToWan):
+                    sealed.append(action.data)
+                    self.chf.wan_sent(action.seq)
+        out = [self._open(data) for data in sealed]
         responses = [message for message in out if message.cra is Cra.RESPONSE]
         assert len(responses) <= 1
         return Answer(command, responses[0] if responses else None, [m for m in out if m.cra is Cra.ALERT])
