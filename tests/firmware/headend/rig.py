@@ -15,9 +15,9 @@ from typing import Any
 from firmware.chf import Chf, ToWan
 from firmware.devices.esme import CredentialsSecurity, Esme, shipped_profile
 from firmware.devices.gsme.handler import GsmePayloadHandler
+from firmware.devices.gsme.profile import load_profile
 from firmware.devices.hcalcs import hcalcs
 from firmware.devices.ppmid import Ppmid, ppmid
-from firmware.devices.gsme.profile import load_profile
 from firmware.gbcs.assembly import GbcsDevice, assemble
 from firmware.gbcs.contract import CommandContext
 from firmware.gbcs.credentials import Credentials
