@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import io
 import json
 import os
 import stat
@@ -312,6 +313,21 @@ def decode_one(
         return parse(data, keystore), None
     except GbcsDecodeError as exc:
         return None, (str(exc), exc.offset)
+
+
+def render(source: str, message: Message | None, error: tuple[str, int | None] | None, *, as_json: bool) -> str:
+    """A `decode_one` result printed exactly as `commshub decode` prints it (its JSON Lines record, or
+    `== source` and the field tree; a failure as the JSON record or as its one stderr line), for other
+    commands that print messages (`commshub send`)."""
+    if as_json:
+        return _json_line(source, message, error)
+    if message is None:
+        assert error is not None
+        return f"commshub decode: {source}: {error[0]}\n"
+    out = io.StringIO()
+    out.write(f"== {source}\n")
+    _print_tree(message, out)
+    return out.getvalue()
 
 
 def _run_inputs(

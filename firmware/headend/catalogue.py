@@ -7,8 +7,10 @@ the nearest known ones, so a typo is one retry away.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from firmware.headend import chf, cs, esme_prepayment, esme_reads, esme_settings, esme_tariff, gsme, gsme_tariff
+from firmware.headend.identities import ROLES
 from firmware.headend.usecase import UseCase
 
 
@@ -41,6 +43,8 @@ def _index() -> dict[str, UseCase]:
     return index
 
 
+#: Remote-party role -> the name `originator=` takes.
+ROLE_NAMES = {role: name for name, role in ROLES.items()}
 #: lower-cased name -> use case, in the order the modules list them.
 USE_CASES: dict[str, UseCase] = _index()
 
@@ -54,3 +58,59 @@ def lookup(name: str) -> UseCase:
         close = difflib.get_close_matches(name.strip().lower(), list(lowered), n=4, cutoff=0.6)
         raise UnknownUseCase(name, [lowered[match] for match in close])
     return found
+
+
+def describe(use_case: UseCase) -> dict[str, Any]:
+    """A use case as data: what `--list-use-cases --json` prints and docs/headend.md tabulates."""
+    roles = [ROLE_NAMES.get(role, f"role {role}") for role in sorted(use_case.roles)]
+    return {
+        "name": use_case.name,
+        "title": use_case.title,
+        "message_code": use_case.message_code,
+        "family": use_case.family,
+        "target": use_case.target,
+        "critical": use_case.critical,
+        "senders": roles,
+        "parameters": [
+            {
+                "name": parameter.name,
+                "default": parameter.default,
+                "accepts": parameter.kind.describe(),
+                "help": parameter.help,
+            }
+            for parameter in use_case.parameters
+        ],
+    }
+
+
+def listing() -> str:
+    """`--list-use-cases`: one line per use case, then one line per parameter with its default."""
+    lines = []
+    for use_case in USE_CASES.values():
+        info = describe(use_case)
+        signed = "critical" if info["critical"] else "non-critical"
+        lines.append(
+            f"{info['name']:<8} 0x{info['message_code']:04X} {info['target']:<6} {signed:<12} "
+            f"{info['title']} (sent by {', '.join(info['senders']) or 'anyone'})"
+        )
+        for parameter in info["parameters"]:
+            default = "(required)" if parameter["default"] is None else f"={parameter['default']}"
+            lines.append(f"    {parameter['name']}{default}  {parameter['help']}; {parameter['accepts']}".rstrip("; "))
+    return "\n".join(lines) + "\n"
+
+
+def markdown() -> str:
+    """The use-case table of docs/headend.md (a test keeps the page equal to it)."""
+    lines = ["| use case | code | to | signed | what | parameters (default) |", "|---|---|---|---|---|---|"]
+    for use_case in USE_CASES.values():
+        info = describe(use_case)
+        parameters = "; ".join(
+            f"`{p['name']}`" + ("" if p["default"] is None else f" ({p['default'] or 'empty'})")
+            for p in info["parameters"]
+        )
+        signed = "yes" if info["critical"] else "no"
+        lines.append(
+            f"| {info['name']} | 0x{info['message_code']:04X} | {info['target']} | {signed} | {info['title']} "
+            f"| {parameters or '-'} |"
+        )
+    return "\n".join(lines)
