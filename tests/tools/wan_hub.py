@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from firmware.chf import ToWan
 from hal.wan import WanMessage, WanServer
