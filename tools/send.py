@@ -17,11 +17,12 @@ response (GBCS answers nothing that cannot be trusted), so after `--timeout` sec
 when the device's refusal alert arrives, it is reported "no response" on stderr. After the last
 command the connection stays open until `--wait-alerts` seconds pass with nothing more arriving.
 
-Keys: `--keystore DIR`, else `$COMMSHUB_KEYSTORE`, else the folder a hub started without a key
-store exports its test PKI to (`<state dir>/keys`). Files need none to be sent; the answers are then
-decoded without verification. Counters: `--state FILE` (SQLite), default `<state dir>/headend.sqlite`,
-where the state dir is `$COMMSHUB_STATE_DIR`, else `$XDG_STATE_HOME/commshub`, else
-`~/.local/state/commshub`.
+Keys: `--keystore DIR` (the folder `commshub run --export-keys DIR` writes for a hub that generated
+its keys, or the RTDS key store), else `$COMMSHUB_KEYSTORE`, else `<state dir>/keys` when it
+exists. Files need none to be sent; the answers are then decoded without verification.
+
+Counters: `--state FILE` (SQLite), default `<state dir>/headend.sqlite`, where the state dir is
+`$COMMSHUB_STATE_DIR`, else `$XDG_STATE_HOME/commshub`, else `~/.local/state/commshub`.
 
 Exit codes: 0 every command answered; 1 some got no response, or the hub could not be reached or
 hung up; 2 usage (no input, unknown use case, bad parameter, missing key, unreadable key store or
@@ -41,15 +42,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from firmware.headend.builder import BuiltCommand
-    from hal.wan import HeadEnd
+    from firmware.headend.exchange import Awaited
     from protocols.gbcs import KeyStore, Message
-
-#: After the device's refusal alert, how long the response may still come (it never does for a refusal).
-REFUSAL_GRACE = 0.5
-#: Alert codes a device raises when it refuses a command (meters.md 5.3, docs/gbcs-endpoint.md).
-REFUSAL_ALERTS = frozenset((0x8F1E, 0x8F30, 0x8F3E, 0x8F53))
-#: The CHF's alert for a message it could not deliver, quoting the message's counter (gbcs.md 5.5).
-UNDELIVERED = 0x00D5
 
 
 def default_state_dir() -> Path:
@@ -116,13 +110,11 @@ class UsageError(ValueError):
 
 @dataclass
 class Outgoing:
-    """One message to send and what its response is matched by (None: a file that is not a command)."""
+    """One message to send and what its response is recognised by."""
 
     source: str
     data: bytes
-    counter: int | None
-    recipient: bytes | None
-    originator: bytes | None
+    awaited: Awaited
 
 
 def run(args: argparse.Namespace) -> int:
@@ -179,8 +171,8 @@ def _keystore(folder: str | None, *, needed: bool) -> KeyStore | None:
         if not exported.is_dir():
             if needed:
                 raise UsageError(
-                    f"no key store: give --keystore DIR (the RTDS one is shared/gbcs/keystore), set "
-                    f"$COMMSHUB_KEYSTORE, or start a hub without one so it exports its keys to {exported}"
+                    f"no key store: give --keystore DIR (a hub's `commshub run --export-keys DIR`, or the RTDS one, "
+                    f"shared/gbcs/keystore), set $COMMSHUB_KEYSTORE, or keep one in {exported}"
                 )
             return None
         chosen = str(exported)
@@ -192,6 +184,7 @@ def _keystore(folder: str | None, *, needed: bool) -> KeyStore | None:
 
 def _file(source: str) -> Outgoing:
     """A message file, and what its response will carry if it is a command we can read."""
+    from firmware.headend.exchange import Awaited
     from protocols.gbcs import Cra, GbcsDecodeError
     from protocols.gbcs.envelope import decode
     from tools.decode import InputError, read_input
@@ -203,10 +196,10 @@ def _file(source: str) -> Outgoing:
     try:
         message, _ = decode(data)
     except GbcsDecodeError:
-        return Outgoing(source, data, None, None, None)  # sent as is: the hub will say what it thinks of it
+        return Outgoing(source, data, Awaited(None, None, None))  # sent as is: the hub will say what it thinks
     if message.cra is not Cra.COMMAND:
-        return Outgoing(source, data, None, None, None)
-    return Outgoing(source, data, message.originator_counter, message.recipient, message.originator)
+        return Outgoing(source, data, Awaited(None, None, None))
+    return Outgoing(source, data, Awaited(message.originator_counter, message.recipient, message.originator))
 
 
 def _build(use_cases: list[tuple[str, list[str]]], keystore: KeyStore | None, state: str | None) -> list[Outgoing]:
@@ -217,6 +210,7 @@ def _build(use_cases: list[tuple[str, list[str]]], keystore: KeyStore | None, st
     from firmware.headend.builder import CommandBuilder, MissingKey
     from firmware.headend.catalogue import UnknownUseCase
     from firmware.headend.counters import NvmCounters
+    from firmware.headend.exchange import Awaited
     from firmware.headend.parameters import ParameterError, parse_settings
     from hal.nvm import NvmError, NvmStore
 
@@ -236,7 +230,7 @@ def _build(use_cases: list[tuple[str, list[str]]], keystore: KeyStore | None, st
                 raise UsageError(f"--use-case {name}: {error}") from None
     finally:
         store.close()
-    return [Outgoing(f"use-case:{c.use_case}", c.data, c.counter, c.recipient, c.originator) for c in built]
+    return [Outgoing(f"use-case:{c.use_case}", c.data, Awaited(c.counter, c.recipient, c.originator)) for c in built]
 
 
 class Session:
@@ -251,9 +245,11 @@ class Session:
         self.err = err
         self.timeout = timeout
         self.quiet = quiet
+        self._sources: dict[int | None, str] = {}
 
     async def run(self, host: str, port: int, outgoing: list[Outgoing]) -> int:
         from hal.wan import WanClient, WanClosed, WanConnectError
+        from tools._headend import exchange, linger
 
         try:
             head_end = await WanClient.connect(host, port, timeout=self.timeout)
@@ -263,10 +259,14 @@ class Session:
         unanswered = 0
         try:
             for item in outgoing:
-                await head_end.send(item.data)
-                if not await self._answer(head_end, item):
+                self._sources[item.awaited.counter] = item.source
+                outcome = await exchange(
+                    head_end, item.data, item.awaited, timeout=self.timeout, on_message=self._print
+                )
+                if outcome.response is None:
+                    self.err.write(f"commshub send: {item.source}: no response ({outcome.why})\n")
                     unanswered += 1
-            await self._linger(head_end)
+            await linger(head_end, self.quiet, self._print)
         except WanClosed as error:
             self.err.write(f"commshub send: {host}:{port}: {error}\n")
             return 1
@@ -274,102 +274,23 @@ class Session:
             await head_end.close()
         return 1 if unanswered else 0
 
-    async def _answer(self, head_end: HeadEnd, item: Outgoing) -> bool:
-        """Print what arrives until `item`'s response; False (reported) when none comes in time."""
-        import asyncio
+    def _print(self, data: bytes, awaited: Awaited | None) -> Message | None:
+        """Decode and print one received message as `commshub decode` would; the message (None: undecodable).
 
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
-        refused: str | None = None
-        while (left := deadline - loop.time()) > 0:
-            try:
-                data = await head_end.receive(timeout=left)
-            except TimeoutError:
-                break
-            message = self._print(data, item)
-            if message is None:
-                continue
-            if _answers(message, item):
-                return True
-            reason = _refusal(message, item)
-            if reason is not None and refused is None:
-                refused = reason
-                deadline = min(deadline, loop.time() + REFUSAL_GRACE)
-        why = refused or f"nothing within {self.timeout:g} s"
-        self.err.write(f"commshub send: {item.source}: no response ({why})\n")
-        return False
-
-    async def _linger(self, head_end: HeadEnd) -> None:
-        """Print what keeps arriving (alerts after the last answer) until `quiet` seconds pass without any."""
-        while self.quiet > 0:
-            try:
-                data = await head_end.receive(timeout=self.quiet)
-            except TimeoutError:
-                return
-            self._print(data, None)
-
-    def _print(self, data: bytes, item: Outgoing | None) -> Message | None:
-        """Decode and print one received message as `commshub decode` would; the message (None: undecodable)."""
+        The record's source is the input the message answers, `alert from <EUI>` for an alert, else its kind."""
+        from firmware.headend.exchange import answers
         from protocols.gbcs import Cra
         from tools.decode import decode_one, render
 
         message, error = decode_one(data, self.keystore)
         source = "hub"
         if message is not None:
-            answered = item is not None and _answers(message, item)
-            source = item.source if answered and item is not None else message.cra.label
+            source = message.cra.label
             if message.cra is Cra.ALERT:
                 source = f"alert from {message.originator.hex()}"
+            elif awaited is not None and answers(message, awaited):
+                source = self._sources.get(awaited.counter, source)
         text = render(source, message, error, as_json=self.as_json)
         (self.out if self.as_json or message is not None else self.err).write(text)
         self.out.flush()
         return message
-
-
-def _answers(message: Message, item: Outgoing) -> bool:
-    """Whether `message` is the response to `item`: same counter, from its recipient to its originator."""
-    from protocols.gbcs import Cra
-
-    if message.cra is not Cra.RESPONSE:
-        return False
-    if item.counter is None:
-        return True  # a file we could not read: its response is whichever comes
-    return (message.originator_counter, message.originator, message.recipient) == (
-        item.counter,
-        item.recipient,
-        item.originator,
-    )
-
-
-def _refusal(message: Message, item: Outgoing) -> str | None:
-    """Why `message` shows `item` was refused, or None: the recipient's refusal alert, or the CHF's
-    undelivered-message alert quoting the command's counter."""
-    from protocols.gbcs import Cra
-
-    if message.cra is not Cra.ALERT or item.counter is None:
-        return None
-    if message.message_code == UNDELIVERED and item.counter.to_bytes(8, "big") in message.payload:
-        return f"the hub could not deliver it: alert 0x{UNDELIVERED:04X} from {message.originator.hex()}"
-    code = _alert_code(message.payload)
-    if message.originator == item.recipient and code in REFUSAL_ALERTS:
-        return f"refused by {message.originator.hex()}: alert 0x{code:04X}"
-    return None
-
-
-def _alert_code(payload: bytes) -> int | None:
-    """The alert code of a DLMS data-notification (its body's first member) or of a GBZ alert header
-    (gbcs.md 5.2, 5.3); None for any other payload."""
-    from protocols import dlms, gbz
-    from protocols.dlms import DataNotification, DlmsDecodeError, Integer, Structure
-    from protocols.gbz import GbzDecodeError
-
-    try:
-        if payload[:2] == b"\x01\x09":
-            return gbz.parse_alert(payload, body_layout=True).alert_code
-        notification = dlms.parse(payload)
-    except (DlmsDecodeError, GbzDecodeError):
-        return None
-    if isinstance(notification, DataNotification) and isinstance(notification.body, Structure):
-        first = notification.body.items[0] if notification.body.items else None
-        return first.value if isinstance(first, Integer) else None
-    return None
