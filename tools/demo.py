@@ -9,8 +9,8 @@ What it shows, step by step, on virtual time (a gas meter's half-hour wake-up ta
 2. commissioning: CCS01 puts each of the home's meters in the CHF device log with its install
    code (read off its label, as an installer does); the CHF alerts the change (CS14);
 3. joins: the meters join the HAN with their install-code keys; the hub opens their tunnels;
-4. an hour of the home's life, then a meter read: ECS17b, answered through the ESME's tunnel, the registers encrypted for the
-   supplier and decrypted by the head-end;
+4. an hour of the home's life, then a meter read: ECS17b, answered through the ESME's tunnel,
+   the registers encrypted for the supplier and decrypted by the head-end;
 5. a tariff update: ECS01a, critical - signed by the supplier, the response signed by the meter;
 6. a top-up: CS01a with a UTRN made for this meter, then the meter balance read back (ECS82);
 7. a gas read: GCS13a to the gas meter itself, which answers at its next wake-up;
@@ -190,8 +190,8 @@ class Demo:
                 names = hub.export_keys(lambda name, contents: (Path(folder) / name).write_bytes(contents))
                 keystore = KeyStore.load(folder)
             self.transcript.line(
-                f"hub started in the virtual home {self.home_name!r}: CHF {hub.chf.eui.hex()}, GPF {hub.gpf.eui.hex()}; "
-                f"keys generated, {len(names)} key store files exported for the head-end"
+                f"hub started in the virtual home {self.home_name!r}: CHF {hub.chf.eui.hex()}, "
+                f"GPF {hub.gpf.eui.hex()}; keys generated, {len(names)} key store files exported for the head-end"
             )
             head_end = await pipes[0].connect()
             builder = CommandBuilder(keystore, NvmCounters(NvmStore.memory().partition("headend")))
