@@ -9,7 +9,18 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from firmware.headend import chf, cs, esme_prepayment, esme_reads, esme_settings, esme_tariff, gsme, gsme_tariff
+from firmware.headend import (
+    chf,
+    cs,
+    esme_prepayment,
+    esme_reads,
+    esme_settings,
+    esme_tariff,
+    gsme,
+    gsme_admin,
+    gsme_prepayment,
+    gsme_tariff,
+)
 from firmware.headend.identities import ROLES
 from firmware.headend.usecase import UseCase
 
@@ -32,6 +43,8 @@ def _index() -> dict[str, UseCase]:
         *esme_prepayment.USE_CASES,
         *esme_settings.USE_CASES,
         *gsme.USE_CASES,
+        *gsme_prepayment.USE_CASES,
+        *gsme_admin.USE_CASES,
         *gsme_tariff.USE_CASES,
         *chf.USE_CASES,
         *cs.USE_CASES,

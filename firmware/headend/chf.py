@@ -9,6 +9,7 @@ the GPF's) and its class 1 / 7 objects.
 
 from __future__ import annotations
 
+from firmware.chf.sub_ghz import SUB_GHZ_PAGES, SubGhzConfiguration
 from firmware.headend.dlms_payload import Instruction, InstructionsFor, action, dlms_case, get, get_range, gets, set_
 from firmware.headend.parameters import (
     Choice,
@@ -23,7 +24,7 @@ from firmware.headend.parameters import (
     time_window,
 )
 from firmware.headend.usecase import Request, UseCase
-from protocols.dlms import NULL, Boolean, Data, DataType, Integer, array, bits, enum_, octets, structure, u8, u16
+from protocols.dlms import NULL, Boolean, Data, DlmsEncodeError, array, enum_, octets, structure, u8, u16
 from protocols.gbcs.cs.common import ESME, GPF, GSME, HCALCS, PPMID, TYPE_2
 
 CHF_DEVICE_LOG, GPF_DEVICE_LOG = "0-0:30.3.0.255", "0-0:30.3.1.255"
@@ -37,26 +38,16 @@ SUB_GHZ_CONFIGURATION, SUB_GHZ_SCAN, SUB_GHZ_CHANNEL, SUB_GHZ_LOG = (
 DEVICE_TYPES = {"gsme": GSME, "esme": ESME, "gpf": GPF, "hcalcs": HCALCS, "ppmid": PPMID, "type2": TYPE_2}
 #: The ASCII install code RTDS commissions devices with (gbcs.md 5.7).
 DEFAULT_INSTALL_CODE = b"0123456789ABCDEF".hex()
-#: Types of the eleven numbers after the four channel masks of the sub-GHz configuration (gbcs.md 5.7).
-_CONFIGURATION_TYPES = (
-    DataType.LONG_UNSIGNED,
-    DataType.LONG_UNSIGNED,
-    DataType.UNSIGNED,
-    DataType.LONG_UNSIGNED,
-    DataType.UNSIGNED,
-    DataType.UNSIGNED,
-    DataType.LONG_UNSIGNED,
-    DataType.UNSIGNED,
-    DataType.LONG_UNSIGNED,
-    DataType.LONG_UNSIGNED,
-    DataType.LONG_UNSIGNED,
-)
 #: Page / channel masks allowing every channel of sub-GHz pages 28-30 and none of page 31 (radio.md 1.2).
 _DEFAULT_MASKS = "0xE7FFFFFF,0xE80001FF,0xF7FFFFFF,0xF8000000"
 
 
 def _fixed(instructions: list[Instruction]) -> InstructionsFor:
     return lambda req: instructions
+
+
+def _log(obis: str) -> InstructionsFor:
+    return lambda req: [get_range(obis, req["from"].utc, req["to"].utc)]
 
 
 def _add(req: Request) -> list[Instruction]:
@@ -77,18 +68,20 @@ def _restore(req: Request) -> list[Instruction]:
 
 def _configure(req: Request) -> list[Instruction]:
     """DBCH04: the sub-GHz configuration: four page/channel masks, the duty-cycle thresholds (hundredths of a
-    percent of the hour), then the nine further numbers as given (gbcs.md 5.7)."""
-    numbers = (req["limited_threshold"], req["critical_threshold"], *req["other"])
-    values = []
-    for position, (kind, value) in enumerate(zip(_CONFIGURATION_TYPES, numbers, strict=True)):
-        if kind is DataType.UNSIGNED and value > 0xFF:
-            raise ParameterError("other", f"number {position - 1} is one byte: {value} is too big")
-        values.append(Integer(kind, value))
+    percent of the hour), then the nine further numbers as given - the CHF's own value type builds it
+    (`firmware.chf.sub_ghz`, gbcs.md 5.7)."""
     masks = req["masks"]
-    for page, mask in zip((28, 29, 30, 31), masks, strict=True):
+    for page, mask in zip(SUB_GHZ_PAGES, masks, strict=True):
         if mask >> 27 != page:
             raise ParameterError("masks", f"mask {mask:#010x} is not of page {page} (top five bits {page})")
-    return [set_(1, SUB_GHZ_CONFIGURATION, 2, structure(*(bits(32, mask) for mask in masks), *values))]
+    try:
+        configuration = SubGhzConfiguration(
+            tuple(masks), req["limited_threshold"], req["critical_threshold"], tuple(req["other"])
+        )
+        value = configuration.to_data()
+    except (ValueError, DlmsEncodeError) as error:
+        raise ParameterError("other", str(error)) from None
+    return [set_(1, SUB_GHZ_CONFIGURATION, 2, value)]
 
 
 _DEVICE = Parameter("device", Eui(), "00db1234567890a0", "EUI-64 of the device")
@@ -145,26 +138,18 @@ USE_CASES: tuple[UseCase, ...] = (
         _fixed(gets("1 0-0:96.1.1.255 2; 1 0-0:96.1.4.255 2; 1 0-0:96.1.6.255 2")),
         target="chf",
     ),
-    dlms_case(
-        "ECS35c",
-        "Read CHF event log",
-        lambda req: [get_range("0-0:99.98.0.255", req["from"].utc, req["to"].utc)],
-        parameters=time_window(),
-        target="chf",
-    ),
-    dlms_case(
-        "ECS35d",
-        "Read CHF security log",
-        lambda req: [get_range("0-0:99.98.1.255", req["from"].utc, req["to"].utc)],
-        parameters=time_window(),
-        target="chf",
-        message_code=0x0093,
+    *(
+        dlms_case(name, title, _log(obis), parameters=time_window(), target="chf", message_code=0x0093)
+        for name, title, obis in (
+            ("ECS35c", "Read CHF event log", "0-0:99.98.0.255"),
+            ("ECS35d", "Read CHF security log", "0-0:99.98.1.255"),  # [?] one message code for both (docs/chf.md)
+        )
     ),
     dlms_case("DBCH01", "Read CHF sub-GHz channel", _fixed([get(1, SUB_GHZ_CHANNEL, 2)]), target="chf"),
     dlms_case(
         "DBCH02",
         "Read CHF sub-GHz channel log",
-        lambda req: [get_range(SUB_GHZ_LOG, req["from"].utc, req["to"].utc)],
+        _log(SUB_GHZ_LOG),
         parameters=time_window("-31d"),
         target="chf",
     ),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from firmware.headend.dlms_payload import Instruction, action, activation, dlms_case, set_
-from firmware.headend.parameters import Choice, Flag, Parameter, TimeOfDay, Whole, execute_at
+from firmware.headend.parameters import Flag, Parameter, TimeOfDay, Whole, execute_at, top_up_parameters
 from firmware.headend.usecase import Request, UseCase
 from protocols.dlms import (
     Boolean,
@@ -270,10 +270,7 @@ USE_CASES: tuple[UseCase, ...] = (
         "CS01a",
         "Apply prepayment top up to an ESME (UTRN)",
         _top_up,
-        parameters=(
-            Parameter("value", Whole(1, (1 << 13) - 1), "1000", "top-up value, in units of `unit`"),
-            Parameter("unit", Choice({"pennies": 0, "pounds": 1}), "pennies", "value class of the UTRN"),
-        ),
+        parameters=top_up_parameters(),
         top_up=True,
     ),
 )

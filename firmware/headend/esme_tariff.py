@@ -214,8 +214,13 @@ USE_CASES: tuple[UseCase, ...] = (
         "Reset tariff block counter matrix",
         _fixed([action(9, TARIFF_SCRIPTS, 1, u16(RESET_BLOCK_COUNTERS))]),
     ),
-    dlms_case("ECS30", "Set billing calendar (GBCS 3.1)", _billing_calendar, parameters=_BILLING),
-    dlms_case("ECS30a", "Set billing calendar (all periodicities)", _billing_calendar, parameters=_BILLING),
+    *(
+        dlms_case(name, title, _billing_calendar, parameters=_BILLING)
+        for name, title in (
+            ("ECS30", "Set billing calendar (GBCS 3.1)"),
+            ("ECS30a", "Set billing calendar (all periodicities)"),
+        )
+    ),
     dlms_case(
         "ECS48",
         "Configure daily resetting of the tariff block counter matrix",

@@ -64,6 +64,16 @@ def time_field(moment: Moment) -> int:
     return NOW if moment.utc is None else zigbee_utc(moment.utc)
 
 
+def issuer_event_id(req: Request) -> int:
+    """A command's issuer event id: its ZigBee UTC time, so a later command carries a later id."""
+    return zigbee_utc(req.utc)
+
+
+def window(req: Request) -> tuple[int, int]:
+    """A log read's `from` / `to` as ZigBee UTC times."""
+    return zigbee_utc(req["from"].utc), zigbee_utc(req["to"].utc)
+
+
 def request(commands: list[ZclCommand]) -> bytes:
     """The GBZ payload of `commands`, sequence numbers from 0."""
     components = tuple(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import zigpy.types as t
 
 from firmware.gbcs.alerts import zigbee_utc
-from firmware.headend.gbz_payload import Commands, ZclCommand, command, gbz_case, read, time_field
+from firmware.headend.gbz_payload import Commands, ZclCommand, command, gbz_case, issuer_event_id, read, time_field
 from firmware.headend.parameters import Choice, Numbers, Parameter, Switches, When, Whole, execute_at
 from firmware.headend.usecase import Request, UseCase
 from protocols.gbz import zcl
@@ -29,17 +29,13 @@ GBP = 826
 _PRICE = Whole(0, (1 << 32) - 1, "currency minor units x 10^-price_digits per kWh")
 
 
-def _event_id(req: Request) -> int:
-    return zigbee_utc(req.utc)
-
-
 def _tariff_information(req: Request, tiers: int, thresholds: int) -> ZclCommand:
     return command(
         PRICE,
         "publish_tariff_information",
         provider_id=0,
-        issuer_event_id=_event_id(req),
-        issuer_tariff_id=_event_id(req),
+        issuer_event_id=issuer_event_id(req),
+        issuer_tariff_id=issuer_event_id(req),
         start_time=time_field(req["execute_at"]),
         tariff_type_charging_scheme=t.bitmap8(0x00 if tiers else 0x10),
         tariff_label=b"commshub",
@@ -55,6 +51,22 @@ def _tariff_information(req: Request, tiers: int, thresholds: int) -> ZclCommand
     )
 
 
+def _sub_payloads(req: Request, name: str, control: int, payload: bytes) -> ZclCommand:
+    """A Price command carrying its entries as one sub-payload (ZSE D.4.2.4.5-6): matrix or thresholds."""
+    return command(
+        PRICE,
+        name,
+        provider_id=0,
+        issuer_event_id=issuer_event_id(req),
+        start_time=time_field(req["execute_at"]),
+        issuer_tariff_id=issuer_event_id(req),
+        command_index=0,
+        total_number_of_commands=1,
+        sub_payload_control=t.bitmap8(control),
+        payload=payload,
+    )
+
+
 def _price_matrix(req: Request) -> ZclCommand:
     """Publish Price Matrix: TOU entries (tier, price) or block entries (tier 0 high nibble, block-1 low)."""
     block = req["kind"] == "block"
@@ -62,18 +74,7 @@ def _price_matrix(req: Request) -> ZclCommand:
         bytes(((index if block else index + 1),)) + price.to_bytes(4, "little")
         for index, price in enumerate(req["prices"])
     )
-    return command(
-        PRICE,
-        "publish_price_matrix",
-        provider_id=0,
-        issuer_event_id=_event_id(req),
-        start_time=time_field(req["execute_at"]),
-        issuer_tariff_id=_event_id(req),
-        command_index=0,
-        total_number_of_commands=1,
-        sub_payload_control=t.bitmap8(0 if block else 1),
-        payload=entries,
-    )
+    return _sub_payloads(req, "publish_price_matrix", 0 if block else 1, entries)
 
 
 def calendar(
@@ -81,7 +82,7 @@ def calendar(
 ) -> list[ZclCommand]:
     """A calendar of one season, one week, one day profile running `switches` (`(seconds after midnight, tier or
     state)`) every day, from `execute_at`: Publish Calendar, Day Profile, Week Profile, Seasons (ZSE D.9)."""
-    event = _event_id(req)
+    event = issuer_event_id(req)
     head = {"provider_id": 0, "issuer_event_id": event, "issuer_calendar_id": calendar_id}
     day = [ScheduleEntry(start_time=start // 60, price_tier_or_state=tier) for start, tier in switches]
     season = [
@@ -131,18 +132,7 @@ def _block_thresholds(req: Request) -> ZclCommand:
     """Publish Block Thresholds: tier 0, its thresholds as u48."""
     values = req["block_thresholds"]
     payload = bytes((len(values),)) + b"".join(value.to_bytes(6, "little") for value in values)
-    return command(
-        PRICE,
-        "publish_block_thresholds",
-        provider_id=0,
-        issuer_event_id=_event_id(req),
-        start_time=time_field(req["execute_at"]),
-        issuer_tariff_id=_event_id(req),
-        command_index=0,
-        total_number_of_commands=1,
-        sub_payload_control=t.bitmap8(0),
-        payload=payload,
-    )
+    return _sub_payloads(req, "publish_block_thresholds", 0, payload)
 
 
 def _tariff(req: Request) -> list[ZclCommand]:
@@ -171,7 +161,7 @@ def _conversion(req: Request) -> list[ZclCommand]:
         command(
             PRICE,
             "publish_conversion_factor",
-            issuer_event_id=_event_id(req),
+            issuer_event_id=issuer_event_id(req),
             start_time=when,
             conversion_factor=req["conversion_factor"],
             conversion_factor_trailing_digit=t.bitmap8(req["factor_digits"] << 4),
@@ -179,7 +169,7 @@ def _conversion(req: Request) -> list[ZclCommand]:
         command(
             PRICE,
             "publish_calorific_value",
-            issuer_event_id=_event_id(req),
+            issuer_event_id=issuer_event_id(req),
             start_time=when,
             calorific_value=req["calorific_value"],
             calorific_value_unit=t.enum8(1),
@@ -197,7 +187,7 @@ def _billing_calendar(req: Request) -> list[ZclCommand]:
             PRICE,
             "publish_billing_period",
             provider_id=0,
-            issuer_event_id=_event_id(req),
+            issuer_event_id=issuer_event_id(req),
             billing_period_start_time=start,
             billing_period_duration=req["duration"],
             billing_period_duration_type=kind,
@@ -207,7 +197,7 @@ def _billing_calendar(req: Request) -> list[ZclCommand]:
             PRICE,
             "publish_block_period",
             provider_id=0,
-            issuer_event_id=_event_id(req),
+            issuer_event_id=issuer_event_id(req),
             block_period_start_time=start,
             block_period_duration=req["duration"],
             block_period_control=t.bitmap8(0),

@@ -342,3 +342,11 @@ class Pairs:
 
     def describe(self) -> str:
         return f"comma-separated EUI=value pairs, each value {self.value.describe()}"
+
+
+def top_up_parameters() -> tuple[Parameter, Parameter]:
+    """A UTRN's value and value class (gbcs.md 4.8: 13 bits, in pennies or pounds)."""
+    return (
+        Parameter("value", Whole(1, (1 << 13) - 1), "1000", "top-up value, in units of `unit`"),
+        Parameter("unit", Choice({"pennies": 0, "pounds": 1}), "pennies", "value class of the UTRN"),
+    )
