@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from firmware.headend.dlms_payload import Instruction, action, activation, dlms_case, set_
-from firmware.headend.parameters import Flag, Parameter, TimeOfDay, Whole, execute_at, top_up_parameters
+from firmware.headend.parameters import Parameter, Whole, execute_at, friendly_credit_parameters, top_up_parameters
 from firmware.headend.usecase import Request, UseCase
 from protocols.dlms import (
     Boolean,
@@ -206,9 +206,7 @@ _PREPAYMENT_CONFIGURATION = (
     Parameter("low_credit_threshold", _MONEY, "200000", "low credit alert threshold"),
     Parameter("emergency_credit_limit", _MONEY, "300000", "emergency credit granted"),
     Parameter("emergency_credit_threshold", _MONEY, "100000", "balance below which emergency credit is offered"),
-    Parameter("friendly_credit", Flag(), "false", "a daily friendly-credit (non-disablement) period"),
-    Parameter("friendly_from", TimeOfDay(), "18:00", "start of the friendly-credit period"),
-    Parameter("friendly_to", TimeOfDay(), "08:00", "end of the friendly-credit period"),
+    *friendly_credit_parameters(enabled=False),
     execute_at("when the new configuration takes effect"),
 )
 

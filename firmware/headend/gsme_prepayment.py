@@ -15,12 +15,11 @@ from firmware.headend.gbz_payload import Commands, ZclCommand, command, gbz_case
 from firmware.headend.gsme_tariff import FRIENDLY_CREDIT, calendar
 from firmware.headend.parameters import (
     Choice,
-    Flag,
     Parameter,
     ParameterError,
-    TimeOfDay,
     Whole,
     execute_at,
+    friendly_credit_parameters,
     top_up_parameters,
 )
 from firmware.headend.usecase import Request, UseCase
@@ -206,9 +205,7 @@ USE_CASES: tuple[UseCase, ...] = (
             Parameter("low_credit", _AMOUNT, "5000000", "low credit warning level"),
             Parameter("max_credit", _AMOUNT, "25000000", "maximum credit level"),
             Parameter("max_credit_per_top_up", _AMOUNT, "25000000", "maximum credit per top-up"),
-            Parameter("friendly_credit", Flag(), "true", "publish a daily friendly-credit calendar"),
-            Parameter("friendly_from", TimeOfDay(), "18:00", "start of the friendly-credit period"),
-            Parameter("friendly_to", TimeOfDay(), "08:00", "end of the friendly-credit period"),
+            *friendly_credit_parameters(enabled=True),
             execute_at("when the configuration takes effect"),
         ),
     ),

@@ -350,3 +350,12 @@ def top_up_parameters() -> tuple[Parameter, Parameter]:
         Parameter("value", Whole(1, (1 << 13) - 1), "1000", "top-up value, in units of `unit`"),
         Parameter("unit", Choice({"pennies": 0, "pounds": 1}), "pennies", "value class of the UTRN"),
     )
+
+
+def friendly_credit_parameters(enabled: bool) -> tuple[Parameter, Parameter, Parameter]:
+    """A daily friendly-credit period: whether there is one, when it starts, when it ends."""
+    return (
+        Parameter("friendly_credit", Flag(), "true" if enabled else "false", "a daily friendly-credit period"),
+        Parameter("friendly_from", TimeOfDay(), "18:00", "start of the friendly-credit period"),
+        Parameter("friendly_to", TimeOfDay(), "08:00", "end of the friendly-credit period"),
+    )
