@@ -229,7 +229,12 @@ class NcpNetwork(ConfigCommands, SecurityCommands):
     async def _hSetChildData(self, params: dict[str, Any]) -> dict[str, Any]:
         if params["index"] >= CHILD_TABLE_SIZE:
             return {"status": EmberStatus.INDEX_OUT_OF_RANGE}
-        self.tokens.children[params["index"]] = params["child_data"]
+        # A restore cannot say whether a child sleeps (bellows writes every child as a sleepy end
+        # device, an SDK workaround): such children are reached directly until they rejoin.
+        child: ChildData = params["child_data"]
+        if child.node_type == NodeType.SLEEPY_END_DEVICE:
+            child = replace(child, node_type=NodeType.END_DEVICE)
+        self.tokens.children[params["index"]] = child
         return {"status": EmberStatus.SUCCESS}
 
     async def _hNeighborCount(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -109,7 +109,7 @@ class SlStatus(enum.IntEnum):
     FAIL = 0x0001
     INVALID_PARAMETER = 0x0021
     INVALID_INDEX = 0x0027
-    NOT_FOUND = 0x000E
+    NOT_FOUND = 0x002D
 
 
 class NetworkStatus(enum.IntEnum):
