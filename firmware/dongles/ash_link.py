@@ -223,11 +223,13 @@ class AshNcpLink:
 
     def _send_waiting(self, now: float) -> list[Action]:
         actions: list[Action] = []
-        while self._waiting and len(self._unacked) < self.window:
-            frame = self._waiting[0]
-            if frame.callback and not self._host_ready(now):
+        ready = self._host_ready(now)
+        for frame in list(self._waiting):
+            if len(self._unacked) >= self.window:
                 break
-            self._waiting.popleft()
+            if frame.callback and not ready:
+                continue  # held while the host is not ready; responses overtake it
+            self._waiting.remove(frame)
             frame.number = self._next_number
             self._next_number = (self._next_number + 1) % 8
             self._unacked.append(frame)
