@@ -80,6 +80,7 @@ class EzspNcp:
         self._timer: asyncio.TimerHandle | None = None
         self._version_set = False
         self._last_sequence = 0
+        self._frozen = False
         self.rejected = 0  #: EZSP frames answered with invalidCommand
 
     @property
@@ -93,6 +94,7 @@ class EzspNcp:
     def plug(self) -> str:
         """Plug the stick in: a new pty and a powered-up NCP waiting for the host's RST; returns the path."""
         path = self.port.plug()
+        self._frozen = False
         self._deframer = ash.AshDeframer()
         self.link = AshNcpLink(window=self.link.window)
         if self._worker is None or self._worker.done():
@@ -108,11 +110,10 @@ class EzspNcp:
 
     def freeze(self) -> None:
         """The firmware hangs: the port stays open, nothing is read or answered any more."""
+        self._frozen = True
         self._cancel_timer()
         if self._worker is not None:
             self._worker.cancel()
-        self.port.unplug()
-        self.port.plug()
 
     async def close(self) -> None:
         """Unplug for good and stop the network. Idempotent."""
@@ -125,6 +126,8 @@ class EzspNcp:
 
     # ------------------------------------------------------------ ASH
     def _data_received(self, data: bytes) -> None:
+        if self._frozen:
+            return
         now = self._now()
         for event in self._deframer.feed(data):
             if isinstance(event, Dropped):
@@ -201,13 +204,15 @@ class EzspNcp:
             await self._command(data)
 
     async def _command(self, data: bytes) -> None:
+        # until `version` is agreed a host speaks the legacy format (UG100), after it version 13's
+        agreed = ezsp_commands.PROTOCOL_VERSION if self._version_set else ezsp_commands.LEGACY_VERSION
         try:
-            frame = ezsp.parse(data, version=ezsp_commands.PROTOCOL_VERSION)
+            frame = ezsp.parse(data, version=agreed)
         except SerialDecodeError as exc:
             LOGGER.info("virtual NCP: not an EZSP command: %s", exc)
             if len(data) >= 3:
                 header = EzspHeader(data[0], data[2], format=Format.LEGACY)
-                self._reject(header, EzspStatus.ERROR_WRONG_DIRECTION)
+                self._reject(header, EzspStatus.ERROR_UNSUPPORTED_CONTROL)
             return
         header = frame.header
         if header.response:

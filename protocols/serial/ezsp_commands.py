@@ -53,6 +53,8 @@ from .ezsp_types import (
 PROTOCOL = "ezsp"
 #: The EZSP protocol version whose layouts this table holds.
 PROTOCOL_VERSION = 13
+#: The version every host starts in: the first `version` command travels in its legacy format.
+LEGACY_VERSION = 4
 #: stackType of the `version` response: 2 = mesh stack (EmberZNet PRO).
 STACK_TYPE_MESH = 2
 
@@ -100,6 +102,7 @@ class EzspStatus(enum.IntEnum):
     ERROR_INVALID_CALL = 0x38
     ERROR_NO_RESPONSE = 0x39
     ERROR_COMMAND_TOO_LONG = 0x40
+    ERROR_UNSUPPORTED_CONTROL = 0x49
 
 
 class SlStatus(enum.IntEnum):
