@@ -9,9 +9,9 @@ from __future__ import annotations
 from bellows import ash as bellows_ash
 
 from firmware.dongles.ash_link import (
+    T_REMOTE_NOTRDY,
     T_RX_ACK_INIT,
     T_RX_ACK_MAX,
-    T_REMOTE_NOTRDY,
     AshNcpLink,
     Deliver,
     LinkState,
