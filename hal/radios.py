@@ -13,6 +13,7 @@ composition root must build it without knowing every kind. Two kinds exist
   (zigpy-znp: TI CC2652), `deconz` (zigpy-deconz: ConBee/RaspBee), `xbee`,
   `zigate` - the names zigpy-cli uses. Their factory gives the zigpy
   `ControllerApplication` class and the zigpy device configuration.
+* sniffer firmwares (`nrf`, `ti`), receive only: `commshub sniff` drives them.
 
 Spelling: `NAME[:PATH][?KEY=VALUE&...]`, e.g. `spinel:/dev/ttyACM0?baudrate=460800`,
 `znp:/dev/serial/by-id/usb-ITead_Sonoff_Zigbee_3.0_USB_Dongle_Plus-if00-port0`,
@@ -80,6 +81,7 @@ class RadioKind:
     module: str | None = None  #: NCP dongles: the zigpy radio library's package
     pypi: str | None = None  #: what to `pip install` for it
     needs_path: bool = True
+    sniffer: bool = False  #: a receive-only sniffer firmware (radio.md 6.5)
 
     @property
     def ncp(self) -> bool:
@@ -180,6 +182,8 @@ async def _open_spinel(spec: RadioSpec) -> Radio:
 for _kind in (
     RadioKind("virtual", "the simulated air (hal.virtual), built by the simulation that owns it", needs_path=False),
     RadioKind("spinel", "OpenThread RCP (Spinel over HDLC-lite), our stack on it", open_raw=_open_spinel),
+    RadioKind("nrf", "nRF Sniffer for 802.15.4 firmware (nRF52840), receive only", sniffer=True),
+    RadioKind("ti", "TI SmartRF Packet Sniffer 2 firmware (CC1352: 2.4 GHz and 868 MHz), receive only", sniffer=True),
     RadioKind("ezsp", "Silicon Labs EZSP NCP (EFR32, ZBDongle-E) via bellows", module="bellows", pypi="bellows"),
     RadioKind("znp", "TI Z-Stack ZNP (CC2652, ZBDongle-P) via zigpy-znp", module="zigpy_znp", pypi="zigpy-znp"),
     RadioKind(

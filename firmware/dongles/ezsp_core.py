@@ -61,6 +61,7 @@ class NcpCore:
         self.tokens = tokens or NcpTokens(chip_eui64=radio.info.extended_address)
         self.ram = NcpRam()
         self.stack: ZigbeeStack | None = None
+        self.mfglib_running = False  #: the manufacturing library has the radio (no network may run)
         self._emit = emit
         self._tasks = TaskSet()
         self._aps_sequence = 0
@@ -81,6 +82,10 @@ class NcpCore:
         if stack is not None:
             self._tasks.spawn(stack.close())
         self.ram = NcpRam()
+        if self.mfglib_running:
+            self.mfglib_running = False
+            self.radio.set_receiver(None)
+            self.radio.set_promiscuous(False)
 
     async def close(self) -> None:
         self._save_counters()

@@ -64,6 +64,7 @@ from protocols.zigbee.zdo import LogicalType, SimpleDescriptor
 
 from .ezsp_config import ConfigCommands
 from .ezsp_core import APS_OPTION_RETRY, CHILD_TABLE_SIZE, HAVE_NETWORK_KEY, NO_ENTRY
+from .ezsp_mfglib import MfglibCommands
 from .ezsp_security import SecurityCommands
 from .ezsp_tokens import (
     CONFIG_MULTICAST_TABLE_SIZE,
@@ -72,7 +73,7 @@ from .ezsp_tokens import (
 LOGGER = logging.getLogger(__name__)
 
 
-class NcpNetwork(ConfigCommands, SecurityCommands):
+class NcpNetwork(ConfigCommands, SecurityCommands, MfglibCommands):
     """The NCP's ZigBee side (see the module docstring): every command group on one state."""
 
     # --- network ----------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ class NcpNetwork(ConfigCommands, SecurityCommands):
         self._emit("stackStatusHandler", {"status": status})
 
     async def _hNetworkInit(self, params: dict[str, Any]) -> dict[str, Any]:
-        if self.stack is not None:
+        if self.stack is not None or self.mfglib_running:
             return {"status": EmberStatus.INVALID_CALL}
         if self.tokens.network is None or self.tokens.security is None:
             return {"status": EmberStatus.NOT_JOINED}
@@ -136,7 +137,7 @@ class NcpNetwork(ConfigCommands, SecurityCommands):
         return {"status": state}
 
     async def _hFormNetwork(self, params: dict[str, Any]) -> dict[str, Any]:
-        if self.stack is not None:
+        if self.stack is not None or self.mfglib_running:
             return {"status": EmberStatus.INVALID_CALL}
         security = self.tokens.security
         if security is None:

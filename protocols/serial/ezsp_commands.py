@@ -420,6 +420,15 @@ _FRAMES = (
     ),
     Frame(0x006B, "clearTransientLinkKeys", (), ()),
     Frame(0x0110, "checkKeyContext", (("context", KEY_CONTEXT),), _SL_STATUS),
+    # --- manufacturing library (raw radio: sniffing and injection)
+    Frame(0x0083, "mfglibStart", (("rx_callback", BOOL),), _STATUS),
+    Frame(0x0084, "mfglibEnd", (), _STATUS),
+    Frame(0x0089, "mfglibSendPacket", (("packet", LV),), _STATUS),
+    Frame(0x008A, "mfglibSetChannel", (("channel", U8),), _STATUS),
+    Frame(0x008B, "mfglibGetChannel", (), (("channel", U8),)),
+    Frame(0x008C, "mfglibSetPower", (("tx_power_mode", U16), ("power", I8)), _STATUS),
+    Frame(0x008D, "mfglibGetPower", (), (("power", I8),)),
+    Frame(0x008E, "mfglibRxHandler", (), (("link_quality", U8), ("rssi", I8), ("packet", LV))),
     # --- tokens (NVM3)
     Frame(0x0100, "getTokenCount", (), (("count", U8),)),
     Frame(0x0101, "getTokenInfo", (("index", U8),), (("status", U8), ("info", TOKEN_INFO))),
