@@ -50,6 +50,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="the channel the devices scan (default: ZigBee's preferred 11, 15, 20, 25); for nrf/ti the hub's",
     )
     parser.add_argument("--no-devices", action="store_true", help="no emulated meters or displays")
+    parser.add_argument(
+        "--retry", type=float, default=10.0, metavar="S", help="seconds between a device's join attempts (default: 10)"
+    )
     return parser
 
 
@@ -82,7 +85,7 @@ async def _serve(args: argparse.Namespace, home: Any, hub: str) -> None:
     medium.add_home(home)
     identities = [] if args.no_devices else home_identities(home, hub, args.seed)
     channels = None if args.channel is None else [args.channel]
-    devices = HomeDevices(medium, identities, channels=channels, reading_seed=args.seed)
+    devices = HomeDevices(medium, identities, channels=channels, retry_s=args.retry, reading_seed=args.seed)
     for identity in identities:
         code = identity.install_code.hex()
         print(f"device {identity.node} {identity.role} EUI-64 {identity.eui64:016x} install code {code}")
