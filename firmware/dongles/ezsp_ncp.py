@@ -135,13 +135,16 @@ class EzspNcp:
             self._apply(self.link.frame_received(event, now))
 
     def _apply(self, actions: list[Action]) -> None:
+        out = bytearray()  # one write for everything due now (an ACK and the DATA after it, say)
         for action in actions:
             if isinstance(action, Write):
-                self.port.write(action.data)
+                out += action.data
             elif isinstance(action, Deliver):
                 self._queue.put_nowait(action.ezsp)
             elif isinstance(action, Reset):
                 self._rebooted()
+        if out:
+            self.port.write(bytes(out))
         self._arm()
 
     def _arm(self) -> None:
