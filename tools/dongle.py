@@ -17,12 +17,13 @@ displays are there too (unless `--no-devices`), each trying to join every
 10 s; their EUI-64s and install codes are printed at start-up - a hub with
 the same `--home` and `--seed` derives the same ones. The pty path is
 printed on stdout (and linked at `--link PATH`, like a /dev/serial/by-id
-name). Exit codes: 0 after Ctrl-C, 2 bad home file or arguments.
+name). Exit codes: 0 after Ctrl-C or SIGTERM, 2 bad home file or arguments.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import Any
 
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if hub not in hubs:
         print(f"commshub dongle: no hub node {hub!r} in home {home.name!r} (hubs: {', '.join(hubs)})", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` unplugs as cleanly as Ctrl-C
     try:
         clock.run(_serve(args, home, hub))
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ Ctrl-C (SIGINT) unplugs the dongle cleanly.
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -87,6 +88,12 @@ def test_home_runs_on_the_virtual_ezsp_dongle(tmp_path: Path, capsys: pytest.Cap
         command = ["home", "--radio", f"ezsp:{link}?baudrate=115200", "--home", str(home), "--seed", "4"]
         code = main([*command, "--hours", "0.0015"])
         code_args = (code, capsys.readouterr())
+        # zigpy-cli, another host, backs the same stick up: the network the hub left on it
+        backup_path = tmp_path / "backup.json"
+        zigpy_cli = "import sys; from zigpy_cli.__main__ import cli; sys.exit(cli())"  # the `zigpy` script
+        cli = [sys.executable, "-c", zigpy_cli, "radio", "ezsp", str(link), "backup", str(backup_path)]
+        subprocess.run(cli, capture_output=True, timeout=60, check=True)
+        backup = json.loads(backup_path.read_text())
     finally:
         dongle.send_signal(signal.SIGINT)
         _, err_bytes = dongle.communicate(timeout=30)
@@ -98,6 +105,9 @@ def test_home_runs_on_the_virtual_ezsp_dongle(tmp_path: Path, capsys: pytest.Cap
     assert all(row[3].startswith("0x") for row in rows)  # every device joined
     assert captured.out.splitlines()[-1] == "result: OK"
     assert dongle.returncode == 0 and "dongle: unplugged" in err
+    key = captured.out.splitlines()[0].split("network key ")[1]
+    assert backup["network_key"]["key"].replace(":", "") == key
+    assert backup["channel"] == 15
     assert not link.exists()
 
 
