@@ -45,6 +45,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "dual-band air: join by install code, then simulated hours of meter reads (default 1); prints a report.",
     )
     add_home_option(parser)
+    parser.add_argument(
+        "--radio",
+        default="virtual",
+        metavar="SPEC",
+        help="virtual (default), or a real radio: ezsp:PATH, znp:PATH, deconz:PATH, spinel:PATH ... "
+        "(see docs/serial.md); the home's emulated devices are then not on its air",
+    )
     parser.add_argument("--hub", metavar="NAME", help="run only this hub's network (e.g. hub-2 of the flats)")
     parser.add_argument(
         "--hours",
@@ -90,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
     home = load_home_option(args, "home")
     if home is None:
         return 2
+    if args.radio != "virtual":
+        from .home_radio import run_on_radio
+
+        return run_on_radio(args, home)
     options = HomeOptions(
         duration_s=round(args.hours * 3600, 6),
         dual_band=args.dual_band,
