@@ -16,6 +16,7 @@ BENCHMARKS = (
     "gbcs_decode",
     "gbcs_payload",
     "gsme",
+    "headend",
     "mac_codec",
     "medium",
     "meters",
