@@ -43,9 +43,8 @@ def _build_rates(home: Home) -> float:
         decoded = time.perf_counter() - started
         if name == "ECS52":
             decode_seconds = decoded / count
-        print(
-            f"build {name:<7} {_rate(count, elapsed):>10}   ({len(built[0].data)} bytes; decode {_rate(count, decoded)})"
-        )
+        size = len(built[0].data)
+        print(f"build {name:<7} {_rate(count, elapsed):>10}   ({size} bytes; decode {_rate(count, decoded)})")
     return decode_seconds
 
 
@@ -71,7 +70,7 @@ async def _round_trips(home: Home) -> None:
     print(f"round trips over TCP (ECS52 to the ESME model, MAC checked both ways): {_rate(ROUND_TRIPS, elapsed)}")
 
 
-def _process_wall_time(home: Home) -> None:
+def _process_wall_time() -> None:
     script = Path(sys.executable).parent / "commshub"
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -90,7 +89,7 @@ def main() -> None:
     build = (time.perf_counter() - started) / 200
     print(f"ratio build / decode (ECS52): {build / decode:.2f}")
     asyncio.run(_round_trips(home))
-    _process_wall_time(home)
+    _process_wall_time()
 
 
 if __name__ == "__main__":
