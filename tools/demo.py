@@ -72,8 +72,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    import firmware.hub
     from hal import clock
 
+    if not hasattr(firmware.hub, "start_hub"):
+        print(
+            "commshub demo: needs firmware.hub.start_hub (the hub's composition root), not in this build",
+            file=sys.stderr,
+        )
+        return 3
     transcript = Transcript(sys.stdout)
     return clock.run(Demo(transcript, home=args.home, seed=args.seed).run(), virtual=True, seed=args.seed)
 
