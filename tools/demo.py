@@ -194,7 +194,11 @@ class Demo:
         try:
             await hub.open_wan()
             with tempfile.TemporaryDirectory(prefix="commshub-demo-keys-") as folder:
-                names = hub.export_keys(lambda name, contents: (Path(folder) / name).write_bytes(contents))
+
+                def write(name: str, contents: bytes) -> None:
+                    (Path(folder) / name).write_bytes(contents)
+
+                names = hub.export_keys(write)
                 keystore = KeyStore.load(folder)
             self.transcript.line(
                 f"hub started in the virtual home {self.home_name!r}: CHF {hub.chf.eui.hex()}, "
