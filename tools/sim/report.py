@@ -8,7 +8,10 @@ how the run produces it is `scenario`'s business.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .timeline import Timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class HomeReport:
     day_s: float  #: the day phase alone
     frames_on_air: int
     duty_cycle_s: dict[str, float] = field(default_factory=dict)  #: 868 MHz airtime in the last rolling hour
+    timeline: Timeline | None = field(default=None, compare=False, repr=False)  #: when things happened, for plots
 
     def problems(self) -> list[str]:
         """One line per device that did not join or had a failed read."""
@@ -84,10 +88,18 @@ class HomeReport:
         return not self.problems()
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["ok"] = self.ok
-        data["problems"] = self.problems()
-        return data
+        """The report as JSON-ready data (`--json`); the timeline is left out: it is for plots, and large."""
+        return {
+            "home": self.home,
+            "hubs": [asdict(hub) for hub in self.hubs],
+            "devices": [asdict(device) for device in self.devices],
+            "simulated_s": self.simulated_s,
+            "day_s": self.day_s,
+            "frames_on_air": self.frames_on_air,
+            "duty_cycle_s": dict(self.duty_cycle_s),
+            "ok": self.ok,
+            "problems": self.problems(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
