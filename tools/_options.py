@@ -57,13 +57,13 @@ def load_home_option(args: argparse.Namespace, command: str) -> FloorPlan | None
 
 
 def output_path(*suffixes: str) -> Callable[[str], Path]:
-    """An argparse `type` for a file to write whose suffix says its format (one of `suffixes`)."""
+    """An argparse `type` for a path to write, whose suffix says its format (one of `suffixes`; "" for a folder)."""
 
     def parse(text: str) -> Path:
         if not text.strip():
             raise argparse.ArgumentTypeError("an empty path names no file")
         path = Path(text)
-        if path.suffix.lower() not in suffixes:
+        if "" not in suffixes and path.suffix.lower() not in suffixes:
             raise argparse.ArgumentTypeError(f"{text!r}: the file name must end in {' or '.join(suffixes)}")
         return path
 
