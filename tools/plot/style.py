@@ -66,8 +66,9 @@ def per_colour(scale: ScalarMappable, per: float | None) -> Rgba | str:
 
 
 def new_figure(width_in: float, height_in: float) -> Figure:
-    """An empty figure of that size on the Agg canvas, laid out by matplotlib's constrained layout."""
-    figure = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+    """An empty figure of that size (rounded to whole pixels) on the Agg canvas, with constrained layout."""
+    size = (round(width_in * DPI) / DPI, round(height_in * DPI) / DPI)
+    figure = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
 
