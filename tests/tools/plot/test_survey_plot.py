@@ -141,7 +141,7 @@ def test_the_building_as_the_floor_plan_places_it(drawn: tuple[FloorPlan, Survey
 
 
 def test_duty_cycle_of_each_node_against_its_limit(drawn: tuple[FloorPlan, SurveyReport, Figure]) -> None:
-    home, report, figure = drawn
+    _, report, figure = drawn
     bars = by_gid(figure, "duty.")
     sub_ghz = {link.node: link.duty_cycle_s for link in report.links[Band.MHZ_868]}
     assert set(bars) == {f"duty.{name}" for name in [*sub_ghz, *report.hub_duty_cycle_s]}
