@@ -12,6 +12,7 @@ import sys
 import time
 
 BENCHMARKS = (
+    "chf",
     "gbcs_decode",
     "gbcs_payload",
     "gsme",

@@ -48,3 +48,16 @@ def generic_alert_payload(family: str, alert_code: int, utc: float, counter: int
     if family == GBZ:
         return b"\x01\x09\x00" + alert_code.to_bytes(2, "big") + zigbee_utc(utc).to_bytes(4, "big")
     raise ValueError(f"alert family {family!r} is neither {DLMS!r} nor {GBZ!r}")
+
+
+def with_invoke_id(payload: bytes, counter: int) -> bytes:
+    """`payload` with the alert's originator counter in its invoke id when it is a DLMS data-notification.
+
+    GBCS DLMS payloads carry `20` and the low 24 bits of the grouping-header counter as their
+    long invoke id (gbcs.md 5.2), alerts included; the counter is assigned here, when the alert
+    is sealed, so the raiser writes any value and this puts the right one in. Other families
+    (GBZ `01 09`, ASN.1 `30`) are returned unchanged.
+    """
+    if payload[:1] != b"\x0f" or len(payload) < 5:
+        return payload
+    return b"\x0f" + (0x20000000 | (counter & 0xFFFFFF)).to_bytes(4, "big") + payload[5:]

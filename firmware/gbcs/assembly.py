@@ -6,7 +6,7 @@ is put together the same way, and a composition root should not repeat it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,11 +40,15 @@ def assemble(
     firmware: FirmwareHooks | None = None,
     handler: PayloadHandler | None = None,
     authority: CertificateAuthority | None = None,
+    clock_status: Callable[[], int] | None = None,
 ) -> GbcsDevice:
-    """Build a device's GBCS side on its NVM partition (keys per `Credentials`' modes)."""
+    """Build a device's GBCS side on its NVM partition (keys per `Credentials`' modes); `clock_status`: the
+    status byte of its response date-times (the endpoint's default when None)."""
     credentials = Credentials(eui, nvm, keystore, parties, authority=authority)
     common = CommonCsHandler(credentials, nvm, device_type, firmware)
     endpoint = GbcsEndpoint(
         credentials, compose(common, handler), nvm, alert_family=alert_family, joined=common.joins.contains
     )
+    if clock_status is not None:
+        endpoint.clock_status = clock_status
     return GbcsDevice(endpoint, credentials, common)

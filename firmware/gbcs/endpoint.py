@@ -106,7 +106,7 @@ class GbcsEndpoint:
         self._nvm = nvm
         self._family = alert_family
         self._joined = joined
-        self._clock_status = clock_status
+        self.clock_status = clock_status  #: the status byte of response date-times
         self._outbox_limit = outbox_limit
 
     # -- intake --------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ class GbcsEndpoint:
                 other.message_code, other.remote_party_id, other.remote_party_counter, other.originator_counter
             ),
             payload=payload,
-            date_time_raw=alert_payloads.dlms_date_time(utc, self._clock_status())
+            date_time_raw=alert_payloads.dlms_date_time(utc, self.clock_status())
             if info and info.dated_response
             else None,
         )
@@ -248,13 +248,14 @@ class GbcsEndpoint:
         if recipient is None:
             raise ValueError(f"{self.eui.hex()}: no supplier or ACB to send alert {alert.message_code:#06x} to")
         info = registry.lookup(alert.message_code)
+        counter = self.next_originator_counter() if counter is None else counter
         message = Message(
             cra=Cra.ALERT,
-            originator_counter=self.next_originator_counter() if counter is None else counter,
+            originator_counter=counter,
             originator=self.eui,
             recipient=recipient,
             other_information=OtherInformation(alert.message_code),
-            payload=alert.payload,
+            payload=alert_payloads.with_invoke_id(alert.payload, counter),
         )
         return self._seal(message, signed=info is not None and info.has_form("A:S"))
 
