@@ -53,8 +53,11 @@ def on_level(home: FloorPlan, level: Level) -> list[str]:
     return [node.name for node in home.nodes if node.level == level.number]
 
 
-def draw_level(ax: Axes, home: FloorPlan, level: Level, band: Band) -> None:
-    """Draw `level` of `home` on `ax` (metres, equal aspect): footprint, rooms, walls, enclosures."""
+def draw_level(ax: Axes, home: FloorPlan, level: Level, band: Band, *, gid_prefix: str = "") -> None:
+    """Draw `level` of `home` on `ax` (metres, equal aspect): footprint, rooms, walls, enclosures.
+
+    Walls and enclosures are named `wall.<band>.<level>` and `enclosure.<band>.<node>`, after `gid_prefix`.
+    """
     x_min, x_max, y_min, y_max = extent(home)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
@@ -98,7 +101,7 @@ def draw_level(ax: Axes, home: FloorPlan, level: Level, band: Band) -> None:
                 lw=1.0 + wall.material.loss_db(band) / 4.0,
                 solid_capstyle="butt",
                 zorder=2,
-                gid=f"wall.{band.value}.{level.number}",
+                gid=f"{gid_prefix}wall.{band.value}.{level.number}",
             )
         )
     for node in home.nodes:
@@ -115,7 +118,7 @@ def draw_level(ax: Axes, home: FloorPlan, level: Level, band: Band) -> None:
                 lw=2.5,
                 hatch="////",
                 zorder=3,
-                gid=f"enclosure.{band.value}.{node.name}",
+                gid=f"{gid_prefix}enclosure.{band.value}.{node.name}",
             )
         )
 

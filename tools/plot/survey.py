@@ -31,17 +31,19 @@ from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
 from hal.duty_cycle import regulated_limit
 from hal.radio import Band
 from hal.virtual import FloorPlan, NodeSpec
+from hal.virtual.floorplan import Level
 from tools.sim.survey import SURVEY_CHANNELS, LinkReport, SurveyReport
 
 from .floorplan import draw_level, extent, level_title, material_legend
 from .labels import Label, place
 from .style import (
+    ALARM,
     BAND_COLOURS,
     BAND_TITLES,
     PER_TICKS,
@@ -52,6 +54,7 @@ from .style import (
     per_scale,
     percent,
 )
+from .zoom import crowded, zoom_box
 
 #: A link that loses more than this fraction of the survey's test frames is not one to rely on.
 REACH_PER = 0.1
@@ -127,12 +130,20 @@ def hub_verdicts(report: SurveyReport) -> list[tuple[str, str, str]]:
 
 def survey_figure(home: FloorPlan, report: SurveyReport) -> Figure:
     """The whole survey figure for `home` (as the survey placed it, at the origin) and its `report`."""
-    levels = sorted(home.levels, key=lambda level: -level.number)
     x_min, x_max, y_min, y_max = extent(home)
     panel_h = PANEL_WIDTH_IN * (y_max - y_min) / (x_max - x_min) + 0.3
+    points_per_m = (PANEL_WIDTH_IN - 0.6) * 72 / (x_max - x_min)  # the floor panels' scale, near enough
+    rows: list[tuple[Level, list[str]]] = []  # a floor, then (when crowded) its crowded nodes magnified
+    crowds: dict[int, list[str]] = {}
+    for level in sorted(home.levels, key=lambda level: -level.number):
+        rows.append((level, []))
+        spots = {node.name: (node.position[0], node.position[1]) for node in home.nodes if node.level == level.number}
+        crowds[level.number] = crowded(spots, points_per_m)
+        if crowds[level.number]:
+            rows.append((level, crowds[level.number]))
     verdicts = hub_verdicts(report)
     duty_rows = _duty_rows(report)
-    heights = [0.5 + 0.22 * len(verdicts), 0.62, *([panel_h] * len(levels)), 0.8 + 0.17 * len(duty_rows), 1.45]
+    heights = [0.5 + 0.22 * len(verdicts), 0.62, *([panel_h] * len(rows)), 0.8 + 0.17 * len(duty_rows), 1.45]
     figure = new_figure(2 * PANEL_WIDTH_IN + 0.5, sum(heights))
     grid = figure.add_gridspec(len(heights), 2, height_ratios=heights)
     scale = per_scale()
@@ -145,12 +156,25 @@ def survey_figure(home: FloorPlan, report: SurveyReport) -> Figure:
     )
     found = reach_by_node(report)
     panels: list[tuple[Axes, list[_Pending]]] = []
-    for row, level in enumerate(levels, start=2):
+    for row, (level, crowd) in enumerate(rows, start=2):
         for column, band in enumerate((Band.GHZ_2_4, Band.MHZ_868)):
             ax = figure.add_subplot(grid[row, column])
-            draw_level(ax, home, level, band)
-            ax.set_title(f"{BAND_TITLES[band.value]} · {level_title(level, band)}", fontsize=9, loc="left")
-            panels.append((ax, _draw_links(ax, home, level.number, band, report, found, scale)))
+            prefix = "zoom." if crowd else ""
+            draw_level(ax, home, level, band, gid_prefix=prefix)
+            title = f"{BAND_TITLES[band.value]} · {level_title(level, band)}"
+            pending = _draw_links(ax, home, level.number, band, report, found, scale, gid_prefix=prefix)
+            if crowd:
+                where = [(home.node(name).position[0], home.node(name).position[1]) for name in crowd]
+                box = zoom_box(where, points_per_m * (x_max - x_min), points_per_m * (y_max - y_min))
+                ax.set_xlim(box[0], box[1])
+                ax.set_ylim(box[2], box[3])
+                title += f", magnified ×{(x_max - x_min) / (box[1] - box[0]):.1f} where the nodes crowd"
+                pending = [p for p in pending if p.node in crowd]
+            elif crowds[level.number]:
+                _mark_zoomed(ax, [home.node(name).position[:2] for name in crowds[level.number]])
+                pending = [p for p in pending if p.node not in crowds[level.number]]
+            ax.set_title(title, fontsize=9, loc="left")
+            panels.append((ax, pending))
     _duty_panel(figure.add_subplot(grid[-2, :]), report, duty_rows)
     _legend(figure.add_subplot(grid[-1, :]), home)
     figure.draw_without_rendering()  # lay the panels out, so labels are placed in their final points
@@ -169,6 +193,7 @@ class _Pending:
     direction: tuple[float, float]
     style: dict[str, object]
     gid: str | None
+    node: str  #: the node it names (a hub's own name for a hub on another floor)
 
 
 def _headline(ax: Axes, home: FloorPlan, report: SurveyReport, verdicts: list[tuple[str, str, str]]) -> None:
@@ -206,8 +231,13 @@ def _draw_links(
     report: SurveyReport,
     found: dict[str, Reach],
     scale: ScalarMappable,
+    *,
+    gid_prefix: str,
 ) -> list[_Pending]:
-    """Markers, links and marks of the nodes on `level`; returns their labels, to place later."""
+    """Markers, links and marks of the nodes on `level`; returns their labels, to place later.
+
+    Markers, links and marks are named after `gid_prefix`; labels are drawn once, so never prefixed.
+    """
     links = {link.node: link for link in report.links[band]}
     ghosts: dict[str, NodeSpec] = {}
     pending: list[_Pending] = []
@@ -215,8 +245,8 @@ def _draw_links(
         if node.level != level:
             continue
         if node.role == "hub":
-            _marker(ax, node, band, "#2b2b2b", size=11)
-            pending.append(_Pending(*node.position[:2], node.name, (0.0, 1.0), {"weight": "bold"}, None))
+            _marker(ax, node, band, "#2b2b2b", size=11, gid_prefix=gid_prefix)
+            pending.append(_Pending(*node.position[:2], node.name, (0.0, 1.0), {"weight": "bold"}, None, node.name))
             continue
         link = links[node.name]
         hub = home.node(link.hub)
@@ -232,11 +262,11 @@ def _draw_links(
                 linestyle=":" if link.received == 0 else "-",
                 solid_capstyle="round",
                 zorder=4,
-                gid=f"link.{band.value}.{node.name}",
+                gid=f"{gid_prefix}link.{band.value}.{node.name}",
             )
         )
-        _marker(ax, node, band, colour, size=9)
-        pending.append(_link_label(ax, node, hub, link, found[node.name], band))
+        _marker(ax, node, band, colour, size=9, gid_prefix=gid_prefix)
+        pending.append(_link_label(ax, node, hub, link, found[node.name], band, gid_prefix))
     for hub in ghosts.values():
         ax.add_line(
             Line2D(
@@ -249,16 +279,16 @@ def _draw_links(
                 markeredgewidth=1.2,
                 linestyle="none",
                 zorder=5,
-                gid=f"hub-elsewhere.{band.value}.{level}.{hub.name}",
+                gid=f"{gid_prefix}hub-elsewhere.{band.value}.{level}.{hub.name}",
             )
         )
         arrow = "↓" if hub.level < level else "↑"
         text = f"{hub.name} {arrow} level {hub.level}"
-        pending.append(_Pending(*hub.position[:2], text, (0.0, -1.0), {"color": "#2b2b2b"}, None))
+        pending.append(_Pending(*hub.position[:2], text, (0.0, -1.0), {"color": "#2b2b2b"}, None, hub.name))
     return pending
 
 
-def _marker(ax: Axes, node: NodeSpec, band: Band, colour: Rgba | str, *, size: float) -> None:
+def _marker(ax: Axes, node: NodeSpec, band: Band, colour: Rgba | str, *, size: float, gid_prefix: str) -> None:
     ax.add_line(
         Line2D(
             (node.position[0],),
@@ -270,12 +300,14 @@ def _marker(ax: Axes, node: NodeSpec, band: Band, colour: Rgba | str, *, size: f
             markeredgewidth=0.8,
             linestyle="none",
             zorder=6,
-            gid=f"node.{band.value}.{node.name}",
+            gid=f"{gid_prefix}node.{band.value}.{node.name}",
         )
     )
 
 
-def _link_label(ax: Axes, node: NodeSpec, hub: NodeSpec, link: LinkReport, reach: Reach, band: Band) -> _Pending:
+def _link_label(
+    ax: Axes, node: NodeSpec, hub: NodeSpec, link: LinkReport, reach: Reach, band: Band, gid_prefix: str
+) -> _Pending:
     """The node's ring if it needs one, and its label: name, RSSI and PER, on the side away from the hub."""
     dx, dy = node.position[0] - hub.position[0], node.position[1] - hub.position[1]
     length = math.hypot(dx, dy)
@@ -302,10 +334,38 @@ def _link_label(ax: Axes, node: NodeSpec, hub: NodeSpec, link: LinkReport, reach
                 markeredgewidth=2.4,
                 linestyle="none",
                 zorder=5,
-                gid=f"mark.{band.value}.{node.name}",
+                gid=f"{gid_prefix}mark.{band.value}.{node.name}",
             )
         )
-    return _Pending(*node.position[:2], "\n".join(lines), direction, style, f"label.{band.value}.{node.name}")
+    label = "\n".join(lines)
+    return _Pending(*node.position[:2], label, direction, style, f"label.{band.value}.{node.name}", node.name)
+
+
+def _mark_zoomed(ax: Axes, spots: list[tuple[float, float]]) -> None:
+    """A dashed frame round the nodes the next row magnifies (their labels are there)."""
+    xs, ys = [x for x, _ in spots], [y for _, y in spots]
+    pad = 0.3
+    ax.add_patch(
+        Rectangle(
+            (min(xs) - pad, min(ys) - pad),
+            max(xs) - min(xs) + 2 * pad,
+            max(ys) - min(ys) + 2 * pad,
+            fill=False,
+            linestyle="--",
+            edgecolor="#444444",
+            lw=0.9,
+            zorder=8,
+        )
+    )
+    ax.annotate(
+        "magnified below",
+        (max(xs) + pad, max(ys) + pad),
+        xytext=(3, 3),
+        textcoords="offset points",
+        fontsize=6.5,
+        color="#444444",
+        style="italic",
+    )
 
 
 def _place_labels(ax: Axes, pending: list[_Pending]) -> None:
@@ -372,8 +432,8 @@ def _duty_panel(ax: Axes, report: SurveyReport, rows: list[_DutyRow]) -> None:
         if row.refused:
             text += f"; {row.refused} frames refused by the limit"
         ax.text(max(hour, row.used_s) + limit_s * 0.01, position, text, va="center", fontsize=7)
-    ax.axvline(limit_s, color="#c0392b", lw=2)
-    ax.text(limit_s, len(rows) - 0.4, f" limit {limit_s:g} s/h", color="#c0392b", fontsize=8, va="bottom", ha="right")
+    ax.axvline(limit_s, color=ALARM, lw=2)
+    ax.text(limit_s, len(rows) - 0.6, f" regulated limit {limit_s:g} s per hour", color=ALARM, fontsize=8, va="top")
     ax.set_yticks(positions, [row.node for row in rows], fontsize=7)
     ax.set_ylim(-0.7, len(rows) - 0.1)
     ax.set_xlim(0, limit_s * 1.45)

@@ -150,7 +150,7 @@ def test_duty_cycle_of_each_node_against_its_limit(drawn: tuple[FloorPlan, Surve
         assert patch.get_width() == pytest.approx(used)
     (duty_ax,) = {bar.axes for (bar,) in bars.values()}
     assert [line.get_xdata()[0] for line in duty_ax.lines] == [100.0]  # R22 page 28: 100 s per hour
-    assert any(isinstance(t, Text) and "limit 100 s/h" in t.get_text() for t in duty_ax.texts)
+    assert any(isinstance(t, Text) and "limit 100 s per hour" in t.get_text() for t in duty_ax.texts)
 
 
 def test_png_and_svg_files(drawn: tuple[FloorPlan, SurveyReport, Figure], tmp_path: Path) -> None:
