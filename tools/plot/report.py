@@ -64,7 +64,7 @@ def write_report(report: HomeReport, folder: Path, *, seed: int, wall_s: float, 
     if report.timeline is None:
         raise ValueError("the report has no timeline to plot (it was not made by tools.sim.scenario.run_home)")
     folder.mkdir(parents=True, exist_ok=True)
-    colours = device_colours(d.node for d in report.timeline.devices)
+    colours = report_colours(report)
     written, sections = [], []
     for spec in FIGURES:
         png = _png(spec.draw(report.timeline, colours))
@@ -81,6 +81,12 @@ def write_report(report: HomeReport, folder: Path, *, seed: int, wall_s: float, 
     page.write_text(_page(report, seed, wall_s, colours, sections, capture), encoding="utf-8")
     written.append(page)
     return written
+
+
+def report_colours(report: HomeReport) -> dict[str, Rgba]:
+    """A colour per device, then per hub (its airtime line), the same in every figure of the report."""
+    devices = [] if report.timeline is None else [d.node for d in report.timeline.devices]
+    return device_colours([*devices, *(hub.node for hub in report.hubs)])
 
 
 def _png(figure: Figure) -> bytes:

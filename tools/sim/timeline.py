@@ -23,6 +23,7 @@ Times are seconds since the run started, as `DeviceReport.joined_at_s` is.
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -117,23 +118,32 @@ class AirRecorder:
     def __init__(self, medium: Medium, start: float) -> None:
         self._medium = medium
         self.start = start  #: loop time of the run's start: sample times are relative to it
-        self._minute = -1
         self._counts: tuple[list[int], list[int]] = ([], [])  # by page 0 (2.4 GHz) and sub-GHz, per minute
+        self._current = [0, 0]  # frames of the minute going on, by the same index
+        self._next_minute = -math.inf  # loop time at which the minute going on ends
         self._duty: dict[str, tuple[array[float], array[float]]] = {}
 
     def watch_duty(self, node: str) -> None:
         self._duty.setdefault(node, (array("d"), array("d")))
 
     def __call__(self, frame: ReceivedFrame) -> None:
-        minute = int((frame.timestamp - self.start) // MINUTE_S)
-        if minute != self._minute:
-            self._new_minute(minute, frame.timestamp)
-        self._counts[frame.channel.page != 0][minute] += 1
+        if frame.timestamp >= self._next_minute:  # once a minute; the per-frame work is the line below
+            self._new_minute(frame.timestamp)
+        self._current[frame.channel.page != 0] += 1
 
-    def _new_minute(self, minute: int, now: float) -> None:
-        for counts in self._counts:
-            counts.extend([0] * (minute + 1 - len(counts)))
-        self._minute = minute
+    def _roll(self, now: float) -> None:
+        """Make the minute holding `now` the one counted, filing those before it (a minute with no frame: 0)."""
+        minute = int((now - self.start) // MINUTE_S)
+        counting = self._next_minute != -math.inf  # a minute was being counted (not so before the first frame)
+        for counts, count in zip(self._counts, self._current, strict=True):
+            if counting:
+                counts.append(count)
+            counts.extend([0] * (minute - len(counts)))
+        self._current = [0, 0]
+        self._next_minute = self.start + (minute + 1) * MINUTE_S
+
+    def _new_minute(self, now: float) -> None:
+        self._roll(now)
         self._sample_duty(now)
 
     def _sample_duty(self, now: float) -> None:
@@ -144,9 +154,10 @@ class AirRecorder:
     def finish(self, now: float) -> tuple[dict[str, Sequence[int]], tuple[DutySeries, ...]]:
         """Frames per minute by band name, and each watched node's airtime samples (the last one at `now`)."""
         self._sample_duty(now)
-        minutes = int((now - self.start) // MINUTE_S) + 1
+        if now >= self._next_minute:
+            self._roll(now)
         frames: dict[str, Sequence[int]] = {
-            band.value: counts + [0] * (minutes - len(counts)) for band, counts in zip(BANDS, self._counts, strict=True)
+            band.value: [*counts, count] for band, counts, count in zip(BANDS, self._counts, self._current, strict=True)
         }
         duty = tuple(
             DutySeries(node, self._medium.duty_cycle(node).limit * 3600.0, times, used)
@@ -191,7 +202,17 @@ class HubEars:
             return RssiSeries()
         if len(parts) == 1:
             return RssiSeries(*parts[0])
-        samples = sorted(sample for part in parts for sample in zip(*part, strict=True))
-        return RssiSeries(
-            array("d", (s[0] for s in samples)), array("f", (s[1] for s in samples)), bytearray(s[2] for s in samples)
-        )
+        parts.sort(key=lambda part: part[0][0])  # an EUI-64 is heard while associating, its NWK address after
+        merged = RssiSeries()
+        for times, rssi, band in parts:
+            merged.time_s.extend(times)
+            merged.rssi_dbm.extend(rssi)
+            merged.band.extend(band)
+        if any(later < earlier for earlier, later in zip(merged.time_s, merged.time_s[1:], strict=False)):
+            order = sorted(range(len(merged)), key=merged.time_s.__getitem__)
+            merged = RssiSeries(
+                array("d", (merged.time_s[i] for i in order)),
+                array("f", (merged.rssi_dbm[i] for i in order)),
+                bytearray(merged.band[i] for i in order),
+            )
+        return merged
