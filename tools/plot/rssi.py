@@ -52,7 +52,7 @@ def rssi_figure(timeline: Timeline, colours: dict[str, Rgba]) -> Figure:
     for band in BANDS:
         floor = BAND_MODELS[band].noise_floor_dbm
         ax.axhline(floor, color=BAND_COLOURS[band.value], lw=1, linestyle="--")
-        ax.text(0.0, floor, f" noise floor {BAND_TITLES[band.value]} ({floor:g} dBm)", fontsize=7.5,
+        ax.text(0.0, floor, f" noise floor {BAND_TITLES[band.value]} ({floor:.0f} dBm)", fontsize=7.5,
                 color=BAND_COLOURS[band.value], va="bottom", transform=ax.get_yaxis_transform())  # fmt: skip
     ax.set_xlim(0, axis.at(timeline.end_s))
     ax.set_xlabel(axis.label, fontsize=9)
