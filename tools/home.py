@@ -187,12 +187,10 @@ def _write_report(report: HomeReport, args: argparse.Namespace, wall: float) -> 
     return True
 
 
-def _cell(value: object, fmt: str = "{}") -> str:
-    return "-" if value is None else fmt.format(value)
-
-
 def print_report(report: HomeReport, wall: float, seed: int, out: TextIO) -> None:
     """The report as a hub line per network, an aligned device table and a summary."""
+    from tools.sim.report import DEVICE_COLUMNS, device_row
+
     print(
         f"home {report.home!r}, seed {seed}: {report.day_s / 3600:.2f} simulated h of readings "
         f"({report.simulated_s:.0f} s in all) in {wall:.1f} s wall",
@@ -205,39 +203,8 @@ def print_report(report: HomeReport, wall: float, seed: int, out: TextIO) -> Non
             f"network key {hub.network_key}",
             file=out,
         )
-    headings = (
-        "node",
-        "role",
-        "hub",
-        "EUI-64",
-        "NWK",
-        "band",
-        "joined s",
-        "reads ok",
-        "failed",
-        "last value",
-        "RSSI dBm",
-        "note",
-    )
-    table = [headings]
-    for device in report.devices:
-        note = device.skipped or device.error or ""
-        table.append(
-            (
-                device.node,
-                device.role,
-                device.hub,
-                _cell(device.eui64),
-                _cell(device.nwk, "0x{:04X}"),
-                _cell(device.band),
-                _cell(device.joined_at_s, "{:.2f}"),
-                str(device.reads_ok),
-                str(device.reads_failed),
-                _cell(device.last_value),
-                _cell(device.mean_rssi_dbm, "{:.1f}"),
-                note,
-            )
-        )
+    headings = DEVICE_COLUMNS
+    table = [headings, *(device_row(device) for device in report.devices)]
     widths = [max(len(row[i]) for row in table) for i in range(len(headings))]
     print(file=out)
     for row in table:

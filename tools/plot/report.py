@@ -23,7 +23,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from tools.sim.report import DeviceReport, HomeReport
+from tools.sim.report import DEVICE_COLUMNS, DeviceReport, HomeReport, device_row
 from tools.sim.timeline import Timeline
 
 from .airtime import airtime_figure
@@ -195,49 +195,14 @@ def _hub_table(report: HomeReport) -> str:
     return _table(headings, rows)
 
 
-def _cell(value: object, fmt: str = "{}") -> str:
-    return "-" if value is None else html.escape(fmt.format(value))
-
-
 def _device_table(devices: tuple[DeviceReport, ...], colours: dict[str, Rgba]) -> str:
     rows = []
     for device in devices:
+        cells = [html.escape(cell) for cell in device_row(device)]
         colour = colours.get(device.node)
-        swatch = (
-            ""
-            if colour is None
-            else '<span class="swatch" style="background: rgb({:.0f},{:.0f},{:.0f})"></span>'.format(
-                *(255 * c for c in colour[:3])
-            )
-        )
-        rows.append(
-            [
-                swatch + html.escape(device.node),
-                html.escape(device.role),
-                html.escape(device.hub),
-                _cell(device.eui64),
-                _cell(device.nwk, "0x{:04X}"),
-                _cell(device.band),
-                _cell(device.joined_at_s, "{:.2f}"),
-                str(device.reads_ok),
-                str(device.reads_failed),
-                _cell(device.last_value),
-                _cell(device.mean_rssi_dbm, "{:.1f}"),
-                html.escape(device.skipped or device.error or ""),
-            ]
-        )
-    headings = (
-        "node",
-        "role",
-        "hub",
-        "EUI-64",
-        "NWK",
-        "band",
-        "joined s",
-        "reads ok",
-        "failed",
-        "last value",
-        "RSSI dBm",
-        "note",
-    )
-    return _table(headings, rows, numeric=frozenset({6, 7, 8, 9, 10}))
+        if colour is not None:
+            red, green, blue = (round(255 * c) for c in colour[:3])
+            cells[0] = f'<span class="swatch" style="background: rgb({red},{green},{blue})"></span>{cells[0]}'
+        rows.append(cells)
+    numeric = frozenset(DEVICE_COLUMNS.index(c) for c in ("joined s", "reads ok", "failed", "last value", "RSSI dBm"))
+    return _table(DEVICE_COLUMNS, rows, numeric=numeric)

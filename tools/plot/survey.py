@@ -62,6 +62,8 @@ REACH_PER = 0.1
 NEEDS_868 = BAND_COLOURS["868MHz"]
 #: Colour of the ring round a node that neither band reaches.
 NO_LINK = "#111111"
+#: Colour of the labels' text.
+TEXT = "#1a1a1a"
 #: Width of one floor's panel, inches.
 PANEL_WIDTH_IN = 5.6
 #: Size of the labels beside links and hubs, points.
@@ -191,7 +193,8 @@ class _Pending:
     y: float
     text: str
     direction: tuple[float, float]
-    style: dict[str, object]
+    colour: str
+    weight: str
     gid: str | None
     node: str  #: the node it names (a hub's own name for a hub on another floor)
 
@@ -246,7 +249,7 @@ def _draw_links(
             continue
         if node.role == "hub":
             _marker(ax, node, band, "#2b2b2b", size=11, gid_prefix=gid_prefix)
-            pending.append(_Pending(*node.position[:2], node.name, (0.0, 1.0), {"weight": "bold"}, None, node.name))
+            pending.append(_Pending(*node.position[:2], node.name, (0.0, 1.0), TEXT, "bold", None, node.name))
             continue
         link = links[node.name]
         hub = home.node(link.hub)
@@ -284,7 +287,7 @@ def _draw_links(
         )
         arrow = "↓" if hub.level < level else "↑"
         text = f"{hub.name} {arrow} level {hub.level}"
-        pending.append(_Pending(*hub.position[:2], text, (0.0, -1.0), {"color": "#2b2b2b"}, None, hub.name))
+        pending.append(_Pending(*hub.position[:2], text, (0.0, -1.0), TEXT, "normal", None, hub.name))
     return pending
 
 
@@ -315,13 +318,13 @@ def _link_label(
     rssi = "no frame heard" if link.mean_rssi_dbm is None else f"{link.mean_rssi_dbm:.1f} dBm"
     per = "-" if link.per is None else percent(link.per)
     lines = [node.name, f"{rssi} · PER {per}"]
-    style: dict[str, object] = {}
+    colour, weight = TEXT, "normal"
     if reach.only_868:
         lines.append("868 MHz only")
-        style = {"color": NEEDS_868, "weight": "bold"}
+        colour, weight = NEEDS_868, "bold"
     elif reach.neither:
         lines.append("no link on either band")
-        style = {"weight": "bold"}
+        weight = "bold"
     if reach.only_868 or reach.neither:
         ax.add_line(
             Line2D(
@@ -338,7 +341,7 @@ def _link_label(
             )
         )
     label = "\n".join(lines)
-    return _Pending(*node.position[:2], label, direction, style, f"label.{band.value}.{node.name}", node.name)
+    return _Pending(*node.position[:2], label, direction, colour, weight, f"label.{band.value}.{node.name}", node.name)
 
 
 def _mark_zoomed(ax: Axes, spots: list[tuple[float, float]]) -> None:
@@ -392,7 +395,8 @@ def _place_labels(ax: Axes, pending: list[_Pending]) -> None:
             bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
             arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.6} if spot.leader else None,
             gid=p.gid,
-            **p.style,  # type: ignore[arg-type]
+            color=p.colour,
+            weight=p.weight,
         )
         text.set_in_layout(False)
 

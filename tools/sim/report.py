@@ -43,6 +43,45 @@ class DeviceReport:
         return self.joined_at_s is not None
 
 
+#: The columns of the per-device table (`commshub home`'s table and the HTML report's), one `device_row` each.
+DEVICE_COLUMNS = (
+    "node",
+    "role",
+    "hub",
+    "EUI-64",
+    "NWK",
+    "band",
+    "joined s",
+    "reads ok",
+    "failed",
+    "last value",
+    "RSSI dBm",
+    "note",
+)
+
+
+def _cell(value: object, fmt: str = "{}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def device_row(device: DeviceReport) -> tuple[str, ...]:
+    """The device's cells under `DEVICE_COLUMNS`, "-" for what it does not have (the note may be empty)."""
+    return (
+        device.node,
+        device.role,
+        device.hub,
+        _cell(device.eui64),
+        _cell(device.nwk, "0x{:04X}"),
+        _cell(device.band),
+        _cell(device.joined_at_s, "{:.2f}"),
+        str(device.reads_ok),
+        str(device.reads_failed),
+        _cell(device.last_value),
+        _cell(device.mean_rssi_dbm, "{:.1f}"),
+        device.skipped or device.error or "",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class HubReport:
     """One hub's network."""

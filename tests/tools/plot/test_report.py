@@ -6,6 +6,7 @@ import base64
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy
 import pytest
@@ -31,7 +32,7 @@ def timeline_of(report: HomeReport) -> Timeline:
     return report.timeline
 
 
-def gids(figure: Figure, prefix: str) -> dict[str, object]:
+def gids(figure: Figure, prefix: str) -> dict[str, Any]:
     found = {}
     for artist in figure.findobj(lambda a: (a.get_gid() or "").startswith(prefix)):
         assert artist.get_gid() not in found, f"two artists named {artist.get_gid()}"
@@ -48,8 +49,8 @@ def test_joins_one_bar_per_emulated_device(dual_band_day: HomeReport) -> None:
     for device in timeline.devices:
         bar = bars[f"join.{device.node}"]
         assert device.join_started_s is not None and device.join_ended_s is not None
-        assert bar.get_x() == pytest.approx(device.join_started_s)  # type: ignore[attr-defined]
-        assert bar.get_x() + bar.get_width() == pytest.approx(device.join_ended_s)  # type: ignore[attr-defined]
+        assert bar.get_x() == pytest.approx(device.join_started_s)
+        assert bar.get_x() + bar.get_width() == pytest.approx(device.join_ended_s)
         assert joined[device.node].joined_at_s == pytest.approx(device.join_ended_s, abs=1e-5)
     text = " ".join(t.get_text() for t in figure.axes[0].texts)
     assert "on 868 MHz" in text and "on 2.4 GHz" in text  # the IHD of flat 1 joins on 868 MHz
@@ -65,9 +66,9 @@ def test_reads_every_read_drawn_with_its_outcome(dual_band_day: HomeReport) -> N
         record = next(d for d in timeline.devices if d.node == device.node)
         assert len(record.reads) == device.reads_ok + device.reads_failed > 0
         assert sum(record.reads.ok) == device.reads_ok
-        offsets = ticks[f"reads.{device.node}"].get_offsets()  # type: ignore[attr-defined]
+        offsets = ticks[f"reads.{device.node}"].get_offsets()
         assert len(offsets) == device.reads_ok
-        latency = latencies[f"latency.{device.node}"].get_offsets()  # type: ignore[attr-defined]
+        latency = latencies[f"latency.{device.node}"].get_offsets()
         assert numpy.asarray(latency)[:, 1] == pytest.approx(
             [t for t, ok in zip(record.reads.latency_s, record.reads.ok, strict=True) if ok]
         )
@@ -83,7 +84,7 @@ def test_reads_failures_are_marked() -> None:
     device = DeviceTimeline("ihd", "ihd", "hub", 0.0, 2.0, True, "2.4GHz", reads, RssiSeries())
     timeline = Timeline(60.0, 3.0, (device,), {"2.4GHz": [10], "868MHz": [0]}, ())
     figure = reads_figure(timeline, device_colours(["ihd"]))
-    crosses = gids(figure, "failed.")["failed.ihd"].get_offsets()  # type: ignore[attr-defined]
+    crosses = gids(figure, "failed.")["failed.ihd"].get_offsets()
     assert numpy.asarray(crosses)[:, 0] == pytest.approx([20.0, 40.0])  # seconds: a one-minute run
     assert "2 ok, 2 failed" in " ".join(t.get_text() for t in figure.axes[0].texts)
 
@@ -96,7 +97,7 @@ def test_rssi_a_line_per_device_the_hub_heard(dual_band_day: HomeReport) -> None
     ihd = next(d for d in timeline.devices if d.node == "ihd-1")
     assert set(ihd.rssi.band) == {1}  # heard on 868 MHz only
     mean = numpy.mean(numpy.asarray(ihd.rssi.rssi_dbm, dtype=float))
-    assert "868 MHz" in lines["rssi.ihd-1"].get_label() and f"{mean:.1f} dBm" in lines["rssi.ihd-1"].get_label()  # type: ignore[attr-defined]
+    assert "868 MHz" in lines["rssi.ihd-1"].get_label() and f"{mean:.1f} dBm" in lines["rssi.ihd-1"].get_label()
     report_rssi = next(d.mean_rssi_dbm for d in dual_band_day.devices if d.node == "ihd-1")
     assert mean == pytest.approx(report_rssi, abs=3.0)  # the same link as the table's (APS messages) mean
 
@@ -106,7 +107,7 @@ def test_airtime_against_the_limit(dual_band_day: HomeReport) -> None:
     figure = airtime_figure(timeline, device_colours(["hub-1", *(d.node for d in timeline.devices)]))
     steps = gids(figure, "airtime.")
     assert set(steps) == {"airtime.limit", "airtime.hub-1", "airtime.gsme-1", "airtime.ihd-1"}
-    assert list(steps["airtime.limit"].get_ydata()) == [100.0, 100.0]  # type: ignore[attr-defined]
+    assert list(steps["airtime.limit"].get_ydata()) == [100.0, 100.0]
     for series in timeline.duty:
         assert series.used_s[-1] == pytest.approx(dual_band_day.duty_cycle_s[series.node], abs=1e-6)
     assert max(timeline_of(dual_band_day).duty[0].used_s) > 0
@@ -119,7 +120,7 @@ def test_traffic_counts_every_frame(dual_band_day: HomeReport) -> None:
     steps = gids(figure, "frames.")
     assert set(steps) == {"frames.2.4GHz", "frames.868MHz"}
     for band, counts in timeline.frames_per_minute.items():
-        assert list(steps[f"frames.{band}"].get_ydata())[:-1] == list(counts)  # type: ignore[attr-defined]
+        assert list(steps[f"frames.{band}"].get_ydata())[:-1] == list(counts)
 
 
 @pytest.fixture(scope="module")
