@@ -15,18 +15,21 @@ from .conftest import png_size
 
 
 def test_survey_plot_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "flats.png"
-    assert main(["survey", "--home", "flats", "--seconds", "3", "--plot", str(path)]) == 0
+    path = tmp_path / "terraced.png"
+    assert main(["survey", "--home", "terraced", "--seconds", "3", "--plot", str(path)]) == 0
     captured = capsys.readouterr()
-    assert "site survey of 'flats'" in captured.out and f"survey: drew the plot to {path}" in captured.err
+    assert "site survey of 'terraced'" in captured.out and f"survey: drew the plot to {path}" in captured.err
     width, height = png_size(path)
-    assert width > 1000 and height > 2 * width  # six floors, two bands side by side
+    assert width > 1000 and height > 1.5 * width  # three floors, two bands side by side
 
 
 def test_survey_plot_svg(tmp_path: Path) -> None:
     path = tmp_path / "semi.SVG"
     assert main(["survey", "--seconds", "2", "--plot", str(path), "--json"]) == 0
-    assert 'id="link.868MHz.gsme"' in path.read_text()
+    svg = path.read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    for node in ("esme", "gsme", "ihd", "ppmid", "cad"):  # gids become element ids
+        assert f'id="link.868MHz.{node}"' in svg and f'id="node.2.4GHz.{node}"' in svg
 
 
 @pytest.mark.parametrize(
