@@ -75,12 +75,12 @@ def plot_possible(command: str, option: str, folder: Path) -> bool:
 
     Checked before the run, so a missing extra or a mistyped folder costs no simulation.
     """
-    from tools.plot import PlotUnavailable, require_matplotlib
+    from tools.plot import INSTALL_HINT, PlotUnavailable, require_matplotlib
 
     try:
         require_matplotlib()
-    except PlotUnavailable as exc:
-        print(f"commshub {command}: {option} {exc}", file=sys.stderr)
+    except PlotUnavailable:
+        print(f"commshub {command}: {option} needs matplotlib, an optional extra: {INSTALL_HINT}", file=sys.stderr)
         return False
     if not folder.is_dir():
         print(f"commshub {command}: {option}: no such folder {folder}", file=sys.stderr)

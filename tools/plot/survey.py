@@ -435,12 +435,13 @@ def _duty_panel(ax: Axes, report: SurveyReport, rows: list[_DutyRow]) -> None:
             text += f"; a whole hour at this rate: {hour:.1f} s ({hour / limit_s:.0%} of the limit)"
         if row.refused:
             text += f"; {row.refused} frames refused by the limit"
-        ax.text(max(hour, row.used_s) + limit_s * 0.01, position, text, va="center", fontsize=7)
+        ax.text(limit_s * 1.02, position, text, va="center", fontsize=7)  # beside the limit: never across it
     ax.axvline(limit_s, color=ALARM, lw=2)
-    ax.text(limit_s, len(rows) - 0.6, f" regulated limit {limit_s:g} s per hour", color=ALARM, fontsize=8, va="top")
+    ax.text(limit_s, 1.0, f"regulated limit {limit_s:g} s per hour", color=ALARM, fontsize=8, ha="center",
+            va="bottom", transform=ax.get_xaxis_transform())  # fmt: skip
     ax.set_yticks(positions, [row.node for row in rows], fontsize=7)
     ax.set_ylim(-0.7, len(rows) - 0.1)
-    ax.set_xlim(0, limit_s * 1.45)
+    ax.set_xlim(0, limit_s * 1.75)
     ax.set_xlabel(
         f"868 MHz airtime in the rolling hour, s (regulated limit on page {page}: {limit_s:g} s per hour, "
         "radio.md 3.2); solid: used in the survey; hatched: a whole hour at the survey's rate",

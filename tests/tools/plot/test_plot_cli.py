@@ -67,7 +67,7 @@ def test_survey_plot_without_matplotlib(
     assert main(["survey", "--seconds", "1", "--plot", str(tmp_path / "x.png")]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""  # refused before any simulation
-    assert captured.err.strip() == f"commshub survey: --plot plots need matplotlib, an optional extra: {INSTALL_HINT}"
+    assert captured.err.strip() == f"commshub survey: --plot needs matplotlib, an optional extra: {INSTALL_HINT}"
 
 
 def test_home_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
