@@ -5,8 +5,8 @@
 Why a command: the pictures in the docs must be what the code draws today,
 so they are made by the same functions `commshub survey --plot` and
 `commshub home --report` call, from fixed seeds, and stored as palette PNGs
-(at most `COLOURS` colours: the figures are flat colours and text, so they
-lose nothing visible and weigh a third).
+of at most `COLOURS` colours: the figures are flat colours and text, so they
+lose nothing visible and weigh about a third.
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from .style import DPI
 from .survey import survey_figure
 
 #: Colours kept in an example PNG.
-COLOURS = 96
+COLOURS = 256
 
 
 def _store(figure_png: bytes, path: Path) -> None:
     image = Image.open(io.BytesIO(figure_png)).convert("RGB")
-    image.quantize(colors=COLOURS, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    image.quantize(colors=COLOURS, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
     print(f"{path}: {image.width} x {image.height} px, {path.stat().st_size // 1024} KiB")
 
 
