@@ -111,14 +111,15 @@ def visit(url: str) -> Visit:
     read_commands, write_commands = os.pipe()  # we write, Chromium reads on fd 3
     read_events, write_events = os.pipe()  # Chromium writes on fd 4, we read
 
-    def child_fds() -> None:
+    def child_fds() -> None:  # in the child, before exec
         os.dup2(read_commands, 3)
         os.dup2(write_events, 4)
 
     with tempfile.TemporaryDirectory(prefix="commshub-chromium-") as profile:
         process = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            pass_fds=(3, 4, read_commands, write_events),  # 3 and 4 as `child_fds` makes them
+            close_fds=False,  # fds 3 and 4 (inheritable, as dup2 makes them) must reach Chromium; the rest are
+            # not inheritable (PEP 446), so exec closes them anyway
             preexec_fn=child_fds,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
