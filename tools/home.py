@@ -59,6 +59,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "dual-band air: join by install code, then simulated hours of meter reads (default 1); prints a report.",
     )
     add_home_option(parser)
+    parser.add_argument(
+        "--radio",
+        default="virtual",
+        metavar="SPEC",
+        help="virtual (default), or a real radio: ezsp:PATH, znp:PATH, deconz:PATH, spinel:PATH ... "
+        "(see docs/serial.md); the home's emulated devices are then not on its air",
+    )
     parser.add_argument("--hub", metavar="NAME", help="run only this hub's network (e.g. hub-2 of the flats)")
     parser.add_argument(
         "--hours",
@@ -110,6 +117,13 @@ def run(args: argparse.Namespace) -> int:
     home = load_home_option(args, "home")
     if home is None:
         return 2
+    if args.radio != "virtual":
+        if args.report is not None:
+            print("commshub home: --report draws a simulated run: use it with --radio virtual", file=sys.stderr)
+            return 2
+        from .home_radio import run_on_radio
+
+        return run_on_radio(args, home)
     if args.report is not None and not _report_folder(args.report):
         return 2
     options = HomeOptions(
