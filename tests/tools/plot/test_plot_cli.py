@@ -96,3 +96,9 @@ def test_home_report_folder_that_cannot_be_made(tmp_path: Path, capsys: pytest.C
     assert main(["home", "--hours", "0.02", "--report", str(blocker / "report")]) == 2
     err = capsys.readouterr().err
     assert f"commshub home: --report {blocker / 'report'}: cannot create the folder" in err
+
+
+def test_home_report_needs_the_simulated_air(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["home", "--radio", "ezsp:/dev/null", "--report", str(tmp_path / "r")]) == 2
+    assert "--report draws a simulated run: use it with --radio virtual" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
