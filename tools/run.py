@@ -40,6 +40,7 @@ from ._options import add_home_option
 
 if TYPE_CHECKING:
     from firmware.hub import Hub, HubConfig
+    from hal.nvm import NvmStore
 
 #: Seconds of real time between two watchdog pings, when the service manager asks for none.
 _NO_WATCHDOG = None
@@ -97,7 +98,7 @@ def load_config(args: argparse.Namespace) -> HubConfig:
 class _HubTime(logging.Formatter):
     """Log lines stamped with the hub's UTC time (virtual under `--fast`)."""
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -130,21 +131,35 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(config: HubConfig, args: argparse.Namespace) -> int:
     from firmware.hub import ConfigError
+    from firmware.hub.runtime import CLOCK_NOTE
     from hal.clock import new_real_loop
     from hal.fast_forward import FastForwardLoop
-    from hal.nvm import NvmError
+    from hal.nvm import Durability, NvmError, NvmStore
 
-    epoch = config.clock_start if config.clock_start is not None else time.time()
+    # A --fast hub is a test tool: its NVM must survive a killed process (NORMAL); a real-time one, a power cut.
+    durability = Durability.NORMAL if args.fast else Durability.FULL
+    try:
+        store = NvmStore.open(config.state_file, durability=durability)
+    except NvmError as error:
+        print(f"commshub run: --state: {error}", file=sys.stderr)
+        return 2
+    loop: asyncio.AbstractEventLoop
     if args.fast:
-        loop: asyncio.AbstractEventLoop = FastForwardLoop(epoch=epoch, seed=args.seed)
+        noted = store.partition("hub").get(CLOCK_NOTE)
+        if noted is not None:  # a restart: the clock goes on from where it was (a power cut's time passes)
+            epoch = max(float(noted), config.clock_start or time.time())
+        else:  # the first start: the home's simulated history ends at the start time
+            epoch = (config.clock_start if config.clock_start is not None else time.time()) - config.history
+        loop = FastForwardLoop(epoch=epoch, seed=args.seed)
     else:
         loop = new_real_loop()
     try:
-        return loop.run_until_complete(_main(config, args, loop))
+        return loop.run_until_complete(_main(config, args, loop, store))
     except (ConfigError, NvmError, _StartError) as error:
         print(f"commshub run: {error}", file=sys.stderr)
         return 2
     finally:
+        store.close()
         loop.close()
 
 
@@ -152,14 +167,13 @@ class _StartError(Exception):
     """Something the hub needs at start cannot be had (the key store folder, the home, the WAN port)."""
 
 
-async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.AbstractEventLoop) -> int:
+async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.AbstractEventLoop, store: NvmStore) -> int:
     import functools
     import random
 
     from firmware.devices.han_devices import DeviceConfigError
     from firmware.hub import start_hub
     from hal.fast_forward import FastForwardLoop
-    from hal.nvm import NvmStore
     from hal.virtual import FloorPlanError, load_floorplan
     from hal.wan import WanListenError, WanServer
     from protocols.gbcs.keystore import KeyStore, KeyStoreError
@@ -179,7 +193,6 @@ async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.Abstr
         )
     except (FloorPlanError, VirtualHomeError) as error:
         raise _StartError(str(error)) from None
-    store = NvmStore.open(config.state_file)
     epoch = getattr(loop, "epoch", time.time() - loop.time())
     stop = asyncio.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
@@ -197,23 +210,45 @@ async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.Abstr
                 devices=home.devices,
                 duty_cycle=home.duty_cycle if home.dual_band else None,
             )
-        except (WanListenError, DeviceConfigError) as error:
+        except DeviceConfigError as error:
             raise _StartError(str(error)) from None
         if isinstance(loop, FastForwardLoop):
             loop.hurry = lambda: hub.runtime.busy
-        _started(hub, config, home.skipped, keystore is not None, args.export_keys)
-        ready = asyncio.ensure_future(hub.ready())
-        await _until(stop, ready)
-        if ready.done():
-            _service_ready(hub)
-            await stop.wait()
-        else:
-            ready.cancel()
-        LOGGER.info("stopping")
-        await hub.close()
+        try:
+            _started(hub, config, home.skipped, keystore is not None, args.export_keys)
+            ready = asyncio.ensure_future(_prepare(hub, config, loop))
+            await _until(stop, ready)
+            if ready.done():
+                try:
+                    await hub.open_wan()
+                except WanListenError as error:
+                    raise _StartError(str(error)) from None
+                _service_ready(hub)
+                await stop.wait()
+            else:
+                ready.cancel()
+        finally:
+            LOGGER.info("stopping")
+            await hub.close()
     finally:
-        store.close()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
     return 0
+
+
+async def _prepare(hub: Hub, config: HubConfig, loop: asyncio.AbstractEventLoop) -> None:
+    """Until the hub may serve: its devices joined and, at a `--fast` first start, the home's history simulated."""
+    from hal.fast_forward import FastForwardLoop
+
+    await hub.ready()
+    if not (hub.first_start and config.history > 0 and isinstance(loop, FastForwardLoop)):
+        return
+    LOGGER.info("simulating %.0f s of the home's life before serving", config.history)
+    hurry, loop.hurry = loop.hurry, lambda: True
+    try:
+        await asyncio.sleep(config.history)
+    finally:
+        loop.hurry = hurry
 
 
 async def _until(stop: asyncio.Event, task: asyncio.Future[Any]) -> None:
@@ -226,8 +261,15 @@ def _started(hub: Hub, config: HubConfig, skipped: dict[str, str], given_keys: b
     wan = hub.wan
     port = getattr(wan, "port", config.listen_port)
     keys = f"key store {config.keystore_dir}" if given_keys else "generated test keys (kept in the state file)"
-    LOGGER.info("hub CHF %s GPF %s on %s:%s, state %s, %s", hub.chf.eui.hex(), hub.gpf.eui.hex(),
-                config.listen_host, port, config.state_file, keys)
+    LOGGER.info(
+        "hub CHF %s GPF %s on %s:%s, state %s, %s",
+        hub.chf.eui.hex(),
+        hub.gpf.eui.hex(),
+        config.listen_host,
+        port,
+        config.state_file,
+        keys,
+    )
     for node in hub.devices:
         LOGGER.info("device %s %s", node.name, node.eui.hex())
     for name, why in skipped.items():
@@ -235,14 +277,18 @@ def _started(hub: Hub, config: HubConfig, skipped: dict[str, str], given_keys: b
     if export is not None:
         folder = Path(export)
         folder.mkdir(parents=True, exist_ok=True)
-        names = hub.export_keys(lambda name, pem: (folder / name).write_bytes(pem))
+
+        def write(name: str, pem: bytes) -> None:
+            (folder / name).write_bytes(pem)
+
+        names = hub.export_keys(write)
         LOGGER.info("wrote %d key store files to %s", len(names), folder)
 
 
 def _service_ready(hub: Hub) -> None:
     """Tell a service manager the hub serves (the WAN listens, the HAN is formed), when `hal.service` is there."""
     try:
-        from hal.service import ServiceNotifier  # type: ignore[import-not-found]  # the rig's module, when present
+        from hal.service import ServiceNotifier  # the rig's module (docs/rig.md), when this checkout has it
     except ImportError:
         return
     notifier = ServiceNotifier.from_environment()

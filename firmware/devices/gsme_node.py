@@ -69,8 +69,8 @@ class GsmeNode(HanNode):
     """The GSME on the HAN (see the module docstring); its payload side is `model`."""
 
     def __init__(self, *, model: GsmePayloadHandler, wake_interval: float = WAKE_INTERVAL, **node: Any) -> None:
-        super().__init__(**node)
-        self.model = model
+        super().__init__(model=model, **node)
+        self.gas: GsmePayloadHandler = model
         self.wake_interval = wake_interval
         self.esi: int | None = None
         self.mirror: int | None = None
@@ -181,11 +181,12 @@ class GsmeNode(HanNode):
         """One wake-up: push the mirror, send what waits, fetch the queued commands."""
         self.wakes += 1
         now, utc = self.now(), self.utc()
-        values, raised = self.model.gsme.mirror_values(now, utc)
+        values, raised = self.gas.gsme.mirror_values(now, utc)
         if raised:
             alerts = [RaisedAlert(alert.message_code, alert.payload) for alert in raised]
             self.endpoint.raise_alerts(alerts, now, utc)
         flags = await self._push(values)
+        self.attached.set()
         await self.flush()
         if flags & TUNNEL_MESSAGE_PENDING:
             await self._fetch()

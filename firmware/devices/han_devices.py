@@ -62,6 +62,10 @@ DEVICE_TYPES = {"esme": ESME, "gsme": GSME, "ppmid": PPMID, "hcalcs": HCALCS, "o
 #: The payload sides' shipped profiles used when the home names none.
 DEFAULT_PROFILES = {"esme": "credit-single", "gsme": "prepayment"}
 _INSTALL_CODE = "han.install-code"
+#: Seconds between a sleeping GSME's polls of its parent (ours). It polls fast whenever it has sent
+#: something (the stack's fast-poll window), so what it asks for comes at once; in between the hub
+#: has nothing to tell it - commands wait in the CHF's queue for the meter's wake-up (gbcs.md 6.3).
+SLEEPY_POLL = 60.0
 #: Tunneling attribute CloseTunnelTimeout: tunnels stay open (0xFFFF s, the longest; GBCS keeps them up).
 _CLOSE_TUNNEL_TIMEOUT = {0x0000: 0xFFFF}
 
@@ -149,6 +153,7 @@ def build_device(
         ieee=ieee,
         router=spec.kind == "esme",
         sleepy=sleepy,
+        poll_period=SLEEPY_POLL,
         nvm=DeviceNvm(counters=NvmCounters(nvm)),
         rng=random.Random(rng.random()),
     )
@@ -159,7 +164,7 @@ def build_device(
     if spec.kind == "esme":
         electricity, electricity_device = _esme(spec, nvm, keys, rng)
         values = _esme_zcl_values(electricity)
-        return TunnelServerNode(endpoint=electricity_device.endpoint, zcl_values=values, **common)
+        return TunnelServerNode(endpoint=electricity_device.endpoint, zcl_values=values, model=electricity, **common)
     return TunnelServerNode(endpoint=_cs_only(spec, nvm, keys).endpoint, **common)
 
 

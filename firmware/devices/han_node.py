@@ -65,8 +65,10 @@ class HanNode:
         utc: Callable[[], float],
         join_retry: float = JOIN_RETRY,
         zcl_values: Callable[[], dict[tuple[int, int], Any]] | None = None,
+        model: Any = None,
     ) -> None:
-        """`zcl_values`: what the device's ZCL server shows, refreshed from its model before each frame it answers."""
+        """`zcl_values`: what the device's ZCL server shows, refreshed from its model before each frame it answers;
+        `model`: the device's payload side (`esme.Esme`, `GsmePayloadHandler`), for its fault API."""
         self.name = name
         self.device = device
         self.nvm = nvm
@@ -75,6 +77,7 @@ class HanNode:
         self.utc = utc
         self.join_retry = join_retry
         self.zcl_values = zcl_values
+        self.model = model
         self.tunnels = Tunnels()
         self.reassembly = Reassembly()
         self._outbox_lock = asyncio.Lock()
@@ -83,6 +86,8 @@ class HanNode:
         self._waiting: dict[tuple[int, int], asyncio.Future[bytes]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._started = asyncio.Event()
+        #: set once the device talks GBCS with the hub (its tunnel is up; the GSME has also pushed its mirror)
+        self.attached = asyncio.Event()
         self.closed = False
 
     @property

@@ -31,4 +31,5 @@ class TunnelServerNode(HanNode):
                 self.receive_command(whole)
         elif isinstance(event, Opened):
             LOGGER.info("%s: tunnel open with %016x", self.name, event.peer.ieee)
+            self.attached.set()
             self.deliver([])

@@ -11,7 +11,7 @@ none, and the UTC clock of the running loop. Nothing here reads a file or the en
 2. the GPF and the CHF on their partitions, the HAN settings (drawn once, kept in NVM: a
    restarted hub forms the same network, with frame counters from NVM);
 3. the HAN (`HubHan`, zigpy on our stack), the adapter (`runtime.HubRuntime`), the WAN link
-   and its durable outbox; the CHF's `resume()` orders run;
+   and its durable outbox (listening once `open_wan()` is called); the CHF's `resume()` orders run;
 4. the emulated devices (`firmware.devices.han_devices`), each on its own partition
    (`device/<eui>`); at first start, unless `commission` is off, each enters the CHF device
    log (and the GPF's, for PPMIDs and Type 2 devices) with its install code and gets a join
@@ -83,6 +83,7 @@ class Hub:
     outbox: WanOutbox
     store: NvmStore
     devices: list[HanNode] = field(default_factory=list)
+    first_start: bool = False  #: this NVM held no hub before
 
     def device(self, eui: bytes) -> HanNode:
         for node in self.devices:
@@ -91,8 +92,9 @@ class Hub:
         raise KeyError(eui.hex())
 
     async def ready(self, timeout: float = JOIN_WAIT) -> bool:
-        """Wait (bounded) until every device of the CHF device log has joined and its tunnel is up; then the
-        hub is busy only while the CHF waits for the HAN. Whether every device made it."""
+        """Wait (bounded) until every device of the home in the CHF device log has joined, its tunnel is up
+        and the GSME has pushed its mirror once; then the hub is busy only while the CHF waits for the HAN.
+        Whether every device made it."""
         loop = asyncio.get_running_loop()
         until = loop.time() + timeout
         while not self._all_joined() and loop.time() < until:
@@ -107,9 +109,15 @@ class Hub:
         )
         return joined
 
+    async def open_wan(self) -> None:
+        """Start accepting head-ends (raises `hal.wan.WanListenError`)."""
+        await self.wan.start()
+
     def _all_joined(self) -> bool:
-        own = {node.eui for node in self.devices}
-        return all(entry.joined for entry in self.chf.device_log.entries() if entry.eui in own)
+        """Every device of the home in the device log has joined, and talks GBCS with the hub."""
+        logged = {entry.eui: entry for entry in self.chf.device_log.entries()}
+        own = [node for node in self.devices if node.eui in logged]
+        return all(logged[node.eui].joined and node.attached.is_set() for node in own)
 
     def export_keys(self, writer: Callable[[str, bytes], None]) -> list[str]:
         """A head-end's key store folder for this hub (`keys.HubKeys.export`)."""
@@ -160,7 +168,6 @@ async def start_hub(
     outbox = WanOutbox(link, store.partition("wan"))
     runtime.attach_wan(link, outbox)
     runtime.start()
-    await link.start()
     hub = Hub(config, keys, chf, gpf, han, runtime, link, outbox, store)
     device_keys = DeviceKeys(keys.keystore, PARTIES, keys.authority)
     for spec in devices:
@@ -168,8 +175,10 @@ async def start_hub(
         hub.devices.append(
             build_device(spec, nvm, device_keys, utc=utc, rng=rng, gsme_wake_interval=config.gsme_wake_interval)
         )
-    if config.commission and not hub_nvm.get(_COMMISSIONED):
-        _commission(hub, devices, utc())
+    hub.first_start = not hub_nvm.get(_COMMISSIONED)
+    if hub.first_start:
+        if config.commission:
+            _commission(hub, devices, utc())
         hub_nvm.put(_COMMISSIONED, True)
     for node in hub.devices:
         node.start()

@@ -22,7 +22,8 @@ Keys (the first five are the rig's, with its defaults; docs/hub.md lists them al
 | `[hub] gsme_wake_interval` | `1800` | seconds between the gas meter's wake-ups (gbcs.md 6.3) |
 | `[hub] ihd_interval` | `60` | seconds between an in-home display's reads |
 | `[hub] gsme_retrieval_timeout` | `86400` | seconds a queued GSME command waits before 0x819D |
-| `[clock] start` | `""` | with `--fast`: the UTC date-time virtual time starts at (`""`: now) |
+| `[clock] start` | `""` | with `--fast`: the UTC date-time the hub serves from (`""`: now) |
+| `[clock] history` | `172800` | with `--fast`, first start: seconds of the home's life simulated first |
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class HubConfig:
     gsme_wake_interval: float = 1800.0
     ihd_interval: float = 60.0
     gsme_retrieval_timeout: float = 86400.0
-    clock_start: float | None = None  #: UTC seconds since 1970 virtual time starts at (`--fast`)
+    clock_start: float | None = None  #: UTC seconds since 1970 the hub serves from (`--fast`)
+    history: float = 2 * 86400.0  #: seconds of the home's life simulated at first start before serving (`--fast`)
     source: str = field(default="defaults", compare=False)
 
     def __post_init__(self) -> None:
@@ -86,6 +88,8 @@ class HubConfig:
             raise ConfigError("han.channel", f"{self.channel} is not a 2.4 GHz channel (11-26) or 0")
         if self.dual_band not in DUAL_BAND:
             raise ConfigError("han.dual_band", f"{self.dual_band!r} is not one of {', '.join(DUAL_BAND)}")
+        if not 0 <= self.history < math.inf:
+            raise ConfigError("clock.history", f"{self.history} is not a number of seconds >= 0")
         for key in ("gsme_wake_interval", "ihd_interval", "gsme_retrieval_timeout"):
             value = getattr(self, key)
             if not 0 < value < math.inf:
@@ -173,6 +177,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> HubConfig:
         ihd_interval=float(read.get("hub", "ihd_interval", (int, float), 60.0)),
         gsme_retrieval_timeout=float(read.get("hub", "gsme_retrieval_timeout", (int, float), 86400.0)),
         clock_start=parse_utc(start, "clock.start") if start else None,
+        history=float(read.get("clock", "history", (int, float), 2 * 86400.0)),
         source=source,
     )
     unknown = read.unknown()

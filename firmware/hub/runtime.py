@@ -25,7 +25,8 @@ sans-I/O; this is the one place where their inputs are gathered and their orders
 - HAN events: joins (after the tunnel is up), leaves, link statistics (at most one reading
   per device per `STATISTICS_EVERY` seconds: each is an NVM write), the 868 MHz duty cycle
   every `DUTY_CYCLE_EVERY` seconds.
-- Time: one `loop.call_at(Chf.deadline())`, re-armed after every input.
+- Time: one `loop.call_at(Chf.deadline())`, re-armed after every input; the UTC time is noted in
+  NVM every `CLOCK_NOTE_EVERY` seconds, so a restarted hub never starts its clock earlier.
 
 `busy` says whether the CHF is waiting for the HAN (a command with a device, a queued GSME
 command, a send in flight, the first start): `commshub run --fast` lets virtual time jump
@@ -38,7 +39,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import zigpy.device
 import zigpy.exceptions
@@ -58,7 +59,7 @@ from firmware.chf import (
 from firmware.gpf import Gpf
 from firmware.han import Closed, Ignored, NoTunnel, Opened, Peer, Received, Refused, Reply, TunnelEvent, Tunnels, frames
 from firmware.han import header as tunnel_header
-from firmware.han.frames import SUB_GHZ, TUNNELING
+from firmware.han.frames import METERING, SUB_GHZ, TUNNELING
 from firmware.han.segments import Reassembly, fit
 from firmware.zigbee.application import eui64_int
 from firmware.zigbee.aps import ApsIndication
@@ -84,6 +85,9 @@ DUTY_CYCLE_EVERY = 60.0
 #: Seconds an energy scan dwells on each channel (aBaseSuperframeDuration x (2^4 + 1) at 100 kb/s, radio.md 1.2).
 SCAN_DWELL = 0.26
 _MATCH_DESC_REQ = 0x0006
+#: Seconds between two notes of the hub's UTC time in NVM (a restart never starts its clock earlier).
+CLOCK_NOTE_EVERY = 60.0
+CLOCK_NOTE = "clock.utc"
 
 
 def _eui(ieee: int) -> bytes:
@@ -138,6 +142,7 @@ class HubRuntime:
         self._devices: dict[int, _Device] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._windows: dict[int, float] = {}
+        self._reports: dict[int, dict[tuple[int, int], Any]] = {}
         self._in_flight = 0
         self._starting = True
         self._busy = True
@@ -158,6 +163,7 @@ class HubRuntime:
         self.execute(self.chf.resume(self.now(), self.utc()))
         if self._duty_cycle is not None:
             self.tasks.spawn(self._read_duty_cycle())
+        self.tasks.spawn(self._note_clock())
 
     def started(self) -> None:
         """The first start's commissioning is over: the hub is busy only when the CHF waits for the HAN."""
@@ -401,10 +407,18 @@ class HubRuntime:
             return True
         for output in self.esi.frame_received(ieee, ind.dst_endpoint, ind.cluster, ind.src_endpoint, ind.payload):
             if isinstance(output, MirrorUpdate):
-                self.gpf.mirror_update(output.values, self.now(), self.utc())
+                self._mirror_report(output, ind.cluster)
             else:
                 self._answer(ind.src, output)
         return True
+
+    def _mirror_report(self, update: MirrorUpdate, cluster: int) -> None:
+        """A wake-up's reports arrive cluster by cluster, Metering last (`gsme_node`): the GPF takes them in one
+        update when the Metering report comes (one NVM transaction a wake-up, not one a cluster)."""
+        waiting = self._reports.setdefault(update.ieee, {})
+        waiting.update(update.values)
+        if cluster == METERING:
+            self.gpf.mirror_update(self._reports.pop(update.ieee), self.now(), self.utc())
 
     def _answer(self, nwk: int, answer: Answer) -> None:
         async def send() -> None:
@@ -514,7 +528,14 @@ class HubRuntime:
             await asyncio.sleep(DUTY_CYCLE_EVERY)
             self.execute(self.chf.duty_cycle(self._duty_cycle(), self.now(), self.utc()))
 
+    async def _note_clock(self) -> None:
+        nvm = self.store.partition("hub")
+        while not self.closed:
+            nvm.put(CLOCK_NOTE, self.utc())
+            await asyncio.sleep(CLOCK_NOTE_EVERY)
+
     async def close(self) -> None:
+        self.store.partition("hub").put(CLOCK_NOTE, self.utc())
         self.closed = True
         if self._timer is not None:
             self._timer.cancel()
