@@ -17,7 +17,7 @@ import sys
 import traceback
 
 #: Sub-command module names under `tools`, in the order `--help` lists them.
-SUBCOMMANDS = ("home", "run", "decode", "survey", "ca")
+SUBCOMMANDS = ("home", "run", "decode", "survey", "ca", "rig")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,8 @@
   `firmware_transferred`, `timer_fired`, `resume`), orders out (`actions`); `deadline()`.
 - `actions`: `ToWan`, `ToDevice`, `SetTunnelMessagePending`, `PermitJoin`, `RemoveDevice`,
   `ChangeSubGhzChannel`, `StartEnergyScan`, `SuspendZclMessages`.
-- `ChfConfig`; `Fault` / `Faults` (injected hardware faults of the CHF's COSEM objects).
+- `ChfConfig`; `Fault` / `FaultKind` / `Faults` (injected hardware faults of the CHF's COSEM objects: the
+  ESME model's fault API, `firmware.devices.esme.faults`, serves both DLMS servers).
 """
 
 from firmware.chf.actions import (
@@ -22,7 +23,7 @@ from firmware.chf.actions import (
 )
 from firmware.chf.chf import Chf, GasProxy
 from firmware.chf.config import ChfConfig
-from firmware.chf.faults import Fault, Faults
+from firmware.devices.esme.faults import Fault, FaultKind, Faults
 
 __all__ = [
     "Action",
@@ -30,6 +31,7 @@ __all__ = [
     "Chf",
     "ChfConfig",
     "Fault",
+    "FaultKind",
     "Faults",
     "GasProxy",
     "PermitJoin",

@@ -59,11 +59,11 @@ from firmware.chf.config import ChfConfig
 from firmware.chf.cosem import CosemServer
 from firmware.chf.device_log import DeviceEntry, DeviceLog
 from firmware.chf.dual_band import DualBand
-from firmware.chf.faults import Faults
 from firmware.chf.handler import ChfHandler, record_security
 from firmware.chf.objects import ChfObjects
 from firmware.chf.outbox import ChfOutbox
 from firmware.chf.routing import GsmeQueues, Pending, PendingCommands
+from firmware.devices.esme.faults import Faults
 from firmware.gbcs.assembly import GbcsDevice, assemble
 from firmware.gbcs.contract import RaisedAlert
 from firmware.gbcs.credentials import CertificateAuthority

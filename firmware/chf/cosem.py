@@ -9,7 +9,8 @@ hub state, not meter data; the engine only does what every DLMS access needs:
   member that cannot be read or written that way `read-write-denied`, a value of the
   wrong shape `type-unmatched`, bad selective-access parameters `scope-of-access-violated`
   (meters.md 3.1; IEC 62056-5-3).
-- Injected faults (`faults`) are checked first, so a faulted access changes nothing.
+- Injected faults (`faults`: the ESME model's `Faults`, matched by kind, class, logical name and
+  member) are checked first, so a faulted access changes nothing.
 - Break On Error (every GBCS request carries it, gbcs.md 5.2): after the first failure the
   remaining instructions are not attempted and answer `other-reason`, a failed GET with
   null data (meters.md 3.1).
@@ -25,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from firmware.chf.actions import Action
-from firmware.chf.faults import ACTION, GET, SET, Faults
+from firmware.devices.esme.faults import FaultKind, Faults
 from firmware.gbcs.contract import CommandContext, RaisedAlert
 from protocols import dlms
 from protocols.dlms import (
@@ -118,15 +119,11 @@ class CosemServer:
 
     def _one(self, spec: GetSpec | SetSpec | ActionSpec | GetWithSelectionSpec, value: Data, call: Call) -> Outcome:
         if isinstance(spec, ActionSpec):
-            class_id, obis, member, fault_kind = (
-                spec.descriptor.class_id,
-                spec.descriptor.instance,
-                spec.descriptor.method,
-                ACTION,
-            )
+            class_id, obis, member = spec.descriptor.class_id, spec.descriptor.instance, spec.descriptor.method
+            fault_kind = FaultKind.ACTION
         else:
             class_id, obis, member = spec.descriptor.class_id, spec.descriptor.instance, spec.descriptor.attribute
-            fault_kind = SET if isinstance(spec, SetSpec) else GET
+            fault_kind = FaultKind.SET if isinstance(spec, SetSpec) else FaultKind.GET
         forced = self.faults.check(fault_kind, class_id, obis, member)
         if forced is not None:
             return Outcome(forced)

@@ -29,9 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from firmware.chf import Fault, StartEnergyScan, ToDevice
+from firmware.chf import Fault, FaultKind, StartEnergyScan, ToDevice
 from firmware.chf.device_log import DeviceEntry
-from firmware.chf.faults import ACTION, GET, SET
 from hal.radio import Channel
 from protocols import dlms, gbz
 from protocols.dlms import AccessRequest, AccessResponse, ActionSpec, SetSpec
@@ -108,10 +107,10 @@ def hub_folders(rtds_dir: Path, keystore: KeyStore) -> list[Path]:
 # -- faults for ERROR scenarios ------------------------------------------------------------------------
 
 
-def _target(spec: dlms.RequestSpec) -> tuple[str, int, dlms.Obis, int]:
+def _target(spec: dlms.RequestSpec) -> tuple[FaultKind, int, dlms.Obis, int]:
     if isinstance(spec, ActionSpec):
-        return ACTION, spec.descriptor.class_id, spec.descriptor.instance, spec.descriptor.method
-    kind = SET if isinstance(spec, SetSpec) else GET
+        return FaultKind.ACTION, spec.descriptor.class_id, spec.descriptor.instance, spec.descriptor.method
+    kind = FaultKind.SET if isinstance(spec, SetSpec) else FaultKind.GET
     return kind, spec.descriptor.class_id, spec.descriptor.instance, spec.descriptor.attribute
 
 
