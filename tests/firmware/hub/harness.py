@@ -22,6 +22,8 @@ from hal.nvm import NvmStore
 from hal.virtual import load_floorplan
 from hal.wan import WanClient, WanClosed, WanServer
 from protocols.gbcs import Cra, KeyStore, KeyUsage, Message, Verdicts, build, parse
+from protocols.gbcs.envelope import decode
+from protocols.gbcs.errors import GbcsDecodeError
 from tools.virtual_hub import build_virtual_home
 
 T = TypeVar("T")
@@ -108,15 +110,17 @@ class RunningHub:
     def decode(self, data: bytes) -> Message:
         return parse(data, self.keystore)
 
-    def reseal(self, data: bytes) -> bytes:
+    def reseal(self, data: bytes, *, originator: bytes | None = None, signer: bytes | None = None) -> bytes:
         """An RTDS command again, with a counter above every one this hub has seen from its originator.
 
         The counter keeps its low 24 bits (the DLMS invoke-id GBCS derives from them, gbcs.md 5.2) and
-        goes up by 2^24 per reseal; everything else is kept; signed again by the originator and MACed by
-        the ACB, as the DCC would (gbcs.md 2.3, 4)."""
+        goes up by 2^24 per reseal; everything else is kept (or the `originator` given); signed again
+        by the originator (or by `signer`'s DS key) and MACed by the ACB, as the DCC would (gbcs.md 2.3, 4)."""
         keystore = self.keystore
         assert keystore is not None and keystore.acb is not None
         original = parse(data, keystore)
+        if originator is not None:
+            original = replace(original, originator=originator)
         self._reseals += 1
         counter = (self._reseals << 24) | (original.originator_counter & 0xFFFFFF)
         message = replace(
@@ -127,7 +131,7 @@ class RunningHub:
             verdicts=Verdicts(),
             payload_tree=None,
         )
-        signing_key = keystore.private_key(original.originator, KeyUsage.DS) if original.signature else None
+        signing_key = keystore.private_key(signer or original.originator, KeyUsage.DS) if original.signature else None
         mac_key = None
         if original.mac is not None:
             pair = (keystore.acb, original.recipient)
@@ -136,7 +140,10 @@ class RunningHub:
 
     async def exchange(self, client: WanClient, data: bytes, *, wait: float = ANSWER_WAIT) -> Exchange:
         """Send `data`; collect messages until the response to it (or `wait` virtual seconds)."""
-        command = parse(data, self.keystore)
+        try:
+            command, _ = decode(data)
+        except GbcsDecodeError:  # a malformed message: nothing can answer it
+            command = None
         started = self.loop.time()
         await client.send(data)
         others: list[Message] = []
@@ -146,7 +153,8 @@ class RunningHub:
             except (TimeoutError, WanClosed):
                 break
             if (
-                message.cra is Cra.RESPONSE
+                command is not None
+                and message.cra is Cra.RESPONSE
                 and message.originator_counter == command.originator_counter
                 and message.originator == command.recipient
             ):
