@@ -159,8 +159,19 @@ def _serve(config: HubConfig, args: argparse.Namespace) -> int:
         print(f"commshub run: {error}", file=sys.stderr)
         return 2
     finally:
+        _finish(loop)
         store.close()
-        loop.close()
+
+
+def _finish(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what still runs and let it end, as `asyncio.run` does, then close the loop."""
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
 
 
 class _StartError(Exception):

@@ -111,32 +111,12 @@ class RunningHub:
         return parse(data, self.keystore)
 
     def reseal(self, data: bytes, *, originator: bytes | None = None, signer: bytes | None = None) -> bytes:
-        """An RTDS command again, with a counter above every one this hub has seen from its originator.
-
-        The counter keeps its low 24 bits (the DLMS invoke-id GBCS derives from them, gbcs.md 5.2) and
-        goes up by 2^24 per reseal; everything else is kept (or the `originator` given); signed again
-        by the originator (or by `signer`'s DS key) and MACed by the ACB, as the DCC would (gbcs.md 2.3, 4)."""
-        keystore = self.keystore
-        assert keystore is not None and keystore.acb is not None
-        original = parse(data, keystore)
-        if originator is not None:
-            original = replace(original, originator=originator)
+        """An RTDS command again with a counter above every one this hub has seen from its originator
+        (`reseal`: the low 24 bits kept, 2^24 more per reseal)."""
+        assert self.keystore is not None
         self._reseals += 1
-        counter = (self._reseals << 24) | (original.originator_counter & 0xFFFFFF)
-        message = replace(
-            original,
-            originator_counter=counter,
-            signature=b"",
-            mac=None if original.mac is None else bytes(12),
-            verdicts=Verdicts(),
-            payload_tree=None,
-        )
-        signing_key = keystore.private_key(signer or original.originator, KeyUsage.DS) if original.signature else None
-        mac_key = None
-        if original.mac is not None:
-            pair = (keystore.acb, original.recipient)
-            mac_key = keystore.derived_key(pair, original.originator, 1, counter, original.recipient)
-        return build(message, signing_key=signing_key, mac_key=mac_key)
+        counter = (self._reseals << 24) | (parse(data, self.keystore).originator_counter & 0xFFFFFF)
+        return reseal(self.keystore, data, counter, originator=originator, signer=signer)
 
     async def exchange(self, client: WanClient, data: bytes, *, wait: float = ANSWER_WAIT) -> Exchange:
         """Send `data`; collect messages until the response to it (or `wait` virtual seconds)."""
@@ -177,3 +157,31 @@ class RunningHub:
 def settle(seconds: float) -> Coroutine[Any, Any, None]:
     """Let the hub run `seconds` virtual seconds."""
     return asyncio.sleep(seconds)
+
+
+def reseal(
+    keystore: KeyStore, data: bytes, counter: int, *, originator: bytes | None = None, signer: bytes | None = None
+) -> bytes:
+    """The command `data` again with originator counter `counter` (and `originator`, if given): everything
+    else kept, signed again by the originator (or `signer`'s DS key) when it was signed, MACed by the ACB, as
+    the DCC would (gbcs.md 2.3, 4). Keep the low 24 bits of a DLMS command's counter: its invoke-id is
+    derived from them (gbcs.md 5.2)."""
+    assert keystore.acb is not None
+    original = parse(data, keystore)
+    if originator is not None:
+        original = replace(original, originator=originator)
+    message = replace(
+        original,
+        originator_counter=counter,
+        signature=b"",
+        mac=None if original.mac is None else bytes(12),
+        verdicts=Verdicts(),
+        payload_tree=None,
+    )
+    signing_key = keystore.private_key(signer or original.originator, KeyUsage.DS) if original.signature else None
+    mac_key = None
+    if original.mac is not None:
+        mac_key = keystore.derived_key(
+            (keystore.acb, original.recipient), original.originator, 1, counter, original.recipient
+        )
+    return build(message, signing_key=signing_key, mac_key=mac_key)
