@@ -28,9 +28,11 @@ sans-I/O; this is the one place where their inputs are gathered and their orders
 - Time: one `loop.call_at(Chf.deadline())`, re-armed after every input; the UTC time is noted in
   NVM every `CLOCK_NOTE_EVERY` seconds, so a restarted hub never starts its clock earlier.
 
-`busy` says whether the CHF is waiting for the HAN (a command with a device, a queued GSME
-command, a send in flight, the first start): `commshub run --fast` lets virtual time jump
-only then (`hal.fast_forward`).
+`busy` says whether the hub waits for the HAN: the first start, a send in flight, a command queued
+for the GSME's wake-up, or a device's answer within `ANSWER_GRACE` seconds of the last command
+handed to the HAN (a device that refuses a command sends no response: the CHF keeps it pending for
+a day, but nothing is coming). `commshub run --fast` lets virtual time jump only then
+(`hal.fast_forward`).
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ STATISTICS_EVERY = 60.0
 DUTY_CYCLE_EVERY = 60.0
 #: Seconds an energy scan dwells on each channel (aBaseSuperframeDuration x (2^4 + 1) at 100 kb/s, radio.md 1.2).
 SCAN_DWELL = 0.26
+#: Seconds after a command was handed to the HAN during which its answer is awaited "busily" (ours).
+ANSWER_GRACE = 60.0
 _MATCH_DESC_REQ = 0x0006
 #: Seconds between two notes of the hub's UTC time in NVM (a restart never starts its clock earlier).
 CLOCK_NOTE_EVERY = 60.0
@@ -145,7 +149,9 @@ class HubRuntime:
         self._reports: dict[int, dict[tuple[int, int], Any]] = {}
         self._in_flight = 0
         self._starting = True
-        self._busy = True
+        self._queued = False  #: commands wait in a GSME queue
+        self._awaiting = False  #: commands handed to devices await their answers
+        self._handed_at = float("-inf")  #: loop time the last command went to the HAN
         self.closed = False
 
     # -- wiring ----------------------------------------------------------------------------------
@@ -175,13 +181,15 @@ class HubRuntime:
 
     @property
     def busy(self) -> bool:
-        """Whether the CHF waits for the HAN (see the module docstring)."""
-        return self._busy
+        """Whether the hub waits for the HAN (see the module docstring)."""
+        if self._starting or self._in_flight > 0 or self._queued:
+            return True
+        return self._awaiting and asyncio.get_running_loop().time() < self._handed_at + ANSWER_GRACE
 
     def _update_busy(self) -> None:
         chf = self.chf
-        waiting = chf.pending.next_expiry() is not None or any(chf.queues.count(eui) for eui in chf.queues.euis())
-        self._busy = self._starting or self._in_flight > 0 or waiting
+        self._queued = any(chf.queues.count(eui) for eui in chf.queues.euis())
+        self._awaiting = chf.pending.next_expiry() is not None
 
     # -- WAN ---------------------------------------------------------------------------------------
 
@@ -314,6 +322,7 @@ class HubRuntime:
         finally:
             self._in_flight -= 1
         now, utc = self.now(), self.utc()
+        self._handed_at = now
         if delivered and action.seq is not None:
             self.chf.device_sent(action.eui, action.seq)
         if not delivered:
