@@ -30,6 +30,7 @@ import asyncio
 import logging
 import signal
 import sys
+import threading
 import time
 import tomllib
 from datetime import UTC, datetime
@@ -41,9 +42,8 @@ from ._options import add_home_option
 if TYPE_CHECKING:
     from firmware.hub import Hub, HubConfig
     from hal.nvm import NvmStore
+    from hal.service import ServiceNotifier
 
-#: Seconds of real time between two watchdog pings, when the service manager asks for none.
-_NO_WATCHDOG = None
 LOGGER = logging.getLogger("commshub.run")
 
 
@@ -185,6 +185,7 @@ async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.Abstr
     from firmware.devices.han_devices import DeviceConfigError
     from firmware.hub import start_hub
     from hal.fast_forward import FastForwardLoop
+    from hal.service import ServiceNotifier
     from hal.virtual import FloorPlanError, load_floorplan
     from hal.wan import WanListenError, WanServer
     from protocols.gbcs.keystore import KeyStore, KeyStoreError
@@ -225,21 +226,29 @@ async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.Abstr
             raise _StartError(str(error)) from None
         if isinstance(loop, FastForwardLoop):
             loop.hurry = lambda: hub.runtime.busy
+        notifier = ServiceNotifier.from_environment()
         try:
             _started(hub, config, home.skipped, keystore is not None, args.export_keys)
-            ready = asyncio.ensure_future(_prepare(hub, config, loop))
-            await _until(stop, ready)
-            if ready.done():
-                try:
-                    await hub.open_wan()
-                except WanListenError as error:
-                    raise _StartError(str(error)) from None
-                _service_ready(hub)
-                await stop.wait()
+            if isinstance(loop, FastForwardLoop):
+                # --fast: head-ends meet a home whose devices joined (and, at a first start, that has lived)
+                preparing = asyncio.ensure_future(_prepare(hub, config, loop))
+                await _until(stop, preparing)
+                if not preparing.done():
+                    preparing.cancel()
+                    return 0
             else:
-                ready.cancel()
+                # real time: serve once the HAN is formed; devices join meanwhile (commands for one that has
+                # not joined yet get the delivery-failure alert, as from a real hub)
+                hub.runtime.tasks.spawn(hub.ready())
+            try:
+                await hub.open_wan()
+            except WanListenError as error:
+                raise _StartError(str(error)) from None
+            _service_ready(hub, notifier)
+            await stop.wait()
         finally:
             LOGGER.info("stopping")
+            notifier.stopping()
             await hub.close()
     finally:
         for number in (signal.SIGINT, signal.SIGTERM):
@@ -296,21 +305,16 @@ def _started(hub: Hub, config: HubConfig, skipped: dict[str, str], given_keys: b
         LOGGER.info("wrote %d key store files to %s", len(names), folder)
 
 
-def _service_ready(hub: Hub) -> None:
-    """Tell a service manager the hub serves (the WAN listens, the HAN is formed), when `hal.service` is there."""
-    try:
-        from hal.service import ServiceNotifier  # the rig's module (docs/rig.md), when this checkout has it
-    except ImportError:
-        return
-    notifier = ServiceNotifier.from_environment()
-    notifier.notify(ready="1", status=f"serving on port {getattr(hub.wan, 'port', '?')}")
+def _service_ready(hub: Hub, notifier: ServiceNotifier) -> None:
+    """Tell a service manager the hub serves (the WAN listens, the HAN is formed), and keep its watchdog fed."""
+    notifier.ready(f"serving on port {getattr(hub.wan, 'port', '?')}")
     interval = notifier.watchdog_interval
     if interval is not None:
-        hub.runtime.tasks.spawn(_watchdog(notifier, interval))
+        threading.Thread(target=_watchdog, args=(notifier, interval, hub), daemon=True).start()
 
 
-async def _watchdog(notifier: Any, interval: float) -> None:
-    """WATCHDOG=1 every `interval` real seconds (the manager restarts a hub that stops pinging)."""
-    while True:
-        await asyncio.sleep(interval)
-        notifier.notify(watchdog="1")
+def _watchdog(notifier: ServiceNotifier, interval: float, hub: Hub) -> None:
+    """WATCHDOG=1 every `interval` real seconds while the hub runs (a thread: `--fast` time is not real time)."""
+    while not hub.runtime.closed:
+        notifier.watchdog()
+        time.sleep(interval)
