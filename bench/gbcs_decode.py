@@ -77,7 +77,7 @@ def _alternating(
 
 
 def main() -> None:
-    from protocols.gbcs import KeyStore
+    from hal.keystore import load_keystore
 
     shared = shared_dir()
     rtds, keys = shared / "gbcs" / "rtds", shared / "gbcs" / "keystore"
@@ -86,7 +86,7 @@ def main() -> None:
         return
     files = rtds_files(rtds)
     messages = [read_message(path) for path in files]
-    keystore = KeyStore.load(keys)
+    keystore = load_keystore(keys)
     verified = _rate(messages, keystore)
     unverified = _rate(messages, None)
     print(f"in-process, {len(messages)} RTDS messages, median of {PASSES} passes:")

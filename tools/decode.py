@@ -1,4 +1,4 @@
-"""`commshub decode`: decode, verify and print GBCS messages (issue 2).
+"""`commshub decode`: decode, verify and print GBCS messages (gbcs.md; docs/gbcs-codec.md).
 
     commshub decode [--keystore DIR] [--json] [--lines] [--jobs N] INPUT...
     commshub decode --example [--json]
@@ -13,23 +13,29 @@ included (`ok: false`, every other key present and null). `--example` builds a s
 and MACed command with freshly generated keys, writes those keys to a temporary key
 store, and decodes and verifies the command from it.
 
-A key file that turns out unreadable when first needed is reported once on stderr;
-the checks that need it give `no-key` and decoding goes on.
+What a user can rely on, whatever the input:
 
-Long input lists use every idle core (`--jobs`; by default from `AUTO_JOBS_FROM` inputs, one
-process per core that nothing else is running on at start): after the key store and the ZCL table are loaded, the process forks
-one worker per further contiguous chunk of the list; each worker writes its chunk's output to
-an unlinked temporary file, and the parent, having done the first chunk itself, copies them
-out in input order, so stdout and stderr are exactly what one process would write (a key
-warning once). A worker that dies or fails unexpectedly has its chunk decoded again by the
-parent, which then behaves as one process would. Standard input (`-`) keeps one process.
+* one record per input, in input order: a message that does not decode is a failure
+  record naming the byte offset, and the inputs after it are still decoded;
+* an input larger than `MAX_INPUT_BYTES` (a file, stdin, or one `--lines` line) is refused
+  with a failure record, without reading it whole: an endless stream cannot exhaust memory;
+* a key file that turns out unusable (unreadable, not a P-256 key, an unknown algorithm)
+  is reported once on stderr; the checks that need it give `no-key` and decoding goes on.
+
+Long input lists use every core (`--jobs`; by default from `AUTO_JOBS_FROM` inputs): once
+the key store and the ZCL table are loaded, a `concurrent.futures` process pool (fork
+context, so workers inherit both) decodes contiguous chunks of the list, and the parent
+prints each chunk's output in input order, so stdout and stderr are exactly what one
+process would write (a key warning once). A chunk whose worker died is decoded again by
+the parent. Standard input (`-`) keeps one process.
 
 GBZ payloads are named from zigpy's ZCL tables (with `protocols.zigbee.smart_energy`); what the
 decoder needs of them is kept in a cache file under `$COMMSHUB_CACHE_DIR` (default
 `$XDG_CACHE_HOME/commshub` or `~/.cache/commshub`), rebuilt whenever zigpy or smart_energy.py changes.
 
 Exit codes: 0 every input decoded; 1 some input did not decode (or, for --example,
-did not verify); 2 usage error (no input, unreadable key store folder).
+did not verify); 2 usage error (no input, unreadable key store folder); 3 the decoder
+failed unexpectedly on some input (its record says so; the other inputs were still decoded).
 Heavy imports happen inside `run`, so `commshub --help` stays fast.
 """
 
@@ -39,24 +45,32 @@ import argparse
 import base64
 import binascii
 import json
+import logging
 import os
 import stat
 import string
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from protocols.gbcs import KeyStore, Message
 
+LOGGER = logging.getLogger(__name__)
 _BASE64 = frozenset(string.ascii_letters + string.digits + "+/=")
 _WHITESPACE = str.maketrans("", "", string.whitespace)
 _NOT_HEX = str.maketrans("", "", string.hexdigits)  # deletes hex digits: what is left is not hex
 #: Text with at least this share of hex digits is taken as meant to be hex, and diagnosed as such.
 _MOSTLY_HEX = 0.9
-#: The keys of every `--json` record, in order; a failure has them all, null (issue 2's list and a few more).
+#: Largest input read, in bytes as given (hex text counts two characters per message byte). The
+#: largest RTDS message is under 4 KB; GBT (gbcs.md 3.8) carries longer contents in blocks, so one
+#: message of 1 MiB is already far beyond any real one, and decoding it stays within tens of MB.
+MAX_INPUT_BYTES = 2 * 1024 * 1024
+#: The keys of every `--json` record, in order; a failure has them all, null.
 _MESSAGE_KEYS = (
     "frame", "cra", "originator_counter", "originator", "recipient", "date_time", "message_code", "use_case",
     "content_length", "mac", "signature", "unparsed", "other_information", "payload_family", "decryptions", "gbt",
@@ -65,6 +79,8 @@ _MESSAGE_KEYS = (
 AUTO_JOBS_FROM = 256
 #: Fewest inputs given to one process when `--jobs` is automatic.
 _MIN_CHUNK = 128
+#: Chunks per worker process: smaller chunks even out a slow chunk, more cost a round trip each.
+_CHUNKS_PER_JOB = 2
 _WARNING = "commshub decode: warning: "
 #: `json.dumps(record, check_circular=False)`, with the encoder built once rather than per record.
 _encode_record = json.JSONEncoder(check_circular=False).encode
@@ -91,7 +107,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--jobs",
         type=_positive,
         metavar="N",
-        help=f"processes to decode with (default: 1 below {AUTO_JOBS_FROM} inputs, else one per idle core; stdin: 1)",
+        help=f"processes to decode with (default: 1 below {AUTO_JOBS_FROM} inputs, else one per core; stdin: 1)",
     )
     return parser
 
@@ -111,6 +127,14 @@ class InputError(ValueError):
     """An INPUT that is neither a readable file nor a hex string, or text that is broken hex."""
 
 
+class InputTooLargeError(InputError):
+    """An INPUT over `MAX_INPUT_BYTES`: refused before it is read whole."""
+
+    def __init__(self, size: int | None = None) -> None:
+        known = f"{size} bytes" if size is not None else "more bytes"
+        super().__init__(f"input too large: {known}, at most {MAX_INPUT_BYTES} are decoded")
+
+
 def _hex(text: str) -> bytes | None:
     """Hex text (whitespace ignored) as bytes; None when it is not meant as hex.
 
@@ -128,21 +152,26 @@ def _hex(text: str) -> bytes | None:
         return None
     if not others:
         raise InputError(f"not valid hex: odd number of digits ({len(compact)})")
-    position = next(i for i, char in enumerate(text) if char in others)
+    position = next(index for index, char in enumerate(text) if char in others)
     raise InputError(f"not valid hex: bad character {text[position]!r} at position {position}")
 
 
 def _text_payload(raw: bytes) -> bytes | None:
-    """Hex or base64 text (whitespace ignored) as bytes; None when `raw` is not such text."""
+    """Hex or base64 text (whitespace ignored) as bytes; None when `raw` is not such text.
+
+    Empty or whitespace-only input is no message in any form: InputError, not raw binary.
+    """
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
         return None
+    if not text.strip(string.whitespace):
+        raise InputError("empty input" if not text else "input is only whitespace")
     data = _hex(text)
     if data is not None:
         return data
     text = text.translate(_WHITESPACE)
-    if text and len(text) % 4 == 0 and _BASE64.issuperset(text):
+    if len(text) % 4 == 0 and _BASE64.issuperset(text):
         try:
             return base64.b64decode(text, validate=True)
         except binascii.Error:
@@ -170,23 +199,36 @@ def _read_file(source: str) -> bytes | None:
         if _is_file(Path(source)):  # there, but not ours to read
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
         return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         return None
     with open(fd, "rb") as file:
+        if info.st_size > MAX_INPUT_BYTES:
+            raise InputTooLargeError(info.st_size)
         try:
-            return file.read()
+            return _read_bounded(file)
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def _read_bounded(stream: BinaryIO) -> bytes:
+    """All of `stream`, or InputTooLargeError as soon as it holds more than `MAX_INPUT_BYTES`."""
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputTooLargeError()
+    return data
 
 
 def read_input(source: str, stdin: BinaryIO | None = None) -> bytes:
     """The message bytes INPUT `source` names: stdin, a file (hex/base64/binary), or a hex string."""
     if source == "-":
-        raw = (stdin or sys.stdin.buffer).read()
+        raw = _read_bounded(stdin or sys.stdin.buffer)
     else:
         file_bytes = _read_file(source)
         if file_bytes is None:
+            if len(source) > MAX_INPUT_BYTES:
+                raise InputTooLargeError(len(source))
             try:
                 data = _hex(source)
             except InputError as exc:
@@ -200,23 +242,37 @@ def read_input(source: str, stdin: BinaryIO | None = None) -> bytes:
 
 
 def read_inputs(
-    sources: list[str], *, lines: bool = False, stdin: BinaryIO | None = None
+    sources: Iterable[str], *, lines: bool = False, stdin: BinaryIO | None = None
 ) -> Iterator[tuple[str, bytes | InputError]]:
     """(source name, message bytes or the InputError) for each input, in order, read as needed.
 
     With `lines`, `-` stands for one input per non-empty stdin line (hex or base64),
-    named `-:<line number>`; lines are read as they come, so a pipe streams.
+    named `-:<line number>`; lines are read as they come, so a pipe streams, and a line
+    over `MAX_INPUT_BYTES` is refused (and skipped to its end) without being kept whole.
     """
     for source in sources:
         if source == "-" and lines:
-            for number, line in enumerate(stdin or sys.stdin.buffer, start=1):
-                if line.strip():
-                    yield f"-:{number}", _line_message(line)
+            yield from _stdin_lines(stdin or sys.stdin.buffer)
             continue
         try:
             yield source, read_input(source, stdin)
         except InputError as exc:
             yield source, exc
+
+
+def _stdin_lines(stream: BinaryIO) -> Iterator[tuple[str, bytes | InputError]]:
+    number = 0
+    while True:
+        line = stream.readline(MAX_INPUT_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_INPUT_BYTES and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # the rest of this line, a bounded piece at a time
+                line = stream.readline(MAX_INPUT_BYTES)
+            yield f"-:{number}", InputTooLargeError()
+        elif line.strip():
+            yield f"-:{number}", _line_message(line)
 
 
 def _line_message(line: bytes) -> bytes | InputError:
@@ -281,23 +337,23 @@ def _json_line(source: str, message: Message | None, error: tuple[str, int | Non
     return f'{text[:-1]}, "payload": {"null" if tree is None else tree.root.to_json_text()}}}\n'
 
 
-def _print_tree(message: Message, out: TextIO) -> None:
+def _tree_text(message: Message) -> str:
     from protocols.gbcs.describe import describe
 
     lines: list[str] = []
     stack = [(describe(message), 0)]
     while stack:
-        node, depth = stack.pop()
-        line = f"{'  ' * depth}{node.name} @{node.offset}+{node.size}"
-        if node.value is not None:
-            line += f" = {node.value}"
-        if node.note:
-            line += f"  ({node.note})"
+        field, depth = stack.pop()
+        line = f"{'  ' * depth}{field.name} @{field.offset}+{field.size}"
+        if field.value is not None:
+            line += f" = {field.value}"
+        if field.note:
+            line += f"  ({field.note})"
         lines.append(line)
-        stack.extend((child, depth + 1) for child in reversed(node.children))
+        stack.extend((child, depth + 1) for child in reversed(field.children))
     verdicts = message.verdicts
     lines.append(f"  -> mac {verdicts.mac.value}, signature {verdicts.signature.value}, unparsed {message.unparsed}")
-    out.write("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def decode_one(
@@ -314,32 +370,49 @@ def decode_one(
         return None, (str(exc), exc.offset)
 
 
+def _render(source: str, data: bytes | InputError, keystore: KeyStore | None, as_json: bool) -> tuple[str, str, int]:
+    """(stdout text, stderr text, 0 ok / 1 failed / 3 internal error) of one input, each whole or not at all.
+
+    A decoder fault other than `GbcsDecodeError` is a bug of ours, but it still ends as this
+    input's one record (saying so) so that the inputs after it are decoded: exit 3 at the end.
+    """
+    try:
+        message, error = decode_one(data, keystore)
+        if as_json:
+            return _json_line(source, message, error), "", 0 if message is not None else 1
+        if message is None:
+            assert error is not None
+            return "", f"commshub decode: {source}: {error[0]}\n", 1
+        return f"== {source}\n{_tree_text(message)}", "", 0
+    except Exception as exc:  # one record per input even when the decoder has a bug (logged, exit 3)
+        LOGGER.info("decoding %s failed unexpectedly", source, exc_info=True)  # the traceback under -v
+        error = (f"internal error: {type(exc).__name__}: {exc} (please report it)", None)
+        if as_json:
+            return _json_line(source, None, error), "", 3
+        return "", f"commshub decode: {source}: {error[0]}\n", 3
+
+
 def _run_inputs(
-    inputs: Iterator[tuple[str, bytes | InputError]],
+    inputs: Iterable[tuple[str, bytes | InputError]],
     keystore: KeyStore | None,
     as_json: bool,
     out: TextIO,
     err: TextIO,
     warned: set[str],
 ) -> int:
-    """Decode and print each input; 1 when one failed, else 0. Key warnings already in `warned` are not repeated."""
-    failures = reported = 0
+    """Decode and print each input; 3 / 1 / 0 as in the module docstring. Key warnings in `warned` are not repeated."""
+    failures = internal = reported = 0
     for source, data in inputs:
-        message, error = decode_one(data, keystore)
-        failures += message is None
+        text, errors, status = _render(source, data, keystore, as_json)
+        failures += status == 1
+        internal += status == 3
         if keystore is not None and len(keystore.problems) > reported:
             for problem in keystore.problems[reported:]:
                 _warn(f"{_WARNING}{problem} (checks that need it give no-key)\n", err, warned)
             reported = len(keystore.problems)
-        if as_json:
-            out.write(_json_line(source, message, error))
-        elif message is None:
-            assert error is not None
-            err.write(f"commshub decode: {source}: {error[0]}\n")
-        else:
-            out.write(f"== {source}\n")
-            _print_tree(message, out)
-    return 1 if failures else 0
+        out.write(text)
+        err.write(errors)
+    return 3 if internal else 1 if failures else 0
 
 
 def _warn(line: str, err: TextIO, warned: set[str]) -> None:
@@ -351,8 +424,8 @@ def _warn(line: str, err: TextIO, warned: set[str]) -> None:
 def jobs_for(sources: list[str], requested: int | None) -> int:
     """How many processes decode `sources`: 1 with stdin; `requested`, at most one per input; else automatic.
 
-    Automatic: 1 below `AUTO_JOBS_FROM` inputs; else one per core that is idle right now (a
-    worker on a core another program keeps busy only adds the fork), at most one per `_MIN_CHUNK` inputs.
+    Automatic: 1 below `AUTO_JOBS_FROM` inputs; else one per core this process may run on, at
+    most one per `_MIN_CHUNK` inputs.
     """
     if "-" in sources or not hasattr(os, "fork"):
         return 1
@@ -360,145 +433,136 @@ def jobs_for(sources: list[str], requested: int | None) -> int:
         return max(1, min(requested, len(sources)))
     if len(sources) < AUTO_JOBS_FROM:
         return 1
-    return max(1, min(idle_cores(), len(sources) // _MIN_CHUNK))
-
-
-def idle_cores() -> int:
-    """Cores this process may use that nothing else is running on now (counting the one it runs on).
-
-    From `procs_running` in Linux's /proc/stat: the tasks running or ready at this instant,
-    this process included. Elsewhere, or when it cannot be read, every core counts as idle.
-    """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    try:
-        with open("/proc/stat", "rb") as proc_stat:
-            running = next(int(line.split()[1]) for line in proc_stat if line.startswith(b"procs_running "))
-    except (OSError, ValueError, StopIteration, IndexError):
-        return cores
-    return max(1, min(cores, cores - (running - 1)))
+    return max(1, min(cores, len(sources) // _MIN_CHUNK))
 
 
-def _chunks(sources: list[str], jobs: int) -> list[list[str]]:
-    """`sources` cut into `jobs` contiguous chunks of near-equal size, in order."""
-    size, extra = divmod(len(sources), jobs)
-    bounds = [index * size + min(index, extra) for index in range(jobs + 1)]
-    return [sources[bounds[index] : bounds[index + 1]] for index in range(jobs)]
+def _chunks(sources: list[str], count: int) -> list[list[str]]:
+    """`sources` cut into `count` contiguous chunks of near-equal size, in order."""
+    size, extra = divmod(len(sources), count)
+    bounds = [index * size + min(index, extra) for index in range(count + 1)]
+    return [sources[bounds[index] : bounds[index + 1]] for index in range(count)]
 
 
-@dataclass
-class _Worker:
-    """A forked process decoding `sources` into two unlinked temporary files."""
+@dataclass(slots=True)
+class _WorkerState:
+    """What each pool worker decodes with, set once per worker by `_start_worker`."""
 
-    pid: int
-    sources: list[str]
-    out: IO[str]
-    err: IO[str]
-    reaped: bool = False
+    keystore: KeyStore | None
+    as_json: bool
 
 
-def _fork_worker(sources: list[str], keystore: KeyStore | None, as_json: bool) -> _Worker:
-    import tempfile
-
-    out, err = (tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogateescape") for _ in range(2))
-    try:
-        pid = os.fork()
-    except OSError:
-        out.close()
-        err.close()
-        raise
-    if pid == 0:  # the worker: never returns, and never runs the parent's clean-up or flushes its buffers
-        code = 3
-        try:
-            code = _run_inputs(read_inputs(sources), keystore, as_json, out, err, set())
-            out.flush()
-            err.flush()
-        finally:  # on any exception the exit code stays 3, and the parent decodes the chunk itself
-            os._exit(code)
-    return _Worker(pid, sources, out, err)
+_WORKER: list[_WorkerState] = []  #: this worker process's state (empty in the parent)
 
 
-def _collect(
-    worker: _Worker, keystore: KeyStore | None, as_json: bool, out: TextIO, err: TextIO, warned: set[str]
+def _start_worker(keystore: KeyStore | None, as_json: bool) -> None:
+    """Pool initializer. With the fork context nothing is pickled: the worker inherits the key store."""
+    _WORKER[:] = [_WorkerState(keystore, as_json)]
+
+
+def _decode_chunk(sources: list[str]) -> tuple[str, str, int]:
+    """In a worker: (stdout, stderr, exit code) of decoding `sources`, as one process would print them."""
+    import io
+
+    state = _WORKER[0]
+    out, err = io.StringIO(), io.StringIO()
+    code = _run_inputs(read_inputs(sources), state.keystore, state.as_json, out, err, set())
+    return out.getvalue(), err.getvalue(), code
+
+
+def _run_parallel(
+    sources: list[str], jobs: int, keystore: KeyStore | None, as_json: bool, out: TextIO, err: TextIO
 ) -> int:
-    """Wait for `worker` and copy its output; if it did not finish its chunk, decode the chunk here."""
-    import shutil
+    """Decode `sources` in a pool of `jobs` processes; print each chunk's output in input order.
 
-    _, status = os.waitpid(worker.pid, 0)
-    worker.reaped = True
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        return _run_inputs(read_inputs(worker.sources), keystore, as_json, out, err, warned)
-    worker.out.seek(0)
-    shutil.copyfileobj(worker.out, out, 1 << 20)
-    worker.err.seek(0)
-    for line in worker.err:
-        if line.startswith(_WARNING):
-            _warn(line, err, warned)
-        else:
-            err.write(line)
-    return code
-
-
-def _run_parallel(chunks: list[list[str]], keystore: KeyStore | None, as_json: bool, out: TextIO, err: TextIO) -> int:
-    """Decode the first chunk here and each other in a forked worker; print all in input order."""
-    import signal
+    A chunk whose worker died (or that could not be handed to one) is decoded here instead.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     import protocols.gbcs.payload.gbz  # noqa: F401  (imported on the first GBZ payload: once here, not per worker)
 
     out.flush()
     err.flush()
     warned: set[str] = set()
-    workers: list[_Worker] = []
-    later: list[_Worker | list[str]] = []  # in input order: a worker's chunk, or one decoded here
+    chunks = _chunks(sources, min(len(sources), jobs * _CHUNKS_PER_JOB))
+    code = 0
+    children_before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker, initargs=(keystore, as_json)
+    )
     try:
-        for chunk in chunks[1:]:
+        futures: list[Future[tuple[str, str, int]] | None] = []
+        for chunk in chunks:
             try:
-                worker = _fork_worker(chunk, keystore, as_json)
-            except OSError:  # no fork now (process limit, memory): this chunk is decoded here, in its turn
-                later.append(chunk)
+                futures.append(pool.submit(_decode_chunk, chunk))
+            except (OSError, RuntimeError):  # no fork now (process limit, memory), or the pool broke
+                _stop_new_children(children_before)  # the pool's manager never started: nothing else stops them
+                futures.extend([None] * (len(chunks) - len(futures)))  # this chunk and the rest: decoded here
+                break
+        for chunk, future in zip(chunks, futures, strict=True):
+            result = _result(future)
+            if result is None:
+                code = max(code, _run_inputs(read_inputs(chunk), keystore, as_json, out, err, warned))
                 continue
-            workers.append(worker)
-            later.append(worker)
-        code = _run_inputs(read_inputs(chunks[0]), keystore, as_json, out, err, warned)
-        for item in later:
-            if isinstance(item, _Worker):
-                code = max(code, _collect(item, keystore, as_json, out, err, warned))
-            else:
-                code = max(code, _run_inputs(read_inputs(item), keystore, as_json, out, err, warned))
+            chunk_out, chunk_err, chunk_code = result
+            out.write(chunk_out)
+            for line in chunk_err.splitlines(keepends=True):
+                if line.startswith(_WARNING):
+                    _warn(line, err, warned)
+                else:
+                    err.write(line)
+            code = max(code, chunk_code)
         return code
     finally:
-        for worker in workers:
-            if not worker.reaped:  # the parent failed or was interrupted: stop its workers
-                os.kill(worker.pid, signal.SIGKILL)
-                os.waitpid(worker.pid, 0)
-            worker.out.close()
-            worker.err.close()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_new_children(before: set[Any]) -> None:
+    """Terminate and reap the child processes started since `before` (a pool that failed to start whole).
+
+    With the fork context the pool starts all its workers at the first `submit`; when one fork
+    fails, the workers already started would wait for tasks forever.
+    """
+    import multiprocessing
+
+    for child in set(multiprocessing.active_children()) - before:
+        child.terminate()
+        child.join()
+
+
+def _result(future: Future[tuple[str, str, int]] | None) -> tuple[str, str, int] | None:
+    """The chunk's output, or None when its worker died or the pool could not run it."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return None
 
 
 def _run_example(as_json: bool, out: TextIO) -> int:
-    import tempfile
-
     from protocols.gbcs import KeyStore, Verdict, parse
     from protocols.gbcs.example import example_command
 
     example = example_command()
-    with tempfile.TemporaryDirectory(prefix="commshub-keys-") as folder:
-        for name, pem in example.key_files.items():
-            (Path(folder) / name).write_bytes(pem)
-        keystore = KeyStore.load(folder)
-        message = parse(example.wire, keystore)
+    keystore = KeyStore.from_pem(example.key_files)
+    message = parse(example.wire, keystore)
     if as_json:
         out.write(_json_line("example", message, None))
     else:
         out.write(f"== example: ECS09 command, {len(example.wire)} bytes, keys generated for this run\n")
         out.write(example.wire.hex().upper() + "\n")
-        _print_tree(message, out)
+        out.write(_tree_text(message))
     verified = message.verdicts.mac is Verdict.VALID and message.verdicts.signature is Verdict.VALID
     return 0 if verified else 1
 
 
 def run(args: argparse.Namespace) -> int:
-    from protocols.gbcs import KeyStore, KeyStoreError
+    from hal.keystore import load_keystore
+    from protocols.gbcs import KeyStoreError
     from tools import zcl_cache
 
     out = sys.stdout
@@ -513,7 +577,7 @@ def run(args: argparse.Namespace) -> int:
     keystore = None
     if args.keystore:
         try:
-            keystore = KeyStore.load(args.keystore)
+            keystore = load_keystore(args.keystore)
         except KeyStoreError as exc:
             print(f"commshub decode: {exc}", file=sys.stderr)
             return 2
@@ -523,5 +587,5 @@ def run(args: argparse.Namespace) -> int:
     zcl_cache.load(zcl_cache.cache_dir())  # GBZ names: ~7 ms from the cache instead of ~0.5 s of zigpy import
     jobs = jobs_for(args.inputs, args.jobs)
     if jobs > 1:
-        return _run_parallel(_chunks(args.inputs, jobs), keystore, args.json, out, sys.stderr)
+        return _run_parallel(args.inputs, jobs, keystore, args.json, out, sys.stderr)
     return _run_inputs(read_inputs(args.inputs, lines=args.lines), keystore, args.json, out, sys.stderr, set())
