@@ -41,7 +41,7 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
         raise GbcsDecodeError(base_offset, "payload", "empty payload")
     payload = bytes(payload)  # a bytearray or memoryview would leak into the values
     r = Reader(payload, base_offset)
-    session = Session(context)
+    session = Session(context, r.budget)
     family = family_of(payload)
     if family == "gbz":
         from protocols.gbcs.payload import gbz, zcl_table  # ZCL parts: loaded on the first GBZ payload

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, ber_length_at, node
+from protocols.gbcs.payload.reader import FieldBudget, MAX_DEPTH, Reader, ber_length_at, node
 from protocols.gbcs.tree import Field
 
 _UNIVERSAL = {
@@ -88,10 +88,13 @@ class Spec:
 # Generic DER walk
 
 
-def _tlv(data: bytes, pos: int, end: int, base: int, depth: int, spec: Spec | None) -> tuple[Field, int]:
+def _tlv(
+    data: bytes, pos: int, end: int, base: int, depth: int, spec: Spec | None, budget: FieldBudget
+) -> tuple[Field, int]:
     """The TLV at `pos` as a named node (one pass: header, then contents or children)."""
     if depth > MAX_DEPTH:
         raise GbcsDecodeError(base + pos, "der", f"nesting deeper than {MAX_DEPTH}")
+    budget.spend(1, base + pos, "der")
     start = pos
     tag, pos = _tag(data, pos, end, base)
     length, pos = ber_length_at(data, pos, end, base, "length")  # DER: no indefinite form (0x80)
@@ -115,7 +118,7 @@ def _tlv(data: bytes, pos: int, end: int, base: int, depth: int, spec: Spec | No
                 if i < len(members) and members[i].tag in (None, child_tag):
                     child_spec = members[i]
                     i += 1
-            child, pos = _tlv(data, pos, stop, base, depth + 1, child_spec)
+            child, pos = _tlv(data, pos, stop, base, depth + 1, child_spec, budget)
             children.append(child)
         if spec is None:
             return node(label, base + start, stop - start, None, tuple(children)), stop
@@ -227,7 +230,7 @@ def decode(r: Reader, message_code: int, cra: int) -> Field:
     spec = _SCHEMAS.get((message_code, cra))
     children = []
     while r.pos < r.end:
-        child, r.pos = _tlv(r.data, r.pos, r.end, r.base, 0, spec if not children else None)
+        child, r.pos = _tlv(r.data, r.pos, r.end, r.base, 0, spec if not children else None, r.budget)
         children.append(child)
     note = None if spec is not None else "no schema for this message code; generic DER names"
     return node("asn1", start, r.offset - start, None, tuple(children), note)

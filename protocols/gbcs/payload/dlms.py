@@ -97,11 +97,12 @@ def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) ->
         count, pos = ber_length_at(data, pos, end, base, name + " count")
         if count > end - pos:
             raise GbcsDecodeError(base + pos, name, f"{count} elements cannot fit in {end - pos} bytes")
+        s.budget.spend(count, base + pos, name)
         children = []
         protected_next = False
         for _ in range(count):
             if protected_next and pos < end and data[pos] == 9:
-                r = Reader(data, base, pos, end)
+                r = Reader(data, base, pos, end, s.budget)
                 item = _protected_data(r, s)
                 pos = r.pos
             else:
@@ -117,7 +118,7 @@ def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) ->
         note = cosem.date_time_note(raw) if length == 12 else None
         return node("octet-string", base + start, pos + length - start, raw.hex(), (), note), pos + length
     if tag in _STRINGS:
-        r = Reader(data, base, pos, end)
+        r = Reader(data, base, pos, end, s.budget)
         return _string(r, tag, base + start), r.pos
     if tag == _NULL:
         return node("null", base + start, 1), pos
@@ -134,7 +135,7 @@ def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) ->
         note = cosem.date_time_note(raw) if tag == 25 else None
         return node(name, base + start, 1 + size, raw.hex(), (), note), pos + size
     if tag == _COMPACT_ARRAY:
-        r = Reader(data, base, pos, end)
+        r = Reader(data, base, pos, end, s.budget)
         return _compact_array(r, base + start, depth), r.pos
     raise GbcsDecodeError(base + start, "data type", f"unknown DLMS data type {tag}")
 
@@ -196,7 +197,9 @@ def _compact_array(r: Reader, start: int, depth: int) -> Field:
     if length and min_size > length:
         raise contents.fail("compact-array contents", f"{length} bytes cannot hold one {min_size}-byte element")
     elements = []
+    fields_each = _field_count(desc)
     while contents.pos < contents.end:
+        contents.budget.spend(fields_each, contents.offset, "compact-array contents")
         elements.append(_packed(contents, desc, depth + 1))
     body = node("contents", length_start, r.offset - length_start, None, tuple(elements), f"{len(elements)} elements")
     return node("compact-array", start, r.offset - start, None, (description, body))
@@ -228,6 +231,15 @@ def _type_description(r: Reader, depth: int) -> tuple[_TypeDesc, int]:
     if tag in _STRINGS or tag == _BOOLEAN:
         return tag, 1
     raise r.fail("type-description", f"type {tag} cannot be packed in a compact array", r.pos - 1)
+
+
+def _field_count(desc: _TypeDesc) -> int:
+    """How many fields one packed value laid out by `desc` becomes."""
+    if isinstance(desc, int):
+        return 1
+    if desc[0] == "array":
+        return 1 + desc[1] * _field_count(desc[2])
+    return 1 + sum(_field_count(member) for member in desc[1])
 
 
 def _describe(desc: _TypeDesc) -> str:
@@ -305,6 +317,7 @@ def _counted(r: Reader, name: str, item: object, s: Session) -> Field:
     count = r.ber_length(name + " count")
     if count > r.remaining():
         raise r.fail(name, f"{count} entries cannot fit in {r.remaining()} bytes")
+    r.budget.spend(count, r.offset, name)
     children = [node("count", start, r.offset - start, count)]
     children.extend(item(r, s) for _ in range(count))  # type: ignore[operator]
     return node(name, start, r.offset - start, None, tuple(children))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from protocols.gbcs.errors import GbcsDecodeError
 from protocols.gbcs.payload.model import Decryption, PayloadContext
-from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.reader import FieldBudget, Reader, node
 from protocols.gbcs.tree import Field
 
 #: security control(1) + invocation counter(4) + tag(12): the shortest possible block.
@@ -28,9 +28,10 @@ PlaintextDecoder = Callable[[Reader, "Session"], tuple[Field, ...]]
 class Session:
     """Per-call state: the caller's decrypt function and the attempts made so far, in order."""
 
-    __slots__ = ("decrypt", "decryptions", "unparsed")
+    __slots__ = ("budget", "decrypt", "decryptions", "unparsed")
 
-    def __init__(self, context: PayloadContext) -> None:
+    def __init__(self, context: PayloadContext, budget: FieldBudget) -> None:
+        self.budget = budget  #: the payload's field budget, plaintexts included
         self.decrypt = context.decrypt
         self.decryptions: list[Decryption] = []
         self.unparsed = 0  #: payload bytes left opaque (not counted inside plaintexts)
@@ -62,7 +63,7 @@ class Session:
 
     def _plaintext(self, plaintext: bytes, decode: PlaintextDecoder) -> Field:
         """The decoded plaintext; a layout we cannot decode stays as hex, saying why (it is authentic data)."""
-        r = Reader(plaintext)
+        r = Reader(plaintext, budget=self.budget)
         outer_unparsed = self.unparsed
         try:
             fields = decode(r, self)

@@ -15,18 +15,40 @@ from protocols.gbcs.tree import Field, JsonValue
 
 #: Deepest nesting any decoder follows (DLMS data, DER, compact-array types); RTDS needs 9.
 MAX_DEPTH = 48
+#: Most fields one payload decodes into: 30 times the largest RTDS payload's 538. A field costs a few
+#: hundred bytes of memory, and DLMS spends one on a 1-byte `null`, so without a bound a payload of
+#: nulls would take ~500 bytes per input byte; with it a payload's tree stays under ~10 MB.
+MAX_FIELDS = 16_384
+
+
+class FieldBudget:
+    """How many more fields the payload being decoded may have; shared by every reader of one payload."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, limit: int = MAX_FIELDS) -> None:
+        self.left = limit
+
+    def spend(self, count: int, offset: int, field: str) -> None:
+        """Account for `count` more fields; GbcsDecodeError at `offset` once the payload has too many."""
+        self.left -= count
+        if self.left < 0:
+            raise GbcsDecodeError(offset, field, f"more than {MAX_FIELDS} fields in one payload")
 
 
 class Reader:
     """A position in `data`; offsets reported to callers are `base + pos`."""
 
-    __slots__ = ("base", "data", "end", "pos")
+    __slots__ = ("base", "budget", "data", "end", "pos")
 
-    def __init__(self, data: bytes, base: int = 0, pos: int = 0, end: int | None = None) -> None:
+    def __init__(
+        self, data: bytes, base: int = 0, pos: int = 0, end: int | None = None, budget: FieldBudget | None = None
+    ) -> None:
         self.data = data
         self.base = base
         self.pos = pos
         self.end = len(data) if end is None else end
+        self.budget = FieldBudget() if budget is None else budget
 
     @property
     def offset(self) -> int:
@@ -73,7 +95,7 @@ class Reader:
         self.need(n, field)
         start = self.pos
         self.pos += n
-        return Reader(self.data, self.base, start, self.pos)
+        return Reader(self.data, self.base, start, self.pos, self.budget)
 
 
 def ber_length_at(data: bytes, pos: int, end: int, base: int, field: str) -> tuple[int, int]:

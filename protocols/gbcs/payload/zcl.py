@@ -122,6 +122,7 @@ def _value(r: Reader, name: str, kind: Any) -> Field:
         records = []
         while r.pos < r.end:
             record_start = r.offset
+            r.budget.spend(1 + len(kind[2]), record_start, name)
             children = _fields(r, kind[2])
             records.append(node(kind[1], record_start, r.offset - record_start, None, children))
         return node(name, start, r.offset - start, None, tuple(records), f"{len(records)} records")
@@ -190,6 +191,7 @@ def _list(r: Reader, name: str, item: Any) -> Field:
     start = r.offset
     children = []
     while r.pos < r.end:
+        r.budget.spend(1, r.offset, name)
         children.append(item())
     return node(name, start, r.offset - start, None, tuple(children))
 

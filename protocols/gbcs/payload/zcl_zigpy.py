@@ -60,6 +60,7 @@ def value(r: Reader, name: str, ftype: type) -> Field:
         records = []
         while r.pos < r.end:
             record_start = r.offset
+            r.budget.spend(1 + len(item.fields), record_start, name)
             children = struct_fields(r, item)
             records.append(node(record_name(item.__name__), record_start, r.offset - record_start, None, children))
         return node(name, start, r.offset - start, None, tuple(records), f"{len(records)} records")
