@@ -16,6 +16,7 @@ TLVs it does not know.  Building bytes is here; opening files is
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,7 @@ from construct import (
     this,
 )
 
-from protocols.errors import DecodeError, EncodeError, translate
+from protocols.errors import DecodeError, EncodeError, require_bytes, translate
 
 PROTOCOL = "pcap"
 LINKTYPE_IEEE802_15_4_WITHFCS = 195
@@ -166,8 +167,8 @@ def record(rec: PcapRecord, linktype: int) -> bytes:
     """One pcap record (16-octet header + data) holding `rec` in `linktype` framing."""
     if linktype not in LINKTYPES:
         raise PcapEncodeError(PROTOCOL, "linktype", f"{linktype} is not an 802.15.4 link type we write")
-    if not rec.timestamp >= 0:
-        raise PcapEncodeError(PROTOCOL, "timestamp", f"{rec.timestamp!r} is not a time at or after the epoch")
+    if not isinstance(rec.timestamp, (int, float)) or not math.isfinite(rec.timestamp) or rec.timestamp < 0:
+        raise PcapEncodeError(PROTOCOL, "timestamp", f"{rec.timestamp!r} is not a finite time at or after the epoch")
     try:
         data = (_tap_header(rec) if linktype == LINKTYPE_IEEE802_15_4_TAP else b"") + rec.psdu
     except Exception as exc:  # noqa: BLE001 - compiled builders raise struct.error; construct's own raise ConstructError
@@ -204,6 +205,7 @@ def _untap(data: bytes, base: int) -> PcapRecord:
 
 def read(data: bytes) -> tuple[int, list[PcapRecord]]:
     """Decode a whole pcap file: (link type, records).  PcapDecodeError names the file offset."""
+    data = require_bytes(data, "pcap.read")
     if len(data) < 4:
         raise PcapDecodeError(PROTOCOL, len(data), "magic", "file shorter than the pcap magic number")
     magic_le, magic_be = Int32ul.parse(data), Int32ub.parse(data)

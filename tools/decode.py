@@ -584,6 +584,10 @@ def run(args: argparse.Namespace) -> int:
         if keystore.skipped:
             names = ", ".join(keystore.skipped)
             print(f"commshub decode: key store: skipped (not <eui>-<ka|ds|pp-ka>.<pem|key>): {names}", file=sys.stderr)
+    if not getattr(args, "verbose", 0):
+        # zigpy logs a warning for what it cannot read inside a ZCL record (an unknown data type in a
+        # Configure Reporting record); the decoded tree already shows those bytes, so under -v only.
+        logging.getLogger("zigpy").setLevel(logging.ERROR)
     zcl_cache.load(zcl_cache.cache_dir())  # GBZ names: ~7 ms from the cache instead of ~0.5 s of zigpy import
     jobs = jobs_for(args.inputs, args.jobs)
     if jobs > 1:

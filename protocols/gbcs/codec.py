@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from protocols.errors import require_bytes
 from protocols.gbcs import crypto, envelope, verify
 from protocols.gbcs.errors import GbcsEncodeError
 from protocols.gbcs.keystore import KeyStore
@@ -43,7 +44,7 @@ def parse(data: bytes, keystore: KeyStore | None = None) -> Message:
     that turns out unreadable when first needed counts as absent (`no-key`) and is
     recorded in `keystore.problems`.
     """
-    data = bytes(data)
+    data = require_bytes(data, "protocols.gbcs.parse")
     message, regions = envelope.decode(data)
     payload_tree = None
     if message.gbt is None:  # a GBT block's data is a slice of a message, not a payload

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from protocols.errors import require_bytes
+
 from .errors import decode_error
 from .fcs import fcs16
 
@@ -229,6 +231,8 @@ def peek(psdu: bytes) -> Header:
     its FCF announces, or the FCF uses a reserved frame type, version or
     addressing mode.
     """
+    if type(psdu) is not bytes:
+        psdu = require_bytes(psdu, "ieee802154.peek")
     if len(psdu) < 2:
         raise decode_error(len(psdu), "fcf", "frame shorter than its 2-octet frame control field")
     fcf = psdu[0] | psdu[1] << 8

@@ -48,6 +48,8 @@ from construct import (
     this,
 )
 
+from protocols.errors import require_bytes
+
 from .beacon import _BEACON, beacon_from_raw, beacon_to_raw
 from .commands import COMMAND_STRUCTS, RawCommand, command_from_raw, command_to_raw
 from .errors import decode_error, encode_error, from_construct
@@ -69,6 +71,11 @@ from .security import _AUX, security_from_raw, security_to_raw
 
 __all__ = ["AckFrame", "BeaconFrame", "CommandFrame", "DataFrame", "Frame", "build", "parse"]
 
+
+#: aMaxPhyPacketSize: the most octets a PSDU (MPDU and FCS) can have on every PHY we carry (radio.md 1).
+MAX_PSDU_LENGTH = 127
+#: The one-bit FCF fields of `Header`: each must be a bool (or 0/1), never an int that spills into its neighbour.
+_FLAG_FIELDS = ("pan_id_compression", "ack_request", "frame_pending", "security", "ie_present", "reserved")
 
 _ADDR_FIELD = {AddrMode.SHORT: Int16ul, AddrMode.EXTENDED: Int64ul}
 _ADDRESSING_MASK = 0xFC40  # src mode, version, dst mode, PAN ID compression
@@ -132,12 +139,14 @@ _MPDU_COMPILED = _MPDU.compile()
 
 def parse(psdu: bytes, *, fcs: int = 16) -> Frame:
     """Decode a PSDU (MPDU + FCS of `fcs` bits, checked) into a frame dataclass."""
+    psdu = require_bytes(psdu, "ieee802154.parse")  # slices of the input become payloads: they must be bytes
     size = 2 if fcs == 16 else fcs_length(fcs)
     end = len(psdu) - size
     if end < 2:
         raise decode_error(len(psdu), "fcf", f"{len(psdu)} octets cannot hold a frame control field and FCS")
-    if type(psdu) is not bytes:  # slices of the input become payloads: make them bytes
-        psdu = bytes(psdu)
+    if len(psdu) > MAX_PSDU_LENGTH:
+        reason = f"PSDU of {len(psdu)} octets is longer than aMaxPhyPacketSize ({MAX_PSDU_LENGTH})"
+        raise decode_error(MAX_PSDU_LENGTH, "psdu", reason)
     # KERMIT over a good frame, FCS included, is 0 (fcs.py): one C call on the hot path.
     if fcs16(psdu) != 0 if size == 2 else fcs32(psdu[:end]) != int.from_bytes(psdu[end:], "little"):
         want = fcs16(psdu[:end]) if size == 2 else fcs32(psdu[:end])
@@ -211,6 +220,10 @@ def _frame(raw: Any) -> Frame:
 def _fcf(frame: Frame) -> int:
     """The FCF of `frame`, after checking that its header agrees with itself and with the frame."""
     h = frame.header
+    for name in _FLAG_FIELDS:
+        flag = getattr(h, name)
+        if type(flag) is not bool and flag not in (0, 1):
+            raise encode_error(f"header.{name}", f"{flag!r} is not a one-bit flag (True/False)")
     if FRAME_CLASSES.get(h.frame_type) is not type(frame):
         raise encode_error("header.frame_type", f"{h.frame_type!r} in a {type(frame).__name__}")
     if h.version not in _VERSIONS or h.dst_mode not in AddrMode or h.src_mode not in AddrMode:
@@ -278,4 +291,9 @@ def build(frame: Frame, *, fcs: int = 16) -> bytes:
             mpdu = _MPDU.build(raw)
         except ConstructError as exc:
             raise encode_error(getattr(exc, "path", None) or "?", str(exc).splitlines()[-1]) from None
-    return append_fcs(mpdu, fcs)
+    psdu = append_fcs(mpdu, fcs)
+    if len(psdu) > MAX_PSDU_LENGTH:
+        raise encode_error(
+            "payload", f"PSDU of {len(psdu)} octets is longer than aMaxPhyPacketSize ({MAX_PSDU_LENGTH})"
+        )
+    return psdu

@@ -35,6 +35,7 @@ from construct import (
     this,
 )
 
+from protocols.errors import require_bytes
 from protocols.zigbee import _codec
 from protocols.zigbee.aux_header import (
     AUX_STRUCT,
@@ -318,7 +319,7 @@ def parse_aps(data: bytes, *, base: int = 0) -> ApsFrame:
     """Decode an APS frame (an open NWK payload). Raises `ZigbeeDecodeError` with the offset (plus
     `base`) where decoding stopped."""
     frame = _parse_fast(data) if type(data) is bytes else None
-    return frame if frame is not None else parse_aps_checked(data, base=base)
+    return frame if frame is not None else parse_aps_checked(require_bytes(data, "parse_aps"), base=base)
 
 
 def build_aps(frame: ApsFrame) -> bytes:

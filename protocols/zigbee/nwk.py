@@ -43,6 +43,7 @@ from construct import (
     this,
 )
 
+from protocols.errors import require_bytes
 from protocols.zigbee import _codec
 from protocols.zigbee.aux_header import (
     AUX_STRUCT,
@@ -290,7 +291,7 @@ def parse_nwk(data: bytes, *, base: int = 0) -> NwkFrame:
     """Decode a NWK frame (the MAC payload). Raises `ZigbeeDecodeError` with the offset (plus `base`)
     where decoding stopped."""
     frame = _parse_fast(data) if type(data) is bytes else None
-    return frame if frame is not None else parse_nwk_checked(data, base=base)
+    return frame if frame is not None else parse_nwk_checked(require_bytes(data, "parse_nwk"), base=base)
 
 
 def build_nwk(frame: NwkFrame) -> bytes:

@@ -454,3 +454,22 @@ def test_an_endless_line_on_stdin_is_refused_and_the_next_lines_decode(
     records = _json_lines(capsys.readouterr().out)
     assert [(r["source"], r["ok"]) for r in records] == [("-:1", True), ("-:2", False), ("-:3", True)]
     assert "input too large" in records[1]["error"]["message"]
+
+
+#: ECS52's envelope (gbcs.md 3.6) around a GBZ payload (gbcs.md 5.3): one Metering component holding a ZCL
+#: Configure Reporting command (ZCL 2.5.7) whose record names data type 0x05, which ZCL does not define.
+GBZ_UNKNOWN_TYPE_HEX = (
+    "dd000000000000471100000000df090100000000000003e80890b3d51f300100000800db1234567890a000020059"
+    "13" "0109" "01" "01" "0702" "000b" "000106" "00" "0000" "05" "0100" "0200"
+    "00a25a51a93bafa5c9e2b224bd"
+)  # fmt: skip
+
+
+def test_zigpy_warnings_stay_off_stderr_unless_verbose() -> None:
+    """The record decodes (its bytes shown as read); zigpy's log line about the type appears only under -v."""
+    command = [sys.executable, "-m", "tools.cli", "decode", GBZ_UNKNOWN_TYPE_HEX]
+    quiet = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert quiet.returncode == 0 and "config_records" in quiet.stdout and quiet.stderr == ""
+    command.insert(3, "-v")
+    verbose = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert verbose.returncode == 0 and "Unknown ZCL type 5" in verbose.stderr

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload.reader import FieldBudget, MAX_DEPTH, Reader, ber_length_at, node
+from protocols.gbcs.payload.reader import MAX_DEPTH, FieldBudget, Reader, ber_length_at, node
 from protocols.gbcs.tree import Field
 
 _UNIVERSAL = {

@@ -185,3 +185,12 @@ def test_compiled_and_checked_grouping_header_agree(tail: bytes) -> None:
             expected.payload,
             expected.payload_end,
         )
+
+
+@pytest.mark.parametrize("value", [5, "DF09", None])
+def test_parse_takes_bytes_only(value: object) -> None:
+    """`bytes(5)` is five zeros: an int must be refused, not decoded as a 5-octet message."""
+    from protocols.gbcs import parse
+
+    with pytest.raises(TypeError, match=type(value).__name__):
+        parse(value)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from protocols.gbcs.payload import PayloadContext, decode_payload
 from protocols.gbcs.payload.reader import MAX_FIELDS
 
 #: A DLMS data-notification header (gbcs.md 5.5): tag 0F, long-invoke-id, no date-time.
-_NOTIFICATION = bytes.fromhex("0f20000001" "00")
+_NOTIFICATION = bytes.fromhex("0f2000000100")
 _ALERT = PayloadContext(message_code=0x00CC, cra=3)
 _COMMAND = PayloadContext(message_code=0x0001, cra=1)
 
