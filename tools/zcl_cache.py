@@ -16,6 +16,7 @@ mtime is refreshed whenever it is read), never one another checkout may still be
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -97,7 +98,5 @@ def load(folder: Path) -> ZclTable:
 
 def _mark_used(path: Path) -> None:
     """Refresh `path`'s mtime, so other checkouts sharing the folder see it as in use."""
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache folder still serves reads
         os.utime(path)
-    except OSError:  # a read-only cache folder still serves reads
-        pass

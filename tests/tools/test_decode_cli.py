@@ -36,7 +36,8 @@ def _json_lines(text: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_input_forms_are_detected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file of hex text (any case, with whitespace), of base64 (as DUIS carries it), of raw bytes; a hex string; stdin."""
+    """A file of hex text (any case, with whitespace), of base64 (as DUIS carries it), of raw bytes; a hex string;
+    stdin."""
     (tmp_path / "hex.txt").write_text(ECS52_HEX.lower()[:40] + "\n" + ECS52_HEX[40:] + "\n")
     (tmp_path / "b64.txt").write_text(base64.b64encode(ECS52).decode() + "\n")
     (tmp_path / "raw.bin").write_bytes(ECS52)

@@ -135,7 +135,7 @@ def _present(pkt: ZigbeeAppDataPayload) -> set[str]:
 def test_field_presence_is_enforced() -> None:
     with pytest.raises(ZigbeeEncodeError, match="dst_endpoint"):
         ApsFrame(ApsFrameType.DATA, 1, cluster=6, profile=0x104, src_endpoint=1)
-    with pytest.raises(ZigbeeEncodeError, match="dst_endpoint.*not carried for DATA GROUP"):
+    with pytest.raises(ZigbeeEncodeError, match=r"dst_endpoint.*not carried for DATA GROUP"):
         ApsFrame(ApsFrameType.DATA, 1, DeliveryMode.GROUP, dst_endpoint=1, cluster=6, profile=0x104, src_endpoint=1)
     with pytest.raises(ZigbeeEncodeError, match="cluster"):
         ApsFrame(ApsFrameType.COMMAND, 1, cluster=6)

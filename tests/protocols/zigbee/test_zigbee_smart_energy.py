@@ -233,7 +233,7 @@ def test_wireshark_reads_every_command_to_its_last_octet(tmp_path: Path) -> None
     packets = list(ET.fromstring(pdml).iter("packet"))
     assert len(packets) == len(commands)
     short, malformed = [], []
-    for (cluster_id, class_name, command, _), frame, packet in zip(commands, frames, packets, strict=False):
+    for (_cluster_id, class_name, command, _), frame, packet in zip(commands, frames, packets, strict=False):
         if packet.find("proto[@name='_ws.malformed']") is not None:
             malformed.append(f"{class_name}.{command.name}")
         elif _fields_end(packet) != len(frame) - 2:  # Wireshark stopped before our last octet
