@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from protocols.gbcs import KeyStore, Message
+    from protocols.gbcs.payload.zcl_table import ZclTable
 
 LOGGER = logging.getLogger(__name__)
 _BASE64 = frozenset(string.ascii_letters + string.digits + "+/=")
@@ -357,7 +358,7 @@ def _tree_text(message: Message) -> str:
 
 
 def decode_one(
-    data: bytes | InputError, keystore: KeyStore | None
+    data: bytes | InputError, keystore: KeyStore | None, zcl: ZclTable | None = None
 ) -> tuple[Message | None, tuple[str, int | None] | None]:
     """(message, None) or (None, (error text, byte offset or None)) for one input's bytes (or its read error)."""
     from protocols.gbcs import GbcsDecodeError, parse
@@ -365,20 +366,29 @@ def decode_one(
     if isinstance(data, InputError):
         return None, (str(data), None)
     try:
-        return parse(data, keystore), None
+        return parse(data, keystore, zcl=zcl), None
     except GbcsDecodeError as exc:
         return None, (str(exc), exc.offset)
 
 
-def _render(source: str, data: bytes | InputError, keystore: KeyStore | None, as_json: bool) -> tuple[str, str, int]:
+@dataclass(frozen=True, slots=True)
+class DecodeSettings:
+    """What every input is decoded with: the key store, the ZCL table for GBZ names, the output form."""
+
+    keystore: KeyStore | None = None
+    zcl: ZclTable | None = None
+    as_json: bool = False
+
+
+def _render(source: str, data: bytes | InputError, settings: DecodeSettings) -> tuple[str, str, int]:
     """(stdout text, stderr text, 0 ok / 1 failed / 3 internal error) of one input, each whole or not at all.
 
     A decoder fault other than `GbcsDecodeError` is a bug of ours, but it still ends as this
     input's one record (saying so) so that the inputs after it are decoded: exit 3 at the end.
     """
     try:
-        message, error = decode_one(data, keystore)
-        if as_json:
+        message, error = decode_one(data, settings.keystore, settings.zcl)
+        if settings.as_json:
             return _json_line(source, message, error), "", 0 if message is not None else 1
         if message is None:
             assert error is not None
@@ -387,15 +397,14 @@ def _render(source: str, data: bytes | InputError, keystore: KeyStore | None, as
     except Exception as exc:  # one record per input even when the decoder has a bug (logged, exit 3)
         LOGGER.info("decoding %s failed unexpectedly", source, exc_info=True)  # the traceback under -v
         error = (f"internal error: {type(exc).__name__}: {exc} (please report it)", None)
-        if as_json:
+        if settings.as_json:
             return _json_line(source, None, error), "", 3
         return "", f"commshub decode: {source}: {error[0]}\n", 3
 
 
 def _run_inputs(
     inputs: Iterable[tuple[str, bytes | InputError]],
-    keystore: KeyStore | None,
-    as_json: bool,
+    settings: DecodeSettings,
     out: TextIO,
     err: TextIO,
     warned: set[str],
@@ -403,9 +412,10 @@ def _run_inputs(
     """Decode and print each input; 3 / 1 / 0 as in the module docstring. Key warnings in `warned` are not repeated."""
     failures = internal = reported = 0
     for source, data in inputs:
-        text, errors, status = _render(source, data, keystore, as_json)
+        text, errors, status = _render(source, data, settings)
         failures += status == 1
         internal += status == 3
+        keystore = settings.keystore
         if keystore is not None and len(keystore.problems) > reported:
             for problem in keystore.problems[reported:]:
                 _warn(f"{_WARNING}{problem} (checks that need it give no-key)\n", err, warned)
@@ -444,35 +454,24 @@ def _chunks(sources: list[str], count: int) -> list[list[str]]:
     return [sources[bounds[index] : bounds[index + 1]] for index in range(count)]
 
 
-@dataclass(slots=True)
-class _WorkerState:
-    """What each pool worker decodes with, set once per worker by `_start_worker`."""
-
-    keystore: KeyStore | None
-    as_json: bool
+_WORKER: list[DecodeSettings] = []  #: this worker process's settings (empty in the parent)
 
 
-_WORKER: list[_WorkerState] = []  #: this worker process's state (empty in the parent)
-
-
-def _start_worker(keystore: KeyStore | None, as_json: bool) -> None:
+def _start_worker(settings: DecodeSettings) -> None:
     """Pool initializer. With the fork context nothing is pickled: the worker inherits the key store."""
-    _WORKER[:] = [_WorkerState(keystore, as_json)]
+    _WORKER[:] = [settings]
 
 
 def _decode_chunk(sources: list[str]) -> tuple[str, str, int]:
     """In a worker: (stdout, stderr, exit code) of decoding `sources`, as one process would print them."""
     import io
 
-    state = _WORKER[0]
     out, err = io.StringIO(), io.StringIO()
-    code = _run_inputs(read_inputs(sources), state.keystore, state.as_json, out, err, set())
+    code = _run_inputs(read_inputs(sources), _WORKER[0], out, err, set())
     return out.getvalue(), err.getvalue(), code
 
 
-def _run_parallel(
-    sources: list[str], jobs: int, keystore: KeyStore | None, as_json: bool, out: TextIO, err: TextIO
-) -> int:
+def _run_parallel(sources: list[str], jobs: int, settings: DecodeSettings, out: TextIO, err: TextIO) -> int:
     """Decode `sources` in a pool of `jobs` processes; print each chunk's output in input order.
 
     A chunk whose worker died (or that could not be handed to one) is decoded here instead.
@@ -489,7 +488,7 @@ def _run_parallel(
     code = 0
     children_before = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(
-        jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker, initargs=(keystore, as_json)
+        jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker, initargs=(settings,)
     )
     try:
         futures: list[Future[tuple[str, str, int]] | None] = []
@@ -503,7 +502,7 @@ def _run_parallel(
         for chunk, future in zip(chunks, futures, strict=True):
             result = _result(future)
             if result is None:
-                code = max(code, _run_inputs(read_inputs(chunk), keystore, as_json, out, err, warned))
+                code = max(code, _run_inputs(read_inputs(chunk), settings, out, err, warned))
                 continue
             chunk_out, chunk_err, chunk_code = result
             out.write(chunk_out)
@@ -588,8 +587,9 @@ def run(args: argparse.Namespace) -> int:
         # zigpy logs a warning for what it cannot read inside a ZCL record (an unknown data type in a
         # Configure Reporting record); the decoded tree already shows those bytes, so under -v only.
         logging.getLogger("zigpy").setLevel(logging.ERROR)
-    zcl_cache.load(zcl_cache.cache_dir())  # GBZ names: ~7 ms from the cache instead of ~0.5 s of zigpy import
+    zcl = zcl_cache.load(zcl_cache.cache_dir())  # GBZ names: ~7 ms from the cache instead of ~0.5 s of zigpy import
+    settings = DecodeSettings(keystore, zcl, args.json)
     jobs = jobs_for(args.inputs, args.jobs)
     if jobs > 1:
-        return _run_parallel(args.inputs, jobs, keystore, args.json, out, sys.stderr)
-    return _run_inputs(read_inputs(args.inputs, lines=args.lines), keystore, args.json, out, sys.stderr, set())
+        return _run_parallel(args.inputs, jobs, settings, out, sys.stderr)
+    return _run_inputs(read_inputs(args.inputs, lines=args.lines), settings, out, sys.stderr, set())

@@ -19,6 +19,7 @@ from protocols.gbcs.errors import GbcsEncodeError
 from protocols.gbcs.keystore import KeyStore
 from protocols.gbcs.message import Message
 from protocols.gbcs.payload import PayloadContext, decode_payload
+from protocols.gbcs.payload.zcl_table import ZclTable
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,10 @@ class MacKeyPair:
 MacKey = bytes | MacKeyPair
 
 
-def parse(data: bytes, keystore: KeyStore | None = None) -> Message:
+def parse(data: bytes, keystore: KeyStore | None = None, *, zcl: ZclTable | None = None) -> Message:
     """Decode one GBCS message; with a key store, verify its MAC and signature and decrypt its blocks.
+
+    `zcl` names GBZ payloads' ZCL parts (default: the table derived from zigpy, `zcl_table.derived`).
 
     Raises GbcsDecodeError (offset into `data`) when the bytes are not a well-formed
     message; verification outcomes are `message.verdicts`, never exceptions. A key file
@@ -49,7 +52,7 @@ def parse(data: bytes, keystore: KeyStore | None = None) -> Message:
     payload_tree = None
     if message.gbt is None:  # a GBT block's data is a slice of a message, not a payload
         decrypt = None if keystore is None else verify.BlockDecryptor(message, keystore)
-        context = PayloadContext(message.message_code, int(message.cra), decrypt)
+        context = PayloadContext(message.message_code, int(message.cra), decrypt, zcl)
         payload_tree = decode_payload(message.payload, base_offset=regions.payload_start, context=context)
     verdicts = verify.verdicts(message, regions, data, keystore)
     return Message(**{**message.__dict__, "verdicts": verdicts, "payload_tree": payload_tree})  # replace(), faster

@@ -84,8 +84,8 @@ def test_a_cli_that_loses_a_record_is_a_finding(monkeypatch: pytest.MonkeyPatch)
 
     real = tools.decode._render
 
-    def drop_the_second(source, data, keystore, as_json):  # type: ignore[no-untyped-def]
-        text, errors, status = real(source, data, keystore, as_json)
+    def drop_the_second(source, data, settings):  # type: ignore[no-untyped-def]
+        text, errors, status = real(source, data, settings)
         return ("" if source == "df" else text), errors, status
 
     monkeypatch.setattr(tools.decode, "_render", drop_the_second)

@@ -257,11 +257,11 @@ def test_a_worker_that_dies_has_its_chunk_decoded_by_the_parent(
     expected = capsys.readouterr()
     parent, real_decode_one, seen = os.getpid(), decode_module.decode_one, []
 
-    def dying_in_workers(data, keystore):  # type: ignore[no-untyped-def]
+    def dying_in_workers(data, keystore, zcl=None):  # type: ignore[no-untyped-def]
         seen.append(1)
         if os.getpid() != parent and len(seen) == 5:
             os.kill(os.getpid(), signal.SIGKILL)
-        return real_decode_one(data, keystore)
+        return real_decode_one(data, keystore, zcl)
 
     monkeypatch.setattr(decode_module, "decode_one", dying_in_workers)
     assert main(["decode", "--json", "--jobs", "3", *paths]) == 1
@@ -382,8 +382,8 @@ def test_a_decoder_bug_still_gives_one_record_per_input(
 
     real_parse = protocols.gbcs.parse
 
-    def parse_failing_on_counter_7(data, keystore=None):  # type: ignore[no-untyped-def]
-        message = real_parse(data, keystore)
+    def parse_failing_on_counter_7(data, keystore=None, *, zcl=None):  # type: ignore[no-untyped-def]
+        message = real_parse(data, keystore, zcl=zcl)
         if message.originator_counter == 7:
             raise ZeroDivisionError("simulated bug")
         return message

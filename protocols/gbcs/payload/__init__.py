@@ -46,7 +46,7 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
     if family == "gbz":
         from protocols.gbcs.payload import gbz, zcl_table  # ZCL parts: loaded on the first GBZ payload
 
-        table = context.zcl if context.zcl is not None else zcl_table.table()
+        table = context.zcl if context.zcl is not None else zcl_table.derived()
         root = gbz.decode(r, session, context.message_code, context.cra, table)
     elif family == "asn1":
         root = asn1.decode(r, context.message_code, context.cra)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from protocols.gbcs.payload import alerts, zcl
 from protocols.gbcs.payload.protected import Session
 from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.zcl_notes import zigbee_time_note
 from protocols.gbcs.payload.zcl_table import ZclTable
 from protocols.gbcs.tree import Field
 
@@ -38,7 +39,7 @@ def decode(r: Reader, s: Session, message_code: int, cra: int, table: ZclTable) 
         alert_code = r.uint(2, "alert code")
         time = r.uint(4, "alert time stamp")
         fields.append(node("alert-code", code_at, 2, alert_code, (), f"0x{alert_code:04X}"))
-        fields.append(node("alert-time", code_at + 2, 4, time, (), zcl.zigbee_time_note(time)))
+        fields.append(node("alert-time", code_at + 2, 4, time, (), zigbee_time_note(time)))
         special = alerts.gbz_alert_body(message_code)
         if special is not None:
             fields.extend(special(r))
@@ -66,7 +67,7 @@ def _component(r: Reader, s: Session, index: int, table: ZclTable) -> Field:
     ]
     if control & _FROM_DATE_TIME:
         when = body.uint(4, "from date time")
-        fields.append(node("from-date-time", body.offset - 4, 4, when, (), zcl.zigbee_time_note(when)))
+        fields.append(node("from-date-time", body.offset - 4, 4, when, (), zigbee_time_note(when)))
     if control & _ENCRYPTED:
         fields.append(node("additional-header-control", body.offset, 1, body.u8("additional header control")))
         fields.append(node("additional-frame-counter", body.offset, 1, body.u8("additional frame counter")))

@@ -4,40 +4,23 @@ Names and layouts come from zigpy as extended by `protocols.zigbee.smart_energy`
 ZCL table), through `zcl_table`: a compact copy derived from it, so that decoding does not
 import zigpy. Each field kind there is read here with the same result zigpy's deserializer
 gives (same value, same note; the tests compare both over the RTDS corpus and random bytes).
-A command whose fields the table cannot express is decoded by zigpy itself (`zcl_zigpy`);
-one nobody defines stays one opaque field, counted in `Session.unparsed`.
+A command whose fields the table cannot express is decoded by zigpy itself (`zcl_zigpy`, imported
+only then: it imports zigpy); one nobody defines stays one opaque field, counted in
+`Session.unparsed`. The notes both decoders give times and dates are in `zcl_notes`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 from protocols.gbcs.payload.protected import Session
 from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.zcl_notes import date_note, zigbee_time_note
 from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER, SERVER_TO_CLIENT, CommandSpec, FieldSpec, ZclTable
 from protocols.gbcs.tree import Field, JsonValue
 
-_ZIGBEE_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
 #: Profile-wide commands with a decoder of their own (ZCL 2.5.2, 2.5.3, 2.5.12).
 _READ_ATTRIBUTES, _READ_ATTRIBUTES_RSP, _DEFAULT_RESPONSE = 0x00, 0x01, 0x0B
-
-
-def zigbee_time_note(seconds: int) -> str:
-    """ZigBee UTC seconds as text; 0 and FFFFFFFF are the GBZ "now" and "never" markers (gbcs.md 5.3)."""
-    if seconds == 0:
-        return "now / not set"
-    if seconds == 0xFFFFFFFF:
-        return "never / undefined"
-    return (_ZIGBEE_EPOCH + _dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def date_note(parts: list[int]) -> str:
-    """A ZCL Date (years since 1900, month, day, day of week) as text, FF fields as wildcards."""
-    year, month, day = parts[0], parts[1], parts[2]
-    return (
-        f"{year + 1900 if year != 0xFF else '****'}-{month if month != 0xFF else '**'}-{day if day != 0xFF else '**'}"
-    )
 
 
 def header(r: Reader) -> tuple[tuple[Field, ...], int, int, int]:

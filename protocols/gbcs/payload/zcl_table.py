@@ -11,12 +11,13 @@ member names, UTC time, date, length-prefixed octets and strings, the rest of th
 of those or of structs); anything else is kept as `None`, and `zcl` then hands that command
 to zigpy itself (`zcl_zigpy`). The table is data, so it is also JSON: the CLI keeps it in a
 cache file (`tools.zcl_cache`, where the file I/O lives) named by zigpy's version and a hash of
-`source_files()`, and installs what it read with `use()`.
+`source_files()`, and passes what it read to the decoder; without one, `derived()` is used.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,13 +106,13 @@ def _kind_from_json(kind: Any) -> Any:
 
 def derive() -> ZclTable:
     """Walk zigpy's cluster registry (with `protocols.zigbee.smart_energy` registered) into a table."""
-    from zigpy.zcl import Cluster
     from zigpy.zcl.foundation import GENERAL_COMMANDS, DataType, Status
 
-    import protocols.zigbee.smart_energy  # noqa: F401  (registers GB's Smart Energy definitions)
+    from protocols.zigbee.zcl_registry import cluster_classes
 
+    registry = cluster_classes()
     commands: dict[tuple[int, int, int], CommandSpec] = {}
-    for cluster_id, cluster in Cluster._registry.items():
+    for cluster_id, cluster in registry.items():
         for direction, defs in (
             (CLIENT_TO_SERVER, cluster.server_commands),
             (SERVER_TO_CLIENT, cluster.client_commands),
@@ -119,10 +120,10 @@ def derive() -> ZclTable:
             for command_id, definition in defs.items():
                 commands[(int(cluster_id), direction, int(command_id))] = _command(definition)
     return ZclTable(
-        clusters={int(cluster_id): cluster.__name__ for cluster_id, cluster in Cluster._registry.items()},
+        clusters={int(cluster_id): cluster.__name__ for cluster_id, cluster in registry.items()},
         attributes={
             int(cluster_id): {int(attr_id): str(a.name) for attr_id, a in cluster.attributes.items()}
-            for cluster_id, cluster in Cluster._registry.items()
+            for cluster_id, cluster in registry.items()
         },
         commands=commands,
         general={int(command_id): _command(definition) for command_id, definition in GENERAL_COMMANDS.items()},
@@ -199,22 +200,17 @@ def _kind(ftype: Any) -> Any:
     return None
 
 
-# --- the process's table, and its cache file -------------------------------------------------
-
-_current: list[ZclTable] = []  #: the one table of this process, derived or read on first use
+# --- the table derived in this process, and the files it is derived from ----------------------
 
 
-def table() -> ZclTable:
-    """The table for this process: the one installed with `use`, else derived from zigpy now."""
-    if not _current:
-        _current.append(derive())
-    return _current[0]
+@functools.cache
+def derived() -> ZclTable:
+    """The table derived from zigpy, once per process (a constant, computed on first use: ~0.5 s).
 
-
-def use(chosen: ZclTable) -> ZclTable:
-    """Make `chosen` this process's `table()` (the CLI installs the one it read from its cache)."""
-    _current[:] = [chosen]
-    return chosen
+    Callers that keep the table elsewhere (the CLI's cache file, `tools.zcl_cache`) pass theirs
+    to the decoder instead (`PayloadContext.zcl`, `protocols.gbcs.parse(..., zcl=table)`).
+    """
+    return derive()
 
 
 def source_files() -> list[Path]:

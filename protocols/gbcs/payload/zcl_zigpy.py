@@ -4,7 +4,8 @@
 (zigpy's TypeValue records, bit-packed structs, ...) makes it hand the command here, where
 zigpy's types do the byte work and this module only walks the schema so that every field gets
 its offset. The tests decode every RTDS payload both ways and require the same tree. Importing
-this module imports zigpy and registers `protocols.zigbee.smart_energy` (~0.5 s, once).
+this module imports zigpy and, through `protocols.zigbee`, our Smart Energy
+definitions (~0.5 s, once).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ import struct
 from typing import Any
 
 import zigpy.types as t
-from zigpy.zcl import Cluster
 from zigpy.zcl.foundation import GENERAL_COMMANDS, DataType
 
-import protocols.zigbee.smart_energy  # noqa: F401  (registers GB's Smart Energy definitions)
 from protocols.gbcs.payload.reader import Reader, node
-from protocols.gbcs.payload.zcl import date_note, zigbee_time_note
+from protocols.gbcs.payload.zcl_notes import date_note, zigbee_time_note
 from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER, record_name
 from protocols.gbcs.tree import Field, JsonValue
+from protocols.zigbee.zcl_registry import cluster_class
 
 #: What zigpy's deserializers raise on short or invalid input (AttributeError: Configure Reporting records).
 _ZIGPY_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error, OverflowError)
@@ -32,7 +32,8 @@ def command_fields(r: Reader, cluster_id: int, frame_type: int, direction: int, 
     if frame_type == 0:
         schema = GENERAL_COMMANDS[command_id].schema
     else:
-        cluster = Cluster._registry[cluster_id]
+        cluster = cluster_class(cluster_id)
+        assert cluster is not None  # `zcl` comes here only for commands the table, derived from zigpy, holds
         defs = cluster.server_commands if direction == CLIENT_TO_SERVER else cluster.client_commands
         schema = defs[command_id].schema
     return struct_fields(r, schema)

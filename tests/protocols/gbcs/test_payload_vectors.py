@@ -313,7 +313,7 @@ def test_zcl_names_come_from_zigpy_and_smart_energy() -> None:
     from protocols.gbcs.payload import zcl_table
     from protocols.zigbee import smart_energy
 
-    table = zcl_table.table()
+    table = zcl_table.derived()
     get_snapshot = table.commands[(0x0702, zcl_table.CLIENT_TO_SERVER, 0x06)]
     assert get_snapshot.name == Metering.server_commands[0x06].name
     clear = table.commands[(0x0709, zcl_table.CLIENT_TO_SERVER, 0x01)]
