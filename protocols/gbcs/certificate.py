@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import binascii
 
+from protocols.gbcs.lengths import CERTIFICATE, read_length
+
 _BEGIN = b"-----BEGIN CERTIFICATE-----"
 _END = b"-----END CERTIFICATE-----"
 _SEQUENCE, _SET, _OID, _EXPLICIT_0 = 0x30, 0x31, 0x06, 0xA0
@@ -38,16 +40,8 @@ def _tlv(der: bytes, pos: int, end: int) -> tuple[int, int, int]:
     """(tag, start of contents, end of contents) of the DER element at `pos`, which must end by `end`."""
     if pos + 2 > end:
         raise ValueError(f"DER element at {pos} runs past its container")
-    tag, first = der[pos], der[pos + 1]
-    pos += 2
-    if first & 0x80:
-        count = first & 0x7F
-        if not 1 <= count <= 3 or pos + count > end:
-            raise ValueError(f"bad DER length form {first:#04x} at {pos - 1}")
-        length = int.from_bytes(der[pos : pos + count], "big")
-        pos += count
-    else:
-        length = first
+    tag = der[pos]
+    length, pos = read_length(der, pos + 1, "DER length", rule=CERTIFICATE, end=end)  # a ValueError, as below
     if pos + length > end:
         raise ValueError(f"DER element at {pos} of {length} bytes runs past its container")
     return tag, pos, pos + length

@@ -1,15 +1,21 @@
-"""The GBCS variable-length encoding (gbcs.md 3.2): BER definite lengths, minimal form only.
+"""BER definite lengths (gbcs.md 3.2; X.690 8.1.3): one reader, the rule as a parameter.
 
-Why minimal only: every length in RTDS is minimal, and `build(parse(x)) == x` must hold
-for any input that parses. Accepting a padded form (`81 05`) would decode a message that
-rebuilds differently, so it is refused as malformed with the offset of the length.
+Three kinds of bytes carry these lengths, each with its own rule (`LengthRule`):
 
-`BerLength` is the construct field used by the envelope structs; `encode_length` and
-`read_length` are the plain-function forms for the few places that walk bytes by hand
-(Other Information, the DER certificate tail).
+* the GBCS envelope (`GBCS`, the default): minimal form only, at most 3 length octets. Every
+  length in RTDS is minimal, and `build(parse(x)) == x` must hold for any input that parses:
+  accepting a padded form (`81 05`) would decode a message that rebuilds differently;
+* payloads (`PAYLOAD`: DLMS A-XDR and DER inside the Grouping Header's content): up to 4
+  length octets, a non-minimal form read as its value (the payload decoders only read);
+* X.509 certificates walked for their key (`CERTIFICATE`): up to 3 octets, non-minimal read.
+
+The indefinite form (`80`) is refused by every rule: GBCS and DER both forbid it.
+`BerLength` is the construct field the envelope structs use; `encode_length` writes the GBCS form.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from construct import Construct, SizeofError, StreamError, ValidationError, stream_read, stream_write
 
@@ -41,24 +47,47 @@ def _check_long_form(first: int, body: bytes) -> str | None:
     return None
 
 
-def read_length(data: bytes, pos: int, field: str) -> tuple[int, int]:
-    """Decode the length at `data[pos]`; return (length, position after it).
+@dataclass(frozen=True, slots=True)
+class LengthRule:
+    """Which BER definite-length forms a kind of bytes may use."""
 
-    Raises GbcsDecodeError with the offset of the length when it is truncated or not minimal.
+    max_octets: int  #: most length octets after the `8n` octet
+    minimal: bool  #: whether only the shortest form is accepted
+
+
+GBCS = LengthRule(max_octets=3, minimal=True)
+PAYLOAD = LengthRule(max_octets=4, minimal=False)
+CERTIFICATE = LengthRule(max_octets=3, minimal=False)
+
+
+def read_length(
+    data: bytes, pos: int, field: str, *, rule: LengthRule = GBCS, end: int | None = None, base: int = 0
+) -> tuple[int, int]:
+    """Decode the length at `data[pos]` (reading no further than `end`); return (length, position after it).
+
+    Raises GbcsDecodeError naming `field`, at offset `base` + the length's position when its
+    form breaks `rule`, or `base` + `end` when the input ends inside it.
     """
-    if pos >= len(data):
-        raise GbcsDecodeError(pos, field, "length missing: input ends")
+    stop = len(data) if end is None else end
+    if pos >= stop:
+        raise GbcsDecodeError(base + pos, field, "length missing: input ends")
     first = data[pos]
     if first < 0x80:
         return first, pos + 1
     width = first & 0x7F
-    body = data[pos + 1 : pos + 1 + width]
-    if first <= 0x83 and len(body) < width:
-        raise GbcsDecodeError(len(data), field, f"length truncated: needs {width} more bytes")
-    problem = _check_long_form(first, body)
-    if problem:
-        raise GbcsDecodeError(pos, field, problem)
-    return int.from_bytes(body, "big"), pos + 1 + width
+    if first == 0x80:
+        raise GbcsDecodeError(base + pos, field, "indefinite length (0x80) is not allowed")
+    if width > rule.max_octets:
+        raise GbcsDecodeError(
+            base + pos, field, f"length of {width} bytes is not supported (at most {rule.max_octets})"
+        )
+    after = pos + 1 + width
+    if after > stop:
+        raise GbcsDecodeError(base + stop, field, f"length truncated: needs {width} more bytes")
+    value = int.from_bytes(data[pos + 1 : after], "big")
+    if rule.minimal and (value < 0x80 or data[pos + 1] == 0):
+        raise GbcsDecodeError(base + pos, field, f"length {value} is not in its minimal form")
+    return value, after
 
 
 _COMPILED_PARSER = """

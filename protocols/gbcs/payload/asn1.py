@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload.reader import MAX_DEPTH, FieldBudget, Reader, ber_length_at, node
+from protocols.gbcs.lengths import PAYLOAD, read_length
+from protocols.gbcs.payload.reader import MAX_DEPTH, FieldBudget, Reader, node
 from protocols.gbcs.tree import Field
 
 _UNIVERSAL = {
@@ -97,7 +98,7 @@ def _tlv(
     budget.spend(1, base + pos, "der")
     start = pos
     tag, pos = _tag(data, pos, end, base)
-    length, pos = ber_length_at(data, pos, end, base, "length")  # DER: no indefinite form (0x80)
+    length, pos = read_length(data, pos, "length", rule=PAYLOAD, end=end, base=base)  # DER: no indefinite form (0x80)
     stop = pos + length
     if stop > end:
         raise GbcsDecodeError(base + pos, "contents", f"needs {length} byte(s), only {end - pos} left")

@@ -18,9 +18,10 @@ renames it; values are JSON-ready (ints, bools, text, hex strings).
 from __future__ import annotations
 
 from protocols.gbcs.errors import GbcsDecodeError
+from protocols.gbcs.lengths import PAYLOAD, read_length
 from protocols.gbcs.payload import cosem
 from protocols.gbcs.payload.protected import Session
-from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, ber_length_at, node, renamed
+from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, node, renamed
 from protocols.gbcs.tree import Field
 
 TAG_ACCESS_REQUEST = 0xD9
@@ -94,7 +95,7 @@ def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) ->
         return node(name, base + start, 1 + size, value), pos + size
     if tag in (_STRUCTURE, _ARRAY):
         name = "structure" if tag == _STRUCTURE else "array"
-        count, pos = ber_length_at(data, pos, end, base, name + " count")
+        count, pos = read_length(data, pos, name + " count", rule=PAYLOAD, end=end, base=base)
         if count > end - pos:
             raise GbcsDecodeError(base + pos, name, f"{count} elements cannot fit in {end - pos} bytes")
         s.budget.spend(count, base + pos, name)
@@ -111,7 +112,7 @@ def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) ->
             children.append(item)
         return node(name, base + start, pos - start, None, tuple(children)), pos
     if tag == 9:  # octet-string, the commonest leaf: inlined
-        length, pos = ber_length_at(data, pos, end, base, "octet-string length")
+        length, pos = read_length(data, pos, "octet-string length", rule=PAYLOAD, end=end, base=base)
         if pos + length > end:
             raise GbcsDecodeError(base + pos, "octet-string", f"needs {length} byte(s), only {end - pos} left")
         raw = data[pos : pos + length]

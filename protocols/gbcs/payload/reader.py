@@ -11,6 +11,7 @@ Every read checks what remains and raises `GbcsDecodeError` whose offset is
 from __future__ import annotations
 
 from protocols.gbcs.errors import GbcsDecodeError
+from protocols.gbcs.lengths import PAYLOAD, read_length
 from protocols.gbcs.tree import Field, JsonValue
 
 #: Deepest nesting any decoder follows (DLMS data, DER, compact-array types); RTDS needs 9.
@@ -86,8 +87,8 @@ class Reader:
         return self.data[start : self.pos]
 
     def ber_length(self, field: str) -> int:
-        """A BER definite length (gbcs.md 3.2); see `ber_length_at`."""
-        length, self.pos = ber_length_at(self.data, self.pos, self.end, self.base, field)
+        """A BER definite length as payloads write it (`lengths.PAYLOAD`)."""
+        length, self.pos = read_length(self.data, self.pos, field, rule=PAYLOAD, end=self.end, base=self.base)
         return length
 
     def sub(self, n: int, field: str) -> Reader:
@@ -96,22 +97,6 @@ class Reader:
         start = self.pos
         self.pos += n
         return Reader(self.data, self.base, start, self.pos, self.budget)
-
-
-def ber_length_at(data: bytes, pos: int, end: int, base: int, field: str) -> tuple[int, int]:
-    """(length, position after it) of the BER definite length at `pos`: `00`-`7F`, or `8n` and n
-    big-endian bytes (1 <= n <= 4). Plain indexing, for the hot loops that do not keep a `Reader`."""
-    if pos >= end:
-        raise GbcsDecodeError(base + pos, field, "needs 1 byte, none left")
-    first = data[pos]
-    if first < 0x80:
-        return first, pos + 1
-    n = first & 0x7F
-    if n == 0 or n > 4:
-        raise GbcsDecodeError(base + pos, field, f"indefinite or unsupported length form 0x{first:02X}")
-    if pos + 1 + n > end:
-        raise GbcsDecodeError(base + pos + 1, field, f"needs {n} byte(s), only {end - pos - 1} left")
-    return int.from_bytes(data[pos + 1 : pos + 1 + n], "big"), pos + 1 + n
 
 
 _new = object.__new__
