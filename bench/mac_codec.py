@@ -82,7 +82,7 @@ def _decode_stack(psdu: bytes) -> list[Any]:
     zcl, rest = ZCLHeader.deserialize(aps.payload)
     layers.append(zcl)
     if zcl.frame_control.is_general and zcl.command_id in GENERAL_COMMANDS:
-        layers.append(GENERAL_COMMANDS[zcl.command_id].schema.deserialize(rest)[0])
+        layers.append(GENERAL_COMMANDS[zcl.command_id].schema.deserialize(rest)[0])  # type: ignore[index]  # IntEnum keys
     return layers
 
 
@@ -100,7 +100,7 @@ def _stages(stack: list[bytes]) -> dict[str, tuple[Callable[[], object], int]]:
         for data in zcl:
             header, rest = ZCLHeader.deserialize(data)
             out.append(
-                GENERAL_COMMANDS[header.command_id].schema.deserialize(rest)
+                GENERAL_COMMANDS[header.command_id].schema.deserialize(rest)  # type: ignore[index]  # IntEnum keys
                 if header.frame_control.is_general and header.command_id in GENERAL_COMMANDS
                 else header
             )
@@ -167,7 +167,7 @@ def _nwk_secured_frames() -> list[tuple[str, Any]]:
                 source=0x796F,
                 radius=30,
                 seqnum=seq,
-                **nwk,
+                **nwk,  # type: ignore[arg-type]  # scapy's field keywords, typed loosely by its stubs
             )
             / ZigbeeSecurityHeader(
                 key_type=1,

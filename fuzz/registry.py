@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class Target:
     parse: Callable[[bytes], object]
     errors: tuple[type[BaseException], ...]
     seeds: Callable[[], Iterable[bytes]]
-    rebuild: Callable[[object], bytes] | None = None
+    rebuild: Callable[[Any], bytes] | None = None
     #: Largest input worth generating: the format's own bound, or what keeps one run quick.
     max_size: int = 4096
     notes: str = field(default="", compare=False)

@@ -20,7 +20,7 @@ from protocols.gbcs.payload import PayloadContext, decode_payload
 from protocols.ieee802154 import AddrMode, DataFrame, FrameType, FrameVersion, Header, SecurityHeader
 from protocols.zigbee import ApsFrame, ApsFrameType, AuxHeader, KeyId, NwkFrame, NwkFrameType
 from protocols.zigbee.errors import ZigbeeDecodeError
-from protocols.zigbee.zdo import parse_zdo
+from protocols.zigbee.zdo import ZdoFrame, build_zdo, parse_zdo
 
 from .registry import Target, register
 
@@ -117,10 +117,8 @@ def _zdo_parse(data: bytes) -> object:
     return parse_zdo(int.from_bytes(data[:2], "little"), data[2:], base=2)
 
 
-def _zdo_build(frame: object) -> bytes:
-    from protocols.zigbee.zdo import build_zdo
-
-    return frame.cluster.to_bytes(2, "little") + build_zdo(frame)  # type: ignore[attr-defined]
+def _zdo_build(frame: ZdoFrame) -> bytes:
+    return frame.cluster.to_bytes(2, "little") + build_zdo(frame)
 
 
 def _zdo_seeds() -> Iterable[bytes]:

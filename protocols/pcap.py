@@ -23,6 +23,7 @@ from typing import Any
 from construct import (
     Bytes,
     Const,
+    Construct,
     ConstructError,
     FixedSized,
     Float32l,
@@ -82,7 +83,7 @@ class PcapRecord:
     lqi: int | None = None
 
 
-def _headers(int16: type, int32: type) -> tuple[Struct, Struct]:
+def _headers(int16: Construct, int32: Construct) -> tuple[Struct, Struct]:
     """The file header (after the magic) and record header, in one byte order."""
     file_header = Struct(
         "version_major" / Const(2, int16),

@@ -107,7 +107,7 @@ def parse_ber_length(io):
 class BerLength(Construct):
     """construct field for a GBCS length; refuses non-minimal and indefinite forms on parse."""
 
-    def _parse(self, stream, context, path):  # type: ignore[no-untyped-def]
+    def _parse(self, stream, context, path):
         first = stream_read(stream, 1, path)[0]
         if first < 0x80:
             return first
@@ -119,17 +119,17 @@ class BerLength(Construct):
             raise ValidationError(problem, path=path)
         return int.from_bytes(body, "big")
 
-    def _build(self, obj, stream, context, path):  # type: ignore[no-untyped-def]
+    def _build(self, obj, stream, context, path):
         if not isinstance(obj, int) or obj < 0 or obj > MAX_LENGTH:
             raise StreamError(f"length {obj!r} is outside 0..{MAX_LENGTH}", path=path)
         raw = encode_length(obj)
         stream_write(stream, raw, len(raw), path)
         return obj
 
-    def _emitparse(self, code):  # type: ignore[no-untyped-def]
+    def _emitparse(self, code):
         """Compiled form: any anomaly raises, and the caller re-parses with the checked struct."""
         code.append(_COMPILED_PARSER)
         return "parse_ber_length(io)"
 
-    def _sizeof(self, context, path):  # type: ignore[no-untyped-def]
+    def _sizeof(self, context, path):
         raise SizeofError("a BER length has a variable size", path=path)

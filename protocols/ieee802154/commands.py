@@ -174,7 +174,7 @@ COMMAND_STRUCTS = {int(command_id): struct for command_id, (struct, _) in _BODIE
 _FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for _, cls in _BODIES.values()}
 
 
-def command_from_raw(command_id: int, raw: dict) -> Command:  # type: ignore[type-arg]
+def command_from_raw(command_id: int, raw: dict) -> Command:
     """The dataclass for a parsed command payload."""
     if command_id == CommandId.ASSOCIATION_REQUEST:
         return AssociationRequest(Capability(raw["capability"]))

@@ -27,7 +27,7 @@ from typing import Any
 
 from construct import FormatField
 
-from .beacon import _BEACON, beacon_from_raw
+from .beacon import BEACON_STRUCT, beacon_from_raw
 from .commands import COMMAND_STRUCTS, Command, RawCommand, command_from_raw
 from .frames import AckFrame, BeaconFrame, CommandFrame, DataFrame, Frame
 from .header import Header, Picker, mhr_layout, struct_picker
@@ -35,7 +35,7 @@ from .security import SecurityHeader
 
 
 def _aux_layout(control: int) -> tuple[struct.Struct, tuple[Any, ...], Picker]:
-    """The auxiliary security header after a control octet (layout as `security._AUX`)."""
+    """The auxiliary security header after a control octet (layout as `security.AUX_STRUCT`)."""
     mode = control >> 3 & 3
     present = [] if control & 0x20 else [("frame_counter", "I")]
     if mode >= 2:
@@ -62,7 +62,7 @@ def _fixed_command(con: Any) -> tuple[struct.Struct, tuple[str, ...]] | None:
 
 _FIXED_COMMANDS = {cid: fixed for cid, con in COMMAND_STRUCTS.items() if (fixed := _fixed_command(con))}
 _OTHER_COMMANDS = {cid: con.compile() for cid, con in COMMAND_STRUCTS.items() if cid not in _FIXED_COMMANDS}
-_BEACON_COMPILED = _BEACON.compile()
+_BEACON_COMPILED = BEACON_STRUCT.compile()
 
 
 def parse_fast(psdu: bytes, end: int) -> Frame | None:

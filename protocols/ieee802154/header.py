@@ -63,9 +63,9 @@ class AddrMode(enum.IntEnum):
 #: Octets of an address per mode.
 ADDR_LENGTH = {AddrMode.NONE: 0, AddrMode.SHORT: 2, AddrMode.EXTENDED: 8}
 
-_FRAME_TYPES = tuple(FrameType)
-_VERSIONS = tuple(FrameVersion)
-_MODES = (AddrMode.NONE, None, AddrMode.SHORT, AddrMode.EXTENDED)
+FRAME_TYPES = tuple(FrameType)
+FRAME_VERSIONS = tuple(FrameVersion)
+ADDR_MODES = (AddrMode.NONE, None, AddrMode.SHORT, AddrMode.EXTENDED)
 
 
 def pan_ids_present(version: int, dst_mode: int, src_mode: int, compression: bool) -> tuple[bool, bool]:
@@ -176,8 +176,8 @@ def struct_picker(
 
 
 def _make_layout(fcf: int) -> MhrLayout:
-    kind, version = fcf & 7, _VERSIONS[fcf >> 12 & 3]
-    dst_mode, src_mode = _MODES[fcf >> 10 & 3], _MODES[fcf >> 14]
+    kind, version = fcf & 7, FRAME_VERSIONS[fcf >> 12 & 3]
+    dst_mode, src_mode = ADDR_MODES[fcf >> 10 & 3], ADDR_MODES[fcf >> 14]
     assert dst_mode is not None and src_mode is not None  # fcf_problem refused mode 1
     compression = bool(fcf & 0x40)
     dst_pan, src_pan = pan_ids_present(version, dst_mode, src_mode, compression)
@@ -191,7 +191,7 @@ def _make_layout(fcf: int) -> MhrLayout:
     if src_mode != AddrMode.NONE:
         present.append(("src_addr", _ADDR_FORMAT[ADDR_LENGTH[src_mode]]))
     constants = dict(
-        frame_type=_FRAME_TYPES[kind],
+        frame_type=FRAME_TYPES[kind],
         dst_mode=dst_mode,
         src_mode=src_mode,
         pan_id_compression=compression,
@@ -242,7 +242,7 @@ def peek(psdu: bytes) -> Header:
     # Short frames (for the exact error) and FCFs that only `mac.parse` refuses: field by field.
     kind = fcf & 7
     version = fcf >> 12 & 3
-    dst_mode, src_mode = _MODES[fcf >> 10 & 3], _MODES[fcf >> 14]
+    dst_mode, src_mode = ADDR_MODES[fcf >> 10 & 3], ADDR_MODES[fcf >> 14]
     if kind > 3:
         raise decode_error(0, "fcf.frame_type", f"frame type {kind} (2015 multipurpose/fragment/extended) unsupported")
     if version == 3 or dst_mode is None or src_mode is None:
@@ -268,7 +268,7 @@ def peek(psdu: bytes) -> Header:
     if src_mode:
         src_addr = _field(psdu, pos, ADDR_LENGTH[src_mode], "src_addr")
     return Header(
-        _FRAME_TYPES[kind],
+        FRAME_TYPES[kind],
         seq,
         dst_mode,
         dst_pan,
@@ -280,7 +280,7 @@ def peek(psdu: bytes) -> Header:
         bool(fcf & 0x20),
         bool(fcf & 0x10),
         bool(fcf & 0x08),
-        _VERSIONS[version],
+        FRAME_VERSIONS[version],
         bool(fcf & 0x200),
         bool(fcf & 0x80),
     )

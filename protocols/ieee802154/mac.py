@@ -50,16 +50,16 @@ from construct import (
 
 from protocols.errors import require_bytes
 
-from .beacon import _BEACON, beacon_from_raw, beacon_to_raw
+from .beacon import BEACON_STRUCT, beacon_from_raw, beacon_to_raw
 from .commands import COMMAND_STRUCTS, RawCommand, command_from_raw, command_to_raw
 from .errors import decode_error, encode_error, from_construct
 from .fastpath import parse_fast
 from .fcs import append_fcs, fcs16, fcs32, fcs_length
 from .frames import FRAME_CLASSES, AckFrame, BeaconFrame, CommandFrame, DataFrame, Frame
 from .header import (
-    _FRAME_TYPES,
-    _MODES,
-    _VERSIONS,
+    ADDR_MODES,
+    FRAME_TYPES,
+    FRAME_VERSIONS,
     AddrMode,
     FrameType,
     FrameVersion,
@@ -67,7 +67,7 @@ from .header import (
     fcf_problem,
     pan_ids_present,
 )
-from .security import _AUX, security_from_raw, security_to_raw
+from .security import AUX_STRUCT, security_from_raw, security_to_raw
 
 __all__ = ["AckFrame", "BeaconFrame", "CommandFrame", "DataFrame", "Frame", "build", "parse"]
 
@@ -104,7 +104,7 @@ _ADDRESSINGS = {
 }
 
 _PAYLOAD = Struct("payload" / GreedyBytes)
-_BEACON_BODY = Struct("fields" / _BEACON, "payload" / GreedyBytes)
+_BEACON_BODY = Struct("fields" / BEACON_STRUCT, "payload" / GreedyBytes)
 _COMMAND_BODY = Struct(
     "command_id" / Int8ul,
     "args" / Switch(this.command_id, COMMAND_STRUCTS, default=Struct("data" / GreedyBytes)),
@@ -117,7 +117,7 @@ _MPDU = Struct(
     "fcf" / Int16ul,
     "seq" / If((this.fcf & 0x100) == 0, Int8ul),
     "addr" / Switch(this.fcf & _ADDRESSING_MASK, _ADDRESSINGS),
-    "aux" / If((this.fcf & _SECURITY_BIT) != 0, _AUX),
+    "aux" / If((this.fcf & _SECURITY_BIT) != 0, AUX_STRUCT),
     "body"
     / Switch(
         this.fcf & 0x0F,
@@ -183,20 +183,22 @@ def _frame(raw: Any) -> Frame:
     """Dataclasses from the struct's Containers (indexed, not attribute access: it is faster)."""
     fcf = raw["fcf"]
     addr = raw["addr"]
+    dst_mode, src_mode = ADDR_MODES[fcf >> 10 & 3], ADDR_MODES[fcf >> 14]
+    assert dst_mode is not None and src_mode is not None  # mode 1 was refused by `fcf_problem`
     header = Header(
-        _FRAME_TYPES[fcf & 7],
+        FRAME_TYPES[fcf & 7],
         raw["seq"],
-        _MODES[fcf >> 10 & 3],
+        dst_mode,
         addr.get("dst_pan"),
         addr.get("dst_addr"),
-        _MODES[fcf >> 14],
+        src_mode,
         addr.get("src_pan"),
         addr.get("src_addr"),
         bool(fcf & 0x40),
         bool(fcf & 0x20),
         bool(fcf & 0x10),
         bool(fcf & 0x08),
-        _VERSIONS[fcf >> 12 & 3],
+        FRAME_VERSIONS[fcf >> 12 & 3],
         False,
         bool(fcf & 0x80),
     )
@@ -226,7 +228,7 @@ def _fcf(frame: Frame) -> int:
             raise encode_error(f"header.{name}", f"{flag!r} is not a one-bit flag (True/False)")
     if FRAME_CLASSES.get(h.frame_type) is not type(frame):
         raise encode_error("header.frame_type", f"{h.frame_type!r} in a {type(frame).__name__}")
-    if h.version not in _VERSIONS or h.dst_mode not in AddrMode or h.src_mode not in AddrMode:
+    if h.version not in FRAME_VERSIONS or h.dst_mode not in AddrMode or h.src_mode not in AddrMode:
         raise encode_error("header", "frame version or addressing mode out of range")
     if h.ie_present:
         raise encode_error("header.ie_present", "information elements are not supported")

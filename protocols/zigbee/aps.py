@@ -36,7 +36,7 @@ from construct import (
 )
 
 from protocols.errors import require_bytes
-from protocols.zigbee import _codec
+from protocols.zigbee import construct_support
 from protocols.zigbee.aux_header import (
     AUX_STRUCT,
     AuxHeader,
@@ -81,7 +81,7 @@ class Fragmentation(enum.IntEnum):
     RESERVED = 3
 
 
-_FCF = _codec.BitFields(  # radio.md 5.3, from bit 0 up
+_FCF = construct_support.BitFields(  # radio.md 5.3, from bit 0 up
     Int8ul,
     [
         ("frame_type", 2),
@@ -93,7 +93,7 @@ _FCF = _codec.BitFields(  # radio.md 5.3, from bit 0 up
     ],
 )
 
-_EXT_FCF = _codec.BitFields(Int8ul, [("fragmentation", 2), ("reserved", 6)])
+_EXT_FCF = construct_support.BitFields(Int8ul, [("fragmentation", 2), ("reserved", 6)])
 
 _EXTENDED = Struct(
     "fcf" / _EXT_FCF,
@@ -222,7 +222,7 @@ def _make_layout(fcf: int) -> _Layout:
     return _Layout(
         layout,
         tuple(names),
-        _codec.getter(tuple(names)),
+        construct_support.getter(tuple(names)),
         constants,
         1 + layout.size,
         bool(fcf & 0x80),
@@ -268,7 +268,7 @@ def _parse_fast(data: bytes) -> ApsFrame | None:
             return None
         values["aux"], pos = aux
     values["payload"] = data[pos:]
-    return _codec.frozen(ApsFrame, values)
+    return construct_support.frozen(ApsFrame, values)
 
 
 def _build_fast(frame: ApsFrame) -> bytes | None:
@@ -298,7 +298,7 @@ def _build_fast(frame: ApsFrame) -> bytes | None:
             fragmentation, reserved = ext.fragmentation, ext.reserved
             if fragmentation & ~3 or reserved & ~63:
                 return None
-            extended = [fragmentation | reserved << 2]
+            extended: list[Any] = [fragmentation | reserved << 2]  # a None in it fails bytes(): checked path
             if fragmentation:
                 extended.append(ext.block_number)
                 if layout.ack:
@@ -331,7 +331,7 @@ def build_aps(frame: ApsFrame) -> bytes:
 def parse_aps_checked(data: bytes, *, base: int = 0) -> ApsFrame:
     """`parse_aps` through the construct struct alone: the reference the fast path is held to, and
     what names the field and offset of a decoding error."""
-    raw = _codec.parse(_APS, data, PROTOCOL, compiled=_APS_COMPILED, base=base)
+    raw = construct_support.parse(_APS, data, PROTOCOL, compiled=_APS_COMPILED, base=base)
     fcf, ext = raw.fcf, raw.extended
     return ApsFrame(
         frame_type=ApsFrameType(fcf.frame_type),
@@ -380,7 +380,7 @@ def build_aps_checked(frame: ApsFrame) -> bytes:
         "aux": None if frame.aux is None else aux_to_dict(frame.aux),
         "payload": frame.payload,
     }
-    return _codec.build(_APS, obj, PROTOCOL)
+    return construct_support.build(_APS, obj, PROTOCOL)
 
 
 def ack_for(frame: ApsFrame, *, block_number: int | None = None, ack_bitfield: int | None = None) -> ApsFrame:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from construct import If, Int8ul, Int32ul, Int64ul, Struct, this
 
-from protocols.zigbee import _codec
+from protocols.zigbee import construct_support
 from protocols.zigbee.errors import ZigbeeEncodeError
 
 #: The security level ZigBee applies, whatever the level field on the air says.
@@ -42,7 +42,7 @@ class KeyId(enum.IntEnum):
     KEY_LOAD = 3  # hash of the link key with 0x02: APS Transport Key of a link key
 
 
-_SECURITY_CONTROL = _codec.BitFields(
+_SECURITY_CONTROL = construct_support.BitFields(
     Int8ul,
     [("level", 3), ("key_id", 2), ("extended_nonce", 1), ("reserved", 2)],  # from bit 0 up
 )
@@ -137,7 +137,7 @@ def parse_aux_fast(data: bytes, pos: int) -> tuple[AuxHeader, int] | None:
         return None
     values = layout.constants.copy()
     values.update(zip(layout.names, layout.fields.unpack_from(data, pos + 1), strict=False))
-    return _codec.frozen(AuxHeader, values), end
+    return construct_support.frozen(AuxHeader, values), end
 
 
 def build_aux_fast(aux: AuxHeader) -> bytes | None:
@@ -151,7 +151,7 @@ def build_aux_fast(aux: AuxHeader) -> bytes | None:
         values = [aux.frame_counter]
         if aux.source is not None:
             values.append(aux.source)
-        if key_id == KeyId.NETWORK:
+        if key_id == KeyId.NETWORK and aux.key_seq is not None:  # present exactly then (__post_init__)
             values.append(aux.key_seq)
         return bytes((control,)) + _AUX_LAYOUTS[control].fields.pack(*values)
     except (TypeError, struct.error):

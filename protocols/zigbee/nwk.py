@@ -44,7 +44,7 @@ from construct import (
 )
 
 from protocols.errors import require_bytes
-from protocols.zigbee import _codec
+from protocols.zigbee import construct_support
 from protocols.zigbee.aux_header import (
     AUX_STRUCT,
     AuxHeader,
@@ -71,7 +71,7 @@ class NwkFrameType(enum.IntEnum):
     COMMAND = 1
 
 
-_FCF = _codec.BitFields(  # radio.md 5.1, from bit 0 up
+_FCF = construct_support.BitFields(  # radio.md 5.1, from bit 0 up
     Int16ul,
     [
         ("frame_type", 2),
@@ -185,7 +185,7 @@ def _make_layout(shape: int) -> _Layout:
     return _Layout(
         layout,
         tuple(names),
-        _codec.getter(tuple(names)),
+        construct_support.getter(tuple(names)),
         constants,
         2 + layout.size,
         bool(shape & 0x400),
@@ -242,7 +242,7 @@ def _parse_fast(data: bytes) -> NwkFrame | None:
             return None
         values["aux"], pos = aux
     values["payload"] = data[pos:]
-    return _codec.frozen(NwkFrame, values)
+    return construct_support.frozen(NwkFrame, values)
 
 
 def _build_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes | None:
@@ -310,7 +310,7 @@ def build_nwk_with(frame: NwkFrame, *, aux: AuxHeader | None, payload: bytes) ->
 def parse_nwk_checked(data: bytes, *, base: int = 0) -> NwkFrame:
     """`parse_nwk` through construct alone (compiled, then the checked struct for the error): the
     reference the fast path is held to, and what names the field and offset of a decoding error."""
-    raw = _codec.parse(_NWK, data, PROTOCOL, compiled=_NWK_COMPILED, base=base)
+    raw = construct_support.parse(_NWK, data, PROTOCOL, compiled=_NWK_COMPILED, base=base)
     fcf = raw.fcf
     route = raw.source_route
     return NwkFrame(
@@ -362,4 +362,4 @@ def build_nwk_checked(frame: NwkFrame) -> bytes:
         "aux": None if frame.aux is None else aux_to_dict(frame.aux),
         "payload": frame.payload,
     }
-    return _codec.build(_NWK, obj, PROTOCOL)
+    return construct_support.build(_NWK, obj, PROTOCOL)

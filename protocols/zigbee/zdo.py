@@ -36,7 +36,7 @@ from construct import (
     this,
 )
 
-from protocols.zigbee._commands import CommandTable
+from protocols.zigbee.command_table import CommandTable
 from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError
 
 PROTOCOL = "zigbee.zdo"

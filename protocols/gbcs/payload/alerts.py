@@ -140,7 +140,7 @@ def name_dlms_alert(message_code: int, body: Field) -> Field:
         layout = _DLMS_RECORDS.get((message_code, name))
         if layout is not None and member.name == "octet-string" and _content_size(member) == layout.sizeof():
             at = member.offset + member.size - layout.sizeof()
-            fields = _record(bytes.fromhex(member.value), at, layout)
+            fields = _record(bytes.fromhex(str(member.value)), at, layout)  # an octet-string's value is hex
             member = node(name, member.offset, member.size, member.value, fields)
         named.append(member if member.name == name else renamed(member, name))
     named.extend(members[len(named) :])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from protocols.gbcs.errors import GbcsDecodeError
 from protocols.gbcs.lengths import PAYLOAD, read_length
 from protocols.gbcs.payload.reader import MAX_DEPTH, FieldBudget, Reader, node
-from protocols.gbcs.tree import Field
+from protocols.gbcs.tree import Field, JsonValue
 
 _UNIVERSAL = {
     0x01: "BOOLEAN",
@@ -163,7 +163,7 @@ def _extra_tag_bytes(tag: int) -> int:
     return max(tag.bit_length() - 1, 0) // 8
 
 
-def _primitive_value(tag: int, content: bytes, at: int) -> tuple[object, str | None]:
+def _primitive_value(tag: int, content: bytes, at: int) -> tuple[JsonValue, str | None]:
     """(value, note) of a primitive universal type; unknown tags give their contents in hex."""
     if tag == 0x02 or tag == 0x0A:
         if not content:
@@ -229,7 +229,7 @@ def decode(r: Reader, message_code: int, cra: int) -> Field:
     if r.pos >= r.end:
         raise r.fail("asn1", "empty payload")
     spec = _SCHEMAS.get((message_code, cra))
-    children = []
+    children: list[Field] = []
     while r.pos < r.end:
         child, r.pos = _tlv(r.data, r.pos, r.end, r.base, 0, spec if not children else None, r.budget)
         children.append(child)

@@ -8,6 +8,7 @@ two importing each other.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 #: ZigBee UTCTime counts seconds from 2000-01-01 00:00 UTC (ZCL 2.6.2.11).
 _ZIGBEE_EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -22,7 +23,7 @@ def zigbee_time_note(seconds: int) -> str:
     return (_ZIGBEE_EPOCH + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def date_note(parts: list[int]) -> str:
+def date_note(parts: Sequence[int]) -> str:
     """A ZCL Date (years since 1900, month, day, day of week) as text, FF fields as wildcards."""
     year, month, day = parts[0], parts[1], parts[2]
     return (

@@ -156,14 +156,19 @@ def record_name(struct_name: str) -> str:
 _INTEGER_KINDS = frozenset({"uint", "int", "enum", "bitmap", "utc"})
 
 
+def _function(cls: type, name: str) -> Any:
+    """The function behind classmethod `name` of `cls` (None if there is none): which class's code runs."""
+    return getattr(getattr(cls, name, None), "__func__", None)
+
+
 def _kind(ftype: Any) -> Any:
     """The plain kind of a zigpy type (see the module docstring), or None."""
     import zigpy.types as t
 
     if not isinstance(ftype, type):
         return None
-    deserialize = getattr(getattr(ftype, "deserialize", None), "__func__", None)
-    if issubclass(ftype, t.FixedIntType) and deserialize is t.FixedIntType.deserialize.__func__:
+    deserialize = _function(ftype, "deserialize")
+    if issubclass(ftype, t.FixedIntType) and deserialize is _function(t.FixedIntType, "deserialize"):
         size, rest = divmod(ftype._bits, 8)
         if rest:
             return None
@@ -178,19 +183,19 @@ def _kind(ftype: Any) -> Any:
                 except ValueError:  # an enum that refuses some values: only zigpy can say which
                     return None
                 return ["enum", 1, {v: str(n) for v, n in named if n and not n.startswith("undefined_")}]
-            if ftype._missing_.__func__ is not t.enum16._missing_.__func__:
+            if _function(ftype, "_missing_") is not _function(t.enum16, "_missing_"):
                 return None
             return ["enum", size, {int(m.value): str(m.name) for m in ftype.__members__.values()}]
         return ["int" if ftype._signed else "uint", size]
     if ftype is t.Date:
         return ["date"]
-    if issubclass(ftype, t.LVBytes) and deserialize is t.LVBytes.deserialize.__func__:
+    if issubclass(ftype, t.LVBytes) and deserialize is _function(t.LVBytes, "deserialize"):
         return ["octets", ftype._prefix_length]
-    if issubclass(ftype, t.CharacterString) and deserialize is t.CharacterString.deserialize.__func__:
+    if issubclass(ftype, t.CharacterString) and deserialize is _function(t.CharacterString, "deserialize"):
         return ["string", ftype._prefix_length]
     if ftype is t.Bytes:
         return ["rest"]
-    if issubclass(ftype, t.List) and deserialize is t.List.deserialize.__func__:
+    if issubclass(ftype, t.List) and deserialize is _function(t.List, "deserialize"):
         item = ftype._item_type
         if isinstance(item, type) and issubclass(item, t.Struct) and item is not t.Date:
             fields = _fields(item)

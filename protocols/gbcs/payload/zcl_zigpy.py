@@ -30,7 +30,7 @@ _ZIGPY_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError, st
 def command_fields(r: Reader, cluster_id: int, frame_type: int, direction: int, command_id: int) -> tuple[Field, ...]:
     """The payload of a command zigpy defines (the caller checked it does), field by field."""
     if frame_type == 0:
-        schema = GENERAL_COMMANDS[command_id].schema
+        schema = GENERAL_COMMANDS[command_id].schema  # type: ignore[index]  # IntEnum keys find plain ints
     else:
         cluster = cluster_class(cluster_id)
         assert cluster is not None  # `zcl` comes here only for commands the table, derived from zigpy, holds
@@ -41,7 +41,7 @@ def command_fields(r: Reader, cluster_id: int, frame_type: int, direction: int, 
 
 def data_type_value(r: Reader, type_id: int) -> Field:
     """An attribute value of ZCL data type `type_id` (a Read Attributes Response record)."""
-    return value(r, "value", DataType.from_type_id(type_id).value.python_type)
+    return value(r, "value", DataType.from_type_id(type_id).value.python_type)  # type: ignore[arg-type]  # an IntEnum
 
 
 def struct_fields(r: Reader, schema: type[t.Struct]) -> tuple[Field, ...]:
@@ -54,7 +54,7 @@ def struct_fields(r: Reader, schema: type[t.Struct]) -> tuple[Field, ...]:
     return tuple(out)
 
 
-def value(r: Reader, name: str, ftype: type) -> Field:
+def value(r: Reader, name: str, ftype: Any) -> Field:
     start = r.offset
     item = getattr(ftype, "_item_type", None)
     if item is not None and issubclass(ftype, t.List) and isinstance(item, type) and issubclass(item, t.Struct):

@@ -6,9 +6,9 @@ from typing import Any
 
 from construct import Construct, Struct, Terminated
 
-from protocols.zigbee import _codec
-from protocols.zigbee._values import value_from, value_to_dict
+from protocols.zigbee import construct_support
 from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError
+from protocols.zigbee.values import value_from, value_to_dict
 
 
 class CommandTable:
@@ -45,7 +45,7 @@ class CommandTable:
         if entry is None:
             raise ZigbeeDecodeError(self.protocol, base - 1, "command_id", f"unsupported command 0x{command_id:02X}")
         cls, whole = entry
-        raw = _codec.parse(whole, body, self.protocol, base=base).body
+        raw = construct_support.parse(whole, body, self.protocol, base=base).body
         try:
             return value_from(cls, raw)
         except ZigbeeEncodeError as exc:  # parsed, but fields the value refuses (e.g. a wrong mix)
@@ -60,4 +60,4 @@ class CommandTable:
         whole = self._by_class.get(type(command))
         if whole is None:
             raise ZigbeeEncodeError(self.protocol, "command", f"{type(command).__name__} is not in this table")
-        return _codec.build(whole, {"body": value_to_dict(command, whole.subcons[0])}, self.protocol)
+        return construct_support.build(whole, {"body": value_to_dict(command, whole.subcons[0])}, self.protocol)

@@ -77,7 +77,7 @@ def build(checked: Construct, obj: dict[str, Any], protocol: str) -> bytes:
         raise ZigbeeEncodeError(protocol, path, reason) from None
 
 
-class BitFields(Adapter):  # type: ignore[misc]
+class BitFields(Adapter):
     """An integer field split into named bit fields, listed from bit 0 up: `(name, width)`.
 
     Why not `ByteSwapped(BitStruct(...))`: construct cannot compile bit streams, and in the

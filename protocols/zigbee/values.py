@@ -31,7 +31,7 @@ def value_from(cls: type[T], raw: Any) -> T:
     `*_bits` sub-structs (an options octet) are read as the dataclass's own. This keeps each
     command table declarative: one struct and one dataclass per command, no hand-written copying.
     """
-    hints = _hints(cls)
+    hints = _hints(cls)  # type: ignore[arg-type]  # a dataclass type is hashable; TypeVar T does not say so
     flat = dict(raw)
     for key, inner in raw.items():
         if key.endswith(INLINE_SUFFIX):
@@ -79,7 +79,7 @@ def _convert(hint: Any, raw: Any) -> Any:
     if origin is tuple:
         inner = typing.get_args(hint)[0]
         return tuple(_convert(inner, item) for item in raw)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return value_from(hint, raw)
     if hint is bytes:
         return bytes(raw)
