@@ -32,7 +32,13 @@ from typing import Any, Final
 import zigpy.types as t
 from zigpy.zcl import Cluster, foundation
 from zigpy.zcl.clusters import smartenergy
-from zigpy.zcl.foundation import BaseAttributeDefs, BaseCommandDefs, ZCLAttributeDef, ZCLCommandDef
+from zigpy.zcl.foundation import (
+    BaseAttributeDefs,
+    BaseCommandDefs,
+    ZCLAttributeAccess,
+    ZCLAttributeDef,
+    ZCLCommandDef,
+)
 
 SUB_GHZ_CLUSTER_ID: Final = 0x070B
 
@@ -129,23 +135,28 @@ class DebtEntry(t.Struct):
     outstanding_debt: t.uint32_t
 
 
-def _attributes(base: type[BaseAttributeDefs], *groups: dict[str, tuple[int, Any]]) -> type[BaseAttributeDefs]:
+def _attributes(base: type[BaseAttributeDefs], *groups: dict[str, tuple[int, Any]]) -> Any:
     """An `AttributeDefs` class from name -> (id, type) tables, keeping `base`'s attributes.
 
     Tables rather than one class attribute per line because several SE attribute sets are long
-    regular series (48 tier labels, 256 block prices) best generated from their pattern.
+    regular series (48 tier labels, 256 block prices) best generated from their pattern. Typed
+    `Any`: zigpy types each cluster's `AttributeDefs` as that cluster's own class, which a class
+    made here cannot name.
     """
     namespace = {
-        name: ZCLAttributeDef(id=attr_id, type=attr_type, access="r")
+        name: ZCLAttributeDef(id=t.uint16_t(attr_id), type=attr_type, access=ZCLAttributeAccess.Read)
         for group in groups
         for name, (attr_id, attr_type) in group.items()
     }
     return types.new_class("AttributeDefs", (base,), exec_body=lambda ns: ns.update(namespace))
 
 
-def _commands(table: dict[str, tuple[int, dict[str, Any]]]) -> type[BaseCommandDefs]:
-    """A `*CommandDefs` class from a name -> (command id, schema) table."""
-    namespace = {name: ZCLCommandDef(id=command_id, schema=schema) for name, (command_id, schema) in table.items()}
+def _commands(table: dict[str, tuple[int, dict[str, Any]]]) -> Any:
+    """A `*CommandDefs` class from a name -> (command id, schema) table (typed `Any` as `_attributes`)."""
+    namespace = {
+        name: ZCLCommandDef(id=t.uint8_t(command_id), schema=schema)  # type: ignore[arg-type]  # zigpy makes a dict schema its CommandSchema
+        for name, (command_id, schema) in table.items()
+    }
     return types.new_class("CommandDefs", (BaseCommandDefs,), exec_body=lambda ns: ns.update(namespace))
 
 
@@ -957,8 +968,8 @@ class Events(smartenergy.Events):
 class SubGhz(Cluster):
     """Sub-GHz: the hub tells 868 MHz devices to hold ZCL traffic when the duty cycle runs out."""
 
-    cluster_id: Final[t.uint16_t] = SUB_GHZ_CLUSTER_ID
-    ep_attribute: Final = "smartenergy_sub_ghz"
+    cluster_id = t.uint16_t(SUB_GHZ_CLUSTER_ID)
+    ep_attribute = "smartenergy_sub_ghz"
 
     AttributeDefs = _attributes(
         BaseAttributeDefs,
