@@ -31,7 +31,7 @@ the parent. Standard input (`-`) keeps one process.
 
 GBZ payloads are named from zigpy's ZCL tables (with `protocols.zigbee.smart_energy`); what the
 decoder needs of them is kept in a cache file under `$COMMSHUB_CACHE_DIR` (default
-`$XDG_CACHE_HOME/commshub` or `~/.cache/commshub`), rebuilt whenever zigpy or smart_energy.py changes.
+`$XDG_CACHE_HOME/commshub` or `~/.cache/commshub`), rebuilt whenever zigpy or `protocols.zigbee.smart_energy` changes.
 
 Exit codes: 0 every input decoded; 1 some input did not decode (or, for --example,
 did not verify); 2 usage error (no input, unreadable key store folder); 3 the decoder

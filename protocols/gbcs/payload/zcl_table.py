@@ -219,7 +219,7 @@ def derived() -> ZclTable:
 
 
 def source_files() -> list[Path]:
-    """The files the table is derived from besides zigpy itself: this module and smart_energy.py
-    (located without importing `protocols.zigbee`, which would import zigpy)."""
+    """The files the table is derived from besides zigpy itself: this module and the `smart_energy`
+    package (located without importing `protocols.zigbee`, which would import zigpy)."""
     here = Path(__file__).resolve()
-    return [here, here.parents[2] / "zigbee" / "smart_energy.py"]
+    return [here, *sorted((here.parents[2] / "zigbee" / "smart_energy").glob("*.py"))]
