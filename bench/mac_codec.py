@@ -1,4 +1,4 @@
-"""MAC frame parse/build throughput: `protocols.ieee802154` against scapy's `Dot15d4FCS` (issue 3 bar: >= 10x).
+"""MAC frame parse/build throughput: `protocols.ieee802154` against scapy's `Dot15d4FCS` (bar: >= 10x).
 
 Run: `.venv/bin/python -m bench.mac_codec`.
 
@@ -11,7 +11,7 @@ What each side decodes, honestly:
   beacon fields, MAC command fields) into frozen dataclasses; the MAC payload
   of data frames stays raw bytes (the ZigBee codec's job);
 * scapy "full": MAC plus NWK, APS and ZCL layers (what `Dot15d4FCS(raw)` does
-  with `conf.dot15d4_protocol = "zigbee"`), the figure issue 3 quotes;
+  with `conf.dot15d4_protocol = "zigbee"`), the figure the bar quotes;
 * scapy "MAC only": the same with data payloads left as `Raw`, the closest
   like-for-like comparison.
 Build: ours from dataclasses to bytes (FCS included); scapy from packet objects

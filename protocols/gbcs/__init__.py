@@ -1,6 +1,6 @@
 """GBCS: the GB smart-metering messages a Communications Hub carries (gbcs.md).
 
-Public API (issue 2; other issues and external checks use exactly these names):
+Public API (other parts and external checks use exactly these names):
 
 - `parse(data, keystore=None) -> Message`: decode, verify (MAC, signature) and decrypt.
 - `build(message, *, signing_key=None, mac_key=None) -> bytes`: `build(parse(x)) == x`;
@@ -59,7 +59,7 @@ __all__ = [
 
 
 #: Names imported on first use, with their module: decoding messages never needs them, and start-up
-#: time is issue 2's bar (`commshub decode` runs whole-process).
+#: time counts (`commshub decode` is measured whole-process).
 _LAZY = {
     "utrn": "protocols.gbcs.utrn",
     "segment": "protocols.gbcs.gbt",

@@ -1,8 +1,8 @@
 """The two things the key store reads from an X.509 certificate: its public key and its role.
 
 Why not `cryptography.x509`: importing it costs about 20 ms (7 of them compiling regular
-expressions), a tenth of a whole `commshub decode` run over the RTDS corpus (issue 2's bar
-is whole-process), while the key store needs only two fields of the TBSCertificate (RFC 5280
+expressions), a tenth of a whole `commshub decode` run over the RTDS corpus (whose speed is
+measured whole-process), while the key store needs only two fields of the TBSCertificate (RFC 5280
 4.1): `subjectPublicKeyInfo`, handed to `cryptography`'s DER loader, and the subject's first
 organizational-unit name, the GBCS remote-party role (gbcs.md 2.1). This is a DER walk to
 those fields, not a certificate validator: nothing here is trusted beyond the key it names.

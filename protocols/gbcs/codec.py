@@ -1,4 +1,4 @@
-"""`parse`, `build` and `seal`: the GBCS codec's entry points (issue 2, gbcs.md 3-5).
+"""`parse`, `build` and `seal`: the GBCS codec's entry points (gbcs.md 3-5).
 
 `parse` = envelope (wire format) + verification (MAC, signature, with a key store) +
 payload decoding (the `payload` package, given a decrypt callable that uses the same
@@ -60,8 +60,10 @@ def parse(data: bytes, keystore: KeyStore | None = None, *, zcl: ZclTable | None
 
 def _mac_aes_key(message: Message, key: MacKey) -> bytes:
     if isinstance(key, MacKeyPair):
-        z = crypto.ecdh(key.private_key, key.peer_public_key)
-        return crypto.derive_key(z, message.originator, int(message.cra), message.originator_counter, message.recipient)
+        shared_secret = crypto.ecdh(key.private_key, key.peer_public_key)
+        return crypto.derive_key(
+            shared_secret, message.originator, int(message.cra), message.originator_counter, message.recipient
+        )
     if len(key) != 16:
         raise GbcsEncodeError("mac_key", f"{len(key)} bytes: an AES-128 key is 16 bytes")
     return key

@@ -140,24 +140,24 @@ def _fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[
     return result
 
 
-def _transaction_fields(h: Any, at: int) -> dict[str, Any]:
+def _transaction_fields(header_fields: Any, at: int) -> dict[str, Any]:
     """Message fields from a parsed `_TRANSACTION` (a dict: item access is the fast path).
 
     Refuses values the structs let through; `at` is the offset of the transaction-id length.
     """
-    cra = h["cra"]
+    cra = header_fields["cra"]
     if not 1 <= cra <= 3:
         raise GbcsDecodeError(at + 1, "cra", f"CRA flag {cra} is not 1 (command), 2 (response) or 3 (alert)")
-    date_time = h["date_time"]
+    date_time = header_fields["date_time"]
     if len(date_time) not in (0, DATE_TIME_SIZE):
         raise GbcsDecodeError(at + 28, "date_time_length", f"date-time length {len(date_time)} is not 0 or 12")
-    other_raw = h["other_information"]
+    other_raw = header_fields["other_information"]
     other_at = at + 29 + len(date_time) + len(encode_length(len(other_raw)))  # after its length field
     return {
         "cra": _CRAS[cra],
-        "originator_counter": h["originator_counter"],
-        "originator": h["originator"],
-        "recipient": h["recipient"],
+        "originator_counter": header_fields["originator_counter"],
+        "originator": header_fields["originator"],
+        "recipient": header_fields["recipient"],
         "other_information": decode_other_information(other_raw, other_at),
         "date_time_raw": date_time or None,
     }
@@ -176,25 +176,27 @@ def _is_der_sequence(raw: bytes) -> bool:
 
 def decode_other_information(raw: bytes, at: int) -> OtherInformation:
     """Other Information (gbcs.md 3.5): the cumulative forms of 2, 10, 18 and 26 bytes, or a certificate tail."""
-    n = len(raw)
-    if n < 2:
-        raise GbcsDecodeError(at, "other_information", f"{n} bytes: too short for the 2-byte message code")
+    size = len(raw)
+    if size < 2:
+        raise GbcsDecodeError(at, "other_information", f"{size} bytes: too short for the 2-byte message code")
     code = int.from_bytes(raw[0:2], "big")
-    if n == 2:
+    if size == 2:
         return OtherInformation(code)
-    if n < 10:
-        raise GbcsDecodeError(at + 2, "other_information.remote_party_id", f"{n - 2} bytes where 8 are needed")
+    if size < 10:
+        raise GbcsDecodeError(at + 2, "other_information.remote_party_id", f"{size - 2} bytes where 8 are needed")
     party = raw[2:10]
-    if n == 10:
+    if size == 10:
         return OtherInformation(code, party)
-    if n < 18:
-        raise GbcsDecodeError(at + 10, "other_information.remote_party_counter", f"{n - 10} bytes where 8 are needed")
+    if size < 18:
+        raise GbcsDecodeError(
+            at + 10, "other_information.remote_party_counter", f"{size - 10} bytes where 8 are needed"
+        )
     counter = int.from_bytes(raw[10:18], "big")
     rest, originator_counter = raw[18:], None
     if len(rest) == 8 or (len(rest) > 8 and not _is_der_sequence(rest)):
         originator_counter, rest = int.from_bytes(rest[:8], "big"), rest[8:]
     if rest and not _is_der_sequence(rest):
-        where = at + n - len(rest)
+        where = at + size - len(rest)
         if len(rest) < 8 and originator_counter is None:
             raise GbcsDecodeError(
                 where, "other_information.originator_counter", f"{len(rest)} bytes where 8 are needed"

@@ -2,7 +2,7 @@
 
 Why: every frame the hub hears goes through `mac.parse`, and construct's
 per-frame overhead (a Container per struct, a stream, a call per field) was
-two thirds of its cost (cProfile, 2026-11-28).  But the FCF alone fixes the
+two thirds of its cost (profiled with cProfile).  But the FCF alone fixes the
 whole MAC header layout, so `header.mhr_layout` gives each FCF value, once,
 a `struct.Struct` for the fields after the FCF and an `itemgetter` that makes
 the `Header` tuple (shared with `peek`).  The auxiliary security header gets

@@ -221,45 +221,45 @@ def _frame(raw: Any) -> Frame:
 
 def _fcf(frame: Frame) -> int:
     """The FCF of `frame`, after checking that its header agrees with itself and with the frame."""
-    h = frame.header
+    header = frame.header
     for name in _FLAG_FIELDS:
-        flag = getattr(h, name)
+        flag = getattr(header, name)
         if type(flag) is not bool and flag not in (0, 1):
             raise encode_error(f"header.{name}", f"{flag!r} is not a one-bit flag (True/False)")
-    if FRAME_CLASSES.get(h.frame_type) is not type(frame):
-        raise encode_error("header.frame_type", f"{h.frame_type!r} in a {type(frame).__name__}")
-    if h.version not in FRAME_VERSIONS or h.dst_mode not in AddrMode or h.src_mode not in AddrMode:
+    if FRAME_CLASSES.get(header.frame_type) is not type(frame):
+        raise encode_error("header.frame_type", f"{header.frame_type!r} in a {type(frame).__name__}")
+    if header.version not in FRAME_VERSIONS or header.dst_mode not in AddrMode or header.src_mode not in AddrMode:
         raise encode_error("header", "frame version or addressing mode out of range")
-    if h.ie_present:
+    if header.ie_present:
         raise encode_error("header.ie_present", "information elements are not supported")
-    if h.security != (frame.security is not None):
+    if header.security != (frame.security is not None):
         raise encode_error("header.security", "the security bit must be set exactly when a security header is given")
     if frame.security is not None:
-        if h.version == FrameVersion.V2003:
+        if header.version == FrameVersion.V2003:
             raise encode_error("header.version", "802.15.4-2003 MAC security is not supported")
         problem = frame.security.consistent()
         if problem:
             raise encode_error("security", problem)
-    if h.seq is None and h.version != FrameVersion.V2015:
+    if header.seq is None and header.version != FrameVersion.V2015:
         raise encode_error("header.seq", "only 2015 frames may suppress the sequence number")
-    for side, mode, address in (("dst", h.dst_mode, h.dst_addr), ("src", h.src_mode, h.src_addr)):
+    for side, mode, address in (("dst", header.dst_mode, header.dst_addr), ("src", header.src_mode, header.src_addr)):
         if (mode == AddrMode.NONE) != (address is None):
             raise encode_error(f"header.{side}_addr", f"an address is present exactly when {side}_mode is not NONE")
-    dst_pan, src_pan = pan_ids_present(h.version, h.dst_mode, h.src_mode, h.pan_id_compression)
-    if dst_pan != (h.dst_pan is not None) or src_pan != (h.src_pan is not None):
+    dst_pan, src_pan = pan_ids_present(header.version, header.dst_mode, header.src_mode, header.pan_id_compression)
+    if dst_pan != (header.dst_pan is not None) or src_pan != (header.src_pan is not None):
         want = f"destination PAN {'present' if dst_pan else 'absent'}, source PAN {'present' if src_pan else 'absent'}"
         raise encode_error("header.pan_id_compression", f"these modes and compression bit need {want}")
     return (
-        h.frame_type
-        | h.security << 3
-        | h.frame_pending << 4
-        | h.ack_request << 5
-        | h.pan_id_compression << 6
-        | h.reserved << 7
-        | (h.seq is None) << 8
-        | h.dst_mode << 10
-        | h.version << 12
-        | h.src_mode << 14
+        header.frame_type
+        | header.security << 3
+        | header.frame_pending << 4
+        | header.ack_request << 5
+        | header.pan_id_compression << 6
+        | header.reserved << 7
+        | (header.seq is None) << 8
+        | header.dst_mode << 10
+        | header.version << 12
+        | header.src_mode << 14
     )
 
 
@@ -278,11 +278,11 @@ def _body(frame: Frame) -> dict[str, Any]:
 
 def build(frame: Frame, *, fcs: int = 16) -> bytes:
     """Encode `frame` and append its FCS; Ieee802154EncodeError for values the format cannot carry."""
-    h = frame.header
+    header = frame.header
     raw = dict(
         fcf=_fcf(frame),
-        seq=h.seq,
-        addr=dict(dst_pan=h.dst_pan, dst_addr=h.dst_addr, src_pan=h.src_pan, src_addr=h.src_addr),
+        seq=header.seq,
+        addr=dict(dst_pan=header.dst_pan, dst_addr=header.dst_addr, src_pan=header.src_pan, src_addr=header.src_addr),
         aux=None if frame.security is None else security_to_raw(frame.security),
         body=_body(frame),
     )

@@ -11,7 +11,7 @@ Inter-PAN (frame type 3) and the reserved type 2 are refused: our HAN never send
 Two paths, one result. `_NWK` (construct) is the checked reference: `parse_nwk_checked` /
 `build_nwk_checked` give exact errors with field and offset. Every frame the stack sends or hears
 goes through here, and construct's per-frame overhead made these codecs a quarter of the home
-simulation's wall time (cProfile, 2026-11-29), so `parse_nwk` / `build_nwk` first try a fast
+simulation's wall time (profiled with cProfile), so `parse_nwk` / `build_nwk` first try a fast
 path. The FCF's layout bits (`_SHAPE`) fix the header layout, so each of the 64 shapes gets, at
 import, a `struct.Struct` for the fixed fields (`_LAYOUTS`) and the other FCF bits map to their
 field values through a table (`_BIT_VALUES`); only the source route (counted) and the auxiliary

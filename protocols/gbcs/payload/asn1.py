@@ -223,18 +223,20 @@ def _type_label(tag: int) -> str:
     return f"{cls + ' ' if cls else ''}[{number}]"
 
 
-def decode(r: Reader, message_code: int, cra: int) -> Field:
+def decode(reader: Reader, message_code: int, cra: int) -> Field:
     """Every TLV up to the end of `r`, named by the schema for (message code, CRA) when there is one."""
-    start = r.offset
-    if r.pos >= r.end:
-        raise r.fail("asn1", "empty payload")
+    start = reader.offset
+    if reader.pos >= reader.end:
+        raise reader.fail("asn1", "empty payload")
     spec = _SCHEMAS.get((message_code, cra))
     children: list[Field] = []
-    while r.pos < r.end:
-        child, r.pos = _tlv(r.data, r.pos, r.end, r.base, 0, spec if not children else None, r.budget)
+    while reader.pos < reader.end:
+        child, reader.pos = _tlv(
+            reader.data, reader.pos, reader.end, reader.base, 0, spec if not children else None, reader.budget
+        )
         children.append(child)
     note = None if spec is not None else "no schema for this message code; generic DER names"
-    return node("asn1", start, r.offset - start, None, tuple(children), note)
+    return node("asn1", start, reader.offset - start, None, tuple(children), note)
 
 
 # ---------------------------------------------------------------------------------------------

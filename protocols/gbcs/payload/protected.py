@@ -37,7 +37,7 @@ class Session:
         self.unparsed = 0  #: payload bytes left opaque (not counted inside plaintexts)
 
     def block(
-        self, r: Reader, size: int, name: str, decode_plaintext: PlaintextDecoder, node_start: int | None = None
+        self, reader: Reader, size: int, name: str, decode_plaintext: PlaintextDecoder, node_start: int | None = None
     ) -> Field:
         """The `size`-byte block at `r` as a named field, with the decrypted plaintext when possible.
 
@@ -45,10 +45,10 @@ class Session:
         tag and length bytes belong to it too.
         """
         if size < MIN_BLOCK:
-            raise r.fail(name, f"encrypted block of {size} bytes is shorter than {MIN_BLOCK}")
-        start = r.offset
+            raise reader.fail(name, f"encrypted block of {size} bytes is shorter than {MIN_BLOCK}")
+        start = reader.offset
         node_start = start if node_start is None else node_start
-        block = r.take(size, name)
+        block = reader.take(size, name)
         children = [
             node("security-control", start, 1, block[0]),
             node("invocation-counter", start + 1, 4, int.from_bytes(block[1:5], "big")),
@@ -63,10 +63,10 @@ class Session:
 
     def _plaintext(self, plaintext: bytes, decode: PlaintextDecoder) -> Field:
         """The decoded plaintext; a layout we cannot decode stays as hex, saying why (it is authentic data)."""
-        r = Reader(plaintext, budget=self.budget)
+        reader = Reader(plaintext, budget=self.budget)
         outer_unparsed = self.unparsed
         try:
-            fields = decode(r, self)
+            fields = decode(reader, self)
         except GbcsDecodeError as exc:
             return node("plaintext", 0, len(plaintext), plaintext.hex(), (), f"{DECRYPTED_NOTE}; not decoded: {exc}")
         finally:

@@ -63,9 +63,9 @@ class Reader:
         """The error to raise for `field` at `pos` (default: the current position)."""
         return GbcsDecodeError(self.base + (self.pos if pos is None else pos), field, reason)
 
-    def need(self, n: int, field: str) -> None:
-        if n > self.end - self.pos:
-            raise self.fail(field, f"needs {n} byte(s), only {self.end - self.pos} left")
+    def need(self, count: int, field: str) -> None:
+        if count > self.end - self.pos:
+            raise self.fail(field, f"needs {count} byte(s), only {self.end - self.pos} left")
 
     def u8(self, field: str) -> int:
         if self.pos >= self.end:
@@ -74,16 +74,16 @@ class Reader:
         self.pos += 1
         return value
 
-    def uint(self, n: int, field: str, *, little: bool = False, signed: bool = False) -> int:
-        self.need(n, field)
+    def uint(self, count: int, field: str, *, little: bool = False, signed: bool = False) -> int:
+        self.need(count, field)
         start = self.pos
-        self.pos += n
+        self.pos += count
         return int.from_bytes(self.data[start : self.pos], "little" if little else "big", signed=signed)
 
-    def take(self, n: int, field: str) -> bytes:
-        self.need(n, field)
+    def take(self, count: int, field: str) -> bytes:
+        self.need(count, field)
         start = self.pos
-        self.pos += n
+        self.pos += count
         return self.data[start : self.pos]
 
     def ber_length(self, field: str) -> int:
@@ -91,11 +91,11 @@ class Reader:
         length, self.pos = read_length(self.data, self.pos, field, rule=PAYLOAD, end=self.end, base=self.base)
         return length
 
-    def sub(self, n: int, field: str) -> Reader:
+    def sub(self, count: int, field: str) -> Reader:
         """A reader over the next `n` bytes (checked), advancing this one past them."""
-        self.need(n, field)
+        self.need(count, field)
         start = self.pos
-        self.pos += n
+        self.pos += count
         return Reader(self.data, self.base, start, self.pos, self.budget)
 
 

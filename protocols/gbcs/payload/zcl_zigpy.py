@@ -27,7 +27,9 @@ from protocols.zigbee.zcl_registry import cluster_class
 _ZIGPY_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error, OverflowError)
 
 
-def command_fields(r: Reader, cluster_id: int, frame_type: int, direction: int, command_id: int) -> tuple[Field, ...]:
+def command_fields(
+    reader: Reader, cluster_id: int, frame_type: int, direction: int, command_id: int
+) -> tuple[Field, ...]:
     """The payload of a command zigpy defines (the caller checked it does), field by field."""
     if frame_type == 0:
         schema = GENERAL_COMMANDS[command_id].schema  # type: ignore[index]  # IntEnum keys find plain ints
@@ -36,42 +38,42 @@ def command_fields(r: Reader, cluster_id: int, frame_type: int, direction: int, 
         assert cluster is not None  # `zcl` comes here only for commands the table, derived from zigpy, holds
         defs = cluster.server_commands if direction == CLIENT_TO_SERVER else cluster.client_commands
         schema = defs[command_id].schema
-    return struct_fields(r, schema)
+    return struct_fields(reader, schema)
 
 
-def data_type_value(r: Reader, type_id: int) -> Field:
+def data_type_value(reader: Reader, type_id: int) -> Field:
     """An attribute value of ZCL data type `type_id` (a Read Attributes Response record)."""
-    return value(r, "value", DataType.from_type_id(type_id).value.python_type)  # type: ignore[arg-type]  # an IntEnum
+    return value(reader, "value", DataType.from_type_id(type_id).value.python_type)  # type: ignore[arg-type]  # an IntEnum
 
 
-def struct_fields(r: Reader, schema: type[t.Struct]) -> tuple[Field, ...]:
+def struct_fields(reader: Reader, schema: type[t.Struct]) -> tuple[Field, ...]:
     """Each field of a zigpy Struct schema, in order; optional trailing fields may be absent."""
     out = []
     for field in schema.fields:
-        if field.optional and r.pos >= r.end:
+        if field.optional and reader.pos >= reader.end:
             break
-        out.append(value(r, field.name, field.type))
+        out.append(value(reader, field.name, field.type))
     return tuple(out)
 
 
-def value(r: Reader, name: str, ftype: Any) -> Field:
-    start = r.offset
+def value(reader: Reader, name: str, ftype: Any) -> Field:
+    start = reader.offset
     item = getattr(ftype, "_item_type", None)
     if item is not None and issubclass(ftype, t.List) and isinstance(item, type) and issubclass(item, t.Struct):
         records = []
-        while r.pos < r.end:
-            record_start = r.offset
-            r.budget.spend(1 + len(item.fields), record_start, name)
-            children = struct_fields(r, item)
-            records.append(node(record_name(item.__name__), record_start, r.offset - record_start, None, children))
-        return node(name, start, r.offset - start, None, tuple(records), f"{len(records)} records")
-    data = r.data[r.pos : r.end]
+        while reader.pos < reader.end:
+            record_start = reader.offset
+            reader.budget.spend(1 + len(item.fields), record_start, name)
+            children = struct_fields(reader, item)
+            records.append(node(record_name(item.__name__), record_start, reader.offset - record_start, None, children))
+        return node(name, start, reader.offset - start, None, tuple(records), f"{len(records)} records")
+    data = reader.data[reader.pos : reader.end]
     try:
         parsed, rest = ftype.deserialize(data)
     except _ZIGPY_ERRORS as exc:
-        raise r.fail(name, f"{ftype.__name__}: {exc}") from None
+        raise reader.fail(name, f"{ftype.__name__}: {exc}") from None
     size = len(data) - len(rest)
-    r.pos += size
+    reader.pos += size
     try:
         json_value, note = jsonable(parsed)
     except _NotJson:
