@@ -20,6 +20,7 @@ from protocols.gbcs.payload import PayloadContext, decode_payload
 from protocols.ieee802154 import AddrMode, DataFrame, FrameType, FrameVersion, Header, SecurityHeader
 from protocols.zigbee import ApsFrame, ApsFrameType, AuxHeader, KeyId, NwkFrame, NwkFrameType
 from protocols.zigbee.errors import ZigbeeDecodeError
+from protocols.zigbee.nwk import BROADCAST_RX_ON_WHEN_IDLE
 from protocols.zigbee.zdo import ZdoFrame, build_zdo, parse_zdo
 
 from .registry import Target, register
@@ -96,7 +97,9 @@ def _mac_seeds() -> Iterable[bytes]:
 
 def _nwk_seeds() -> Iterable[bytes]:
     aux = AuxHeader(KeyId.NETWORK, frame_counter=5, source=0x0011223344556677, key_seq=0)
-    yield zigbee.build_nwk(NwkFrame(NwkFrameType.DATA, dst=0xFFFD, src=0, seq=3, radius=5, payload=b"\x08\x00"))
+    yield zigbee.build_nwk(
+        NwkFrame(NwkFrameType.DATA, dst=BROADCAST_RX_ON_WHEN_IDLE, src=0, seq=3, radius=5, payload=b"\x08\x00")
+    )
     yield zigbee.build_nwk(NwkFrame(NwkFrameType.DATA, dst=1, src=2, seq=4, aux=aux, payload=b"\x00" * 8))
     yield zigbee.build_nwk(
         NwkFrame(NwkFrameType.COMMAND, dst=1, src=2, seq=5, dst_ieee=1, src_ieee=2, payload=b"\x01\x08\x00\x00")

@@ -60,6 +60,11 @@ class AddrMode(enum.IntEnum):
     EXTENDED = 3
 
 
+#: The short address every device accepts (IEEE 802.15.4-2015 6.1; radio.md 2.2).
+BROADCAST_ADDRESS = 0xFFFF
+#: The PAN ID every PAN accepts, as a beacon request carries it (radio.md 2.4).
+BROADCAST_PAN_ID = 0xFFFF
+
 #: Octets of an address per mode.
 ADDR_LENGTH = {AddrMode.NONE: 0, AddrMode.SHORT: 2, AddrMode.EXTENDED: 8}
 
@@ -118,8 +123,8 @@ class Header(NamedTuple):
 
     @property
     def is_broadcast(self) -> bool:
-        """True for frames to the broadcast short address 0xFFFF."""
-        return self.dst_mode == AddrMode.SHORT and self.dst_addr == 0xFFFF
+        """True for frames to the broadcast short address (`BROADCAST_ADDRESS`)."""
+        return self.dst_mode == AddrMode.SHORT and self.dst_addr == BROADCAST_ADDRESS
 
 
 #: Lays out `unpacked + constants` in a value's field order (an `operator.itemgetter`).

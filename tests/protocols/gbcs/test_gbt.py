@@ -13,7 +13,7 @@ from protocols.gbcs.describe import describe
 from protocols.gbcs.envelope import decode, encode
 from protocols.gbcs.gbt import GbtReassembler, GbtReassemblyError, segment
 from tests.protocols.gbcs.strategies import messages
-from tests.protocols.gbcs.test_envelope import ECS52
+from tests.protocols.gbcs.vectors import ECS52
 
 
 @given(messages(), st.integers(min_value=1, max_value=200), st.randoms(use_true_random=False), st.data())

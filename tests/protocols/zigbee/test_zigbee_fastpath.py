@@ -32,12 +32,11 @@ from protocols.zigbee import (
     nwk,
     secure_nwk,
 )
-from tests.protocols.zigbee.test_zigbee_aps import SCAPY_VECTORS as APS_SCAPY_VECTORS
-from tests.protocols.zigbee.test_zigbee_aps import aps_frames
-from tests.protocols.zigbee.test_zigbee_nwk import RADIO_MD_52, _scapy_vectors
+from tests.protocols.zigbee.vectors import RADIO_MD_52, aps_frames, scapy_nwk_vectors
+from tests.protocols.zigbee.vectors import SCAPY_VECTORS as APS_SCAPY_VECTORS
 
 # Seeds to mutate: radio.md 5.2's NWK frame and scapy-built NWK/APS frames (the other test modules).
-NWK_SEEDS = [RADIO_MD_52, *(bytes(pkt) for _, pkt in _scapy_vectors())]  # type: ignore[call-overload]
+NWK_SEEDS = [RADIO_MD_52, *(bytes(pkt) for _, pkt in scapy_nwk_vectors())]  # type: ignore[call-overload]
 APS_SEEDS = [bytes(pkt) for pkt in APS_SCAPY_VECTORS.values()]
 # Bodies after the frame control: a source-route count of 2 and an aux control of 0x02 (all 0x02),
 # and ones where counts, controls and addresses vary with position.

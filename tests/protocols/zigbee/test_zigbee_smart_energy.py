@@ -17,7 +17,7 @@ from zigpy.zcl import Cluster, foundation
 from zigpy.zcl.clusters import smartenergy as zigpy_se
 
 from protocols.zigbee import ApsFrame, ApsFrameType, NwkFrame, NwkFrameType, build_aps, build_nwk, smart_energy
-from tests.protocols.zigbee.test_zigbee_tshark import mac_data_frame, write_pcap
+from tests.protocols.zigbee.vectors import mac_data_frame, write_pcap
 
 needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark (Wireshark) is not installed")
 
