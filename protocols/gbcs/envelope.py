@@ -24,6 +24,7 @@ from typing import Any
 from construct import Bytes, Const, Construct, ConstructError, Int8ub, Int16ub, Int32ub, Int64ub, Struct, Tell, this
 
 from protocols.errors import DecodeError, translate
+from protocols.fastpath import Explain, checked_parse, compiled_then_checked
 from protocols.gbcs.errors import GbcsDecodeError, GbcsEncodeError
 from protocols.gbcs.lengths import BerLength, encode_length, read_length
 from protocols.gbcs.message import Cra, GbtBlock, Message, OtherInformation
@@ -105,15 +106,21 @@ class Regions:
     signature_end: int  #: end of the signature field (== payload_end when it is absent)
 
 
-def _checked(struct: Construct, buf: bytes, base: int) -> Any:
-    """Parse with the checked struct; a failure becomes GbcsDecodeError at `base` + where it stopped."""
-    stream = io.BytesIO(buf)
-    try:
-        return struct.parse_stream(stream)
-    except ConstructError as exc:  # the one place construct errors become ours
+def _explain(base: int, buf: bytes) -> Explain:
+    """How a checked struct's failure on `buf` (at message offset `base`) becomes GbcsDecodeError: the one
+    place construct errors become ours."""
+
+    def explain(exc: ConstructError, stream: io.BytesIO) -> Exception:
         err = translate(exc, stream, DecodeError, "gbcs", base)
         field = err.field.replace("(parsing) -> ", "")
-        raise GbcsDecodeError(min(err.offset, base + len(buf)), field, err.reason) from None
+        return GbcsDecodeError(min(err.offset, base + len(buf)), field, err.reason)
+
+    return explain
+
+
+def _checked(struct: Construct, buf: bytes, base: int) -> Any:
+    """Parse with the checked struct; a failure becomes GbcsDecodeError at `base` + where it stopped."""
+    return checked_parse(struct, buf, _explain(base, buf))
 
 
 def _build(struct: Construct, value: dict[str, Any]) -> bytes:
@@ -131,10 +138,7 @@ def _fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[
     `sized` names the last variable-size field and the field holding its declared size:
     compiled code does not notice a short read there, so the two are compared here.
     """
-    try:
-        result = compiled.parse(buf)
-    except Exception:  # noqa: BLE001 - compiled code raises anything (struct.error, ...): let the checked struct explain
-        return _checked(struct, buf, base)
+    result = compiled_then_checked(compiled, struct, buf, _explain(base, buf))
     if sized is not None and len(result[sized[0]]) != result[sized[1]]:
         return _checked(struct, buf, base)
     return result

@@ -27,10 +27,12 @@ from typing import Any
 
 from construct import FormatField
 
+from protocols.fastpath import Picker, struct_picker
+
 from .beacon import BEACON_STRUCT, beacon_from_raw
 from .commands import COMMAND_STRUCTS, Command, RawCommand, command_from_raw
 from .frames import AckFrame, BeaconFrame, CommandFrame, DataFrame, Frame
-from .header import Header, Picker, mhr_layout, struct_picker
+from .header import Header, mhr_layout
 from .security import SecurityHeader
 
 

@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import enum
 import struct
-from collections.abc import Callable
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from protocols.errors import require_bytes
+from protocols.fastpath import Picker, struct_picker
 
 from .errors import decode_error
 from .fcs import fcs16
@@ -127,8 +126,6 @@ class Header(NamedTuple):
         return self.dst_mode == AddrMode.SHORT and self.dst_addr == BROADCAST_ADDRESS
 
 
-#: Lays out `unpacked + constants` in a value's field order (an `operator.itemgetter`).
-Picker = Callable[[tuple[Any, ...]], tuple[Any, ...]]
 _ADDR_FORMAT = {2: "H", 8: "Q"}
 _new_tuple = tuple.__new__
 
@@ -162,22 +159,6 @@ def fcf_problem(fcf: int) -> tuple[int, str, str] | None:
     if fcf & 0x08 and fcf & 0x3000 == 0:
         return 0, "fcf.security", "802.15.4-2003 MAC security is not supported"
     return None
-
-
-def struct_picker(
-    present: list[tuple[str, str]], constants: dict[str, Any], names: tuple[str, ...]
-) -> tuple[struct.Struct, tuple[Any, ...], Picker]:
-    """A struct for the `present` (name, format) fields, and how to lay them out with `constants` as `names`.
-
-    The picker indexes `unpacked + constants + (None,)`: a field neither
-    present nor constant is None.
-    """
-    order = [name for name, _ in present] + list(constants) + [None]
-    return (
-        struct.Struct("<" + "".join(fmt for _, fmt in present)),
-        (*constants.values(), None),
-        itemgetter(*(order.index(name) if name in order else len(order) - 1 for name in names)),
-    )
 
 
 def _make_layout(fcf: int) -> MhrLayout:

@@ -32,7 +32,6 @@ Layout choices of the reference struct, and why:
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from construct import (
@@ -49,6 +48,7 @@ from construct import (
 )
 
 from protocols.errors import require_bytes
+from protocols.fastpath import build_compiled_then_checked, compiled_then_checked
 
 from .beacon import BEACON_STRUCT, beacon_from_raw, beacon_to_raw
 from .commands import COMMAND_STRUCTS, RawCommand, command_from_raw, command_to_raw
@@ -168,15 +168,7 @@ def parse_checked(mpdu: bytes) -> Frame:
         problem = fcf_problem(mpdu[0] | mpdu[1] << 8)
         if problem is not None:
             raise decode_error(*problem)
-    try:
-        raw = _MPDU_COMPILED.parse(mpdu)
-    except Exception:  # noqa: BLE001 - the compiled parser's errors carry no offset: let the checked one say where
-        stream = io.BytesIO(mpdu)
-        try:
-            raw = _MPDU.parse_stream(stream)
-        except ConstructError as exc:
-            raise from_construct(exc, stream) from None
-    return _frame(raw)
+    return _frame(compiled_then_checked(_MPDU_COMPILED, _MPDU, mpdu, from_construct))
 
 
 def _frame(raw: Any) -> Frame:
@@ -276,6 +268,10 @@ def _body(frame: Frame) -> dict[str, Any]:
     return dict(command_id=command.ID, args=command_to_raw(command))
 
 
+def _build_error(exc: ConstructError) -> Exception:
+    return encode_error(getattr(exc, "path", None) or "?", str(exc).splitlines()[-1])
+
+
 def build(frame: Frame, *, fcs: int = 16) -> bytes:
     """Encode `frame` and append its FCS; Ieee802154EncodeError for values the format cannot carry."""
     header = frame.header
@@ -286,13 +282,7 @@ def build(frame: Frame, *, fcs: int = 16) -> bytes:
         aux=None if frame.security is None else security_to_raw(frame.security),
         body=_body(frame),
     )
-    try:
-        mpdu = _MPDU_COMPILED.build(raw)
-    except Exception:  # noqa: BLE001 - e.g. struct.error from compiled code: the checked struct names the field
-        try:
-            mpdu = _MPDU.build(raw)
-        except ConstructError as exc:
-            raise encode_error(getattr(exc, "path", None) or "?", str(exc).splitlines()[-1]) from None
+    mpdu = build_compiled_then_checked(_MPDU_COMPILED, _MPDU, raw, _build_error)
     psdu = append_fcs(mpdu, fcs)
     if len(psdu) > MAX_PSDU_LENGTH:
         raise encode_error(

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from construct import Adapter, Construct, ConstructError, Container, TerminatedError
 
 from protocols.errors import translate
+from protocols.fastpath import checked_parse, compiled_then_checked
 from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError
 
 T = TypeVar("T")
@@ -53,18 +54,15 @@ def getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
 
 def parse(checked: Construct, data: bytes, protocol: str, *, compiled: Any = None, base: int = 0) -> Container:
     """Parse `data` whole with `compiled` (if given) else `checked`; raise `ZigbeeDecodeError` on failure."""
-    if compiled is not None:
-        try:
-            return compiled.parse(data)
-        except (ConstructError, struct.error, IndexError, ValueError):
-            pass  # fall through to the checked struct for a precise error
-    stream = io.BytesIO(data)
-    try:
-        return checked.parse_stream(stream)
-    except TerminatedError:  # Terminated read one octet to find it: report where the extra octets start
-        raise ZigbeeDecodeError(protocol, base + stream.tell() - 1, "end", "trailing octets after the value") from None
-    except ConstructError as exc:
-        raise translate(exc, stream, ZigbeeDecodeError, protocol, base) from None
+
+    def explain(exc: ConstructError, stream: io.BytesIO) -> Exception:
+        if isinstance(exc, TerminatedError):  # Terminated read one octet to find it: where the extra octets start
+            return ZigbeeDecodeError(protocol, base + stream.tell() - 1, "end", "trailing octets after the value")
+        return translate(exc, stream, ZigbeeDecodeError, protocol, base)
+
+    if compiled is None:
+        return checked_parse(checked, data, explain)
+    return compiled_then_checked(compiled, checked, data, explain)
 
 
 def build(checked: Construct, obj: dict[str, Any], protocol: str) -> bytes:
