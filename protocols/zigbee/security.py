@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
+import zigpy.util
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 from protocols.zigbee.aps import ApsFrame, build_aps, parse_aps
@@ -30,7 +30,6 @@ from protocols.zigbee.errors import ZigbeeEncodeError, ZigbeeSecurityError
 from protocols.zigbee.nwk import NwkFrame, build_nwk_with, parse_nwk
 
 KEY_LENGTH = 16
-_BLOCK = 16
 _IPAD, _OPAD = 0x36, 0x5C
 #: Inputs of the keyed hash that derive the APS key-transport and key-load keys from a link key.
 KEY_TRANSPORT_HASH_INPUT = 0x00
@@ -59,26 +58,10 @@ def _check_key(key: bytes, field: str) -> None:
         raise ZigbeeEncodeError("zigbee.security", field, f"a key is {KEY_LENGTH} octets, got {len(key)}")
 
 
-def _aes_block(key: bytes, block: bytes) -> bytes:
-    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-    return encryptor.update(block) + encryptor.finalize()
-
-
 def aes_mmo_hash(data: bytes) -> bytes:
-    """The Matyas-Meyer-Oseas hash over AES-128 (ZigBee spec B.6): 16 octets.
-
-    Padding as ZigBee defines it: 0x80, zeros, then the bit length in 16 bits for messages under
-    2**16 bits (else 32 bits followed by 16 zero bits), to a multiple of the block size.
-    """
-    bits = len(data) * 8
-    trailer = bits.to_bytes(2, "big") if bits < 1 << 16 else bits.to_bytes(4, "big") + b"\x00\x00"
-    padded = data + b"\x80"
-    padded += b"\x00" * ((-len(padded) - len(trailer)) % _BLOCK) + trailer
-    digest = bytes(_BLOCK)
-    for start in range(0, len(padded), _BLOCK):
-        block = padded[start : start + _BLOCK]
-        digest = bytes(a ^ b for a, b in zip(_aes_block(digest, block), block, strict=False))
-    return digest
+    """The Matyas-Meyer-Oseas hash over AES-128 (ZigBee spec B.6): 16 octets, as zigpy computes it
+    (`zigpy.util.aes_mmo_hash`, the same function zigpy uses for install codes)."""
+    return bytes(zigpy.util.aes_mmo_hash(data))
 
 
 def keyed_hash(key: bytes, data: bytes) -> bytes:
