@@ -98,7 +98,10 @@ def _tlv(
     budget.spend(1, base + pos, "der")
     start = pos
     tag, pos = _tag(data, pos, end, base)
-    length, pos = read_length(data, pos, "length", rule=PAYLOAD, end=end, base=base)  # DER: no indefinite form (0x80)
+    if pos < end and data[pos] < 0x80:  # the short form, inline: every TLV comes here
+        length, pos = data[pos], pos + 1
+    else:  # DER: no indefinite form (0x80)
+        length, pos = read_length(data, pos, "length", rule=PAYLOAD, end=end, base=base)
     stop = pos + length
     if stop > end:
         raise GbcsDecodeError(base + pos, "contents", f"needs {length} byte(s), only {end - pos} left")

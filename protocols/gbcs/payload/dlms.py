@@ -95,7 +95,10 @@ def _item(data: bytes, pos: int, end: int, base: int, session: Session, depth: i
         return node(name, base + start, 1 + size, value), pos + size
     if tag in (_STRUCTURE, _ARRAY):
         name = "structure" if tag == _STRUCTURE else "array"
-        count, pos = read_length(data, pos, name + " count", rule=PAYLOAD, end=end, base=base)
+        if pos < end and data[pos] < 0x80:  # the short form, inline: this loop is the hot path
+            count, pos = data[pos], pos + 1
+        else:
+            count, pos = read_length(data, pos, name + " count", rule=PAYLOAD, end=end, base=base)
         if count > end - pos:
             raise GbcsDecodeError(base + pos, name, f"{count} elements cannot fit in {end - pos} bytes")
         session.budget.spend(count, base + pos, name)
@@ -112,7 +115,10 @@ def _item(data: bytes, pos: int, end: int, base: int, session: Session, depth: i
             children.append(item)
         return node(name, base + start, pos - start, None, tuple(children)), pos
     if tag == 9:  # octet-string, the commonest leaf: inlined
-        length, pos = read_length(data, pos, "octet-string length", rule=PAYLOAD, end=end, base=base)
+        if pos < end and data[pos] < 0x80:  # the short form, inline (as above)
+            length, pos = data[pos], pos + 1
+        else:
+            length, pos = read_length(data, pos, "octet-string length", rule=PAYLOAD, end=end, base=base)
         if pos + length > end:
             raise GbcsDecodeError(base + pos, "octet-string", f"needs {length} byte(s), only {end - pos} left")
         raw = data[pos : pos + length]
