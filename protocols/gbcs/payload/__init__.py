@@ -41,7 +41,7 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
         raise GbcsDecodeError(base_offset, "payload", "empty payload")
     payload = bytes(payload)  # a bytearray or memoryview would leak into the values
     reader = Reader(payload, base_offset)
-    session = Session(context, reader.budget)
+    session = Session(context.decrypt, reader.budget)
     family = family_of(payload)
     if family == "gbz":
         from protocols.gbcs.payload import gbz, zcl_table  # ZCL parts: loaded on the first GBZ payload

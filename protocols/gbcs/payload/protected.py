@@ -10,9 +10,10 @@ the decoder the family passes in (offsets into the plaintext, as the node's note
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload.model import Decryption, PayloadContext
+from protocols.gbcs.payload.model import Decryption
 from protocols.gbcs.payload.reader import FieldBudget, Reader, node
 from protocols.gbcs.tree import Field
 
@@ -25,16 +26,14 @@ DECRYPTED_NOTE = "decrypted; offsets are into the plaintext"
 PlaintextDecoder = Callable[[Reader, "Session"], tuple[Field, ...]]
 
 
+@dataclass(slots=True)
 class Session:
     """Per-call state: the caller's decrypt function and the attempts made so far, in order."""
 
-    __slots__ = ("budget", "decrypt", "decryptions", "unparsed")
-
-    def __init__(self, context: PayloadContext, budget: FieldBudget) -> None:
-        self.budget = budget  #: the payload's field budget, plaintexts included
-        self.decrypt = context.decrypt
-        self.decryptions: list[Decryption] = []
-        self.unparsed = 0  #: payload bytes left opaque (not counted inside plaintexts)
+    decrypt: Callable[[bytes], Decryption] | None
+    budget: FieldBudget  #: the payload's field budget, plaintexts included
+    decryptions: list[Decryption] = field(default_factory=list)
+    unparsed: int = 0  #: payload bytes left opaque (not counted inside plaintexts)
 
     def block(
         self, reader: Reader, size: int, name: str, decode_plaintext: PlaintextDecoder, node_start: int | None = None

@@ -10,6 +10,8 @@ Every read checks what remains and raises `GbcsDecodeError` whose offset is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from protocols.gbcs.errors import GbcsDecodeError
 from protocols.gbcs.lengths import PAYLOAD, read_length
 from protocols.gbcs.tree import Field, JsonValue
@@ -22,13 +24,11 @@ MAX_DEPTH = 48
 MAX_FIELDS = 16_384
 
 
+@dataclass(slots=True)
 class FieldBudget:
     """How many more fields the payload being decoded may have; shared by every reader of one payload."""
 
-    __slots__ = ("left",)
-
-    def __init__(self, limit: int = MAX_FIELDS) -> None:
-        self.left = limit
+    left: int = MAX_FIELDS
 
     def spend(self, count: int, offset: int, field: str) -> None:
         """Account for `count` more fields; GbcsDecodeError at `offset` once the payload has too many."""
