@@ -1,4 +1,4 @@
-"""GBCS decode speed over the RTDS corpus, against the TypeScript gbcs-parser's figures: `.venv/bin/python -m bench.gbcs_decode`.
+"""GBCS decode speed over the RTDS corpus, against the TypeScript gbcs-parser's published figures.
 
 Measures, on the 889 RTDS 4.5.0 messages in `$COMMSHUB_SHARED` (or `../shared`):
 
