@@ -39,7 +39,7 @@ from protocols.zigbee import PROFILE_ZDO, ApsFrameType, NwkFrameType, parse_aps,
 _DATA_WEIGHT = 4  # data frames repeated: most HAN traffic is data
 
 
-def _race(
+def race(
     contestants: dict[str, tuple[Callable[[], object], int]], rounds: int = 5, seconds: float = 0.3
 ) -> dict[str, float]:
     """Best frames/s of each `work()` (handling `items` frames) over `rounds` rounds of about `seconds`.
@@ -243,7 +243,7 @@ def main() -> None:
         finally:
             Dot15d4Data.guess_payload_class = original  # type: ignore[method-assign]
 
-    results = _race(
+    results = race(
         {
             "ours parse": (lambda: [parse(psdu) for psdu in wire], count),
             "scapy parse (MAC only)": (scapy_mac_only, count),
@@ -257,7 +257,7 @@ def main() -> None:
             "scapy parse (full stack)": (lambda: [Dot15d4FCS(psdu) for psdu in stack], len(stack)),
         }
     )
-    stages = _race(_stages(stack), rounds=3)
+    stages = race(_stages(stack), rounds=3)
 
     for label, rate in results.items():
         print(f"  {label:<26} {rate:>10,.0f} frames/s   {1e6 / rate:7.1f} us/frame")

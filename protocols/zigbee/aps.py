@@ -104,7 +104,7 @@ _EXTENDED = Struct(
 #: construct's `this` builds an expression from `==`; `not` would evaluate it at import.
 _NO_ACK_FORMAT = this.fcf.ack_format == False  # noqa: E712
 
-_APS = Struct(
+APS_STRUCT = Struct(
     "fcf" / _FCF,
     "dst_endpoint"
     / If(
@@ -121,7 +121,7 @@ _APS = Struct(
     "aux" / If(this.fcf.security, AUX_STRUCT),
     "payload" / GreedyBytes,
 )
-_APS_COMPILED = _APS.compile()
+APS_COMPILED = APS_STRUCT.compile()
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ _LAYOUTS = tuple(_make_layout(fcf) for fcf in range(256))
 _FRAGMENTATION = tuple(Fragmentation)
 
 
-def _parse_fast(data: bytes) -> ApsFrame | None:
+def parse_aps_fast(data: bytes) -> ApsFrame | None:
     """The frame in `data`, or None to leave it to the checked path."""
     end = len(data)
     if not end:
@@ -271,7 +271,7 @@ def _parse_fast(data: bytes) -> ApsFrame | None:
     return construct_support.frozen(ApsFrame, values)
 
 
-def _build_fast(frame: ApsFrame) -> bytes | None:
+def build_aps_fast(frame: ApsFrame) -> bytes | None:
     """The octets of `frame`, or None to leave it to the checked path."""
     payload, ext, aux = frame.payload, frame.extended, frame.aux
     if (
@@ -318,20 +318,20 @@ def _build_fast(frame: ApsFrame) -> bytes | None:
 def parse_aps(data: bytes, *, base: int = 0) -> ApsFrame:
     """Decode an APS frame (an open NWK payload). Raises `ZigbeeDecodeError` with the offset (plus
     `base`) where decoding stopped."""
-    frame = _parse_fast(data) if type(data) is bytes else None
+    frame = parse_aps_fast(data) if type(data) is bytes else None
     return frame if frame is not None else parse_aps_checked(require_bytes(data, "parse_aps"), base=base)
 
 
 def build_aps(frame: ApsFrame) -> bytes:
     """Encode `frame`; raises `ZigbeeEncodeError` when a field does not fit."""
-    data = _build_fast(frame)
+    data = build_aps_fast(frame)
     return data if data is not None else build_aps_checked(frame)
 
 
 def parse_aps_checked(data: bytes, *, base: int = 0) -> ApsFrame:
     """`parse_aps` through the construct struct alone: the reference the fast path is held to, and
     what names the field and offset of a decoding error."""
-    raw = construct_support.parse(_APS, data, PROTOCOL, compiled=_APS_COMPILED, base=base)
+    raw = construct_support.parse(APS_STRUCT, data, PROTOCOL, compiled=APS_COMPILED, base=base)
     fcf, ext = raw.fcf, raw.extended
     return ApsFrame(
         frame_type=ApsFrameType(fcf.frame_type),
@@ -380,7 +380,7 @@ def build_aps_checked(frame: ApsFrame) -> bytes:
         "aux": None if frame.aux is None else aux_to_dict(frame.aux),
         "payload": frame.payload,
     }
-    return construct_support.build(_APS, obj, PROTOCOL)
+    return construct_support.build(APS_STRUCT, obj, PROTOCOL)
 
 
 def ack_for(frame: ApsFrame, *, block_number: int | None = None, ack_bitfield: int | None = None) -> ApsFrame:

@@ -93,7 +93,7 @@ _SOURCE_ROUTE = Struct(
     "relays" / Array(this.relay_count, Int16ul),
 )
 
-_NWK = Struct(
+NWK_STRUCT = Struct(
     "fcf" / _FCF,
     Check(this.fcf.frame_type < 2),
     "dst" / Int16ul,
@@ -107,7 +107,7 @@ _NWK = Struct(
     "aux" / If(this.fcf.security, AUX_STRUCT),
     "payload" / GreedyBytes,
 )
-_NWK_COMPILED = _NWK.compile()
+NWK_COMPILED = NWK_STRUCT.compile()
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def _bits_index(fcf: int) -> int:
 _BIT_VALUES = tuple(_bit_values(index) for index in range(512))
 
 
-def _parse_fast(data: bytes) -> NwkFrame | None:
+def parse_nwk_fast(data: bytes) -> NwkFrame | None:
     """The frame in `data`, or None to leave it to the checked path."""
     end = len(data)
     if end < 2:
@@ -245,7 +245,7 @@ def _parse_fast(data: bytes) -> NwkFrame | None:
     return construct_support.frozen(NwkFrame, values)
 
 
-def _build_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes | None:
+def build_nwk_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes | None:
     """`frame` with `aux` and `payload` as octets, or None to leave it to the checked path."""
     if type(payload) is not bytes or type(frame.frame_type) is not NwkFrameType:
         return None
@@ -290,27 +290,27 @@ def _build_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes
 def parse_nwk(data: bytes, *, base: int = 0) -> NwkFrame:
     """Decode a NWK frame (the MAC payload). Raises `ZigbeeDecodeError` with the offset (plus `base`)
     where decoding stopped."""
-    frame = _parse_fast(data) if type(data) is bytes else None
+    frame = parse_nwk_fast(data) if type(data) is bytes else None
     return frame if frame is not None else parse_nwk_checked(require_bytes(data, "parse_nwk"), base=base)
 
 
 def build_nwk(frame: NwkFrame) -> bytes:
     """Encode `frame`; raises `ZigbeeEncodeError` when a field does not fit."""
-    data = _build_fast(frame, frame.aux, frame.payload)
+    data = build_nwk_fast(frame, frame.aux, frame.payload)
     return data if data is not None else build_nwk_checked(frame)
 
 
 def build_nwk_with(frame: NwkFrame, *, aux: AuxHeader | None, payload: bytes) -> bytes:
     """`build_nwk(replace(frame, aux=aux, payload=payload))` without making that frame (the
     security layer's header: the frame's own fields, its auxiliary header, no payload)."""
-    data = _build_fast(frame, aux, payload)
+    data = build_nwk_fast(frame, aux, payload)
     return data if data is not None else build_nwk_checked(replace(frame, aux=aux, payload=payload))
 
 
 def parse_nwk_checked(data: bytes, *, base: int = 0) -> NwkFrame:
     """`parse_nwk` through construct alone (compiled, then the checked struct for the error): the
     reference the fast path is held to, and what names the field and offset of a decoding error."""
-    raw = construct_support.parse(_NWK, data, PROTOCOL, compiled=_NWK_COMPILED, base=base)
+    raw = construct_support.parse(NWK_STRUCT, data, PROTOCOL, compiled=NWK_COMPILED, base=base)
     fcf = raw.fcf
     route = raw.source_route
     return NwkFrame(
@@ -362,4 +362,4 @@ def build_nwk_checked(frame: NwkFrame) -> bytes:
         "aux": None if frame.aux is None else aux_to_dict(frame.aux),
         "payload": frame.payload,
     }
-    return construct_support.build(_NWK, obj, PROTOCOL)
+    return construct_support.build(NWK_STRUCT, obj, PROTOCOL)

@@ -75,7 +75,7 @@ def payload(
         from protocols.gbcs.payload import zcl_zigpy  # a layout only zigpy's types can read
 
         return zcl_zigpy.command_fields(reader, cluster_id, frame_type, direction, command_id)
-    return _fields(reader, spec.fields)
+    return read_fields(reader, spec.fields)
 
 
 def _opaque(reader: Reader, session: Session) -> tuple[Field, ...]:
@@ -87,17 +87,17 @@ def _opaque(reader: Reader, session: Session) -> tuple[Field, ...]:
     return (node("command-payload", start, len(raw), raw.hex(), (), "layout unknown"),)
 
 
-def _fields(reader: Reader, fields: tuple[FieldSpec, ...]) -> tuple[Field, ...]:
+def read_fields(reader: Reader, fields: tuple[FieldSpec, ...]) -> tuple[Field, ...]:
     """Each field in order; optional trailing fields may be absent (zigpy's `name?`)."""
     out = []
     for name, kind, optional in fields:
         if optional and reader.pos >= reader.end:
             break
-        out.append(_value(reader, name, kind))
+        out.append(read_value(reader, name, kind))
     return tuple(out)
 
 
-def _value(reader: Reader, name: str, kind: Any) -> Field:
+def read_value(reader: Reader, name: str, kind: Any) -> Field:
     """One field of `kind` (see `zcl_table`), as zigpy would deserialize and show it."""
     start = reader.offset
     tag = kind[0]
@@ -106,7 +106,7 @@ def _value(reader: Reader, name: str, kind: Any) -> Field:
         while reader.pos < reader.end:
             record_start = reader.offset
             reader.budget.spend(1 + len(kind[2]), record_start, name)
-            children = _fields(reader, kind[2])
+            children = read_fields(reader, kind[2])
             records.append(node(kind[1], record_start, reader.offset - record_start, None, children))
         return node(name, start, reader.offset - start, None, tuple(records), f"{len(records)} records")
     if tag == "list":  # of fixed-size integers; zigpy refuses a partial last item before reading any
@@ -117,7 +117,7 @@ def _value(reader: Reader, name: str, kind: Any) -> Field:
             raise reader.fail(name, f"{left} byte(s) are not a whole number of {item_size}-byte items")
         items = []
         while reader.pos < reader.end:
-            items.append(_value(reader, name, item).value)
+            items.append(read_value(reader, name, item).value)
         return node(name, start, reader.offset - start, items)
     if tag == "rest":
         raw = reader.data[reader.pos : reader.end]
@@ -208,7 +208,7 @@ def _read_record(reader: Reader, table: ZclTable, cluster_id: int) -> Field:
 
             children.append(zcl_zigpy.data_type_value(reader, type_id))
         else:
-            children.append(_value(reader, "value", kind))
+            children.append(read_value(reader, "value", kind))
     return node("attribute", start, reader.offset - start, None, tuple(children), id_field.note)
 
 

@@ -128,7 +128,7 @@ def derive() -> ZclTable:
         commands=commands,
         general={int(command_id): _command(definition) for command_id, definition in GENERAL_COMMANDS.items()},
         statuses={int(status): str(status.name) for status in Status},
-        data_types={int(d.value.type_id): (d.name, _kind(d.value.python_type)) for d in DataType},
+        data_types={int(d.value.type_id): (d.name, plain_kind(d.value.python_type)) for d in DataType},
     )
 
 
@@ -141,7 +141,7 @@ def _fields(schema: Any) -> tuple[FieldSpec, ...] | None:
     """The fields of a zigpy Struct as specs, or None when one of them has no plain kind."""
     out = []
     for field in schema.fields:
-        kind = _kind(field.type)
+        kind = plain_kind(field.type)
         if kind is None:
             return None
         out.append((str(field.name), kind, bool(field.optional)))
@@ -161,7 +161,7 @@ def _function(cls: type, name: str) -> Any:
     return getattr(getattr(cls, name, None), "__func__", None)
 
 
-def _kind(ftype: Any) -> Any:
+def plain_kind(ftype: Any) -> Any:
     """The plain kind of a zigpy type (see the module docstring), or None."""
     import zigpy.types as t
 
@@ -200,7 +200,7 @@ def _kind(ftype: Any) -> Any:
         if isinstance(item, type) and issubclass(item, t.Struct) and item is not t.Date:
             fields = _fields(item)
             return None if fields is None else ["records", record_name(item.__name__), fields]
-        kind = _kind(item)
+        kind = plain_kind(item)
         return ["list", kind] if kind is not None and kind[0] in _INTEGER_KINDS else None
     return None
 

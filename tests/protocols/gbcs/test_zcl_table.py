@@ -78,7 +78,7 @@ def _plain_commands(table: ZclTable) -> list[tuple[tuple[int, int, int], Command
 
 def _decode_fields(data: bytes, fields: Any, key: tuple[int, int, int]) -> Any:
     try:
-        return zcl._fields(Reader(data, 100), fields)
+        return zcl.read_fields(Reader(data, 100), fields)
     except GbcsDecodeError as exc:
         return ("error", exc.offset)
 
@@ -122,10 +122,10 @@ def test_bitmap_names_follow_python_flags(flag_type: type) -> None:
     """Named bits read as `enum.Flag` names them (one member, `A|B`, or none with unknown bits)."""
     import random
 
-    kind = zcl_table._kind(flag_type)
+    kind = zcl_table.plain_kind(flag_type)
     bits = kind[1] * 8
     values = [*random.Random(bits).sample(range(1 << bits), min(300, 1 << bits)), 0, 1, 3, (1 << bits) - 1]
     values += [int(member.value) for member in flag_type.__members__.values()]
     for value in values:
         data = value.to_bytes(kind[1], "little")
-        assert zcl._value(Reader(data), "v", kind) == zcl_zigpy.value(Reader(data), "v", flag_type), hex(value)
+        assert zcl.read_value(Reader(data), "v", kind) == zcl_zigpy.value(Reader(data), "v", flag_type), hex(value)

@@ -21,7 +21,7 @@ from protocols.zigbee import (
     build_aps,
     parse_aps,
 )
-from protocols.zigbee.aps import _APS, _APS_COMPILED
+from protocols.zigbee.aps import APS_COMPILED, APS_STRUCT
 from tests.protocols.zigbee.vectors import SCAPY_VECTORS, aps_frames
 
 
@@ -95,9 +95,9 @@ def test_values_round_trip(frame: ApsFrame) -> None:
 @given(st.binary(max_size=40))
 def test_compiled_and_checked_structs_agree(data: bytes) -> None:
     try:
-        checked = _APS.parse(data)
+        checked = APS_STRUCT.parse(data)
     except ConstructError:
         with pytest.raises((ConstructError, struct.error)):
-            _APS_COMPILED.parse(data)
+            APS_COMPILED.parse(data)
     else:
-        assert _APS_COMPILED.parse(data) == checked
+        assert APS_COMPILED.parse(data) == checked

@@ -74,16 +74,16 @@ def _agree(
 
 def nwk_agree(data: bytes) -> None:
     _agree(
-        nwk._parse_fast,
+        nwk.parse_nwk_fast,
         nwk.parse_nwk_checked,
-        lambda f: nwk._build_fast(f, f.aux, f.payload),
+        lambda f: nwk.build_nwk_fast(f, f.aux, f.payload),
         nwk.build_nwk_checked,
         data,
     )
 
 
 def aps_agree(data: bytes) -> None:
-    _agree(aps._parse_fast, aps.parse_aps_checked, aps._build_fast, aps.build_aps_checked, data)
+    _agree(aps.parse_aps_fast, aps.parse_aps_checked, aps.build_aps_fast, aps.build_aps_checked, data)
 
 
 def test_nwk_every_frame_control_value() -> None:
@@ -191,7 +191,7 @@ odd_nwk = st.builds(
 @given(odd_nwk, st.none() | odd_aux())
 def test_nwk_build_agrees_on_odd_values(frame: NwkFrame, aux: AuxHeader | None) -> None:
     frame = dataclasses.replace(frame, aux=aux)
-    _build_agrees(lambda f: nwk._build_fast(f, f.aux, f.payload), nwk.build_nwk_checked, frame)
+    _build_agrees(lambda f: nwk.build_nwk_fast(f, f.aux, f.payload), nwk.build_nwk_checked, frame)
 
 
 @given(aps_frames(), st.data())
@@ -204,7 +204,7 @@ def test_aps_build_agrees_on_odd_values(frame: ApsFrame, data: st.DataObject) ->
         object.__setattr__(frame, "frame_type", data.draw(st.integers(-1, 5)))
     if frame.extended is not None and data.draw(st.booleans()):
         object.__setattr__(frame.extended, "reserved", data.draw(small | st.integers(60, 70)))
-    _build_agrees(aps._build_fast, aps.build_aps_checked, frame)
+    _build_agrees(aps.build_aps_fast, aps.build_aps_checked, frame)
 
 
 @given(
@@ -222,5 +222,5 @@ def test_secure_nwk_same_bytes_without_the_fast_path(frame: NwkFrame) -> None:
     key, args = bytes(range(16)), dict(src_ieee=0x0011223344556677, frame_counter=9, key_seq=0)
     fast = secure_nwk(frame, key=key, **args)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(nwk, "_build_fast", lambda *_: None)
+        patch.setattr(nwk, "build_nwk_fast", lambda *_: None)
         assert secure_nwk(frame, key=key, **args) == fast

@@ -21,7 +21,7 @@ from protocols.zigbee import (
     build_nwk,
     parse_nwk,
 )
-from protocols.zigbee.nwk import _NWK, _NWK_COMPILED
+from protocols.zigbee.nwk import NWK_COMPILED, NWK_STRUCT
 from tests.protocols.zigbee.vectors import RADIO_MD_52, scapy_nwk_vectors
 
 
@@ -98,12 +98,12 @@ def test_values_round_trip_and_scapy_agrees(frame: NwkFrame) -> None:
 @given(st.binary(max_size=60))
 def test_compiled_and_checked_structs_agree(data: bytes) -> None:
     try:
-        checked = _NWK.parse(data)
+        checked = NWK_STRUCT.parse(data)
     except ConstructError:
         with pytest.raises((ConstructError, struct.error)):
-            _NWK_COMPILED.parse(data)
+            NWK_COMPILED.parse(data)
     else:
-        assert _NWK_COMPILED.parse(data) == checked
+        assert NWK_COMPILED.parse(data) == checked
 
 
 def test_bad_values_are_encode_errors() -> None:
