@@ -10,7 +10,7 @@ Every read checks what remains and raises `GbcsDecodeError` whose offset is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from protocols.gbcs.errors import GbcsDecodeError
 from protocols.gbcs.lengths import PAYLOAD, read_length
@@ -37,19 +37,19 @@ class FieldBudget:
             raise GbcsDecodeError(offset, field, f"more than {MAX_FIELDS} fields in one payload")
 
 
+@dataclass(slots=True)
 class Reader:
     """A position in `data`; offsets reported to callers are `base + pos`."""
 
-    __slots__ = ("base", "budget", "data", "end", "pos")
+    data: bytes
+    base: int = 0
+    pos: int = 0
+    end: int = -1  #: where reading stops; -1 for the end of `data`
+    budget: FieldBudget = field(default_factory=FieldBudget)  #: shared by every reader of one payload
 
-    def __init__(
-        self, data: bytes, base: int = 0, pos: int = 0, end: int | None = None, budget: FieldBudget | None = None
-    ) -> None:
-        self.data = data
-        self.base = base
-        self.pos = pos
-        self.end = len(data) if end is None else end
-        self.budget = FieldBudget() if budget is None else budget
+    def __post_init__(self) -> None:
+        if self.end < 0:
+            self.end = len(self.data)
 
     @property
     def offset(self) -> int:
