@@ -14,7 +14,20 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("gbcs_decode", "gbcs_payload", "mac_codec", "medium", "zigbee_codecs", "zigbee_han")
+BENCHMARKS = (
+    "chf",
+    "gbcs_decode",
+    "gbcs_payload",
+    "gsme",
+    "mac_codec",
+    "medium",
+    "meters",
+    "nvm",
+    "serial",
+    "zigbee_codecs",
+    "zigbee_han",
+    "zigbee_security",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

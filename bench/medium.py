@@ -1,6 +1,6 @@
 """Benchmark the virtual medium: frames delivered per wall second, and simulated/wall speed-up.
 
-Workload (issue 3): N nodes each send a 40-octet acknowledged data frame to a
+Workload: N nodes each send a 40-octet acknowledged data frame to a
 hub every 10 s (unslotted CSMA-CA, retries on), on 2.4 GHz, in virtual time.
 ns-3's lr-wpan model runs the same workload on this machine at about 800x,
 196x and 4.4x real time for 50, 100 and 500 nodes; we print our speed-up
@@ -27,10 +27,10 @@ import time
 
 from hal import clock
 from hal.radio import AddressFilter, Band, TxMode, TxStatus
-from hal.virtual import Medium, load_home
+from hal.virtual import Medium, VirtualRadio, load_floorplan
 from protocols.ieee802154.fcs import append_fcs
 
-#: ns-3 lr-wpan speed-ups (simulated / wall time) on this machine for the same workload (issue 3).
+#: ns-3 lr-wpan speed-ups (simulated / wall time) on this machine for the same workload.
 NS3_SPEEDUP = {50: 800.0, 100: 196.0, 500: 4.4}
 PERIOD = 10.0
 FRAME_OCTETS = 40
@@ -64,25 +64,25 @@ def workload(nodes: int, seconds: float, seed: int = 0) -> dict[str, float]:
 
         hub.set_receiver(received)
         radios = []
-        for i in range(1, nodes + 1):
+        for number in range(1, nodes + 1):
             angle, radius = place.uniform(0, 2 * math.pi), 20.0 * math.sqrt(place.random())
-            medium.add_node(f"n{i}", (radius * math.cos(angle), radius * math.sin(angle), 1.0))
-            radio = medium.radio(f"n{i}", Band.GHZ_2_4)
-            radio.set_address_filter(AddressFilter(pan_id=PAN, short_address=i))
+            medium.add_node(f"n{number}", (radius * math.cos(angle), radius * math.sin(angle), 1.0))
+            radio = medium.radio(f"n{number}", Band.GHZ_2_4)
+            radio.set_address_filter(AddressFilter(pan_id=PAN, short_address=number))
             radios.append(radio)
 
-        async def node(short: int, radio, offset: float) -> None:  # type: ignore[no-untyped-def]
+        async def node(short: int, radio: VirtualRadio, offset: float) -> None:
             loop = asyncio.get_running_loop()
-            k = 0
+            sent = 0
             while True:
-                due = offset + k * PERIOD
+                due = offset + sent * PERIOD
                 if due >= seconds:
                     return
                 await asyncio.sleep(max(0.0, due - loop.time()))
-                status = (await radio.transmit(_frame(k, short), mode=TxMode.CSMA)).status
+                status = (await radio.transmit(_frame(sent, short), mode=TxMode.CSMA)).status
                 key = {TxStatus.SENT: "sent", TxStatus.NO_ACK: "no_ack"}.get(status, "busy")
                 outcome[key] += 1
-                k += 1
+                sent += 1
 
         await asyncio.gather(*(node(i + 1, r, place.uniform(0, PERIOD)) for i, r in enumerate(radios)))
         return medium
@@ -107,22 +107,22 @@ def main() -> None:
         f"{'frames on air':>13}  {'delivered/wall s':>16}  {'acked':>6}  {'no-ack':>6}  {'busy':>4}"
     )
     for nodes, seconds in ((50, 3600.0), (100, 3600.0), (500, 600.0)):  # 500: 600 s only (see below)
-        r = workload(nodes, seconds)
+        row = workload(nodes, seconds)
         ns3 = NS3_SPEEDUP[nodes]
         print(
-            f"{nodes:>5}  {seconds:>11.0f}  {r['wall']:>7.2f}  {r['speedup']:>8.0f}x  {ns3:>5g}x  "
-            f"{r['speedup'] / ns3:>5.1f}x  {r['transmissions']:>13.0f}  {r['deliveries'] / r['wall']:>16.0f}  "
-            f"{r['sent']:>6.0f}  {r['no_ack']:>6.0f}  {r['busy']:>4.0f}",
+            f"{nodes:>5}  {seconds:>11.0f}  {row['wall']:>7.2f}  {row['speedup']:>8.0f}x  {ns3:>5g}x  "
+            f"{row['speedup'] / ns3:>5.1f}x  {row['transmissions']:>13.0f}  {row['deliveries'] / row['wall']:>16.0f}  "
+            f"{row['sent']:>6.0f}  {row['no_ack']:>6.0f}  {row['busy']:>4.0f}",
             flush=True,
         )
     print("  (the 500-node row simulates 600 s, not 3600 s, to keep the run short; speed-ups compare per second)")
     print("fleet: terraced homes side by side, each ESME -> its hub (0x0000, own PAN) every 50 ms, 20 s simulated")
     print(f"{'homes':>5}  {'frames':>7}  {'judged/frame':>12}  {'us/frame':>8}")
     for homes in (10, 50, 200):
-        f = _fleet(homes)
+        fleet = _fleet(homes)
         print(
-            f"{homes:>5}  {f['frames']:>7.0f}  {f['judged'] / f['frames']:>12.2f}  "
-            f"{1e6 * f['wall'] / f['frames']:>8.1f}",
+            f"{homes:>5}  {fleet['frames']:>7.0f}  {fleet['judged'] / fleet['frames']:>12.2f}  "
+            f"{1e6 * fleet['wall'] / fleet['frames']:>8.1f}",
             flush=True,
         )
     # raw delivery rate: two nodes, back-to-back unacked frames (no idle time to skip)
@@ -138,20 +138,20 @@ def _fleet(homes: int, seconds: float = 20.0) -> dict[str, float]:
 
     async def main() -> Medium:
         medium = Medium(0)
-        terraced = load_home("terraced")
+        terraced = load_floorplan("terraced")
         senders = []
-        for h in range(homes):
-            medium.add_home(terraced, origin=(5.0 * h, 0.0, 0.0), prefix=f"h{h}-")
-            hub = medium.radio(f"h{h}-hub", Band.GHZ_2_4)
-            hub.set_address_filter(AddressFilter(pan_id=h, short_address=0, pan_coordinator=True))
-            esme = medium.radio(f"h{h}-esme", Band.GHZ_2_4)
-            esme.set_address_filter(AddressFilter(pan_id=h, short_address=1))
+        for number in range(homes):
+            medium.add_home(terraced, origin=(5.0 * number, 0.0, 0.0), prefix=f"h{number}-")
+            hub = medium.radio(f"h{number}-hub", Band.GHZ_2_4)
+            hub.set_address_filter(AddressFilter(pan_id=number, short_address=0, pan_coordinator=True))
+            esme = medium.radio(f"h{number}-esme", Band.GHZ_2_4)
+            esme.set_address_filter(AddressFilter(pan_id=number, short_address=1))
             senders.append(esme)
 
-        async def send(radio, pan: int) -> None:  # type: ignore[no-untyped-def]
+        async def send(radio: VirtualRadio, pan: int) -> None:
             await asyncio.sleep(pan * 0.05 / homes)
-            for k in range(int(seconds / 0.05)):
-                mhr = bytes((0x41, 0x88, k & 0xFF)) + pan.to_bytes(2, "little") + b"\x00\x00\x01\x00"
+            for seq in range(int(seconds / 0.05)):
+                mhr = bytes((0x41, 0x88, seq & 0xFF)) + pan.to_bytes(2, "little") + b"\x00\x00\x01\x00"
                 await radio.transmit(append_fcs(mhr + bytes(FRAME_OCTETS - len(mhr) - 2)), mode=TxMode.DIRECT)
                 await asyncio.sleep(0.05)
 
@@ -168,12 +168,12 @@ def _flood(frames: int) -> dict[str, float]:
         medium = Medium(1)
         medium.add_node("a", (0.0, 0.0, 0.0))
         medium.add_node("b", (5.0, 0.0, 0.0))
-        a, b = medium.radio("a", Band.GHZ_2_4), medium.radio("b", Band.GHZ_2_4)
+        sender, receiver = medium.radio("a", Band.GHZ_2_4), medium.radio("b", Band.GHZ_2_4)
         got: list[object] = []
-        b.set_receiver(got.append)
+        receiver.set_receiver(got.append)
         frame = _frame(0, 1, ack=False)
         for _ in range(frames):
-            await a.transmit(frame, mode=TxMode.DIRECT)
+            await sender.transmit(frame, mode=TxMode.DIRECT)
         return len(got)
 
     started = time.perf_counter()

@@ -1,13 +1,15 @@
 """Benchmark of the virtual HAN: ZCL round trips per wall second, and a simulated day of a home.
 
-Run: `.venv/bin/python -m bench.zigbee_han` (add `--hours N` to shorten the day).
+Run: `.venv/bin/python -m bench zigbee_han` (the defaults), or `.venv/bin/python -m bench.zigbee_han
+--hours N` to shorten the day, `--joins` to measure instead how many of 30 joins fail at 10, 20 and
+30 % frame loss.
 
 1. ZCL request/response round trips per wall second, in virtual time: the hub
    reads the electricity meter's CurrentSummationDelivered over and over,
    once through zigpy (`Cluster.read_attributes` on our ControllerApplication)
    and once straight on the stack (`ZigbeeStack.send` + the response).
 2. Wall time for a simulated day of the semi-detached home, run by
-   `firmware.home.run_home` (what `commshub home` runs): the dual band hub on
+   `tools.sim.scenario.run_home` (what `commshub home` runs): the dual band hub on
    zigpy, the ESME as a router, the GSME as a sleepy end device polling every
    7.5 s, the IHD reading the ESME every 10 s and the hub reading both meters
    every minute. Prints the ratio of simulated to wall time and the traffic counts.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sys
 import time
 
 import zigpy.config as conf
@@ -28,17 +31,19 @@ import zigpy.util
 
 from firmware.devices import electricity_meter
 from firmware.devices.meters import METERING
-from firmware.home import HomeOptions, HomeReport, ZclReader, run_home
-from firmware.zigbee import DeliveryFailed
+from firmware.devices.zcl_client import ZclReader
+from firmware.zigbee import DeliveryFailed, JoinError, Role, ZigbeeStack
 from firmware.zigbee.application import ControllerApplication, eui64
 from hal import clock
 from hal.radio import Band
-from hal.virtual import Medium, load_home
-from protocols.zigbee import install_code_crc
+from hal.virtual import Medium, load_floorplan
+from protocols.zigbee import install_code_crc, install_code_to_link_key
+from tools.sim.report import HomeReport
+from tools.sim.scenario import HomeOptions, run_home
 
 
-def _code(n: int) -> bytes:
-    code = bytes([n, 0xA5] * 8)
+def _code(number: int) -> bytes:
+    code = bytes([number, 0xA5] * 8)
     return code + install_code_crc(code)
 
 
@@ -53,7 +58,7 @@ async def _read(reader: ZclReader, dst: int) -> bool:
 async def _round_trips(count: int) -> tuple[float, float, float]:
     """(zigpy reads per wall s, stack reads per wall s, virtual seconds per stack read)."""
     medium = Medium(seed=0)
-    medium.add_home(load_home("semi-detached"))
+    medium.add_home(load_floorplan("semi-detached"))
     esme = electricity_meter([medium.radio("esme", Band.GHZ_2_4)], _code(1), reading=1)
     config = {
         conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
@@ -61,6 +66,7 @@ async def _round_trips(count: int) -> tuple[float, float, float]:
         "commshub": {"radios": [medium.radio("hub", Band.GHZ_2_4)]},
     }
     app = await ControllerApplication.new(config, auto_form=True)
+    assert isinstance(app, ControllerApplication)
     ready: asyncio.Future[zigpy.device.Device] = asyncio.get_running_loop().create_future()
 
     class Listener:
@@ -89,18 +95,60 @@ async def _round_trips(count: int) -> tuple[float, float, float]:
 
 
 async def _day(hours: float) -> HomeReport:
-    """Simulate `hours` of the semi-detached home with a dual band hub (firmware.home)."""
+    """Simulate `hours` of the semi-detached home with a dual band hub (tools.sim.scenario)."""
     medium = Medium(seed=0)
-    home = medium.add_home(load_home("semi-detached"))
+    home = medium.add_home(load_floorplan("semi-detached"))
     options = HomeOptions(duration_s=hours * 3600, dual_band=True, ihd_interval=10.0, gsme_poll=7.5)
     return await run_home(home, medium, options, rng=random.Random(0))
 
 
-def main(argv: list[str] | None = None) -> None:
+async def _join(seed: int, loss: float) -> bool:
+    """One ESME 5 m from a hub stack joins with `loss` of frames dropped: True if it got in."""
+    medium = Medium(seed=seed)
+    medium.add_node("hub", (0.0, 0.0, 0.0))
+    medium.add_node("esme", (5.0, 0.0, 0.0))
+    radio = medium.radio("hub", Band.GHZ_2_4)
+    hub = ZigbeeStack(radios=[radio], ieee=radio.info.extended_address, role=Role.COORDINATOR)
+    await hub.form()
+    hub.permit_joining(600)
+    esme = electricity_meter([medium.radio("esme", Band.GHZ_2_4)], _code(seed))
+    hub.link_keys[esme.ieee] = install_code_to_link_key(esme.install_code)
+    medium.faults.frame_loss = loss
+    try:
+        await esme.join(channels=[[hub.macs[0].channel]])
+        joined = True
+    except JoinError:
+        joined = False
+    await esme.close()
+    await hub.close()
+    return joined
+
+
+def joins_under_loss(trials: int = 30) -> dict[float, int]:
+    """Joins failed of `trials` (each on a fresh medium, seed = trial number) at 10, 20 and 30 % frame loss."""
+    return {
+        loss: sum(not clock.run(_join(seed, loss), virtual=True, seed=seed) for seed in range(trials))
+        for loss in (0.1, 0.2, 0.3)
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options in `argv`; None means none given - never the process's own argv, which belongs to
+    whoever runs us (`python -m bench zigbee_han` passes the benchmark's name there)."""
     parser = argparse.ArgumentParser(prog="bench.zigbee_han")
     parser.add_argument("--reads", type=int, default=300, help="ZCL round trips per measurement")
     parser.add_argument("--hours", type=float, default=24.0, help="simulated hours of the home")
-    args = parser.parse_args(argv)
+    parser.add_argument("--joins", action="store_true", help="measure joins failed under frame loss instead")
+    return parser.parse_args([] if argv is None else argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run with the defaults, or with the options in `argv` as on the command line."""
+    args = parse_args(argv)
+    if args.joins:
+        for loss, failed in joins_under_loss().items():
+            print(f"frame loss {loss:.0%}: {failed} of 30 joins failed (each retried as real devices do)")
+        return
     zigpy_rate, stack_rate, per_read = clock.run(_round_trips(args.reads), virtual=True)
     print(f"ZCL Read Attributes round trips, hub -> ESME, virtual time ({args.reads} each):")
     print(f"  through zigpy ControllerApplication: {zigpy_rate:8.1f} per wall second")
@@ -131,4 +179,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -26,7 +26,7 @@ from firmware.devices import electricity_meter
 from firmware.zigbee.application import ControllerApplication, eui64
 from hal import clock
 from hal.radio import Band
-from hal.virtual import Medium, load_home
+from hal.virtual import Medium, load_floorplan
 
 #: The meter's install code (radio.md 5.7 worked example: code followed by its CRC).
 INSTALL_CODE = bytes.fromhex("83FED3407A939723A5C639B26916D505C3B5")
@@ -47,7 +47,7 @@ class _Joined:
 
 async def main() -> int:
     medium = Medium(seed=0)
-    medium.add_home(load_home("semi-detached"))
+    medium.add_home(load_floorplan("semi-detached"))
     meter = electricity_meter([medium.radio("esme", Band.GHZ_2_4)], INSTALL_CODE, reading=READING)
 
     config = {
@@ -82,8 +82,8 @@ def run() -> int:
     logging.basicConfig(level=logging.DEBUG if "-v" in sys.argv else logging.ERROR)
     try:
         return clock.run(main(), virtual=True)
-    except Exception as e:  # noqa: BLE001 - the example's contract: one clear line, non-zero exit
-        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - the example's contract: one clear line, non-zero exit
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from hal.virtual.floorplan import BUILTIN_FLOORPLANS, FloorPlanError, parse_floorplan
 from protocols import ieee802154, pcap, zigbee
 from protocols.errors import DecodeError
 from protocols.gbcs import GbcsDecodeError
@@ -137,25 +138,15 @@ def _pcap_seeds() -> Iterable[bytes]:
         yield pcap.file_header(linktype) + pcap.record(rec, linktype)
 
 
-def _home_parse(data: bytes) -> object:
-    from hal.virtual import parse_home
-
-    return parse_home(data.decode("utf-8", errors="replace"), source="<fuzz>")
+def _floorplan_parse(data: bytes) -> object:
+    return parse_floorplan(data.decode("utf-8", errors="replace"), source="<fuzz>")
 
 
-def _home_errors() -> tuple[type[BaseException], ...]:
-    from hal.virtual import HomeError
-
-    return (HomeError,)
-
-
-def _home_seeds() -> Iterable[bytes]:
+def _floorplan_seeds() -> Iterable[bytes]:
     from importlib import resources
 
-    from hal.virtual import BUILTIN_HOMES
-
-    for name in BUILTIN_HOMES:
-        yield resources.files("hal.virtual.homes").joinpath(f"{name}.toml").read_bytes()
+    for name in BUILTIN_FLOORPLANS:
+        yield resources.files("hal.virtual.floorplans").joinpath(f"{name}.toml").read_bytes()
 
 
 register(Target("gbcs", _gbcs_parse, (GbcsDecodeError,), _gbcs_seeds, _gbcs_build, notes="envelope + payloads"))
@@ -166,4 +157,13 @@ register(Target("zigbee_nwk", zigbee.parse_nwk, (DecodeError,), _nwk_seeds, zigb
 register(Target("zigbee_aps", zigbee.parse_aps, (DecodeError,), _aps_seeds, zigbee.build_aps, max_size=140))
 register(Target("zigbee_zdo", _zdo_parse, (DecodeError,), _zdo_seeds, _zdo_build, max_size=140))
 register(Target("pcap", pcap.read, (DecodeError,), _pcap_seeds, max_size=1024))
-register(Target("home", _home_parse, _home_errors(), _home_seeds, max_size=8192, notes="hal.virtual home files"))
+register(
+    Target(
+        "floorplan",
+        _floorplan_parse,
+        (FloorPlanError,),
+        _floorplan_seeds,
+        max_size=8192,
+        notes="hal.virtual floor plan files",
+    )
+)

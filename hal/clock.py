@@ -87,8 +87,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
 def new_real_loop() -> asyncio.AbstractEventLoop:
     """A plain asyncio loop, tagged with the UTC epoch of its monotonic clock and an OS-seeded RNG."""
     loop = asyncio.new_event_loop()
-    loop.epoch = time.time() - loop.time()  # type: ignore[attr-defined]
-    loop.random = random.Random()  # type: ignore[attr-defined]
+    # a stdlib loop has no such attributes: we tag it so `utc_now` and `rng` read real and virtual loops alike
+    loop.epoch = time.time() - loop.time()  # type: ignore[attr-defined]  # tagged, see above
+    loop.random = random.Random()  # type: ignore[attr-defined]  # tagged, see above
     return loop
 
 
@@ -112,7 +113,7 @@ def rng() -> random.Random:
     found = getattr(loop, "random", None)
     if found is None:
         found = random.Random()
-        loop.random = found  # type: ignore[attr-defined]
+        loop.random = found  # type: ignore[attr-defined]  # a loop we did not make: tag it once
     return found
 
 

@@ -22,24 +22,27 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+#: macMinBE, macMaxBE, macMaxCSMABackoffs (radio.md 2.5).
 MAC_MIN_BE = 3
 MAC_MAX_BE = 5
 MAC_MAX_CSMA_BACKOFFS = 4
+#: macMaxFrameRetries (radio.md 2.5): up to four transmissions of an unacknowledged frame, whoever retries.
+MAC_MAX_FRAME_RETRIES = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Backoff:
     """Wait this many unit backoff periods, then perform a CCA and call `cca_done`."""
 
     periods: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transmit:
     """The channel was clear: send now."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChannelAccessFailure:
     """Every CCA found the channel busy (the MAC's CHANNEL_ACCESS_FAILURE)."""
 

@@ -23,6 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from hal.csma import MAC_MAX_CSMA_BACKOFFS, MAC_MAX_FRAME_RETRIES
+from protocols.ieee802154.phy import SUN_PAGES
+
 
 class Band(enum.Enum):
     """The two ISM bands a GB Comms Hub HAN uses (radio.md 1.1 and 1.2)."""
@@ -31,20 +34,79 @@ class Band(enum.Enum):
     MHZ_868 = "868MHz"
 
 
-#: Channel pages that carry the GB sub-GHz (868/870 MHz) PHY (radio.md 1.2).
-SUB_GHZ_PAGES = frozenset({28, 29, 30, 31})
+#: Channel pages that carry the GB sub-GHz (868/870 MHz) PHY (radio.md 1.2): the SUN-FSK pages of the PHY table.
+SUB_GHZ_PAGES = SUN_PAGES
+#: The channels of each page a GB HAN radio may use (radio.md 1.1, 1.2): 2.4 GHz page 0 channels 11-26;
+#: GB868 page 28 channels 0-26, page 29 channels 27-34 and 62, page 30 channels 35-61, page 31 channels 0-26.
+PAGE_CHANNELS: dict[int, frozenset[int]] = {
+    0: frozenset(range(11, 27)),
+    28: frozenset(range(27)),
+    29: frozenset((*range(27, 35), 62)),
+    30: frozenset(range(35, 62)),
+    31: frozenset(range(27)),
+}
 
 
-@dataclass(frozen=True, order=True)
+#: The broadcast short address, and the broadcast PAN ID (IEEE 802.15.4 7.2.1.1, radio.md 2.2).
+BROADCAST_ADDRESS = 0xFFFF
+BROADCAST_PAN_ID = 0xFFFF
+#: The short address of a device that has none and uses its extended address (radio.md 2.2).
+NO_SHORT_ADDRESS = 0xFFFE
+
+
+class ChannelError(ValueError):
+    """A channel page or number no GB HAN radio has (radio.md 1.1, 1.2)."""
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def channel_exists(page: object, number: object) -> bool:
+    """Whether `Channel(page, number)` exists (so building it will not raise ChannelError)."""
+    if isinstance(page, bool) or isinstance(number, bool) or not isinstance(page, int):
+        return False
+    return number in PAGE_CHANNELS.get(page, frozenset())
+
+
+@dataclass(frozen=True, order=True, slots=True)
 class Channel:
-    """One channel: IEEE 802.15.4 channel page plus channel number within it."""
+    """One channel: IEEE 802.15.4 channel page plus channel number within it.
+
+    Only the pages and channels of `PAGE_CHANNELS` exist: anything else raises
+    `ChannelError` naming the value, at construction, rather than failing
+    deep inside a radio or the medium.
+    """
 
     page: int
     number: int
 
+    def __post_init__(self) -> None:
+        numbers = PAGE_CHANNELS.get(self.page) if _is_int(self.page) else None
+        if numbers is None:
+            raise ChannelError(f"channel page {self.page!r} is neither 0 (2.4 GHz) nor 28-31 (GB868)")
+        if not _is_int(self.number) or self.number not in numbers:
+            raise ChannelError(
+                f"channel {self.number!r} does not exist on page {self.page} "
+                f"(channels {min(numbers)}-{max(numbers)}{', 62' if 62 in numbers else ''})"
+            )
+        # plain ints, whatever int subclass (a zigpy uint8_t, say) the caller had
+        object.__setattr__(self, "page", int(self.page))
+        object.__setattr__(self, "number", int(self.number))
+
     @property
     def band(self) -> Band:
         return Band.MHZ_868 if self.page in SUB_GHZ_PAGES else Band.GHZ_2_4
+
+    @classmethod
+    def all_of(cls, band: Band) -> frozenset[Channel]:
+        """Every channel of `band`."""
+        return frozenset(
+            cls(page, number)
+            for page, numbers in PAGE_CHANNELS.items()
+            if (page in SUB_GHZ_PAGES) == (band is Band.MHZ_868)
+            for number in numbers
+        )
 
     def __str__(self) -> str:
         return f"{self.page}/{self.number}"
@@ -64,7 +126,7 @@ class RadioCaps(enum.Flag):
     DUTY_CYCLE = enum.auto()  #: the radio enforces the sub-GHz duty-cycle limit itself
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RadioInfo:
     """What a radio can tune to and how loud it can be (Zephyr's attributes)."""
 
@@ -101,7 +163,7 @@ class TxStatus(enum.Enum):
     ABORTED = "aborted"  #: the radio was switched off or reconfigured mid-transmit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TxResult:
     """`transmit`'s answer: status, when the frame left, its airtime, and the ACK's pending bit."""
 
@@ -112,7 +174,7 @@ class TxResult:
     attempts: int = 1  #: transmissions made, retries included
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReceivedFrame:
     """One PSDU as heard by a radio, with the link facts upper layers and captures want."""
 
@@ -124,7 +186,7 @@ class ReceivedFrame:
     fcs_ok: bool = True  #: False only in promiscuous mode, where damaged frames are passed up
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AddressFilter:
     """The addresses a radio accepts and ACKs for (otPlatRadioSetPanId/ShortAddress/ExtendedAddress)."""
 
@@ -185,8 +247,8 @@ class Radio(Protocol):
         psdu: bytes,
         *,
         mode: TxMode = TxMode.CCA,
-        max_csma_backoffs: int = 4,
-        max_frame_retries: int = 3,
+        max_csma_backoffs: int = MAC_MAX_CSMA_BACKOFFS,
+        max_frame_retries: int = MAC_MAX_FRAME_RETRIES,
     ) -> TxResult:
         """Send one PSDU (FCS included) and return how it went.
 

@@ -5,6 +5,11 @@ with a seed, can write the air to a pcap file and can print JSON; the
 options must read and validate the same way in both, so they are built here
 rather than copied. `number_in` makes the argparse `type=` for a bounded
 number, so a bad value is a usage error (exit 2) naming the option's range.
+
+`--pcap FILE` (`PcapOption`): a path that cannot be created is a usage error
+(exit 2, one line naming it); a write that fails during the run (a full
+disk) stops the capture, not the run: the file keeps the whole frames
+written so far, and the command reports the path and exits 1 at the end.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hal.virtual import Home
+    from hal.capture import PcapCapture
+    from hal.radio import ReceivedFrame
+    from hal.virtual import FloorPlan
 
 
 def add_home_option(parser: argparse.ArgumentParser) -> None:
@@ -31,18 +38,68 @@ def add_home_option(parser: argparse.ArgumentParser) -> None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """`--seed S`, `--pcap FILE` and `--json`: how a simulated run is seeded and where it writes."""
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
-    parser.add_argument("--pcap", metavar="FILE", help="write the whole air to this pcap file (TAP link type)")
+    parser.add_argument(
+        "--pcap", metavar="FILE", type=_pcap_path, help="write the whole air to this pcap file (TAP link type)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
-def load_home_option(args: argparse.Namespace, command: str) -> Home | None:
+def load_home_option(args: argparse.Namespace, command: str) -> FloorPlan | None:
     """The home `--home` names, or None after one line on stderr saying why it cannot be used."""
-    from hal.virtual import HomeError, load_home
+    from hal.virtual import FloorPlanError, load_floorplan
 
     try:
-        return load_home(args.home)
-    except HomeError as exc:
+        return load_floorplan(args.home)
+    except FloorPlanError as exc:
         print(f"commshub {command}: {exc}", file=sys.stderr)
+        return None
+
+
+def _pcap_path(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path names no file")
+    return text
+
+
+class PcapOption:
+    """`--pcap FILE` while a run goes on: a sniffer that keeps the first write failure instead of raising it.
+
+    The medium would otherwise fail the next transmission with it, deep in the
+    stack; a full disk must end the capture, not the simulation.
+    """
+
+    def __init__(self, capture: PcapCapture) -> None:
+        self.capture = capture
+        self.failure: Exception | None = None
+
+    def __call__(self, frame: ReceivedFrame) -> None:
+        from hal.capture import CaptureError
+
+        if self.failure is not None:
+            return
+        try:
+            self.capture(frame)
+        except CaptureError as exc:
+            self.failure = exc
+
+    def finish(self, command: str) -> bool:
+        """Close the file and say what was written; False (after one line on stderr) if writing failed."""
+        self.capture.close()
+        if self.failure is not None:
+            print(f"commshub {command}: --pcap {self.failure}", file=sys.stderr)
+            return False
+        print(f"{command}: wrote {self.capture.frames} frames to {self.capture.path}", file=sys.stderr)
+        return True
+
+
+def open_pcap(args: argparse.Namespace, command: str, *, epoch: float = 0.0) -> PcapOption | None:
+    """The capture `--pcap` asks for, or None after one line on stderr saying why the file cannot be written."""
+    from hal.capture import CaptureError, PcapCapture
+
+    try:
+        return PcapOption(PcapCapture(args.pcap, epoch=epoch))
+    except CaptureError as exc:
+        print(f"commshub {command}: --pcap {args.pcap}: cannot write ({exc.reason})", file=sys.stderr)
         return None
 
 

@@ -5,13 +5,16 @@
 
 Builds the home's hub(s) on zigpy over our stack, the emulated meters and
 displays, joins them by install code and runs simulated hours (default 1)
-(`firmware.home.run_home`, on `hal.clock`'s virtual-time loop), then prints a
-table per device (or `--json`). Progress goes to stderr every few wall seconds.
+(`tools.sim.scenario.run_home`, on `hal.clock`'s virtual-time loop), then
+prints a table per device (or `--json`). Progress goes to stderr every few
+wall seconds, from the first join on.
 
 Exit codes: 0 every emulated device joined and every read succeeded; 1 some
-did not (one line per problem on stderr); 2 bad home file, unknown hub or bad
-arguments, or a `--pcap` file that cannot be written. Each hub line carries the
-network key (hex) so Wireshark can decrypt the capture. Heavy imports happen in `run`.
+did not, or the `--pcap` file could not be written to the end (a full disk:
+it keeps the whole frames written) - one line per problem on stderr; 2 bad
+home file, unknown hub or bad arguments, or a `--pcap` file that cannot be
+created. Each hub line carries the network key (hex) so Wireshark can decrypt
+the capture. Heavy imports happen in `run`.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._options import add_home_option, add_run_options, load_home_option, number_in
+from ._options import PcapOption, add_home_option, add_run_options, load_home_option, number_in, open_pcap
 
 if TYPE_CHECKING:
-    from firmware.home import HomeReport
+    from tools.sim.report import HomeReport, Progress
 
 #: Wall seconds between progress lines on stderr.
 PROGRESS_WALL_S = 2.0
@@ -80,10 +83,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from firmware.home import HomeOptions, HomeRunError, run_home
     from hal import clock
-    from hal.capture import PcapCapture
     from hal.virtual import Medium
+    from tools.sim.scenario import HomeOptions, HomeRunError, run_home
 
     home = load_home_option(args, "home")
     if home is None:
@@ -98,29 +100,28 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     last = [started]
 
-    def progress(done: float, total: float) -> None:
+    def progress(step: Progress) -> None:
         now = time.monotonic()
         if now - last[0] >= PROGRESS_WALL_S:
             last[0] = now
-            print(
-                f"home: {done:.0f} of {total:.0f} simulated seconds ({now - started:.1f} s wall)",
-                file=sys.stderr,
-                flush=True,
+            done = (
+                f"joined {step.done:.0f} of {step.total:.0f} devices"
+                if step.phase == "joining"
+                else f"{step.done:.0f} of {step.total:.0f} simulated seconds"
             )
+            print(f"home: {done} ({now - started:.1f} s wall)", file=sys.stderr, flush=True)
 
-    async def main(capture: PcapCapture | None) -> HomeReport:
+    async def main(capture: PcapOption | None) -> HomeReport:
         medium = Medium(seed=args.seed)
         placed = medium.add_home(home)
         if capture is not None:
             medium.add_sniffer(capture)
         return await run_home(placed, medium, options, rng=random.Random(args.seed), progress=progress)
 
-    capture: PcapCapture | None = None
-    if args.pcap:
-        try:
-            capture = PcapCapture(args.pcap)
-        except OSError as exc:
-            print(f"commshub home: --pcap {args.pcap}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+    capture: PcapOption | None = None
+    if args.pcap is not None:
+        capture = open_pcap(args, "home")
+        if capture is None:
             return 2
     try:
         report = clock.run(main(capture), virtual=True, seed=args.seed)
@@ -128,10 +129,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"commshub home: {exc}", file=sys.stderr)
         return 2
     finally:
-        if capture is not None:
-            capture.close()
-    if capture is not None:
-        print(f"home: wrote {capture.frames} frames to {args.pcap}", file=sys.stderr)
+        captured = capture is None or capture.finish("home")
     wall = time.monotonic() - started
     if args.json:
         json.dump({**report.to_dict(), "seed": args.seed, "wall_s": round(wall, 3)}, sys.stdout, indent=2)
@@ -140,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         print_report(report, wall, args.seed, sys.stdout)
     for problem in report.problems():
         print(f"commshub home: {problem}", file=sys.stderr)
-    return 0 if report.ok else 1
+    return 0 if report.ok and captured else 1
 
 
 def _cell(value: object, fmt: str = "{}") -> str:
@@ -176,21 +174,21 @@ def print_report(report: HomeReport, wall: float, seed: int, out: TextIO) -> Non
         "note",
     )
     table = [headings]
-    for d in report.devices:
-        note = d.skipped or d.error or ""
+    for device in report.devices:
+        note = device.skipped or device.error or ""
         table.append(
             (
-                d.node,
-                d.role,
-                d.hub,
-                _cell(d.eui64),
-                _cell(d.nwk, "0x{:04X}"),
-                _cell(d.band),
-                _cell(d.joined_at_s, "{:.2f}"),
-                str(d.reads_ok),
-                str(d.reads_failed),
-                _cell(d.last_value),
-                _cell(d.mean_rssi_dbm, "{:.1f}"),
+                device.node,
+                device.role,
+                device.hub,
+                _cell(device.eui64),
+                _cell(device.nwk, "0x{:04X}"),
+                _cell(device.band),
+                _cell(device.joined_at_s, "{:.2f}"),
+                str(device.reads_ok),
+                str(device.reads_failed),
+                _cell(device.last_value),
+                _cell(device.mean_rssi_dbm, "{:.1f}"),
                 note,
             )
         )

@@ -1,4 +1,4 @@
-"""`commshub survey`: a simulated site survey of a home on both HAN bands (issue 3).
+"""`commshub survey`: a simulated site survey of a home on both HAN bands (radio.md 4).
 
     commshub survey [--home NAME|FILE] [--seconds N] [--seed S] [--pcap FILE] [--json]
 
@@ -12,7 +12,9 @@ node's 868 MHz duty cycle used.
 air carried (both bands, TAP link type) for Wireshark. Long runs report
 progress on stderr.
 
-Exit codes: 0 survey done; 2 bad home file, arguments or pcap path. Heavy imports happen in `run`.
+Exit codes: 0 survey done; 1 survey done, but the `--pcap` file could not be
+written to the end (a full disk: it keeps the whole frames written); 2 bad
+home file, arguments or pcap path. Heavy imports happen in `run`.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._options import add_home_option, add_run_options, load_home_option, number_in
+from ._options import add_home_option, add_run_options, load_home_option, number_in, open_pcap
 
 if TYPE_CHECKING:
-    from hal.virtual.survey import SurveyReport
+    from tools.sim.survey import SurveyReport
 
 #: Runs at least this long (simulated seconds) report progress on stderr.
 PROGRESS_FROM_SECONDS = 600.0
@@ -52,8 +54,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from hal import clock
-    from hal.capture import PcapCapture
-    from hal.virtual.survey import survey
+    from tools.sim.survey import survey
 
     home = load_home_option(args, "survey")
     if home is None:
@@ -63,29 +64,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"survey: {done:.0f} of {total:.0f} simulated seconds", file=sys.stderr, flush=True)
 
     reporter = progress if args.seconds >= PROGRESS_FROM_SECONDS else None
-    if args.pcap:
-        try:
-            capture = PcapCapture(args.pcap, epoch=clock.DEFAULT_VIRTUAL_EPOCH)  # the virtual loop's date
-        except OSError as exc:
-            print(f"commshub survey: cannot write pcap {args.pcap}: {exc.strerror or exc}", file=sys.stderr)
+    capture = None
+    if args.pcap is not None:
+        capture = open_pcap(args, "survey", epoch=clock.DEFAULT_VIRTUAL_EPOCH)  # the virtual loop's date
+        if capture is None:
             return 2
-        with capture:
-            report = clock.run(
-                survey(home, seconds=args.seconds, seed=args.seed, sniffer=capture, progress=reporter),
-                virtual=True,
-                seed=args.seed,
-            )
-            print(f"survey: wrote {capture.frames} frames to {args.pcap}", file=sys.stderr)
-    else:
+    try:
         report = clock.run(
-            survey(home, seconds=args.seconds, seed=args.seed, progress=reporter), virtual=True, seed=args.seed
+            survey(home, seconds=args.seconds, seed=args.seed, sniffer=capture, progress=reporter),
+            virtual=True,
+            seed=args.seed,
         )
+    finally:
+        captured = capture is None or capture.finish("survey")
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)
         print()
     else:
         print_tables(report, sys.stdout)
-    return 0
+    return 0 if captured else 1
 
 
 def print_tables(report: SurveyReport, out: TextIO) -> None:
@@ -108,23 +105,29 @@ def print_tables(report: SurveyReport, out: TextIO) -> None:
     )
     for band, rows in data["bands"].items():
         table = [headings]
-        for r in rows:
-            duty = "-" if r["duty_cycle_s"] is None else f"{r['duty_cycle_s']:.3f} s ({r['duty_cycle_percent']:.3f}%)"
-            if r["refused"]:
-                duty += f", {r['refused']} refused"
+        for row_data in rows:
+            duty = (
+                "-"
+                if row_data["duty_cycle_s"] is None
+                else f"{row_data['duty_cycle_s']:.3f} s ({row_data['duty_cycle_percent']:.3f}%)"
+            )
+            if row_data["refused"]:
+                duty += f", {row_data['refused']} refused"
             table.append(
                 (
-                    r["node"],
-                    r["role"],
-                    r["hub"],
-                    f"{r['distance_m']:.1f}",
-                    str(r["walls"]),
-                    str(r["floors"]),
-                    "-" if r["enclosure"] is None else f"{r['enclosure']} {r['enclosure_db']:.1f} dB",
-                    "-" if r["mean_rssi_dbm"] is None else f"{r['mean_rssi_dbm']:.1f}",
-                    "-" if r["per"] is None else f"{r['per']:.1%}",
-                    str(r["sent"]),
-                    str(r["received"]),
+                    row_data["node"],
+                    row_data["role"],
+                    row_data["hub"],
+                    f"{row_data['distance_m']:.1f}",
+                    str(row_data["walls"]),
+                    str(row_data["floors"]),
+                    "-"
+                    if row_data["enclosure"] is None
+                    else f"{row_data['enclosure']} {row_data['enclosure_db']:.1f} dB",
+                    "-" if row_data["mean_rssi_dbm"] is None else f"{row_data['mean_rssi_dbm']:.1f}",
+                    "-" if row_data["per"] is None else f"{row_data['per']:.1%}",
+                    str(row_data["sent"]),
+                    str(row_data["received"]),
                     duty,
                 )
             )

@@ -10,16 +10,17 @@ rejoins with the network state and frame counters it kept in NVM.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from firmware.zigbee.aps import ApsIndication
+from firmware.zigbee.joiner import JoinError, NetworkSnapshot
 from firmware.zigbee.nwk import Role
-from firmware.zigbee.stack import JoinError, NetworkSnapshot, ZigbeeStack
+from firmware.zigbee.stack import ZigbeeStack
 from firmware.zigbee.status import DeliveryFailed
+from firmware.zigbee.tasks import TaskSet
 from firmware.zigbee.zdo import ZDO_ENDPOINT, ZdoServer, node_descriptor
 from hal.radio import Band, Channel, Radio
 from protocols.zigbee import install_code_to_link_key
@@ -30,7 +31,7 @@ from .zcl_server import ZclEndpoint
 LOGGER = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class DeviceNvm:
     """What survives a power cut: security counters and the network the device belonged to."""
 
@@ -65,7 +66,7 @@ class EmulatedDevice:
         self.nvm = nvm or DeviceNvm()
         self._rng = rng or random.Random(self.ieee)
         self.requests_answered = 0
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self.stack = self._new_stack()
 
     def _new_stack(self) -> ZigbeeStack:
@@ -110,7 +111,11 @@ class EmulatedDevice:
         return self.stack.joined
 
     async def join(
-        self, *, band: Band | None = None, channels: list[Iterable[Channel]] | None = None, key_timeout: float = 10.0
+        self,
+        *,
+        band: Band | None = None,
+        channels: Sequence[Iterable[Channel]] | None = None,
+        key_timeout: float = 10.0,
     ) -> None:
         """Join with our install code on `band`, or on whichever radio reaches a network; raises JoinError."""
         await self.stack.join(link_key=self.link_key, channels=channels, key_timeout=key_timeout, band=band)
@@ -121,8 +126,7 @@ class EmulatedDevice:
         """Lose power: the stack stops; NVM (counters, network) is kept."""
         self.nvm.network = self.stack.snapshot() or self.nvm.network
         await self.stack.close()
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
 
     async def power_on(self) -> None:
         """Power back: rejoin the network kept in NVM (secured rejoin), or raise JoinError."""
@@ -136,22 +140,17 @@ class EmulatedDevice:
         """Told to leave: forget the network (a device asked to rejoin must join afresh)."""
         self.nvm.network = None
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     def _message(self, ind: ApsIndication) -> None:
         if ind.dst_endpoint == ZDO_ENDPOINT and ind.profile == 0:
             for reply in self.zdo.handle(ind.cluster, ind.payload, broadcast=ind.broadcast):
-                self._spawn(self._reply(ind, reply.cluster, reply.payload))
+                self._tasks.spawn(self._reply(ind, reply.cluster, reply.payload))
             return
         endpoint = self.endpoints.get(ind.dst_endpoint)
         if endpoint is None or ind.broadcast:
             return
         response = endpoint.handle(ind.cluster, ind.payload)
         if response is not None:
-            self._spawn(self._reply(ind, ind.cluster, response))
+            self._tasks.spawn(self._reply(ind, ind.cluster, response))
 
     async def _reply(self, ind: ApsIndication, cluster: int, payload: bytes) -> None:
         try:
@@ -164,8 +163,8 @@ class EmulatedDevice:
                 payload=payload,
             )
             self.requests_answered += 1
-        except DeliveryFailed as e:
-            LOGGER.info("%016x could not answer 0x%04x: %s", self.ieee, ind.src, e)
+        except DeliveryFailed as error:
+            LOGGER.info("%016x could not answer 0x%04x: %s", self.ieee, ind.src, error)
 
     async def close(self) -> None:
         await self.power_off()

@@ -2,8 +2,9 @@
 
 Why: a meter on the HAN must answer the ZCL requests of the hub (and of
 zigpy's interview: Basic model/manufacturer, Metering summation). Frames and
-types come from zigpy (`zigpy.zcl.foundation`, each cluster's `attributes`),
-our one ZCL table (architecture.md); this module only looks values up.
+types come from zigpy (`zigpy.zcl.foundation`, and each cluster's `attributes`
+through zigpy's public `CLUSTERS_BY_ID`), our one ZCL table (architecture.md);
+this module only looks values up.
 
 Pure: `ZclEndpoint.handle(cluster, payload)` returns the response payload (or
 None when no response is due); the device sends it.
@@ -14,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import zigpy.types as t
-import zigpy.zcl.foundation as f
-from zigpy.zcl import Cluster
+import zigpy.types as zt
+import zigpy.zcl.foundation as zf
+from zigpy.zcl.clusters import CLUSTERS_BY_ID
 
 
-@dataclass
+@dataclass(slots=True)
 class ZclEndpoint:
     """One application endpoint: its profile, device type, and attribute values per server cluster."""
 
@@ -39,46 +40,46 @@ class ZclEndpoint:
     def handle(self, cluster: int, payload: bytes) -> bytes | None:
         """The response to one ZCL request to this endpoint, or None (no response due)."""
         try:
-            header, rest = f.ZCLHeader.deserialize(payload)
+            header, rest = zf.ZCLHeader.deserialize(payload)
         except ValueError:
             return None
-        if header.direction != f.Direction.Client_to_Server:
+        if header.direction != zf.Direction.Client_to_Server:
             return None
         if (
             cluster in self.servers
-            and header.frame_control.frame_type == f.FrameType.GLOBAL_COMMAND
-            and header.command_id == f.GeneralCommand.Read_Attributes
+            and header.frame_control.frame_type == zf.FrameType.GLOBAL_COMMAND
+            and header.command_id == zf.GeneralCommand.Read_Attributes
         ):
             return self._read_attributes(cluster, header, rest)
         if header.frame_control.disable_default_response:
             return None
-        status = f.Status.UNSUP_CLUSTER_COMMAND if cluster in self.servers else f.Status.UNSUPPORTED_CLUSTER
+        status = zf.Status.UNSUP_CLUSTER_COMMAND if cluster in self.servers else zf.Status.UNSUPPORTED_CLUSTER
         return self._default_response(header, status)
 
-    def _read_attributes(self, cluster: int, header: f.ZCLHeader, rest: bytes) -> bytes | None:
+    def _read_attributes(self, cluster: int, header: zf.ZCLHeader, rest: bytes) -> bytes | None:
         try:
-            ids, _ = t.List[t.uint16_t].deserialize(rest)
+            ids, _ = zt.List[zt.uint16_t].deserialize(rest)
         except ValueError:
-            return self._default_response(header, f.Status.MALFORMED_COMMAND)
+            return self._default_response(header, zf.Status.MALFORMED_COMMAND)
         values = self.servers[cluster]
-        definition = Cluster._registry.get(cluster)
+        definition = CLUSTERS_BY_ID.get(cluster)
         records = []
         for attribute in ids:
             spec = None if definition is None else definition.attributes.get(attribute)
             if attribute not in values or spec is None:
-                records.append(f.ReadAttributeRecord(attribute, f.Status.UNSUPPORTED_ATTRIBUTE))
+                records.append(zf.ReadAttributeRecord(attribute, zf.Status.UNSUPPORTED_ATTRIBUTE))
                 continue
             value = spec.type(values[attribute])
-            type_id = f.DataType.from_python_type(spec.type).type_id
-            records.append(f.ReadAttributeRecord(attribute, f.Status.SUCCESS, f.TypeValue(type_id, value)))
-        reply = f.ZCLHeader.general(
-            header.tsn, f.GeneralCommand.Read_Attributes_rsp, direction=f.Direction.Server_to_Client
+            type_id = zf.DataType.from_python_type(spec.type).type_id
+            records.append(zf.ReadAttributeRecord(attribute, zf.Status.SUCCESS, zf.TypeValue(type_id, value)))
+        reply = zf.ZCLHeader.general(
+            header.tsn, zf.GeneralCommand.Read_Attributes_rsp, direction=zf.Direction.Server_to_Client
         )
         return reply.serialize() + b"".join(r.serialize() for r in records)
 
     @staticmethod
-    def _default_response(header: f.ZCLHeader, status: f.Status) -> bytes:
-        reply = f.ZCLHeader.general(
-            header.tsn, f.GeneralCommand.Default_Response, direction=f.Direction.Server_to_Client
+    def _default_response(header: zf.ZCLHeader, status: zf.Status) -> bytes:
+        reply = zf.ZCLHeader.general(
+            header.tsn, zf.GeneralCommand.Default_Response, direction=zf.Direction.Server_to_Client
         )
-        return reply.serialize() + t.uint8_t(header.command_id).serialize() + status.serialize()
+        return reply.serialize() + zt.uint8_t(header.command_id).serialize() + status.serialize()

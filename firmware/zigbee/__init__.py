@@ -13,9 +13,11 @@ The sans-I/O machines and tables (`csma`, `indirect`, `fragments`,
 adapters. See docs/zigbee-stack.md.
 """
 
+from .joiner import JoinError, NetworkSnapshot
 from .nwk import NetworkParams, Role
-from .stack import JoinError, JoinEvent, NetworkSnapshot, ZigbeeStack
+from .stack import ZigbeeStack
 from .status import DeliveryFailed, Status
+from .trust_centre import JoinEvent
 
 __all__ = [
     "DeliveryFailed",

@@ -1,6 +1,6 @@
 """The hub side of our stack as a zigpy radio library: a `ControllerApplication` subclass.
 
-Why (architecture.md, issue 4): the hub's HAN code is written once against
+Why (architecture.md "firmware.zigbee"): the hub's HAN code is written once against
 zigpy and runs on a real dongle (bellows, zigpy-znp) or on our own stack over
 a raw radio. This module is the second case: zigpy's radio API (connect,
 start_network, send_packet, permit_with_link_key, load/write_network_info,
@@ -37,15 +37,18 @@ import zigpy.config as conf
 import zigpy.device
 import zigpy.endpoint
 import zigpy.exceptions
+import zigpy.profiles.zha
+import zigpy.profiles.zll
 import zigpy.state
-import zigpy.types as t
+import zigpy.types as zt
 import zigpy.zdo.types as zdo_t
 
 from hal.radio import Band, Channel
-from protocols.zigbee import PROFILE_HOME_AUTOMATION, PROFILE_SMART_ENERGY, build_zdo
-from protocols.zigbee.zdo import LogicalType, NodeDescriptor, NodeDescRsp, SimpleDescriptor, ZdoFrame, ZdoStatus
+from protocols.zigbee import PROFILE_HOME_AUTOMATION, PROFILE_SMART_ENERGY
+from protocols.zigbee.zdo import LogicalType, NodeDescriptor, SimpleDescriptor
 
 from .aps import ApsIndication
+from .counters import CounterStore
 from .network_backup import export_devices, restore_devices
 from .nwk import COORDINATOR_ADDRESS, NetworkParams, Role
 from .stack import ZigbeeStack
@@ -70,19 +73,17 @@ SCHEMA_COMMSHUB = vol.Schema(
 #: How far the APS frame counter is advanced past a restored backup's (zigpy does 10,000 for NWK's):
 #: covers the Transport Keys sent after that backup was taken, so a restart never reuses one.
 APS_COUNTER_MARGIN = 10_000
-#: aBaseSuperframeDuration, in symbols: an energy scan of exponent n lasts this x (2^n + 1).
-BASE_SUPERFRAME_SYMBOLS = 960
 
 MODEL = "commshub virtual coordinator"
 MANUFACTURER = "commshub"
 
 
-def eui64(value: int) -> t.EUI64:
+def eui64(value: int) -> zt.EUI64:
     """zigpy's EUI64 (octets LSB first) of an int EUI-64."""
-    return t.EUI64(value.to_bytes(8, "little"))
+    return zt.EUI64(value.to_bytes(8, "little"))
 
 
-def eui64_int(value: t.EUI64) -> int:
+def eui64_int(value: zt.EUI64) -> int:
     """The int of a zigpy EUI64."""
     return int.from_bytes(bytes(value), "little")
 
@@ -92,13 +93,29 @@ COORDINATOR_DESCRIPTOR = node_descriptor(logical_type=LogicalType.COORDINATOR, r
 
 
 def _zigpy_node_descriptor(descriptor: NodeDescriptor) -> zdo_t.NodeDescriptor:
-    """The same descriptor in zigpy's type (for zigpy's own coordinator device)."""
-    response = build_zdo(ZdoFrame(0, NodeDescRsp(ZdoStatus.SUCCESS, COORDINATOR_ADDRESS, descriptor)))
-    parsed, _ = zdo_t.NodeDescriptor.deserialize(response[4:])  # after TSN, status and NWK address
-    return parsed
+    """The same descriptor as zigpy's object, field by field, for zigpy's own coordinator device.
+
+    Our ZDO codec (`protocols.zigbee.zdo`) answers every ZDO request, the
+    loopback ones included; zigpy only needs this object, never our bytes."""
+    return zdo_t.NodeDescriptor(
+        logical_type=zdo_t.LogicalType(descriptor.logical_type),
+        complex_descriptor_available=zt.uint1_t(descriptor.complex_descriptor_available),
+        user_descriptor_available=zt.uint1_t(descriptor.user_descriptor_available),
+        reserved=zt.uint3_t(descriptor.reserved),
+        aps_flags=zt.uint3_t(descriptor.aps_flags),
+        frequency_band=zdo_t.NodeDescriptor.FrequencyBand(descriptor.frequency_band),
+        mac_capability_flags=zdo_t.NodeDescriptor.MACCapabilityFlags(descriptor.mac_capability),
+        manufacturer_code=zt.uint16_t(descriptor.manufacturer_code),
+        maximum_buffer_size=zt.uint8_t(descriptor.maximum_buffer_size),
+        maximum_incoming_transfer_size=zt.uint16_t(descriptor.maximum_incoming_transfer_size),
+        server_mask=zt.uint16_t(descriptor.server_mask),
+        maximum_outgoing_transfer_size=zt.uint16_t(descriptor.maximum_outgoing_transfer_size),
+        descriptor_capability_field=zdo_t.NodeDescriptor.DescriptorCapability(descriptor.descriptor_capability),
+    )
 
 
 def _our_simple_descriptor(descriptor: zdo_t.SimpleDescriptor) -> SimpleDescriptor:
+    """An endpoint zigpy registered, as our ZDO codec's value (what the loopback ZDO server reports)."""
     return SimpleDescriptor(
         endpoint=descriptor.endpoint,
         profile=descriptor.profile,
@@ -120,7 +137,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         super().__init__(config)
         own = self._config[CONF_COMMSHUB]
         self._radios = list(own[CONF_RADIOS])
-        self._store = own[CONF_STORE] if own[CONF_STORE] is not None else {}
+        self._store: CounterStore = own[CONF_STORE] if own[CONF_STORE] is not None else {}
         self._sub_ghz_channels = own[CONF_SUB_GHZ_CHANNELS]
         self._stack: ZigbeeStack | None = None
         self._settings: zigpy.state.NetworkInfo | None = None
@@ -186,7 +203,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         self._settings_fresh = self._forming
         self._channels = []
         if self._stack is not None:
-            self._stack.nwk.state.params = None
+            self._stack.leave_network()
 
     async def form_network(self, *, fast: bool = False) -> None:
         """zigpy's forming, remembered so `write_network_info` can tell new settings from restored."""
@@ -206,7 +223,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         if params is not None:
             devices = export_devices(stack)
             settings = settings.replace(
-                pan_id=t.PanId(params.pan_id),
+                pan_id=zt.PanId(params.pan_id),
                 channel=self._channels[0].number if self._channels else settings.channel,
                 network_key=settings.network_key.replace(tx_counter=stack.nwk.outgoing_frame_counter),
                 tc_link_key=settings.tc_link_key.replace(tx_counter=stack.aps_frame_counter),
@@ -220,7 +237,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
             settings = settings.replace(children=[], nwk_addresses={}, route_table={}, key_table=[])
         self.state.network_info = settings
         self.state.node_info = zigpy.state.NodeInfo(
-            nwk=t.NWK(COORDINATOR_ADDRESS),
+            nwk=zt.NWK(COORDINATOR_ADDRESS),
             ieee=eui64(stack.ieee),
             logical_type=zdo_t.LogicalType.Coordinator,
             model=MODEL,
@@ -230,7 +247,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     async def reset_network_info(self) -> None:
         self._settings = None
         if self._stack is not None:
-            self._stack.nwk.state.params = None
+            self._stack.leave_network()
 
     async def start_network(self) -> None:
         """Form the network from new settings, or restart a restored one as written; add our device."""
@@ -245,7 +262,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 params = await self._restore(settings)
             stack.nwk.resume_frame_counter(int(settings.network_key.tx_counter))
             self._channels = [m.channel for m in stack.macs]
-            self._settings = settings.replace(pan_id=t.PanId(params.pan_id), channel=self._channels[0].number)
+            self._settings = settings.replace(pan_id=zt.PanId(params.pan_id), channel=self._channels[0].number)
         await self.load_network_info(load_devices=False)
         await self.register_endpoints()
         self._add_coordinator_device()
@@ -264,7 +281,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         return await stack.form(
             channels=channels,
             pan_id=int(settings.pan_id),
-            extended_pan_id=eui64_int(t.EUI64(bytes(settings.extended_pan_id))),
+            extended_pan_id=eui64_int(zt.EUI64(bytes(settings.extended_pan_id))),
             network_key=bytes(settings.network_key.key),
             key_seq=int(settings.network_key.seq),
             update_id=int(settings.nwk_update_id),
@@ -275,7 +292,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         stack = self.stack
         params = NetworkParams(
             pan_id=int(settings.pan_id),
-            extended_pan_id=eui64_int(t.EUI64(bytes(settings.extended_pan_id))),
+            extended_pan_id=eui64_int(zt.EUI64(bytes(settings.extended_pan_id))),
             network_key=bytes(settings.network_key.key),
             key_seq=int(settings.network_key.seq),
             update_id=int(settings.nwk_update_id),
@@ -294,12 +311,19 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     def _add_coordinator_device(self) -> None:
         """Our own zigpy device, described from the endpoints we registered (no loopback interview)."""
         ieee = self.state.node_info.ieee
-        device = zigpy.device.Device(self, ieee, COORDINATOR_ADDRESS)
+        device = zigpy.device.Device(self, ieee, zt.NWK(COORDINATOR_ADDRESS))
         device.node_desc = _zigpy_node_descriptor(COORDINATOR_DESCRIPTOR)
         for descriptor in self._endpoints:
             endpoint = device.add_endpoint(descriptor.endpoint)
             endpoint.profile_id = descriptor.profile
-            endpoint.device_type = descriptor.device_type
+            # as zigpy's own interview sets it (zigpy.endpoint.Endpoint.initialize): typed under HA and
+            # ZLL, the raw number under any other profile
+            if descriptor.profile == zigpy.profiles.zha.PROFILE_ID:
+                endpoint.device_type = zigpy.profiles.zha.DeviceType(descriptor.device_type)
+            elif descriptor.profile == zigpy.profiles.zll.PROFILE_ID:
+                endpoint.device_type = zigpy.profiles.zll.DeviceType(descriptor.device_type)  # type: ignore[assignment]  # zigpy types the field for HA only
+            else:
+                endpoint.device_type = descriptor.device_type  # type: ignore[assignment]  # as zigpy does
             for cluster in descriptor.input_clusters:
                 endpoint.add_input_cluster(cluster)
             for cluster in descriptor.output_clusters:
@@ -318,7 +342,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     async def permit_ncp(self, time_s: int = 60) -> None:
         self.stack.permit_joining(time_s)
 
-    async def permit_with_link_key(self, node: t.EUI64, link_key: t.KeyData, time_s: int = 60) -> None:
+    async def permit_with_link_key(self, node: zt.EUI64, link_key: zt.KeyData, time_s: int = 60) -> None:
         """Admit `node` with the link key from its install code, and open joining for `time_s`."""
         self.stack.link_keys[eui64_int(node)] = bytes(link_key)
         await self.permit(time_s)
@@ -327,24 +351,27 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         await self.stack.remove_device(eui64_int(dev.ieee))
 
     def _device_left(self, nwk: int, ieee: int) -> None:
-        self.handle_leave(t.NWK(nwk), eui64(ieee))
+        self.handle_leave(zt.NWK(nwk), eui64(ieee))
 
     # --- data ----------------------------------------------------------------------------------
 
-    async def send_packet(self, packet: t.ZigbeePacket) -> None:
+    async def send_packet(self, packet: zt.ZigbeePacket) -> None:
         """Send one zigpy packet; raises `DeliveryError(status)` with zigpy's status on failure."""
         stack = self.stack
         dst = packet.dst
         assert dst is not None
-        if dst.addr_mode == t.AddrMode.IEEE:
+        if dst.addr_mode == zt.AddrMode.IEEE and isinstance(dst.address, zt.EUI64):
             known = stack.nwk.neighbour_by_ieee(eui64_int(dst.address))
             if known is None:
                 raise zigpy.exceptions.DeliveryError(f"unknown device {dst.address}", zigpy_status(Status.NO_ROUTE))
             address = known.nwk
-        elif dst.addr_mode == t.AddrMode.Group:
-            raise zigpy.exceptions.DeliveryError("group addressing is not supported", zigpy_status(Status.NO_ROUTE))
-        else:
+        elif dst.addr_mode in (zt.AddrMode.NWK, zt.AddrMode.Broadcast) and isinstance(
+            dst.address, (zt.NWK, zt.BroadcastAddress)
+        ):
             address = int(dst.address)
+        else:
+            message = f"addressing {dst.addr_mode!r} {dst.address!r} is not supported"
+            raise zigpy.exceptions.DeliveryError(message, zigpy_status(Status.NO_ROUTE))
         if address == COORDINATOR_ADDRESS:
             self._loopback(packet)
             return
@@ -356,27 +383,27 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 src_endpoint=int(packet.src_ep or 0),
                 dst_endpoint=int(packet.dst_ep or 0),
                 payload=packet.data.serialize(),
-                ack=t.TransmitOptions.ACK in packet.tx_options and dst.addr_mode != t.AddrMode.Broadcast,
+                ack=zt.TransmitOptions.ACK in packet.tx_options and dst.addr_mode != zt.AddrMode.Broadcast,
             )
-        except DeliveryFailed as e:
-            message = f"delivery to 0x{address:04x} failed: {e}"
-            raise zigpy.exceptions.DeliveryError(message, zigpy_status(e.status)) from e
+        except DeliveryFailed as error:
+            message = f"delivery to 0x{address:04x} failed: {error}"
+            raise zigpy.exceptions.DeliveryError(message, zigpy_status(error.status)) from error
 
-    def _loopback(self, packet: t.ZigbeePacket) -> None:
+    def _loopback(self, packet: zt.ZigbeePacket) -> None:
         """A request to ourselves: answer ZDO as the coordinator's firmware would."""
         if packet.dst_ep != ZDO_ENDPOINT or self._zdo is None:
             return
         for reply in self._zdo.handle(int(packet.cluster_id), packet.data.serialize()):
             asyncio.get_running_loop().call_soon(
                 self.packet_received,
-                t.ZigbeePacket(
-                    src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(COORDINATOR_ADDRESS)),
-                    src_ep=ZDO_ENDPOINT,
-                    dst=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(COORDINATOR_ADDRESS)),
-                    dst_ep=ZDO_ENDPOINT,
-                    profile_id=0,
-                    cluster_id=reply.cluster,
-                    data=t.SerializableBytes(reply.payload),
+                zt.ZigbeePacket(
+                    src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(COORDINATOR_ADDRESS)),
+                    src_ep=zt.uint8_t(ZDO_ENDPOINT),
+                    dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(COORDINATOR_ADDRESS)),
+                    dst_ep=zt.uint8_t(ZDO_ENDPOINT),
+                    profile_id=zt.uint16_t(0),
+                    cluster_id=zt.uint16_t(reply.cluster),
+                    data=zt.SerializableBytes(reply.payload),
                 ),
             )
 
@@ -386,31 +413,31 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         # Energy, so SE packets are handed to zigpy as HA ones; what goes out keeps the endpoint's
         # own profile (0x0109), so the air sees true Smart Energy frames.
         profile = PROFILE_HOME_AUTOMATION if ind.profile == PROFILE_SMART_ENERGY else ind.profile
-        dst_mode = t.AddrMode.Broadcast if ind.broadcast else t.AddrMode.NWK
-        dst_address = t.BroadcastAddress(ind.dst) if ind.broadcast else t.NWK(ind.dst)
+        dst_mode = zt.AddrMode.Broadcast if ind.broadcast else zt.AddrMode.NWK
+        dst_address = zt.BroadcastAddress(ind.dst) if ind.broadcast else zt.NWK(ind.dst)
         self.packet_received(
-            t.ZigbeePacket(
-                src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(ind.src)),
-                src_ep=ind.src_endpoint,
-                dst=t.AddrModeAddress(addr_mode=dst_mode, address=dst_address),
-                dst_ep=ind.dst_endpoint,
-                profile_id=profile,
-                cluster_id=ind.cluster,
-                data=t.SerializableBytes(ind.payload),
-                lqi=ind.lqi,
-                rssi=int(ind.rssi),
+            zt.ZigbeePacket(
+                src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(ind.src)),
+                src_ep=zt.uint8_t(ind.src_endpoint),
+                dst=zt.AddrModeAddress(addr_mode=dst_mode, address=dst_address),
+                dst_ep=zt.uint8_t(ind.dst_endpoint),
+                profile_id=zt.uint16_t(profile),
+                cluster_id=zt.uint16_t(ind.cluster),
+                data=zt.SerializableBytes(ind.payload),
+                lqi=zt.uint8_t(ind.lqi),
+                rssi=zt.int8s(max(-128, min(127, int(ind.rssi)))),
             )
         )
 
     # --- radio features ------------------------------------------------------------------------
 
-    async def energy_scan(self, channels: t.Channels, duration_exp: int, count: int) -> dict[int, float]:
+    async def energy_scan(self, channels: zt.Channels, duration_exp: int, count: int) -> dict[int, float]:
         """Peak energy per 2.4 GHz channel over `count` scans (zigpy's LQI-like 0-255 scale).
 
         Each channel is measured for aBaseSuperframeDuration x (2^duration_exp + 1) symbols, as
         IEEE 802.15.4's MLME-SCAN does (exponent 4: 261 ms a channel on 2.4 GHz)."""
         iface = self.stack.macs[0]
-        duration = iface.timing.symbol * BASE_SUPERFRAME_SYMBOLS * ((1 << duration_exp) + 1)
+        duration = iface.timing.scan_duration(duration_exp)
         wanted = [Channel(0, c) for c in channels]
         current = iface.channel
         peak: dict[Channel, float] = {}

@@ -42,8 +42,9 @@ from protocols.zigbee import (
 )
 
 from .fragments import DuplicateFilter, FragmentError, Reassembler, split
-from .nwk import NwkIndication, NwkLayer
+from .nwk import FIRST_RESERVED_ADDRESS, NwkIndication, NwkLayer
 from .status import DeliveryFailed, Status
+from .tasks import TaskSet
 
 LOGGER = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ _FINAL = frozenset(
 MAX_UNFRAGMENTED = 70
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApsIndication:
     """An application message delivered by APS (whole, after reassembly)."""
 
@@ -92,7 +93,7 @@ class ApsIndication:
     broadcast: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApsCommandIndication:
     """An APS command frame (maybe APS-secured) for the trust-centre / join logic."""
 
@@ -103,7 +104,7 @@ class ApsCommandIndication:
     nwk_secured: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class ApsCounters:
     """Message accounting: every message sent ends delivered or failed (never neither)."""
 
@@ -142,7 +143,7 @@ class ApsLayer:
         self._acks: dict[tuple[int, int, int], asyncio.Future[None]] = {}
         self._duplicates = DuplicateFilter(depth=DUPLICATE_DEPTH)
         self._reassembly = Reassembler()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         nwk.on_indication = self._nwk_indication
 
     def next_counter(self) -> int:
@@ -175,7 +176,7 @@ class ApsLayer:
     async def _send_data(
         self, dst: int, cluster: int, profile: int, src_ep: int, dst_ep: int, payload: bytes, ack: bool
     ) -> Status:
-        broadcast = dst >= 0xFFF8
+        broadcast = dst >= FIRST_RESERVED_ADDRESS
         counter = self.next_counter()
         mode = DeliveryMode.BROADCAST if broadcast else DeliveryMode.UNICAST
 
@@ -246,19 +247,14 @@ class ApsLayer:
 
     # --- receiving -----------------------------------------------------------------------------
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     def _nwk_indication(self, ind: NwkIndication) -> None:
         if ind.frame_type is not NwkFrameType.DATA:
             return
         try:
             frame = parse_aps(ind.payload)
-        except ZigbeeDecodeError as e:
+        except ZigbeeDecodeError as error:
             self.counters.malformed += 1
-            LOGGER.debug("APS frame from 0x%04x dropped: %s", ind.src, e)
+            LOGGER.debug("APS frame from 0x%04x dropped: %s", ind.src, error)
             return
         if frame.frame_type is ApsFrameType.ACK:
             block = frame.extended.block_number if frame.extended and frame.extended.block_number is not None else 0
@@ -270,7 +266,7 @@ class ApsLayer:
             return
         if frame.frame_type is ApsFrameType.COMMAND:
             if frame.ack_request and not frame.secured:
-                self._spawn(self.nwk.send(ind.src, build_aps(ack_for(frame))))
+                self._tasks.spawn(self.nwk.send(ind.src, build_aps(ack_for(frame))))
             if self.on_command is not None:
                 self.on_command(ApsCommandIndication(ind.src, ind.src_ieee, frame, ind.payload, ind.secured))
             return
@@ -291,7 +287,7 @@ class ApsLayer:
         if frame.ack_request and frame.delivery_mode is DeliveryMode.UNICAST:
             # window size 1: each block is acknowledged alone, as the first (and only) of its window
             window = {"block_number": block, "ack_bitfield": 0x01} if fragmented else {}
-            self._spawn(self.nwk.send(ind.src, build_aps(ack_for(frame, **window))))
+            self._tasks.spawn(self.nwk.send(ind.src, build_aps(ack_for(frame, **window))))
         now = asyncio.get_running_loop().time()
         if self._duplicates.seen(ind.src, (frame.counter, block)):
             self.counters.duplicates += 1
@@ -307,9 +303,9 @@ class ApsLayer:
                     payload = self._reassembly.first_received(key, ext.block_number or 0, frame.payload, now)
                 else:
                     payload = self._reassembly.block_received(key, block, frame.payload, now)
-            except FragmentError as e:
+            except FragmentError as error:
                 self.counters.reassembly_failures += 1
-                LOGGER.info("APS fragment from 0x%04x refused: %s", ind.src, e)
+                LOGGER.info("APS fragment from 0x%04x refused: %s", ind.src, error)
                 return
         if payload is None:
             return
@@ -333,8 +329,7 @@ class ApsLayer:
             )
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
         for waiter in self._acks.values():
             if not waiter.done():
                 waiter.cancel()

@@ -18,11 +18,11 @@ from typing import Protocol
 
 
 class CounterStore(Protocol):
-    """Where counters survive a power cut: a small mapping of str to int."""
+    """Where counters survive a power cut: a small mapping of str to int (a dict will do)."""
 
-    def get(self, key: str, default: int | None = None) -> int | None: ...
+    def get(self, key: str, /) -> int | None: ...
 
-    def __setitem__(self, key: str, value: int) -> None: ...
+    def __setitem__(self, key: str, value: int, /) -> None: ...
 
 
 #: The largest 32-bit frame counter; past it the key must change (radio.md 5.2).
@@ -38,7 +38,7 @@ class OutgoingCounter:
 
     def __init__(self, store: CounterStore, key: str, *, block: int = 4096) -> None:
         self._store, self._key, self._block = store, key, block
-        self._next = int(store.get(key, 0) or 0)
+        self._next = int(store.get(key) or 0)
         self._reserved_end = self._next  # nothing reserved by this instance yet
 
     @property

@@ -40,7 +40,7 @@ def split(payload: bytes, block_size: int) -> list[bytes]:
     return blocks
 
 
-@dataclass
+@dataclass(slots=True)
 class _Partial:
     total: int | None
     blocks: dict[int, bytes] = field(default_factory=dict)

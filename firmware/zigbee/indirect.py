@@ -21,7 +21,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pending(Generic[T]):
     """One held frame: who it is for, the item, and when it stops being worth sending."""
 

@@ -5,11 +5,12 @@ association, (2) associating with the best parent, (3) waiting for the trust
 centre's Transport Key - which it can only open with the link key from its
 install code - and (4) announcing itself. A refused association or a key that
 never comes or does not verify sends it back to the scan results for the next
-candidate parent; when none is left (or the announcement cannot be
-delivered even to the parent) the attempt ends in ERROR, a terminal
-state: a new attempt starts a new `JoinProgress`. A device that kept its
-network in NVM rejoins instead: one secured Rejoin Request to its old parent,
-then the announcement.
+candidate parent. When none is left the device backs off and scans again
+(BACKING_OFF), as real devices do, until its attempts are spent; then the
+join ends in ERROR, a terminal state, as it does when the announcement cannot
+be delivered even to the parent: a new join starts a new `JoinProgress`. A
+device that kept its network in NVM rejoins instead: a secured Rejoin Request
+to its old parent (again after a backoff if unanswered), then the announcement.
 
 The table is data: `TRANSITIONS` drives `JoinProgress`, and `diagram()` draws
 it (docs/zigbee-stack.md embeds the drawing, and a test keeps the two equal).
@@ -20,11 +21,15 @@ error in the stack and raises `JoinStateError`; it never passes silently.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
 
 
 class JoinState(enum.Enum):
+    """Where a join or rejoin attempt is."""
+
     IDLE = "idle"
     SCANNING = "scanning"
+    BACKING_OFF = "backing-off"
     ASSOCIATING = "associating"
     AWAITING_KEY = "awaiting-key"
     REJOINING = "rejoining"
@@ -48,25 +53,28 @@ class JoinInput(enum.Enum):
     REJOIN_FAILED = "rejoin failed"
     ANNOUNCED = "announced"
     ANNOUNCE_FAILED = "announce not delivered"
+    RETRY_SCHEDULED = "retry after backoff"
 
-
-S, I = JoinState, JoinInput
 
 #: (state, input) -> next state. Everything not listed is refused.
 TRANSITIONS: dict[tuple[JoinState, JoinInput], JoinState] = {
-    (S.IDLE, I.SCAN_STARTED): S.SCANNING,
-    (S.IDLE, I.REJOIN_STARTED): S.REJOINING,
-    (S.SCANNING, I.SCAN_STARTED): S.SCANNING,  # next radio / band
-    (S.SCANNING, I.PARENT_CHOSEN): S.ASSOCIATING,
-    (S.SCANNING, I.NO_PARENT_LEFT): S.ERROR,
-    (S.ASSOCIATING, I.ASSOCIATION_REFUSED): S.SCANNING,
-    (S.ASSOCIATING, I.ASSOCIATED): S.AWAITING_KEY,
-    (S.AWAITING_KEY, I.KEY_RECEIVED): S.ANNOUNCING,
-    (S.AWAITING_KEY, I.KEY_FAILED): S.SCANNING,
-    (S.REJOINING, I.REJOIN_ACCEPTED): S.ANNOUNCING,
-    (S.REJOINING, I.REJOIN_FAILED): S.ERROR,
-    (S.ANNOUNCING, I.ANNOUNCED): S.JOINED,
-    (S.ANNOUNCING, I.ANNOUNCE_FAILED): S.ERROR,
+    (JoinState.IDLE, JoinInput.SCAN_STARTED): JoinState.SCANNING,
+    (JoinState.IDLE, JoinInput.REJOIN_STARTED): JoinState.REJOINING,
+    (JoinState.SCANNING, JoinInput.SCAN_STARTED): JoinState.SCANNING,  # next radio / band
+    (JoinState.SCANNING, JoinInput.PARENT_CHOSEN): JoinState.ASSOCIATING,
+    (JoinState.SCANNING, JoinInput.RETRY_SCHEDULED): JoinState.BACKING_OFF,
+    (JoinState.SCANNING, JoinInput.NO_PARENT_LEFT): JoinState.ERROR,
+    (JoinState.BACKING_OFF, JoinInput.SCAN_STARTED): JoinState.SCANNING,
+    (JoinState.BACKING_OFF, JoinInput.REJOIN_STARTED): JoinState.REJOINING,
+    (JoinState.ASSOCIATING, JoinInput.ASSOCIATION_REFUSED): JoinState.SCANNING,
+    (JoinState.ASSOCIATING, JoinInput.ASSOCIATED): JoinState.AWAITING_KEY,
+    (JoinState.AWAITING_KEY, JoinInput.KEY_RECEIVED): JoinState.ANNOUNCING,
+    (JoinState.AWAITING_KEY, JoinInput.KEY_FAILED): JoinState.SCANNING,
+    (JoinState.REJOINING, JoinInput.REJOIN_ACCEPTED): JoinState.ANNOUNCING,
+    (JoinState.REJOINING, JoinInput.RETRY_SCHEDULED): JoinState.BACKING_OFF,
+    (JoinState.REJOINING, JoinInput.REJOIN_FAILED): JoinState.ERROR,
+    (JoinState.ANNOUNCING, JoinInput.ANNOUNCED): JoinState.JOINED,
+    (JoinState.ANNOUNCING, JoinInput.ANNOUNCE_FAILED): JoinState.ERROR,
 }
 
 
@@ -74,12 +82,12 @@ class JoinStateError(RuntimeError):
     """An input the transition table does not allow in the current state."""
 
 
+@dataclass(slots=True)
 class JoinProgress:
-    """One join (or rejoin) attempt: its state and the path it took."""
+    """One join (or rejoin): its state and the path it took."""
 
-    def __init__(self) -> None:
-        self.state = JoinState.IDLE
-        self.history: list[tuple[JoinInput, JoinState]] = []
+    state: JoinState = JoinState.IDLE
+    history: list[tuple[JoinInput, JoinState]] = field(default_factory=list)
 
     def happened(self, event: JoinInput) -> JoinState:
         """Apply `event`; returns the new state or raises JoinStateError."""

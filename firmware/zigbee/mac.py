@@ -2,9 +2,11 @@
 
 Why this shape (radio.md 2, style.md "Soft MAC"): the radio may do CSMA-CA,
 ACK waits and auto-ACK in hardware, or not; this class reads `radio.caps`
-and does in software whatever the radio cannot (the `csma.SoftTransmit`
-machine), so the NWK layer above sees one behaviour on any radio. Frames are
-built and parsed by `protocols.ieee802154`; nothing here touches bytes.
+and does in software whatever the radio cannot (the `soft_transmit.SoftTransmit`
+machine, and ACKs aTurnaroundTime after a frame), so the NWK layer above sees
+one behaviour on any radio. Every duration is the channel page's, from the one
+timing table (`protocols.ieee802154.phy.TIMINGS`). Frames are built and parsed
+by `protocols.ieee802154`; nothing here touches bytes.
 
 What it offers the NWK layer:
 - `send(dst, payload)`: a data frame, direct (ACKed unless broadcast);
@@ -25,81 +27,50 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import protocols.ieee802154 as mac
+from hal.csma import MAC_MAX_CSMA_BACKOFFS, MAC_MAX_FRAME_RETRIES
 from hal.radio import AddressFilter, Channel, Radio, RadioCaps, ReceivedFrame, TxMode, TxStatus
 from protocols.ieee802154.beacon import SuperframeSpec
-from protocols.ieee802154.commands import AssociationRequest, AssociationResponse, BeaconRequest, DataRequest
+from protocols.ieee802154.commands import (
+    AssociationRequest,
+    AssociationResponse,
+    BeaconRequest,
+    Capability,
+    Command,
+    DataRequest,
+)
 from protocols.ieee802154.mac import BeaconFrame, CommandFrame, DataFrame, Frame
 from protocols.ieee802154.mac import build as build_frame
 from protocols.ieee802154.mac import parse as parse_frame
+from protocols.ieee802154.phy import PhyTiming
+from protocols.ieee802154.phy import timing as phy_timing
 
-from . import csma
+from . import soft_transmit
 from .dual_band import DutyCycleBudget
 from .indirect import IndirectQueue
+from .mac_types import (
+    ASSOC_ACCESS_DENIED,
+    BROADCAST,
+    NO_SHORT,
+    Address,
+    BeaconNotice,
+    DataIndication,
+    MacCounters,
+)
 from .status import Status, from_tx
-from .timing import MacTiming, timing_for
+from .tasks import TaskSet
 
 LOGGER = logging.getLogger(__name__)
 
-BROADCAST = 0xFFFF
-NO_SHORT = 0xFFFE
-#: aTurnaroundTime, 12 symbols: RX-to-TX before an ACK (radio.md 2.5).
-TURNAROUND_SYMBOLS = 12
+#: The scan duration exponent ZigBee uses for active scans (radio.md 2.5: 138.24 ms a channel at 2.4 GHz).
+SCAN_DURATION = 3
+#: How long a parent holds indirect data for a sleepy child before reporting it expired
+#: (macTransactionPersistenceTime): longer than the 7.5 s GSME poll period, so one missed poll loses nothing.
+TRANSACTION_PERSISTENCE = 16.0
 #: How long a child stays awake for the frame its parent flagged as pending (macMaxFrameTotalWaitTime).
 FRAME_WAIT = 0.05
-#: Association status codes (radio.md 2.3).
-ASSOC_SUCCESS, ASSOC_PAN_AT_CAPACITY, ASSOC_ACCESS_DENIED = 0, 1, 2
-#: Association request capability bits (radio.md 2.3).
-CAP_FFD, CAP_MAINS, CAP_RX_ON_WHEN_IDLE, CAP_SECURITY, CAP_ALLOCATE = 0x02, 0x04, 0x08, 0x40, 0x80
-
-
-@dataclass(frozen=True)
-class Address:
-    """A MAC address: short (16-bit) or extended (EUI-64 as an int)."""
-
-    value: int
-    extended: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.value:016x}" if self.extended else f"0x{self.value:04x}"
-
-
-@dataclass(frozen=True)
-class DataIndication:
-    """A MAC data frame for us, as the NWK layer wants it."""
-
-    src: Address
-    dst: Address
-    payload: bytes
-    lqi: int
-    rssi: float
-
-
-@dataclass(frozen=True)
-class BeaconNotice:
-    """One beacon heard during an active scan."""
-
-    channel: Channel
-    pan_id: int
-    source: Address
-    association_permit: bool
-    pan_coordinator: bool
-    payload: bytes
-    lqi: int
-
-
-@dataclass
-class MacCounters:
-    """What the MAC saw and did, for tests and benchmarks."""
-
-    sent: int = 0
-    received: int = 0
-    malformed: int = 0
-    duplicates: int = 0
-    acks_sent: int = 0
-    failures: int = 0
 
 
 class MacInterface:
@@ -111,12 +82,10 @@ class MacInterface:
         *,
         extended_address: int | None = None,
         rng: random.Random | None = None,
-        timing: MacTiming | None = None,
     ) -> None:
         self.radio = radio
         self.extended_address = radio.info.extended_address if extended_address is None else extended_address
         self.band = radio.channel.band
-        self.timing = timing or timing_for(self.band)
         self._rng = rng or random.Random(self.extended_address)
         self._dsn = self._rng.randrange(256)
         self._bsn = self._rng.randrange(256)
@@ -132,18 +101,16 @@ class MacInterface:
         self.counters = MacCounters()
         self._last_dsn: dict[Address, int] = {}
         self._indirect: IndirectQueue[tuple[Frame, asyncio.Future[Status]]] = IndirectQueue(
-            persistence=self.timing.transaction_persistence
+            persistence=TRANSACTION_PERSISTENCE
         )
         self._expiry: asyncio.TimerHandle | None = None
         self._tx_lock = asyncio.Lock()
-        self._soft: csma.SoftTransmit | None = None
-        self._soft_wake: asyncio.Future[list[csma.Action]] | None = None
+        self._soft: soft_transmit.SoftTransmit | None = None
+        self._soft_wake: asyncio.Future[list[soft_transmit.Action]] | None = None
         self._scan: list[BeaconNotice] | None = None
         self._assoc_wait: asyncio.Future[tuple[int, int]] | None = None
         self._frame_wait: asyncio.Future[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        #: turnaround plus the ACK's airtime: how long after a frame its ACK occupies our radio
-        self._ack_time = TURNAROUND_SYMBOLS * self.timing.symbol + mac.airtime(5, radio.channel.page)
+        self._tasks = TaskSet()
         self._ack_due_until = 0.0
         radio.set_receiver(self._received)
         self._apply_filter()
@@ -153,6 +120,11 @@ class MacInterface:
     @property
     def channel(self) -> Channel:
         return self.radio.channel
+
+    @property
+    def timing(self) -> PhyTiming:
+        """The PHY/MAC timing of the channel page the radio is on."""
+        return phy_timing(self.radio.channel.page)
 
     async def set_channel(self, channel: Channel) -> None:
         """Tune the radio; our duty-cycle budget, if any, takes the new page's regulated limit."""
@@ -258,7 +230,7 @@ class MacInterface:
             if budget is not None:
                 # decide on the worst case (every retry made), since every transmission is charged:
                 # the hour's limit is never overshot by retries of a frame let through on its first
-                transmissions = self.timing.max_frame_retries + 1 if header.ack_request else 1
+                transmissions = MAC_MAX_FRAME_RETRIES + 1 if header.ack_request else 1
                 when = budget.decide(airtime * transmissions, loop.time())
                 if when is None:
                     self.counters.sent += 1
@@ -279,15 +251,15 @@ class MacInterface:
         caps = self.radio.caps
         hardware = RadioCaps.CSMA_BACKOFF in caps and (RadioCaps.ACK_TIMEOUT in caps or not ack_request)
         if hardware:
-            attempts = 1 if RadioCaps.TRANSMIT_RETRIES in caps else self.timing.max_frame_retries + 1
+            attempts = 1 if RadioCaps.TRANSMIT_RETRIES in caps else MAC_MAX_FRAME_RETRIES + 1
             result = None
             made = 0
             for _ in range(attempts):
                 result = await self.radio.transmit(
                     psdu,
                     mode=TxMode.CSMA,
-                    max_csma_backoffs=self.timing.max_csma_backoffs,
-                    max_frame_retries=self.timing.max_frame_retries,
+                    max_csma_backoffs=MAC_MAX_CSMA_BACKOFFS,
+                    max_frame_retries=MAC_MAX_FRAME_RETRIES,
                 )
                 made += result.attempts
                 if result.status is not TxStatus.NO_ACK:
@@ -297,9 +269,9 @@ class MacInterface:
         return await self._soft_transmit(psdu, dsn, ack_request)
 
     async def _soft_transmit(self, psdu: bytes, dsn: int, ack_request: bool) -> tuple[Status, bool, int]:
-        """Run `csma.SoftTransmit` on a radio without CSMA/ACK-wait: the adapter of that machine."""
+        """Run `soft_transmit.SoftTransmit` on a radio without CSMA/ACK-wait: the adapter of that machine."""
         loop = asyncio.get_running_loop()
-        machine = csma.SoftTransmit(dsn=dsn, ack_request=ack_request, timing=self.timing, rng=self._rng)
+        machine = soft_transmit.SoftTransmit(dsn=dsn, ack_request=ack_request, timing=self.timing, rng=self._rng)
         self._soft = machine
         try:
             actions = machine.start(loop.time())
@@ -316,10 +288,10 @@ class MacInterface:
                         self._soft_wake = None
                     continue
                 action = actions[0]
-                if isinstance(action, csma.Finished):
+                if isinstance(action, soft_transmit.Finished):
                     sent = action.attempts if action.status is not TxStatus.CHANNEL_BUSY else action.attempts - 1
                     return from_tx(action.status), action.frame_pending, sent
-                if isinstance(action, csma.DoCca):
+                if isinstance(action, soft_transmit.DoCca):
                     clear = await self.radio.cca()
                     actions = machine.cca_done(clear, loop.time())
                 else:
@@ -354,7 +326,7 @@ class MacInterface:
                 if actions:
                     self._soft_wake.set_result(actions)
             return
-        if header.frame_type == mac.FrameType.BEACON:
+        if isinstance(frame, BeaconFrame):
             self._beacon_heard(frame, rx)
             return
         if not self._for_us(header):
@@ -363,11 +335,12 @@ class MacInterface:
         if header.src_addr is not None:
             src = Address(header.src_addr, header.src_mode == mac.AddrMode.EXTENDED)
         if header.ack_request and not header.is_broadcast:
-            self._ack_due_until = rx.timestamp + self._ack_time
+            timing = self.timing  # our ACK occupies the radio from the turnaround to the end of its airtime
+            self._ack_due_until = rx.timestamp + timing.turnaround + timing.ack_airtime
             if self.duty_cycle is not None:  # our ACK is airtime too, though nothing may refuse it
-                self.duty_cycle.charge(self._ack_time - TURNAROUND_SYMBOLS * self.timing.symbol, rx.timestamp)
+                self.duty_cycle.charge(timing.ack_airtime, rx.timestamp)
             if RadioCaps.AUTO_ACK not in self.radio.caps:
-                self._spawn(self._send_ack(header.seq or 0, src is not None and self._indirect.has_pending(src)))
+                self._tasks.spawn(self._send_ack(header.seq or 0, src is not None and self._indirect.has_pending(src)))
         if src is not None and header.seq is not None:
             if self._last_dsn.get(src) == header.seq:
                 self.counters.duplicates += 1
@@ -376,30 +349,26 @@ class MacInterface:
         self.counters.received += 1
         if self._frame_wait is not None and not self._frame_wait.done():
             self._frame_wait.set_result(None)
-        if header.frame_type == mac.FrameType.DATA:
+        if isinstance(frame, DataFrame):
             if src is not None and self.on_data is not None:
                 dst = Address(header.dst_addr or 0, header.dst_mode == mac.AddrMode.EXTENDED)
                 self.on_data(self, DataIndication(src, dst, frame.payload, rx.lqi, rx.rssi))
-        elif header.frame_type == mac.FrameType.COMMAND:
+        elif isinstance(frame, CommandFrame):
             self._command_received(frame, src)
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def _send_ack(self, dsn: int, pending: bool) -> None:
-        await asyncio.sleep(TURNAROUND_SYMBOLS * self.timing.symbol)
+        """The soft ACK: aTurnaroundTime after the frame's end, no channel check (radio.md 2.3, 2.5)."""
+        await asyncio.sleep(self.timing.turnaround)
         await self.radio.transmit(mac.build_ack(dsn, frame_pending=pending), mode=TxMode.DIRECT)
         self.counters.acks_sent += 1
 
-    def _command_received(self, frame: Frame, src: Address | None) -> None:
+    def _command_received(self, frame: CommandFrame, src: Address | None) -> None:
         command = frame.command
         if isinstance(command, DataRequest) and src is not None:
-            self._spawn(self._serve_poll(src))
+            self._tasks.spawn(self._serve_poll(src))
         elif isinstance(command, BeaconRequest):
             if self.beacon_payload is not None:
-                self._spawn(self._send_beacon())
+                self._tasks.spawn(self._send_beacon())
         elif (
             isinstance(command, AssociationRequest)
             and src is not None
@@ -407,9 +376,8 @@ class MacInterface:
             and self.on_association_request is not None
         ):
             self.on_association_request(self, src.value, command.capability)
-        elif isinstance(command, AssociationResponse):
-            if self._assoc_wait is not None and not self._assoc_wait.done():
-                self._assoc_wait.set_result((command.status, command.short_address))
+        elif isinstance(command, AssociationResponse) and self._assoc_wait is not None and not self._assoc_wait.done():
+            self._assoc_wait.set_result((command.status, command.short_address))
 
     async def _serve_poll(self, child: Address) -> None:
         """A child polled: send it the oldest frame held for it, if any."""
@@ -448,7 +416,7 @@ class MacInterface:
         )
         await self._transmit(BeaconFrame(header=header, superframe=superframe, payload=self.beacon_payload))
 
-    def _beacon_heard(self, frame: Frame, rx: ReceivedFrame) -> None:
+    def _beacon_heard(self, frame: BeaconFrame, rx: ReceivedFrame) -> None:
         if self._scan is None:
             return
         header = frame.header
@@ -468,7 +436,7 @@ class MacInterface:
         self,
         dst_pan: int,
         dst: Address | None,
-        command: object,
+        command: Command,
         *,
         src_pan: int | None = None,
         src: Address | None = None,
@@ -506,7 +474,7 @@ class MacInterface:
                 dst_addr=BROADCAST,
             )
             await self._transmit(CommandFrame(header=header, command=BeaconRequest()))
-            await asyncio.sleep(self.timing.scan_dwell)
+            await asyncio.sleep(self.timing.scan_duration(SCAN_DURATION))
             found.extend(self._scan)
             self._scan = None
         return found
@@ -533,7 +501,7 @@ class MacInterface:
             status, _ = await self._send_command(
                 notice.pan_id,
                 notice.source,
-                AssociationRequest(capability=capability),
+                AssociationRequest(capability=Capability(capability)),
                 src_pan=BROADCAST,
                 src=own,
             )
@@ -596,19 +564,7 @@ class MacInterface:
                 _, done = held
                 if not done.done():
                     done.set_result(Status.ABORTED)
-        for task in list(self._tasks):
-            task.cancel()
-
-
-__all__ = [
-    "ASSOC_ACCESS_DENIED",
-    "ASSOC_PAN_AT_CAPACITY",
-    "ASSOC_SUCCESS",
-    "Address",
-    "BeaconNotice",
-    "DataIndication",
-    "MacInterface",
-]
+        self._tasks.cancel()
 
 
 def _mode(address: Address | None) -> mac.AddrMode:

@@ -20,7 +20,7 @@ import asyncio
 from typing import Any
 
 import zigpy.state
-import zigpy.types as t
+import zigpy.types as zt
 
 from .nwk import Neighbour
 from .stack import ZigbeeStack
@@ -29,11 +29,11 @@ from .stack import ZigbeeStack
 STACK_KEY = "commshub"
 
 
-def _eui64(value: int) -> t.EUI64:
-    return t.EUI64(value.to_bytes(8, "little"))
+def _eui64(value: int) -> zt.EUI64:
+    return zt.EUI64(value.to_bytes(8, "little"))
 
 
-def _int(value: t.EUI64) -> int:
+def _int(value: zt.EUI64) -> int:
     return int.from_bytes(bytes(value), "little")
 
 
@@ -43,10 +43,16 @@ def export_devices(stack: ZigbeeStack) -> dict[str, Any]:
     aps_counter = stack.aps_frame_counter
     return {
         "children": [_eui64(n.ieee) for n in neighbours if n.via is None],
-        "nwk_addresses": {_eui64(n.ieee): t.NWK(n.nwk) for n in neighbours},
-        "route_table": {t.NWK(n.nwk): t.NWK(n.via) for n in neighbours if n.via is not None},
+        "nwk_addresses": {_eui64(n.ieee): zt.NWK(n.nwk) for n in neighbours},
+        "route_table": {zt.NWK(n.nwk): zt.NWK(n.via) for n in neighbours if n.via is not None},
         "key_table": [
-            zigpy.state.Key(key=t.KeyData(key), tx_counter=aps_counter, rx_counter=0, seq=0, partner_ieee=_eui64(ieee))
+            zigpy.state.Key(
+                key=zt.KeyData(key),
+                tx_counter=zt.uint32_t(aps_counter),
+                rx_counter=zt.uint32_t(0),
+                seq=zt.uint8_t(0),
+                partner_ieee=_eui64(ieee),
+            )
             for ieee, key in sorted(stack.link_keys.items())
         ],
         "stack_specific": {

@@ -49,12 +49,18 @@ from protocols.zigbee import (
 )
 
 from .counters import CounterExhausted, CounterStore, OutgoingCounter, ReplayFilter
-from .mac import BROADCAST, Address, DataIndication, MacInterface
+from .mac import MacInterface
+from .mac_types import BROADCAST, NO_SHORT, Address, DataIndication
 from .status import Status
+from .tasks import TaskSet
 
 LOGGER = logging.getLogger(__name__)
 
 COORDINATOR_ADDRESS = 0x0000
+#: The first NWK address that is no device's: 0xFFF8-0xFFFA are reserved, 0xFFFB-0xFFFF broadcast (radio.md 5.1).
+FIRST_RESERVED_ADDRESS = 0xFFF8
+#: Our own address before we have one (ZigBee's "unknown", as the MAC's no-short-address).
+NO_ADDRESS = NO_SHORT
 DEFAULT_RADIUS = 30
 #: How long a broadcast's (source, sequence) is remembered (nwkBroadcastDeliveryTime-like).
 BROADCAST_MEMORY = 9.0
@@ -71,7 +77,7 @@ class Role(enum.Enum):
     END_DEVICE = "end-device"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NetworkParams:
     """What defines the network: PAN IDs and the active network key."""
 
@@ -82,7 +88,7 @@ class NetworkParams:
     update_id: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Neighbour:
     """A child of ours (or, on the coordinator, a device behind one of our router children)."""
 
@@ -96,7 +102,7 @@ class Neighbour:
     joined_at: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NwkIndication:
     """A NWK payload delivered to APS."""
 
@@ -111,7 +117,7 @@ class NwkIndication:
     iface: MacInterface
 
 
-@dataclass
+@dataclass(slots=True)
 class NwkCounters:
     """What the NWK layer saw, for tests and benchmarks."""
 
@@ -142,12 +148,12 @@ class BroadcastTable:
         self._seen[(source, seq)] = now + self._memory
 
 
-@dataclass
+@dataclass(slots=True)
 class NwkState:
     """The NIB entries that change as the device joins and runs."""
 
     params: NetworkParams | None = None
-    nwk: int = 0xFFFE
+    nwk: int = NO_ADDRESS
     parent: int | None = None
     parent_iface: MacInterface | None = None
     neighbours: dict[int, Neighbour] = field(default_factory=dict)
@@ -178,9 +184,9 @@ class NwkLayer:
         self._tx_counter = OutgoingCounter(store, f"nwk-frame-counter:{ieee:016x}")
         self._replay = ReplayFilter()
         self._btt = BroadcastTable()
-        self._tasks: set[asyncio.Task[None]] = set()
-        for m in macs:
-            m.on_data = self._mac_data
+        self._tasks = TaskSet()
+        for iface in macs:
+            iface.on_data = self._mac_data
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -206,6 +212,15 @@ class NwkLayer:
         """Operate on `params` with address `nwk` (after forming, joining or restoring)."""
         self.state.params, self.state.nwk = params, nwk
         self.state.parent, self.state.parent_iface = parent, parent_iface
+
+    def stop(self) -> None:
+        """Leave the network on our side: no parameters, no parent (after a failed join, or on request)."""
+        self.state.params = None
+        self.state.parent, self.state.parent_iface = None, None
+
+    def set_address(self, nwk: int) -> None:
+        """Use short address `nwk` from now on (a rejoin may give a new one)."""
+        self.state.nwk = nwk
 
     def set_network_key(self, key: bytes, key_seq: int) -> None:
         """Use `key` from now on; a different key restarts every sender's counters, so forget them."""
@@ -239,7 +254,7 @@ class NwkLayer:
     def allocate_address(self) -> int:
         """A fresh stochastic short address (ZigBee PRO): not ours, not in use, not reserved."""
         while True:
-            candidate = self._rng.randrange(0x0001, 0xFFF8)
+            candidate = self._rng.randrange(COORDINATOR_ADDRESS + 1, FIRST_RESERVED_ADDRESS)
             if candidate != self.state.nwk and candidate not in self.state.neighbours:
                 return candidate
 
@@ -317,7 +332,7 @@ class NwkLayer:
         if frame.dst == BROADCAST_ALL:
             for child in self.state.neighbours.values():
                 if child.via is None and not child.rx_on_when_idle:
-                    self._spawn(child.iface.send_indirect(Address(child.nwk), data))
+                    self._tasks.spawn(child.iface.send_indirect(Address(child.nwk), data))
         return next((s for s in statuses if s is Status.SUCCESS), statuses[0] if statuses else Status.NO_ROUTE)
 
     def next_hop(self, dst: int) -> tuple[MacInterface, int, bool] | None:
@@ -347,11 +362,6 @@ class NwkLayer:
         return await iface.send(Address(mac_dst), data)
 
     # --- receiving -----------------------------------------------------------------------------
-
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _mac_data(self, iface: MacInterface, ind: DataIndication) -> None:
         try:
@@ -400,7 +410,7 @@ class NwkLayer:
             return
         if self.role is not Role.END_DEVICE and frame.radius > 1:
             self.counters.relayed += 1
-            self._spawn(self._relay(replace(frame, radius=frame.radius - 1)))
+            self._tasks.spawn(self._relay(replace(frame, radius=frame.radius - 1)))
 
     def _mark_authorized(self, nwk_src: int, mac_src: Address, sender: int) -> None:
         """A secured frame from a joiner proves it holds the network key: it is now authorized.
@@ -432,7 +442,7 @@ class NwkLayer:
             return
         self._deliver(frame, ind, iface, secured)
         if self.role is not Role.END_DEVICE and frame.radius > 1:
-            self._spawn(self._broadcast(replace(frame, radius=frame.radius - 1), secure=True))
+            self._tasks.spawn(self._broadcast(replace(frame, radius=frame.radius - 1), secure=True))
 
     def _deliver(self, frame: NwkFrame, ind: DataIndication, iface: MacInterface, secured: bool) -> None:
         self.counters.delivered += 1
@@ -452,5 +462,4 @@ class NwkLayer:
             )
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()

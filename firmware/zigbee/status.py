@@ -1,14 +1,17 @@
-"""Delivery outcomes of the stack, as values (style.md: expected outcomes are values, not exceptions).
+"""Outcomes of the stack, as values (style.md: expected outcomes are values, not exceptions).
 
 Why one enum for MAC, NWK and APS: a frame that could not be delivered must
 be reported with the reason from whichever layer gave up (architecture.md
 "nothing is silently dropped"), and the zigpy boundary turns that reason into
 `DeliveryError(status)` with zigpy's own status codes (`zigpy_status`).
+Commands the stack drops are counted by reason in `StackCounters`, beside the
+NWK and APS layers' own counters.
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 import zigpy.types as zt
 
@@ -74,3 +77,14 @@ class DeliveryFailed(Exception):
     def __init__(self, status: Status, detail: str = "") -> None:
         super().__init__(f"{status.value}{': ' + detail if detail else ''}")
         self.status = status
+
+
+@dataclass(slots=True)
+class StackCounters:
+    """Commands the stack dropped, by reason: nothing is dropped without being counted here, in
+    `nwk.counters` (NWK frames) or in `aps.counters` (APS frames)."""
+
+    malformed: int = 0  #: an APS or NWK command (or a Transport Key) that did not decode
+    security_failures: int = 0  #: an APS-secured command whose MIC did not verify with our link key
+    unsecured_dropped: int = 0  #: a command that must arrive NWK-secured but did not
+    unexpected: int = 0  #: an APS-secured command while no Transport Key was awaited

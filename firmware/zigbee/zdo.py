@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from protocols.zigbee import ZigbeeDecodeError, build_zdo, parse_zdo
-from protocols.zigbee import zdo as z
+from protocols.zigbee import zdo as zdp
 
-from .mac import CAP_ALLOCATE, CAP_FFD, CAP_MAINS, CAP_RX_ON_WHEN_IDLE
+from .mac_types import CAP_ALLOCATE, CAP_FFD, CAP_MAINS, CAP_RX_ON_WHEN_IDLE, NO_SHORT
 
 ZDO_ENDPOINT = 0
 ZDO_PROFILE = 0x0000
@@ -31,7 +31,7 @@ SERVER_PRIMARY_TRUST_CENTRE, SERVER_NETWORK_MANAGER = 0x0001, 0x0040
 SERVER_STACK_REVISION_22 = 22 << 9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ZdoReply:
     """One ZDO frame to send: cluster and payload (TSN included)."""
 
@@ -39,28 +39,28 @@ class ZdoReply:
     payload: bytes
 
 
-def _reply(tsn: int, command: z.ZdoCommand) -> ZdoReply:
-    return ZdoReply(command.ID, build_zdo(z.ZdoFrame(tsn, command)))
+def _reply(tsn: int, command: zdp.ZdoCommand) -> ZdoReply:
+    return ZdoReply(command.ID, build_zdo(zdp.ZdoFrame(tsn, command)))
 
 
 def device_annce(tsn: int, nwk: int, ieee: int, capability: int) -> ZdoReply:
     """The Device_annce a device broadcasts after joining or rejoining."""
-    return _reply(tsn, z.DeviceAnnce(nwk=nwk, ieee=ieee, capability=capability))
+    return _reply(tsn, zdp.DeviceAnnce(nwk=nwk, ieee=ieee, capability=capability))
 
 
-def node_descriptor(*, logical_type: z.LogicalType, rx_on_when_idle: bool, mains: bool) -> z.NodeDescriptor:
+def node_descriptor(*, logical_type: zdp.LogicalType, rx_on_when_idle: bool, mains: bool) -> zdp.NodeDescriptor:
     """A ZigBee PRO node descriptor (Smart Energy sizes: 1,600-octet transfers)."""
     capability = CAP_ALLOCATE
-    if logical_type is not z.LogicalType.END_DEVICE:
+    if logical_type is not zdp.LogicalType.END_DEVICE:
         capability |= CAP_FFD
     if mains:
         capability |= CAP_MAINS
     if rx_on_when_idle:
         capability |= CAP_RX_ON_WHEN_IDLE
     server_mask = SERVER_STACK_REVISION_22
-    if logical_type is z.LogicalType.COORDINATOR:
+    if logical_type is zdp.LogicalType.COORDINATOR:
         server_mask |= SERVER_PRIMARY_TRUST_CENTRE | SERVER_NETWORK_MANAGER
-    return z.NodeDescriptor(
+    return zdp.NodeDescriptor(
         logical_type=logical_type,
         mac_capability=capability,
         manufacturer_code=MANUFACTURER_CODE,
@@ -75,12 +75,12 @@ class ZdoServer:
         self,
         *,
         ieee: int,
-        descriptor: z.NodeDescriptor,
-        endpoints: list[z.SimpleDescriptor],
+        descriptor: zdp.NodeDescriptor,
+        endpoints: list[zdp.SimpleDescriptor],
         on_permit_joining: Callable[[int], None] | None = None,
     ) -> None:
         self.ieee = ieee
-        self.nwk = 0xFFFE
+        self.nwk = NO_SHORT
         self._descriptor = descriptor
         self._endpoints = {ep.endpoint: ep for ep in endpoints}
         self._on_permit_joining = on_permit_joining
@@ -92,34 +92,34 @@ class ZdoServer:
         except ZigbeeDecodeError:
             return []
         replies = self._answer(frame.command)
-        if broadcast and not isinstance(frame.command, z.MatchDescReq):
+        if broadcast and not isinstance(frame.command, zdp.MatchDescReq):
             return []
         return [_reply(frame.tsn, r) for r in replies]
 
-    def _answer(self, request: z.ZdoCommand) -> list[z.ZdoCommand]:
-        ok = z.ZdoStatus.SUCCESS
-        if isinstance(request, z.NodeDescReq):
-            return [z.NodeDescRsp(ok, self.nwk, self._descriptor)]
-        if isinstance(request, z.ActiveEpReq):
-            return [z.ActiveEpRsp(ok, self.nwk, tuple(sorted(self._endpoints)))]
-        if isinstance(request, z.SimpleDescReq):
+    def _answer(self, request: zdp.ZdoCommand) -> list[zdp.ZdoCommand]:
+        ok = zdp.ZdoStatus.SUCCESS
+        if isinstance(request, zdp.NodeDescReq):
+            return [zdp.NodeDescRsp(ok, self.nwk, self._descriptor)]
+        if isinstance(request, zdp.ActiveEpReq):
+            return [zdp.ActiveEpRsp(ok, self.nwk, tuple(sorted(self._endpoints)))]
+        if isinstance(request, zdp.SimpleDescReq):
             endpoint = self._endpoints.get(request.endpoint)
             if endpoint is None:
-                return [z.SimpleDescRsp(z.ZdoStatus.NOT_ACTIVE, self.nwk)]
-            return [z.SimpleDescRsp(ok, self.nwk, endpoint)]
-        if isinstance(request, z.IeeeAddrReq):
-            return [z.IeeeAddrRsp(ok, self.ieee, self.nwk)]
-        if isinstance(request, z.NwkAddrReq) and request.ieee == self.ieee:
-            return [z.NwkAddrRsp(ok, self.ieee, self.nwk)]
-        if isinstance(request, z.MatchDescReq):
+                return [zdp.SimpleDescRsp(zdp.ZdoStatus.NOT_ACTIVE, self.nwk)]
+            return [zdp.SimpleDescRsp(ok, self.nwk, endpoint)]
+        if isinstance(request, zdp.IeeeAddrReq):
+            return [zdp.IeeeAddrRsp(ok, self.ieee, self.nwk)]
+        if isinstance(request, zdp.NwkAddrReq) and request.ieee == self.ieee:
+            return [zdp.NwkAddrRsp(ok, self.ieee, self.nwk)]
+        if isinstance(request, zdp.MatchDescReq):
             wanted = set(request.in_clusters) | set(request.out_clusters)
             matches = tuple(
                 e
                 for e, d in sorted(self._endpoints.items())
                 if d.profile == request.profile and wanted & (set(d.in_clusters) | set(d.out_clusters))
             )
-            return [z.MatchDescRsp(ok, self.nwk, matches)] if matches else []
-        if isinstance(request, z.MgmtPermitJoiningReq) and self._on_permit_joining is not None:
+            return [zdp.MatchDescRsp(ok, self.nwk, matches)] if matches else []
+        if isinstance(request, zdp.MgmtPermitJoiningReq) and self._on_permit_joining is not None:
             self._on_permit_joining(request.duration)
-            return [z.MgmtPermitJoiningRsp(ok)]
+            return [zdp.MgmtPermitJoiningRsp(ok)]
         return []

@@ -40,7 +40,7 @@ __all__ = ["REGULATED_LIMIT", "REGULATED_LIMITS", "WINDOW_US", "DutyCycleMeter",
 ThresholdCallback = Callable[[str, float, float], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Threshold:
     fraction: float
     callback: ThresholdCallback

@@ -25,6 +25,10 @@ hidden constants):
 * CCA thresholds (radio.md 1.1, 3.1): -91 dBm at 2.4 GHz (OpenThread's
   simulated radio), -87 dBm at 868 MHz (R22 LBT threshold at +14 dBm).
 * Capture (radio.md 4.6, a modelling default [?]): 6 dB for O-QPSK, 6 dB for FSK.
+
+Timing (symbol and bit periods, turnaround, CCA period, backoff unit) is not
+here: it is a property of the channel page, in the one table
+`protocols.ieee802154.phy.TIMINGS`.
 """
 
 from __future__ import annotations
@@ -52,8 +56,8 @@ def mw_to_dbm(mw: float) -> float:
 def oqpsk_ber(sinr: float) -> float:
     """Bit error rate of 2.4 GHz O-QPSK at linear SINR `sinr` (IEEE 802.15.4 / ns-3, radio.md 4.5)."""
     total = 0.0
-    for k, coefficient in _OQPSK_TERMS:
-        total += coefficient * math.exp(20.0 * sinr * (1.0 / k - 1.0))
+    for term, coefficient in _OQPSK_TERMS:
+        total += coefficient * math.exp(20.0 * sinr * (1.0 / term - 1.0))
     return min(0.5, max(0.0, (8.0 / 15.0) * (1.0 / 16.0) * total))
 
 
@@ -67,6 +71,8 @@ def fsk_ber(sinr: float) -> float:
 
 
 class Modulation(enum.Enum):
+    """The modulation of a band's PHY, which picks its bit error rate curve."""
+
     OQPSK = "O-QPSK 250 kb/s"
     FSK = "2-FSK 100 kb/s"
 
@@ -74,7 +80,7 @@ class Modulation(enum.Enum):
 _BER: dict[Modulation, Callable[[float], float]] = {Modulation.OQPSK: oqpsk_ber, Modulation.FSK: fsk_ber}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BandModel:
     """Every physical default of one band, in one place (sources in the module docstring)."""
 
@@ -83,7 +89,6 @@ class BandModel:
     modulation: Modulation
     bandwidth_hz: float
     noise_figure_db: float
-    bit_s: float  #: seconds per bit on air
     path_loss_exponent: float = 2.0
     shadowing_sigma_db: float = 4.0
     cca_threshold_dbm: float = -91.0
@@ -91,10 +96,6 @@ class BandModel:
     default_tx_dbm: float = 10.0
     min_tx_dbm: float = -20.0
     max_tx_dbm: float = 20.0
-    symbol_s: float = 16e-6
-    turnaround_s: float = 192e-6  #: RX->TX before an ACK (aTurnaroundTime)
-    cca_window_s: float = 128e-6  #: 8 symbols at 2.4 GHz; R22's 16-symbol CCA period at 868 MHz
-    unit_backoff_s: float = 320e-6  #: aUnitBackoffPeriod, 20 symbols
     hearing_margin_db: float = 10.0  #: signals this far below the noise floor are not simulated at all
 
     @property
@@ -127,9 +128,9 @@ class BandModel:
         """Packet error rate of `octets` on air at `sinr_db` (radio.md 4.5)."""
         return 1.0 - (1.0 - self.ber(10.0 ** (sinr_db / 10.0))) ** (8 * octets)
 
-    def shadowing_db(self, seed: int, a: str, b: str) -> float:
-        """The fixed log-normal shadowing of link a-b (symmetric; the same seed gives the same value)."""
-        first, second = sorted((a, b))
+    def shadowing_db(self, seed: int, node_a: str, node_b: str) -> float:
+        """The fixed log-normal shadowing of a link (symmetric; the same seed gives the same value)."""
+        first, second = sorted((node_a, node_b))
         return random.Random(f"{seed}/{self.band.value}/{first}/{second}").gauss(0.0, self.shadowing_sigma_db)
 
     def lqi(self, sinr_db: float) -> int:
@@ -144,25 +145,19 @@ GHZ_2_4 = BandModel(
     modulation=Modulation.OQPSK,
     bandwidth_hz=2e6,
     noise_figure_db=8.0,
-    bit_s=4e-6,
 )
 
-#: GB868 2-FSK: 200 kHz grid, NF 6 dB, 10 us symbols, +14 dBm default up to +27 dBm (radio.md 1.2, 3.1, 4.4).
+#: GB868 2-FSK: 200 kHz grid, NF 6 dB, +14 dBm default up to +27 dBm (radio.md 1.2, 3.1, 4.4).
 MHZ_868 = BandModel(
     band=Band.MHZ_868,
     frequency_mhz=868.0,
     modulation=Modulation.FSK,
     bandwidth_hz=200e3,
     noise_figure_db=6.0,
-    bit_s=10e-6,
     cca_threshold_dbm=-87.0,
     default_tx_dbm=14.0,
     min_tx_dbm=-10.0,
     max_tx_dbm=27.0,
-    symbol_s=10e-6,
-    turnaround_s=450e-6,
-    cca_window_s=160e-6,
-    unit_backoff_s=200e-6,
 )
 
 BAND_MODELS: dict[Band, BandModel] = {Band.GHZ_2_4: GHZ_2_4, Band.MHZ_868: MHZ_868}

@@ -7,14 +7,18 @@ what a modern 802.15.4 transceiver does in hardware (radio.md 2.5, 4.6):
 
 * `transmit`: channel access (none / one CCA / unslotted CSMA-CA with the
   standard constants), the sub-GHz duty-cycle check, the frame on air for its
-  airtime, then for an ACK-requesting frame a wait of macAckWaitDuration
-  (unit backoff + turnaround + ACK airtime) for the matching ACK, and up to
-  `max_frame_retries` retries. Outcomes are `TxStatus` values.
+  airtime, then for an ACK-requesting frame a wait of macAckWaitDuration for
+  the matching ACK, and up to `max_frame_retries` retries. Outcomes are
+  `TxStatus` values.
 * receiving: frames that pass the `AddressFilter` (802.15.4 third-level
   filtering) are handed to the receiver; with AUTO_ACK, frames addressed to
-  us with the ACK-request bit are acknowledged after the turnaround time,
-  frame-pending set for sources in `pending_sources`. Promiscuous mode
+  us with the ACK-request bit are acknowledged aTurnaroundTime after their
+  end, frame-pending set for sources in `pending_sources`. Promiscuous mode
   delivers everything heard, damaged frames too, and ACKs nothing.
+
+Every duration (CCA period, backoff unit, turnaround, ACK wait) is the
+channel page's, from the one timing table `protocols.ieee802154.phy.TIMINGS`,
+the same the soft MAC above uses, so the two ends of an ACK agree.
 * a subset of caps makes a raw radio: no AUTO_ACK -> no ACKs sent; no
   ACK_TIMEOUT -> `transmit` returns after the airtime and every ACK heard is
   passed up; no TRANSMIT_RETRIES -> one attempt; CSMA mode without
@@ -33,8 +37,17 @@ import math
 import random
 import zlib
 
-from hal.csma import Backoff, Transmit, UnslottedCsmaCa
+from hal.csma import (
+    MAC_MAX_CSMA_BACKOFFS,
+    MAC_MAX_FRAME_RETRIES,
+    Backoff,
+    ChannelAccessFailure,
+    Transmit,
+    UnslottedCsmaCa,
+)
 from hal.radio import (
+    BROADCAST_ADDRESS,
+    BROADCAST_PAN_ID,
     AddressFilter,
     Band,
     Channel,
@@ -49,9 +62,10 @@ from hal.radio import (
 )
 from protocols.ieee802154.errors import Ieee802154DecodeError
 from protocols.ieee802154.header import AddrMode, FrameType, Header, build_ack, peek
-from protocols.ieee802154.phy import airtime_us, timing
+from protocols.ieee802154.phy import PhyTiming, timing
 
-from .medium import Medium, Node, Transmission
+from .medium import Medium, Transmission
+from .placement import Node
 
 #: Everything a VirtualRadio can do (the default `caps`).
 FULL_CAPS = (
@@ -65,19 +79,11 @@ FULL_CAPS = (
     | RadioCaps.DUTY_CYCLE
 )
 
-#: The channels of each band (radio.md 1.1, 1.2): 2.4 GHz page 0 ch 11-26; GB868 pages 28-31.
-CHANNELS: dict[Band, frozenset[Channel]] = {
-    Band.GHZ_2_4: frozenset(Channel(0, n) for n in range(11, 27)),
-    Band.MHZ_868: frozenset(
-        [Channel(28, n) for n in range(27)]
-        + [Channel(29, n) for n in (*range(27, 35), 62)]
-        + [Channel(30, n) for n in range(35, 62)]
-        + [Channel(31, n) for n in range(27)]
-    ),
-}
+#: The channels of each band: every channel `hal.radio.PAGE_CHANNELS` gives the band's pages.
+CHANNELS: dict[Band, frozenset[Channel]] = {band: Channel.all_of(band) for band in Band}
 DEFAULT_CHANNEL = {Band.GHZ_2_4: Channel(0, 11), Band.MHZ_868: Channel(28, 0)}
-#: ACK PSDU length (FCF + DSN + FCS).
-_ACK_LEN = 5
+#: The shortest and longest PSDU a radio sends, FCS included (radio.md 1.1, 1.2).
+MIN_PSDU, MAX_PSDU = 3, 127
 
 
 def default_extended_address(node: str, band: Band) -> int:
@@ -86,7 +92,12 @@ def default_extended_address(node: str, band: Band) -> int:
 
 
 class VirtualRadio:
-    """One node's radio on one band of a `Medium` (implements `hal.radio.Radio`)."""
+    """One node's radio on one band of a `Medium` (implements `hal.radio.Radio`).
+
+    Its public state (`node`, `band`, `channel`, `address_filter`, `promiscuous`,
+    `closed`, `tuned_at`, `power_dbm`, `awaiting_ack`, `has_ack_timeout`, `timing`) is what the medium
+    reads; the medium hands it frames through `deliver`.
+    """
 
     def __init__(
         self,
@@ -123,8 +134,8 @@ class VirtualRadio:
         self.tuned_at = -math.inf
         self.awaiting_ack = False
         self._channel = DEFAULT_CHANNEL[band]
-        self._indexed_on: Channel | None = None
-        self._index_keys: list = []  # where the medium filed us, so leaving is O(1)
+        #: the PHY/MAC timing of the page we are tuned to (follows `set_channel`)
+        self.timing: PhyTiming = timing(self._channel.page)
         self._receiver: Receiver | None = None
         self._lock = asyncio.Lock()
         self._on_air: Transmission | None = None
@@ -132,7 +143,6 @@ class VirtualRadio:
         self._ack: asyncio.Future[bool] | None = None
         self._ack_pending = False
         self._rng = random.Random(f"{medium.seed}/csma/{node.name}/{band.value}")
-        medium._index(self)
 
     def __repr__(self) -> str:
         return f"<VirtualRadio {self.info.name} on {self._channel}>"
@@ -145,8 +155,10 @@ class VirtualRadio:
     @property
     def effective_extended_address(self) -> int:
         """The EUI-64 the address filter matches: the filter's, else the radio's own."""
-        f = self.address_filter
-        return f.extended_address if f is not None and f.extended_address is not None else self.info.extended_address
+        own = self.address_filter
+        if own is not None and own.extended_address is not None:
+            return own.extended_address
+        return self.info.extended_address
 
     def _check_open(self) -> None:
         if self.closed:
@@ -159,13 +171,16 @@ class VirtualRadio:
             raise RadioError(f"radio {self.info.name} cannot tune to channel {channel}")
         if channel == self._channel:
             return
-        self._abort_on_air()
+        self.abort()
         self._channel = channel
+        self.timing = timing(channel.page)
         self.tuned_at = asyncio.get_running_loop().time()
-        self.medium._index(self)
+        self.medium.attach(self)
 
     async def set_power(self, dbm: float) -> float:
         self._check_open()
+        if isinstance(dbm, bool) or not isinstance(dbm, (int, float)) or math.isnan(dbm):
+            raise RadioError(f"radio {self.info.name}: transmit power must be a number of dBm, not {dbm!r}")
         self.power_dbm = min(self.info.max_power_dbm, max(self.info.min_power_dbm, float(dbm)))
         return self.power_dbm
 
@@ -175,34 +190,32 @@ class VirtualRadio:
     def set_address_filter(self, address_filter: AddressFilter | None) -> None:
         self._check_open()
         self.address_filter = address_filter
-        self.medium._index(self)
+        self.medium.attach(self)
 
     def set_promiscuous(self, enabled: bool) -> None:
         self._check_open()
         if enabled and not self.caps & RadioCaps.PROMISCUOUS:
             raise RadioError(f"radio {self.info.name} has no PROMISCUOUS capability")
         self.promiscuous = bool(enabled)
-        self.medium._index(self)
+        self.medium.attach(self)
 
     async def close(self) -> None:
         if self.closed:
             return
-        self._abort_on_air()
+        self.abort()
         self.closed = True
-        self.medium._unindex(self)
-        if self.node.radios.get(self.band) is self:
-            del self.node.radios[self.band]
+        self.medium.detach(self)
         if self._ack is not None and not self._ack.done():
             self._ack.set_result(False)
 
     # ------------------------------------------------------------- channel sensing
     async def cca(self) -> bool:
-        """Energy-detect CCA over the band's CCA window: True when the channel is clear."""
+        """Energy-detect CCA over the page's CCA period: True when the channel is clear."""
         self._check_open()
         return await self._clear()
 
     async def _clear(self) -> bool:
-        peak = await self.medium._peak_energy_dbm(self, self.model.cca_window_s)
+        peak = await self.medium.energy(self, self.timing.cca_time)
         return peak < self.model.cca_threshold_dbm
 
     async def energy_detect(self, duration: float) -> float:
@@ -210,9 +223,9 @@ class VirtualRadio:
         self._check_open()
         if not self.caps & RadioCaps.ENERGY_SCAN:
             raise RadioError(f"radio {self.info.name} has no ENERGY_SCAN capability")
-        if duration <= 0:
-            raise RadioError(f"energy detect duration must be positive, not {duration!r}")
-        return await self.medium._peak_energy_dbm(self, duration)
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 < duration < math.inf:
+            raise RadioError(f"energy detect duration must be a positive finite number, not {duration!r}")
+        return await self.medium.energy(self, duration)
 
     # ------------------------------------------------------------- transmitting
     async def transmit(
@@ -220,12 +233,12 @@ class VirtualRadio:
         psdu: bytes,
         *,
         mode: TxMode = TxMode.CCA,
-        max_csma_backoffs: int = 4,
-        max_frame_retries: int = 3,
+        max_csma_backoffs: int = MAC_MAX_CSMA_BACKOFFS,
+        max_frame_retries: int = MAC_MAX_FRAME_RETRIES,
     ) -> TxResult:
         self._check_open()
         frame = bytes(psdu)  # never keep the caller's buffer
-        if not 3 <= len(frame) <= 127:
+        if not MIN_PSDU <= len(frame) <= MAX_PSDU:
             raise RadioError(f"PSDU of {len(frame)} octets: 802.15.4 frames are 3..127 octets incl. FCS")
         if mode is TxMode.CSMA and not self.caps & RadioCaps.CSMA_BACKOFF:
             raise RadioError(f"radio {self.info.name} has no CSMA_BACKOFF capability; use CCA or DIRECT")
@@ -236,8 +249,7 @@ class VirtualRadio:
 
     async def _transmit(self, frame: bytes, mode: TxMode, max_backoffs: int, max_retries: int) -> TxResult:
         loop = asyncio.get_running_loop()
-        page = self._channel.page
-        air_us = airtime_us(len(frame), page)
+        air_us = self.timing.airtime_us(len(frame))
         airtime = air_us / 1_000_000
         header = _peek(frame)
         wants_ack = (
@@ -269,7 +281,8 @@ class VirtualRadio:
                 return result(TxStatus.ABORTED, attempt)
             if not wants_ack:
                 return result(TxStatus.SENT, attempt)
-            acked, pending = await self._await_ack(header.seq)  # type: ignore[union-attr]
+            assert header is not None
+            acked, pending = await self._await_ack(header.seq)
             if acked:
                 return result(TxStatus.SENT, attempt, frame_pending=pending)
         return result(TxStatus.ABORTED if self.closed or not self.node.powered else TxStatus.NO_ACK, tries)
@@ -278,10 +291,10 @@ class VirtualRadio:
         if mode is TxMode.CCA:
             return await self._clear()
         csma = UnslottedCsmaCa(self._rng, max_backoffs=max_backoffs)
-        action = csma.start()
+        action: Backoff | Transmit | ChannelAccessFailure = csma.start()
         while isinstance(action, Backoff):
             if action.periods:
-                await asyncio.sleep(action.periods * self.model.unit_backoff_s)
+                await asyncio.sleep(action.periods * self.timing.unit_backoff)
             action = csma.cca_done(await self._clear())
         return isinstance(action, Transmit)
 
@@ -295,42 +308,46 @@ class VirtualRadio:
         """One transmission: charge the duty cycle, occupy the air, wait for the end. False if aborted."""
         if self.band is Band.MHZ_868:
             self.medium.duty_cycle(self.node.name, self._channel.page).charge(asyncio.get_running_loop().time(), air_us)
-        tx = self.medium._transmit(self, frame, header, airtime, _shr_seconds(self._channel.page))
+        tx = self.medium.transmit(self, frame, header, airtime)
         self._on_air = tx
         try:
-            return await tx.done  # type: ignore[misc]
+            assert tx.done is not None
+            return await tx.done
         finally:
             self._on_air = None
 
     async def _await_ack(self, seq: int | None) -> tuple[bool, bool]:
-        """Wait macAckWaitDuration for the ACK of `seq`: (acked, frame pending)."""
+        """Wait macAckWaitDuration (from the frame's end) for the ACK of `seq`: (acked, frame pending)."""
         loop = asyncio.get_running_loop()
         self._ack_seq = -1 if seq is None else seq
-        self._ack = loop.create_future()
+        ack: asyncio.Future[bool] = loop.create_future()
+        self._ack = ack
         self.awaiting_ack = True
-        self.medium._listen_for_acks(self)
-        wait = self.model.unit_backoff_s + self.model.turnaround_s + airtime_us(_ACK_LEN, self._channel.page) / 1e6
-        timer = loop.call_at(loop.time() + wait, _settle, self._ack, False)
+        self.medium.listen_for_acks(self, True)
+        timer = loop.call_at(loop.time() + self.timing.ack_wait, _settle, ack, False)
         try:
-            acked = await self._ack
+            acked = await ack
         finally:
             timer.cancel()
             self.awaiting_ack = False
             self._ack = None
-            self.medium._listen_for_acks(self)
+            self.medium.listen_for_acks(self, False)
         return acked, self._ack_pending
 
-    def _abort_on_air(self) -> None:
+    def abort(self) -> None:
+        """Cut the frame we are sending short (we changed channel, closed, or lost power); nothing if none."""
         if self._on_air is not None:
-            self.medium._abort(self._on_air)
+            self.medium.abort(self._on_air)
 
     # ------------------------------------------------------------- receiving (called by the medium)
-    def _heard(self, frame: ReceivedFrame, header: Header | None) -> None:
-        if self.promiscuous:
-            self._pass_up(frame)
-            return
-        if header is None:
-            if self.address_filter is None:
+    def deliver(self, frame: ReceivedFrame, header: Header | None) -> None:
+        """A frame the medium judged we received: filter it, pass it up, and ACK it if it asks (with AUTO_ACK).
+
+        Raises whatever our receiver raises (the medium keeps it for `check`),
+        after the ACK the frame is owed has been scheduled.
+        """
+        if self.promiscuous or header is None:
+            if self.promiscuous or self.address_filter is None:
                 self._pass_up(frame)
             return
         if header.frame_type is FrameType.ACK:
@@ -340,59 +357,61 @@ class VirtualRadio:
             elif not self.has_ack_timeout:
                 self._pass_up(frame)
             return
-        f = self.address_filter
-        if f is not None and not self._accepts(header, f):
+        address_filter = self.address_filter
+        if address_filter is not None and not self._accepts(header, address_filter):
             return
-        self._pass_up(frame)
+        failure: Exception | None = None
+        try:
+            self._pass_up(frame)
+        except Exception as exc:  # noqa: BLE001 - re-raised below, once the owed ACK is scheduled
+            failure = exc
         if (
-            f is not None
+            address_filter is not None
             and header.ack_request
             and not header.is_broadcast
             and header.seq is not None
             and self._auto_ack
         ):
-            pending = header.src_addr is not None and header.src_addr in f.pending_sources
+            pending = header.src_addr is not None and header.src_addr in address_filter.pending_sources
             loop = asyncio.get_running_loop()
-            loop.call_at(frame.timestamp + self.model.turnaround_s, self._send_ack, header.seq, pending)
+            loop.call_at(frame.timestamp + self.timing.turnaround, self._send_ack, header.seq, pending)
+        if failure is not None:
+            raise failure
 
-    def _accepts(self, h: Header, f: AddressFilter) -> bool:
+    def _accepts(self, header: Header, ours: AddressFilter) -> bool:
         """802.15.4 third-level filtering against our PAN and addresses."""
-        if h.frame_type is FrameType.BEACON:
-            return f.pan_id in (None, 0xFFFF) or h.src_pan == f.pan_id
-        if h.dst_pan is not None and h.dst_pan != 0xFFFF and f.pan_id is not None and h.dst_pan != f.pan_id:
+        if header.frame_type is FrameType.BEACON:
+            return ours.pan_id in (None, BROADCAST_PAN_ID) or header.src_pan == ours.pan_id
+        dst_pan = header.dst_pan
+        if dst_pan is not None and dst_pan != BROADCAST_PAN_ID and ours.pan_id is not None and dst_pan != ours.pan_id:
             return False
-        if h.dst_mode is AddrMode.SHORT:
-            return h.dst_addr == 0xFFFF or h.dst_addr == f.short_address
-        if h.dst_mode is AddrMode.EXTENDED:
-            return h.dst_addr == self.effective_extended_address
-        return f.pan_coordinator and (f.pan_id is None or h.src_pan == f.pan_id)
+        if header.dst_mode is AddrMode.SHORT:
+            return header.dst_addr == BROADCAST_ADDRESS or header.dst_addr == ours.short_address
+        if header.dst_mode is AddrMode.EXTENDED:
+            return header.dst_addr == self.effective_extended_address
+        return ours.pan_coordinator and (ours.pan_id is None or header.src_pan == ours.pan_id)
 
     def _pass_up(self, frame: ReceivedFrame) -> None:
         if self._receiver is not None:
-            self.medium._hand(self._receiver, frame)
+            self._receiver(frame)
 
     def _send_ack(self, seq: int, pending: bool) -> None:
-        """The hardware ACK, turnaround time after the frame: no CCA, still charged to the duty cycle."""
+        """The hardware ACK, aTurnaroundTime after the frame: no CCA, still charged to the duty cycle."""
         if self.closed or not self.node.powered or self._on_air is not None:
             return
         ack = build_ack(seq, frame_pending=pending)
-        air_us = airtime_us(len(ack), self._channel.page)
+        air_us = self.timing.airtime_us(len(ack))
         now = asyncio.get_running_loop().time()
         if self._refused_by_duty_cycle(now, air_us):
             return
         if self.band is Band.MHZ_868:
             self.medium.duty_cycle(self.node.name, self._channel.page).charge(now, air_us)
-        self.medium._transmit(self, ack, peek(ack), air_us / 1_000_000, _shr_seconds(self._channel.page))
+        self.medium.transmit(self, ack, peek(ack), air_us / 1_000_000)
 
 
 def _settle(future: asyncio.Future[bool] | None, value: bool) -> None:
     if future is not None and not future.done():
         future.set_result(value)
-
-
-def _shr_seconds(page: int) -> float:
-    phy = timing(page)
-    return phy.shr_octets * phy.octet_us / 1_000_000
 
 
 def _peek(frame: bytes) -> Header | None:

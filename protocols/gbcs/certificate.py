@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import binascii
 
-from protocols.gbcs.lengths import CERTIFICATE, read_length
+from protocols.gbcs.lengths import DER, read_length
 
 _BEGIN = b"-----BEGIN CERTIFICATE-----"
 _END = b"-----END CERTIFICATE-----"
@@ -41,7 +41,7 @@ def _tlv(der: bytes, pos: int, end: int) -> tuple[int, int, int]:
     if pos + 2 > end:
         raise ValueError(f"DER element at {pos} runs past its container")
     tag = der[pos]
-    length, pos = read_length(der, pos + 1, "DER length", rule=CERTIFICATE, end=end)  # a ValueError, as below
+    length, pos = read_length(der, pos + 1, "DER length", rule=DER, end=end)  # a ValueError, as below
     if pos + length > end:
         raise ValueError(f"DER element at {pos} of {length} bytes runs past its container")
     return tag, pos, pos + length

@@ -5,9 +5,12 @@ Three kinds of bytes carry these lengths, each with its own rule (`LengthRule`):
 * the GBCS envelope (`GBCS`, the default): minimal form only, at most 3 length octets. Every
   length in RTDS is minimal, and `build(parse(x)) == x` must hold for any input that parses:
   accepting a padded form (`81 05`) would decode a message that rebuilds differently;
-* payloads (`PAYLOAD`: DLMS A-XDR and DER inside the Grouping Header's content): up to 4
-  length octets, a non-minimal form read as its value (the payload decoders only read);
-* X.509 certificates walked for their key (`CERTIFICATE`): up to 3 octets, non-minimal read.
+* payloads as the describers of `protocols.gbcs.payload` read them (`PAYLOAD`: DLMS A-XDR
+  and ASN.1 inside the Grouping Header's content): up to 4 length octets, a non-minimal form
+  read as its value (the describers only read);
+* DER (`DER`): X.509 certificates walked for their key, and the GBCS ASN.1 payloads of
+  `protocols.gbcs.der`: up to 3 octets, a non-minimal form accepted because GBCS writes
+  `82 00 83` (31 times in RTDS); `der` keeps the width to rebuild it byte for byte.
 
 The indefinite form (`80`) is refused by every rule: GBCS and DER both forbid it.
 `BerLength` is the construct field the envelope structs use; `encode_length` writes the GBCS form.
@@ -25,26 +28,22 @@ from protocols.gbcs.errors import GbcsDecodeError, GbcsEncodeError
 MAX_LENGTH = 0xFFFFFF
 
 
-def encode_length(value: int) -> bytes:
-    """`value` in the minimal BER definite form: `nn`, `81 nn`, `82 nn nn` or `83 nn nn nn`."""
+def encode_length(value: int, *, width: int | None = None) -> bytes:
+    """`value` in the minimal BER definite form: `nn`, `81 nn`, `82 nn nn` or `83 nn nn nn`.
+
+    `width` (1-3) forces the long form with that many length bytes, for the ASN.1 payloads
+    that carry such lengths (read with `read_length(..., rule=DER)`).
+    """
     if value < 0 or value > MAX_LENGTH:
         raise GbcsEncodeError("length", f"{value} is outside 0..{MAX_LENGTH}")
+    if width is not None:
+        if not 1 <= width <= 3 or value >= 1 << (8 * width):
+            raise GbcsEncodeError("length", f"{value} does not fit a long form of {width} byte(s)")
+        return bytes((0x80 | width,)) + value.to_bytes(width, "big")
     if value < 0x80:
         return bytes((value,))
     width = (value.bit_length() + 7) // 8
     return bytes((0x80 | width,)) + value.to_bytes(width, "big")
-
-
-def _check_long_form(first: int, body: bytes) -> str | None:
-    """Why the long form `first`+`body` is unacceptable, or None when it is a minimal length."""
-    if first == 0x80:
-        return "indefinite length (0x80) is not allowed"
-    if first > 0x83:
-        return f"length of {first & 0x7F} bytes is not supported (at most 3)"
-    value = int.from_bytes(body, "big")
-    if value < 0x80 or body[0] == 0:
-        return f"length {value} is not in its minimal form"
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +56,24 @@ class LengthRule:
 
 GBCS = LengthRule(max_octets=3, minimal=True)
 PAYLOAD = LengthRule(max_octets=4, minimal=False)
-CERTIFICATE = LengthRule(max_octets=3, minimal=False)
+DER = LengthRule(max_octets=3, minimal=False)
+
+
+def _width_problem(first: int, rule: LengthRule) -> str | None:
+    """Why the long-form octet `first` breaks `rule` (indefinite, or too many length octets), or None."""
+    if first == 0x80:
+        return "indefinite length (0x80) is not allowed"
+    if first & 0x7F > rule.max_octets:
+        return f"length of {first & 0x7F} bytes is not supported (at most {rule.max_octets})"
+    return None
+
+
+def _minimal_problem(body: bytes) -> str | None:
+    """Why the long-form length octets `body` are not the shortest form of their value, or None."""
+    value = int.from_bytes(body, "big")
+    if value < 0x80 or body[0] == 0:
+        return f"length {value} is not in its minimal form"
+    return None
 
 
 def read_length(
@@ -66,7 +82,8 @@ def read_length(
     """Decode the length at `data[pos]` (reading no further than `end`); return (length, position after it).
 
     Raises GbcsDecodeError naming `field`, at offset `base` + the length's position when its
-    form breaks `rule`, or `base` + `end` when the input ends inside it.
+    form breaks `rule`, or `base` + `end` when the input ends inside it. Under a non-minimal
+    rule the caller learns the width from the returned position, to rebuild the same form.
     """
     stop = len(data) if end is None else end
     if pos >= stop:
@@ -74,20 +91,18 @@ def read_length(
     first = data[pos]
     if first < 0x80:
         return first, pos + 1
+    problem = _width_problem(first, rule)
+    if problem:
+        raise GbcsDecodeError(base + pos, field, problem)
     width = first & 0x7F
-    if first == 0x80:
-        raise GbcsDecodeError(base + pos, field, "indefinite length (0x80) is not allowed")
-    if width > rule.max_octets:
-        raise GbcsDecodeError(
-            base + pos, field, f"length of {width} bytes is not supported (at most {rule.max_octets})"
-        )
     after = pos + 1 + width
     if after > stop:
         raise GbcsDecodeError(base + stop, field, f"length truncated: needs {width} more bytes")
-    value = int.from_bytes(data[pos + 1 : after], "big")
-    if rule.minimal and (value < 0x80 or data[pos + 1] == 0):
-        raise GbcsDecodeError(base + pos, field, f"length {value} is not in its minimal form")
-    return value, after
+    body = data[pos + 1 : after]
+    problem = _minimal_problem(body) if rule.minimal else None
+    if problem:
+        raise GbcsDecodeError(base + pos, field, problem)
+    return int.from_bytes(body, "big"), after
 
 
 _COMPILED_PARSER = """
@@ -111,10 +126,11 @@ class BerLength(Construct):
         first = stream_read(stream, 1, path)[0]
         if first < 0x80:
             return first
-        if first == 0x80 or first > 0x83:
-            raise ValidationError(_check_long_form(first, b"\x00"), path=path)
+        problem = _width_problem(first, GBCS)
+        if problem:
+            raise ValidationError(problem, path=path)
         body = stream_read(stream, first & 0x7F, path)
-        problem = _check_long_form(first, body)
+        problem = _minimal_problem(body)
         if problem:
             raise ValidationError(problem, path=path)
         return int.from_bytes(body, "big")

@@ -6,6 +6,20 @@ checked against the primer by eye and nothing is typed twice. Codes the primer n
 outside 5.6 (5.4 CS02b modes, 5.5 0x00D5, the PECS/HECS codes) follow with the forms
 left empty, because RTDS has no message showing them. Names are RTDS / gbcs-parser
 names; `-` means the primer gives the code no use-case name, only a description.
+
+Two more columns serve the device side (`firmware.gbcs` intake and sealing):
+
+- `roles`: the remote-party roles that may send the command (gbcs.md 2.1 codes). The
+  ESME and GSME/GPF rows copy the *Roles* column of the GBCS use-case mapping tables
+  (meters.md 1.1, 1.2: S supplier 2, N network operator 3, A access control broker 4,
+  L load controller 8). The CS, CCS and DBCH rows come from GBCS's description of who
+  authorises each (gbcs.md 2.1, 5.4, 5.7): CS02b/CS02g by the party the mode names,
+  DCC-executed use cases (device log, DBCH, the non-critical join variants, CS08,
+  GCS59) by the ACB. R recovery 1, T transitional change of supplier 5, W WAN provider 6.
+  A command the ACB sends on behalf of a service user is the ACB's: its role is 4.
+- `dated_response`: the response carries the grouping-header date-time. GBCS puts one in
+  responses to future-datable commands and to the reads that report a moment's values;
+  the codes are those whose RTDS responses carry it (gbcs.md 3.4: all 100 such files).
 """
 
 from __future__ import annotations
@@ -30,11 +44,23 @@ class MessageCodeInfo:
     forms: tuple[str, ...]  #: kinds and protection seen in RTDS: "C:M", "C:M+S", "R:S", "A:M", ...
     families: tuple[str, ...]  #: payload families: "dlms", "gbz", "asn1"
     devices: tuple[str, ...]  #: recipient of commands / originator of responses and alerts
+    roles: frozenset[int] = frozenset()  #: remote-party roles that may send the command (empty: unknown / none)
+    dated_response: bool = False  #: the response carries the grouping-header date-time
 
     @property
     def han_originated(self) -> bool:
         """Commands of this code come from a HAN device (PPMID, HCALCS), not from a remote party."""
         return self.use_case is not None and self.use_case.startswith(_HAN_ORIGINATED)
+
+    def has_form(self, form: str) -> bool:
+        """Whether RTDS shows this code in `form` ("C:M", "C:S", "C:M+S", "R:S", "A:M", ...)."""
+        return form in self.forms
+
+    @property
+    def critical_command(self) -> bool:
+        """Every command form is signed (C:M+S or C:S only): a command without a signature is refused."""
+        commands = [form for form in self.forms if form.startswith("C:")]
+        return bool(commands) and all(form.endswith("S") for form in commands)
 
     @property
     def name(self) -> str:
@@ -124,11 +150,98 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("", "asn1", "", "0100 CS02b root-by-supplier; 0101 CS02b root-by-WAN-provider; 0109 CS02b any-by-contingency"),
     ("", "dlms", "", "00D5 - failure to deliver a remote-party message to the ESME alert"),
     ("", "", "", "0116 PECS01; 0117 PECS02; 0118 PECS03; 0119 HECS01"),
+    # Use cases of the GBCS mapping tables that RTDS does not show (meters.md 1.1, 1.2): forms from their
+    # message type, SME.C.C (critical: signed and MACed, response signed) or SME.C.NC (MACed both ways).
+    (
+        "C:M R:M",
+        "dlms",
+        "ESME",
+        "0021 ECS10; 0022 ECS12; 0024 ECS15a; 0025 ECS16; 0026 ECS17a; 002B ECS18a; 002C ECS18b; 002F ECS20b; "
+        "0030 ECS20c; 0033 ECS21a; 0035 ECS21c; 0037 ECS22b; 0038 ECS22c; 003A ECS24; 003C ECS26b; 0040 ECS26f; "
+        "0042 ECS27; 0048 ECS35a; 0052 ECS45; 005A ECS57; 005F ECS62; 0069 ECS82; 00AE ECS29b; 00BD ECS24b; "
+        "00C1 ECS15c; 00D3 ECS29e; 00D4 ECS29f; 00EA ECS25a1; 00EB ECS25a2; 00EE ECS25r1",
+    ),
+    ("C:M+S R:S", "dlms", "ESME", "001C ECS04a; 00B7 ECS01c; 00C7 ECS01d; 00D7 ECS30a; 00DB ECS48; 011A ECS46d"),
+    (
+        "C:M R:M",
+        "gbz",
+        "GSME",
+        "0071 GCS07; 0073 GCS11; 0074 GCS13a; 0075 GCS14; 0077 GCS16a; 0078 GCS17; 0083 GCS36; 0084 GCS38; "
+        "0087 GCS41; 0089 GCS46; 00B6 GCS13c; 00C3 GCS15b; 00C5 GCS15e; 00F1 GCS20r",
+    ),
+    ("C:M+S R:S", "gbz", "GSME", "006B GCS01a; 0070 GCS06; 007D GCS24; 0086 GCS40a; 00A3 GCS01b; 00FC GCS24a"),
+    ("C:M+S R:S", "asn1", "ESME", "0106 CS02b TransCoS-by-TransCoS"),
 )
+
+
+#: (role letters, message codes): who may send each command (see the module docstring).
+_ROLE_ROWS: tuple[tuple[str, str], ...] = (
+    # ESME (meters.md 1.1)
+    (
+        "S",
+        "0019 00A2 00B7 00C7 001A 001B 001C 00B3 001D 001E 00DE 0020 0021 0022 0023 0024 00C1 0025 002D 003B "
+        "0043 0044 00D7 0046 0047 004B 004C 004F 0050 0051 0053 0054 011A 0055 011E 00DB 005F 0062 0068 0069 "
+        "00AC 00EA 00EB 00EC 00EE 00BA 0007 001F",
+    ),
+    ("SN", "0027 0029 002A"),
+    (
+        "SNA",
+        "0028 002C 0037 0038 0039 00BC 003C 00C6 003D 00F9 0042 0048 0049 00B9 004E 0052 0059 0060",
+    ),
+    ("SA", "002E 00C9 002F 0030 0033 0034 003A 00BD 0040 00BE 00D9 00BB 005E"),
+    ("NA", "0026 002B 0036"),
+    ("A", "0035 004D 0058"),
+    ("N", "00B0 00ED 00EF 0045 00AE 00D1 00D2 00D3 00D4 004A 005A"),
+    ("SNL", "00FD"),
+    ("SNAL", "011C 011D"),
+    ("L", "011F"),
+    # GSME / GPF (meters.md 1.2)
+    (
+        "S",
+        "0097 0015 006B 00A3 006C 006D 006E 006F 0070 0071 0072 0073 00B8 0075 00AD 00F1 00B5 007C 007D 00FC "
+        "00D8 0081 0085 0086 00B4 00C0 00C2 0087 0088 008D 007F 012A 009D 009E",
+    ),
+    ("SN", "0074 00B6"),
+    ("SNA", "0014 00A1 0078 007B 00FB 0082 0084 0089 00A0"),
+    ("SA", "00C3 0076 00C4 00C5 0077 0096 0079 009F 00BF 00DA"),
+    ("A", "0080 0083"),
+    # CHF: DCC-executed (gbcs.md 5.7)
+    ("A", "0001 0002 0003 0004 0092 0093 00FE 010A 010B 010C 010D 010E 010F 008C"),
+    # CS family (gbcs.md 5.4): credentials, join, firmware
+    ("RSNATWL", "0008 011B"),
+    ("S", "0100 0102 0126 000B 000D 0012"),
+    ("A", "0102"),  # supplier handover on the GPF by the DCC (RTDS 6.21)
+    ("W", "0101 0105"),
+    ("N", "0103"),
+    ("A", "0104"),
+    ("T", "0106 0107"),
+    ("R", "0108 0109"),
+    ("L", "0125"),
+    ("SA", "00AB 000E 00AF 000F 0010 0129"),
+    ("SNA", "0013"),
+)
+_ROLE_LETTERS = {"R": 1, "S": 2, "N": 3, "A": 4, "T": 5, "W": 6, "L": 8}
+#: Codes whose responses carry the grouping-header date-time (gbcs.md 3.4, the 100 RTDS responses).
+_DATED_RESPONSES = frozenset(
+    (
+        *range(0x0102, 0x0109),
+        *(0x0012, 0x0125, 0x0126, 0x012A, 0x0019, 0x001A, 0x001B, 0x001F, 0x0027, 0x0028, 0x0029, 0x002A),
+        *(0x002D, 0x0039, 0x0043, 0x0054, 0x006C, 0x006D, 0x006F, 0x0007, 0x0097, 0x00A2, 0x00B8, 0x00BC, 0x00DE),
+    )
+)
+
+
+def _roles() -> dict[int, frozenset[int]]:
+    roles: dict[int, set[int]] = {}
+    for letters, codes in _ROLE_ROWS:
+        for code_text in codes.split():
+            roles.setdefault(int(code_text, 16), set()).update(_ROLE_LETTERS[letter] for letter in letters)
+    return {code: frozenset(found) for code, found in roles.items()}
 
 
 def _table() -> dict[int, MessageCodeInfo]:
     table: dict[int, MessageCodeInfo] = {}
+    roles = _roles()
     for kinds, families, devices, items in _ROWS:
         for item in items.split(";"):
             code_text, use_case, title = ([*item.strip().split(" ", 2), ""])[:3]
@@ -141,6 +254,8 @@ def _table() -> dict[int, MessageCodeInfo]:
                 forms=tuple(kinds.split()),
                 families=tuple(families.split()),
                 devices=tuple(devices.split()),
+                roles=roles.get(code, frozenset()),
+                dated_response=code in _DATED_RESPONSES,
             )
     return table
 

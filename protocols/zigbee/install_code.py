@@ -2,18 +2,19 @@
 
 An install code is 6, 8, 12 or 16 octets followed by its CRC-16/X-25 (reflected poly 0x1021, init
 and xorout 0xFFFF) appended little-endian; the link key is the AES-MMO hash of code || CRC. The
-hash is zigpy's (`zigpy.util.aes_mmo_hash`, what its `convert_install_code` uses); the length
-and CRC are checked here, so a mistyped code is refused with a typed error naming the offset
-instead of silently giving a key no device holds - the "wrong install code cannot join" case
-then fails at the MIC, not here, only when the code is well-formed but not the device's.
+hash is zigpy's (through `protocols.zigbee.security.aes_mmo_hash`, as zigpy's own
+`convert_install_code` computes it); the length and CRC are checked here, so a mistyped code
+is refused with a typed error naming the offset instead of silently giving a key no device
+holds - the "wrong install code cannot join" case then fails at the MIC, not here, only when
+the code is well-formed but not the device's.
 """
 
 from __future__ import annotations
 
 import crcmod.predefined
-import zigpy.util
 
 from protocols.zigbee.errors import ZigbeeDecodeError
+from protocols.zigbee.security import aes_mmo_hash
 
 PROTOCOL = "zigbee.install_code"
 #: Lengths of the code itself, without its 2-octet CRC.
@@ -47,4 +48,4 @@ def install_code_to_link_key(code: bytes) -> bytes:
             "crc",
             f"CRC {crc.hex().upper()} does not match the code (expected {expected.hex().upper()})",
         )
-    return bytes(zigpy.util.aes_mmo_hash(code))
+    return aes_mmo_hash(code)

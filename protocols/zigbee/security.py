@@ -30,6 +30,8 @@ from protocols.zigbee.errors import ZigbeeEncodeError, ZigbeeSecurityError
 from protocols.zigbee.nwk import NwkFrame, build_nwk_with, parse_nwk
 
 KEY_LENGTH = 16
+#: AES-MMO's block and digest size (ZigBee spec B.6).
+MMO_BLOCK = 16
 _IPAD, _OPAD = 0x36, 0x5C
 #: Inputs of the keyed hash that derive the APS key-transport and key-load keys from a link key.
 KEY_TRANSPORT_HASH_INPUT = 0x00
@@ -59,9 +61,23 @@ def _check_key(key: bytes, field: str) -> None:
 
 
 def aes_mmo_hash(data: bytes) -> bytes:
-    """The Matyas-Meyer-Oseas hash over AES-128 (ZigBee spec B.6): 16 octets, as zigpy computes it
-    (`zigpy.util.aes_mmo_hash`, the same function zigpy uses for install codes)."""
-    return bytes(zigpy.util.aes_mmo_hash(data))
+    """The Matyas-Meyer-Oseas hash over AES-128 (ZigBee spec B.6): 16 octets, computed by zigpy.
+
+    `zigpy.util.aes_mmo_hash` (what zigpy's install-code conversion uses) pads with the 16-bit
+    bit length, the form B.6 gives for messages under 2**16 bits. Longer messages take B.6's
+    other trailer (the 32-bit bit length, then 16 zero bits), padded here and chained through
+    zigpy's own block step, `aes_mmo_hash_update`; cbke.md 8.1's 8192-octet vectors check it.
+    """
+    bits = len(data) * 8
+    if bits < 1 << 16:
+        return bytes(zigpy.util.aes_mmo_hash(data))
+    if bits >= 1 << 32:
+        raise ZigbeeEncodeError("zigbee.security", "data", f"AES-MMO hashes under 2**32 bits, got {bits}")
+    trailer = bits.to_bytes(4, "big") + bytes(2)
+    padded = data + b"\x80"
+    padded += bytes((-len(padded) - len(trailer)) % MMO_BLOCK) + trailer
+    _, digest = zigpy.util.aes_mmo_hash_update(0, bytes(MMO_BLOCK), padded)
+    return bytes(digest)
 
 
 def keyed_hash(key: bytes, data: bytes) -> bytes:

@@ -5,8 +5,10 @@ A ZDO frame is an APS data frame on endpoint 0, profile 0x0000, whose cluster ID
 (responses are the request's ID | 0x8000); its payload is a transaction sequence number and the
 command body. `parse_zdo(cluster, data)` and `build_zdo(frame)` therefore take the cluster from
 the APS header. Layouts follow the ZigBee spec as zigpy's `zigpy.zdo.types` serialises them (our
-tests check byte equality against zigpy); the zigpy-based hub uses zigpy's own ZDO, the device
-side of our stack uses this one.
+tests check byte equality against zigpy). This is the one ZDO codec our code uses: the emulated
+devices' answers and the hub's loopback answers to zigpy are built with it; zigpy reads them
+with its own, as it reads any device's. (zigpy's serialiser cannot write the spec's empty
+Simple_Desc_rsp, Length 0, which a device must answer for an inactive endpoint.)
 
 Node and power descriptors in responses are present exactly when the status is SUCCESS (0), as
 the spec says; the simple descriptor has its own length octet.

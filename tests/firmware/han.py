@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import zigpy.device
+import zigpy.types as zt
+import zigpy.zcl.foundation as zf
 
 from firmware.devices import EmulatedDevice, ZclEndpoint, electricity_meter
 from firmware.zigbee import Role, ZigbeeStack
+from firmware.zigbee.aps import ApsIndication
 from hal.radio import Band
 from hal.virtual import MATERIALS, Medium
 from protocols.zigbee import install_code_crc, install_code_to_link_key
@@ -79,3 +82,33 @@ class Initialized:
 
     def device_initialized(self, device: zigpy.device.Device) -> None:
         self.devices.put_nowait(device)
+
+
+METERING, SUMMATION = 0x0702, 0x0000
+
+
+def read_request(tsn: int) -> bytes:
+    """ZCL Read Attributes of CurrentSummationDelivered (zigpy's codec, radio.md 5.4)."""
+    header = zf.ZCLHeader.general(tsn, zf.GeneralCommand.Read_Attributes)
+    return header.serialize() + zt.List[zt.uint16_t]([SUMMATION]).serialize()
+
+
+def summation_in(payload: bytes) -> int:
+    """The value of a Read Attributes Response carrying CurrentSummationDelivered."""
+    header, rest = zf.ZCLHeader.deserialize(payload)
+    assert header.command_id == zf.GeneralCommand.Read_Attributes_rsp
+    record, _ = zf.ReadAttributeRecord.deserialize(rest)
+    assert record.status == zf.Status.SUCCESS and record.attrid == SUMMATION
+    return int(record.value.value)
+
+
+async def read_summation(hub: ZigbeeStack, device: EmulatedDevice, inbox: list[ApsIndication], tsn: int) -> int:
+    await hub.send(
+        device.nwk, cluster=METERING, profile=0x0109, src_endpoint=1, dst_endpoint=1, payload=read_request(tsn)
+    )
+    for _ in range(400):
+        for ind in inbox:
+            if ind.src == device.nwk and ind.cluster == METERING and ind.payload[1] == tsn:
+                return summation_in(ind.payload)
+        await asyncio.sleep(0.05)
+    raise AssertionError("no response")

@@ -14,7 +14,7 @@ from fuzz.registry import TARGETS, Target, register
 from protocols.errors import DecodeError
 
 #: The parsers issue 8 names; each must have a target.
-REQUIRED = {"gbcs", "gbcs_payload", "ieee802154", "zigbee_nwk", "zigbee_aps", "zigbee_zdo", "pcap", "home"}
+REQUIRED = {"gbcs", "gbcs_payload", "ieee802154", "zigbee_nwk", "zigbee_aps", "zigbee_zdo", "pcap", "floorplan"}
 
 
 def test_every_parser_has_a_target() -> None:

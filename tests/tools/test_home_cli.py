@@ -13,6 +13,8 @@ import pytest
 from protocols.pcap import LINKTYPE_IEEE802_15_4_TAP, read
 from tools.cli import main
 
+from .file_limit import run_limited
+
 
 def test_table_and_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["home", "--hours", "0.05"]) == 0
@@ -163,3 +165,34 @@ def test_reported_network_key_decrypts_the_capture(tmp_path: Path, capsys: pytes
         check=True,
     ).stdout
     assert "Read Attributes Response" in zcl  # the meter reads, decrypted
+
+
+def test_a_full_disk_while_writing_the_pcap_exits_1_naming_the_file_with_whole_frames(tmp_path: Path) -> None:
+    """The file may not grow past 20,000 octets: writing fails mid-run with a real EFBIG; the run goes on."""
+    path = tmp_path / "home.pcap"
+    done = run_limited(["home", "--hours", "0.01", "--pcap", str(path)], 20_000)
+    assert done.returncode == 1, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"commshub home: --pcap {path}: File too large (")
+    assert "result: OK - every emulated device joined and every read succeeded" in done.stdout
+    data = path.read_bytes()
+    assert 0 < len(data) <= 20_000
+    linktype, records = read(data)  # whole records only
+    assert linktype == LINKTYPE_IEEE802_15_4_TAP and f"({len(records)} whole frames written" in line
+
+
+def test_an_empty_pcap_path_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["home", "--pcap", " "])
+    assert stop.value.code == 2 and "--pcap: an empty path names no file" in capsys.readouterr().err
+
+
+def test_home_files_that_cannot_be_read_whole_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    for path, problem in ((deep, "nested too deeply"), (Path("/dev/zero"), "larger than")):
+        assert main(["home", "--home", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"commshub home: {path}: ") and problem in err and err.count("\n") == 1

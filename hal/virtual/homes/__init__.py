@@ -1,1 +1,0 @@
-"""Built-in home files (TOML), shipped as package data; load them with `hal.virtual.load_home(name)`."""
