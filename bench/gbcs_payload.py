@@ -19,11 +19,13 @@ Timings on a shared machine are measurements, never test assertions.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import time
 import timeit
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ._corpus import REPO, read_message, rtds_files, shared_dir
@@ -39,12 +41,12 @@ def _nodes(field: Field) -> int:
     return 1 + sum(_nodes(child) for child in field.children)
 
 
-def _best_cpu(run: object) -> float:
-    run()  # type: ignore[operator]  # warm-up (the first GBZ payload derives the ZCL table)
+def _best_cpu(run: Callable[[], object]) -> float:
+    run()  # warm-up (the first GBZ payload derives the ZCL table)
     best = float("inf")
     for _ in range(PASSES):
         started = time.process_time()
-        run()  # type: ignore[operator]
+        run()
         best = min(best, time.process_time() - started)
     return best
 
@@ -124,7 +126,7 @@ def main() -> None:
     print(f"decode_payload over {len(jobs)} RTDS payloads ({size:,} bytes, {nodes:,} fields), best of {PASSES}:")
     print(f"  all: {total * 1e3:7.1f} ms CPU  {len(jobs) / total:9,.0f} payloads/s  {nodes / total:11,.0f} fields/s")
     for family, selected in sorted(by_family.items()):
-        spent = _best_cpu(lambda selected=selected: run(selected))
+        spent = _best_cpu(functools.partial(run, selected))
         print(f"  {family:24s} {len(selected):4d} payloads  {spent * 1e3:7.1f} ms CPU")
     print(f"  share of a {BUDGET_S} s whole-corpus CPU budget: {total / BUDGET_S:.2f}")
     descriptor = bytes.fromhex("00010000000201FF02")  # gbcs.md 3.6: class 1, 0-0:0.2.1.255, attribute 2

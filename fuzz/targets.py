@@ -13,7 +13,7 @@ from dataclasses import replace
 from hal.virtual.floorplan import BUILTIN_FLOORPLANS, FloorPlanError, parse_floorplan
 from protocols import ieee802154, pcap, zigbee
 from protocols.errors import DecodeError
-from protocols.gbcs import GbcsDecodeError
+from protocols.gbcs import GbcsDecodeError, Message
 from protocols.gbcs.envelope import decode as gbcs_decode
 from protocols.gbcs.envelope import encode as gbcs_encode
 from protocols.gbcs.gbt import segment
@@ -65,10 +65,10 @@ def _gbcs_parse(data: bytes) -> object:
     return parse(data)
 
 
-def _gbcs_build(message: object) -> bytes:
+def _gbcs_build(message: Message) -> bytes:
     from protocols.gbcs import build
 
-    return build(message)  # type: ignore[arg-type]
+    return build(message)
 
 
 def _payload_parse(data: bytes) -> object:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from construct import (
@@ -136,8 +136,8 @@ _TAP_WRITER = Struct(
     "length" / Int16ul,
     "fcs_type" / _tlv(_TLV_FCS_TYPE, "value" / Int8ul),
     "rssi" / If(this.rssi != None, _tlv(_TLV_RSS, "value" / Float32l)),  # noqa: E711 - construct expression
-    "channel" / If(this.channel != None, _tlv(_TLV_CHANNEL, "channel" / Int16ul, "page" / Int8ul)),  # noqa: E711
-    "lqi" / If(this.lqi != None, _tlv(_TLV_LQI, "value" / Int8ul)),  # noqa: E711
+    "channel" / If(this.channel != None, _tlv(_TLV_CHANNEL, "channel" / Int16ul, "page" / Int8ul)),  # noqa: E711 - construct expression
+    "lqi" / If(this.lqi != None, _tlv(_TLV_LQI, "value" / Int8ul)),  # noqa: E711 - construct expression
 ).compile()
 _RECORD_WRITER = _LE[1].compile()
 
@@ -189,19 +189,19 @@ def _untap(data: bytes, base: int) -> PcapRecord:
         tap = _TAP.parse_stream(stream)
     except ConstructError as exc:
         raise translate(exc, stream, PcapDecodeError, PROTOCOL, base) from None
-    facts: dict[str, int | float] = {}
+    record = PcapRecord(0.0, data[tap.length :])
     for tlv in tap.tlvs.list:
         try:
             if tlv.type == _TLV_RSS:
-                facts["rssi"] = Float32l.parse(tlv.value)
+                record = replace(record, rssi=Float32l.parse(tlv.value))
             elif tlv.type == _TLV_CHANNEL:
                 channel = _CHANNEL.parse(tlv.value)
-                facts.update(channel=channel.channel, page=channel.page)
+                record = replace(record, channel=channel.channel, page=channel.page)
             elif tlv.type == _TLV_LQI:
-                facts["lqi"] = Int8ul.parse(tlv.value)
+                record = replace(record, lqi=Int8ul.parse(tlv.value))
         except ConstructError:
             raise PcapDecodeError(PROTOCOL, base + 4, f"tap.tlv[{tlv.type}]", "TLV value too short") from None
-    return PcapRecord(0.0, data[tap.length :], **facts)  # type: ignore[arg-type]
+    return record
 
 
 def read(data: bytes) -> tuple[int, list[PcapRecord]]:

@@ -102,7 +102,7 @@ _EXTENDED = Struct(
 )
 
 #: construct's `this` builds an expression from `==`; `not` would evaluate it at import.
-_NO_ACK_FORMAT = this.fcf.ack_format == False  # noqa: E712
+_NO_ACK_FORMAT = this.fcf.ack_format == False  # noqa: E712 - construct expression
 
 APS_STRUCT = Struct(
     "fcf" / _FCF,

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from construct import Construct, Struct, Terminated
 
 from protocols.zigbee import construct_support
 from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError
 from protocols.zigbee.values import value_from, value_to_dict
+
+
+class Command(Protocol):
+    """A command class of a table: a dataclass with its identifier as a class attribute."""
+
+    ID: ClassVar[int]
+    __dataclass_fields__: ClassVar[dict[str, Any]]
 
 
 class CommandTable:
@@ -19,17 +26,17 @@ class CommandTable:
     parses rebuilds byte-exact); an unknown ID is a `ZigbeeDecodeError` at the ID's offset.
     """
 
-    def __init__(self, protocol: str, entries: list[tuple[type, Construct]]) -> None:
+    def __init__(self, protocol: str, entries: list[tuple[type[Command], Construct]]) -> None:
         self.protocol = protocol
-        self._by_id: dict[int, tuple[type, Construct]] = {}
-        self._by_class: dict[type, Construct] = {}
+        self._by_id: dict[int, tuple[type[Command], Construct]] = {}
+        self._by_class: dict[type[Command], Construct] = {}
         for cls, body in entries:
             whole = Struct("body" / body, Terminated)
-            self._by_id[cls.ID] = (cls, whole)  # type: ignore[attr-defined]
+            self._by_id[cls.ID] = (cls, whole)
             self._by_class[cls] = whole
 
     @property
-    def classes(self) -> tuple[type, ...]:
+    def classes(self) -> tuple[type[Command], ...]:
         """The command classes, in table order."""
         return tuple(self._by_class)
 

@@ -213,8 +213,8 @@ _ROUTE_REPLY = Struct(
     / BitStruct(
         "reserved_high" / Flag,
         "multicast" / Flag,
-        "responder_ieee_present" / Rebuild(Flag, this._.responder_ieee != None),  # noqa: E711
-        "originator_ieee_present" / Rebuild(Flag, this._.originator_ieee != None),  # noqa: E711
+        "responder_ieee_present" / Rebuild(Flag, this._.responder_ieee != None),  # noqa: E711 - construct expression
+        "originator_ieee_present" / Rebuild(Flag, this._.originator_ieee != None),  # noqa: E711 - construct expression
         "reserved" / BitsInteger(4),
     ),
     "request_id" / Int8ul,

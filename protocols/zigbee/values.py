@@ -12,11 +12,14 @@ import enum
 import functools
 import types
 import typing
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from construct import Array, Construct, IfThenElse, Struct
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 #: Sub-structs named with this suffix (the bit fields of an options octet, a counted list) are
 #: inlined: their fields belong to the enclosing dataclass.
 INLINE_SUFFIX = "_bits"
@@ -31,12 +34,12 @@ def value_from(cls: type[T], raw: Any) -> T:
     `*_bits` sub-structs (an options octet) are read as the dataclass's own. This keeps each
     command table declarative: one struct and one dataclass per command, no hand-written copying.
     """
-    hints = _hints(cls)  # type: ignore[arg-type]  # a dataclass type is hashable; TypeVar T does not say so
+    hints = _hints(cls)
     flat = dict(raw)
     for key, inner in raw.items():
         if key.endswith(INLINE_SUFFIX):
             flat.update(inner)
-    return cls(**{f.name: _convert(hints[f.name], flat[f.name]) for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+    return cls(**{f.name: _convert(hints[f.name], flat[f.name]) for f in dataclasses.fields(cls)})
 
 
 def value_to_dict(value: Any, con: Construct) -> Any:

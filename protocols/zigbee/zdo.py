@@ -444,7 +444,7 @@ _TABLE = CommandTable(
 )
 
 #: The ZDO clusters this codec carries, request and response IDs.
-CLUSTERS = frozenset(cls.ID for cls in _TABLE.classes)  # type: ignore[attr-defined]
+CLUSTERS = frozenset(cls.ID for cls in _TABLE.classes)
 
 
 def parse_zdo(cluster: int, data: bytes, *, base: int = 0) -> ZdoFrame:

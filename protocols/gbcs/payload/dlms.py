@@ -17,6 +17,8 @@ renames it; values are JSON-ready (ints, bools, text, hex strings).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from protocols.gbcs.errors import GbcsDecodeError
 from protocols.gbcs.lengths import PAYLOAD, read_length
 from protocols.gbcs.payload import cosem
@@ -320,7 +322,7 @@ def _header(reader: Reader, tag_name: str) -> list[Field]:
     return fields
 
 
-def _counted(reader: Reader, name: str, item: object, session: Session) -> Field:
+def _counted(reader: Reader, name: str, item: Callable[[Reader, Session], Field], session: Session) -> Field:
     """A BER count then that many entries decoded by `item(r, s)`."""
     start = reader.offset
     count = reader.ber_length(name + " count")
@@ -328,7 +330,7 @@ def _counted(reader: Reader, name: str, item: object, session: Session) -> Field
         raise reader.fail(name, f"{count} entries cannot fit in {reader.remaining()} bytes")
     reader.budget.spend(count, reader.offset, name)
     children = [node("count", start, reader.offset - start, count)]
-    children.extend(item(reader, session) for _ in range(count))  # type: ignore[operator]
+    children.extend(item(reader, session) for _ in range(count))
     return node(name, start, reader.offset - start, None, tuple(children))
 
 
