@@ -1,7 +1,8 @@
 """The GB Smart Energy cluster definitions zigpy leaves empty, added to zigpy's own cluster classes.
 
 zigpy 2.4 declares Price, Messaging, Tunneling, Prepayment, Calendar, Device Management and Events
-as placeholders (cluster ID only) and has no Sub-GHz cluster (radio.md 5.8). GB traffic needs
+as placeholders (cluster ID only), has no Sub-GHz cluster (radio.md 5.8), and lacks a few
+Metering attributes GB's gas meter uses (meters.md 4.1). GB traffic needs
 them: GBCS rides in Tunneling (radio.md 5.6), the IHD reads Price and Prepayment, the CHF sends
 Messaging, Calendar and Device Management, the DBCH drives Sub-GHz. So that there is still ONE
 table, we subclass zigpy's classes in place: zigpy's `Cluster.__init_subclass__` registers each
@@ -24,7 +25,9 @@ Enumerated fields are `t.enum8` (unknown values survive a round trip) unless GB 
 values, as for the tunnel protocol and statuses (`defs`).
 
 One module per cluster (`price`, `messaging`, `tunneling`, `prepayment`, `calendar`,
-`device_management`, `events`, `sub_ghz`); what they share is in `defs`.
+`device_management`, `events`, `sub_ghz`, and `metering` for the attributes it adds to zigpy's
+complete Metering cluster); what they share is in `defs`. `CLUSTERS` lists the clusters this
+package defines whole; `Metering` is zigpy's, extended.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from protocols.zigbee.smart_energy.defs import (
 from protocols.zigbee.smart_energy.device_management import DeviceManagement
 from protocols.zigbee.smart_energy.events import Events
 from protocols.zigbee.smart_energy.messaging import Messaging
+from protocols.zigbee.smart_energy.metering import SUPPLEMENTARY_ATTRIBUTES, Metering
 from protocols.zigbee.smart_energy.prepayment import Prepayment
 from protocols.zigbee.smart_energy.price import Price
 from protocols.zigbee.smart_energy.sub_ghz import SubGhz
@@ -65,6 +69,7 @@ CLUSTERS: Final[dict[int, type[Cluster]]] = {
 __all__ = [
     "CLUSTERS",
     "SUB_GHZ_CLUSTER_ID",
+    "SUPPLEMENTARY_ATTRIBUTES",
     "Calendar",
     "DebtEntry",
     "DeviceManagement",
@@ -72,6 +77,7 @@ __all__ = [
     "EventLogEntry",
     "Events",
     "Messaging",
+    "Metering",
     "Prepayment",
     "Price",
     "ScheduleEntry",

@@ -131,6 +131,27 @@ def test_names_and_ids_match_wireshark(cluster_id: int, wireshark_values: dict[s
     assert attributes == {i: _norm(table[i]) for i in attributes}
 
 
+def test_metering_is_zigpys_with_gbs_supplementary_attributes() -> None:
+    cls = Cluster._registry[0x0702]
+    assert cls is smart_energy.Metering and cls.__mro__[1] is zigpy_se.Metering
+    assert all(cls.attributes[attr.id] == attr for attr in zigpy_se.Metering.attributes.values())
+    added = {attr_id: (name, kind) for name, (attr_id, kind) in smart_energy.SUPPLEMENTARY_ATTRIBUTES.items()}
+    # meters.md 4.1: 0x0607/0x0608 tamper and depletion, 0x0700-0x0703 blocks, 0x0B10-0x0B15 uncontrolled flow
+    assert sorted(added) == [0x0607, 0x0608, 0x0700, 0x0701, 0x0702, 0x0703, *range(0x0B10, 0x0B16)]
+    assert not set(added) & set(zigpy_se.Metering.attributes)
+    for attr_id, (name, kind) in added.items():
+        assert (cls.attributes[attr_id].name, cls.attributes[attr_id].type) == (name, kind)
+        assert cls.attributes_by_name[name].id == attr_id
+
+
+def test_supplementary_metering_attributes_are_wiresharks(wireshark_values: dict[str, dict[int, str]]) -> None:
+    table = wireshark_values["zbee_zcl_se.met.attr_id"]
+    for name, (attr_id, _kind) in smart_energy.SUPPLEMENTARY_ATTRIBUTES.items():
+        theirs = _norm(table[attr_id]).replace("summation", "summ")
+        # Wireshark drops "threshold" from 0x0B11's name; ours keeps the GSME profiles' spelling
+        assert _norm(name) == theirs or _norm(name) == theirs.replace("flowunit", "flowthresholdunit")
+
+
 def _sample(kind: Any) -> Any:
     """A small valid value of a zigpy type, to fill every field of a schema."""
     if isinstance(kind, type) and issubclass(kind, t.Struct):
