@@ -56,7 +56,7 @@ _TRANSACTION = Struct(
     "other_information" / Bytes(this.other_information_length),
 )
 
-_GROUPING_HEADER = Struct(
+GROUPING_HEADER_STRUCT = Struct(
     "tag" / Const(bytes((TAG_GENERAL_SIGNING,))),
     "header" / _TRANSACTION,
     "content_length" / BerLength(),
@@ -91,7 +91,7 @@ _GBT_MESSAGE = Struct(
     "end" / Tell,
 )
 
-_GROUPING_HEADER_FAST = _GROUPING_HEADER.compile()
+GROUPING_HEADER_COMPILED = GROUPING_HEADER_STRUCT.compile()
 _CRAS = {cra.value: cra for cra in Cra}
 _MAC_HEADER_FAST = _MAC_HEADER.compile()
 
@@ -118,7 +118,7 @@ def _explain(base: int, buf: bytes) -> Explain:
     return explain
 
 
-def _checked(struct: Construct, buf: bytes, base: int) -> Any:
+def parse_checked(struct: Construct, buf: bytes, base: int) -> Any:
     """Parse with the checked struct; a failure becomes GbcsDecodeError at `base` + where it stopped."""
     return checked_parse(struct, buf, _explain(base, buf))
 
@@ -132,7 +132,7 @@ def _build(struct: Construct, value: dict[str, Any]) -> bytes:
         raise GbcsEncodeError(field, str(exc).splitlines()[-1]) from None
 
 
-def _fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[str, str] | None = None) -> Any:
+def parse_fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[str, str] | None = None) -> Any:
     """Parse with the compiled struct; fall back to the checked one when it fails or reads short.
 
     `sized` names the last variable-size field and the field holding its declared size:
@@ -140,7 +140,7 @@ def _fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[
     """
     result = compiled_then_checked(compiled, struct, buf, _explain(base, buf))
     if sized is not None and len(result[sized[0]]) != result[sized[1]]:
-        return _checked(struct, buf, base)
+        return parse_checked(struct, buf, base)
     return result
 
 
@@ -261,7 +261,9 @@ def _u64(value: int, name: str) -> bytes:
 
 def _decode_grouping(data: bytes, start: int, end: int, mac: bytes | None) -> tuple[Message, Regions]:
     """The general-signing part in data[start:end] (through the signature field), inside a MAC header or not."""
-    parsed = _fast(_GROUPING_HEADER_FAST, _GROUPING_HEADER, data[start:end], start, ("payload", "content_length"))
+    parsed = parse_fast(
+        GROUPING_HEADER_COMPILED, GROUPING_HEADER_STRUCT, data[start:end], start, ("payload", "content_length")
+    )
     fields = _transaction_fields(parsed["header"], start + 1)
     payload = parsed["payload"]
     payload_end = start + parsed["payload_end"]
@@ -283,7 +285,7 @@ def _decode_grouping(data: bytes, start: int, end: int, mac: bytes | None) -> tu
 
 
 def _decode_ciphering(data: bytes) -> tuple[Message, Regions]:
-    header = _fast(_MAC_HEADER_FAST, _MAC_HEADER, data, 0)
+    header = parse_fast(_MAC_HEADER_FAST, _MAC_HEADER, data, 0)
     start, ciphered_length = header["content_start"], header["ciphered_length"]
     declared_end = start - _SECURITY_HEADER_SIZE + ciphered_length
     if declared_end > len(data):
@@ -300,7 +302,7 @@ def _decode_ciphering(data: bytes) -> tuple[Message, Regions]:
 
 
 def _decode_gbt(data: bytes) -> tuple[Message, Regions]:
-    parsed = _checked(_GBT_MESSAGE, data, 0)
+    parsed = parse_checked(_GBT_MESSAGE, data, 0)
     fields = _transaction_fields(parsed.header, 1)
     declared_end = parsed.content_start + parsed.ciphered_length
     if declared_end != parsed.end:
@@ -369,7 +371,7 @@ def encode_signed_part(message: Message) -> bytes:
     if signature is not None and len(signature) not in (0, SIGNATURE_SIZE):
         raise GbcsEncodeError("signature", f"{len(signature)} bytes: a signature is 64 bytes, or empty, or None")
     body = _build(
-        _GROUPING_HEADER,
+        GROUPING_HEADER_STRUCT,
         dict(header=_transaction(message), content_length=len(message.payload), payload=message.payload),
     )
     if signature is None:

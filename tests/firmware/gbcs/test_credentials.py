@@ -16,7 +16,7 @@ from hal.nvm import NvmStore
 from protocols.gbcs import Cra, KeyUsage, Verdict, cs, parse
 from protocols.gbcs.certificate import read_certificate
 from tests.firmware.gbcs.rig import SUPPLIER_EUI, UTC0, read_firmware_version, start_ppmid
-from tests.firmware.gbcs.test_rtds_replay import PARTIES
+from tests.firmware.gbcs.rtds import PARTIES
 
 
 def test_key_identifiers_follow_the_rtds_rule(keystore_dir: Path) -> None:

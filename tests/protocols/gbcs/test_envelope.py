@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 from protocols.gbcs import Cra, Frame, GbcsDecodeError, GbcsEncodeError, Message, OtherInformation, build, parse
 from protocols.gbcs.envelope import (
-    _GROUPING_HEADER,
-    _GROUPING_HEADER_FAST,
-    _checked,
-    _fast,
+    GROUPING_HEADER_COMPILED,
+    GROUPING_HEADER_STRUCT,
     decode_other_information,
     encode_other_information,
+    parse_checked,
+    parse_fast,
 )
 from protocols.gbcs.lengths import encode_length, read_length
 from protocols.gbcs.message import dlms_datetime
@@ -166,13 +166,13 @@ def test_compiled_and_checked_grouping_header_agree(tail: bytes) -> None:
     """style.md: the compiled struct is only a fast path; on any input it agrees with the checked one."""
     data = bytes.fromhex("DF0901") + tail
     try:
-        expected = _checked(_GROUPING_HEADER, data, 0)
+        expected = parse_checked(GROUPING_HEADER_STRUCT, data, 0)
     except GbcsDecodeError as exc:
         with pytest.raises(GbcsDecodeError) as caught:
-            _fast(_GROUPING_HEADER_FAST, _GROUPING_HEADER, data, 0, ("payload", "content_length"))
+            parse_fast(GROUPING_HEADER_COMPILED, GROUPING_HEADER_STRUCT, data, 0, ("payload", "content_length"))
         assert caught.value.offset == exc.offset
     else:
-        fast = _fast(_GROUPING_HEADER_FAST, _GROUPING_HEADER, data, 0, ("payload", "content_length"))
+        fast = parse_fast(GROUPING_HEADER_COMPILED, GROUPING_HEADER_STRUCT, data, 0, ("payload", "content_length"))
         assert (fast.header.other_information, fast.payload, fast.payload_end) == (
             expected.header.other_information,
             expected.payload,

@@ -104,11 +104,11 @@ def _flag_types() -> list[type]:
     """Every bitmap type with named bits in the registered cluster schemas (e.g. Metering's SnapshotCause)."""
     import enum
 
-    from zigpy.zcl import Cluster
+    from protocols.zigbee.zcl_registry import cluster_classes
 
     found = {
         field.type
-        for cluster in Cluster._registry.values()
+        for cluster in cluster_classes().values()
         for defs in (cluster.server_commands, cluster.client_commands)
         for command in defs.values()
         for field in command.schema.fields

@@ -17,6 +17,7 @@ from zigpy.zcl import Cluster, foundation
 from zigpy.zcl.clusters import smartenergy as zigpy_se
 
 from protocols.zigbee import ApsFrame, ApsFrameType, NwkFrame, NwkFrameType, build_aps, build_nwk, smart_energy
+from protocols.zigbee.zcl_registry import cluster_class
 from tests.protocols.zigbee.vectors import mac_data_frame, write_pcap
 
 needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark (Wireshark) is not installed")
@@ -64,7 +65,7 @@ class FakeEndpoint:
 def test_zigpy_registry_resolves_our_classes() -> None:
     endpoint = FakeEndpoint()
     for cluster_id, cls in smart_energy.CLUSTERS.items():
-        assert Cluster._registry[cluster_id] is cls
+        assert cluster_class(cluster_id) is cls
         instance = Cluster.from_id(endpoint, cluster_id)
         assert type(instance) is cls and instance.cluster_id == cluster_id
         if cluster_id != smart_energy.SUB_GHZ_CLUSTER_ID:  # an extension of zigpy's class, not a twin
@@ -132,7 +133,7 @@ def test_names_and_ids_match_wireshark(cluster_id: int, wireshark_values: dict[s
 
 
 def test_metering_is_zigpys_with_gbs_supplementary_attributes() -> None:
-    cls = Cluster._registry[0x0702]
+    cls = cluster_class(0x0702)
     assert cls is smart_energy.Metering and cls.__mro__[1] is zigpy_se.Metering
     assert all(cls.attributes[attr.id] == attr for attr in zigpy_se.Metering.attributes.values())
     added = {attr_id: (name, kind) for name, (attr_id, kind) in smart_energy.SUPPLEMENTARY_ATTRIBUTES.items()}

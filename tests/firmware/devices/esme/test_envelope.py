@@ -26,7 +26,7 @@ from protocols.gbcs import Cra, KeyStore, Verdict, parse, utrn
 from protocols.gbcs.cs.common import ESME as ESME_TYPE
 from protocols.gbcs.keystore import KeyUsage
 from tests.firmware.devices.esme import rtds
-from tests.firmware.gbcs.test_rtds_replay import PARTIES, summary  # RTDS identities; what rtds_replay.py compares
+from tests.firmware.gbcs.rtds import PARTIES, summary  # RTDS identities; what rtds_replay.py compares
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,7 @@ from protocols import gbz
 from protocols.gbcs import Cra, KeyStore, Message, Verdict, parse, utrn
 from protocols.gbcs.crypto import PAYLOAD_KEY_TYPE
 from protocols.gbcs.cs.common import GSME as GSME_TYPE
-from tests.firmware.devices.gsme.rtds import GSME, LATER_UTC, REPLAY_UTC, device_faults, folders
-from tests.firmware.devices.gsme.test_rtds_conformance import NOT_PASSING
+from tests.firmware.devices.gsme.rtds import GSME, LATER_UTC, NOT_PASSING, REPLAY_UTC, device_faults, folders
 
 PARTIES = {
     1: bytes.fromhex("90b3d51f30000001"),
