@@ -11,18 +11,22 @@ Two shapes of fast path use this module:
 
 * `compiled_then_checked` / `build_compiled_then_checked`: construct's own compiled struct,
   the checked struct on any exception (compiled code raises `struct.error`, `IndexError`...);
-* `struct_picker`: for codecs whose control octet or field fixes the whole layout (the 802.15.4
-  FCF, the auxiliary security headers), a precomputed `struct.Struct` per control value and
-  an `itemgetter` that lays the unpacked fields out in the value's order, built once per value.
+* per-control-value layouts, for codecs whose control octet or field fixes which fields follow
+  (the 802.15.4 FCF and auxiliary security header, the ZigBee NWK FCF, APS frame control and
+  auxiliary header): a `struct.Struct` of the fields present, precomputed once per control
+  value, and the values the control value fixes. Two forms, by how the codec makes its value:
+  `struct_picker` lays the fields out positionally (for NamedTuples such as the 802.15.4
+  `Header`), `field_layout` by name (for the ZigBee frozen dataclasses, filled through their
+  `__dict__` by `construct_support.frozen`).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from struct import Struct
-from typing import Any
+from typing import Any, NamedTuple
 
 from construct import Construct, ConstructError
 
@@ -63,6 +67,11 @@ def build_compiled_then_checked(
     return data
 
 
+def _present_struct(present: list[tuple[str, str]]) -> Struct:
+    """One little-endian struct of the (name, `struct` format) fields present, in wire order."""
+    return Struct("<" + "".join(fmt for _, fmt in present))
+
+
 def struct_picker(
     present: list[tuple[str, str]], constants: dict[str, Any], names: tuple[str, ...]
 ) -> tuple[Struct, tuple[Any, ...], Picker]:
@@ -72,7 +81,36 @@ def struct_picker(
     """
     order = [name for name, _ in present] + list(constants) + [None]
     return (
-        Struct("<" + "".join(fmt for _, fmt in present)),
+        _present_struct(present),
         (*constants.values(), None),
         itemgetter(*(order.index(name) if name in order else len(order) - 1 for name in names)),
     )
+
+
+class FieldLayout(NamedTuple):
+    """What one control value fixes about a value made by name (see `field_layout`)."""
+
+    fields: Struct  #: the fields present, in wire order
+    names: tuple[str, ...]  #: the value's fields those are
+    constants: dict[str, Any]  #: every field of the value: the control value's own, None for the absent
+    get: Callable[[Any], tuple[Any, ...]]  #: reads `names` off a value, in that order (for packing)
+
+
+def field_layout(present: list[tuple[str, str]], constants: dict[str, Any], names: tuple[str, ...]) -> FieldLayout:
+    """The layout of the `present` (name, format) fields, with `constants` over `names` (all the value's fields).
+
+    A codec parses with `layout.constants.copy()` updated by `zip(layout.names, layout.fields.unpack_from(...))`,
+    and packs with `layout.fields.pack(*layout.get(value))`.
+    """
+    present_names = tuple(name for name, _ in present)
+    every: dict[str, Any] = dict.fromkeys(names)
+    every.update(constants)
+    return FieldLayout(_present_struct(present), present_names, every, _getter(present_names))
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """Reads the attributes `names` off a value, always as a tuple (a lone `attrgetter` returns the value)."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda value: (getattr(value, name),)
+    return attrgetter(*names)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import enum
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
@@ -36,6 +35,7 @@ from construct import (
 )
 
 from protocols.errors import require_bytes
+from protocols.fastpath import FieldLayout, field_layout
 from protocols.zigbee import construct_support
 from protocols.zigbee.aux_header import (
     AUX_STRUCT,
@@ -192,14 +192,11 @@ class ApsFrame:
         return self.aux is not None
 
 
-class _Layout(NamedTuple):
+class ApsLayout(NamedTuple):
     """What one frame control octet fixes about an APS frame (see `_make_layout`)."""
 
-    fields: struct.Struct  #: the addressing fields present, then the counter
-    names: tuple[str, ...]  #: the ApsFrame fields those are
-    get: Callable[[Any], tuple[Any, ...]]  #: reads them off an ApsFrame, in that order (for building)
-    constants: dict[str, Any]  #: every ApsFrame field: the octet's own values, None for the absent
-    end: int  #: octets up to the end of `fields`, frame control included
+    header: FieldLayout  #: the addressing fields present, then the counter
+    end: int  #: octets up to the end of `header.fields`, frame control included
     extended: bool
     secured: bool
     ack: bool  #: an ACK frame: a fragmented extended header carries an ack bitfield
@@ -210,28 +207,19 @@ _ADDRESSING = {"dst_endpoint": "B", "group": "H", "cluster": "H", "profile": "H"
 _FIELD_NAMES = tuple(f.name for f in fields(ApsFrame))
 
 
-def _make_layout(fcf: int) -> _Layout:
+def _make_layout(fcf: int) -> ApsLayout:
     frame_type, delivery, ack_format = ApsFrameType(fcf & 3), DeliveryMode(fcf >> 2 & 3), bool(fcf & 0x10)
-    names = [name for name, present in _presence(frame_type, delivery, ack_format).items() if present]
-    layout = struct.Struct("<" + "".join(_ADDRESSING[name] for name in names) + "B")
-    names.append("counter")
-    constants: dict[str, Any] = dict.fromkeys(_FIELD_NAMES)
-    constants.update(
+    present = [(name, _ADDRESSING[name]) for name, on in _presence(frame_type, delivery, ack_format).items() if on]
+    present.append(("counter", "B"))
+    constants = dict(
         frame_type=frame_type, delivery_mode=delivery, ack_format=ack_format, ack_request=bool(fcf & 0x40), payload=b""
     )
-    return _Layout(
-        layout,
-        tuple(names),
-        construct_support.getter(tuple(names)),
-        constants,
-        1 + layout.size,
-        bool(fcf & 0x80),
-        bool(fcf & 0x20),
-        frame_type == ApsFrameType.ACK,
-    )
+    header = field_layout(present, constants, _FIELD_NAMES)
+    return ApsLayout(header, 1 + header.fields.size, bool(fcf & 0x80), bool(fcf & 0x20), frame_type == ApsFrameType.ACK)
 
 
-_LAYOUTS = tuple(_make_layout(fcf) for fcf in range(256))
+#: What each frame control octet fixes about an APS frame, by octet.
+LAYOUTS = tuple(_make_layout(fcf) for fcf in range(256))
 _FRAGMENTATION = tuple(Fragmentation)
 
 
@@ -240,12 +228,13 @@ def parse_aps_fast(data: bytes) -> ApsFrame | None:
     end = len(data)
     if not end:
         return None
-    layout = _LAYOUTS[data[0]]
+    layout = LAYOUTS[data[0]]
     pos = layout.end
     if pos > end:
         return None
-    values = layout.constants.copy()
-    values.update(zip(layout.names, layout.fields.unpack_from(data, 1), strict=False))
+    header = layout.header
+    values = header.constants.copy()
+    values.update(zip(header.names, header.fields.unpack_from(data, 1), strict=False))
     if layout.extended:
         if pos >= end:
             return None
@@ -292,8 +281,8 @@ def build_aps_fast(frame: ApsFrame) -> bytes | None:
             | (0x20 if aux is not None else 0)
             | (0x80 if ext is not None else 0)
         )
-        layout = _LAYOUTS[fcf]
-        parts = [bytes((fcf,)), layout.fields.pack(*layout.get(frame))]
+        layout = LAYOUTS[fcf]
+        parts = [bytes((fcf,)), layout.header.fields.pack(*layout.header.get(frame))]
         if ext is not None:
             fragmentation, reserved = ext.fragmentation, ext.reserved
             if fragmentation & ~3 or reserved & ~63:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Callable
-from operator import attrgetter
 from typing import Any, TypeVar
 
 from construct import Adapter, Construct, ConstructError, Container, TerminatedError
@@ -42,14 +40,6 @@ def frozen(cls: type[T], fields: dict[str, Any]) -> T:
     obj = _new(cls)
     obj.__dict__.update(fields)
     return obj
-
-
-def getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    """Reads the attributes `names` off a value, always as a tuple (a lone `attrgetter` returns the value)."""
-    if len(names) == 1:
-        (name,) = names
-        return lambda value: (getattr(value, name),)
-    return attrgetter(*names)
 
 
 def parse(checked: Construct, data: bytes, protocol: str, *, compiled: Any = None, base: int = 0) -> Container:

@@ -13,9 +13,10 @@ Two paths, one result. `_NWK` (construct) is the checked reference: `parse_nwk_c
 goes through here, and construct's per-frame overhead made these codecs a quarter of the home
 simulation's wall time (profiled with cProfile), so `parse_nwk` / `build_nwk` first try a fast
 path. The FCF's layout bits (`_SHAPE`) fix the header layout, so each of the 64 shapes gets, at
-import, a `struct.Struct` for the fixed fields (`_LAYOUTS`) and the other FCF bits map to their
-field values through a table (`_BIT_VALUES`); only the source route (counted) and the auxiliary
-header (keyed by its own control octet, `aux_header`) are read after that. The fast path never
+import, a `struct.Struct` for the fixed fields (`_LAYOUTS`, by `protocols.fastpath.field_layout`)
+and the other FCF bits map to their field values through a table (`_BIT_VALUES`); only the
+source route (counted) and the auxiliary header (keyed by its own control octet, `aux_header`)
+are read after that. The fast path never
 raises: it returns None on anything unusual (reserved frame type, a frame that ends early, an
 out-of-range or oddly typed field) and the checked path then decides. The tests hold the two to
 the same result on every FCF value and on random, truncated and bit-flipped frames.
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import enum
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
@@ -44,6 +44,7 @@ from construct import (
 )
 
 from protocols.errors import require_bytes
+from protocols.fastpath import FieldLayout, field_layout
 from protocols.zigbee import construct_support
 from protocols.zigbee.aux_header import (
     AUX_STRUCT,
@@ -157,11 +158,8 @@ class NwkFrame:
 class _Layout(NamedTuple):
     """What the layout bits of a frame control value fix about a NWK frame (see `_make_layout`)."""
 
-    fields: struct.Struct  #: dst, src, radius, seq, then the optional fixed-size fields present
-    names: tuple[str, ...]  #: the NwkFrame fields those are
-    get: Callable[[Any], tuple[Any, ...]]  #: reads them off a NwkFrame, in that order (for building)
-    constants: dict[str, Any]  #: every NwkFrame field: the frame type, None for the absent
-    end: int  #: octets up to the end of `fields`, FCF included
+    header: FieldLayout  #: dst, src, radius, seq, then the optional fixed-size fields present
+    end: int  #: octets up to the end of `header.fields`, FCF included
     source_route: bool
     secured: bool
 
@@ -174,23 +172,10 @@ _FIELD_NAMES = tuple(f.name for f in fields(NwkFrame))
 
 
 def _make_layout(shape: int) -> _Layout:
-    names, fmt = ["dst", "src", "radius", "seq"], "<HHBB"
-    for bit, name, code in _OPTIONAL:
-        if shape & bit:
-            names.append(name)
-            fmt += code
-    constants: dict[str, Any] = dict.fromkeys(_FIELD_NAMES)
-    constants.update(frame_type=NwkFrameType(shape & 3), payload=b"")
-    layout = struct.Struct(fmt)
-    return _Layout(
-        layout,
-        tuple(names),
-        construct_support.getter(tuple(names)),
-        constants,
-        2 + layout.size,
-        bool(shape & 0x400),
-        bool(shape & 0x200),
-    )
+    present = [("dst", "H"), ("src", "H"), ("radius", "B"), ("seq", "B")]
+    present += [(name, code) for bit, name, code in _OPTIONAL if shape & bit]
+    header = field_layout(present, dict(frame_type=NwkFrameType(shape & 3), payload=b""), _FIELD_NAMES)
+    return _Layout(header, 2 + header.fields.size, bool(shape & 0x400), bool(shape & 0x200))
 
 
 #: The layout of every shape we decode (frame types 0 and 1: 64 of them), keyed by `fcf & _SHAPE`.
@@ -223,9 +208,10 @@ def parse_nwk_fast(data: bytes) -> NwkFrame | None:
     layout = _LAYOUTS.get(fcf & _SHAPE)
     if layout is None or layout.end > end:
         return None
-    values = layout.constants.copy()
+    header = layout.header
+    values = header.constants.copy()
     values.update(_BIT_VALUES[_bits_index(fcf)])
-    values.update(zip(layout.names, layout.fields.unpack_from(data, 2), strict=False))
+    values.update(zip(header.names, header.fields.unpack_from(data, 2), strict=False))
     pos = layout.end
     if layout.source_route:
         if pos + 2 > end:
@@ -271,8 +257,8 @@ def build_nwk_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> by
             | (0x800 if frame.dst_ieee is not None else 0)
             | (0x1000 if frame.src_ieee is not None else 0)
         )
-        layout = _LAYOUTS[fcf & _SHAPE]  # NwkFrameType: frame types 0 and 1 only
-        parts = [fcf.to_bytes(2, "little"), layout.fields.pack(*layout.get(frame))]
+        header = _LAYOUTS[fcf & _SHAPE].header  # NwkFrameType: frame types 0 and 1 only
+        parts = [fcf.to_bytes(2, "little"), header.fields.pack(*header.get(frame))]
         if route is not None:
             relays = route.relays
             parts.append(struct.pack(f"<BB{len(relays)}H", len(relays), route.relay_index, *relays))

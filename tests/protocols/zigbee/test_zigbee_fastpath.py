@@ -111,7 +111,7 @@ def test_aps_every_frame_control_octet_with_every_body_and_truncation() -> None:
 @pytest.mark.parametrize("fcf", [0x80, 0x82, 0xA0, 0xA2, 0x91, 0xB3])  # extended header (with ack, security)
 def test_aps_every_extended_header_octet(fcf: int) -> None:
     for control in range(256):
-        layout_len = aps._LAYOUTS[fcf].end
+        layout_len = aps.LAYOUTS[fcf].end
         data = bytes([fcf]) + bytes(range(1, layout_len)) + bytes([control]) + bytes([2] * 20)
         for end in range(len(data) + 1):
             aps_agree(data[:end])
