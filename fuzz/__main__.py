@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.list:
         for name, target in sorted(TARGETS.items()):
-            print(f"{name:18} rebuild={'yes' if target.rebuild else 'no ':3} max {target.max_size:5} B  {target.notes}")
+            rebuild = ("bytes" if target.exact else "value") if target.rebuild else "no"
+            print(f"{name:18} rebuild={rebuild:5} max {target.max_size:5} B  {target.notes}")
         return 0
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
     names = args.target or sorted(TARGETS)

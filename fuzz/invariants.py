@@ -1,8 +1,10 @@
 """What every parser must do with any input, and what `commshub decode` must do with any batch.
 
 1. Typed error or byte-exact rebuild: `parse(data)` returns a value that rebuilds to `data`
-   (when the target can rebuild), or raises one of the target's own errors; a `DecodeError`
-   names an offset inside the input. Anything else (IndexError, RecursionError, ...) is a bug.
+   (when the target can rebuild; for a target with several spellings of a value, to its
+   canonical spelling: bytes that parse and rebuild to themselves), or raises one of the
+   target's own errors; a `DecodeError` names an offset inside the input. Anything else
+   (IndexError, RecursionError, ...) is a bug.
 2. Bounded time and memory per input byte: one input takes at most `BASE_SECONDS` plus
    `SECONDS_PER_BYTE` per octet, and allocates at most `BASE_BYTES` plus `BYTES_PER_BYTE`
    per octet at its peak (tracemalloc). The bounds are loose on purpose: they catch hangs and
@@ -82,9 +84,29 @@ def _parse(target: Target, data: bytes) -> Outcome | Violation:
             rebuilt = target.rebuild(value)
         except Exception as exc:  # noqa: BLE001 - a parsed value must rebuild: any exception here is a finding
             return Violation(target.name, data, f"parsed, but rebuilding raised {type(exc).__name__}: {exc}")
-        if rebuilt != data:
+        if target.exact and rebuilt != data:
             return Violation(target.name, data, f"parsed, but rebuilt as {rebuilt.hex()}")
+        if not target.exact:
+            problem = _reparse_problem(target, rebuilt)
+            if problem:
+                return Violation(target.name, data, problem)
     return Outcome(True, type(value).__name__)
+
+
+def _reparse_problem(target: Target, rebuilt: bytes) -> str | None:
+    """Why `rebuilt` (a parsed value's rebuild) is not the canonical spelling of that value, or None.
+
+    The canonical spelling parses, and rebuilds to itself. Bytes rather than values are compared:
+    a value may hold a NaN, which equals nothing, not even itself.
+    """
+    assert target.rebuild is not None
+    try:
+        again = target.rebuild(target.parse(rebuilt))
+    except Exception as exc:  # noqa: BLE001 - what we built must parse and rebuild: any exception is a finding
+        return f"parsed, rebuilt as {rebuilt.hex()}, which does not parse back: {type(exc).__name__}: {exc}"
+    if again != rebuilt:
+        return f"parsed, rebuilt as {rebuilt.hex()}, which parses and rebuilds as {again.hex()}"
+    return None
 
 
 def check_cli(inputs: list[bytes]) -> Violation | None:

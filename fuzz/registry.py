@@ -2,7 +2,7 @@
 
 Why a registry: the invariants (`invariants.py`) are the same for every codec, so a new parser
 (WAN framing, HDLC-lite/Spinel/ASH/EZSP, DLMS, GBZ, DER, CBKE certificates...) joins the habit by
-adding one `Target` here, with seeds made from the specification or the primers' worked examples
+adding one `Target` (`fuzz/targets*.py`), with seeds made from the specification or the primers' worked examples
 (never from corpus bytes the repo cannot ship).
 """
 
@@ -19,7 +19,11 @@ class Target:
 
     `parse(data)` either returns a value or raises one of `errors` (a `DecodeError` must also
     carry an offset within the input); when `rebuild` is given, `rebuild(value)` must give `data`
-    back byte for byte. `seeds()` gives well-formed inputs to mutate from.
+    back byte for byte - or, for a format whose reader accepts several spellings of one value
+    (`exact=False`: HDLC-lite and ASH escape any byte, Spinel packed integers may be wider than
+    needed, EZSP and CS payloads drop reserved bits and length forms, NVM values read lengths and
+    integers in any width), its canonical spelling: bytes that parse and rebuild to themselves.
+    `seeds()` gives well-formed inputs to mutate from.
     """
 
     name: str
@@ -27,6 +31,7 @@ class Target:
     errors: tuple[type[BaseException], ...]
     seeds: Callable[[], Iterable[bytes]]
     rebuild: Callable[[Any], bytes] | None = None
+    exact: bool = True
     #: Largest input worth generating: the format's own bound, or what keeps one run quick.
     max_size: int = 4096
     notes: str = field(default="", compare=False)

@@ -167,3 +167,6 @@ register(
         notes="hal.virtual floor plan files",
     )
 )
+
+# The other parsers, by family; importing registers them (after this module's names they seed from).
+from . import link_targets, payload_targets  # noqa: E402, F401

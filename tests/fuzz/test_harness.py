@@ -13,8 +13,12 @@ from fuzz.mutate import mutate
 from fuzz.registry import TARGETS, Target, register
 from protocols.errors import DecodeError
 
-#: The parsers issue 8 names; each must have a target.
-REQUIRED = {"gbcs", "gbcs_payload", "ieee802154", "zigbee_nwk", "zigbee_aps", "zigbee_zdo", "pcap", "floorplan"}
+#: Every parser the project has; each must have a target.
+REQUIRED = {
+    *("gbcs", "gbcs_payload", "ieee802154", "zigbee_nwk", "zigbee_aps", "zigbee_zdo", "pcap", "floorplan"),
+    *("wan", "hdlc_lite", "spinel", "ash", "ezsp", "nrf_sniffer", "ti_sniffer"),
+    *("dlms", "gbz", "der", "cs", "cbke_certificate", "cbke_ke", "nvm_value"),
+}
 
 
 def test_every_parser_has_a_target() -> None:
@@ -36,8 +40,8 @@ class _Boom(DecodeError):
     pass
 
 
-def _target(parse, rebuild=None) -> Target:  # type: ignore[no-untyped-def]
-    return Target("probe", parse, (_Boom,), lambda: [b"\x00"], rebuild)
+def _target(parse, rebuild=None, *, exact: bool = True) -> Target:  # type: ignore[no-untyped-def]
+    return Target("probe", parse, (_Boom,), lambda: [b"\x00"], rebuild, exact=exact)
 
 
 def _raise(exc: BaseException):  # type: ignore[no-untyped-def]
@@ -63,6 +67,23 @@ def test_an_offset_outside_the_input_is_a_finding() -> None:
 def test_a_value_that_does_not_rebuild_is_a_finding() -> None:
     result = check(_target(lambda data: data, rebuild=lambda value: b"other"), b"\x01")
     assert isinstance(result, Violation) and "rebuilt as" in result.problem
+
+
+def test_a_lenient_format_must_rebuild_its_canonical_spelling() -> None:
+    lenient = _target(lambda data: data.lstrip(b"\x00"), rebuild=lambda value: value, exact=False)
+    assert check(lenient, b"\x00\x00\x05") == Outcome(True, "bytes")  # padding dropped, 05 rebuilds to 05
+    unstable = _target(lambda data: data, rebuild=lambda value: value + b"\x00", exact=False)
+    result = check(unstable, b"\x05")
+    assert isinstance(result, Violation) and "parses and rebuilds as 050000" in result.problem
+
+    def one_octet(data: bytes) -> bytes:
+        if len(data) > 1:
+            raise _Boom("probe", 1, "length", "one octet at most")
+        return data
+
+    growing = _target(one_octet, rebuild=lambda value: value + b"\x01", exact=False)
+    result = check(growing, b"\x05")
+    assert isinstance(result, Violation) and "does not parse back" in result.problem
 
 
 def test_too_slow_and_too_much_memory_are_findings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,185 @@
+"""The framings on the hub's links, each registered once: the WAN stream and the serial framings.
+
+Seeds are built by our encoders from the primers' values (docs/wan.md's length prefix,
+spinel.md's Spinel and HDLC-lite frames, UG101's ASH frames, UG100's EZSP headers, radio.md
+6.5's sniffer outputs). The stream de-framers (HDLC-lite, nRF, TI) are fed in small chunks,
+as a serial port delivers bytes: they never raise, they report what they drop, so their
+promise is the time and memory bound alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from protocols import wan
+from protocols.errors import DecodeError
+from protocols.serial import ash, ezsp, hdlc_lite, nrf_sniffer, spinel, ti_sniffer
+from protocols.serial.errors import SerialDecodeError
+from protocols.serial.spinel import Command, Prop, RxFrame, RxMetadata, SpinelFrame
+from protocols.wan import FrameReader, WanFrameError
+
+from .registry import Target, register
+from .targets import ECS52
+
+#: Bytes a stream de-framer is fed at a time (a UART read returns a few bytes, not whole frames).
+CHUNK = 7
+#: An 802.15.4 ACK with its FCS (radio.md 2.4), the smallest frame a radio reports.
+ACK_PSDU = bytes.fromhex("0200075a2b")
+
+
+def _chunks(data: bytes) -> Iterable[bytes]:
+    return (data[start : start + CHUNK] for start in range(0, len(data), CHUNK))
+
+
+def _stream(feed: Callable[[], Callable[[bytes], list[Any]]]) -> Callable[[bytes], object]:
+    """A target parse that feeds a fresh de-framer `data` chunk by chunk and returns every event."""
+
+    def parse(data: bytes) -> object:
+        deframer_feed = feed()
+        return tuple(event for chunk in _chunks(data) for event in deframer_feed(chunk))
+
+    return parse
+
+
+# --- WAN framing (docs/wan.md) ----------------------------------------------------------------
+
+
+def _wan_parse(data: bytes) -> tuple[tuple[bytes, ...], bytes]:
+    """(every whole message, the bytes of a frame not yet whole) of a stream fed in chunks."""
+    reader = FrameReader()
+    messages = []
+    for chunk in _chunks(data):
+        reader.feed(chunk)
+        while (message := reader.next_message()) is not None:
+            messages.append(message)
+    return tuple(messages), data[len(data) - reader.pending :]
+
+
+def _wan_build(value: tuple[tuple[bytes, ...], bytes]) -> bytes:
+    messages, tail = value
+    return b"".join(wan.encode_frame(message) for message in messages) + tail
+
+
+def _wan_seeds() -> Iterable[bytes]:
+    yield wan.encode_frame(ECS52)
+    yield wan.encode_frame(ECS52) + wan.encode_frame(b"\xdd") + wan.encode_frame(ECS52)[:9]
+
+
+# --- Spinel over HDLC-lite (spinel.md 1-6) --------------------------------------------------
+
+
+def _spinel_frames() -> list[SpinelFrame]:
+    received = spinel.build_rx_frame(RxFrame(ACK_PSDU, RxMetadata(rssi=-60, noise_floor=-100, channel=11, lqi=200)))
+    return [
+        SpinelFrame(tid=1, command=Command.PROP_VALUE_GET, prop=Prop.PROTOCOL_VERSION),
+        SpinelFrame(tid=2, command=Command.PROP_VALUE_IS, prop=Prop.PHY_CHAN, value=b"\x0b"),
+        SpinelFrame(tid=0, command=Command.PROP_VALUE_IS, prop=Prop.STREAM_RAW, value=received),
+        SpinelFrame(tid=3, command=Command.RESET, value=b"\x02"),
+    ]
+
+
+def _spinel_seeds() -> Iterable[bytes]:
+    yield from (spinel.build(frame) for frame in _spinel_frames())
+
+
+def _hdlc_seeds() -> Iterable[bytes]:
+    frames = b"".join(hdlc_lite.encode(spinel.build(frame)) for frame in _spinel_frames())
+    yield frames
+    yield b"\x00garbage" + frames[:20] + hdlc_lite.encode(bytes(range(0x70, 0x80)))  # stuffed 7D/7E inside
+
+
+# --- ASH and EZSP (UG101, UG100) --------------------------------------------------------------
+
+
+def _ash_seeds() -> Iterable[bytes]:
+    version_command = ezsp.build(ezsp.EzspFrame(ezsp.EzspHeader(0, ezsp.VERSION_FRAME_ID, format=ezsp.Format.LEGACY)))
+    for frame in (
+        ash.AshRst(),
+        ash.AshRstAck(reset_code=0x0B),
+        ash.AshData(1, 2, version_command + b"\x08"),
+        ash.AshAck(3),
+        ash.AshNak(4, not_ready=True),
+        ash.AshError(0x51),
+    ):
+        yield ash.build(frame)
+
+
+#: EZSP versions the target reads under: the first input octet picks one (legacy, legacy-extended, extended).
+EZSP_VERSIONS = (4, 5, 8, 13)
+
+
+def _ezsp_parse(data: bytes) -> tuple[int, ezsp.EzspFrame]:
+    """The first octet picks the agreed EZSP version (the link state supplies it), the rest is the frame."""
+    if not data:
+        raise SerialDecodeError(ezsp.PROTOCOL, 0, "version", "the fuzz input's version octet is missing")
+    frame = ezsp.parse(data[1:], version=EZSP_VERSIONS[data[0] % len(EZSP_VERSIONS)])
+    return data[0], frame
+
+
+def _ezsp_build(value: tuple[int, ezsp.EzspFrame]) -> bytes:
+    selector, frame = value
+    return bytes((selector,)) + ezsp.build(frame)
+
+
+def _ezsp_seeds() -> Iterable[bytes]:
+    header = ezsp.EzspHeader
+    yield b"\x00" + ezsp.build(ezsp.EzspFrame(header(0, ezsp.VERSION_FRAME_ID, format=ezsp.Format.LEGACY), b"\x04"))
+    yield b"\x01" + ezsp.build(
+        ezsp.EzspFrame(header(7, 0x52, response=True, format=ezsp.Format.LEGACY_EXTENDED), b"\x00")
+    )
+    yield b"\x03" + ezsp.build(
+        ezsp.EzspFrame(header(9, 0x0109, callback_type=ezsp.CallbackType.ASYNCHRONOUS, response=True), b"\x01\x02")
+    )
+
+
+# --- Sniffer firmwares (radio.md 6.5) -------------------------------------------------------
+
+
+def _nrf_seeds() -> Iterable[bytes]:
+    received = nrf_sniffer.NrfReceived(ACK_PSDU, rssi=-61, lqi=200, timestamp=123_456)
+    yield nrf_sniffer.build_received(received) + b"sniffer> channel 11\r\n" + nrf_sniffer.build_received(received)
+
+
+def _ti_seeds() -> Iterable[bytes]:
+    capture = ti_sniffer.TiCapture(timestamp=1_000_000, frame=ACK_PSDU[:-2], rssi=-70, fcs_ok=True, link_quality=90)
+    yield ti_sniffer.build_capture(capture) + ti_sniffer.command(ti_sniffer.Info.PING) + ti_sniffer.cfg_phy(0)
+
+
+def _ti_parse(data: bytes) -> object:
+    """The packets of a stream, and the capture inside each data packet (`parse_capture`)."""
+    packets = _stream(lambda: ti_sniffer.TiSnifferDeframer().feed)(data)
+    assert isinstance(packets, tuple)
+    return tuple(
+        ti_sniffer.parse_capture(packet)
+        for packet in packets
+        if isinstance(packet, ti_sniffer.TiPacket) and packet.info == ti_sniffer.Info.DATA
+    )
+
+
+register(Target("wan", _wan_parse, (WanFrameError,), _wan_seeds, _wan_build, notes="protocols.wan FrameReader"))
+register(
+    Target(
+        "hdlc_lite",
+        _stream(lambda: hdlc_lite.HdlcLiteDeframer().feed),
+        (),
+        _hdlc_seeds,
+        notes="HdlcLiteDeframer (never raises)",
+    )
+)
+register(Target("spinel", spinel.parse, (DecodeError,), _spinel_seeds, spinel.build, exact=False, max_size=1300))
+register(Target("ash", ash.parse, (DecodeError,), _ash_seeds, ash.build, exact=False, max_size=300))
+register(Target("ezsp", _ezsp_parse, (DecodeError,), _ezsp_seeds, _ezsp_build, exact=False, max_size=300))
+register(
+    Target(
+        "nrf_sniffer",
+        _stream(lambda: nrf_sniffer.NrfSnifferReader().feed),
+        (),
+        _nrf_seeds,
+        max_size=1024,
+        notes="NrfSnifferReader (never raises)",
+    )
+)
+register(
+    Target("ti_sniffer", _ti_parse, (DecodeError,), _ti_seeds, max_size=1024, notes="TiSnifferDeframer, parse_capture")
+)
