@@ -17,9 +17,9 @@ What it promises, as `commshub decode --keystore DIR` shows it:
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
+from hal.regular_file import open_regular_file
 from protocols.gbcs import KeyStore, KeyStoreError
 from protocols.gbcs.keystore import parse_key_file_name
 
@@ -62,14 +62,13 @@ def _read_key_file(path: Path) -> bytes | None:
     """The bytes of the regular file at `path`; None when it is not a regular file.
 
     OSError when it cannot be opened or read (a symlink loop raises ELOOP here), or when it is
-    larger than `MAX_KEY_FILE_BYTES`. Opened non-blocking so a FIFO cannot hang the load.
+    larger than `MAX_KEY_FILE_BYTES`. A FIFO cannot hang the load (`open_regular_file`).
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
+    opened = open_regular_file(path)
+    if opened is None:
         return None
-    with open(fd, "rb") as file:
-        if info.st_size > MAX_KEY_FILE_BYTES:
-            raise OSError(f"{info.st_size} bytes, more than a key file's {MAX_KEY_FILE_BYTES}")
+    file, size = opened
+    with file:
+        if size > MAX_KEY_FILE_BYTES:
+            raise OSError(f"{size} bytes, more than a key file's {MAX_KEY_FILE_BYTES}")
         return file.read(MAX_KEY_FILE_BYTES + 1)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
-import stat
 import string
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from hal.regular_file import open_regular_file
 
 _BASE64 = frozenset(string.ascii_letters + string.digits + "+/=")
 _WHITESPACE = str.maketrans("", "", string.whitespace)
@@ -97,24 +97,22 @@ def _is_file(path: Path) -> bool:
 def _read_file(source: str) -> bytes | None:
     """The bytes of the regular file `source`; None when it names none (it may then be a hex string).
 
-    One open and one fstat per file rather than a stat, an open and an fstat: a run reads
-    thousands. O_NONBLOCK, so that naming a FIFO cannot block (it is not a regular file).
+    Naming a FIFO cannot block (`hal.regular_file.open_regular_file`: it is not a regular file).
     """
     try:
-        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        opened = open_regular_file(source)
     except OSError as exc:
         if _is_file(Path(source)):  # there, but not ours to read
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
         return None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
+    if opened is None:
         return None
-    with open(fd, "rb") as file:
-        if info.st_size > MAX_INPUT_BYTES:
-            raise InputTooLargeError(info.st_size)
+    file, size = opened
+    with file:
+        if size > MAX_INPUT_BYTES:
+            raise InputTooLargeError(size)
         try:
-            data = file.read(info.st_size + 1)  # its size, and one octet to notice a file that grew
+            data = file.read(size + 1)  # its size, and one octet to notice a file that grew
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
     if len(data) > MAX_INPUT_BYTES:
