@@ -41,7 +41,7 @@ def test_json_form_round_trips(fresh: ZclTable) -> None:
 
 
 def test_the_table_sees_smart_energy_definitions(fresh: ZclTable) -> None:
-    """ChangeDebt as smart_energy.py defines it: the RTDS corpus needs a 2-octet balance percentage."""
+    """ChangeDebt as smart_energy defines it: the RTDS corpus needs a 2-octet balance percentage."""
     change_debt = fresh.commands[(0x0705, zcl_table.CLIENT_TO_SERVER, 0x02)]
     assert change_debt.name == "change_debt" and change_debt.fields is not None
     assert change_debt.fields[-1] == ("debt_recovery_balance_percentage", ["uint", 2], False)
