@@ -4,7 +4,7 @@
     python -m fuzz --seconds 3600 --save-corpus       # the long run; keeps new interesting inputs
     python -m fuzz --target gbcs --seed 7 --seconds 60
 
-The time is shared out evenly between the targets. Every input is checked against
+The time is shared out between the targets by their `weight`. Every input is checked against
 `invariants` (typed error or byte-exact rebuild; time per byte); every `--memory-every`-th
 input also against the memory bound; and batches of mutated GBCS messages go through
 `commshub decode --json` for the one-record-per-input promise. An input that breaks a promise
@@ -120,9 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fuzz: seed {seed}, {len(names)} targets, {args.seconds:.0f} s", flush=True)
     rng = random.Random(seed)
     total_findings = 0
+    total_weight = sum(TARGETS[name].weight for name in names)
     for name in names:
         checked, findings = fuzz_target(
-            TARGETS[name], args.seconds / len(names), rng, save=args.save_corpus, memory_every=args.memory_every
+            TARGETS[name],
+            args.seconds * TARGETS[name].weight / total_weight,
+            rng,
+            save=args.save_corpus,
+            memory_every=args.memory_every,
         )
         total_findings += findings
         print(f"  {name:18} {checked:7,} inputs, {findings} findings", flush=True)

@@ -32,6 +32,8 @@ class Target:
     seeds: Callable[[], Iterable[bytes]]
     rebuild: Callable[[Any], bytes] | None = None
     exact: bool = True
+    #: Share of a run's time, relative to other targets (1): more for a parser whose inputs are slow.
+    weight: float = 1.0
     #: Largest input worth generating: the format's own bound, or what keeps one run quick.
     max_size: int = 4096
     notes: str = field(default="", compare=False)

@@ -149,7 +149,17 @@ def _floorplan_seeds() -> Iterable[bytes]:
         yield resources.files("hal.virtual.floorplans").joinpath(f"{name}.toml").read_bytes()
 
 
-register(Target("gbcs", _gbcs_parse, (GbcsDecodeError,), _gbcs_seeds, _gbcs_build, notes="envelope + payloads"))
+register(
+    Target(
+        "gbcs",
+        _gbcs_parse,
+        (GbcsDecodeError,),
+        _gbcs_seeds,
+        _gbcs_build,
+        weight=4.0,  # its inputs are verified, and also run through `commshub decode` in batches
+        notes="envelope + payloads",
+    )
+)
 register(Target("gbcs_payload", _payload_parse, (GbcsDecodeError,), _payload_seeds))
 register(Target("ieee802154", ieee802154.parse, (DecodeError,), _mac_seeds, ieee802154.build, max_size=140))
 register(Target("ieee802154_peek", ieee802154.peek, (DecodeError,), _mac_seeds, max_size=140))
