@@ -236,12 +236,13 @@ def main() -> None:
     stack = _full_stack_set()
 
     def scapy_mac_only() -> object:
+        # scapy's MAC decode alone: its payload guess patched to Raw for the run, then restored
         original = Dot15d4Data.guess_payload_class
-        Dot15d4Data.guess_payload_class = lambda self, payload: Raw  # type: ignore[method-assign]
+        Dot15d4Data.guess_payload_class = lambda self, payload: Raw  # type: ignore[method-assign]  # see above
         try:
             return [Dot15d4FCS(psdu) for psdu in wire]
         finally:
-            Dot15d4Data.guess_payload_class = original  # type: ignore[method-assign]
+            Dot15d4Data.guess_payload_class = original  # type: ignore[method-assign]  # see above
 
     results = race(
         {

@@ -179,4 +179,4 @@ register(
 )
 
 # The other parsers, by family; importing registers them (after this module's names they seed from).
-from . import link_targets, payload_targets  # noqa: E402, F401
+from . import link_targets, payload_targets  # noqa: E402, F401 - imported to register, after ECS52/PAYLOADS

@@ -17,7 +17,7 @@ import sys
 import traceback
 
 #: Sub-command module names under `tools`, in the order `--help` lists them.
-SUBCOMMANDS = ("home", "decode", "survey", "ca", "rig")
+SUBCOMMANDS = ("home", "decode", "survey", "ca", "rig", "dongle", "sniff", "inject")
 
 
 def build_parser() -> argparse.ArgumentParser:
