@@ -14,7 +14,7 @@ from typing import Any
 
 from protocols import wan
 from protocols.errors import DecodeError
-from protocols.serial import ash, ezsp, hdlc_lite, nrf_sniffer, spinel, ti_sniffer
+from protocols.serial import ash, ezsp, ezsp_commands, hdlc_lite, nrf_sniffer, spinel, ti_sniffer
 from protocols.serial.errors import SerialDecodeError
 from protocols.serial.spinel import Command, Prop, RxFrame, RxMetadata, SpinelFrame
 from protocols.wan import FrameReader, WanFrameError
@@ -133,6 +133,35 @@ def _ezsp_seeds() -> Iterable[bytes]:
     )
 
 
+#: (frame, response?) pairs the first octet of an EZSP parameters input selects (UG100, EZSP 13).
+EZSP_PARAMETERS = tuple((frame, response) for frame in ezsp_commands.BY_ID.values() for response in (False, True))
+
+
+def _ezsp_parameters_parse(data: bytes) -> tuple[int, dict[str, Any]]:
+    """The first octet picks a frame and direction (the EZSP header supplies them), the rest its parameters."""
+    if not data:
+        raise SerialDecodeError(ezsp.PROTOCOL, 0, "frame", "the fuzz input's frame octet is missing")
+    frame, response = EZSP_PARAMETERS[data[0] % len(EZSP_PARAMETERS)]
+    return data[0], (frame.parse_response if response else frame.parse_command)(data[1:])
+
+
+def _ezsp_parameters_build(value: tuple[int, dict[str, Any]]) -> bytes:
+    selector, parameters = value
+    frame, response = EZSP_PARAMETERS[selector % len(EZSP_PARAMETERS)]
+    return bytes((selector,)) + (frame.build_response if response else frame.build_command)(**parameters)
+
+
+def _ezsp_parameters_seeds() -> Iterable[bytes]:
+    def selected(name: str, response: bool) -> int:
+        return EZSP_PARAMETERS.index((ezsp_commands.frame(name), response))
+
+    version = ezsp_commands.frame("version")
+    yield bytes((selected("version", False),)) + version.build_command(desired_protocol_version=13)
+    yield bytes((selected("version", True),)) + version.build_response(
+        protocol_version=13, stack_type=ezsp_commands.STACK_TYPE_MESH, stack_version=0x7400
+    )
+
+
 # --- Sniffer firmwares (radio.md 6.5) -------------------------------------------------------
 
 
@@ -170,6 +199,18 @@ register(
 register(Target("spinel", spinel.parse, (DecodeError,), _spinel_seeds, spinel.build, exact=False, max_size=1300))
 register(Target("ash", ash.parse, (DecodeError,), _ash_seeds, ash.build, exact=False, max_size=300))
 register(Target("ezsp", _ezsp_parse, (DecodeError,), _ezsp_seeds, _ezsp_build, exact=False, max_size=300))
+register(
+    Target(
+        "ezsp_parameters",
+        _ezsp_parameters_parse,
+        (DecodeError,),
+        _ezsp_parameters_seeds,
+        _ezsp_parameters_build,
+        exact=False,  # a bool parameter reads any non-zero octet as true, as the C stack's `bool` does
+        max_size=300,
+        notes="protocols.serial.ezsp_commands, every frame both ways",
+    )
+)
 register(
     Target(
         "nrf_sniffer",

@@ -21,7 +21,8 @@ class Target:
     carry an offset within the input); when `rebuild` is given, `rebuild(value)` must give `data`
     back byte for byte - or, for a format whose reader accepts several spellings of one value
     (`exact=False`: HDLC-lite and ASH escape any byte, Spinel packed integers may be wider than
-    needed, EZSP and CS payloads drop reserved bits and length forms, NVM values read lengths and
+    needed, EZSP headers and CS payloads drop reserved bits and length forms, EZSP booleans read any
+    non-zero octet as true, NVM values read lengths and
     integers in any width), its canonical spelling: bytes that parse and rebuild to themselves.
     `seeds()` gives well-formed inputs to mutate from.
     """

@@ -16,7 +16,7 @@ from protocols.errors import DecodeError
 #: Every parser the project has; each must have a target.
 REQUIRED = {
     *("gbcs", "gbcs_payload", "ieee802154", "zigbee_nwk", "zigbee_aps", "zigbee_zdo", "pcap", "floorplan"),
-    *("wan", "hdlc_lite", "spinel", "ash", "ezsp", "nrf_sniffer", "ti_sniffer"),
+    *("wan", "hdlc_lite", "spinel", "ash", "ezsp", "ezsp_parameters", "nrf_sniffer", "ti_sniffer"),
     *("dlms", "gbz", "der", "cs", "cbke_certificate", "cbke_ke", "nvm_value"),
 }
 
