@@ -19,7 +19,7 @@ from protocols.serial.errors import SerialDecodeError
 from protocols.serial.spinel import Command, Prop, RxFrame, RxMetadata, SpinelFrame
 from protocols.wan import FrameReader, WanFrameError
 
-from .registry import Target, register
+from .registry import NO_SELECTOR, Target, rebuild_selected, register, selected
 from .targets import ECS52
 
 #: Bytes a stream de-framer is fed at a time (a UART read returns a few bytes, not whole frames).
@@ -32,10 +32,10 @@ def _chunks(data: bytes) -> Iterable[bytes]:
     return (data[start : start + CHUNK] for start in range(0, len(data), CHUNK))
 
 
-def _stream(feed: Callable[[], Callable[[bytes], list[Any]]]) -> Callable[[bytes], object]:
+def _stream(feed: Callable[[], Callable[[bytes], list[Any]]]) -> Callable[[bytes], tuple[Any, ...]]:
     """A target parse that feeds a fresh de-framer `data` chunk by chunk and returns every event."""
 
-    def parse(data: bytes) -> object:
+    def parse(data: bytes) -> tuple[Any, ...]:
         deframer_feed = feed()
         return tuple(event for chunk in _chunks(data) for event in deframer_feed(chunk))
 
@@ -105,21 +105,16 @@ def _ash_seeds() -> Iterable[bytes]:
         yield ash.build(frame)
 
 
+def _no_selector() -> SerialDecodeError:
+    return SerialDecodeError(ezsp.PROTOCOL, 0, "selector", NO_SELECTOR)
+
+
 #: EZSP versions the target reads under: the first input octet picks one (legacy, legacy-extended, extended).
 EZSP_VERSIONS = (4, 5, 8, 13)
 
 
-def _ezsp_parse(data: bytes) -> tuple[int, ezsp.EzspFrame]:
-    """The first octet picks the agreed EZSP version (the link state supplies it), the rest is the frame."""
-    if not data:
-        raise SerialDecodeError(ezsp.PROTOCOL, 0, "version", "the fuzz input's version octet is missing")
-    frame = ezsp.parse(data[1:], version=EZSP_VERSIONS[data[0] % len(EZSP_VERSIONS)])
-    return data[0], frame
-
-
-def _ezsp_build(value: tuple[int, ezsp.EzspFrame]) -> bytes:
-    selector, frame = value
-    return bytes((selector,)) + ezsp.build(frame)
+def _ezsp_parse(version: int, data: bytes) -> ezsp.EzspFrame:
+    return ezsp.parse(data, version=version)
 
 
 def _ezsp_seeds() -> Iterable[bytes]:
@@ -137,27 +132,23 @@ def _ezsp_seeds() -> Iterable[bytes]:
 EZSP_PARAMETERS = tuple((frame, response) for frame in ezsp_commands.BY_ID.values() for response in (False, True))
 
 
-def _ezsp_parameters_parse(data: bytes) -> tuple[int, dict[str, Any]]:
-    """The first octet picks a frame and direction (the EZSP header supplies them), the rest its parameters."""
-    if not data:
-        raise SerialDecodeError(ezsp.PROTOCOL, 0, "frame", "the fuzz input's frame octet is missing")
-    frame, response = EZSP_PARAMETERS[data[0] % len(EZSP_PARAMETERS)]
-    return data[0], (frame.parse_response if response else frame.parse_command)(data[1:])
+def _ezsp_parameters_parse(choice: tuple[ezsp_commands.Frame, bool], data: bytes) -> dict[str, Any]:
+    frame, response = choice
+    return (frame.parse_response if response else frame.parse_command)(data)
 
 
-def _ezsp_parameters_build(value: tuple[int, dict[str, Any]]) -> bytes:
-    selector, parameters = value
-    frame, response = EZSP_PARAMETERS[selector % len(EZSP_PARAMETERS)]
-    return bytes((selector,)) + (frame.build_response if response else frame.build_command)(**parameters)
+def _ezsp_parameters_build(choice: tuple[ezsp_commands.Frame, bool], parameters: dict[str, Any]) -> bytes:
+    frame, response = choice
+    return (frame.build_response if response else frame.build_command)(**parameters)
 
 
 def _ezsp_parameters_seeds() -> Iterable[bytes]:
-    def selected(name: str, response: bool) -> int:
+    def selector(name: str, response: bool) -> int:
         return EZSP_PARAMETERS.index((ezsp_commands.frame(name), response))
 
     version = ezsp_commands.frame("version")
-    yield bytes((selected("version", False),)) + version.build_command(desired_protocol_version=13)
-    yield bytes((selected("version", True),)) + version.build_response(
+    yield bytes((selector("version", False),)) + version.build_command(desired_protocol_version=13)
+    yield bytes((selector("version", True),)) + version.build_response(
         protocol_version=13, stack_type=ezsp_commands.STACK_TYPE_MESH, stack_version=0x7400
     )
 
@@ -178,7 +169,6 @@ def _ti_seeds() -> Iterable[bytes]:
 def _ti_parse(data: bytes) -> object:
     """The packets of a stream, and the capture inside each data packet (`parse_capture`)."""
     packets = _stream(lambda: ti_sniffer.TiSnifferDeframer().feed)(data)
-    assert isinstance(packets, tuple)
     return tuple(
         ti_sniffer.parse_capture(packet)
         for packet in packets
@@ -198,14 +188,25 @@ register(
 )
 register(Target("spinel", spinel.parse, (DecodeError,), _spinel_seeds, spinel.build, exact=False, max_size=1300))
 register(Target("ash", ash.parse, (DecodeError,), _ash_seeds, ash.build, exact=False, max_size=300))
-register(Target("ezsp", _ezsp_parse, (DecodeError,), _ezsp_seeds, _ezsp_build, exact=False, max_size=300))
+register(
+    Target(
+        "ezsp",
+        selected(EZSP_VERSIONS, _ezsp_parse, _no_selector),
+        (DecodeError,),
+        _ezsp_seeds,
+        rebuild_selected(EZSP_VERSIONS, lambda _version, frame: ezsp.build(frame)),
+        exact=False,
+        max_size=300,
+        notes="the first octet picks the agreed version",
+    )
+)
 register(
     Target(
         "ezsp_parameters",
-        _ezsp_parameters_parse,
+        selected(EZSP_PARAMETERS, _ezsp_parameters_parse, _no_selector),
         (DecodeError,),
         _ezsp_parameters_seeds,
-        _ezsp_parameters_build,
+        rebuild_selected(EZSP_PARAMETERS, _ezsp_parameters_build),
         exact=False,  # a bool parameter reads any non-zero octet as true, as the C stack's `bool` does
         max_size=300,
         notes="protocols.serial.ezsp_commands, every frame both ways",

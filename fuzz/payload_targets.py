@@ -11,7 +11,7 @@ builders encode.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,31 +21,10 @@ from protocols.gbcs import GbcsDecodeError, cs, der
 from protocols.zigbee import cbke
 from protocols.zigbee.cbke import CbkeDecodeError, CryptoSuite, KeStatus
 
-from .registry import Target, register
+from .registry import NO_SELECTOR, Target, rebuild_selected, register, selected
 from .targets import PAYLOADS
 
 DLMS_ACCESS_REQUEST, DLMS_DATA_NOTIFICATION, GBZ_COMMAND, DER_SEQUENCE = PAYLOADS
-
-
-def _selected(
-    choices: tuple[Any, ...], parse: Callable[[Any, bytes], Any], error: Callable[[], Exception]
-) -> Callable[[bytes], tuple[int, Any]]:
-    """A target parse whose first octet picks one of `choices` (kept in the value, for the rebuild)."""
-
-    def parse_selected(data: bytes) -> tuple[int, Any]:
-        if not data:
-            raise error()
-        return data[0], parse(choices[data[0] % len(choices)], data[1:])
-
-    return parse_selected
-
-
-def _rebuild_selected(build: Callable[[Any], bytes]) -> Callable[[tuple[int, Any]], bytes]:
-    def rebuild(value: tuple[int, Any]) -> bytes:
-        selector, parsed = value
-        return bytes((selector,)) + build(parsed)
-
-    return rebuild
 
 
 # --- DLMS (gbcs.md 5.2) ------------------------------------------------------------------------
@@ -174,18 +153,14 @@ def _nvm_seeds() -> Iterable[bytes]:
     yield nvm_values.encode([[[]], {"a": {"b": -(1 << 70)}}])
 
 
-def _missing(protocol_error: Callable[[str], Exception]) -> Callable[[], Exception]:
-    return lambda: protocol_error("the fuzz input's selector octet is missing")
-
-
 register(Target("dlms", dlms.parse, (dlms.DlmsDecodeError,), _dlms_seeds, dlms.build, notes="protocols.dlms APDUs"))
 register(
     Target(
         "gbz",
-        _selected(GBZ_KINDS, _gbz_parse, _missing(lambda reason: gbz.GbzDecodeError(0, "selector", reason))),
+        selected(GBZ_KINDS, _gbz_parse, lambda: gbz.GbzDecodeError(0, "selector", NO_SELECTOR)),
         (gbz.GbzDecodeError,),
         _gbz_seeds,
-        _rebuild_selected(_gbz_build),
+        rebuild_selected(GBZ_KINDS, lambda _kind, value: _gbz_build(value)),
         notes="protocols.gbz payloads and alerts",
     )
 )
@@ -193,14 +168,14 @@ register(Target("der", der.parse, (GbcsDecodeError,), _der_seeds, der.build, not
 register(
     Target(
         "cs",
-        _selected(
+        selected(
             CS_CONTEXTS,
             lambda context, data: cs.parse(context[0], context[1], data, base=1),
-            _missing(lambda reason: GbcsDecodeError(0, "selector", reason)),
+            lambda: GbcsDecodeError(0, "selector", NO_SELECTOR),
         ),
         (GbcsDecodeError,),
         _cs_seeds,
-        _rebuild_selected(cs.build),
+        rebuild_selected(CS_CONTEXTS, lambda _context, value: cs.build(value)),
         exact=False,
         notes="protocols.gbcs.cs typed payloads",
     )
@@ -208,20 +183,20 @@ register(
 register(
     Target(
         "cbke_certificate",
-        _selected(SUITES, _certificate_parse, _missing(lambda reason: CbkeDecodeError("cbke", 0, "suite", reason))),
+        selected(SUITES, _certificate_parse, lambda: CbkeDecodeError("cbke", 0, "suite", NO_SELECTOR)),
         (CbkeDecodeError,),
         _certificate_seeds,
-        _rebuild_selected(cbke.build_certificate),
+        rebuild_selected(SUITES, lambda _suite, value: cbke.build_certificate(value)),
         max_size=160,
     )
 )
 register(
     Target(
         "cbke_ke",
-        _selected(KE_COMMANDS, _ke_parse, _missing(lambda reason: CbkeDecodeError("cbke", 0, "command", reason))),
+        selected(KE_COMMANDS, _ke_parse, lambda: CbkeDecodeError("cbke", 0, "command", NO_SELECTOR)),
         (CbkeDecodeError,),
         _ke_seeds,
-        _rebuild_selected(cbke.build_ke_command),
+        rebuild_selected(KE_COMMANDS, lambda _command, value: cbke.build_ke_command(value)),
         max_size=160,
     )
 )

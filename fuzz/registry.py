@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +49,36 @@ def register(target: Target) -> Target:
         raise ValueError(f"fuzz target {target.name!r} is registered twice")
     TARGETS[target.name] = target
     return target
+
+
+Choice = TypeVar("Choice")
+#: The reason of the error a selecting target raises for an empty input.
+NO_SELECTOR = "the fuzz input's selector octet is missing"
+
+
+def selected(
+    choices: tuple[Choice, ...], parse: Callable[[Choice, bytes], Any], missing: Callable[[], Exception]
+) -> Callable[[bytes], tuple[int, Any]]:
+    """A target parse for a codec that needs context its message supplies (a message code, a
+    version, a direction): the first input octet picks one of `choices`, `parse(choice, rest)`
+    decodes the rest, and the octet is kept in the value for `rebuild_selected`. An empty
+    input raises `missing()`, the codec's own error."""
+
+    def parse_selected(data: bytes) -> tuple[int, Any]:
+        if not data:
+            raise missing()
+        return data[0], parse(choices[data[0] % len(choices)], data[1:])
+
+    return parse_selected
+
+
+def rebuild_selected(
+    choices: tuple[Choice, ...], build: Callable[[Choice, Any], bytes]
+) -> Callable[[tuple[int, Any]], bytes]:
+    """The rebuild of a `selected` target: the selector octet, then `build(choice, value)`."""
+
+    def rebuild(value: tuple[int, Any]) -> bytes:
+        selector, parsed = value
+        return bytes((selector,)) + build(choices[selector % len(choices)], parsed)
+
+    return rebuild
