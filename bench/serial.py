@@ -9,7 +9,9 @@ Three figures:
   frame up B's pty) - three frames across two ptys per transmission; the
   medium runs in virtual time, so the air costs no wall time and the figure
   is the serial path's own;
-* the codec alone: HDLC-lite encode + de-frame + Spinel parse of RX frames.
+* the codec alone: HDLC-lite encode + de-frame + Spinel parse of RX frames;
+* EZSP: frames through a pty to the virtual NCP, and ZCL reads through
+  bellows next to our own radio library (`bench.serial_ezsp`).
 
 Usage: `python -m bench serial`. Figures depend on the machine's load.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import time
 
+from bench import serial_ezsp
 from firmware.dongles import SpinelRcp
 from hal import clock
 from hal.radio import AddressFilter, Band, ReceivedFrame
@@ -92,6 +95,8 @@ def main() -> None:
         f"({3 * transmits:,.0f} frames/s); {heard} of {TRANSMITS} delivered to B"
     )
     print(f"codec only (HDLC-lite + Spinel RX frame, encode and decode): {_codec():,.0f} frames/s")
+    for line in serial_ezsp.figures():
+        print(line)
 
 
 if __name__ == "__main__":

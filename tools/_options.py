@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,6 +54,38 @@ def load_home_option(args: argparse.Namespace, command: str) -> FloorPlan | None
     except FloorPlanError as exc:
         print(f"commshub {command}: {exc}", file=sys.stderr)
         return None
+
+
+def output_path(*suffixes: str) -> Callable[[str], Path]:
+    """An argparse `type` for a path to write, whose suffix says its format (one of `suffixes`; "" for a folder)."""
+
+    def parse(text: str) -> Path:
+        if not text.strip():
+            raise argparse.ArgumentTypeError("an empty path names no file")
+        path = Path(text)
+        if "" not in suffixes and path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"{text!r}: the file name must end in {' or '.join(suffixes)}")
+        return path
+
+    return parse
+
+
+def plot_possible(command: str, option: str, folder: Path) -> bool:
+    """Whether `--plot`/`--report` can work: matplotlib installed and `folder` there; else one line on stderr.
+
+    Checked before the run, so a missing extra or a mistyped folder costs no simulation.
+    """
+    from tools.plot import INSTALL_HINT, PlotUnavailable, require_matplotlib
+
+    try:
+        require_matplotlib()
+    except PlotUnavailable:
+        print(f"commshub {command}: {option} needs matplotlib, an optional extra: {INSTALL_HINT}", file=sys.stderr)
+        return False
+    if not folder.is_dir():
+        print(f"commshub {command}: {option}: no such folder {folder}", file=sys.stderr)
+        return False
+    return True
 
 
 def _pcap_path(text: str) -> str:

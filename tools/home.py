@@ -1,19 +1,23 @@
 """`commshub home`: the main job - a hub with a virtual home, in virtual time, no hardware needed.
 
     commshub home [--home NAME|FILE] [--hub NAME] [--hours H] [--seed S] [--pcap FILE] [--json]
-                  [--single-band | --dual-band] [--ihd-interval S] [--hub-interval S]
+                  [--single-band | --dual-band] [--ihd-interval S] [--hub-interval S] [--report DIR]
 
 Builds the home's hub(s) on zigpy over our stack, the emulated meters and
 displays, joins them by install code and runs simulated hours (default 1)
 (`tools.sim.scenario.run_home`, on `hal.clock`'s virtual-time loop), then
 prints a table per device (or `--json`). Progress goes to stderr every few
-wall seconds, from the first join on.
+wall seconds, from the first join on. `--report DIR` writes an HTML page of
+the run with its plots (joins, reads, RSSI, 868 MHz airtime, traffic), the
+same plots as PNG files and the run's JSON into DIR (`tools.plot.report`;
+needs the optional matplotlib extra).
 
 Exit codes: 0 every emulated device joined and every read succeeded; 1 some
-did not, or the `--pcap` file could not be written to the end (a full disk:
-it keeps the whole frames written) - one line per problem on stderr; 2 bad
-home file, unknown hub or bad arguments, or a `--pcap` file that cannot be
-created. Each hub line carries the network key (hex) so Wireshark can decrypt
+did not, or the `--pcap` file or the report could not be written to the end
+(a full disk: the capture keeps the whole frames written) - one line per
+problem on stderr; 2 bad home file, unknown hub or bad arguments, a `--pcap`
+file or `--report` folder that cannot be created, or `--report` without
+matplotlib installed. Each hub line carries the network key (hex) so Wireshark can decrypt
 the capture. Heavy imports happen in `run`.
 """
 
@@ -24,9 +28,19 @@ import json
 import random
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._options import PcapOption, add_home_option, add_run_options, load_home_option, number_in, open_pcap
+from ._options import (
+    PcapOption,
+    add_home_option,
+    add_run_options,
+    load_home_option,
+    number_in,
+    open_pcap,
+    output_path,
+    plot_possible,
+)
 
 if TYPE_CHECKING:
     from tools.sim.report import HomeReport, Progress
@@ -45,6 +59,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "dual-band air: join by install code, then simulated hours of meter reads (default 1); prints a report.",
     )
     add_home_option(parser)
+    parser.add_argument(
+        "--radio",
+        default="virtual",
+        metavar="SPEC",
+        help="virtual (default), or a real radio: ezsp:PATH, znp:PATH, deconz:PATH, spinel:PATH ... "
+        "(see docs/serial.md); the home's emulated devices are then not on its air",
+    )
     parser.add_argument("--hub", metavar="NAME", help="run only this hub's network (e.g. hub-2 of the flats)")
     parser.add_argument(
         "--hours",
@@ -79,6 +100,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="S",
         help="seconds between the hub's reads of each meter (default: 60)",
     )
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        type=output_path(""),
+        help="write an HTML report of the run with its plots (and the plots as PNG) into DIR (needs commshub[plot])",
+    )
     return parser
 
 
@@ -89,6 +116,15 @@ def run(args: argparse.Namespace) -> int:
 
     home = load_home_option(args, "home")
     if home is None:
+        return 2
+    if args.radio != "virtual":
+        if args.report is not None:
+            print("commshub home: --report draws a simulated run: use it with --radio virtual", file=sys.stderr)
+            return 2
+        from .home_radio import run_on_radio
+
+        return run_on_radio(args, home)
+    if args.report is not None and not _report_folder(args.report):
         return 2
     options = HomeOptions(
         duration_s=round(args.hours * 3600, 6),
@@ -138,15 +174,37 @@ def run(args: argparse.Namespace) -> int:
         print_report(report, wall, args.seed, sys.stdout)
     for problem in report.problems():
         print(f"commshub home: {problem}", file=sys.stderr)
-    return 0 if report.ok and captured else 1
+    reported = args.report is None or _write_report(report, args, wall)
+    return 0 if report.ok and captured and reported else 1
 
 
-def _cell(value: object, fmt: str = "{}") -> str:
-    return "-" if value is None else fmt.format(value)
+def _report_folder(folder: Path) -> bool:
+    """Create `--report`'s folder before the run; False (after one line on stderr) if it cannot be used."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"commshub home: --report {folder}: cannot create the folder ({exc.strerror or exc})", file=sys.stderr)
+        return False
+    return plot_possible("home", "--report", folder)
+
+
+def _write_report(report: HomeReport, args: argparse.Namespace, wall: float) -> bool:
+    from tools.plot.report import INDEX, write_report
+
+    pcap = None if args.pcap is None else Path(args.pcap)
+    try:
+        write_report(report, args.report, seed=args.seed, wall_s=wall, pcap=pcap)
+    except OSError as exc:
+        print(f"commshub home: --report {args.report}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+        return False
+    print(f"home: wrote the report to {args.report / INDEX}", file=sys.stderr)
+    return True
 
 
 def print_report(report: HomeReport, wall: float, seed: int, out: TextIO) -> None:
     """The report as a hub line per network, an aligned device table and a summary."""
+    from tools.sim.report import DEVICE_COLUMNS, device_row
+
     print(
         f"home {report.home!r}, seed {seed}: {report.day_s / 3600:.2f} simulated h of readings "
         f"({report.simulated_s:.0f} s in all) in {wall:.1f} s wall",
@@ -159,39 +217,8 @@ def print_report(report: HomeReport, wall: float, seed: int, out: TextIO) -> Non
             f"network key {hub.network_key}",
             file=out,
         )
-    headings = (
-        "node",
-        "role",
-        "hub",
-        "EUI-64",
-        "NWK",
-        "band",
-        "joined s",
-        "reads ok",
-        "failed",
-        "last value",
-        "RSSI dBm",
-        "note",
-    )
-    table = [headings]
-    for device in report.devices:
-        note = device.skipped or device.error or ""
-        table.append(
-            (
-                device.node,
-                device.role,
-                device.hub,
-                _cell(device.eui64),
-                _cell(device.nwk, "0x{:04X}"),
-                _cell(device.band),
-                _cell(device.joined_at_s, "{:.2f}"),
-                str(device.reads_ok),
-                str(device.reads_failed),
-                _cell(device.last_value),
-                _cell(device.mean_rssi_dbm, "{:.1f}"),
-                note,
-            )
-        )
+    headings = DEVICE_COLUMNS
+    table = [headings, *(device_row(device) for device in report.devices)]
     widths = [max(len(row[i]) for row in table) for i in range(len(headings))]
     print(file=out)
     for row in table:

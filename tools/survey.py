@@ -1,6 +1,6 @@
 """`commshub survey`: a simulated site survey of a home on both HAN bands (radio.md 4).
 
-    commshub survey [--home NAME|FILE] [--seconds N] [--seed S] [--pcap FILE] [--json]
+    commshub survey [--home NAME|FILE] [--seconds N] [--seed S] [--pcap FILE] [--json] [--plot FILE]
 
 Places the home's nodes on a virtual medium and has every node exchange test
 frames with its hub on 2.4 GHz and on 868 MHz for N simulated seconds (in
@@ -9,12 +9,15 @@ link table per band: node, distance, walls/floors crossed, enclosure (meter
 box) and its loss, mean RSSI, packet error rate, frames sent/received and the
 node's 868 MHz duty cycle used.
 `--json` prints the same as one JSON object; `--pcap` writes everything the
-air carried (both bands, TAP link type) for Wireshark. Long runs report
-progress on stderr.
+air carried (both bands, TAP link type) for Wireshark; `--plot FILE.png` (or
+`.svg`) draws the home's floors with every link coloured by its packet error
+rate, both bands side by side (`tools.plot.survey`; needs the optional
+matplotlib extra). Long runs report progress on stderr.
 
 Exit codes: 0 survey done; 1 survey done, but the `--pcap` file could not be
-written to the end (a full disk: it keeps the whole frames written); 2 bad
-home file, arguments or pcap path. Heavy imports happen in `run`.
+written to the end (a full disk: it keeps the whole frames written) or the
+plot could not be written; 2 bad home file, arguments, pcap or plot path, or
+`--plot` without matplotlib installed. Heavy imports happen in `run`.
 """
 
 from __future__ import annotations
@@ -22,11 +25,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._options import add_home_option, add_run_options, load_home_option, number_in, open_pcap
+from ._options import (
+    add_home_option,
+    add_run_options,
+    load_home_option,
+    number_in,
+    open_pcap,
+    output_path,
+    plot_possible,
+)
 
 if TYPE_CHECKING:
+    from hal.virtual import FloorPlan
     from tools.sim.survey import SurveyReport
 
 #: Runs at least this long (simulated seconds) report progress on stderr.
@@ -49,6 +62,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="simulated seconds of traffic (default: 60)",
     )
     add_run_options(parser)
+    parser.add_argument(
+        "--plot",
+        metavar="FILE",
+        type=output_path(".png", ".svg"),
+        help="draw the survey on the home's floor plans to FILE.png or FILE.svg (needs commshub[plot])",
+    )
     return parser
 
 
@@ -58,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
 
     home = load_home_option(args, "survey")
     if home is None:
+        return 2
+    if args.plot is not None and not plot_possible("survey", "--plot", args.plot.parent):
         return 2
 
     def progress(done: float, total: float) -> None:
@@ -82,7 +103,22 @@ def run(args: argparse.Namespace) -> int:
         print()
     else:
         print_tables(report, sys.stdout)
-    return 0 if captured else 1
+    plotted = args.plot is None or _plot(home, report, args.plot)
+    return 0 if captured and plotted else 1
+
+
+def _plot(home: FloorPlan, report: SurveyReport, path: Path) -> bool:
+    """Draw the survey to `path`; False (after one line on stderr) when the file cannot be written."""
+    from tools.plot.style import save
+    from tools.plot.survey import survey_figure
+
+    try:
+        save(survey_figure(home, report), path)
+    except OSError as exc:
+        print(f"commshub survey: --plot {path}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+        return False
+    print(f"survey: drew the plot to {path}", file=sys.stderr)
+    return True
 
 
 def print_tables(report: SurveyReport, out: TextIO) -> None:

@@ -8,7 +8,10 @@ how the run produces it is `scenario`'s business.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .timeline import Timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,45 @@ class DeviceReport:
         return self.joined_at_s is not None
 
 
+#: The columns of the per-device table (`commshub home`'s table and the HTML report's), one `device_row` each.
+DEVICE_COLUMNS = (
+    "node",
+    "role",
+    "hub",
+    "EUI-64",
+    "NWK",
+    "band",
+    "joined s",
+    "reads ok",
+    "failed",
+    "last value",
+    "RSSI dBm",
+    "note",
+)
+
+
+def _cell(value: object, fmt: str = "{}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def device_row(device: DeviceReport) -> tuple[str, ...]:
+    """The device's cells under `DEVICE_COLUMNS`, "-" for what it does not have (the note may be empty)."""
+    return (
+        device.node,
+        device.role,
+        device.hub,
+        _cell(device.eui64),
+        _cell(device.nwk, "0x{:04X}"),
+        _cell(device.band),
+        _cell(device.joined_at_s, "{:.2f}"),
+        str(device.reads_ok),
+        str(device.reads_failed),
+        _cell(device.last_value),
+        _cell(device.mean_rssi_dbm, "{:.1f}"),
+        device.skipped or device.error or "",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class HubReport:
     """One hub's network."""
@@ -64,6 +106,7 @@ class HomeReport:
     day_s: float  #: the day phase alone
     frames_on_air: int
     duty_cycle_s: dict[str, float] = field(default_factory=dict)  #: 868 MHz airtime in the last rolling hour
+    timeline: Timeline | None = field(default=None, compare=False, repr=False)  #: when things happened, for plots
 
     def problems(self) -> list[str]:
         """One line per device that did not join or had a failed read."""
@@ -84,10 +127,18 @@ class HomeReport:
         return not self.problems()
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["ok"] = self.ok
-        data["problems"] = self.problems()
-        return data
+        """The report as JSON-ready data (`--json`); the timeline is left out: it is for plots, and large."""
+        return {
+            "home": self.home,
+            "hubs": [asdict(hub) for hub in self.hubs],
+            "devices": [asdict(device) for device in self.devices],
+            "simulated_s": self.simulated_s,
+            "day_s": self.day_s,
+            "frames_on_air": self.frames_on_air,
+            "duty_cycle_s": dict(self.duty_cycle_s),
+            "ok": self.ok,
+            "problems": self.problems(),
+        }
 
 
 @dataclass(frozen=True, slots=True)

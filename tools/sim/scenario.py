@@ -26,7 +26,9 @@ What a run does, per hub node of the home (a block of flats has several):
    zigpy every `hub_interval` s (a sleepy GSME's read waits for its poll);
 5. report per device (role, EUI-64, NWK address, band, joined at, reads ok
    and failed, last value read, mean RSSI at the hub), 868 MHz duty cycle per
-   node, frames on air and simulated time (`report.HomeReport`).
+   node, frames on air and simulated time (`report.HomeReport`), with the
+   run's timeline for plots (`timeline.Timeline`: joins, every read, what the
+   hub heard from each device, airtime and traffic per minute).
 
 A device's failure - to join, to answer - is reported, never raised.
 """
@@ -38,7 +40,7 @@ import logging
 import math
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import zigpy.device
 import zigpy.exceptions
@@ -55,6 +57,7 @@ from hal.virtual import BAND_MODELS, FloorPlan, Medium, NodeSpec
 from protocols.zigbee import install_code_crc
 
 from .report import DeviceReport, HomeReport, HubReport, Progress
+from .timeline import AirRecorder, DeviceTimeline, HubEars, ReadSeries, RssiSeries, Timeline
 
 LOGGER = logging.getLogger(__name__)
 
@@ -117,16 +120,22 @@ class _Member:
     """A node of a hub's network while the run goes on (mutable tallies; frozen into DeviceReport)."""
 
     spec: NodeSpec
+    origin: float  #: loop time at the start of the run (timeline times are relative to it)
     device: EmulatedDevice | None = None
     zigpy_device: zigpy.device.Device | None = None
+    join_started: float | None = None
+    join_ended: float | None = None  #: joined and interviewed, or gave up
     joined_at: float | None = None
     reads_ok: int = 0
     reads_failed: int = 0
     last_value: int | None = None
     error: str | None = None
     skipped: str | None = None
+    reads: ReadSeries = field(default_factory=ReadSeries)
 
-    def read_done(self, value: int | None, error: str | None) -> None:
+    def read_done(self, started: float, value: int | None, error: str | None) -> None:
+        """Tally a read that began at loop time `started` and ends now."""
+        self.reads.add(started - self.origin, asyncio.get_running_loop().time() - started, error is None)
         if error is None:
             self.reads_ok += 1
             self.last_value = value
@@ -138,12 +147,18 @@ class _Member:
 class _Network:
     """One hub's HAN, its members, and the RSSI of what the hub hears from each."""
 
-    def __init__(self, hub: NodeSpec, han: HubHan, bands: tuple[Band, ...]) -> None:
+    def __init__(self, hub: NodeSpec, han: HubHan, bands: tuple[Band, ...], air: AirRecorder) -> None:
         self.hub = hub
         self.han = han
         self.bands = bands
+        self.air = air  #: the run's air recorder, told which nodes have an 868 MHz radio
         self.members: list[_Member] = []
         self._rssi: dict[int, tuple[float, int]] = {}
+        self.ears = HubEars(asyncio.get_running_loop().time, air.start)
+        for mac in han.stack.macs:
+            self.ears.tap(mac)
+        if Band.MHZ_868 in bands:
+            air.watch_duty(hub.name)
         delivered = han.stack.on_message
         assert delivered is not None
 
@@ -186,11 +201,13 @@ async def run_home(
     joining = Progress("joining", 0, sum(1 for n in home.nodes if n.hub in hub_names and n.role in EMULATED))
     loop = asyncio.get_running_loop()
     start = loop.time()
+    air = AirRecorder(medium, start)
+    medium.add_sniffer(air)
     networks: list[_Network] = []
     try:
         for hub in hubs:
             hub_rng = random.Random(hub_seeds[hub.name])
-            network = await _start_hub(home, medium, hub, every_hub.index(hub), options, hub_rng)
+            network = await _start_hub(home, medium, hub, every_hub.index(hub), options, hub_rng, air)
             networks.append(network)
             joining = await _join_all(network, home, medium, options, hub_rng, start, joining, progress)
         day_start = loop.time()
@@ -200,8 +217,18 @@ async def run_home(
             tasks.append(_progress(progress, day_start, end, options.progress_every))
         await asyncio.gather(*tasks)
         now = loop.time()
-        return _report(home, medium, networks, now - start, now - day_start, now)
+        report = _report(home, medium, networks, now - start, now - day_start, now)
+        frames, duty = air.finish(now)
+        timeline = Timeline(
+            end_s=now - start,
+            day_start_s=day_start - start,
+            devices=tuple(_device_timeline(network, member) for network in networks for member in network.members),
+            frames_per_minute=frames,
+            duty=duty,
+        )
+        return replace(report, timeline=timeline)
     finally:
+        medium.remove_sniffer(air)
         for network in networks:
             for member in network.members:
                 if member.device is not None:
@@ -210,7 +237,13 @@ async def run_home(
 
 
 async def _start_hub(
-    home: FloorPlan, medium: Medium, hub: NodeSpec, index: int, options: HomeOptions, rng: random.Random
+    home: FloorPlan,
+    medium: Medium,
+    hub: NodeSpec,
+    index: int,
+    options: HomeOptions,
+    rng: random.Random,
+    air: AirRecorder,
 ) -> _Network:
     """The `index`-th hub of the home: its own 2.4 GHz channel and, when dual band, its own 868 MHz one."""
     dual = needs_sub_ghz(home, medium, hub.name) if options.dual_band is None else options.dual_band
@@ -222,7 +255,7 @@ async def _start_hub(
         channel=HUB_CHANNELS[index % len(HUB_CHANNELS)],
         sub_ghz_channel=sub_ghz[index % len(sub_ghz)] if sub_ghz else None,
     )
-    return _Network(hub, await HubHan.start(radios, settings), bands)
+    return _Network(hub, await HubHan.start(radios, settings), bands, air)
 
 
 def _build(
@@ -250,8 +283,9 @@ async def _join_all(
     specs = [n for n in home.nodes if n.hub == network.hub.name]
     specs.sort(key=lambda spec: spec.role != "esme")
     channels = [[mac.channel] for mac in network.han.stack.macs]
+    loop = asyncio.get_running_loop()
     for spec in specs:
-        member = _Member(spec)
+        member = _Member(spec, origin=start)
         network.members.append(member)
         if spec.role not in EMULATED:
             member.skipped = f"no emulated device for role {spec.role!r} yet (emulated: {', '.join(EMULATED)})"
@@ -260,6 +294,9 @@ async def _join_all(
         bands = network.bands if spec.role in SUB_GHZ_ROLES else (Band.GHZ_2_4,)
         device = _build(spec, [medium.radio(spec.name, band) for band in bands], code, options, rng)
         member.device = device
+        if Band.MHZ_868 in bands:
+            network.air.watch_duty(spec.name)
+        member.join_started = loop.time() - start
         interviewed = await network.han.admit(device.ieee, code, time_s=int(options.join_timeout))
         try:
             async with asyncio.timeout(options.join_timeout):
@@ -269,7 +306,8 @@ async def _join_all(
             member.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             LOGGER.info("%s did not join: %s", spec.name, member.error)
         else:
-            member.joined_at = asyncio.get_running_loop().time() - start
+            member.joined_at = loop.time() - start
+        member.join_ended = loop.time() - start
         joining = Progress("joining", joining.done + 1, joining.total)
         if progress is not None:
             progress(joining)
@@ -290,24 +328,26 @@ async def _every(interval: float, start: float, end: float, action: Callable[[],
 async def _hub_read(member: _Member) -> None:
     assert member.zigpy_device is not None
     cluster = member.zigpy_device.endpoints[SE_ENDPOINT].in_clusters[METERING]
+    started = asyncio.get_running_loop().time()
     try:
         values, failures = await cluster.read_attributes(["current_summ_delivered"], allow_cache=False)
     except (zigpy.exceptions.ZigbeeException, TimeoutError) as error:
-        member.read_done(None, f"{type(error).__name__}: {error}")
+        member.read_done(started, None, f"{type(error).__name__}: {error}")
         return
     if "current_summ_delivered" in values:
-        member.read_done(int(values["current_summ_delivered"]), None)
+        member.read_done(started, int(values["current_summ_delivered"]), None)
     else:
-        member.read_done(None, f"read refused: {failures}")
+        member.read_done(started, None, f"read refused: {failures}")
 
 
 async def _ihd_read(reader: ZclReader, member: _Member, esme: EmulatedDevice) -> None:
+    started = asyncio.get_running_loop().time()
     try:
         value = await reader.read(esme.nwk)
     except (DeliveryFailed, TimeoutError, ValueError) as error:
-        member.read_done(None, f"{type(error).__name__}: {error}")
+        member.read_done(started, None, f"{type(error).__name__}: {error}")
         return
-    member.read_done(value, None)
+    member.read_done(started, value, None)
 
 
 def _hub_reading(member: _Member) -> Callable[[], Awaitable[None]]:
@@ -400,4 +440,21 @@ def _device_report(network: _Network, member: _Member) -> DeviceReport:
         mean_rssi_dbm=network.mean_rssi(device.nwk) if joined else None,
         mac_frames_sent=sum(mac.counters.sent for mac in device.stack.macs),
         error=member.error,
+    )
+
+
+def _device_timeline(network: _Network, member: _Member) -> DeviceTimeline:
+    device = member.device
+    joined = member.joined_at is not None
+    parent_iface = device.stack.nwk.state.parent_iface if device is not None and joined else None
+    return DeviceTimeline(
+        node=member.spec.name,
+        role=member.spec.role,
+        hub=network.hub.name,
+        join_started_s=member.join_started,
+        join_ended_s=member.join_ended,
+        joined=joined,
+        band=None if parent_iface is None else parent_iface.band.value,
+        reads=member.reads,
+        rssi=RssiSeries() if device is None else network.ears.series(device.nwk if joined else None, device.ieee),
     )

@@ -65,29 +65,31 @@ def _record(raw: bytes, at: int, layout: c.Struct) -> tuple[Field, ...]:
 # GBZ alert bodies
 
 
-def _gbz_future_dated(r: Reader) -> list[Field]:
+def _gbz_future_dated(reader: Reader) -> list[Field]:
     """0x00CD: a length byte (0x0E) then the reported command's identity."""
-    start = r.offset
-    length = r.u8("future-dated details length")
+    start = reader.offset
+    length = reader.u8("future-dated details length")
     if length != _FUTURE_DATED_GBZ.sizeof():
-        raise r.fail("future-dated details length", f"{length} is not {_FUTURE_DATED_GBZ.sizeof()}", r.pos - 1)
-    raw = r.take(length, "future-dated details")
+        raise reader.fail(
+            "future-dated details length", f"{length} is not {_FUTURE_DATED_GBZ.sizeof()}", reader.pos - 1
+        )
+    raw = reader.take(length, "future-dated details")
     children = (node("length", start, 1, length), *_record(raw, start + 1, _FUTURE_DATED_GBZ))
     return [node("future-dated-details", start, 1 + length, None, children)]
 
 
-def _gbz_image_hash(r: Reader) -> list[Field]:
+def _gbz_image_hash(reader: Reader) -> list[Field]:
     """0x00CF: the calculated firmware image hash as `09 20` + 32 bytes (a DLMS-style octet string)."""
-    start = r.offset
-    tag = r.u8("image hash tag")
-    length = r.u8("image hash length")
+    start = reader.offset
+    tag = reader.u8("image hash tag")
+    length = reader.u8("image hash length")
     if tag != 0x09 or length != 0x20:
-        raise r.fail("image hash", f"expected 09 20, found {tag:02X} {length:02X}", r.pos - 2)
-    digest = r.take(length, "image hash")
+        raise reader.fail("image hash", f"expected 09 20, found {tag:02X} {length:02X}", reader.pos - 2)
+    digest = reader.take(length, "image hash")
     return [node("calculated-image-hash", start, 34, digest.hex(), (), "octet-string(32)")]
 
 
-def _gbz_no_body(r: Reader) -> list[Field]:
+def _gbz_no_body(reader: Reader) -> list[Field]:
     """0x1000 / 0x1001: alert code and time only."""
     return []
 
@@ -140,7 +142,7 @@ def name_dlms_alert(message_code: int, body: Field) -> Field:
         layout = _DLMS_RECORDS.get((message_code, name))
         if layout is not None and member.name == "octet-string" and _content_size(member) == layout.sizeof():
             at = member.offset + member.size - layout.sizeof()
-            fields = _record(bytes.fromhex(member.value), at, layout)
+            fields = _record(bytes.fromhex(str(member.value)), at, layout)  # an octet-string's value is hex
             member = node(name, member.offset, member.size, member.value, fields)
         named.append(member if member.name == name else renamed(member, name))
     named.extend(members[len(named) :])

@@ -14,6 +14,7 @@ from __future__ import annotations
 from protocols.gbcs.payload import alerts, zcl
 from protocols.gbcs.payload.protected import Session
 from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.zcl_notes import zigbee_time_note
 from protocols.gbcs.payload.zcl_table import ZclTable
 from protocols.gbcs.tree import Field
 
@@ -22,42 +23,42 @@ _LAST, _ENCRYPTED, _FROM_DATE_TIME = 0x01, 0x02, 0x10
 _CONTROL_BITS = ((_LAST, "last"), (_ENCRYPTED, "encrypted"), (_FROM_DATE_TIME, "from-date-time"))
 
 
-def decode(r: Reader, s: Session, message_code: int, cra: int, table: ZclTable) -> Field:
+def decode(reader: Reader, session: Session, message_code: int, cra: int, table: ZclTable) -> Field:
     """The whole GBZ payload at `r` (which must end where the payload ends); ZCL names from `table`."""
-    start = r.offset
-    profile = r.uint(2, "profile id")
+    start = reader.offset
+    profile = reader.uint(2, "profile id")
     if profile != PROFILE_ID:
-        raise r.fail("profile id", f"0x{profile:04X} is not the GBZ profile 0x0109", r.pos - 2)
-    count = r.u8("component count")
+        raise reader.fail("profile id", f"0x{profile:04X} is not the GBZ profile 0x0109", reader.pos - 2)
+    count = reader.u8("component count")
     fields = [
         node("profile-id", start, 2, profile, (), "ZigBee Smart Energy"),
         node("component-count", start + 2, 1, count),
     ]
     if cra == 3:
-        code_at = r.offset
-        alert_code = r.uint(2, "alert code")
-        time = r.uint(4, "alert time stamp")
+        code_at = reader.offset
+        alert_code = reader.uint(2, "alert code")
+        time = reader.uint(4, "alert time stamp")
         fields.append(node("alert-code", code_at, 2, alert_code, (), f"0x{alert_code:04X}"))
-        fields.append(node("alert-time", code_at + 2, 4, time, (), zcl.zigbee_time_note(time)))
+        fields.append(node("alert-time", code_at + 2, 4, time, (), zigbee_time_note(time)))
         special = alerts.gbz_alert_body(message_code)
         if special is not None:
-            fields.extend(special(r))
-            if r.remaining():
-                raise r.fail("gbz alert", f"{r.remaining()} bytes after the alert body")
-            return node("gbz", start, r.offset - start, None, tuple(fields))
+            fields.extend(special(reader))
+            if reader.remaining():
+                raise reader.fail("gbz alert", f"{reader.remaining()} bytes after the alert body")
+            return node("gbz", start, reader.offset - start, None, tuple(fields))
     for index in range(count):
-        fields.append(_component(r, s, index, table))
-    if r.remaining():
-        raise r.fail("gbz", f"{r.remaining()} bytes after the {count} component(s) the count byte announces")
-    return node("gbz", start, r.offset - start, None, tuple(fields))
+        fields.append(_component(reader, session, index, table))
+    if reader.remaining():
+        raise reader.fail("gbz", f"{reader.remaining()} bytes after the {count} component(s) the count byte announces")
+    return node("gbz", start, reader.offset - start, None, tuple(fields))
 
 
-def _component(r: Reader, s: Session, index: int, table: ZclTable) -> Field:
-    start = r.offset
-    control = r.u8("extended header control")
-    cluster_id = r.uint(2, "cluster id")
-    length = r.uint(2, "component length")
-    body = r.sub(length, f"component {index}")
+def _component(reader: Reader, session: Session, index: int, table: ZclTable) -> Field:
+    start = reader.offset
+    control = reader.u8("extended header control")
+    cluster_id = reader.uint(2, "cluster id")
+    length = reader.uint(2, "component length")
+    body = reader.sub(length, f"component {index}")
     flags = [name for bit, name in _CONTROL_BITS if control & bit]
     fields = [
         node("extended-header-control", start, 1, control, (), ", ".join(flags) or None),
@@ -66,7 +67,7 @@ def _component(r: Reader, s: Session, index: int, table: ZclTable) -> Field:
     ]
     if control & _FROM_DATE_TIME:
         when = body.uint(4, "from date time")
-        fields.append(node("from-date-time", body.offset - 4, 4, when, (), zcl.zigbee_time_note(when)))
+        fields.append(node("from-date-time", body.offset - 4, 4, when, (), zigbee_time_note(when)))
     if control & _ENCRYPTED:
         fields.append(node("additional-header-control", body.offset, 1, body.u8("additional header control")))
         fields.append(node("additional-frame-counter", body.offset, 1, body.u8("additional frame counter")))
@@ -83,13 +84,13 @@ def _component(r: Reader, s: Session, index: int, table: ZclTable) -> Field:
                 raise pr.fail("plaintext", f"{pr.remaining()} bytes after the ZCL payload")
             return decoded
 
-        fields.append(s.block(body, size, "encrypted-payload", plaintext))
+        fields.append(session.block(body, size, "encrypted-payload", plaintext))
     else:
-        fields.extend(zcl.payload(body, s, table, cluster_id, frame_type, direction, command_id))
+        fields.extend(zcl.payload(body, session, table, cluster_id, frame_type, direction, command_id))
     if body.remaining():
         at = body.offset
-        s.unparsed += body.remaining()
+        session.unparsed += body.remaining()
         trailing = body.take(body.remaining(), "trailing bytes")
         fields.append(node("trailing-bytes", at, len(trailing), trailing.hex(), (), "not part of the known layout"))
     name = zcl.command_name(table, cluster_id, frame_type, direction, command_id)
-    return node("component", start, r.offset - start, None, tuple(fields), name)
+    return node("component", start, reader.offset - start, None, tuple(fields), name)
