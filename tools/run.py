@@ -185,16 +185,17 @@ async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.Abstr
     from firmware.devices.han_devices import DeviceConfigError
     from firmware.hub import start_hub
     from hal.fast_forward import FastForwardLoop
+    from hal.keystore import load_keystore
     from hal.service import ServiceNotifier
     from hal.virtual import FloorPlanError, load_floorplan
     from hal.wan import WanListenError, WanServer
-    from protocols.gbcs.keystore import KeyStore, KeyStoreError
+    from protocols.gbcs.keystore import KeyStoreError
     from tools.virtual_hub import VirtualHomeError, build_virtual_home
 
     keystore = None
     if config.keystore_dir:
         try:
-            keystore = KeyStore.load(config.keystore_dir)
+            keystore = load_keystore(config.keystore_dir)
         except (KeyStoreError, OSError) as error:
             raise _StartError(f"--keystore: {error}") from None
     if not config.home:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from firmware.chf.device_log import DeviceLog
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
 from hal.wan import WanClient
 from protocols.gbcs import Cra, KeyStore, Message, Verdict, parse
@@ -40,7 +41,7 @@ async def _ask(port: int, data: bytes, keystore: KeyStore) -> list[Message]:
 def test_the_hub_serves_rtds_commands_over_tcp_and_stops_cleanly(
     tmp_path: Path, rtds_dir: Path, keystore_dir: Path
 ) -> None:
-    keystore = KeyStore.load(keystore_dir)
+    keystore = load_keystore(keystore_dir)
     state, port = tmp_path / "hub.sqlite", free_port()
     args = ["--fast", "--keystore", str(keystore_dir), "--state", str(state), "--config", str(no_history(tmp_path))]
     hub = HubProcess(args, tmp_path / "hub.log", port)
@@ -77,7 +78,7 @@ def test_without_a_key_store_the_hub_generates_keys_and_exports_a_head_ends_key_
     hub = HubProcess(args, tmp_path / "hub.log", port)
     try:
         assert hub.listening(), hub.output()
-        keys = KeyStore.load(exported)
+        keys = load_keystore(exported)
         rtds_command = bytes.fromhex((rtds_dir / DBCH01).read_text().strip())
         ours = reseal(keys, rtds_command, 1400)  # the RTDS command's payload, sealed with this hub's keys
         got = asyncio.run(_ask(port, ours, keys))

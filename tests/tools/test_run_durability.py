@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
 from hal.wan import WanClient, WanClosed, WanConnectError
 from protocols.gbcs import Cra, KeyStore, parse
@@ -128,7 +129,7 @@ async def _connect(hub: HubProcess) -> WanClient | None:
 def test_no_accepted_command_is_lost_or_executed_twice_across_sigkills(
     tmp_path: Path, rtds_dir: Path, keystore_dir: Path
 ) -> None:
-    keystore = KeyStore.load(keystore_dir)
+    keystore = load_keystore(keystore_dir)
     base = bytes.fromhex((rtds_dir / GCS21E).read_text().strip())
     low = parse(base, keystore).originator_counter & 0xFFFFFF
     head_end = HeadEnd(keystore, [reseal(keystore, base, ((index + 1) << 24) | low) for index in range(COMMANDS)])

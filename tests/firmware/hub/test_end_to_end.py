@@ -16,6 +16,7 @@ import pytest
 
 from firmware.devices.gsme_node import GsmeNode
 from firmware.han.frames import MAX_TRANSFER
+from hal.keystore import load_keystore
 from protocols.gbcs import Cra, KeyStore, Message, OtherInformation, build, parse
 from tests.firmware.gbcs.test_rtds_replay import summary
 from tests.firmware.hub.harness import RunningHub
@@ -26,7 +27,7 @@ ESME, GSME, CHF = (bytes.fromhex(f"00db1234567890a{n}") for n in (0, 1, 2))
 
 @pytest.fixture(scope="module")
 def keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from hal.keystore import load_keystore
 from protocols.gbcs import KeyStore
 from tests.firmware.hub.rtds import age, folders, replay
 
 
 @pytest.fixture(scope="module")
 def rtds_keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 @pytest.fixture(scope="module")

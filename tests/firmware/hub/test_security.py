@@ -22,7 +22,8 @@ from firmware.gbcs.intake import (
     SOURCE_LACKS_AUTHORITY,
     Refusal,
 )
-from protocols.gbcs import Cra, KeyStore, Message, OtherInformation, build
+from hal.keystore import load_keystore
+from protocols.gbcs import Cra, Message, OtherInformation, build
 from tests.firmware.hub.harness import Exchange, RunningHub
 
 SUPPLIER, NETWORK_OPERATOR = bytes.fromhex("90b3d51f30010000"), bytes.fromhex("90b3d51f30020000")
@@ -35,7 +36,7 @@ ECS09 = "2.5_ECS09/ECS09_2.5_SUCCESS_COMMAND_GBCS.HEX"  #: supplier, critical: s
 
 @pytest.fixture(scope="module")
 def running(keystore_dir: Path) -> Iterator[RunningHub]:
-    hub = RunningHub(KeyStore.load(keystore_dir))
+    hub = RunningHub(load_keystore(keystore_dir))
     hub.run(hub.start())
     yield hub
     hub.shut()
