@@ -1,4 +1,4 @@
-"""`hal.fast_forward.FastForwardLoop`: virtual time that jumps only while hurried, and keeps pace with real time otherwise."""
+"""`hal.fast_forward.FastForwardLoop`: virtual time that jumps only while hurried, else keeps pace with real time."""
 
 from __future__ import annotations
 
