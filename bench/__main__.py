@@ -19,6 +19,7 @@ BENCHMARKS = (
     "gbcs_decode",
     "gbcs_payload",
     "gsme",
+    "hub",
     "mac_codec",
     "medium",
     "meters",
