@@ -11,8 +11,10 @@ specs; this module turns a floor plan into them, for `commshub run`, the benchma
   PPMID `...a4`, HCALCS `...a5` and the CS-only `...a6` device (role `other`). Every one of
   them is on the HAN, so the reference data set's commands find their recipients: a kind the
   home does not place stands beside the hub. A node's `profile` names its device profile.
-- Roles with no GBCS device (the IHD, a CAD) and further nodes of a kind already placed are
-  left out, with the reason in `skipped`.
+- Each IHD node is an in-home display (`...b0`, `...b1`, ...: a Type 2 device) that reads the
+  meters over ZCL; in a Dual Band home it has an 868 MHz radio too, as the GSME has.
+- Roles with no emulated device (a CAD) and further nodes of a kind already placed are left
+  out, with the reason in `skipped`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ RTDS_DEVICES = {
     "hcalcs": bytes.fromhex("00db1234567890a5"),
     "other": bytes.fromhex("00db1234567890a6"),
 }
+
+
+#: The in-home displays' EUI-64s: `...b0`, `...b1`, ... (no RTDS identity: GBCS addresses no IHD).
+IHD_EUI_BASE = 0x00DB1234567890B0
 
 
 class VirtualHomeError(ValueError):
@@ -77,8 +83,12 @@ def build_virtual_home(home: FloorPlan, *, seed: int, hub: str = "", dual_band: 
     for node in placed.nodes:
         if node.hub != chosen.name or node.role == "hub":
             continue
+        if node.role == "ihd":
+            eui = (IHD_EUI_BASE + sum(spec.kind == "ihd" for spec in result.devices)).to_bytes(8, "big")
+            result.devices.append(_spec(medium, node.name, "ihd", node.profile, dual, eui))
+            continue
         if node.role not in RTDS_DEVICES:
-            result.skipped[node.name] = f"role {node.role!r} has no emulated GBCS device"
+            result.skipped[node.name] = f"role {node.role!r} has no emulated device"
             continue
         if node.role in placed_kinds:
             result.skipped[node.name] = f"a second {node.role} (the hub has one of each, at its RTDS identity)"
@@ -93,9 +103,11 @@ def build_virtual_home(home: FloorPlan, *, seed: int, hub: str = "", dual_band: 
     return result
 
 
-def _spec(medium: Medium, name: str, kind: str, profile: str | None, dual: bool) -> DeviceSpec:
-    eui = RTDS_DEVICES[kind]
-    bands = (Band.GHZ_2_4, Band.MHZ_868) if dual and kind == "gsme" else (Band.GHZ_2_4,)
+def _spec(
+    medium: Medium, name: str, kind: str, profile: str | None, dual: bool, eui: bytes | None = None
+) -> DeviceSpec:
+    eui = RTDS_DEVICES[kind] if eui is None else eui
+    bands = (Band.GHZ_2_4, Band.MHZ_868) if dual and kind in ("gsme", "ihd") else (Band.GHZ_2_4,)
     address = int.from_bytes(eui, "big")
     radios: list[Radio] = [medium.radio(name, band, extended_address=address) for band in bands]
     return DeviceSpec(name=name, kind=kind, eui=eui, radios=radios, profile=profile)

@@ -32,6 +32,7 @@ from typing import Any
 
 from firmware.devices.gsme.handler import GsmePayloadHandler
 from firmware.gbcs.contract import RaisedAlert
+from firmware.gbcs.endpoint import GbcsEndpoint
 from firmware.han import Opened, Peer, Received, TunnelEvent
 from firmware.han import header as tunnel_header
 from firmware.han.frames import (
@@ -68,9 +69,12 @@ _MATCH_DESC_RSP = 0x8006
 class GsmeNode(HanNode):
     """The GSME on the HAN (see the module docstring); its payload side is `model`."""
 
-    def __init__(self, *, model: GsmePayloadHandler, wake_interval: float = WAKE_INTERVAL, **node: Any) -> None:
-        super().__init__(model=model, **node)
+    def __init__(
+        self, *, model: GsmePayloadHandler, endpoint: GbcsEndpoint, wake_interval: float = WAKE_INTERVAL, **node: Any
+    ) -> None:
+        super().__init__(model=model, endpoint=endpoint, **node)
         self.gas: GsmePayloadHandler = model
+        self.gbcs: GbcsEndpoint = endpoint
         self.wake_interval = wake_interval
         self.esi: int | None = None
         self.mirror: int | None = None
@@ -184,7 +188,7 @@ class GsmeNode(HanNode):
         values, raised = self.gas.gsme.mirror_values(now, utc)
         if raised:
             alerts = [RaisedAlert(alert.message_code, alert.payload) for alert in raised]
-            self.endpoint.raise_alerts(alerts, now, utc)
+            self.gbcs.raise_alerts(alerts, now, utc)
         flags = await self._push(values)
         self.attached.set()
         await self.flush()

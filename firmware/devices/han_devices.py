@@ -1,6 +1,6 @@
 """The emulated GBCS devices of a home, each assembled for the HAN: radio stack, GBCS side, tunnel, NVM partition.
 
-Why one assembly module: a home's ESME, GSME, PPMID, HCALCS and the a6 device differ in their
+Why one assembly module: a home's ESME, GSME, PPMID, HCALCS, the a6 device and its IHDs differ in their
 payload side (`esme.Esme`, `gsme.GsmePayloadHandler`, the CS-only devices of `ppmid`, `hcalcs`,
 `cs_device`) and in how they reach the CHF (a tunnel the hub opens, or the GSME's own pull
 cycle, `gsme_node`); everything else - the install code kept in NVM, frame counters and
@@ -31,6 +31,7 @@ from firmware.devices.gsme.profile import ProfileError
 from firmware.devices.hcalcs import hcalcs
 from firmware.devices.meters import (
     BASIC,
+    DEVICE_IN_HOME_DISPLAY,
     DEVICE_METER,
     METERING,
     PROFILE_SMART_ENERGY,
@@ -52,13 +53,14 @@ from protocols.zigbee import install_code_crc
 
 from .gsme_node import WAKE_INTERVAL, GsmeNode
 from .han_node import HanNode
+from .ihd_node import PREPAYMENT, IhdNode
 from .tunnel_server import TunnelServerNode
 
 if TYPE_CHECKING:
     from hal.nvm import Nvm
 
 #: GBCS device kinds a home can hold, and their GBCS device type (gbcs.md 2.2).
-DEVICE_TYPES = {"esme": ESME, "gsme": GSME, "ppmid": PPMID, "hcalcs": HCALCS, "other": TYPE_2}
+DEVICE_TYPES = {"esme": ESME, "gsme": GSME, "ppmid": PPMID, "hcalcs": HCALCS, "other": TYPE_2, "ihd": TYPE_2}
 #: The payload sides' shipped profiles used when the home names none.
 DEFAULT_PROFILES = {"esme": "credit-single", "gsme": "prepayment"}
 _INSTALL_CODE = "han.install-code"
@@ -129,6 +131,7 @@ def build_device(
     utc: Callable[[], float],
     rng: random.Random,
     gsme_wake_interval: float = WAKE_INTERVAL,
+    ihd_interval: float = 60.0,
 ) -> HanNode:
     """The node of `spec` on its NVM partition (not started: `node.start()` joins it)."""
     if spec.kind not in DEVICE_TYPES:
@@ -140,24 +143,29 @@ def build_device(
     sleepy = spec.kind == "gsme"
     kind = 1 if sleepy else 0
     endpoint = meter_endpoint(spec.kind.upper(), kind, kind, 0, not sleepy)
-    if spec.kind not in ("esme", "gsme"):
+    if spec.kind == "ihd":
+        endpoint = ZclEndpoint(SE_ENDPOINT, PROFILE_SMART_ENERGY, DEVICE_IN_HOME_DISPLAY,
+                               {BASIC: dict(endpoint.servers[BASIC])}, [METERING, PREPAYMENT])  # fmt: skip
+    elif spec.kind not in ("esme", "gsme"):
         endpoint = ZclEndpoint(SE_ENDPOINT, PROFILE_SMART_ENERGY, DEVICE_METER, {BASIC: dict(endpoint.servers[BASIC])})
     if sleepy:
         endpoint.clients.append(TUNNELING)
-    else:
+    elif spec.kind != "ihd":
         endpoint.servers[TUNNELING] = dict(_CLOSE_TUNNEL_TIMEOUT)
     device = EmulatedDevice(
         radios=spec.radios,
         install_code=code + install_code_crc(code),
         endpoints=[endpoint],
         ieee=ieee,
-        router=spec.kind == "esme",
+        router=spec.kind == "esme",  # the IHD too is an end device (mains powered, receiver on)
         sleepy=sleepy,
         poll_period=SLEEPY_POLL,
         nvm=DeviceNvm(counters=NvmCounters(nvm)),
         rng=random.Random(rng.random()),
     )
     common: dict[str, Any] = {"name": spec.name, "device": device, "nvm": nvm, "se_endpoint": SE_ENDPOINT, "utc": utc}
+    if spec.kind == "ihd":
+        return IhdNode(interval=ihd_interval, **common)
     if sleepy:
         gas, gas_device = _gsme(spec, nvm, keys, rng)
         return GsmeNode(model=gas, wake_interval=gsme_wake_interval, endpoint=gas_device.endpoint, **common)

@@ -1,4 +1,4 @@
-"""A HAN node with a GBCS side: an `EmulatedDevice`, its NVM partition, its tunnels and its GBCS endpoint.
+"""A HAN node and its GBCS side: an `EmulatedDevice`, its NVM partition, its tunnels and its GBCS endpoint.
 
 Why a base for every GBCS device on the HAN (gbcs.md 6): the ESME, PPMID, HCALCS, the a6
 device and the GSME all join with their install code, survive a restart on their NVM
@@ -36,10 +36,10 @@ from firmware.han.node_state import load_network, save_network
 from firmware.han.segments import Reassembly, fit
 from firmware.zigbee import DeliveryFailed, JoinError
 from firmware.zigbee.aps import ApsIndication
-from firmware.zigbee.nwk import COORDINATOR_ADDRESS
+from firmware.zigbee.nwk import COORDINATOR_ADDRESS, FIRST_RESERVED_ADDRESS
 from firmware.zigbee.tasks import TaskSet
 from firmware.zigbee.zdo import ZDO_ENDPOINT, ZDO_PROFILE
-from protocols.zigbee import PROFILE_SMART_ENERGY
+from protocols.zigbee import BROADCAST_RX_ON_WHEN_IDLE, PROFILE_SMART_ENERGY
 
 if TYPE_CHECKING:
     from hal.nvm import Nvm
@@ -60,7 +60,7 @@ class HanNode:
         name: str,
         device: EmulatedDevice,
         nvm: Nvm,
-        endpoint: GbcsEndpoint,
+        endpoint: GbcsEndpoint | None,
         se_endpoint: int,
         utc: Callable[[], float],
         join_retry: float = JOIN_RETRY,
@@ -84,6 +84,7 @@ class HanNode:
         self.hub_ieee: int | None = None  #: the coordinator's EUI-64, from the first frame it sent us
         self.tasks = TaskSet()
         self._waiting: dict[tuple[int, int], asyncio.Future[bytes]] = {}
+        self._collecting: dict[tuple[int, int], list[tuple[int, bytes]]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._started = asyncio.Event()
         #: set once the device talks GBCS with the hub (its tunnel is up; the GSME has also pushed its mirror)
@@ -166,6 +167,10 @@ class HanNode:
         if ind.src == COORDINATOR_ADDRESS and ind.src_ieee is not None:
             self.hub_ieee = ind.src_ieee
         if ind.profile == ZDO_PROFILE and ind.dst_endpoint == ZDO_ENDPOINT and ind.payload:
+            collected = self._collecting.get((ind.cluster, ind.payload[0]))
+            if collected is not None:
+                collected.append((ind.src, ind.payload))
+                return True
             return self._answered((ind.cluster, ind.payload[0]), ind.payload)
         if ind.broadcast or ind.dst_endpoint != self.se_endpoint:
             return False
@@ -207,6 +212,7 @@ class HanNode:
                 src_endpoint=ZDO_ENDPOINT if zdo else self.se_endpoint,
                 dst_endpoint=endpoint,
                 payload=payload,
+                ack=nwk < FIRST_RESERVED_ADDRESS,
             )
         except DeliveryFailed as error:
             LOGGER.info("%s: frame of cluster 0x%04x to 0x%04x not delivered: %s", self.name, cluster, nwk, error)
@@ -241,11 +247,25 @@ class HanNode:
         finally:
             self._waiting.pop(key, None)
 
+    async def gather(self, request: bytes, answer_cluster: int, window: float) -> list[tuple[int, bytes]]:
+        """Broadcast a ZDO request to every node whose receiver is on; the (NWK, payload) answers of `window` s."""
+        key = (answer_cluster, request[0])
+        found: list[tuple[int, bytes]] = []
+        self._collecting[key] = found
+        try:
+            await self.send(
+                BROADCAST_RX_ON_WHEN_IDLE, ZDO_ENDPOINT, answer_cluster & 0x7FFF, request, profile=ZDO_PROFILE
+            )
+            await asyncio.sleep(window)
+        finally:
+            del self._collecting[key]
+        return found
+
     # -- the endpoint's outbox -------------------------------------------------------------------------
 
     def deliver(self, out: list[Outbound]) -> None:
         """Send what the endpoint queued (it is in the endpoint's NVM outbox: `out` only says there is news)."""
-        if not self.closed:
+        if not self.closed and self.endpoint is not None:
             self.tasks.spawn(self.flush())
 
     def outbox_data(self, message: bytes) -> bytes:
@@ -255,13 +275,16 @@ class HanNode:
     async def flush(self) -> bool:
         """Send the endpoint's outbox over the tunnel, in order; True when it is empty. What cannot be sent now
         (no tunnel, the hub does not answer) waits and is offered again `RESEND_AFTER` seconds later."""
+        endpoint = self.endpoint
+        if endpoint is None:
+            return True
         async with self._outbox_lock:
-            for message in self.endpoint.pending():
+            for message in endpoint.pending():
                 if not await self._send_message(message):
                     if not self.closed:
                         asyncio.get_running_loop().call_later(RESEND_AFTER, self.deliver, [])
                     return False
-                self.endpoint.sent(message.seq)
+                endpoint.sent(message.seq)
             return True
 
     async def _send_message(self, message: Outbound) -> bool:
@@ -288,17 +311,22 @@ class HanNode:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        deadline = self.endpoint.deadline()
+        deadline = None if self.endpoint is None else self.endpoint.deadline()
         if deadline is not None and not self.closed:
             self._timer = asyncio.get_running_loop().call_at(deadline, self._fire)
 
     def _fire(self) -> None:
         self._timer = None
-        self.deliver(self.endpoint.timer_fired(self.now(), self.utc()))
+        if self.endpoint is not None:
+            self.deliver(self.endpoint.timer_fired(self.now(), self.utc()))
         self.rearm()
 
     def receive_command(self, data: bytes) -> None:
-        """A whole GBCS message for this device: the endpoint's answers are delivered."""
+        """A whole GBCS message for this device: the endpoint's answers are delivered (a node without a GBCS
+        side - an in-home display - has nothing to answer with)."""
+        if self.endpoint is None:
+            LOGGER.info("%s: a GBCS message for a device without a GBCS side ignored", self.name)
+            return
         self.deliver(self.endpoint.receive(data, self.now(), self.utc()))
         self.rearm()
 

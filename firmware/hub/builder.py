@@ -122,7 +122,7 @@ class Hub:
     def export_keys(self, writer: Callable[[str, bytes], None]) -> list[str]:
         """A head-end's key store folder for this hub (`keys.HubKeys.export`)."""
         credentials = [self.chf.endpoint.credentials, self.gpf.endpoint.credentials]
-        credentials += [node.endpoint.credentials for node in self.devices]
+        credentials += [node.endpoint.credentials for node in self.devices if node.endpoint is not None]
         return self.keys.export(writer, credentials)
 
     async def close(self) -> None:
@@ -173,7 +173,15 @@ async def start_hub(
     for spec in devices:
         nvm = store.partition(f"device/{spec.eui.hex()}")
         hub.devices.append(
-            build_device(spec, nvm, device_keys, utc=utc, rng=rng, gsme_wake_interval=config.gsme_wake_interval)
+            build_device(
+                spec,
+                nvm,
+                device_keys,
+                utc=utc,
+                rng=rng,
+                gsme_wake_interval=config.gsme_wake_interval,
+                ihd_interval=config.ihd_interval,
+            )
         )
     hub.first_start = not hub_nvm.get(_COMMISSIONED)
     if hub.first_start:

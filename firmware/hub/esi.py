@@ -4,7 +4,8 @@ Why here and sans-I/O: besides tunnels (`firmware.han.Tunnels`), what a GB hub s
 HAN is a handful of ZCL services (gbcs.md 6.3, radio.md 5.5), each a question and an answer:
 
 - ZDO Match_Desc_req for the Smart Energy profile: the ESI endpoint (it holds the Tunneling
-  server, Time, Basic and Metering for mirroring), so a device finds where to ask;
+  server, Time, Basic and Metering for mirroring), so a device finds where to ask, and the
+  mirror's endpoint once there is one (an IHD looking for Metering finds the gas data there);
 - Time (0x000A) reads, from `Chf.time_attributes` - the CHF is the HAN's time master;
 - Basic (0x0000) reads: the hub's identity and Physical Environment = 0x01 (mirror capacity,
   gbcs.md 6.3);
@@ -131,7 +132,9 @@ class HubEsi:
         if not isinstance(request, zdp.MatchDescReq) or request.profile != PROFILE_SMART_ENERGY:
             return []
         wanted = set(request.in_clusters) | set(request.out_clusters)
-        endpoints = (ESI_ENDPOINT,) if wanted & set(ESI_CLUSTERS) else ()
+        endpoints: tuple[int, ...] = (ESI_ENDPOINT,) if wanted & set(ESI_CLUSTERS) else ()
+        if wanted & set(MIRROR_CLUSTERS) and self.mirror_owner is not None:
+            endpoints += (MIRROR_ENDPOINT,)  # an IHD looking for meters finds the gas meter's mirror
         response = zdp.MatchDescRsp(0, 0x0000, endpoints)
         return [Answer(_MATCH_DESC_RSP, 0, 0, build_zdo(zdp.ZdoFrame(frame.tsn, response)), profile=0)]
 
@@ -148,9 +151,8 @@ class HubEsi:
         if endpoint == MIRROR_ENDPOINT:
             return self._mirror_frame(ieee, cluster, src_endpoint, frame)
         if frame.name is None and frame.command_id == frames.READ_ATTRIBUTES:
-            values = self._time() if cluster == TIME else self._basic if cluster == BASIC else None
-            if values is None:
-                return []
+            # Time and Basic are served here; the ESI's Metering holds no values of its own (the mirror does)
+            values = self._time() if cluster == TIME else self._basic if cluster == BASIC else {}
             return _read_answer(frame, dict(values), cluster, endpoint, src_endpoint)
         if cluster == METERING and frame.name == "request_mirror":
             return [self._request_mirror(ieee, src_endpoint, frame)]
