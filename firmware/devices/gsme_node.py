@@ -3,7 +3,7 @@
 Why this shape (gbcs.md 6.3; meters.md 4.5): the GSME is a battery end device that sleeps;
 the hub cannot reach it, so everything starts at the meter:
 
-1. After joining it finds the hub's ESI endpoint (ZDO Match_Desc_req for the Smart Energy
+1. After joining it stays awake a while (the hub interviews it), finds the hub's ESI endpoint (ZDO Match_Desc_req for the Smart Energy
    profile), asks for a mirror (RequestMirror -> RequestMirrorResponse: the mirror's
    endpoint), configures it for notification scheme B with mirror notification reporting
    (ConfigureMirror: its reporting interval is the wake interval) and opens its GB-HRGP
@@ -58,6 +58,8 @@ LOGGER = logging.getLogger(__name__)
 WAKE_INTERVAL = 1800.0
 #: Seconds the meter waits for each answer of the hub while awake (ours).
 ANSWER_TIMEOUT = 15.0
+#: Seconds the meter stays awake after joining, for the hub's interview (ours).
+AWAKE_AFTER_JOIN = 120.0
 TUNNEL_MESSAGE_PENDING = 1 << 21
 SCHEME_B = 0x02
 PRICE, PREPAYMENT = 0x0700, 0x0705
@@ -91,7 +93,17 @@ class GsmeNode(HanNode):
         return tunnel_header.put(message)
 
     async def on_joined(self) -> None:
+        self.tasks.spawn(self._stay_awake(AWAKE_AFTER_JOIN))
         self.tasks.spawn(self._cycle())
+
+    async def _stay_awake(self, seconds: float) -> None:
+        """Poll fast for a while after joining, so the hub can interview the meter (its ZDO requests wait in the
+        parent's indirect queue only a few seconds: radio.md 2.6)."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while loop.time() < until and not self.closed:
+            self.device.stack.mark_busy()
+            await asyncio.sleep(1.0)
 
     async def _cycle(self) -> None:
         while not self.closed:

@@ -462,6 +462,8 @@ class HubRuntime:
         elif isinstance(event, Opened):
             journal.event("HAN: tunnel with %016x open (%s)", ieee, "its client" if event.server else "we are client")
             self._settle(ieee, True)
+            if event.server:
+                self._client_opened(ieee)
         elif isinstance(event, Refused):
             LOGGER.warning("tunnel to %016x refused, status %d", ieee, event.status)
             self._settle(ieee, False)
@@ -522,6 +524,18 @@ class HubRuntime:
             ", 868 MHz" if sub_ghz else "",
         )
         self.execute(self.chf.device_joined(eui, self.now(), self.utc(), sleepy=sleepy, sub_ghz=sub_ghz))
+
+    def _client_opened(self, ieee: int) -> None:
+        """A device opened its tunnel to us (the GSME): it has joined and speaks GBCS, whether or not zigpy's
+        interview of it (a sleepy device) has finished."""
+        entry = self.chf.device_log.entry(_eui(ieee))
+        if entry is None or entry.joined:
+            return
+        neighbour = self.han.stack.nwk.neighbour_by_ieee(ieee)
+        sleepy = neighbour is not None and not neighbour.rx_on_when_idle
+        sub_ghz = neighbour is not None and neighbour.iface.band is Band.MHZ_868
+        journal.event("HAN: %s joined (its tunnel is open%s)", _eui(ieee).hex(), ", sleepy" if sleepy else "")
+        self.execute(self.chf.device_joined(_eui(ieee), self.now(), self.utc(), sleepy=sleepy, sub_ghz=sub_ghz))
 
     def device_left(self, device: zigpy.device.Device) -> None:
         ieee = eui64_int(device.ieee)
