@@ -3,11 +3,12 @@
 Why this shape (gbcs.md 6.3; meters.md 4.5): the GSME is a battery end device that sleeps;
 the hub cannot reach it, so everything starts at the meter:
 
-1. After joining it stays awake a while (the hub interviews it), finds the hub's ESI endpoint (ZDO Match_Desc_req for the Smart Energy
-   profile), asks for a mirror (RequestMirror -> RequestMirrorResponse: the mirror's
-   endpoint), configures it for notification scheme B with mirror notification reporting
-   (ConfigureMirror: its reporting interval is the wake interval) and opens its GB-HRGP
-   tunnel to the hub (it is the client). A step that fails is tried again at the next wake.
+1. After joining it stays awake a while (the hub interviews it), finds the hub's ESI endpoint
+   (ZDO Match_Desc_req for the Smart Energy profile), asks for a mirror (RequestMirror ->
+   RequestMirrorResponse: the mirror's endpoint), configures it for notification scheme B
+   with mirror notification reporting (ConfigureMirror: its reporting interval is the wake
+   interval) and opens its GB-HRGP tunnel to the hub (it is the client). A step that fails
+   is tried again at the next wake.
 2. Every `wake_interval` seconds (GBCS recommends 30 minutes) it wakes: it brings its model up
    to date and pushes its values to the mirror - Report Attributes of Basic, Price and
    Prepayment, then Metering, which the mirror answers with MirrorReportAttributeResponse
