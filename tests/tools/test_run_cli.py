@@ -120,3 +120,16 @@ def test_a_port_in_use_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
         options = ["--config", str(no_history(tmp_path)), "--state", str(tmp_path / "s.sqlite")]
         assert main(["run", "--fast", "--listen", f"127.0.0.1:{port}", *options]) == 2
     assert "cannot listen" in capsys.readouterr().err
+
+
+def test_an_unknown_device_profile_in_the_home_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "home.toml"
+    home.write_text(
+        'name = "h"\nsize = [4.0, 4.0]\n[[levels]]\nlevel = 0\nheight = 2.5\n'
+        '[[nodes]]\nname = "hub"\nrole = "hub"\nlevel = 0\nat = [1.0, 1.0]\n'
+        '[[nodes]]\nname = "meter"\nrole = "esme"\nlevel = 0\nat = [2.0, 1.0]\nprofile = "no-such-profile"\n'
+    )
+    options = ["--config", str(no_history(tmp_path)), "--state", str(tmp_path / "s.sqlite"), "--home", str(home)]
+    assert main(["run", "--fast", *options]) == 2
+    err = capsys.readouterr().err
+    assert "meter" in err and "no-such-profile" in err
