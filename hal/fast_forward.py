@@ -30,43 +30,27 @@ import random
 import selectors
 import time
 from collections.abc import Callable
-from typing import Any
 
 
-class _PacedSelector(selectors.BaseSelector):
-    """A selector that waits for real while the loop is not hurrying, and jumps the clock while it is."""
+class _PacedSelector(selectors.DefaultSelector):
+    """The platform's selector, waiting for real while the loop is not hurrying and jumping the clock while it is."""
 
     def __init__(self, loop: FastForwardLoop) -> None:
-        self._real = selectors.DefaultSelector()
+        super().__init__()
         self._loop = loop
 
-    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        return self._real.register(fileobj, events, data)
-
-    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
-        return self._real.unregister(fileobj)
-
-    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        return self._real.modify(fileobj, events, data)
-
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        ready = self._real.select(0)
+        ready: list[tuple[selectors.SelectorKey, int]] = super().select(0)
         if ready or timeout == 0:
             return ready
         if timeout is not None and self._loop.hurry():
             self._loop.advance(timeout)
             return []
         started = time.monotonic()
-        ready = self._real.select(timeout)
+        ready = super().select(timeout)
         slept = time.monotonic() - started
         self._loop.advance(slept if timeout is None else min(slept, timeout) if ready else timeout)
         return ready
-
-    def close(self) -> None:
-        self._real.close()
-
-    def get_map(self) -> Any:
-        return self._real.get_map()
 
 
 class FastForwardLoop(asyncio.SelectorEventLoop):
