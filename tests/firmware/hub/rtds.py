@@ -34,7 +34,7 @@ from protocols.gbz import GbzDecodeError
 from tests.firmware.chf.rtds import chf_fault
 from tests.firmware.devices.esme.rtds import device_fault as esme_fault
 from tests.firmware.devices.gsme.rtds import device_faults as gsme_faults
-from tests.firmware.gbcs.test_rtds_replay import summary
+from tests.firmware.gbcs.rtds import summary
 from tests.firmware.hub.harness import RTDS_UTC, RunningHub, settle
 
 HUB_EUIS = {bytes.fromhex("00db1234567890a2"), bytes.fromhex("00db1234567890a3")}

@@ -18,7 +18,7 @@ from firmware.devices.gsme_node import GsmeNode
 from firmware.han.frames import MAX_TRANSFER
 from hal.keystore import load_keystore
 from protocols.gbcs import Cra, KeyStore, Message, OtherInformation, build, parse
-from tests.firmware.gbcs.test_rtds_replay import summary
+from tests.firmware.gbcs.rtds import summary
 from tests.firmware.hub.harness import RunningHub
 
 SUPPLIER = bytes.fromhex("90b3d51f30010000")
