@@ -131,7 +131,7 @@ def build_device(
     utc: Callable[[], float],
     rng: random.Random,
     gsme_wake_interval: float = WAKE_INTERVAL,
-    ihd_interval: float = 60.0,
+    ihd_interval: float = 300.0,
 ) -> HanNode:
     """The node of `spec` on its NVM partition (not started: `node.start()` joins it)."""
     if spec.kind not in DEVICE_TYPES:

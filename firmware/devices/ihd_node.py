@@ -40,7 +40,7 @@ _MATCH_DESC_RSP = 0x8006
 class IhdNode(HanNode):
     """An in-home display on the HAN (see the module docstring)."""
 
-    def __init__(self, *, interval: float = 60.0, **node: Any) -> None:
+    def __init__(self, *, interval: float = 300.0, **node: Any) -> None:
         super().__init__(endpoint=None, **node)
         self.interval = interval
         self.meters: list[tuple[int, int]] = []  #: (NWK, endpoint) of each Metering server found
@@ -80,13 +80,14 @@ class IhdNode(HanNode):
     async def read(self) -> dict[str, int]:
         """Read every meter found once; what the display shows afterwards."""
         shown = dict(self.display)
-        for nwk, endpoint in self.meters:
+        for nwk, endpoint in list(self.meters):
             metering = await self._read(nwk, endpoint, METERING, (SUMMATION, DEVICE_TYPE))
-            if SUMMATION not in metering:
-                continue  # the ESI endpoint: no Metering values of its own
             gas = nwk == COORDINATOR_ADDRESS or metering.get(DEVICE_TYPE) in GAS_TYPES
-            if gas and nwk != COORDINATOR_ADDRESS:
-                continue  # the gas meter itself sleeps: its data is read from its mirror on the hub
+            if SUMMATION not in metering or (gas and nwk != COORDINATOR_ADDRESS):
+                # the ESI endpoint (no Metering values of its own), or the gas meter itself, which sleeps: its
+                # data is read from its mirror on the hub. Neither is asked again.
+                self.meters.remove((nwk, endpoint))
+                continue
             shown["gas_summation" if gas else "electricity_summation"] = int(metering[SUMMATION])
             if gas:
                 credit = await self._read(nwk, endpoint, PREPAYMENT, (CREDIT_REMAINING,))

@@ -20,7 +20,7 @@ Keys (the first five are the rig's, with its defaults; docs/hub.md lists them al
 | `[han] dual_band` | `"auto"` | `"auto"` (868 MHz when a device needs it), `"yes"`, `"no"` |
 | `[hub] commission` | `true` | put the home's devices in the device logs at first start |
 | `[hub] gsme_wake_interval` | `1800` | seconds between the gas meter's wake-ups (gbcs.md 6.3) |
-| `[hub] ihd_interval` | `60` | seconds between an in-home display's reads |
+| `[hub] ihd_interval` | `300` | seconds between an in-home display's reads |
 | `[hub] gsme_retrieval_timeout` | `86400` | seconds a queued GSME command waits before 0x819D |
 | `[clock] start` | `""` | with `--fast`: the UTC date-time the hub serves from (`""`: now) |
 | `[clock] history` | `172800` | with `--fast`, first start: seconds of the home's life simulated first |
@@ -75,7 +75,7 @@ class HubConfig:
     dual_band: str = "auto"
     commission: bool = True
     gsme_wake_interval: float = 1800.0
-    ihd_interval: float = 60.0
+    ihd_interval: float = 300.0
     gsme_retrieval_timeout: float = 86400.0
     clock_start: float | None = None  #: UTC seconds since 1970 the hub serves from (`--fast`)
     history: float = 2 * 86400.0  #: seconds of the home's life simulated at first start before serving (`--fast`)
@@ -174,7 +174,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> HubConfig:
         dual_band=read.get("han", "dual_band", str, "auto"),
         commission=read.get("hub", "commission", bool, True),
         gsme_wake_interval=float(read.get("hub", "gsme_wake_interval", (int, float), 1800.0)),
-        ihd_interval=float(read.get("hub", "ihd_interval", (int, float), 60.0)),
+        ihd_interval=float(read.get("hub", "ihd_interval", (int, float), 300.0)),
         gsme_retrieval_timeout=float(read.get("hub", "gsme_retrieval_timeout", (int, float), 86400.0)),
         clock_start=parse_utc(start, "clock.start") if start else None,
         history=float(read.get("clock", "history", (int, float), 2 * 86400.0)),
