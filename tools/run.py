@@ -6,13 +6,18 @@
 Builds the hub with `firmware.hub.start_hub` from the configuration (the rig's TOML file,
 docs/hub.md; options override it), on a `hal.nvm` state file, a `hal.wan` TCP port, and the
 virtual radios of the home (`tools.virtual_hub`): the emulated ESME, GSME, PPMID, HCALCS and
-a6 device at their RTDS identities. Prints a live log of joins, commands, responses and alerts
-(virtual UTC time first), and tells a service manager READY once the WAN port listens and the
-HAN is formed (`hal.service`, when present).
+a6 device at their RTDS identities, and the home's in-home displays. Prints a live log of
+joins, commands, responses and alerts (the hub's UTC time first), and tells a service manager
+READY once the WAN port listens and the HAN is formed (`hal.service`), WATCHDOG while it runs,
+STOPPING when it stops.
 
-Time: real time by default. `--fast` runs virtual time that keeps pace with real time and
-jumps ahead only while the CHF waits for the HAN (`hal.fast_forward`): a gas command waits for
-the meter's next wake-up in no wall time, but an idle hub does not age between two commands.
+Time: real time by default; the hub serves once its network is formed, its devices joining
+meanwhile. `--fast` runs virtual time that keeps pace with real time and jumps ahead only while
+the hub waits for the HAN (`hal.fast_forward`, `HubRuntime.busy`): a gas command waits for the
+meter's next wake-up in no wall time, but an idle hub does not age between two commands. A
+`--fast` hub listens once its devices joined and, at a first start, once `[clock] history` of
+its home's life has been simulated; its NVM survives a killed process (`Durability.NORMAL`),
+a real-time hub's a power cut (`FULL`).
 
 Keys: `--keystore DIR` (e.g. the RTDS key store) gives the hub and devices their keys and the
 remote parties' certificates; without one, test keys are generated on first start and kept in
