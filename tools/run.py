@@ -47,6 +47,7 @@ from ._options import add_home_option
 if TYPE_CHECKING:
     from firmware.hub import Hub, HubConfig
     from hal.nvm import NvmStore
+    from hal.radio import Radio
     from hal.service import ServiceNotifier
 
 LOGGER = logging.getLogger("commshub.run")
@@ -203,14 +204,17 @@ async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.Abstr
             keystore = load_keystore(config.keystore_dir)
         except (KeyStoreError, OSError) as error:
             raise _StartError(f"--keystore: {error}") from None
-    if not config.home:
-        raise _StartError("real radios (han.radios) are not served by this command yet: give a home")
-    try:
-        home = build_virtual_home(
-            load_floorplan(config.home), seed=args.seed, hub=config.hub_node, dual_band=config.dual_band
-        )
-    except (FloorPlanError, VirtualHomeError) as error:
-        raise _StartError(str(error)) from None
+    if config.home:
+        try:
+            home = build_virtual_home(
+                load_floorplan(config.home), seed=args.seed, hub=config.hub_node, dual_band=config.dual_band
+            )
+        except (FloorPlanError, VirtualHomeError) as error:
+            raise _StartError(str(error)) from None
+        radios, devices, skipped = home.radios, home.devices, home.skipped
+        duty_cycle = home.duty_cycle if home.dual_band else None
+    else:
+        radios, devices, skipped, duty_cycle = await _real_radios(config), [], {}, None
     epoch = getattr(loop, "epoch", time.time() - loop.time())
     stop = asyncio.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
@@ -219,14 +223,14 @@ async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.Abstr
         try:
             hub = await start_hub(
                 config,
-                radios=home.radios,
+                radios=radios,
                 store=store,
                 wan=functools.partial(WanServer, config.listen_host, config.listen_port),
                 keystore=keystore,
                 utc=lambda: epoch + loop.time(),
                 rng=random.Random(args.seed),
-                devices=home.devices,
-                duty_cycle=home.duty_cycle if home.dual_band else None,
+                devices=devices,
+                duty_cycle=duty_cycle,
             )
         except DeviceConfigError as error:
             raise _StartError(str(error)) from None
@@ -234,7 +238,7 @@ async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.Abstr
             loop.hurry = lambda: hub.runtime.busy
         notifier = ServiceNotifier.from_environment()
         try:
-            _started(hub, config, home.skipped, keystore is not None, args.export_keys)
+            _started(hub, config, skipped, keystore is not None, args.export_keys)
             if isinstance(loop, FastForwardLoop):
                 # --fast: head-ends meet a home whose devices joined (and, at a first start, that has lived)
                 preparing = asyncio.ensure_future(_prepare(hub, config, loop))
@@ -260,6 +264,21 @@ async def _main(config: HubConfig, args: argparse.Namespace, loop: asyncio.Abstr
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(number)
     return 0
+
+
+async def _real_radios(config: HubConfig) -> list[Radio]:
+    """The rig's radios (`[han] radios`), 2.4 GHz first (`hal.radios`: a Spinel RCP is a raw radio our stack
+    drives); the HAN then has only the devices that join over real air."""
+    from hal.radio import RadioError
+    from hal.radios import RadioSpecError, open_raw_radio, parse_radio_spec
+
+    radios = []
+    for spec in sorted(config.radios, key=lambda radio: radio.band != "2.4GHz"):
+        try:
+            radios.append(await open_raw_radio(parse_radio_spec(f"{spec.kind}:{spec.path}")))
+        except (RadioSpecError, RadioError, OSError) as error:
+            raise _StartError(f"han.radios: {spec.kind}:{spec.path}: {error}") from None
+    return radios
 
 
 async def _prepare(hub: Hub, config: HubConfig, loop: asyncio.AbstractEventLoop) -> None:

@@ -6,6 +6,8 @@ import asyncio
 import re
 import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from hal.nvm import NvmStore
 from hal.wan import WanClient
 from protocols.gbcs import Cra, KeyStore, Message, Verdict, parse
 from tests.firmware.hub.harness import reseal
-from tests.tools.hub_process import HubProcess, free_port, no_history
+from tests.tools.hub_process import REPO, HubProcess, free_port, no_history
 from tools.cli import main
 
 DBCH01 = "6.31_DBCH01/DBCH01_6.31_SUCCESS_COMMAND_GBCS.HEX"
@@ -133,3 +135,30 @@ def test_an_unknown_device_profile_in_the_home_exits_2(tmp_path: Path, capsys: p
     assert main(["run", "--fast", *options]) == 2
     err = capsys.readouterr().err
     assert "meter" in err and "no-such-profile" in err
+
+
+def test_the_rigs_real_radio_configuration_serves_from_a_spinel_rcp(tmp_path: Path, rtds_dir: Path) -> None:
+    """`[han] home = ""` and a radio: the hub forms its HAN on a Spinel RCP (here the virtual one on a pty,
+    `commshub dongle --protocol spinel`) and serves its own use cases over TCP."""
+    link = tmp_path / "usb-commshub_RCP-if00"
+    dongle = subprocess.Popen(
+        [sys.executable, "-m", "tools.cli", "dongle", "--protocol", "spinel", "--link", str(link), "--no-devices"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert dongle.stdout is not None and "dongle at" in dongle.stdout.readline().decode()
+        config = tmp_path / "hub.toml"
+        config.write_text(f'[han]\nhome = ""\nradios = [{{ band = "2.4GHz", kind = "spinel", path = "{link}" }}]\n')
+        keys = rtds_dir.parent / "keystore"
+        options = ["--config", str(config), "--state", str(tmp_path / "hub.sqlite"), "--keystore", str(keys)]
+        hub = HubProcess(options, tmp_path / "hub.log", free_port())
+        try:
+            assert hub.listening(), hub.output()
+            command = bytes.fromhex((rtds_dir / DBCH01).read_text().strip())
+            got = asyncio.run(_ask(hub.port, command, load_keystore(keys)))
+        finally:
+            assert hub.stop() == 0, hub.output()
+    finally:
+        dongle.terminate()
+        dongle.wait(30)
+    assert got[-1].message_code == 0x010A and got[-1].originator == CHF
