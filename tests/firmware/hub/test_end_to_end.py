@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from firmware.devices.gsme_node import GsmeNode
+from firmware.devices.ihd_node import IhdNode
 from firmware.han.frames import MAX_TRANSFER
 from hal.keystore import load_keystore
 from protocols.gbcs import Cra, KeyStore, Message, OtherInformation, build, parse
@@ -122,3 +123,16 @@ def test_an_alert_reaches_every_connected_head_end(running: RunningHub) -> None:
         alerts = [message for message in received if message.cra is Cra.ALERT and message.message_code == 0x00D5]
         assert len(alerts) == 1 and alerts[0].originator == CHF
         assert not [message for message in received if message.cra is Cra.RESPONSE]
+
+
+def test_the_in_home_display_reads_the_meters_over_zcl(running: RunningHub) -> None:
+    """The IHD (a Type 2 device in the device log) found the ESME and the gas mirror, and shows the GPF's
+    mirror values - the sleeping gas meter's, as its last wake-up pushed them."""
+    assert running.hub is not None
+    display = next(node for node in running.hub.devices if isinstance(node, IhdNode))
+    shown = running.run(display.read())
+    mirror = running.hub.gpf.mirror
+    assert shown["gas_summation"] == mirror.value(0x0702, 0x0000)
+    assert shown["gas_credit"] == mirror.value(0x0705, 0x0001)
+    assert "electricity_summation" in shown
+    assert running.hub.chf.device_log.entry(display.eui) is not None
