@@ -31,6 +31,8 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
+import zigpy.device
+
 from bench._corpus import read_message, shared_dir
 from firmware.devices.meters import METERING, SE_ENDPOINT
 from firmware.gbcs.headend import command
@@ -165,10 +167,14 @@ async def _bench(count: int, profile: bool) -> None:
           f"time, {window_rate:,.0f}/s with 8 in flight ({esme_rate / BAR:.2f}x / {window_rate / BAR:.2f}x the "
           f"{BAR:,.0f}/s bar)")  # fmt: skip
     print(f"CHF's own use cases over TCP: DBCH01 {chf_rates[0]:,.0f}/s, ECS26i {chf_rates[1]:,.0f}/s")
-    print(f"bare ZCL round trips on the same HAN (zigpy read of the ESME's Metering): {zcl_rate:,.0f}/s; "
-          f"GBCS through the HAN runs at {esme_rate / zcl_rate:.2f}x that rate one at a time")
-    print(f"frames on the air per round trip: GBCS to the ESME {esme_frames:.1f} (TransferData in 64-octet APS "
-          f"blocks, each with its MAC and APS acknowledgements, both ways), bare ZCL {zcl_frames:.1f}")
+    print(
+        f"bare ZCL round trips on the same HAN (zigpy read of the ESME's Metering): {zcl_rate:,.0f}/s; "
+        f"GBCS through the HAN runs at {esme_rate / zcl_rate:.2f}x that rate one at a time"
+    )
+    print(
+        f"frames on the air per round trip: GBCS to the ESME {esme_frames:.1f} (TransferData in 64-octet APS "
+        f"blocks, each with its MAC and APS acknowledgements, both ways), bare ZCL {zcl_frames:.1f}"
+    )
     if profile:
         _report(profiler)
 
@@ -193,6 +199,7 @@ async def _chf_rate(client: WanClient, keystore: KeyStore, commands: Commands, c
 
 async def _zcl_rate(hub: Hub, count: int) -> float:
     device = hub.han.app.get_device(ieee=eui64(int.from_bytes(hub.devices[0].eui, "big")))
+    assert isinstance(device, zigpy.device.Device)
     cluster = device.endpoints[SE_ENDPOINT].in_clusters[METERING]
 
     async def one() -> None:
