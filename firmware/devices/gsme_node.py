@@ -106,6 +106,9 @@ class GsmeNode(HanNode):
             self.device.stack.mark_busy()
             await asyncio.sleep(1.0)
 
+    def on_left(self) -> None:
+        self.esi = self.mirror = None  # asked for again once it has joined again
+
     async def _cycle(self) -> None:
         while not self.closed:
             if await self._attach():

@@ -9,7 +9,8 @@ to the CHF, or the sleepy GSME's pull cycle - is in the subclasses (`gbcs_device
 - Start: a node that kept a network in NVM rejoins it (its frame counters resume from NVM,
   never lower); otherwise, or when the rejoin fails, it joins with its install code, retrying
   every `join_retry` seconds until the hub admits it (the hub opens joining when the CHF
-  device log says so). The network is saved after each join.
+  device log says so). The network is saved after each join. Asked to leave (removed from
+  the device log), it forgets the network and tries to join again the same way.
 - Receive: frames of the Tunneling cluster go to the tunnels; a ZCL response some task awaits
   (`expect`) goes to it; anything else to the device's own ZDO / ZCL server.
 - Timers: one `loop.call_at` at the endpoint's deadline; what it raises is `deliver`ed.
@@ -87,6 +88,7 @@ class HanNode:
         self._collecting: dict[tuple[int, int], list[tuple[int, bytes]]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._started = asyncio.Event()
+        self._active = False  #: `on_joined` ran: the device's own activity is going on
         #: set once the device talks GBCS with the hub (its tunnel is up; the GSME has also pushed its mirror)
         self.attached = asyncio.Event()
         self.closed = False
@@ -115,7 +117,9 @@ class HanNode:
         await self._join()
         self._started.set()
         self.rearm()
-        await self.on_joined()
+        if not self._active:
+            self._active = True
+            await self.on_joined()
 
     async def _join(self) -> None:
         network = load_network(self.nvm)
@@ -156,9 +160,32 @@ class HanNode:
             server(ind)
 
         stack.on_message = indication
+        forget = stack.on_left
+
+        def left(rejoin: bool) -> None:
+            if forget is not None:
+                forget(rejoin)
+            save_network(self.nvm, None)
+            LOGGER.info("%s was asked to leave the network; it will try to join again", self.name)
+            self._started.clear()
+            self.attached.clear()
+            self.tunnels = Tunnels()
+            self.on_left()
+            if not self.closed:
+                self.tasks.spawn(self._join_again())
+
+        stack.on_left = left
+
+    async def _join_again(self) -> None:
+        """After a leave: join afresh (the hub admits it again only if the CHF device log still holds it)."""
+        await asyncio.sleep(self.join_retry)
+        await self._run()
 
     async def on_joined(self) -> None:
-        """What the device does once on the network (a subclass opens tunnels, asks for a mirror ...)."""
+        """What the device starts once on the network, the first time (a subclass asks for a mirror, reads ...)."""
+
+    def on_left(self) -> None:
+        """The device left the network: what a subclass forgets (its tunnels are gone already)."""
 
     # -- receiving ----------------------------------------------------------------------------------
 

@@ -50,6 +50,9 @@ class IhdNode(HanNode):
     async def on_joined(self) -> None:
         self.tasks.spawn(self._show())
 
+    def on_left(self) -> None:
+        self.meters = []  # found again once it has joined again
+
     async def _show(self) -> None:
         while not self.closed:
             if not self.meters:
