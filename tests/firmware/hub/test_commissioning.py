@@ -1,8 +1,9 @@
 """Commissioning over TCP: CCS02 takes a device off the HAN, CCS01 brings it back, as the DCC does (gbcs.md 5.7, 6.4).
 
-The HCALCS of the hub's home is unregistered (CCS02): the device log changed (CS14), the hub asks it to
-leave, and a command for it is then refused with the delivery-failure alert. Registered again with its install code (CCS01, joining
-enabled), it joins again by itself, the hub opens its tunnel, and a command for it is answered.
+The HCALCS of the hub's home is unregistered (CCS02): the device log changed (CS14), the hub asks
+it to leave, and a command for it is then refused with the delivery-failure alert. Registered again
+with its install code (CCS01, joining enabled), it joins again by itself, the hub opens its tunnel,
+and a command for it is answered.
 """
 
 from __future__ import annotations
