@@ -7,7 +7,8 @@ ESME answers with its endpoint, the hub with its ESI and the gas mirror's), then
 `interval` seconds reads CurrentSummationDelivered (0x0000) and MeteringDeviceType (0x0306) of
 each - the ESME's own register, the gas meter's through the GPF's mirror on the hub (the meter
 itself sleeps; until the mirror exists the display looks for it again at each read) - and the
-gas meter's prepayment Credit Remaining (Prepayment 0x0001) from the mirror. `display` is what
+gas meter's prepayment Credit Remaining (Prepayment 0x0001), its price (Price 0x0400) and
+standing charge (0x0301) from the mirror. `display` is what
 it shows now; a change is logged on `commshub.hub`.
 """
 
@@ -29,6 +30,8 @@ from .han_node import HanNode
 
 LOGGER = logging.getLogger("commshub.hub")
 PREPAYMENT, CREDIT_REMAINING = 0x0705, 0x0001
+#: Price: the (no tier) block 1 price and the standing charge (ZSE D.4.2.2; what the meter pushed to its mirror).
+PRICE, BLOCK_1_PRICE, STANDING_CHARGE = 0x0700, 0x0400, 0x0301
 SUMMATION, DEVICE_TYPE = 0x0000, 0x0306
 #: MeteringDeviceType values of gas: the meter's own (1) and a mirror's (128, Mirrored Gas Metering).
 GAS_TYPES = (1, 128)
@@ -55,10 +58,8 @@ class IhdNode(HanNode):
 
     async def _show(self) -> None:
         while not self.closed:
-            if not self.meters:
-                self.meters = await self._find_meters()
+            await self.read()
             if self.meters:
-                await self.read()
                 self.attached.set()
             await asyncio.sleep(self.interval)
 
@@ -81,7 +82,9 @@ class IhdNode(HanNode):
         return sorted(found)
 
     async def read(self) -> dict[str, int]:
-        """Read every meter found once; what the display shows afterwards."""
+        """Read every meter once (finding them first, if it has none yet); what the display shows afterwards."""
+        if not self.meters:
+            self.meters = await self._find_meters()
         shown = dict(self.display)
         for nwk, endpoint in list(self.meters):
             metering = await self._read(nwk, endpoint, METERING, (SUMMATION, DEVICE_TYPE))
@@ -96,6 +99,10 @@ class IhdNode(HanNode):
                 credit = await self._read(nwk, endpoint, PREPAYMENT, (CREDIT_REMAINING,))
                 if CREDIT_REMAINING in credit:
                     shown["gas_credit"] = int(credit[CREDIT_REMAINING])
+                prices = await self._read(nwk, endpoint, PRICE, (BLOCK_1_PRICE, STANDING_CHARGE))
+                for attribute, key in ((BLOCK_1_PRICE, "gas_price"), (STANDING_CHARGE, "gas_standing_charge")):
+                    if attribute in prices:
+                        shown[key] = int(prices[attribute])
         if "gas_summation" not in shown:
             self.meters = []  # no mirror yet (the gas meter asks for it after joining): look again next time
         if shown != self.display:

@@ -134,5 +134,6 @@ def test_the_in_home_display_reads_the_meters_over_zcl(running: RunningHub) -> N
     mirror = running.hub.gpf.mirror
     assert shown["gas_summation"] == mirror.value(0x0702, 0x0000)
     assert shown["gas_credit"] == mirror.value(0x0705, 0x0001)
+    assert shown["gas_price"] == mirror.value(0x0700, 0x0400)
     assert "electricity_summation" in shown
     assert running.hub.chf.device_log.entry(display.eui) is not None
