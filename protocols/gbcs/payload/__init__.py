@@ -19,19 +19,14 @@ from protocols.gbcs.payload.reader import Reader, node
 
 __all__ = ["DecodedPayload", "Decryption", "PayloadContext", "decode_payload", "family_of"]
 
-_DLMS = {
-    dlms.TAG_ACCESS_REQUEST: ("dlms-access-request", dlms.access_request),
-    dlms.TAG_ACCESS_RESPONSE: ("dlms-access-response", dlms.access_response),
-    dlms.TAG_DATA_NOTIFICATION: ("dlms-data-notification", dlms.data_notification),
-}
 
 
 def family_of(payload: bytes) -> str:
     """The payload family gbcs.md 5.1 predicts from the first bytes."""
     if payload[:2] == b"\x01\x09":
         return "gbz"
-    if payload[:1] and payload[0] in _DLMS:
-        return _DLMS[payload[0]][0]
+    if payload[:1] and payload[0] in dlms.FAMILIES:
+        return dlms.FAMILIES[payload[0]]
     return "asn1"
 
 
@@ -51,7 +46,8 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
     elif family == "asn1":
         root = asn1.decode(reader, context.message_code, context.cra)
     else:
-        root = _DLMS[payload[0]][1](reader, session)
+        root = dlms.describe(payload, base_offset, session)
+        reader.pos = reader.end
         if family == "dlms-data-notification":  # alerts: name the body's members (gbcs.md 5.5)
             body = alerts.name_dlms_alert(context.message_code, root.children[-1])
             root = node(root.name, root.offset, root.size, root.value, (*root.children[:-1], body), root.note)
