@@ -132,7 +132,7 @@ def read(data: bytes, pos: int, end: int, depth: int = 0) -> tuple[Data, int]:
             value = _new(OctetString)
             _set(value, "value", data[pos:stop])
             pos = stop
-        elif code == _STRUCTURE or code == _ARRAY:
+        elif code in (_STRUCTURE, _ARRAY):
             kind = Structure if code == _STRUCTURE else Array
             if pos < end and data[pos] < 0x80:
                 count = data[pos]

@@ -36,7 +36,6 @@ from protocols.dlms.data import (
     SimpleType,
     Structure,
     TypeDescription,
-    Utf8String,
     VisibleString,
 )
 from protocols.gbcs.errors import GbcsDecodeError
