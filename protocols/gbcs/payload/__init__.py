@@ -12,13 +12,12 @@ because keys live above the codec. Malformed input raises `GbcsDecodeError`
 from __future__ import annotations
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload import alerts, asn1, dlms
+from protocols.gbcs.payload import asn1, dlms
 from protocols.gbcs.payload.model import DecodedPayload, Decryption, PayloadContext
 from protocols.gbcs.payload.protected import Session
-from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.reader import Reader
 
 __all__ = ["DecodedPayload", "Decryption", "PayloadContext", "decode_payload", "family_of"]
-
 
 
 def family_of(payload: bytes) -> str:
@@ -42,15 +41,13 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
         from protocols.gbcs.payload import gbz, zcl_table  # ZCL parts: loaded on the first GBZ payload
 
         table = context.zcl if context.zcl is not None else zcl_table.derived()
-        root = gbz.decode(reader, session, context.message_code, context.cra, table)
+        root = gbz.decode(payload, base_offset, session, context.message_code, context.cra, table)
+        reader.pos = reader.end
     elif family == "asn1":
         root = asn1.decode(reader, context.message_code, context.cra)
     else:
-        root = dlms.describe(payload, base_offset, session)
+        root = dlms.describe(payload, base_offset, session, context.message_code)
         reader.pos = reader.end
-        if family == "dlms-data-notification":  # alerts: name the body's members (gbcs.md 5.5)
-            body = alerts.name_dlms_alert(context.message_code, root.children[-1])
-            root = node(root.name, root.offset, root.size, root.value, (*root.children[:-1], body), root.note)
     if reader.remaining():
         raise reader.fail(family, f"{reader.remaining()} bytes after the end of the {family} payload")
     return DecodedPayload(family, root, session.unparsed, tuple(session.decryptions))

@@ -39,7 +39,7 @@ from protocols.dlms.data import (
     VisibleString,
 )
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload import cosem
+from protocols.gbcs.payload import alerts, cosem
 from protocols.gbcs.payload.protected import Session
 from protocols.gbcs.payload.reader import Reader, node, renamed
 from protocols.gbcs.tree import Field
@@ -74,10 +74,13 @@ def parse(payload: bytes, base: int) -> dlms.Apdu:
         raise GbcsDecodeError(base + error.offset, error.field, error.reason) from None
 
 
-def describe(payload: bytes, base: int, session: Session) -> Field:
-    """The display tree of the DLMS APDU `payload` (an access-request, -response or data-notification)."""
+def describe(payload: bytes, base: int, session: Session, message_code: int) -> Field:
+    """The display tree of the DLMS APDU `payload` (an access-request, -response or data-notification).
+
+    A data-notification is an alert: its body's members are named by `alerts` from `message_code`.
+    """
     apdu = parse(payload, base)
-    return _Walk(payload, base, session).apdu(apdu)
+    return _Walk(payload, base, session).apdu(apdu, message_code)
 
 
 class _Walk:
@@ -92,7 +95,7 @@ class _Walk:
 
     # ------------------------------------------------------------------------------------- APDUs
 
-    def apdu(self, apdu: dlms.Apdu) -> Field:
+    def apdu(self, apdu: dlms.Apdu, message_code: int) -> Field:
         start = self.base
         fields, pos = self._header(apdu, start)
         if isinstance(apdu, AccessRequest):
@@ -116,7 +119,7 @@ class _Walk:
         else:
             assert isinstance(apdu, DataNotification)  # `family_of` sends no other APDU here
             body, pos = self.item(apdu.body, pos, 1)
-            fields.append(renamed(body, "notification-body"))
+            fields.append(renamed(alerts.name_dlms_alert(message_code, body, apdu.body), "notification-body"))
             name = "dlms-data-notification"
         return node(name, start, pos - start, None, tuple(fields))
 
