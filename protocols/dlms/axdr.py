@@ -145,8 +145,7 @@ def read(data: bytes, pos: int, end: int, depth: int = 0) -> tuple[Data, int]:
                 open_.append([kind, [], count, depth])
                 depth += 1
                 continue
-            value = _new(kind)
-            _set(value, "items", ())
+            value = kind(())
         else:
             value, pos = _read_other(data, pos, end, code, depth)
         while open_:  # hand the value to the structures it completes

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocols.dlms import alerts as dlms_alerts
-from protocols.dlms.data import Data, OctetString, Structure
+from protocols.dlms.data import Data, DataType, Integer, OctetString, Structure
 from protocols.dlms.obis import Obis
 from protocols.gbcs.payload import cosem
 from protocols.gbcs.payload.reader import node, renamed
@@ -255,19 +255,21 @@ def _enum_name(kind: type, value: int) -> str | None:
 def name_dlms_alert(message_code: int, body: Field, value: Data) -> Field:
     """`body` (the node of the notification's data item `value`) with alert code, time and known members named."""
     members = body.children
-    if value.__class__ is not Structure or len(members) < 2 or members[0].name != "long-unsigned":
+    if not isinstance(value, Structure) or len(value.items) < 2:
         return body  # not the usual structure{ alert code, date-time, ... }: keep generic names
-    alert_code = members[0].value
+    first = value.items[0]
+    if not isinstance(first, Integer) or first.type is not DataType.LONG_UNSIGNED:
+        return body
+    alert_code = first.value
     named = [renamed(members[0], "alert-code", f"0x{alert_code:04X}"), renamed(members[1], "alert-time")]
     if message_code in (GENERIC_CRITICAL, GENERIC_NON_CRITICAL):
-        names = _DLMS_GENERIC_MEMBERS.get(alert_code, ())  # type: ignore[arg-type]  # a long-unsigned's value
+        names = _DLMS_GENERIC_MEMBERS.get(alert_code, ())
     else:
         names = _DLMS_MEMBERS.get(message_code, ())
-    items = value.items  # type: ignore[union-attr]
-    for member, item, name in zip(members[2:], items[2:], names, strict=False):
+    for member, item, name in zip(members[2:], value.items[2:], names, strict=False):
         record = _RECORDS.get(name)
-        if record is not None and item.__class__ is OctetString and len(item.value) == record.SIZE:  # type: ignore[union-attr]
-            fields = _record_fields(record.parse(item.value), member.offset + member.size - record.SIZE)  # type: ignore[union-attr]
+        if record is not None and isinstance(item, OctetString) and len(item.value) == record.SIZE:
+            fields = _record_fields(record.parse(item.value), member.offset + member.size - record.SIZE)
             member = node(name, member.offset, member.size, member.value, fields, member.note)
         elif name == "user-interface-command" and isinstance(member.value, int):
             member = renamed(member, name, _enum_name(gbz_alerts.UserInterfaceCommand, member.value))

@@ -36,6 +36,7 @@ from protocols.dlms.data import (
     SimpleType,
     Structure,
     TypeDescription,
+    Utf8String,
     VisibleString,
 )
 from protocols.gbcs.errors import GbcsDecodeError
@@ -207,38 +208,37 @@ class _Walk:
 
     def item(self, value: Data, pos: int, depth: int) -> tuple[Field, int]:
         """The node of one tagged data item starting at absolute offset `pos`, and where it ends."""
-        cls = value.__class__
-        if cls is Integer:
-            name, size = _INTEGERS[value.type]  # type: ignore[union-attr]  # the class test narrows it
-            return node(name, pos, size, value.value), pos + size  # type: ignore[union-attr]
-        if cls is OctetString:
-            raw = value.value  # type: ignore[union-attr]
+        if isinstance(value, Integer):
+            name, size = _INTEGERS[value.type]
+            return node(name, pos, size, value.value), pos + size
+        if isinstance(value, OctetString):
+            raw = value.value
             size = 1 + length_size(len(raw)) + len(raw)
             note = cosem.date_time_note(raw) if len(raw) == 12 else None
             return node("octet-string", pos, size, raw.hex(), (), note), pos + size
-        if cls is Structure or cls is Array:
-            return self._constructed(value, pos, depth)  # type: ignore[arg-type]
-        if cls is Null:
+        if isinstance(value, (Structure, Array)):
+            return self._constructed(value, pos, depth)
+        if isinstance(value, Null):
             return node("null", pos, 1), pos + 1
-        if cls is Boolean:
-            return node("boolean", pos, 2, value.value), pos + 2  # type: ignore[union-attr]
-        if cls is CompactArray:
-            return self._compact_array(value, pos)  # type: ignore[arg-type]
+        if isinstance(value, Boolean):
+            return node("boolean", pos, 2, value.value), pos + 2
+        if isinstance(value, CompactArray):
+            return self._compact_array(value, pos)
         return _leaf(value, pos, 1)
 
     def _constructed(self, value: Structure | Array, start: int, depth: int) -> tuple[Field, int]:
         items = value.items
-        name = "structure" if value.__class__ is Structure else "array"
+        name = "structure" if isinstance(value, Structure) else "array"
         pos = start + 1 + length_size(len(items))
         self.session.budget.spend(len(items), pos, name)
         children = []
         protected_next = False
         for item in items:
-            if protected_next and item.__class__ is OctetString:
-                field, pos = self._protected_data(item, pos)  # type: ignore[arg-type]
+            if protected_next and isinstance(item, OctetString):
+                field, pos = self._protected_data(item, pos)
             else:
                 field, pos = self.item(item, pos, depth + 1)
-            protected_next = item.__class__ is Array and _is_protection_parameters(item)  # type: ignore[arg-type]
+            protected_next = isinstance(item, Array) and _is_protection_parameters(item)
             children.append(field)
         return node(name, start, pos - start, None, tuple(children)), pos
 
@@ -268,11 +268,11 @@ class _Walk:
 def _is_protection_parameters(value: Array) -> bool:
     """An array of `structure{ enum, structure }`: the protection parameters of protected data."""
     return bool(value.items) and all(
-        child.__class__ is Structure
-        and len(child.items) == 2  # type: ignore[union-attr]
-        and child.items[0].__class__ is Integer  # type: ignore[union-attr]
-        and child.items[0].type is _ENUM  # type: ignore[union-attr]
-        and child.items[1].__class__ is Structure  # type: ignore[union-attr]
+        isinstance(child, Structure)
+        and len(child.items) == 2
+        and isinstance(child.items[0], Integer)
+        and child.items[0].type is _ENUM
+        and isinstance(child.items[1], Structure)
         for child in value.items
     )
 
@@ -291,23 +291,21 @@ def _plaintext_item(reader: Reader, session: Session) -> tuple[Field, ...]:
 
 def _leaf(value: Data, start: int, tag_size: int) -> tuple[Field, int]:
     """A string, bit-string or fixed-size value, with (`tag_size` 1) or without (0, packed) its tag."""
-    cls = value.__class__
-    if cls is Fixed:
-        name, size = _FIXED[value.type]  # type: ignore[union-attr]
-        raw = value.raw  # type: ignore[union-attr]
-        note = cosem.date_time_note(raw) if value.type is DataType.DATE_TIME else None  # type: ignore[union-attr]
-        return node(name, start, tag_size + size, raw.hex(), (), note), start + tag_size + size
-    if cls is BitString:
-        bits, raw = value.bits, value.data  # type: ignore[union-attr]
-        size = tag_size + length_size(bits) + len(raw)
-        return node("bit-string", start, size, raw.hex(), (), f"{bits} bits"), start + size
-    if cls is OctetString:
-        raw = value.value  # type: ignore[union-attr]
+    if isinstance(value, Fixed):
+        name, size = _FIXED[value.type]
+        note = cosem.date_time_note(value.raw) if value.type is DataType.DATE_TIME else None
+        return node(name, start, tag_size + size, value.raw.hex(), (), note), start + tag_size + size
+    if isinstance(value, BitString):
+        size = tag_size + length_size(value.bits) + len(value.data)
+        return node("bit-string", start, size, value.data.hex(), (), f"{value.bits} bits"), start + size
+    if isinstance(value, OctetString):
+        raw = value.value
         size = tag_size + length_size(len(raw)) + len(raw)
         note = cosem.date_time_note(raw) if len(raw) == 12 else None
         return node("octet-string", start, size, raw.hex(), (), note), start + size
-    raw = value.value  # type: ignore[union-attr]  # visible-string or utf8-string
-    name, encoding = ("visible-string", "ascii") if cls is VisibleString else ("utf8-string", "utf-8")
+    assert isinstance(value, (VisibleString, Utf8String)), value  # `axdr` makes no other leaf
+    raw = value.value
+    name, encoding = ("visible-string", "ascii") if isinstance(value, VisibleString) else ("utf8-string", "utf-8")
     size = tag_size + length_size(len(raw)) + len(raw)
     try:
         return node(name, start, size, raw.decode(encoding)), start + size
@@ -347,27 +345,26 @@ def _packed_size(value: Data, description: TypeDescription) -> int:
     """Bytes of `value` packed by `description` (no tags; strings keep their lengths)."""
     if isinstance(description, SimpleType):
         return _packed(value, description, 0)[1]
-    items = value.items  # type: ignore[union-attr]  # axdr.parse made it an Array or Structure
+    assert isinstance(value, (Array, Structure))  # `axdr` reads a constructed description into one of these
     if isinstance(description, ArrayType):
-        return sum(_packed_size(item, description.element) for item in items)
-    return sum(_packed_size(item, member) for item, member in zip(items, description.members, strict=True))
+        return sum(_packed_size(item, description.element) for item in value.items)
+    return sum(_packed_size(item, member) for item, member in zip(value.items, description.members, strict=True))
 
 
 def _packed(value: Data, description: TypeDescription, start: int) -> tuple[Field, int]:
     """The node of one value laid out by `description`, without a tag."""
     if isinstance(description, SimpleType):
-        cls = value.__class__
-        if cls is Integer:
-            name, size = _INTEGERS[value.type]  # type: ignore[union-attr]
-            return node(name, start, size - 1, value.value), start + size - 1  # type: ignore[union-attr]
-        if cls is Boolean:
-            return node("boolean", start, 1, value.value), start + 1  # type: ignore[union-attr]
+        if isinstance(value, Integer):
+            name, size = _INTEGERS[value.type]
+            return node(name, start, size - 1, value.value), start + size - 1
+        if isinstance(value, Boolean):
+            return node("boolean", start, 1, value.value), start + 1
         return _leaf(value, start, 0)
-    items = value.items  # type: ignore[union-attr]
-    members = (description.element,) * len(items) if isinstance(description, ArrayType) else description.members
+    assert isinstance(value, (Array, Structure))
+    members = (description.element,) * len(value.items) if isinstance(description, ArrayType) else description.members
     pos = start
     children = []
-    for item, member in zip(items, members, strict=True):
+    for item, member in zip(value.items, members, strict=True):
         field, pos = _packed(item, member, pos)
         children.append(field)
     name = "array" if isinstance(description, ArrayType) else "structure"

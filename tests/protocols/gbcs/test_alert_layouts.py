@@ -125,7 +125,7 @@ def test_apc_limit_processed_0x0121_and_level_0x0122() -> None:
 
 
 def test_manufacturer_text_0x0123() -> None:
-    members = _dlms_members(_dlms_alert(0x8F88, dlms.Utf8String('{"temp": 21}'.encode())), 0x0123)
+    members = _dlms_members(_dlms_alert(0x8F88, dlms.Utf8String(b'{"temp": 21}')), 0x0123)
     assert members["text"].value == '{"temp": 21}'
 
 
