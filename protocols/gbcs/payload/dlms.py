@@ -208,38 +208,51 @@ class _Walk:
 
     def item(self, value: Data, pos: int, depth: int) -> tuple[Field, int]:
         """The node of one tagged data item starting at absolute offset `pos`, and where it ends."""
-        if isinstance(value, Integer):
-            name, size = _INTEGERS[value.type]
-            return node(name, pos, size, value.value), pos + size
-        if isinstance(value, OctetString):
-            raw = value.value
-            size = 1 + length_size(len(raw)) + len(raw)
-            note = cosem.date_time_note(raw) if len(raw) == 12 else None
-            return node("octet-string", pos, size, raw.hex(), (), note), pos + size
-        if isinstance(value, (Structure, Array)):
-            return self._constructed(value, pos, depth)
-        if isinstance(value, Null):
-            return node("null", pos, 1), pos + 1
-        if isinstance(value, Boolean):
-            return node("boolean", pos, 2, value.value), pos + 2
-        if isinstance(value, CompactArray):
-            return self._compact_array(value, pos)
-        return _leaf(value, pos, 1)
+        fields, pos = self._items((value,), pos, depth)
+        return fields[0], pos
+
+    def _items(self, values: tuple[Data, ...], pos: int, depth: int) -> tuple[list[Field], int]:
+        """The nodes of consecutive tagged items from `pos` (the hot loop: leaves are placed inline).
+
+        An octet string right after an array of protection parameters is protected data.
+        """
+        fields = []
+        protected_next = False
+        for value in values:
+            if isinstance(value, Integer):
+                name, size = _INTEGERS[value.type]
+                fields.append(node(name, pos, size, value.value))
+                pos += size
+                protected_next = False
+                continue
+            if isinstance(value, OctetString) and not protected_next:
+                raw = value.value
+                size = 1 + length_size(len(raw)) + len(raw)
+                fields.append(node("octet-string", pos, size, raw.hex(), (), _date_time_note(raw)))
+                pos += size
+                continue
+            if isinstance(value, (Structure, Array)):
+                field, pos = self._constructed(value, pos, depth)
+            elif isinstance(value, OctetString):
+                field, pos = self._protected_data(value, pos)
+            elif isinstance(value, Null):
+                field, pos = node("null", pos, 1), pos + 1
+            elif isinstance(value, Boolean):
+                field, pos = node("boolean", pos, 2, value.value), pos + 2
+            elif isinstance(value, CompactArray):
+                field, pos = self._compact_array(value, pos)
+            else:
+                field, pos = _leaf(value, pos, 1)
+            protected_next = isinstance(value, Array) and _is_protection_parameters(value)
+            fields.append(field)
+        return fields, pos
 
     def _constructed(self, value: Structure | Array, start: int, depth: int) -> tuple[Field, int]:
         items = value.items
         name = "structure" if isinstance(value, Structure) else "array"
         pos = start + 1 + length_size(len(items))
         self.session.budget.spend(len(items), pos, name)
-        children = []
-        protected_next = False
-        for item in items:
-            if protected_next and isinstance(item, OctetString):
-                field, pos = self._protected_data(item, pos)
-            else:
-                field, pos = self.item(item, pos, depth + 1)
-            protected_next = isinstance(item, Array) and _is_protection_parameters(item)
-            children.append(field)
+        children, pos = self._items(items, pos, depth + 1)
         return node(name, start, pos - start, None, tuple(children)), pos
 
     def _protected_data(self, value: OctetString, start: int) -> tuple[Field, int]:
@@ -277,6 +290,11 @@ def _is_protection_parameters(value: Array) -> bool:
     )
 
 
+def _date_time_note(raw: bytes) -> str | None:
+    """The date of a 12-byte octet string that reads as a COSEM date-time (gbcs.md 0)."""
+    return cosem.date_time_note(raw) if len(raw) == 12 else None
+
+
 def _plaintext_item(reader: Reader, session: Session) -> tuple[Field, ...]:
     """A decrypted DLMS block holds one data item (the protected attribute's value)."""
     plaintext = reader.data[reader.pos : reader.end]
@@ -301,8 +319,7 @@ def _leaf(value: Data, start: int, tag_size: int) -> tuple[Field, int]:
     if isinstance(value, OctetString):
         raw = value.value
         size = tag_size + length_size(len(raw)) + len(raw)
-        note = cosem.date_time_note(raw) if len(raw) == 12 else None
-        return node("octet-string", start, size, raw.hex(), (), note), start + size
+        return node("octet-string", start, size, raw.hex(), (), _date_time_note(raw)), start + size
     assert isinstance(value, (VisibleString, Utf8String)), value  # `axdr` makes no other leaf
     raw = value.value
     name, encoding = ("visible-string", "ascii") if isinstance(value, VisibleString) else ("utf8-string", "utf-8")
