@@ -14,9 +14,6 @@ Public API:
 - `selective`: `RangeDescriptor`, `EntryDescriptor`, `CaptureObject`, `parse_access`.
 - `DataAccessResult`, `ActionResult`; errors `DlmsDecodeError` (with `.offset`), `DlmsEncodeError`.
 - `alerts`: the records GBCS packs into alert octet strings (0x00CC, 0x00D5 / DBCH10, 0x00F0).
-
-This package is also the one reader `commshub decode` describes DLMS payloads from
-(`protocols.gbcs.payload.dlms` walks the values it returns).
 """
 
 from protocols.dlms import alerts, axdr, selective

@@ -150,13 +150,17 @@ def _components(r: _Reader, count: int, cipher: Cipher | None) -> tuple[Componen
 
 def _component(r: _Reader, index: int, last: bool, cipher: Cipher | None) -> Component:
     start = r.pos
-    control = r.uint(1, "extended header control")
+    data = r.data
+    if start + 5 > r.end:  # the fixed head: control, cluster id, length (read by `_Reader` for its error)
+        r.take(5, "component header")
+    control = data[start]
     if bool(control & LAST) != last:
         reason = "last-component bit missing" if last else "last-component bit set on a component that is not last"
         raise GbzDecodeError(start, f"component {index} control", reason)
-    cluster_id = r.uint(2, "cluster id")
-    length = r.uint(2, "component length")
-    body = _Reader(r.data, r.pos, r.pos + length)
+    cluster_id = (data[start + 1] << 8) | data[start + 2]
+    length = (data[start + 3] << 8) | data[start + 4]
+    r.pos = start + 5
+    body = _Reader(data, r.pos, r.pos + length)
     if body.end > r.end:
         raise GbzDecodeError(r.pos - 2, "component length", f"{length} byte(s), only {r.end - r.pos} left")
     r.pos = body.end
@@ -165,7 +169,7 @@ def _component(r: _Reader, index: int, last: bool, cipher: Cipher | None) -> Com
     additional, counter = (
         (body.uint(1, "additional header control"), body.uint(1, "frame counter")) if encrypted else (0, 0)
     )
-    frame_control, manufacturer, sequence, command_id, body.pos = parse_header(body.data, body.pos, body.end)
+    frame_control, manufacturer, sequence, command_id, body.pos = parse_header(data, body.pos, body.end)
     sealed: bytes | None = None
     payload = b""
     if encrypted:
@@ -182,7 +186,7 @@ def _component(r: _Reader, index: int, last: bool, cipher: Cipher | None) -> Com
             except GbcsCryptoError as exc:
                 raise GbzDecodeError(block_at + exc.offset, f"component {index} block", exc.reason) from None
     else:
-        payload = body.take(body.end - body.pos, "zcl payload")
+        payload = data[body.pos : body.end]
     frame = ZclFrame(frame_control, sequence, command_id, payload, manufacturer)
     return Component(cluster_id, frame, when, encrypted, counter, additional, sealed, control & ~_KNOWN_BITS)
 

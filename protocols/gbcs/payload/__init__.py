@@ -12,20 +12,26 @@ because keys live above the codec. Malformed input raises `GbcsDecodeError`
 from __future__ import annotations
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload import asn1, dlms
+from protocols.gbcs.payload import alerts, asn1, dlms
 from protocols.gbcs.payload.model import DecodedPayload, Decryption, PayloadContext
 from protocols.gbcs.payload.protected import Session
-from protocols.gbcs.payload.reader import Reader
+from protocols.gbcs.payload.reader import Reader, node
 
 __all__ = ["DecodedPayload", "Decryption", "PayloadContext", "decode_payload", "family_of"]
+
+_DLMS = {
+    dlms.TAG_ACCESS_REQUEST: ("dlms-access-request", dlms.access_request),
+    dlms.TAG_ACCESS_RESPONSE: ("dlms-access-response", dlms.access_response),
+    dlms.TAG_DATA_NOTIFICATION: ("dlms-data-notification", dlms.data_notification),
+}
 
 
 def family_of(payload: bytes) -> str:
     """The payload family gbcs.md 5.1 predicts from the first bytes."""
     if payload[:2] == b"\x01\x09":
         return "gbz"
-    if payload[:1] and payload[0] in dlms.FAMILIES:
-        return dlms.FAMILIES[payload[0]]
+    if payload[:1] and payload[0] in _DLMS:
+        return _DLMS[payload[0]][0]
     return "asn1"
 
 
@@ -46,8 +52,10 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
     elif family == "asn1":
         root = asn1.decode(reader, context.message_code, context.cra)
     else:
-        root = dlms.describe(payload, base_offset, session, context.message_code)
-        reader.pos = reader.end
+        root = _DLMS[payload[0]][1](reader, session)
+        if family == "dlms-data-notification":  # alerts: name the body's members (gbcs.md 5.5)
+            body = alerts.name_dlms_alert(context.message_code, root.children[-1])
+            root = node(root.name, root.offset, root.size, root.value, (*root.children[:-1], body), root.note)
     if reader.remaining():
         raise reader.fail(family, f"{reader.remaining()} bytes after the end of the {family} payload")
     return DecodedPayload(family, root, session.unparsed, tuple(session.decryptions))

@@ -9,7 +9,7 @@ docs/gbcs-payloads.md (a test keeps the two equal).
 
 - DLMS: the data-notification body is `structure{ alert code, date-time, members... }`;
   `name_dlms_alert` renames its members and splits the records packed in octet strings
-  (`protocols.dlms.alerts`) into named fields.
+  (read by their typed codecs, `protocols.dlms.alerts`) into named fields.
 - GBZ: `gbz_body_fields` places the fields of a typed body (`protocols.gbz.alerts`).
 - ASN.1: the CS alerts' schemas live with the other CS schemas in `asn1`.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocols.dlms import alerts as dlms_alerts
-from protocols.dlms.data import Data, DataType, Integer, OctetString, Structure
 from protocols.dlms.obis import Obis
 from protocols.gbcs.payload import cosem
 from protocols.gbcs.payload.reader import node, renamed
@@ -252,24 +251,23 @@ def _enum_name(kind: type, value: int) -> str | None:
 # DLMS alert bodies: names for the members of the notification structure after code and time
 
 
-def name_dlms_alert(message_code: int, body: Field, value: Data) -> Field:
-    """`body` (the node of the notification's data item `value`) with alert code, time and known members named."""
+def name_dlms_alert(message_code: int, body: Field) -> Field:
+    """`body` (the notification's data item) with alert code, time and known members named."""
     members = body.children
-    if not isinstance(value, Structure) or len(value.items) < 2:
+    if body.value is not None or len(members) < 2 or members[0].name != "long-unsigned":
         return body  # not the usual structure{ alert code, date-time, ... }: keep generic names
-    first = value.items[0]
-    if not isinstance(first, Integer) or first.type is not DataType.LONG_UNSIGNED:
-        return body
-    alert_code = first.value
+    alert_code = members[0].value
+    assert isinstance(alert_code, int)  # a long-unsigned's value
     named = [renamed(members[0], "alert-code", f"0x{alert_code:04X}"), renamed(members[1], "alert-time")]
     if message_code in (GENERIC_CRITICAL, GENERIC_NON_CRITICAL):
         names = _DLMS_GENERIC_MEMBERS.get(alert_code, ())
     else:
         names = _DLMS_MEMBERS.get(message_code, ())
-    for member, item, name in zip(members[2:], value.items[2:], names, strict=False):
+    for member, name in zip(members[2:], names, strict=False):
         record = _RECORDS.get(name)
-        if record is not None and isinstance(item, OctetString) and len(item.value) == record.SIZE:
-            fields = _record_fields(record.parse(item.value), member.offset + member.size - record.SIZE)
+        raw = bytes.fromhex(member.value) if member.name == "octet-string" and isinstance(member.value, str) else b""
+        if record is not None and len(raw) == record.SIZE:
+            fields = _record_fields(record.parse(raw), member.offset + member.size - record.SIZE)
             member = node(name, member.offset, member.size, member.value, fields, member.note)
         elif name == "user-interface-command" and isinstance(member.value, int):
             member = renamed(member, name, _enum_name(gbz_alerts.UserInterfaceCommand, member.value))

@@ -1,388 +1,411 @@
-"""DLMS/COSEM payloads of ESME, CHF and DBCH messages (gbcs.md 5.2) described from the typed codec.
+"""DLMS/COSEM payloads of ESME, CHF and DBCH messages (gbcs.md 5.2): three APDUs and their data.
 
-Why a walk over typed values and not a reader of its own: `protocols.dlms` is the one reader
-of these bytes (the devices build and answer with it); this module only turns the APDU it
-returns into the display tree. Every value's place in the payload follows from the sizes
-of the encodings before it - a tag byte, a GBCS length (gbcs.md 3.2, always minimal, so
-its size follows from its value) and the contents - so the walk keeps a running offset and
-never looks at the bytes again, except for the encrypted *protected data* (an octet string
-right after an array of protection-parameter structures, gbcs.md 4.4), which it hands as a
-block to `Session.block`; that plaintext is again one DLMS data item, parsed and walked the same way.
+Why a hand-written recursive reader: DLMS `Data` is a recursive tagged choice
+(structures of arrays of structures, compact arrays with a separate type
+description), each node needs its absolute offset, and the decoder must bound
+its depth. Plain indexing is clearer for that than a construct `Struct` per
+choice, and faster: a compiled construct Struct reads a COSEM descriptor 11x
+slower than slicing does (bench/gbcs_payload.py), and RTDS has 28 000 DLMS
+nodes. The hot path (`_item`) indexes the bytes directly. Encrypted *protected data* (an octet string right
+after an array of protection-parameter structures, gbcs.md 4.4) goes through
+`Session.block`, whose plaintext is again one DLMS data item.
 
-Tree shape: an item's node spans its tag, length and contents; its name is the DLMS type
-name (`structure`, `octet-string`, ...) unless a caller (`alerts`) renames it; values are
-JSON-ready (ints, bools, text, hex strings).
+Tree shape: an item's node spans its tag, length and contents; its name is the
+DLMS type name (`structure`, `octet-string`, ...) unless a caller (alerts.py)
+renames it; values are JSON-ready (ints, bools, text, hex strings).
 """
 
 from __future__ import annotations
 
-from protocols import dlms
-from protocols.dlms import axdr
-from protocols.dlms.apdu import AccessRequest, AccessResponse, ActionSpec, DataNotification, GetWithSelectionSpec
-from protocols.dlms.data import (
-    FIXED_SIZES,
-    INTEGER_SIZES,
-    Array,
-    ArrayType,
-    BitString,
-    Boolean,
-    CompactArray,
-    Data,
-    DataType,
-    Fixed,
-    Integer,
-    Null,
-    OctetString,
-    SimpleType,
-    Structure,
-    TypeDescription,
-    Utf8String,
-    VisibleString,
-)
+from collections.abc import Callable
+
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload import alerts, cosem
+from protocols.gbcs.lengths import PAYLOAD, read_length
+from protocols.gbcs.payload import cosem
 from protocols.gbcs.payload.protected import Session
-from protocols.gbcs.payload.reader import Reader, node, renamed
+from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, node, renamed
 from protocols.gbcs.tree import Field
 
 TAG_ACCESS_REQUEST = 0xD9
 TAG_ACCESS_RESPONSE = 0xDA
 TAG_DATA_NOTIFICATION = 0x0F
-FAMILIES = {
-    TAG_ACCESS_REQUEST: "dlms-access-request",
-    TAG_ACCESS_RESPONSE: "dlms-access-response",
-    TAG_DATA_NOTIFICATION: "dlms-data-notification",
+
+#: Fixed-size numeric data types: tag -> (name, size, signed).
+_NUMERIC: dict[int, tuple[str, int, bool]] = {
+    5: ("double-long", 4, True),
+    6: ("double-long-unsigned", 4, False),
+    15: ("integer", 1, True),
+    16: ("long", 2, True),
+    17: ("unsigned", 1, False),
+    18: ("long-unsigned", 2, False),
+    20: ("long64", 8, True),
+    21: ("long64-unsigned", 8, False),
+    22: ("enum", 1, False),
 }
+#: Fixed-size data types kept as bytes: tag -> (name, size).
+_FIXED_BYTES: dict[int, tuple[str, int]] = {
+    23: ("float32", 4),
+    24: ("float64", 8),
+    25: ("date-time", 12),
+    26: ("date", 5),
+    27: ("time", 4),
+}
+#: Length-prefixed data types: tag -> name (the length counts bits for bit-string, bytes otherwise).
+_STRINGS: dict[int, str] = {4: "bit-string", 9: "octet-string", 10: "visible-string", 12: "utf8-string"}
+_NULL, _ARRAY, _STRUCTURE, _BOOLEAN, _COMPACT_ARRAY = 0, 1, 2, 3, 19
 
-_SPEC_NAMES = {1: "get", 2: "set", 3: "action", 4: "get-with-selection"}
-_RESULT_NAMES = {1: "get", 2: "set", 3: "action"}
-#: Integer types: tag -> (name, encoded size with the tag byte).
-_INTEGERS = {tag: (tag.label, 1 + size) for tag, (size, _) in INTEGER_SIZES.items()}
-_FIXED = {tag: (tag.label, size) for tag, size in FIXED_SIZES.items()}
-_ENUM = DataType.ENUM
-
-
-def length_size(value: int) -> int:
-    """Bytes of the GBCS (minimal BER) length `value` (gbcs.md 3.2)."""
-    return 1 if value < 0x80 else 2 if value < 0x100 else 3 if value < 0x10000 else 4
-
-
-def parse(payload: bytes, base: int) -> dlms.Apdu:
-    """The typed APDU of `payload`; its faults as GbcsDecodeError at `base` + their offset."""
-    try:
-        return dlms.parse(payload)
-    except dlms.DlmsDecodeError as error:
-        raise GbcsDecodeError(base + error.offset, error.field, error.reason) from None
+_SPEC_CHOICES = {1: "get", 2: "set", 3: "action", 4: "get-with-selection"}
+_RESULT_CHOICES = {1: "get", 2: "set", 3: "action"}
 
 
-def describe(payload: bytes, base: int, session: Session, message_code: int) -> Field:
-    """The display tree of the DLMS APDU `payload` (an access-request, -response or data-notification).
+def type_name(tag: int) -> str:
+    """The DLMS name of data type `tag` (gbcs.md 5.2)."""
+    if tag in _NUMERIC:
+        return _NUMERIC[tag][0]
+    if tag in _FIXED_BYTES:
+        return _FIXED_BYTES[tag][0]
+    if tag in _STRINGS:
+        return _STRINGS[tag]
+    return {0: "null", 1: "array", 2: "structure", 3: "boolean", 19: "compact-array"}.get(tag, f"type-{tag}")
 
-    A data-notification is an alert: its body's members are named by `alerts` from `message_code`.
-    """
-    apdu = parse(payload, base)
-    return _Walk(payload, base, session).apdu(apdu, message_code)
+
+# ---------------------------------------------------------------------------------------------
+# Data items
 
 
-class _Walk:
-    """One payload's walk: the bytes (for protected-data blocks only), where they sit, the session."""
+def data_item(reader: Reader, session: Session, depth: int = 0) -> Field:
+    """One tagged DLMS data item at `r` (advancing `r` past it)."""
+    item, reader.pos = _item(reader.data, reader.pos, reader.end, reader.base, session, depth)
+    return item
 
-    __slots__ = ("base", "payload", "session")
 
-    def __init__(self, payload: bytes, base: int, session: Session) -> None:
-        self.payload = payload
-        self.base = base
-        self.session = session
-
-    # ------------------------------------------------------------------------------------- APDUs
-
-    def apdu(self, apdu: dlms.Apdu, message_code: int) -> Field:
-        start = self.base
-        fields, pos = self._header(apdu, start)
-        if isinstance(apdu, AccessRequest):
-            specs, pos = self._specs(apdu.specs, pos, "request-specifications")
-            data, pos = self._data_list(apdu.data, pos, "request-data")
-            fields += [specs, data]
-            name = "dlms-access-request"
-        elif isinstance(apdu, AccessResponse):
-            if apdu.request_specs is None:
-                fields.append(node("request-specifications", pos, 1, None, (), "absent"))
-                pos += 1
-            else:
-                echoed, after = self._specs(apdu.request_specs, pos + 1, "request-specifications")
-                presence = node("presence", pos, 1, 1, (), "echoed")
-                fields.append(node(echoed.name, pos, after - pos, None, (presence, *echoed.children)))
-                pos = after
-            data, pos = self._data_list(apdu.data, pos, "response-data")
-            results, pos = self._results(apdu, pos)
-            fields += [data, results]
-            name = "dlms-access-response"
+def _item(data: bytes, pos: int, end: int, base: int, session: Session, depth: int) -> tuple[Field, int]:
+    """The hot path of every DLMS payload: plain indexing, each length checked against `end`."""
+    if depth > MAX_DEPTH:
+        raise GbcsDecodeError(base + pos, "data", f"nesting deeper than {MAX_DEPTH}")
+    if pos >= end:
+        raise GbcsDecodeError(base + pos, "data type", "needs 1 byte, none left")
+    start = pos
+    tag = data[pos]
+    pos += 1
+    numeric = _NUMERIC.get(tag)
+    if numeric is not None:
+        name, size, signed = numeric
+        if pos + size > end:
+            raise GbcsDecodeError(base + pos, name, f"needs {size} byte(s), only {end - pos} left")
+        value = int.from_bytes(data[pos : pos + size], "big", signed=signed)
+        return node(name, base + start, 1 + size, value), pos + size
+    if tag in (_STRUCTURE, _ARRAY):
+        name = "structure" if tag == _STRUCTURE else "array"
+        if pos < end and data[pos] < 0x80:  # the short form, inline: this loop is the hot path
+            count, pos = data[pos], pos + 1
         else:
-            assert isinstance(apdu, DataNotification)  # `family_of` sends no other APDU here
-            body, pos = self.item(apdu.body, pos, 1)
-            fields.append(renamed(alerts.name_dlms_alert(message_code, body, apdu.body), "notification-body"))
-            name = "dlms-data-notification"
-        return node(name, start, pos - start, None, tuple(fields))
-
-    def _header(self, apdu: dlms.Apdu, pos: int) -> tuple[list[Field], int]:
-        """APDU tag, long-invoke-id-and-priority and the (empty in RTDS) date-time octet string."""
-        assert not isinstance(apdu, dlms.ExceptionResponse)
-        tag = self.payload[0]
-        invoke = apdu.invoke.value
-        date_time = apdu.date_time
-        dt_size = length_size(len(date_time)) + len(date_time)
-        fields = [
-            node("apdu-tag", pos, 1, tag, (), FAMILIES[tag][5:]),
-            node(
-                "long-invoke-id-and-priority",
-                pos + 1,
-                4,
-                invoke,
-                (node("priority-flags", pos + 1, 1, invoke >> 24), node("invoke-id", pos + 2, 3, invoke & 0xFFFFFF)),
-            ),
-            node(
-                "date-time",
-                pos + 5,
-                dt_size,
-                date_time.hex() if date_time else None,
-                (),
-                cosem.date_time_note(date_time) if date_time else "absent",
-            ),
-        ]
-        return fields, pos + 5 + dt_size
-
-    def _count(self, count: int, pos: int, name: str) -> tuple[Field, int]:
-        size = length_size(count)
-        self.session.budget.spend(count, pos + size, name)
-        return node("count", pos, size, count), pos + size
-
-    def _specs(self, specs: tuple[dlms.RequestSpec, ...], start: int, name: str) -> tuple[Field, int]:
-        count, pos = self._count(len(specs), start, name)
-        children = [count]
-        for spec in specs:
-            spec_field, pos = self._spec(spec, pos)
-            children.append(spec_field)
-        return node(name, start, pos - start, None, tuple(children)), pos
-
-    def _spec(self, spec: dlms.RequestSpec, start: int) -> tuple[Field, int]:
-        """Choice byte, class-id(2) instance-id(6 OBIS) attribute-or-method-id(1) [, selector, parameters]."""
-        descriptor = spec.descriptor
-        class_id, obis = descriptor.class_id, descriptor.instance.raw
-        if isinstance(spec, ActionSpec):
-            member_name, member, choice = "method-id", spec.descriptor.method, 3
-        else:
-            member_name, member = "attribute-id", spec.descriptor.attribute
-            choice = 4 if isinstance(spec, GetWithSelectionSpec) else 1 if isinstance(spec, dlms.GetSpec) else 2
-        pos = start + 1
-        fields: tuple[Field, ...] = (
-            node("class-id", pos, 2, class_id, (), cosem.class_name(class_id)),
-            node("instance-id", pos + 2, 6, cosem.obis_text(obis), (), cosem.obis_name(obis)),
-            node(member_name, pos + 8, 1, member, (), cosem.member_name(class_id, member, method=choice == 3)),
-        )
-        pos += 9
-        if isinstance(spec, GetWithSelectionSpec):
-            selector = node("access-selector", pos, 1, spec.selector, (), cosem.selector_name(spec.selector))
-            parameters, pos = self.item(spec.parameters, pos + 1, 0)
-            fields += (selector, renamed(parameters, "access-parameters"))
-        return node(_SPEC_NAMES[choice], start, pos - start, None, fields), pos
-
-    def _data_list(self, items: tuple[Data, ...], start: int, name: str) -> tuple[Field, int]:
-        count, pos = self._count(len(items), start, name)
-        children = [count]
-        for item in items:
-            field, pos = self.item(item, pos, 1)
-            children.append(field)
-        return node(name, start, pos - start, None, tuple(children)), pos
-
-    def _results(self, apdu: AccessResponse, start: int) -> tuple[Field, int]:
-        count, pos = self._count(len(apdu.results), start, "response-specifications")
-        children = [count]
-        for result in apdu.results:
-            kind = int(result.kind)
-            note = cosem.result_name(result.result, action=kind == 3)
-            children.append(node(_RESULT_NAMES[kind], pos, 2, result.result, (), note))
-            pos += 2
-        return node("response-specifications", start, pos - start, None, tuple(children)), pos
-
-    # -------------------------------------------------------------------------------- data items
-
-    def item(self, value: Data, pos: int, depth: int) -> tuple[Field, int]:
-        """The node of one tagged data item starting at absolute offset `pos`, and where it ends."""
-        fields, pos = self._items((value,), pos, depth)
-        return fields[0], pos
-
-    def _items(self, values: tuple[Data, ...], pos: int, depth: int) -> tuple[list[Field], int]:
-        """The nodes of consecutive tagged items from `pos` (the hot loop: leaves are placed inline).
-
-        An octet string right after an array of protection parameters is protected data.
-        """
-        fields = []
+            count, pos = read_length(data, pos, name + " count", rule=PAYLOAD, end=end, base=base)
+        if count > end - pos:
+            raise GbcsDecodeError(base + pos, name, f"{count} elements cannot fit in {end - pos} bytes")
+        session.budget.spend(count, base + pos, name)
+        children = []
         protected_next = False
-        for value in values:
-            if isinstance(value, Integer):
-                name, size = _INTEGERS[value.type]
-                fields.append(node(name, pos, size, value.value))
-                pos += size
-                protected_next = False
-                continue
-            if isinstance(value, OctetString) and not protected_next:
-                raw = value.value
-                size = 1 + length_size(len(raw)) + len(raw)
-                fields.append(node("octet-string", pos, size, raw.hex(), (), _date_time_note(raw)))
-                pos += size
-                continue
-            if isinstance(value, (Structure, Array)):
-                field, pos = self._constructed(value, pos, depth)
-            elif isinstance(value, OctetString):
-                field, pos = self._protected_data(value, pos)
-            elif isinstance(value, Null):
-                field, pos = node("null", pos, 1), pos + 1
-            elif isinstance(value, Boolean):
-                field, pos = node("boolean", pos, 2, value.value), pos + 2
-            elif isinstance(value, CompactArray):
-                field, pos = self._compact_array(value, pos)
+        for _ in range(count):
+            if protected_next and pos < end and data[pos] == 9:
+                reader = Reader(data, base, pos, end, session.budget)
+                item = _protected_data(reader, session)
+                pos = reader.pos
             else:
-                field, pos = _leaf(value, pos, 1)
-            protected_next = isinstance(value, Array) and _is_protection_parameters(value)
-            fields.append(field)
-        return fields, pos
+                item, pos = _item(data, pos, end, base, session, depth + 1)
+            protected_next = item.name == "array" and _is_protection_parameters(item)
+            children.append(item)
+        return node(name, base + start, pos - start, None, tuple(children)), pos
+    if tag == 9:  # octet-string, the commonest leaf: inlined
+        if pos < end and data[pos] < 0x80:  # the short form, inline (as above)
+            length, pos = data[pos], pos + 1
+        else:
+            length, pos = read_length(data, pos, "octet-string length", rule=PAYLOAD, end=end, base=base)
+        if pos + length > end:
+            raise GbcsDecodeError(base + pos, "octet-string", f"needs {length} byte(s), only {end - pos} left")
+        raw = data[pos : pos + length]
+        note = cosem.date_time_note(raw) if length == 12 else None
+        return node("octet-string", base + start, pos + length - start, raw.hex(), (), note), pos + length
+    if tag in _STRINGS:
+        reader = Reader(data, base, pos, end, session.budget)
+        return _string(reader, tag, base + start), reader.pos
+    if tag == _NULL:
+        return node("null", base + start, 1), pos
+    if tag == _BOOLEAN:
+        if pos >= end:
+            raise GbcsDecodeError(base + pos, "boolean", "needs 1 byte, none left")
+        return node("boolean", base + start, 2, data[pos] != 0), pos + 1
+    fixed = _FIXED_BYTES.get(tag)
+    if fixed is not None:
+        name, size = fixed
+        if pos + size > end:
+            raise GbcsDecodeError(base + pos, name, f"needs {size} byte(s), only {end - pos} left")
+        raw = data[pos : pos + size]
+        note = cosem.date_time_note(raw) if tag == 25 else None
+        return node(name, base + start, 1 + size, raw.hex(), (), note), pos + size
+    if tag == _COMPACT_ARRAY:
+        reader = Reader(data, base, pos, end, session.budget)
+        return _compact_array(reader, base + start, depth), reader.pos
+    raise GbcsDecodeError(base + start, "data type", f"unknown DLMS data type {tag}")
 
-    def _constructed(self, value: Structure | Array, start: int, depth: int) -> tuple[Field, int]:
-        items = value.items
-        name = "structure" if isinstance(value, Structure) else "array"
-        pos = start + 1 + length_size(len(items))
-        self.session.budget.spend(len(items), pos, name)
-        children, pos = self._items(items, pos, depth + 1)
-        return node(name, start, pos - start, None, tuple(children)), pos
 
-    def _protected_data(self, value: OctetString, start: int) -> tuple[Field, int]:
-        size = len(value.value)
-        contents = start + 1 + length_size(size)
-        reader = Reader(self.payload, self.base, contents - self.base, contents - self.base + size, self.session.budget)
-        return self.session.block(reader, size, "protected-data", _plaintext_item, start), contents + size
-
-    def _compact_array(self, value: CompactArray, start: int) -> tuple[Field, int]:
-        description = value.description
-        desc_size = _description_size(description)
-        type_description = node("type-description", start + 1, desc_size, _describe(description))
-        contents_at = start + 1 + desc_size
-        packed = sum(_packed_size(element, description) for element in value.elements)
-        pos = contents_at + length_size(packed)
-        fields_each = _field_count(description)
-        elements = []
-        for element in value.elements:
-            self.session.budget.spend(fields_each, pos, "compact-array contents")
-            field, pos = _packed(element, description, pos)
-            elements.append(field)
-        contents = node("contents", contents_at, pos - contents_at, None, tuple(elements), f"{len(elements)} elements")
-        return node("compact-array", start, pos - start, None, (type_description, contents)), pos
-
-
-def _is_protection_parameters(value: Array) -> bool:
+def _is_protection_parameters(item: Field) -> bool:
     """An array of `structure{ enum, structure }`: the protection parameters of protected data."""
-    return bool(value.items) and all(
-        isinstance(child, Structure)
-        and len(child.items) == 2
-        and isinstance(child.items[0], Integer)
-        and child.items[0].type is _ENUM
-        and isinstance(child.items[1], Structure)
-        for child in value.items
+    return (
+        item.name == "array"
+        and bool(item.children)
+        and all(
+            len(child.children) == 2 and child.children[0].name == "enum" and child.children[1].name == "structure"
+            for child in item.children
+        )
     )
 
 
-def _date_time_note(raw: bytes) -> str | None:
-    """The date of a 12-byte octet string that reads as a COSEM date-time (gbcs.md 0)."""
-    return cosem.date_time_note(raw) if len(raw) == 12 else None
+def _protected_data(reader: Reader, session: Session) -> Field:
+    start = reader.offset
+    reader.pos += 1  # the octet-string tag, checked by the caller
+    size = reader.ber_length("protected data length")
+    return session.block(reader, size, "protected-data", _plaintext_item, start)
 
 
 def _plaintext_item(reader: Reader, session: Session) -> tuple[Field, ...]:
     """A decrypted DLMS block holds one data item (the protected attribute's value)."""
-    plaintext = reader.data[reader.pos : reader.end]
-    try:
-        value = axdr.parse(plaintext)
-    except dlms.DlmsDecodeError as error:
-        raise GbcsDecodeError(reader.base + reader.pos + error.offset, error.field, error.reason) from None
-    reader.pos = reader.end
-    field, _ = _Walk(plaintext, reader.base, session).item(value, reader.base, 0)
-    return (field,)
+    item = data_item(reader, session)
+    if reader.remaining():
+        raise reader.fail("plaintext", f"{reader.remaining()} bytes after the data item")
+    return (item,)
 
 
-def _leaf(value: Data, start: int, tag_size: int) -> tuple[Field, int]:
-    """A string, bit-string or fixed-size value, with (`tag_size` 1) or without (0, packed) its tag."""
-    if isinstance(value, Fixed):
-        name, size = _FIXED[value.type]
-        note = cosem.date_time_note(value.raw) if value.type is DataType.DATE_TIME else None
-        return node(name, start, tag_size + size, value.raw.hex(), (), note), start + tag_size + size
-    if isinstance(value, BitString):
-        size = tag_size + length_size(value.bits) + len(value.data)
-        return node("bit-string", start, size, value.data.hex(), (), f"{value.bits} bits"), start + size
-    if isinstance(value, OctetString):
-        raw = value.value
-        size = tag_size + length_size(len(raw)) + len(raw)
-        return node("octet-string", start, size, raw.hex(), (), _date_time_note(raw)), start + size
-    assert isinstance(value, (VisibleString, Utf8String)), value  # `axdr` makes no other leaf
-    raw = value.value
-    name, encoding = ("visible-string", "ascii") if isinstance(value, VisibleString) else ("utf8-string", "utf-8")
-    size = tag_size + length_size(len(raw)) + len(raw)
+def _string(reader: Reader, tag: int, start: int) -> Field:
+    name = _STRINGS[tag]
+    length = reader.ber_length(name + " length")
+    raw = reader.take((length + 7) // 8 if tag == 4 else length, name)
+    size = reader.offset - start
+    if tag == 9:
+        return node(name, start, size, raw.hex(), (), cosem.date_time_note(raw) if length == 12 else None)
+    if tag == 4:
+        return node(name, start, size, raw.hex(), (), f"{length} bits")
     try:
-        return node(name, start, size, raw.decode(encoding)), start + size
+        return node(name, start, size, raw.decode("ascii" if tag == 10 else "utf-8"))
     except UnicodeDecodeError:
-        return node(name, start, size, raw.hex(), (), "not valid text; shown as hex"), start + size
+        return node(name, start, size, raw.hex(), (), "not valid text; shown as hex")
 
 
 # Compact array (tag 19): a type description, then packed values without tags.
+# A description is an int (a simple type tag), ("array", count, element) or ("structure", members).
+_TypeDesc = int | tuple
 
 
-def _description_size(description: TypeDescription) -> int:
-    if isinstance(description, SimpleType):
+def _compact_array(reader: Reader, start: int, depth: int) -> Field:
+    desc_start = reader.offset
+    desc, min_size = _type_description(reader, depth)  # min_size >= 1: each packed value consumes bytes
+    description = node("type-description", desc_start, reader.offset - desc_start, _describe(desc))
+    length_start = reader.offset
+    length = reader.ber_length("compact-array contents length")
+    contents = reader.sub(length, "compact-array contents")
+    if length and min_size > length:
+        raise contents.fail("compact-array contents", f"{length} bytes cannot hold one {min_size}-byte element")
+    elements = []
+    fields_each = _field_count(desc)
+    while contents.pos < contents.end:
+        contents.budget.spend(fields_each, contents.offset, "compact-array contents")
+        elements.append(_packed(contents, desc, depth + 1))
+    body = node(
+        "contents", length_start, reader.offset - length_start, None, tuple(elements), f"{len(elements)} elements"
+    )
+    return node("compact-array", start, reader.offset - start, None, (description, body))
+
+
+def _type_description(reader: Reader, depth: int) -> tuple[_TypeDesc, int]:
+    """(description, the fewest bytes one packed value of it takes); bounded by what is left."""
+    if depth > MAX_DEPTH:
+        raise reader.fail("type-description", f"nesting deeper than {MAX_DEPTH}")
+    tag = reader.u8("type-description")
+    if tag == _ARRAY:
+        count = reader.uint(2, "type-description array count")
+        if count == 0:  # every described value must take bytes, or packed values cost nothing to repeat
+            raise reader.fail("type-description", "array of zero elements", reader.pos - 2)
+        element, size = _type_description(reader, depth + 1)
+        return ("array", count, element), count * size
+    if tag == _STRUCTURE:
+        count = reader.ber_length("type-description structure count")
+        if count == 0:
+            raise reader.fail("type-description", "structure of zero members", reader.pos - 1)
+        if count > reader.remaining():
+            raise reader.fail("type-description", f"{count} members cannot fit in {reader.remaining()} bytes")
+        members = [_type_description(reader, depth + 1) for _ in range(count)]
+        return ("structure", tuple(member for member, _ in members)), sum(size for _, size in members)
+    if tag in _NUMERIC:
+        return tag, _NUMERIC[tag][1]
+    if tag in _FIXED_BYTES:
+        return tag, _FIXED_BYTES[tag][1]
+    if tag in _STRINGS or tag == _BOOLEAN:
+        return tag, 1
+    raise reader.fail("type-description", f"type {tag} cannot be packed in a compact array", reader.pos - 1)
+
+
+def _field_count(desc: _TypeDesc) -> int:
+    """How many fields one packed value laid out by `desc` becomes."""
+    if isinstance(desc, int):
         return 1
-    if isinstance(description, ArrayType):
-        return 3 + _description_size(description.element)
-    return 1 + length_size(len(description.members)) + sum(_description_size(m) for m in description.members)
+    if desc[0] == "array":
+        return 1 + desc[1] * _field_count(desc[2])
+    return 1 + sum(_field_count(member) for member in desc[1])
 
 
-def _describe(description: TypeDescription) -> str:
-    if isinstance(description, SimpleType):
-        return description.type.label
-    if isinstance(description, ArrayType):
-        return f"array[{description.count}] of {_describe(description.element)}"
-    return "structure{" + ", ".join(_describe(member) for member in description.members) + "}"
+def _describe(desc: _TypeDesc) -> str:
+    if isinstance(desc, int):
+        return type_name(desc)
+    if desc[0] == "array":
+        return f"array[{desc[1]}] of {_describe(desc[2])}"
+    return "structure{" + ", ".join(_describe(member) for member in desc[1]) + "}"
 
 
-def _field_count(description: TypeDescription) -> int:
-    """How many fields one packed value laid out by `description` becomes."""
-    if isinstance(description, SimpleType):
-        return 1
-    if isinstance(description, ArrayType):
-        return 1 + description.count * _field_count(description.element)
-    return 1 + sum(_field_count(member) for member in description.members)
+def _packed(reader: Reader, desc: _TypeDesc, depth: int) -> Field:
+    """One value laid out by `desc`, without a tag (lengths of strings are still present)."""
+    start = reader.offset
+    if isinstance(desc, int):
+        numeric = _NUMERIC.get(desc)
+        if numeric is not None:
+            name, size, signed = numeric
+            return node(name, start, size, reader.uint(size, name, signed=signed))
+        if desc in _STRINGS:
+            return _string(reader, desc, start)
+        if desc == _BOOLEAN:
+            return node("boolean", start, 1, reader.u8("boolean") != 0)
+        name, size = _FIXED_BYTES[desc]
+        raw = reader.take(size, name)
+        return node(name, start, size, raw.hex(), (), cosem.date_time_note(raw) if desc == 25 else None)
+    if desc[0] == "array":
+        children = tuple(_packed(reader, desc[2], depth + 1) for _ in range(desc[1]))
+        return node("array", start, reader.offset - start, None, children)
+    children = tuple(_packed(reader, member, depth + 1) for member in desc[1])
+    return node("structure", start, reader.offset - start, None, children)
 
 
-def _packed_size(value: Data, description: TypeDescription) -> int:
-    """Bytes of `value` packed by `description` (no tags; strings keep their lengths)."""
-    if isinstance(description, SimpleType):
-        return _packed(value, description, 0)[1]
-    assert isinstance(value, (Array, Structure))  # `axdr` reads a constructed description into one of these
-    if isinstance(description, ArrayType):
-        return sum(_packed_size(item, description.element) for item in value.items)
-    return sum(_packed_size(item, member) for item, member in zip(value.items, description.members, strict=True))
+# ---------------------------------------------------------------------------------------------
+# APDUs
 
 
-def _packed(value: Data, description: TypeDescription, start: int) -> tuple[Field, int]:
-    """The node of one value laid out by `description`, without a tag."""
-    if isinstance(description, SimpleType):
-        if isinstance(value, Integer):
-            name, size = _INTEGERS[value.type]
-            return node(name, start, size - 1, value.value), start + size - 1
-        if isinstance(value, Boolean):
-            return node("boolean", start, 1, value.value), start + 1
-        return _leaf(value, start, 0)
-    assert isinstance(value, (Array, Structure))
-    members = (description.element,) * len(value.items) if isinstance(description, ArrayType) else description.members
-    pos = start
-    children = []
-    for item, member in zip(value.items, members, strict=True):
-        field, pos = _packed(item, member, pos)
-        children.append(field)
-    name = "array" if isinstance(description, ArrayType) else "structure"
-    return node(name, start, pos - start, None, tuple(children)), pos
+def _header(reader: Reader, tag_name: str) -> list[Field]:
+    """APDU tag, long-invoke-id-and-priority and the (empty in RTDS) date-time octet string."""
+    start = reader.offset
+    reader.u8("apdu tag")
+    fields = [node("apdu-tag", start, 1, reader.data[reader.pos - 1], (), tag_name)]
+    invoke_start = reader.offset
+    invoke = reader.uint(4, "long-invoke-id-and-priority")
+    fields.append(
+        node(
+            "long-invoke-id-and-priority",
+            invoke_start,
+            4,
+            invoke,
+            (
+                node("priority-flags", invoke_start, 1, invoke >> 24),
+                node("invoke-id", invoke_start + 1, 3, invoke & 0xFFFFFF),
+            ),
+        )
+    )
+    dt_start = reader.offset
+    dt_len = reader.ber_length("date-time length")
+    raw = reader.take(dt_len, "date-time")
+    fields.append(
+        node(
+            "date-time",
+            dt_start,
+            reader.offset - dt_start,
+            raw.hex() if dt_len else None,
+            (),
+            cosem.date_time_note(raw) if dt_len else "absent",
+        )
+    )
+    return fields
+
+
+def _counted(reader: Reader, name: str, item: Callable[[Reader, Session], Field], session: Session) -> Field:
+    """A BER count then that many entries decoded by `item(r, s)`."""
+    start = reader.offset
+    count = reader.ber_length(name + " count")
+    if count > reader.remaining():
+        raise reader.fail(name, f"{count} entries cannot fit in {reader.remaining()} bytes")
+    reader.budget.spend(count, reader.offset, name)
+    children = [node("count", start, reader.offset - start, count)]
+    children.extend(item(reader, session) for _ in range(count))
+    return node(name, start, reader.offset - start, None, tuple(children))
+
+
+def _descriptor(reader: Reader, choice: int) -> tuple[Field, ...]:
+    """class-id(2) instance-id(6 OBIS) attribute-or-method-id(1)."""
+    start = reader.offset
+    class_id = reader.uint(2, "class-id")
+    obis = reader.take(6, "instance-id")
+    member_name = "method-id" if choice == 3 else "attribute-id"
+    member = reader.u8(member_name)
+    return (
+        node("class-id", start, 2, class_id, (), cosem.class_name(class_id)),
+        node("instance-id", start + 2, 6, cosem.obis_text(obis), (), cosem.obis_name(obis)),
+        node(member_name, start + 8, 1, member, (), cosem.member_name(class_id, member, method=choice == 3)),
+    )
+
+
+def _request_spec(reader: Reader, session: Session) -> Field:
+    start = reader.offset
+    choice = reader.u8("request specification choice")
+    name = _SPEC_CHOICES.get(choice)
+    if name is None:
+        raise reader.fail("request specification", f"unknown choice {choice}", reader.pos - 1)
+    fields = _descriptor(reader, choice)
+    if choice == 4:
+        sel_start = reader.offset
+        selector = reader.u8("access-selector")
+        fields += (
+            node("access-selector", sel_start, 1, selector, (), cosem.selector_name(selector)),
+            renamed(data_item(reader, session), "access-parameters"),
+        )
+    return node(name, start, reader.offset - start, None, fields)
+
+
+def _result_spec(reader: Reader, session: Session) -> Field:
+    start = reader.offset
+    choice = reader.u8("response specification choice")
+    name = _RESULT_CHOICES.get(choice)
+    if name is None:
+        raise reader.fail("response specification", f"unknown choice {choice}", reader.pos - 1)
+    result = reader.u8("result")
+    return node(name, start, 2, result, (), cosem.result_name(result, action=choice == 3))
+
+
+def _data_entry(reader: Reader, session: Session) -> Field:
+    return data_item(reader, session, 1)
+
+
+def access_request(reader: Reader, session: Session) -> Field:
+    """`D9` access-request: header, request specifications, then one data item per specification."""
+    start = reader.offset
+    fields = _header(reader, "access-request")
+    fields.append(_counted(reader, "request-specifications", _request_spec, session))
+    fields.append(_counted(reader, "request-data", _data_entry, session))
+    return node("dlms-access-request", start, reader.offset - start, None, tuple(fields))
+
+
+def access_response(reader: Reader, session: Session) -> Field:
+    """`DA` access-response: header, no echoed specifications (`00`), data items, then results."""
+    start = reader.offset
+    fields = _header(reader, "access-response")
+    echo = reader.u8("request specifications present")
+    if echo != 0:
+        raise reader.fail(
+            "request specifications present", "echoed request specifications are not supported", reader.pos - 1
+        )
+    fields.append(node("request-specifications", reader.offset - 1, 1, None, (), "absent"))
+    fields.append(_counted(reader, "response-data", _data_entry, session))
+    fields.append(_counted(reader, "response-specifications", _result_spec, session))
+    return node("dlms-access-response", start, reader.offset - start, None, tuple(fields))
+
+
+def data_notification(reader: Reader, session: Session) -> Field:
+    """`0F` data-notification (alerts): header then one data item, the notification body."""
+    start = reader.offset
+    fields = _header(reader, "data-notification")
+    fields.append(renamed(data_item(reader, session, 1), "notification-body"))
+    return node("dlms-data-notification", start, reader.offset - start, None, tuple(fields))
