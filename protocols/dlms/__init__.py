@@ -13,10 +13,9 @@ Public API:
   `GetSpec`, `SetSpec`, `ActionSpec`, `GetWithSelectionSpec`; `AccessResult`.
 - `selective`: `RangeDescriptor`, `EntryDescriptor`, `CaptureObject`, `parse_access`.
 - `DataAccessResult`, `ActionResult`; errors `DlmsDecodeError` (with `.offset`), `DlmsEncodeError`.
-- `alerts`: the records GBCS packs into alert octet strings (0x00CC, 0x00D5 / DBCH10, 0x00F0).
 """
 
-from protocols.dlms import alerts, axdr, selective
+from protocols.dlms import axdr, selective
 from protocols.dlms.apdu import (
     AccessRequest,
     AccessResponse,
@@ -111,7 +110,6 @@ __all__ = [
     "TypeDescription",
     "Utf8String",
     "VisibleString",
-    "alerts",
     "array",
     "axdr",
     "bits",

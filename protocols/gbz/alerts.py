@@ -23,7 +23,22 @@ import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
+from protocols.gbcs.alert_records import UI_COMMAND_ACTIONED, UI_COMMAND_NOT_ACTIONED, UserInterfaceCommand
 from protocols.gbz.errors import GbzDecodeError, GbzEncodeError
+
+__all__ = [
+    "UI_COMMAND_ACTIONED",
+    "UI_COMMAND_NOT_ACTIONED",
+    "AlertBody",
+    "FutureDatedOutcome",
+    "ImageHash",
+    "IntegrityReason",
+    "IntegrityWarning",
+    "UserInterfaceAlert",
+    "UserInterfaceCommand",
+    "body_type",
+    "parse_body",
+]
 
 #: Alert message codes (Other Information) of the layouts below.
 FUTURE_DATED_MESSAGE_CODE = 0x00CD
@@ -35,7 +50,6 @@ FUTURE_DATED_SUCCESS, FUTURE_DATED_FAILURE = 0x8F66, 0x8F67
 FIRMWARE_VERIFIED = 0x8F72
 INTEGRITY_WARNING = 0x81A0
 FIRMWARE_VERIFICATION_FAILED = 0x8F1C
-UI_COMMAND_ACTIONED, UI_COMMAND_NOT_ACTIONED = 0x8161, 0x8162
 _FUTURE_DATED_SIZE = 14
 _HASH_SIZE = 32
 
@@ -144,29 +158,6 @@ class IntegrityWarning:
         if not 0 <= self.reason <= 0xFFFF:
             raise GbzEncodeError("reason", f"{self.reason} is not 16 bits")
         return self.reason.to_bytes(2, "big")
-
-
-class UserInterfaceCommand(enum.IntEnum):
-    """User-interface command ids a 0x8161 / 0x8162 alert names (meters.md 5.2, Wireshark's table)."""
-
-    ACTIVATE_BOOST = 0x0001
-    ACTIVATE_EMERGENCY_CREDIT = 0x0002
-    ADD_CREDIT = 0x0005
-    ALLOW_USER_INTERFACE_ACCESS = 0x0008
-    CANCEL_BOOST = 0x000A
-    CHECK_FOR_HAN_COMMANDS = 0x000B
-    DISABLE_PRIVACY_PIN = 0x000C
-    ENABLE_SUPPLY = 0x000E
-    EXTEND_BOOST = 0x000F
-    SET_PRIVACY_PIN = 0x0012
-    TEST_ALCS_1 = 0x0013
-    TEST_ALCS_2 = 0x0014
-    TEST_ALCS_3 = 0x0015
-    TEST_ALCS_4 = 0x0016
-    TEST_ALCS_5 = 0x0017
-    TEST_VALVE = 0x0018
-    RESET_BATTERY_CAPACITY = 0x0019
-    FIND_AND_JOIN_SMHAN = 0x001A
 
 
 @dataclass(frozen=True, slots=True)

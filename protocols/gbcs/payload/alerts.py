@@ -9,7 +9,7 @@ docs/gbcs-payloads.md (a test keeps the two equal).
 
 - DLMS: the data-notification body is `structure{ alert code, date-time, members... }`;
   `name_dlms_alert` renames its members and splits the records packed in octet strings
-  (read by their typed codecs, `protocols.dlms.alerts`) into named fields.
+  (read by their typed codecs, `protocols.gbcs.alert_records`) into named fields.
 - GBZ: `gbz_body_fields` places the fields of a typed body (`protocols.gbz.alerts`).
 - ASN.1: the CS alerts' schemas live with the other CS schemas in `asn1`.
 """
@@ -17,13 +17,15 @@ docs/gbcs-payloads.md (a test keeps the two equal).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from protocols.dlms import alerts as dlms_alerts
-from protocols.dlms.obis import Obis
+from protocols.gbcs import alert_records as records
 from protocols.gbcs.payload import cosem
 from protocols.gbcs.payload.reader import node, renamed
 from protocols.gbcs.tree import Field
-from protocols.gbz import alerts as gbz_alerts
+
+if TYPE_CHECKING:
+    from protocols.gbz.alerts import AlertBody
 
 GENERIC_CRITICAL, GENERIC_NON_CRITICAL = 0x1000, 0x1001
 
@@ -122,7 +124,7 @@ LAYOUTS: tuple[AlertLayout, ...] = (
     AlertLayout(
         (GENERIC_CRITICAL, GENERIC_NON_CRITICAL), "user-interface command (not) actioned (ESME)", "DLMS",
         "0x8161 / 0x8162", "`user-interface-command` (long-unsigned)", "meters.md 5.2 (Wireshark)",
-        ("user-interface-command",), (gbz_alerts.UI_COMMAND_ACTIONED, gbz_alerts.UI_COMMAND_NOT_ACTIONED),
+        ("user-interface-command",), (records.UI_COMMAND_ACTIONED, records.UI_COMMAND_NOT_ACTIONED),
     ),
     AlertLayout(
         (0x00CD,), "future-dated execution outcome (GBZ)", "GBZ", "0x8F66 / 0x8F67",
@@ -140,7 +142,7 @@ LAYOUTS: tuple[AlertLayout, ...] = (
     AlertLayout(
         (GENERIC_CRITICAL, GENERIC_NON_CRITICAL), "user-interface command (not) actioned (GSME)", "GBZ",
         "0x8161 / 0x8162", "`user-interface-command` (2 bytes)", "meters.md 5.2 (Wireshark)",
-        generic_alert_codes=(gbz_alerts.UI_COMMAND_ACTIONED, gbz_alerts.UI_COMMAND_NOT_ACTIONED),
+        generic_alert_codes=(records.UI_COMMAND_ACTIONED, records.UI_COMMAND_NOT_ACTIONED),
     ),
     AlertLayout(
         (0x008B,), "GCS53 GSME billing data log", "GBZ", "0x8F0A",
@@ -183,11 +185,11 @@ _DLMS_GENERIC_MEMBERS: dict[int, tuple[str, ...]] = {
     alert: layout.members for layout in LAYOUTS if layout.family == "DLMS" for alert in layout.generic_alert_codes
 }
 #: Octet-string members that pack a record, by member name.
-_RECORDS: dict[str, type[dlms_alerts.Record]] = {
-    "future-dated-details": dlms_alerts.FutureDatedExecution,
-    "undelivered-message": dlms_alerts.UndeliveredMessage,
-    "discarded-message": dlms_alerts.UndeliveredMessage,
-    "integrity-reason": dlms_alerts.IntegrityWarning,
+_RECORDS: dict[str, type[records.Record]] = {
+    "future-dated-details": records.FutureDatedExecution,
+    "undelivered-message": records.UndeliveredMessage,
+    "discarded-message": records.UndeliveredMessage,
+    "integrity-reason": records.IntegrityWarning,
 }
 
 
@@ -211,8 +213,8 @@ def _record_fields(record: object, at: int) -> tuple[Field, ...]:
     fields = []
     for name, attribute, size in record.LAYOUT:  # type: ignore[attr-defined]
         value = getattr(record, attribute)
-        if isinstance(value, Obis):
-            fields.append(node(name, at, size, cosem.obis_text(value.raw), (), cosem.obis_name(value.raw)))
+        if name == "instance-id":
+            fields.append(node(name, at, size, cosem.obis_text(value), (), cosem.obis_name(value)))
         elif isinstance(value, bytes):
             fields.append(node(name, at, size, value.hex()))
         else:
@@ -225,8 +227,10 @@ def _record_fields(record: object, at: int) -> tuple[Field, ...]:
 # GBZ alert bodies
 
 
-def gbz_body_fields(body: gbz_alerts.AlertBody, start: int) -> tuple[Field, ...]:
+def gbz_body_fields(body: AlertBody, start: int) -> tuple[Field, ...]:
     """The fields of a typed GBZ alert body (`protocols.gbz.alerts`) starting at offset `start`."""
+    from protocols.gbz import alerts as gbz_alerts  # only GBZ payloads, which import it anyway
+
     if isinstance(body, gbz_alerts.FutureDatedOutcome):
         fields = _record_fields(body, start)
         return (node("future-dated-details", start, 15, None, fields),)
@@ -236,7 +240,7 @@ def gbz_body_fields(body: gbz_alerts.AlertBody, start: int) -> tuple[Field, ...]
         return (
             node("integrity-reason", start, 2, body.reason, (), _enum_name(gbz_alerts.IntegrityReason, body.reason)),
         )
-    note = _enum_name(gbz_alerts.UserInterfaceCommand, body.command)
+    note = _enum_name(records.UserInterfaceCommand, body.command)
     return (node("user-interface-command", start, 2, body.command, (), note),)
 
 
@@ -270,7 +274,7 @@ def name_dlms_alert(message_code: int, body: Field) -> Field:
             fields = _record_fields(record.parse(raw), member.offset + member.size - record.SIZE)
             member = node(name, member.offset, member.size, member.value, fields, member.note)
         elif name == "user-interface-command" and isinstance(member.value, int):
-            member = renamed(member, name, _enum_name(gbz_alerts.UserInterfaceCommand, member.value))
+            member = renamed(member, name, _enum_name(records.UserInterfaceCommand, member.value))
         named.append(member if member.name == name else renamed(member, name))
     named.extend(members[len(named) :])
     return node(body.name, body.offset, body.size, body.value, tuple(named), body.note)

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from protocols import dlms, gbz
-from protocols.dlms import alerts as dlms_alerts
-from protocols.gbcs import cs
+from protocols.gbcs import alert_records, cs
 from protocols.gbcs.payload import DecodedPayload, Decryption, PayloadContext, alerts, decode_payload
 from protocols.gbcs.tree import Field
 from protocols.gbz import alerts as gbz_alerts
@@ -76,7 +75,7 @@ def _dlms_members(payload: bytes, message_code: int) -> dict[str, Field]:
 
 
 def test_future_dated_outcome_dlms_0x00cc() -> None:
-    record = dlms_alerts.FutureDatedExecution(0x0019, 0x0000_0000_0000_03E9, 9, dlms.Obis.of("0-0:10.0.100.255"), 1)
+    record = alert_records.FutureDatedExecution(0x0019, 1001, 9, dlms.Obis.of("0-0:10.0.100.255").raw, 1)
     members = _dlms_members(_dlms_alert(0x8F66, dlms.octets(record.build())), 0x00CC)
     assert members["alert-code"].value == 0x8F66
     details = _named(members["future-dated-details"])
@@ -96,7 +95,7 @@ def test_firmware_receipt_dlms_0x00ce() -> None:
 
 @pytest.mark.parametrize(("message_code", "name"), [(0x00D5, "undelivered-message"), (0x0114, "discarded-message")])
 def test_undelivered_message_records(message_code: int, name: str) -> None:
-    record = dlms_alerts.UndeliveredMessage(EUI_A, EUI_B, 1, 0x0100_0000_0000_0042)
+    record = alert_records.UndeliveredMessage(EUI_A, EUI_B, 1, 0x0100_0000_0000_0042)
     members = _dlms_members(_dlms_alert(0x8F84, dlms.octets(record.build())), message_code)
     fields = _named(members[name])
     assert fields["originator"].value == EUI_A.hex() and fields["target"].value == EUI_B.hex()
@@ -104,7 +103,7 @@ def test_undelivered_message_records(message_code: int, name: str) -> None:
 
 
 def test_integrity_warning_dlms_0x00f0() -> None:
-    members = _dlms_members(_dlms_alert(0x81A0, dlms.octets(dlms_alerts.IntegrityWarning(6).build())), 0x00F0)
+    members = _dlms_members(_dlms_alert(0x81A0, dlms.octets(alert_records.IntegrityWarning(6).build())), 0x00F0)
     assert _named(members["integrity-reason"])["integrity-reason"].value == 6
 
 

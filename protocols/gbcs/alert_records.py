@@ -1,4 +1,9 @@
-"""Records GBCS packs into the octet strings of DLMS alerts (gbcs.md 5.5; meters.md 5.2).
+"""Records GBCS packs into the octet strings of DLMS alerts (gbcs.md 5.5; meters.md 5.2), and the
+user-interface command ids generic alerts name.
+
+Why here and not in `protocols.dlms`: `commshub decode` splits these records in every process
+that meets an alert, and importing the DLMS package for that costs more (it is compiled and
+loaded whole) than decoding the corpus's alerts; this module needs nothing but bytes.
 
 A DLMS alert is a data-notification whose body is `structure{ alert code, date-time,
 use-case members... }` (meters.md 5.1); most members are plain A-XDR values, but three use
@@ -14,16 +19,23 @@ cases pack a fixed record into one octet string:
 
 Each is a frozen value with `parse`/`build` (big-endian fields, gbcs.md 0); its `LAYOUT`
 lists (name in a decoded tree, attribute, size) in wire order so a display can place the fields.
+The OBIS code stays its 6 bytes (`protocols.dlms.Obis(record.instance)` gives the typed form).
+
+Generic alerts 0x8161 / 0x8162 (user-interface command (not) actioned, meters.md 5.2) carry a
+`UserInterfaceCommand` id: a long-unsigned member in DLMS, 2 bytes after the header in GBZ
+(`protocols.gbz.alerts.UserInterfaceAlert`).
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
-from protocols.dlms.errors import DlmsDecodeError, DlmsEncodeError
-from protocols.dlms.obis import Obis
+from protocols.gbcs.errors import GbcsDecodeError, GbcsEncodeError
 
+#: Generic-alert codes whose alerts name a user-interface command (meters.md 5.2).
+UI_COMMAND_ACTIONED, UI_COMMAND_NOT_ACTIONED = 0x8161, 0x8162
 FUTURE_DATED_MESSAGE_CODE = 0x00CC
 DELIVERY_FAILURE_MESSAGE_CODE = 0x00D5
 INTEGRITY_MESSAGE_CODE = 0x00F0
@@ -31,15 +43,15 @@ INTEGRITY_MESSAGE_CODE = 0x00F0
 
 def _exact(raw: bytes, size: int, field: str) -> None:
     if len(raw) != size:
-        raise DlmsDecodeError(0, field, f"{len(raw)} bytes where the record has {size}")
+        raise GbcsDecodeError(0, field, f"{len(raw)} bytes where the record has {size}")
 
 
 def _pack(field: str, *parts: tuple[int, int]) -> bytes:
-    """Big-endian (value, size) parts; DlmsEncodeError naming `field` when one does not fit."""
+    """Big-endian (value, size) parts; GbcsEncodeError naming `field` when one does not fit."""
     try:
         return b"".join(value.to_bytes(size, "big") for value, size in parts)
     except OverflowError:
-        raise DlmsEncodeError(field, "a member does not fit its size") from None
+        raise GbcsEncodeError(field, "a member does not fit its size") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +61,7 @@ class FutureDatedExecution:
     message_code: int
     counter: int
     class_id: int
-    instance: Obis
+    instance: bytes  #: the OBIS code's 6 bytes
     attribute: int
 
     SIZE: ClassVar = 19
@@ -68,13 +80,15 @@ class FutureDatedExecution:
             int.from_bytes(raw[0:2], "big"),
             int.from_bytes(raw[2:10], "big"),
             int.from_bytes(raw[10:12], "big"),
-            Obis(raw[12:18]),
+            raw[12:18],
             raw[18],
         )
 
     def build(self) -> bytes:
+        if len(self.instance) != 6:
+            raise GbcsEncodeError("instance", "an OBIS code is 6 bytes")
         head = _pack("future-dated details", (self.message_code, 2), (self.counter, 8), (self.class_id, 2))
-        return head + self.instance.raw + _pack("attribute", (self.attribute, 1))
+        return head + self.instance + _pack("attribute", (self.attribute, 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +115,7 @@ class UndeliveredMessage:
 
     def build(self) -> bytes:
         if len(self.originator) != 8 or len(self.target) != 8:
-            raise DlmsEncodeError("undelivered message", "originator and target are 8-byte EUIs")
+            raise GbcsEncodeError("undelivered message", "originator and target are 8-byte EUIs")
         return self.originator + self.target + _pack("undelivered message", (self.cra, 1), (self.counter, 8))
 
 
@@ -124,3 +138,26 @@ class IntegrityWarning:
 
 
 Record = FutureDatedExecution | UndeliveredMessage | IntegrityWarning
+
+
+class UserInterfaceCommand(enum.IntEnum):
+    """User-interface command ids a 0x8161 / 0x8162 alert names (meters.md 5.2, Wireshark's table)."""
+
+    ACTIVATE_BOOST = 0x0001
+    ACTIVATE_EMERGENCY_CREDIT = 0x0002
+    ADD_CREDIT = 0x0005
+    ALLOW_USER_INTERFACE_ACCESS = 0x0008
+    CANCEL_BOOST = 0x000A
+    CHECK_FOR_HAN_COMMANDS = 0x000B
+    DISABLE_PRIVACY_PIN = 0x000C
+    ENABLE_SUPPLY = 0x000E
+    EXTEND_BOOST = 0x000F
+    SET_PRIVACY_PIN = 0x0012
+    TEST_ALCS_1 = 0x0013
+    TEST_ALCS_2 = 0x0014
+    TEST_ALCS_3 = 0x0015
+    TEST_ALCS_4 = 0x0016
+    TEST_ALCS_5 = 0x0017
+    TEST_VALVE = 0x0018
+    RESET_BATTERY_CAPACITY = 0x0019
+    FIND_AND_JOIN_SMHAN = 0x001A
