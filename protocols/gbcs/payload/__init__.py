@@ -47,7 +47,8 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
         from protocols.gbcs.payload import gbz, zcl_table  # ZCL parts: loaded on the first GBZ payload
 
         table = context.zcl if context.zcl is not None else zcl_table.derived()
-        root = gbz.decode(reader, session, context.message_code, context.cra, table)
+        root = gbz.decode(payload, base_offset, session, context.message_code, context.cra, table)
+        reader.pos = reader.end
     elif family == "asn1":
         root = asn1.decode(reader, context.message_code, context.cra)
     else:

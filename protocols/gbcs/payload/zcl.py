@@ -18,29 +18,35 @@ from protocols.gbcs.payload.reader import Reader, node
 from protocols.gbcs.payload.zcl_notes import date_note, zigbee_time_note
 from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER, SERVER_TO_CLIENT, CommandSpec, FieldSpec, ZclTable
 from protocols.gbcs.tree import Field, JsonValue
+from protocols.gbz.frame import ZclFrame
 
 #: Profile-wide commands with a decoder of their own (ZCL 2.5.2, 2.5.3, 2.5.12).
 _READ_ATTRIBUTES, _READ_ATTRIBUTES_RSP, _DEFAULT_RESPONSE = 0x00, 0x01, 0x0B
 
 
-def header(reader: Reader) -> tuple[tuple[Field, ...], int, int, int]:
-    """Frame control, [manufacturer code], sequence number, command id -> (fields, frame type, direction, command)."""
-    start = reader.offset
-    fc = reader.u8("zcl frame control")
+def frame_kind(frame: ZclFrame) -> tuple[int, int, int]:
+    """(frame type, direction, command id) of a ZCL frame: what chooses its payload's layout."""
+    direction = SERVER_TO_CLIENT if frame.frame_control & 0x08 else CLIENT_TO_SERVER
+    return frame.frame_control & 0x03, direction, frame.command_id
+
+
+def header_fields(frame: ZclFrame, start: int) -> tuple[Field, ...]:
+    """Frame control, [manufacturer code], sequence number, command id of `frame`, the first at `start`."""
+    fc = frame.frame_control
     frame_type = fc & 0x03
-    direction = SERVER_TO_CLIENT if fc & 0x08 else CLIENT_TO_SERVER
     note = (
         f"{'cluster-specific' if frame_type == 1 else 'profile-wide' if frame_type == 0 else 'reserved type'}, "
         f"{'server to client' if fc & 0x08 else 'client to server'}"
         f"{', default response disabled' if fc & 0x10 else ''}{', manufacturer-specific' if fc & 0x04 else ''}"
     )
     fields = [node("zcl-frame-control", start, 1, fc, (), note)]
-    if fc & 0x04:
-        fields.append(node("manufacturer-code", reader.offset, 2, reader.uint(2, "manufacturer code", little=True)))
-    fields.append(node("sequence-number", reader.offset, 1, reader.u8("zcl sequence number")))
-    command_id = reader.u8("zcl command id")
-    fields.append(node("command-id", reader.offset - 1, 1, command_id))
-    return tuple(fields), frame_type, direction, command_id
+    pos = start + 1
+    if frame.manufacturer_code is not None:
+        fields.append(node("manufacturer-code", pos, 2, frame.manufacturer_code))
+        pos += 2
+    fields.append(node("sequence-number", pos, 1, frame.sequence))
+    fields.append(node("command-id", pos + 1, 1, frame.command_id))
+    return tuple(fields)
 
 
 def _spec(table: ZclTable, cluster_id: int, frame_type: int, direction: int, command_id: int) -> CommandSpec | None:

@@ -12,6 +12,7 @@ import tracemalloc
 import pytest
 
 from protocols.gbcs import GbcsDecodeError
+from protocols.gbcs.lengths import encode_length
 from protocols.gbcs.payload import PayloadContext, decode_payload
 from protocols.gbcs.payload.reader import MAX_FIELDS
 
@@ -22,7 +23,7 @@ _COMMAND = PayloadContext(message_code=0x0001, cra=1)
 
 
 def _ber(length: int) -> bytes:
-    return bytes((length,)) if length < 0x80 else b"\x83" + length.to_bytes(3, "big")
+    return encode_length(length)  # the minimal form gbcs.md 3.2 requires
 
 
 def _decode(payload: bytes, context: PayloadContext) -> None:
@@ -34,8 +35,8 @@ def _decode(payload: bytes, context: PayloadContext) -> None:
     [
         (_NOTIFICATION + b"\x01" + _ber(MAX_FIELDS + 1) + b"\x00" * (MAX_FIELDS + 1), _ALERT),  # array of nulls
         (_NOTIFICATION + b"\x02" + _ber(MAX_FIELDS + 1) + b"\x00" * (MAX_FIELDS + 1), _ALERT),  # structure of nulls
-        (  # compact array (tag 19) of booleans: type description 03, then one octet per element
-            _NOTIFICATION + b"\x13\x03" + _ber(MAX_FIELDS + 1) + b"\x01" * (MAX_FIELDS + 1),
+        (  # compact array (tag 19) of booleans: type description 03, then one octet (FF, true) per element
+            _NOTIFICATION + b"\x13\x03" + _ber(MAX_FIELDS + 1) + b"\xff" * (MAX_FIELDS + 1),
             _ALERT,
         ),
         (b"\x30" + _ber(2 * (MAX_FIELDS + 1)) + b"\x05\x00" * (MAX_FIELDS + 1), _COMMAND),  # DER SEQUENCE of NULLs

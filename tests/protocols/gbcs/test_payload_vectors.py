@@ -245,9 +245,9 @@ def test_unknown_der_is_still_walked() -> None:
         ("D9200003E80001010001000000", 1, 10),  # ECS52 command cut inside the OBIS code
         ("DA200003E800000109050123ABCD010100", 2, 16),  # octet-string of 5 eats a count: no valid result left
         ("DA200003E8000001FF", 2, 8),  # unknown DLMS data type 0xFF
-        ("0F200003E80001020304", 3, 10),  # structure of 4 with no room for them
-        ("0109020007020005000000000000", 1, 14),  # count 2, one component
-        ("01090100070200FF00", 1, 8),  # component length past the end
+        ("0F200003E80001020304", 3, 10),  # array of 2: a boolean (03 04), then nothing where the second item starts
+        ("0109020007020005000000000000", 1, 13),  # count 2, one component: byte 13 is no last component
+        ("01090101070200FF00", 1, 6),  # component length (at 6) past the end
         ("3080020101", 1, 1),  # indefinite length
         ("30050201", 1, 2),  # SEQUENCE longer than the payload
     ],
