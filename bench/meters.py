@@ -26,6 +26,7 @@ from pathlib import Path
 
 from firmware.devices.esme import Esme, KeyStoreSecurity, shipped_profile
 from firmware.gbcs.contract import CommandContext
+from hal.keystore import load_keystore
 from hal.nvm import Durability, Nvm, NvmStore
 from protocols import dlms
 from protocols.dlms import (
@@ -191,7 +192,7 @@ def _codec() -> None:
 
 def main() -> None:
     keys = shared_dir() / "gbcs" / "keystore"
-    keystore = KeyStore.load(keys) if keys.is_dir() else None
+    keystore = load_keystore(keys) if keys.is_dir() else None
     print("ESME requests answered in-process (one request = one access-request payload, one response):")
     _requests("hal.nvm in memory", NvmStore.memory().partition("esme"), keystore)
     with tempfile.TemporaryDirectory() as folder:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench.mac_codec import _race
+from bench.mac_codec import race
 from protocols.zigbee import aps as aps_codec
 from protocols.zigbee import build_aps, build_nwk, parse_aps, parse_nwk, secure_nwk, unsecure_nwk
 from protocols.zigbee import nwk as nwk_codec
@@ -223,7 +223,7 @@ def main() -> None:
     def each(fn: Callable[[Any], object], items: list[Any]) -> tuple[Callable[[], object], int]:
         return (lambda: [fn(item) for item in items]), len(items)
 
-    rates = _race(
+    rates = race(
         {
             "NWK parse": each(parse_nwk, nwk_wire),
             "NWK parse, checked": each(nwk_codec.parse_nwk_checked, nwk_wire),

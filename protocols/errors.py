@@ -46,3 +46,16 @@ def translate(
     reason = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
     path = getattr(exc, "path", None) or "?"
     return error_type(protocol, base + stream.tell(), path, reason)
+
+
+def require_bytes(data: object, what: str) -> bytes:
+    """`data` as `bytes` when it is bytes-like; TypeError naming `what` and the type otherwise.
+
+    Why: `bytes(5)` is five zero octets, so a codec that coerced its input with `bytes()` would
+    decode an int as a run of zeros instead of refusing it; a str would need an encoding.
+    """
+    if type(data) is bytes:
+        return data
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError(f"{what} takes bytes, not {type(data).__name__}")

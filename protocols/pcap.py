@@ -16,12 +16,14 @@ TLVs it does not know.  Building bytes is here; opening files is
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 from construct import (
     Bytes,
     Const,
+    Construct,
     ConstructError,
     FixedSized,
     Float32l,
@@ -38,7 +40,7 @@ from construct import (
     this,
 )
 
-from protocols.errors import DecodeError, EncodeError, translate
+from protocols.errors import DecodeError, EncodeError, require_bytes, translate
 
 PROTOCOL = "pcap"
 LINKTYPE_IEEE802_15_4_WITHFCS = 195
@@ -81,7 +83,7 @@ class PcapRecord:
     lqi: int | None = None
 
 
-def _headers(int16: type, int32: type) -> tuple[Struct, Struct]:
+def _headers(int16: Construct, int32: Construct) -> tuple[Struct, Struct]:
     """The file header (after the magic) and record header, in one byte order."""
     file_header = Struct(
         "version_major" / Const(2, int16),
@@ -134,8 +136,8 @@ _TAP_WRITER = Struct(
     "length" / Int16ul,
     "fcs_type" / _tlv(_TLV_FCS_TYPE, "value" / Int8ul),
     "rssi" / If(this.rssi != None, _tlv(_TLV_RSS, "value" / Float32l)),  # noqa: E711 - construct expression
-    "channel" / If(this.channel != None, _tlv(_TLV_CHANNEL, "channel" / Int16ul, "page" / Int8ul)),  # noqa: E711
-    "lqi" / If(this.lqi != None, _tlv(_TLV_LQI, "value" / Int8ul)),  # noqa: E711
+    "channel" / If(this.channel != None, _tlv(_TLV_CHANNEL, "channel" / Int16ul, "page" / Int8ul)),  # noqa: E711 - construct expression
+    "lqi" / If(this.lqi != None, _tlv(_TLV_LQI, "value" / Int8ul)),  # noqa: E711 - construct expression
 ).compile()
 _RECORD_WRITER = _LE[1].compile()
 
@@ -166,8 +168,8 @@ def record(rec: PcapRecord, linktype: int) -> bytes:
     """One pcap record (16-octet header + data) holding `rec` in `linktype` framing."""
     if linktype not in LINKTYPES:
         raise PcapEncodeError(PROTOCOL, "linktype", f"{linktype} is not an 802.15.4 link type we write")
-    if not rec.timestamp >= 0:
-        raise PcapEncodeError(PROTOCOL, "timestamp", f"{rec.timestamp!r} is not a time at or after the epoch")
+    if not isinstance(rec.timestamp, (int, float)) or not math.isfinite(rec.timestamp) or rec.timestamp < 0:
+        raise PcapEncodeError(PROTOCOL, "timestamp", f"{rec.timestamp!r} is not a finite time at or after the epoch")
     try:
         data = (_tap_header(rec) if linktype == LINKTYPE_IEEE802_15_4_TAP else b"") + rec.psdu
     except Exception as exc:  # noqa: BLE001 - compiled builders raise struct.error; construct's own raise ConstructError
@@ -187,23 +189,24 @@ def _untap(data: bytes, base: int) -> PcapRecord:
         tap = _TAP.parse_stream(stream)
     except ConstructError as exc:
         raise translate(exc, stream, PcapDecodeError, PROTOCOL, base) from None
-    facts: dict[str, int | float] = {}
+    record = PcapRecord(0.0, data[tap.length :])
     for tlv in tap.tlvs.list:
         try:
             if tlv.type == _TLV_RSS:
-                facts["rssi"] = Float32l.parse(tlv.value)
+                record = replace(record, rssi=Float32l.parse(tlv.value))
             elif tlv.type == _TLV_CHANNEL:
                 channel = _CHANNEL.parse(tlv.value)
-                facts.update(channel=channel.channel, page=channel.page)
+                record = replace(record, channel=channel.channel, page=channel.page)
             elif tlv.type == _TLV_LQI:
-                facts["lqi"] = Int8ul.parse(tlv.value)
+                record = replace(record, lqi=Int8ul.parse(tlv.value))
         except ConstructError:
             raise PcapDecodeError(PROTOCOL, base + 4, f"tap.tlv[{tlv.type}]", "TLV value too short") from None
-    return PcapRecord(0.0, data[tap.length :], **facts)  # type: ignore[arg-type]
+    return record
 
 
 def read(data: bytes) -> tuple[int, list[PcapRecord]]:
     """Decode a whole pcap file: (link type, records).  PcapDecodeError names the file offset."""
+    data = require_bytes(data, "pcap.read")
     if len(data) < 4:
         raise PcapDecodeError(PROTOCOL, len(data), "magic", "file shorter than the pcap magic number")
     magic_le, magic_be = Int32ul.parse(data), Int32ub.parse(data)

@@ -1,4 +1,8 @@
-"""Shared fixtures: where the RTDS corpus and test keys live, skipping cleanly when they do not."""
+"""Shared fixtures: where the RTDS corpus and test keys live, skipping cleanly when they do not.
+
+When the environment variable `CI` is set (CI runs `.ci/run` with CI=true), a missing corpus
+fails those tests instead: a CI run that silently skipped the corpus would prove nothing.
+"""
 
 from __future__ import annotations
 
@@ -22,22 +26,28 @@ def shared_dir() -> Path | None:
     return None
 
 
+def shared_folder(*parts: str) -> Path:
+    """`shared/<parts>`; when absent, skips the test saying why, or fails it when `CI` is set."""
+    base = shared_dir()
+    folder = None if base is None else base.joinpath(*parts)
+    if folder is None or not folder.is_dir():
+        reason = f"shared/{'/'.join(parts)} not found: set COMMSHUB_SHARED or place shared/ beside the checkout"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set: the corpus tests must run)", pytrace=False)
+        pytest.skip(reason)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def rtds_dir() -> Path:
-    """The RTDS 4.5.0 corpus folder; skips the test (saying why) when it is absent."""
-    base = shared_dir()
-    if base is None:
-        pytest.skip("RTDS corpus not found: set COMMSHUB_SHARED or place shared/ beside the checkout")
-    return base / "gbcs" / "rtds"
+    """The RTDS 4.5.0 corpus folder (see `shared_folder`)."""
+    return shared_folder("gbcs", "rtds")
 
 
 @pytest.fixture(scope="session")
 def keystore_dir() -> Path:
-    """The RTDS test keys folder; skips the test (saying why) when it is absent."""
-    base = shared_dir()
-    if base is None or not (base / "gbcs" / "keystore").is_dir():
-        pytest.skip("RTDS keystore not found: set COMMSHUB_SHARED or place shared/ beside the checkout")
-    return base / "gbcs" / "keystore"
+    """The RTDS test keys folder (see `shared_folder`)."""
+    return shared_folder("gbcs", "keystore")
 
 
 # Property tests run on a loaded 2-core CI machine: no per-example deadline (hangs are caught by

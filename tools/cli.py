@@ -17,7 +17,7 @@ import sys
 import traceback
 
 #: Sub-command module names under `tools`, in the order `--help` lists them.
-SUBCOMMANDS = ("home", "decode", "send", "demo", "survey", "ca", "rig", "dongle", "sniff", "inject")
+SUBCOMMANDS = ("home", "run", "send", "demo", "decode", "survey", "ca", "rig", "dongle", "sniff", "inject")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -72,15 +72,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    import firmware.hub
     from hal import clock
 
-    if not hasattr(firmware.hub, "start_hub"):
-        print(
-            "commshub demo: needs firmware.hub.start_hub (the hub's composition root), not in this build",
-            file=sys.stderr,
-        )
-        return 3
     transcript = Transcript(sys.stdout)
     return clock.run(Demo(transcript, home=args.home, seed=args.seed).run(), virtual=True, seed=args.seed)
 
@@ -166,10 +159,10 @@ class Demo:
         from firmware.headend.builder import CommandBuilder
         from firmware.headend.counters import NvmCounters
         from firmware.hub import HubConfig, start_hub
+        from hal.keystore import load_keystore
         from hal.nvm import NvmStore
         from hal.virtual import load_floorplan
         from hal.wan import WanPipe
-        from protocols.gbcs import KeyStore
         from tools.virtual_hub import build_virtual_home
 
         loop = asyncio.get_running_loop()
@@ -199,7 +192,7 @@ class Demo:
                     (Path(folder) / name).write_bytes(contents)
 
                 names = hub.export_keys(write)
-                keystore = KeyStore.load(folder)
+                keystore = load_keystore(folder)
             self.transcript.line(
                 f"hub started in the virtual home {self.home_name!r}: CHF {hub.chf.eui.hex()}, "
                 f"GPF {hub.gpf.eui.hex()}; keys generated, {len(names)} key store files exported for the head-end"
@@ -306,13 +299,13 @@ class Session:
 
         before = len(self.alerts)
         for node in self.hub.devices:
-            kind = next(kind for kind, eui in RTDS_DEVICES.items() if eui == node.eui)
+            kind = next((kind for kind, eui in RTDS_DEVICES.items() if eui == node.eui), "ihd")
             code = node.device.install_code[:16].hex()  # the label: the code without the CRC the device appends
             response, _ = await self.send(
                 "CCS01",
                 trailing=False,
                 device=node.eui.hex(),
-                device_type="type2" if kind == "other" else kind,
+                device_type="type2" if kind in ("other", "ihd") else kind,
                 install_code=code,
             )
             self.transcript.step(

@@ -163,7 +163,8 @@ def _address(text: str | None) -> tuple[str, int]:
 
 
 def _keystore(folder: str | None, *, needed: bool) -> KeyStore | None:
-    from protocols.gbcs import KeyStore, KeyStoreError
+    from hal.keystore import load_keystore
+    from protocols.gbcs import KeyStoreError
 
     chosen = folder or os.environ.get("COMMSHUB_KEYSTORE")
     if chosen is None:
@@ -177,7 +178,7 @@ def _keystore(folder: str | None, *, needed: bool) -> KeyStore | None:
             return None
         chosen = str(exported)
     try:
-        return KeyStore.load(chosen)
+        return load_keystore(chosen)
     except KeyStoreError as error:
         raise UsageError(str(error)) from None
 
@@ -187,7 +188,7 @@ def _file(source: str) -> Outgoing:
     from firmware.headend.exchange import Awaited
     from protocols.gbcs import Cra, GbcsDecodeError
     from protocols.gbcs.envelope import decode
-    from tools.decode import InputError, read_input
+    from tools.decode_input import InputError, read_input
 
     try:
         data = read_input(source)

@@ -3,7 +3,7 @@
 Why: deriving the table imports zigpy and our Smart Energy extensions (about half a second),
 longer than `commshub decode` needs for the whole RTDS corpus; reading it back from a JSON
 file takes milliseconds. The codec stays free of I/O: this module, at the tool's edge, finds,
-reads and writes the file, and installs the table with `zcl_table.use`.
+reads and writes the file, and returns the table for the caller to pass to the decoder.
 
 The file is `zcl-table-<zigpy version>-<hash>.json` in `$COMMSHUB_CACHE_DIR`, else
 `$XDG_CACHE_HOME/commshub`, else `~/.cache/commshub`; the hash covers the sources the table
@@ -16,6 +16,7 @@ mtime is refreshed whenever it is read), never one another checkout may still be
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -75,11 +76,10 @@ def _write(path: Path, table: ZclTable) -> None:
 
 
 def load(folder: Path) -> ZclTable:
-    """The table cached in `folder` for this zigpy and these sources, else derived and written
-    there; either way installed as the process's `zcl_table.table()`."""
+    """The table cached in `folder` for this zigpy and these sources, else derived and written there."""
     path = Path(folder) / cache_name()
     try:
-        cached = zcl_table.use(ZclTable.from_json(json.loads(path.read_bytes())))
+        cached = ZclTable.from_json(json.loads(path.read_bytes()))
     except FileNotFoundError:
         pass
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
@@ -92,12 +92,10 @@ def load(folder: Path) -> ZclTable:
         _write(path, table)
     except OSError as exc:
         LOGGER.info("cannot write the ZCL table cache %s (%s); it will be derived again next run", path, exc)
-    return zcl_table.use(table)
+    return table
 
 
 def _mark_used(path: Path) -> None:
     """Refresh `path`'s mtime, so other checkouts sharing the folder see it as in use."""
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache folder still serves reads
         os.utime(path)
-    except OSError:  # a read-only cache folder still serves reads
-        pass

@@ -383,9 +383,10 @@ class Chf:
 
     def _han_command(self, eui: bytes, message: Message, data: bytes, now: float, utc: float) -> list[Action]:
         """A command a HAN device originates (PCS to the GSME): routed like a WAN command, answered to it."""
-        if message.recipient == self.eui or (self._gpf is not None and message.recipient == self._gpf.endpoint.eui):
-            endpoint = self.endpoint if message.recipient == self.eui else self._gpf.endpoint  # type: ignore[union-attr]
-            return self.outbox.take(endpoint, endpoint.receive(data, now, utc), None)
+        endpoints = (self.endpoint,) if self._gpf is None else (self.endpoint, self._gpf.endpoint)
+        for endpoint in endpoints:
+            if message.recipient == endpoint.eui:
+                return self.outbox.take(endpoint, endpoint.receive(data, now, utc), None)
         target = self.device_log.entry(message.recipient)
         if target is None:
             self._security("unknown-recipient", chf_alerts.DELIVERY_FAILED, message, utc, f"from {eui.hex()}")

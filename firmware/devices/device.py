@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from firmware.zigbee.aps import ApsIndication
+from firmware.zigbee.counters import CounterStore
 from firmware.zigbee.joiner import JoinError, NetworkSnapshot
 from firmware.zigbee.nwk import Role
 from firmware.zigbee.stack import ZigbeeStack
@@ -35,7 +36,7 @@ LOGGER = logging.getLogger(__name__)
 class DeviceNvm:
     """What survives a power cut: security counters and the network the device belonged to."""
 
-    counters: dict[str, int] = field(default_factory=dict)
+    counters: CounterStore = field(default_factory=lambda: dict[str, int]())
     network: NetworkSnapshot | None = None
 
 

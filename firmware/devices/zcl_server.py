@@ -3,8 +3,8 @@
 Why: a meter on the HAN must answer the ZCL requests of the hub (and of
 zigpy's interview: Basic model/manufacturer, Metering summation). Frames and
 types come from zigpy (`zigpy.zcl.foundation`, and each cluster's `attributes`
-through zigpy's public `CLUSTERS_BY_ID`), our one ZCL table (architecture.md);
-this module only looks values up.
+through `protocols.zigbee.zcl_registry`, GB's Smart Energy definitions included),
+our one ZCL table (architecture.md); this module only looks values up.
 
 Pure: `ZclEndpoint.handle(cluster, payload)` returns the response payload (or
 None when no response is due); the device sends it.
@@ -17,7 +17,8 @@ from typing import Any
 
 import zigpy.types as zt
 import zigpy.zcl.foundation as zf
-from zigpy.zcl.clusters import CLUSTERS_BY_ID
+
+from protocols.zigbee.zcl_registry import cluster_class
 
 
 @dataclass(slots=True)
@@ -62,7 +63,7 @@ class ZclEndpoint:
         except ValueError:
             return self._default_response(header, zf.Status.MALFORMED_COMMAND)
         values = self.servers[cluster]
-        definition = CLUSTERS_BY_ID.get(cluster)
+        definition = cluster_class(cluster)
         records = []
         for attribute in ids:
             spec = None if definition is None else definition.attributes.get(attribute)

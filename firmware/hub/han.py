@@ -6,6 +6,14 @@ running zigpy controller (`firmware.zigbee.application`), and that admits a
 device the way a GB hub does: by the link key derived from its install code
 (radio.md 5.7), then waiting until zigpy has interviewed it.
 
+The hub's own Smart Energy services (tunnels, the ESI, the gas mirror: `esi`, `runtime`) are
+served beside zigpy, not through it: `serve(handler)` hands each indication of our stack to
+`handler` first, and only what it does not take goes on to zigpy (ZDO, interviews, zigpy's
+own requests). zigpy would otherwise answer frames to the hub's SE endpoints itself (a
+Default Response, or its Time cluster's wall-clock time). Frames go out through zigpy's
+`send_packet` (`send`), the radio-library boundary. On a zigpy NCP dongle the same seam
+would sit at zigpy's `packet_received`.
+
 Admission never raises for a device's sake: if the Mgmt_Permit_Joining
 broadcast that opens the network cannot be sent (a jammed channel, say),
 joining is still opened at the hub itself - the device can still join
@@ -18,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import zigpy.config as conf
@@ -29,10 +37,15 @@ import zigpy.util
 
 from firmware.zigbee import ZigbeeStack
 from firmware.zigbee.application import ControllerApplication, eui64
+from firmware.zigbee.aps import ApsIndication
+from firmware.zigbee.counters import CounterStore
 from hal.radio import Channel, Radio
+from protocols.zigbee import PROFILE_SMART_ENERGY
 
 LOGGER = logging.getLogger(__name__)
 
+#: The longest Mgmt_Permit_Joining a ZigBee broadcast can ask for, in seconds (0xFF means "for ever").
+MAX_PERMIT = 254
 #: The PAN IDs a hub draws from, as `range` bounds: 0x0001-0xFFF6, short of the broadcast 0xFFFF (radio.md 2.2).
 PAN_ID_RANGE = (0x0001, 0xFFF7)
 
@@ -79,8 +92,13 @@ class HubHan:
         app.add_listener(self._interviews)
 
     @classmethod
-    async def start(cls, radios: Sequence[Radio], settings: HanSettings) -> HubHan:
-        """Form (or restore) the HAN on `radios` (2.4 GHz first; a second, 868 MHz radio makes it Dual Band)."""
+    async def start(
+        cls, radios: Sequence[Radio], settings: HanSettings, *, store: CounterStore | None = None
+    ) -> HubHan:
+        """Form (or restore) the HAN on `radios` (2.4 GHz first; a second, 868 MHz radio makes it Dual Band).
+
+        `store` keeps the stack's outgoing frame counters (a dict by default; `hal.nvm` for a hub that
+        restarts: a counter must never go back)."""
         config = {
             conf.CONF_DEVICE: {conf.CONF_DEVICE_PATH: "commshub:virtual"},
             conf.CONF_NWK: {
@@ -93,6 +111,7 @@ class HubHan:
             "commshub": {
                 "radios": list(radios),
                 "sub_ghz_channels": None if settings.sub_ghz_channel is None else [settings.sub_ghz_channel],
+                "store": store,
             },
         }
         app = await ControllerApplication.new(config, auto_form=True)
@@ -120,6 +139,82 @@ class HubHan:
             LOGGER.warning("permit-joining broadcast for %s not sent (%s); joining opened at the hub only", ieee, error)
             await self.app.permit_ncp(time_s)
         return interviewed
+
+    def serve(self, handler: Callable[[ApsIndication], bool]) -> None:
+        """Hand each indication to `handler` first; what it does not take (returns False) goes on to zigpy."""
+        stack = self.stack
+        zigpy_side = stack.on_message
+
+        def indication(ind: ApsIndication) -> None:
+            if not handler(ind) and zigpy_side is not None:
+                zigpy_side(ind)
+
+        stack.on_message = indication
+
+    async def send(
+        self,
+        nwk: int,
+        *,
+        cluster: int,
+        src_endpoint: int,
+        dst_endpoint: int,
+        payload: bytes,
+        profile: int = PROFILE_SMART_ENERGY,
+        broadcast: bool = False,
+    ) -> None:
+        """One frame through zigpy's radio boundary; raises zigpy's `DeliveryError` when it cannot be delivered."""
+        if broadcast:
+            destination = zt.AddrModeAddress(addr_mode=zt.AddrMode.Broadcast, address=zt.BroadcastAddress(nwk))
+        else:
+            destination = zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(nwk))
+        await self.app.send_packet(
+            zt.ZigbeePacket(
+                src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0x0000)),
+                src_ep=zt.uint8_t(src_endpoint),
+                dst=destination,
+                dst_ep=zt.uint8_t(dst_endpoint),
+                profile_id=zt.uint16_t(profile),
+                cluster_id=zt.uint16_t(cluster),
+                data=zt.SerializableBytes(payload),
+                tx_options=zt.TransmitOptions.NONE if broadcast else zt.TransmitOptions.ACK,
+            )
+        )
+
+    def nwk_of(self, ieee: int) -> int | None:
+        """The NWK address of device `ieee` as zigpy knows it, or None."""
+        device = self.app.devices.get(eui64(ieee))
+        return None if device is None else int(device.nwk)
+
+    def ieee_of(self, nwk: int) -> int | None:
+        """The EUI-64 of the device at NWK address `nwk`, or None."""
+        for device in self.app.devices.values():
+            if int(device.nwk) == nwk:
+                return int.from_bytes(bytes(device.ieee), "little")
+        return None
+
+    def allow(self, ieee: int, link_key: bytes) -> None:
+        """Let `ieee` (re)join with `link_key` whenever it asks: the trust centre's key table (a device in the CHF
+        device log keeps its right to rejoin across a hub restart)."""
+        self.stack.link_keys[ieee] = link_key
+
+    async def permit(self, ieee: int, link_key: bytes, seconds: int) -> None:
+        """Admit `ieee` with `link_key` and open joining for `seconds`; raises nothing (see the module docstring).
+
+        ZigBee's Mgmt_Permit_Joining carries at most 254 s: routers open that long; the hub itself stays
+        open for the whole window."""
+        try:
+            await self.app.permit_with_link_key(eui64(ieee), zt.KeyData(link_key), time_s=min(seconds, MAX_PERMIT))
+        except zigpy.exceptions.DeliveryError as error:
+            LOGGER.warning(
+                "permit-joining broadcast for %016x not sent (%s); joining opened at the hub only", ieee, error
+            )
+            self.allow(ieee, link_key)
+        self.stack.permit_joining(seconds)
+
+    async def remove(self, ieee: int) -> bool:
+        """Ask `ieee` to leave and forget it (the trust centre's removal); False when it was not on the network."""
+        self.stack.link_keys.pop(ieee, None)
+        return await self.stack.remove_device(ieee)
 
     async def shutdown(self) -> None:
         await self.app.shutdown()

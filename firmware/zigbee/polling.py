@@ -5,7 +5,9 @@ after it sends a MAC Data Request, so it polls every `period` (7.5 s for a
 GSME) and, after it sent something a reply may follow, every `fast_period`
 for `fast_window` seconds, so replies held for it are collected promptly.
 While the parent says more is waiting, it polls again at once (up to
-`BURST` polls in a row).
+`BURST` polls in a row). A device that sleeps long between polls must not
+wait out its long period before it polls fast: `mark_busy` cuts a slow wait
+short.
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ class Poller:
         self.fast_window = fast_window
         self._fast_until = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._slow_wait: asyncio.Future[None] | None = None  #: the current wait, while it is a slow one
 
     def mark_busy(self) -> None:
-        """We sent something a reply may follow: poll fast for a while."""
+        """We sent something a reply may follow: poll fast for a while (from now, not after a slow wait)."""
         self._fast_until = asyncio.get_running_loop().time() + self.fast_window
+        if self._slow_wait is not None and not self._slow_wait.done():
+            self._slow_wait.set_result(None)
 
     def start(self, *, fast: bool) -> None:
         """Start polling (at once fast, if `fast`); a poller already running carries on."""
@@ -50,10 +55,24 @@ class Poller:
         loop = asyncio.get_running_loop()
         while True:
             fast = loop.time() < self._fast_until
-            await asyncio.sleep(self.fast_period if fast else self.period)
+            if fast:
+                await asyncio.sleep(self.fast_period)
+            else:
+                self._slow_wait = loop.create_future()
+                timer = loop.call_later(self.period, _end_wait, self._slow_wait)
+                await self._slow_wait
+                timer.cancel()
+                self._slow_wait = None
+                if loop.time() < self._fast_until:
+                    continue  # cut short by `mark_busy`: wait a fast period before the first poll
             parent, iface = self.nwk.state.parent, self.nwk.state.parent_iface
             if parent is None or iface is None:
                 continue
             for _ in range(BURST):
                 if not await iface.poll(Address(parent)):
                     break
+
+
+def _end_wait(wait: asyncio.Future[None]) -> None:
+    if not wait.done():
+        wait.set_result(None)

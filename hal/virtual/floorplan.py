@@ -15,8 +15,10 @@ Geometry is kept minimal:
 * `[[rooms]]` are named rectangles used to place and describe nodes;
 * `[[nodes]]` are radios-to-be: name, role, level, `at = [x, y]`, height above
   the floor, optional room, optional `enclosure` (a metal meter box: one large
-  fixed loss on every link of that node, radio.md 4.3) and `hub` (which hub
-  the node belongs to when a building has several).
+  fixed loss on every link of that node, radio.md 4.3), `hub` (which hub
+  the node belongs to when a building has several) and `profile` (the device
+  profile an emulated device of that node is seeded from, by name: the device
+  kind's own loader checks it).
 
 Material losses per band are the midpoints of radio.md 4.3's ranges (marked
 [?] there: modelling defaults, calibrate per house); a file may add its own
@@ -158,6 +160,7 @@ class NodeSpec:
     room: str | None = None
     enclosure: Material | None = None
     hub: str | None = None  #: the hub this node talks to (None for hubs)
+    profile: str | None = None  #: the device profile to emulate it with (None: the kind's default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +254,7 @@ def parse_floorplan(text: str, *, source: str = "<string>") -> FloorPlan:
     return _Reader(source, data).floorplan()
 
 
-_NODE_KEYS = frozenset({"name", "role", "level", "at", "height", "room", "enclosure", "hub"})
+_NODE_KEYS = frozenset({"name", "role", "level", "at", "height", "room", "enclosure", "hub", "profile"})
 
 
 class _Reader:
@@ -436,8 +439,13 @@ class _Reader:
             if "enclosure" in table:
                 enclosure = self.material(table["enclosure"], f"{path}.enclosure")
             hub = self.get(table, "hub", f"{path}.hub", str, None)
+            profile = self.get(table, "profile", f"{path}.profile", str, None)
+            if profile is not None and not profile:
+                raise self.fail(f"{path}.profile", "an empty profile name names no profile")
             nodes.append(
-                NodeSpec(name, role, level.number, (at_x, at_y, level.elevation + height), room, enclosure, hub)
+                NodeSpec(
+                    name, role, level.number, (at_x, at_y, level.elevation + height), room, enclosure, hub, profile
+                )
             )
         if not nodes:
             raise self.fail("nodes", "a home needs at least one [[nodes]] entry")

@@ -48,6 +48,21 @@ _NULL = Null()
 _TRUE = Boolean(True)
 _FALSE = Boolean(False)
 _TAG_VALUES = {int(tag): tag for tag in DataType}
+#: Integer types by tag byte: (type, size, signed); read inline by `read`.
+_INTEGERS = {int(tag): (tag, size, signed) for tag, (size, signed) in INTEGER_SIZES.items()}
+_ARRAY, _STRUCTURE, _OCTET_STRING = int(DataType.ARRAY), int(DataType.STRUCTURE), int(DataType.OCTET_STRING)
+
+# Parsed values are valid by construction (an integer read from `size` bytes is in its type's
+# range), so they are made without the constructors' checks, which cost more than the parse.
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _integer(tag: DataType, value: int) -> Integer:
+    item = _new(Integer)
+    _set(item, "type", tag)
+    _set(item, "value", value)
+    return item
 
 
 def length_at(data: bytes, pos: int, end: int, field: str) -> tuple[int, int]:
@@ -79,28 +94,84 @@ def parse(data: bytes) -> Data:
 
 
 def read(data: bytes, pos: int, end: int, depth: int = 0) -> tuple[Data, int]:
-    """The tagged value at `data[pos:end]`: (value, position after it)."""
-    if depth > MAX_DEPTH:
-        raise DlmsDecodeError(pos, "data", f"nesting deeper than {MAX_DEPTH}")
-    if pos >= end:
-        raise DlmsDecodeError(pos, "data type", "needs 1 byte, none left")
-    tag = _TAG_VALUES.get(data[pos])
+    """The tagged value at `data[pos:end]`: (value, position after it).
+
+    The hot path of every DLMS payload, so it is one loop rather than a recursion: arrays and
+    structures being filled are kept on `open_` as [class, items, count, depth], and integers,
+    octet strings and short-form lengths (all but a few of the values GBCS carries) are read
+    inline; other types go through `_read_contents`, which packed values share.
+    """
+    open_: list[list] = []
+    while True:
+        if depth > MAX_DEPTH:
+            raise DlmsDecodeError(pos, "data", f"nesting deeper than {MAX_DEPTH}")
+        if pos >= end:
+            raise DlmsDecodeError(pos, "data type", "needs 1 byte, none left")
+        code = data[pos]
+        pos += 1
+        integer = _INTEGERS.get(code)
+        value: Data
+        if integer is not None:
+            tag, size, signed = integer
+            stop = pos + size
+            if stop > end:
+                raise DlmsDecodeError(pos, tag.label, f"needs {size} byte(s), only {end - pos} left")
+            value = _new(Integer)
+            _set(value, "type", tag)
+            _set(value, "value", int.from_bytes(data[pos:stop], "big", signed=signed))
+            pos = stop
+        elif code == _OCTET_STRING:
+            if pos < end and data[pos] < 0x80:
+                length = data[pos]
+                pos += 1
+            else:
+                length, pos = length_at(data, pos, end, "octet-string length")
+            stop = pos + length
+            if stop > end:
+                raise DlmsDecodeError(pos, "octet-string", f"needs {length} byte(s), only {end - pos} left")
+            value = _new(OctetString)
+            _set(value, "value", data[pos:stop])
+            pos = stop
+        elif code in (_STRUCTURE, _ARRAY):
+            kind = Structure if code == _STRUCTURE else Array
+            if pos < end and data[pos] < 0x80:
+                count = data[pos]
+                pos += 1
+            else:
+                count, pos = length_at(data, pos, end, f"{kind.__name__.lower()} count")
+            if count > end - pos:
+                raise DlmsDecodeError(pos, kind.__name__.lower(), f"{count} elements cannot fit in {end - pos} bytes")
+            if count:
+                open_.append([kind, [], count, depth])
+                depth += 1
+                continue
+            value = kind(())
+        else:
+            value, pos = _read_other(data, pos, end, code, depth)
+        while open_:  # hand the value to the structures it completes
+            frame = open_[-1]
+            items = frame[1]
+            items.append(value)
+            if len(items) < frame[2]:
+                break
+            open_.pop()
+            depth = frame[3]
+            value = _new(frame[0])
+            _set(value, "items", tuple(items))
+        else:
+            return value, pos
+
+
+def _read_other(data: bytes, pos: int, end: int, code: int, depth: int) -> tuple[Data, int]:
+    """A value of a type `read` does not inline, whose tag `code` was at `pos - 1`."""
+    tag = _TAG_VALUES.get(code)
     if tag is None:
-        raise DlmsDecodeError(pos, "data type", f"unknown data type {data[pos]}")
-    if tag is DataType.ARRAY or tag is DataType.STRUCTURE:
-        count, pos = length_at(data, pos + 1, end, f"{tag.label} count")
-        if count > end - pos:
-            raise DlmsDecodeError(pos, tag.label, f"{count} elements cannot fit in {end - pos} bytes")
-        items = []
-        for _ in range(count):
-            item, pos = read(data, pos, end, depth + 1)
-            items.append(item)
-        return (Array(tuple(items)) if tag is DataType.ARRAY else Structure(tuple(items))), pos
+        raise DlmsDecodeError(pos - 1, "data type", f"unknown data type {code}")
     if tag is DataType.COMPACT_ARRAY:
-        return _read_compact_array(data, pos + 1, end, depth)
+        return _read_compact_array(data, pos, end, depth)
     if tag is DataType.NULL:
-        return _NULL, pos + 1
-    return _read_contents(data, pos + 1, end, tag)
+        return _NULL, pos
+    return _read_contents(data, pos, end, tag)
 
 
 def _read_contents(data: bytes, pos: int, end: int, tag: DataType) -> tuple[Data, int]:
@@ -110,7 +181,7 @@ def _read_contents(data: bytes, pos: int, end: int, tag: DataType) -> tuple[Data
         size, signed = integer
         if pos + size > end:
             raise DlmsDecodeError(pos, tag.label, f"needs {size} byte(s), only {end - pos} left")
-        return Integer(tag, int.from_bytes(data[pos : pos + size], "big", signed=signed)), pos + size
+        return _integer(tag, int.from_bytes(data[pos : pos + size], "big", signed=signed)), pos + size
     if tag is DataType.OCTET_STRING or tag is DataType.VISIBLE_STRING or tag is DataType.UTF8_STRING:
         length, pos = length_at(data, pos, end, f"{tag.label} length")
         if pos + length > end:

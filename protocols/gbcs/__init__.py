@@ -1,11 +1,12 @@
 """GBCS: the GB smart-metering messages a Communications Hub carries (gbcs.md).
 
-Public API (issue 2; other issues and external checks use exactly these names):
+Public API (other parts and external checks use exactly these names):
 
 - `parse(data, keystore=None) -> Message`: decode, verify (MAC, signature) and decrypt.
 - `build(message, *, signing_key=None, mac_key=None) -> bytes`: `build(parse(x)) == x`;
   with keys, a message made from fields is signed and MACed (`seal`) first.
-- `KeyStore.load(directory)`: `<eui>-<ka|ds|pp-ka>.<pem|key>` key files.
+- `KeyStore.from_pem({file_name: pem_bytes})`: `<eui>-<ka|ds|pp-ka>.<pem|key>` key files
+  (`hal.keystore.load_keystore(directory)` reads a folder of them).
 - `segment` / `GbtReassembler`: GBT block transfer (gbcs.md 3.8).
 - `registry.lookup(code)`: message code -> use case; `utrn`: prepayment top-up codes.
 - `describe.describe(message) -> Field`: the whole message as one field tree (what `commshub decode` prints).
@@ -58,7 +59,7 @@ __all__ = [
 
 
 #: Names imported on first use, with their module: decoding messages never needs them, and start-up
-#: time is issue 2's bar (`commshub decode` runs whole-process).
+#: time counts (`commshub decode` is measured whole-process).
 _LAZY = {
     "utrn": "protocols.gbcs.utrn",
     "segment": "protocols.gbcs.gbt",

@@ -1,8 +1,8 @@
 """The two things the key store reads from an X.509 certificate: its public key and its role.
 
 Why not `cryptography.x509`: importing it costs about 20 ms (7 of them compiling regular
-expressions), a tenth of a whole `commshub decode` run over the RTDS corpus (issue 2's bar
-is whole-process), while the key store needs only two fields of the TBSCertificate (RFC 5280
+expressions), a tenth of a whole `commshub decode` run over the RTDS corpus (whose speed is
+measured whole-process), while the key store needs only two fields of the TBSCertificate (RFC 5280
 4.1): `subjectPublicKeyInfo`, handed to `cryptography`'s DER loader, and the subject's first
 organizational-unit name, the GBCS remote-party role (gbcs.md 2.1). This is a DER walk to
 those fields, not a certificate validator: nothing here is trusted beyond the key it names.
@@ -12,6 +12,8 @@ Malformed input raises ValueError, as `x509.load_pem_x509_certificate` does.
 from __future__ import annotations
 
 import binascii
+
+from protocols.gbcs.lengths import DER, read_length
 
 _BEGIN = b"-----BEGIN CERTIFICATE-----"
 _END = b"-----END CERTIFICATE-----"
@@ -38,16 +40,8 @@ def _tlv(der: bytes, pos: int, end: int) -> tuple[int, int, int]:
     """(tag, start of contents, end of contents) of the DER element at `pos`, which must end by `end`."""
     if pos + 2 > end:
         raise ValueError(f"DER element at {pos} runs past its container")
-    tag, first = der[pos], der[pos + 1]
-    pos += 2
-    if first & 0x80:
-        count = first & 0x7F
-        if not 1 <= count <= 3 or pos + count > end:
-            raise ValueError(f"bad DER length form {first:#04x} at {pos - 1}")
-        length = int.from_bytes(der[pos : pos + count], "big")
-        pos += count
-    else:
-        length = first
+    tag = der[pos]
+    length, pos = read_length(der, pos + 1, "DER length", rule=DER, end=end)  # a ValueError, as below
     if pos + length > end:
         raise ValueError(f"DER element at {pos} of {length} bytes runs past its container")
     return tag, pos, pos + length

@@ -1,4 +1,4 @@
-"""`parse`, `build` and `seal`: the GBCS codec's entry points (issue 2, gbcs.md 3-5).
+"""`parse`, `build` and `seal`: the GBCS codec's entry points (gbcs.md 3-5).
 
 `parse` = envelope (wire format) + verification (MAC, signature, with a key store) +
 payload decoding (the `payload` package, given a decrypt callable that uses the same
@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from protocols.errors import require_bytes
 from protocols.gbcs import crypto, envelope, verify
 from protocols.gbcs.errors import GbcsEncodeError
 from protocols.gbcs.keystore import KeyStore
 from protocols.gbcs.message import Message
 from protocols.gbcs.payload import PayloadContext, decode_payload
+from protocols.gbcs.payload.zcl_table import ZclTable
 
 
 @dataclass(frozen=True)
@@ -35,20 +37,22 @@ class MacKeyPair:
 MacKey = bytes | MacKeyPair
 
 
-def parse(data: bytes, keystore: KeyStore | None = None) -> Message:
+def parse(data: bytes, keystore: KeyStore | None = None, *, zcl: ZclTable | None = None) -> Message:
     """Decode one GBCS message; with a key store, verify its MAC and signature and decrypt its blocks.
+
+    `zcl` names GBZ payloads' ZCL parts (default: the table derived from zigpy, `zcl_table.derived`).
 
     Raises GbcsDecodeError (offset into `data`) when the bytes are not a well-formed
     message; verification outcomes are `message.verdicts`, never exceptions. A key file
     that turns out unreadable when first needed counts as absent (`no-key`) and is
     recorded in `keystore.problems`.
     """
-    data = bytes(data)
+    data = require_bytes(data, "protocols.gbcs.parse")
     message, regions = envelope.decode(data)
     payload_tree = None
     if message.gbt is None:  # a GBT block's data is a slice of a message, not a payload
         decrypt = None if keystore is None else verify.BlockDecryptor(message, keystore)
-        context = PayloadContext(message.message_code, int(message.cra), decrypt)
+        context = PayloadContext(message.message_code, int(message.cra), decrypt, zcl)
         payload_tree = decode_payload(message.payload, base_offset=regions.payload_start, context=context)
     verdicts = verify.verdicts(message, regions, data, keystore)
     return Message(**{**message.__dict__, "verdicts": verdicts, "payload_tree": payload_tree})  # replace(), faster
@@ -56,8 +60,10 @@ def parse(data: bytes, keystore: KeyStore | None = None) -> Message:
 
 def _mac_aes_key(message: Message, key: MacKey) -> bytes:
     if isinstance(key, MacKeyPair):
-        z = crypto.ecdh(key.private_key, key.peer_public_key)
-        return crypto.derive_key(z, message.originator, int(message.cra), message.originator_counter, message.recipient)
+        shared_secret = crypto.ecdh(key.private_key, key.peer_public_key)
+        return crypto.derive_key(
+            shared_secret, message.originator, int(message.cra), message.originator_counter, message.recipient
+        )
     if len(key) != 16:
         raise GbcsEncodeError("mac_key", f"{len(key)} bytes: an AES-128 key is 16 bytes")
     return key

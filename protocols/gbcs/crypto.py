@@ -37,14 +37,14 @@ def ecdh(private_key: ec.EllipticCurvePrivateKey, public_key: ec.EllipticCurvePu
     return private_key.exchange(_ECDH, public_key)
 
 
-def derive_key(z: bytes, originator: bytes, kind: int, counter: int, recipient: bytes) -> bytes:
+def derive_key(shared_secret: bytes, originator: bytes, kind: int, counter: int, recipient: bytes) -> bytes:
     """K of gbcs.md 4.1: first 16 bytes of SHA-256(00000001 || Z || OtherInfo).
 
     `kind` is the CRA flag for MAC keys, 4 for payload encryption; titles are the
     grouping header's (or the supplementary remote party's for encryption).
     """
     other = _ALGORITHM_ID + originator + b"\x09" + bytes((kind,)) + counter.to_bytes(8, "big") + recipient
-    return hashlib.sha256(b"\x00\x00\x00\x01" + z + other).digest()[:16]
+    return hashlib.sha256(b"\x00\x00\x00\x01" + shared_secret + other).digest()[:16]
 
 
 def compute_mac(key: bytes, originator: bytes, covered: bytes) -> bytes:
@@ -85,8 +85,8 @@ def decrypt_block(key: bytes, originator: bytes, block: bytes) -> bytes:
 
 def sign(private_key: ec.EllipticCurvePrivateKey, signed: bytes) -> bytes:
     """ECDSA P-256/SHA-256 signature of `signed` as raw r||s (64 bytes, gbcs.md 4.5)."""
-    r, s = decode_dss_signature(private_key.sign(signed, _ECDSA))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    signature_r, signature_s = decode_dss_signature(private_key.sign(signed, _ECDSA))
+    return signature_r.to_bytes(32, "big") + signature_s.to_bytes(32, "big")
 
 
 def signature_matches(public_key: ec.EllipticCurvePublicKey, signed: bytes, signature: bytes) -> bool:

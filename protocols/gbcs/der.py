@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from protocols.gbcs.errors import GbcsDecodeError, GbcsEncodeError
-from protocols.gbcs.lengths import encode_length, read_length
+from protocols.gbcs.lengths import DER, encode_length, read_length
 
 BOOLEAN, INTEGER, BIT_STRING, OCTET_STRING, NULL, ENUMERATED = 0x01, 0x02, 0x03, 0x04, 0x05, 0x0A
 GENERALIZED_TIME, SEQUENCE = 0x18, 0x30
@@ -86,10 +86,7 @@ def _parse_element(data: bytes, pos: int, end: int, base: int, depth: int) -> tu
     start = pos
     tag, pos = read_tag(data, pos, end, base)
     length_at = pos
-    try:  # a length running past `end` into a sibling's bytes is caught by the `stop > end` test below
-        length, pos = read_length(data, pos, "der.length", minimal=False)
-    except GbcsDecodeError as exc:
-        raise GbcsDecodeError(base + min(exc.offset, end), exc.field, exc.reason) from None
+    length, pos = read_length(data, pos, "der.length", rule=DER, end=end, base=base)
     width = pos - length_at - 1
     stop = pos + length
     if stop > end:

@@ -24,6 +24,7 @@ from typing import Any
 from construct import Bytes, Const, Construct, ConstructError, Int8ub, Int16ub, Int32ub, Int64ub, Struct, Tell, this
 
 from protocols.errors import DecodeError, translate
+from protocols.fastpath import Explain, checked_parse, compiled_then_checked
 from protocols.gbcs.errors import GbcsDecodeError, GbcsEncodeError
 from protocols.gbcs.lengths import BerLength, encode_length, read_length
 from protocols.gbcs.message import Cra, GbtBlock, Message, OtherInformation
@@ -55,7 +56,7 @@ _TRANSACTION = Struct(
     "other_information" / Bytes(this.other_information_length),
 )
 
-_GROUPING_HEADER = Struct(
+GROUPING_HEADER_STRUCT = Struct(
     "tag" / Const(bytes((TAG_GENERAL_SIGNING,))),
     "header" / _TRANSACTION,
     "content_length" / BerLength(),
@@ -90,7 +91,7 @@ _GBT_MESSAGE = Struct(
     "end" / Tell,
 )
 
-_GROUPING_HEADER_FAST = _GROUPING_HEADER.compile()
+GROUPING_HEADER_COMPILED = GROUPING_HEADER_STRUCT.compile()
 _CRAS = {cra.value: cra for cra in Cra}
 _MAC_HEADER_FAST = _MAC_HEADER.compile()
 
@@ -105,15 +106,21 @@ class Regions:
     signature_end: int  #: end of the signature field (== payload_end when it is absent)
 
 
-def _checked(struct: Construct, buf: bytes, base: int) -> Any:
-    """Parse with the checked struct; a failure becomes GbcsDecodeError at `base` + where it stopped."""
-    stream = io.BytesIO(buf)
-    try:
-        return struct.parse_stream(stream)
-    except ConstructError as exc:  # the one place construct errors become ours
+def _explain(base: int, buf: bytes) -> Explain:
+    """How a checked struct's failure on `buf` (at message offset `base`) becomes GbcsDecodeError: the one
+    place construct errors become ours."""
+
+    def explain(exc: ConstructError, stream: io.BytesIO) -> Exception:
         err = translate(exc, stream, DecodeError, "gbcs", base)
         field = err.field.replace("(parsing) -> ", "")
-        raise GbcsDecodeError(min(err.offset, base + len(buf)), field, err.reason) from None
+        return GbcsDecodeError(min(err.offset, base + len(buf)), field, err.reason)
+
+    return explain
+
+
+def parse_checked(struct: Construct, buf: bytes, base: int) -> Any:
+    """Parse with the checked struct; a failure becomes GbcsDecodeError at `base` + where it stopped."""
+    return checked_parse(struct, buf, _explain(base, buf))
 
 
 def _build(struct: Construct, value: dict[str, Any]) -> bytes:
@@ -125,39 +132,36 @@ def _build(struct: Construct, value: dict[str, Any]) -> bytes:
         raise GbcsEncodeError(field, str(exc).splitlines()[-1]) from None
 
 
-def _fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[str, str] | None = None) -> Any:
+def parse_fast(compiled: Any, struct: Construct, buf: bytes, base: int, sized: tuple[str, str] | None = None) -> Any:
     """Parse with the compiled struct; fall back to the checked one when it fails or reads short.
 
     `sized` names the last variable-size field and the field holding its declared size:
     compiled code does not notice a short read there, so the two are compared here.
     """
-    try:
-        result = compiled.parse(buf)
-    except Exception:  # noqa: BLE001 - compiled code raises anything (struct.error, ...): let the checked struct explain
-        return _checked(struct, buf, base)
+    result = compiled_then_checked(compiled, struct, buf, _explain(base, buf))
     if sized is not None and len(result[sized[0]]) != result[sized[1]]:
-        return _checked(struct, buf, base)
+        return parse_checked(struct, buf, base)
     return result
 
 
-def _transaction_fields(h: Any, at: int) -> dict[str, Any]:
+def _transaction_fields(header_fields: Any, at: int) -> dict[str, Any]:
     """Message fields from a parsed `_TRANSACTION` (a dict: item access is the fast path).
 
     Refuses values the structs let through; `at` is the offset of the transaction-id length.
     """
-    cra = h["cra"]
+    cra = header_fields["cra"]
     if not 1 <= cra <= 3:
         raise GbcsDecodeError(at + 1, "cra", f"CRA flag {cra} is not 1 (command), 2 (response) or 3 (alert)")
-    date_time = h["date_time"]
+    date_time = header_fields["date_time"]
     if len(date_time) not in (0, DATE_TIME_SIZE):
         raise GbcsDecodeError(at + 28, "date_time_length", f"date-time length {len(date_time)} is not 0 or 12")
-    other_raw = h["other_information"]
+    other_raw = header_fields["other_information"]
     other_at = at + 29 + len(date_time) + len(encode_length(len(other_raw)))  # after its length field
     return {
         "cra": _CRAS[cra],
-        "originator_counter": h["originator_counter"],
-        "originator": h["originator"],
-        "recipient": h["recipient"],
+        "originator_counter": header_fields["originator_counter"],
+        "originator": header_fields["originator"],
+        "recipient": header_fields["recipient"],
         "other_information": decode_other_information(other_raw, other_at),
         "date_time_raw": date_time or None,
     }
@@ -176,25 +180,27 @@ def _is_der_sequence(raw: bytes) -> bool:
 
 def decode_other_information(raw: bytes, at: int) -> OtherInformation:
     """Other Information (gbcs.md 3.5): the cumulative forms of 2, 10, 18 and 26 bytes, or a certificate tail."""
-    n = len(raw)
-    if n < 2:
-        raise GbcsDecodeError(at, "other_information", f"{n} bytes: too short for the 2-byte message code")
+    size = len(raw)
+    if size < 2:
+        raise GbcsDecodeError(at, "other_information", f"{size} bytes: too short for the 2-byte message code")
     code = int.from_bytes(raw[0:2], "big")
-    if n == 2:
+    if size == 2:
         return OtherInformation(code)
-    if n < 10:
-        raise GbcsDecodeError(at + 2, "other_information.remote_party_id", f"{n - 2} bytes where 8 are needed")
+    if size < 10:
+        raise GbcsDecodeError(at + 2, "other_information.remote_party_id", f"{size - 2} bytes where 8 are needed")
     party = raw[2:10]
-    if n == 10:
+    if size == 10:
         return OtherInformation(code, party)
-    if n < 18:
-        raise GbcsDecodeError(at + 10, "other_information.remote_party_counter", f"{n - 10} bytes where 8 are needed")
+    if size < 18:
+        raise GbcsDecodeError(
+            at + 10, "other_information.remote_party_counter", f"{size - 10} bytes where 8 are needed"
+        )
     counter = int.from_bytes(raw[10:18], "big")
     rest, originator_counter = raw[18:], None
     if len(rest) == 8 or (len(rest) > 8 and not _is_der_sequence(rest)):
         originator_counter, rest = int.from_bytes(rest[:8], "big"), rest[8:]
     if rest and not _is_der_sequence(rest):
-        where = at + n - len(rest)
+        where = at + size - len(rest)
         if len(rest) < 8 and originator_counter is None:
             raise GbcsDecodeError(
                 where, "other_information.originator_counter", f"{len(rest)} bytes where 8 are needed"
@@ -255,7 +261,9 @@ def _u64(value: int, name: str) -> bytes:
 
 def _decode_grouping(data: bytes, start: int, end: int, mac: bytes | None) -> tuple[Message, Regions]:
     """The general-signing part in data[start:end] (through the signature field), inside a MAC header or not."""
-    parsed = _fast(_GROUPING_HEADER_FAST, _GROUPING_HEADER, data[start:end], start, ("payload", "content_length"))
+    parsed = parse_fast(
+        GROUPING_HEADER_COMPILED, GROUPING_HEADER_STRUCT, data[start:end], start, ("payload", "content_length")
+    )
     fields = _transaction_fields(parsed["header"], start + 1)
     payload = parsed["payload"]
     payload_end = start + parsed["payload_end"]
@@ -277,7 +285,7 @@ def _decode_grouping(data: bytes, start: int, end: int, mac: bytes | None) -> tu
 
 
 def _decode_ciphering(data: bytes) -> tuple[Message, Regions]:
-    header = _fast(_MAC_HEADER_FAST, _MAC_HEADER, data, 0)
+    header = parse_fast(_MAC_HEADER_FAST, _MAC_HEADER, data, 0)
     start, ciphered_length = header["content_start"], header["ciphered_length"]
     declared_end = start - _SECURITY_HEADER_SIZE + ciphered_length
     if declared_end > len(data):
@@ -294,7 +302,7 @@ def _decode_ciphering(data: bytes) -> tuple[Message, Regions]:
 
 
 def _decode_gbt(data: bytes) -> tuple[Message, Regions]:
-    parsed = _checked(_GBT_MESSAGE, data, 0)
+    parsed = parse_checked(_GBT_MESSAGE, data, 0)
     fields = _transaction_fields(parsed.header, 1)
     declared_end = parsed.content_start + parsed.ciphered_length
     if declared_end != parsed.end:
@@ -363,7 +371,7 @@ def encode_signed_part(message: Message) -> bytes:
     if signature is not None and len(signature) not in (0, SIGNATURE_SIZE):
         raise GbcsEncodeError("signature", f"{len(signature)} bytes: a signature is 64 bytes, or empty, or None")
     body = _build(
-        _GROUPING_HEADER,
+        GROUPING_HEADER_STRUCT,
         dict(header=_transaction(message), content_length=len(message.payload), payload=message.payload),
     )
     if signature is None:

@@ -25,6 +25,9 @@ from protocols.gbcs.message import GbtBlock, Message
 
 #: The most blocks one message can have: the block number is a u16.
 MAX_BLOCKS = 0xFFFF
+#: Default bound on block data held for incomplete messages: the largest one GBCS message can be
+#: (`lengths.MAX_LENGTH`, 16 MiB), so any single message reassembles.
+MAX_HELD_BYTES = 0x1000000
 
 
 class GbtReassemblyError(GbcsDecodeError):
@@ -57,6 +60,7 @@ class _Partial:
     routing: Message  #: the first block's routing header (payload emptied)
     blocks: dict[int, tuple[GbtBlock, bytes]] = field(default_factory=dict)
     last: int | None = None
+    size: int = 0  #: data bytes held in `blocks`
 
 
 def _routing(message: Message) -> Message:
@@ -84,16 +88,20 @@ class GbtReassembler:
     A message is delivered exactly once: when its last missing block arrives its key moves
     to a bounded record of completed keys (the `max_completed` most recent), and any later
     block of that message is dropped and counted in `dropped` - never a second partial,
-    never a second delivery. At most `max_pending` messages are held incomplete; a block
-    of a new message beyond that evicts the oldest partial (counted in `evicted`), so an
-    endless stream of abandoned messages cannot grow memory, and a live stream is never
-    refused because of old ones. A key evicted from the completed record behaves as new.
+    never a second delivery. At most `max_pending` messages are held incomplete, holding at
+    most `max_bytes` of block data together; a block of a new message beyond the count, or
+    one whose data would pass the byte bound, evicts the oldest other partials (counted in
+    `evicted`), so an endless stream of abandoned messages cannot grow memory, and a live
+    stream is never refused because of old ones. One message that alone would pass
+    `max_bytes` is refused (GbtReassemblyError) and dropped. A key evicted from the
+    completed record behaves as new.
     """
 
-    def __init__(self, *, max_pending: int = 64, max_completed: int = 1024) -> None:
-        if max_pending < 1 or max_completed < 0:
-            raise ValueError("max_pending must be at least 1 and max_completed at least 0")
-        self._max_pending, self._max_completed = max_pending, max_completed
+    def __init__(self, *, max_pending: int = 64, max_completed: int = 1024, max_bytes: int = MAX_HELD_BYTES) -> None:
+        if max_pending < 1 or max_completed < 0 or max_bytes < 1:
+            raise ValueError("max_pending and max_bytes must be at least 1 and max_completed at least 0")
+        self._max_pending, self._max_completed, self._max_bytes = max_pending, max_completed, max_bytes
+        self._held = 0  # data bytes of every partial together
         self._pending: dict[tuple[bytes, int], _Partial] = {}  # insertion order = age
         self._completed: dict[tuple[bytes, int], None] = {}  # an ordered set, oldest first
         self.dropped = 0  #: blocks dropped because their message was already delivered
@@ -103,6 +111,11 @@ class GbtReassembler:
     def pending(self) -> int:
         """Messages with some, but not all, of their blocks."""
         return len(self._pending)
+
+    @property
+    def held_bytes(self) -> int:
+        """Block data held for incomplete messages (at most `max_bytes`)."""
+        return self._held
 
     def add(self, data: bytes) -> bytes | None:
         """Take one GBT block message; return the reassembled GBCS message when this block completes it.
@@ -127,15 +140,20 @@ class GbtReassembler:
             partial = self._start(key, message)
         try:
             self._check(partial, message, regions)
+            if block.block_number not in partial.blocks:
+                self._make_room(key, partial, len(message.payload), regions.payload_start)
         except GbtReassemblyError:
-            del self._pending[key]
+            self._drop(key)
             raise
+        if block.block_number not in partial.blocks:
+            partial.size += len(message.payload)
+            self._held += len(message.payload)
         partial.blocks[block.block_number] = (_header(block), message.payload)
         if block.last:
             partial.last = block.block_number
         if partial.last is None or len(partial.blocks) < partial.last:
             return None
-        del self._pending[key]
+        self._drop(key)
         whole = b"".join(partial.blocks[number][1] for number in range(1, partial.last + 1))
         self._check_content(whole, partial.routing)
         self._remember(key)
@@ -143,10 +161,25 @@ class GbtReassembler:
 
     def _start(self, key: tuple[bytes, int], message: Message) -> _Partial:
         if len(self._pending) >= self._max_pending:
-            del self._pending[next(iter(self._pending))]
+            self._drop(next(iter(self._pending)))
             self.evicted += 1
         partial = self._pending[key] = _Partial(_routing(message))
         return partial
+
+    def _drop(self, key: tuple[bytes, int]) -> None:
+        partial = self._pending.pop(key, None)
+        if partial is not None:
+            self._held -= partial.size
+
+    def _make_room(self, key: tuple[bytes, int], partial: _Partial, size: int, data_at: int) -> None:
+        """Evict the oldest other partials until `size` more bytes fit in `max_bytes`."""
+        if partial.size + size > self._max_bytes:
+            reason = f"message passes {self._max_bytes} bytes held for reassembly at block data of {size} bytes"
+            raise GbtReassemblyError(data_at, "data", reason)
+        while self._held + size > self._max_bytes:
+            oldest = next(other for other in self._pending if other != key)
+            self._drop(oldest)
+            self.evicted += 1
 
     def _remember(self, key: tuple[bytes, int]) -> None:
         if self._max_completed == 0:

@@ -1,27 +1,29 @@
 """Keys by EUI and usage, and the cached key agreement built on them (gbcs.md 1, 4.1-4.2).
 
 Why lazy: a key store holds hundreds of certificates while a batch of messages needs a
-few dozen, and parsing a certificate costs far more than decoding a message. `load`
-reads every file once (so an unreadable file is reported at once, by name); each key is
-parsed on first use and kept. A file whose PEM body turns out not to be an EC key is
-recorded once in `problems` and then treated as absent, so the checks needing it give
-the verdict `no-key` (a key problem is a verdict, not a decoding failure) and the file
-is not parsed again. ECDH secrets are cached per unordered EUI pair and
-derived keys per derivation input, since both are deterministic and expensive.
+few dozen, and parsing a certificate costs far more than decoding a message. `from_pem`
+takes every file's bytes at once (so a file that is not PEM at all is named at once);
+each key is parsed on first use and kept. A file whose PEM body turns out not to be a
+P-256 elliptic-curve key (GBCS uses only that curve, gbcs.md 4) is recorded once in
+`problems` and then treated as absent, so the checks needing it give the verdict
+`no-key` (a key problem is a verdict, not a decoding failure) and the file is not parsed
+again. ECDH secrets are cached per unordered EUI pair and derived keys per derivation
+input, since both are deterministic and expensive.
 
 File names: `<eui as 16 hex digits>-<ka|ds|pp-ka>.<pem|key>`; `.pem` holds an X.509
 certificate or a bare public key, `.key` a PKCS#8 private key. Other names are listed
-in `skipped`, not fatal. Reading files is the one I/O of `protocols.gbcs`, and happens
-only in `KeyStore.load`, which callers at the edge (the CLI, tests) invoke.
+in `skipped`, not fatal. This module does no I/O (architecture.md: protocols are pure):
+`hal.keystore.load_keystore` reads a folder and hands the bytes to `KeyStore.from_pem`.
 """
 
 from __future__ import annotations
 
 import enum
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePath
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -40,8 +42,8 @@ class KeyUsage(str, enum.Enum):
 class KeyStoreError(ValueError):
     """A key store folder or key file that cannot be read or understood; `path` names it."""
 
-    def __init__(self, path: Path, reason: str, *, what: str = "key file") -> None:
-        self.path = path
+    def __init__(self, path: str | PurePath, reason: str, *, what: str = "key file") -> None:
+        self.path = PurePath(path)
         super().__init__(f"{what} {path}: {reason}")
 
 
@@ -49,22 +51,25 @@ class KeyStoreError(ValueError):
 ACB_ROLE = 4
 _PUBLIC = "public"
 _PRIVATE = "private"
+#: The one curve of GBCS keys (gbcs.md 4: ECDH and ECDSA over NIST P-256).
+CURVE = ec.SECP256R1
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     """One key file, read but maybe not yet parsed."""
 
-    path: Path | None
+    path: str | None
     pem: bytes | None
     key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey | None = None
     role: int | None = None
     broken: bool = False  #: parsing failed (reported in `KeyStore.problems`): treated as absent
 
 
-def _parse_name(name: str) -> tuple[bytes, KeyUsage, str] | None:
-    """(EUI, usage, public/private) from a file name, or None when it does not follow the pattern."""
-    stem, dot, suffix = name.rpartition(".")
+def parse_key_file_name(name: str) -> tuple[bytes, KeyUsage, str] | None:
+    """(EUI, usage, "public" or "private") from a key file's name (a folder part is ignored), or None
+    when it does not follow `<eui>-<ka|ds|pp-ka>.<pem|key>`."""
+    stem, dot, suffix = PurePath(name).name.rpartition(".")
     kind = {"pem": _PUBLIC, "key": _PRIVATE}.get(suffix)
     eui_hex, dash, usage_text = stem.partition("-")
     if not dot or kind is None or not dash or len(eui_hex) != 16:
@@ -93,30 +98,22 @@ class KeyStore:
         self.problems: list[KeyStoreError] = []
 
     @classmethod
-    def load(cls, directory: str | Path) -> KeyStore:
-        """Read every `<eui>-<usage>.<pem|key>` file of `directory`; KeyStoreError if one is unreadable."""
+    def from_pem(cls, files: Mapping[str, bytes]) -> KeyStore:
+        """A store of the key files `files` (file name, or path, -> its bytes).
+
+        Names that do not follow `<eui>-<ka|ds|pp-ka>.<pem|key>` are listed in `skipped`;
+        KeyStoreError names a file whose bytes are not PEM at all. Keys are parsed on first use.
+        """
         store, skipped = cls(), []
-        folder = Path(directory)
-        try:
-            with os.scandir(folder) as listing:  # DirEntry: names and types without a stat per file
-                files = sorted(listing, key=lambda found: found.name)
-        except OSError as exc:
-            reason = "is not a folder" if folder.exists() and not folder.is_dir() else "cannot list the folder"
-            raise KeyStoreError(folder, f"{reason}: {exc.strerror or exc}", what="key store") from None
-        for file in files:
-            parsed = _parse_name(file.name)
-            if parsed is None or not file.is_file():
-                skipped.append(file.name)
+        for name in sorted(files, key=lambda given: PurePath(given).name):
+            parsed = parse_key_file_name(name)
+            if parsed is None:
+                skipped.append(PurePath(name).name)
                 continue
-            path = folder / file.name
-            try:
-                with open(file.path, "rb") as opened:
-                    pem = opened.read()
-            except OSError as exc:
-                raise KeyStoreError(path, f"cannot be read: {exc.strerror or exc}") from None
+            pem = files[name]
             if b"-----BEGIN" not in pem:
-                raise KeyStoreError(path, "not a PEM file")
-            store._entries[parsed] = _Entry(path, pem)
+                raise KeyStoreError(name, "not a PEM file")
+            store._entries[parsed] = _Entry(name, pem)
         store.skipped = tuple(skipped)
         return store
 
@@ -152,6 +149,7 @@ class KeyStore:
     def _parse(entry: _Entry, kind: str) -> str | None:
         """Parse `entry`'s PEM into `entry.key` (and its role); the reason when it cannot be."""
         assert entry.pem is not None
+        key: object
         try:
             if kind == _PRIVATE:
                 key = serialization.load_pem_private_key(entry.pem, None)
@@ -163,8 +161,12 @@ class KeyStore:
                 key = serialization.load_pem_public_key(entry.pem)
         except (ValueError, TypeError) as exc:
             return f"not a readable key: {exc}"
+        except UnsupportedAlgorithm as exc:  # e.g. a certificate whose key algorithm OpenSSL does not know
+            return f"key algorithm not supported: {exc}"
         if not isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
             return "not an elliptic-curve key"
+        if not isinstance(key.curve, CURVE):
+            return f"key on curve {key.curve.name}, not {CURVE.name} (gbcs.md 4)"
         entry.key = key
         return None
 

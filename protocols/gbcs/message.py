@@ -130,6 +130,10 @@ class Message:
         return len(self.payload) if self.payload_tree is None else self.payload_tree.unparsed
 
 
+#: Python time zones (and real ones) lie strictly within a day of UTC.
+_MINUTES_PER_DAY = 24 * 60
+
+
 def dlms_datetime(raw: bytes) -> datetime | None:
     """A 12-byte DLMS date-time as an aware datetime; None when a date/time part is 'not specified'.
 
@@ -143,9 +147,11 @@ def dlms_datetime(raw: bytes) -> datetime | None:
     deviation = int.from_bytes(raw[9:11], "big", signed=True)
     if year == 0xFFFF or 0xFF in (month, day, hour, minute, second):
         return None
+    if deviation != -0x8000 and abs(deviation) >= _MINUTES_PER_DAY:
+        return None  # a deviation of a day or more names no time zone: not a representable instant
     offset = UTC if deviation in (-0x8000, 0) else timezone(timedelta(minutes=-deviation))
     micro = 0 if hundredths == 0xFF else hundredths * 10_000
     try:
         return datetime(year, month, day, hour, minute, second, micro, tzinfo=offset)
-    except ValueError:  # e.g. month 0x0D, or a deviation beyond a day: not a representable instant
+    except ValueError:  # e.g. month 0x0D or hundredths 0x64: not a representable instant
         return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring_ascii as _json_str  # type: ignore[attr-defined]
+from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any
 
 JsonValue = None | bool | int | float | str | list[Any] | dict[str, Any]
@@ -63,7 +63,7 @@ def _json_text(node: Field) -> str:
     value = node.value
     if value is not None:
         kind = type(value)
-        encoded = _json_str(value) if kind is str else int.__repr__(value) if kind is int else json.dumps(value)
+        encoded = _json_str(value) if kind is str else int.__repr__(value) if kind is int else json.dumps(value)  # type: ignore[arg-type]  # `type(x) is str` does not narrow
         text += f', "value": {encoded}'
     if node.note is not None:
         text += f', "note": {_json_str(node.note)}'

@@ -89,8 +89,8 @@ def _tag(key: bytes, supplier: bytes, device: bytes, counter: int, ptut_high: in
     return AESGCM(key).encrypt(supplier + bytes(4), b"", aad)[-4:]
 
 
-def _key(z: bytes, supplier: bytes, device: bytes, counter: int) -> bytes:
-    return crypto.derive_key(z, supplier, UTRN_KEY_TYPE, counter, device)
+def _key(shared_secret: bytes, supplier: bytes, device: bytes, counter: int) -> bytes:
+    return crypto.derive_key(shared_secret, supplier, UTRN_KEY_TYPE, counter, device)
 
 
 def make(
@@ -122,10 +122,10 @@ def verify(token: str, *, supplier: bytes, device: bytes, counter: int, keystore
         (keystore.private_key(supplier, KeyUsage.PP_KA), keystore.public_key(device, KeyUsage.KA)),
         (keystore.private_key(device, KeyUsage.KA), keystore.public_key(supplier, KeyUsage.PP_KA)),
     )
-    z = next((crypto.ecdh(private, public) for private, public in pairs if private and public), None)
-    if z is None:
+    shared_secret = next((crypto.ecdh(private, public) for private, public in pairs if private and public), None)
+    if shared_secret is None:
         return Verdict.NO_KEY
     if utrn.counter_bits != (counter >> 32) & 0x3FF:
         return Verdict.INVALID
-    tag = _tag(_key(z, supplier, device, counter), supplier, device, counter, utrn.ptut_high)
+    tag = _tag(_key(shared_secret, supplier, device, counter), supplier, device, counter, utrn.ptut_high)
     return Verdict.VALID if tag == utrn.tag else Verdict.INVALID

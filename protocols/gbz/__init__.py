@@ -5,10 +5,11 @@
 - `frame`: the ZCL frame of a component (`ZclFrame`).
 - `zcl`: typed ZCL payloads through zigpy's cluster definitions (cluster commands, Read
   Attributes and its response records, Default Response).
-- `alerts`: the use-case alert bodies (0x00CD future-dated outcome, 0x00CF image hash, 0x00F2).
+- `alerts`: the use-case alert bodies (0x00CD future-dated outcome, 0x00CF image hash, 0x00F2 integrity,
+  the generic 0x8161 / 0x8162 user-interface alerts) and `body_type` choosing among them.
 
-`protocols.gbcs.payload.gbz` describes the same bytes as a display tree for `commshub decode`;
-this package is the codec devices build and answer with.
+This package is the codec devices build and answer with, and the one reader of GBZ framing:
+`protocols.gbcs.payload.gbz` turns the values it returns into `commshub decode`'s display tree.
 """
 
 from protocols.gbz.errors import GbzDecodeError, GbzEncodeError

@@ -9,8 +9,9 @@ are kept as they came), a big-endian cluster id and length, then [from-date-time
 counter | ciphertext | 12-byte tag) whose plaintext is the payload.
 
 Some alerts carry a use-case layout instead of components (gbcs.md 5.5: 0x00CD future-dated
-outcome, 0x00CF firmware receipt, 0x00F2 integrity); their bytes after the alert header are
-`GbzAlert.body` and `protocols.gbz.alerts` reads them.
+outcome, 0x00CF firmware receipt, 0x00F2 integrity, and the generic 0x8161 / 0x8162
+user-interface alerts); their bytes after the alert header are `GbzAlert.body` and
+`protocols.gbz.alerts` reads them.
 
 Keys stay outside: an encrypted component is opened or sealed with a `Cipher` (the gbcs.md 4.1
 payload key and the originator's system title) the caller passes. Without one, the block is
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from protocols.gbcs import crypto
 from protocols.gbcs.errors import GbcsCryptoError
+from protocols.gbz import alerts
 from protocols.gbz.errors import GbzDecodeError, GbzEncodeError
 from protocols.gbz.frame import ZclFrame, build_header, parse_header
 
@@ -121,11 +123,19 @@ def parse(data: bytes, *, cipher: Cipher | None = None) -> GbzPayload:
     return GbzPayload(components)
 
 
-def parse_alert(data: bytes, *, body_layout: bool = False, cipher: Cipher | None = None) -> GbzAlert:
-    """A GBZ alert payload; `body_layout` when its message code is one of `BODY_LAYOUT_ALERTS`."""
+def parse_alert(
+    data: bytes, *, body_layout: bool = False, cipher: Cipher | None = None, message_code: int | None = None
+) -> GbzAlert:
+    """A GBZ alert payload whose bytes after the header are a use-case body when `body_layout` is set.
+
+    With `message_code` (the alert's, from the GBCS envelope) the choice is made from it and
+    the alert code instead (`alerts.body_type`): so a generic alert's body is found too.
+    """
     r, count = _header(data)
     alert_code = r.uint(2, "alert code")
     timestamp = r.uint(4, "alert time stamp")
+    if message_code is not None:
+        body_layout = alerts.body_type(message_code, alert_code) is not None
     if body_layout:
         return GbzAlert(alert_code, timestamp, (), r.take(r.end - r.pos, "alert body"), count)
     return GbzAlert(alert_code, timestamp, _components(r, count, cipher))
@@ -140,13 +150,17 @@ def _components(r: _Reader, count: int, cipher: Cipher | None) -> tuple[Componen
 
 def _component(r: _Reader, index: int, last: bool, cipher: Cipher | None) -> Component:
     start = r.pos
-    control = r.uint(1, "extended header control")
+    data = r.data
+    if start + 5 > r.end:  # the fixed head: control, cluster id, length (read by `_Reader` for its error)
+        r.take(5, "component header")
+    control = data[start]
     if bool(control & LAST) != last:
         reason = "last-component bit missing" if last else "last-component bit set on a component that is not last"
         raise GbzDecodeError(start, f"component {index} control", reason)
-    cluster_id = r.uint(2, "cluster id")
-    length = r.uint(2, "component length")
-    body = _Reader(r.data, r.pos, r.pos + length)
+    cluster_id = (data[start + 1] << 8) | data[start + 2]
+    length = (data[start + 3] << 8) | data[start + 4]
+    r.pos = start + 5
+    body = _Reader(data, r.pos, r.pos + length)
     if body.end > r.end:
         raise GbzDecodeError(r.pos - 2, "component length", f"{length} byte(s), only {r.end - r.pos} left")
     r.pos = body.end
@@ -155,7 +169,7 @@ def _component(r: _Reader, index: int, last: bool, cipher: Cipher | None) -> Com
     additional, counter = (
         (body.uint(1, "additional header control"), body.uint(1, "frame counter")) if encrypted else (0, 0)
     )
-    frame_control, manufacturer, sequence, command_id, body.pos = parse_header(body.data, body.pos, body.end)
+    frame_control, manufacturer, sequence, command_id, body.pos = parse_header(data, body.pos, body.end)
     sealed: bytes | None = None
     payload = b""
     if encrypted:
@@ -172,7 +186,7 @@ def _component(r: _Reader, index: int, last: bool, cipher: Cipher | None) -> Com
             except GbcsCryptoError as exc:
                 raise GbzDecodeError(block_at + exc.offset, f"component {index} block", exc.reason) from None
     else:
-        payload = body.take(body.end - body.pos, "zcl payload")
+        payload = data[body.pos : body.end]
     frame = ZclFrame(frame_control, sequence, command_id, payload, manufacturer)
     return Component(cluster_id, frame, when, encrypted, counter, additional, sealed, control & ~_KNOWN_BITS)
 

@@ -8,8 +8,9 @@ Response record needs the data type as a separate field anyway: Read Attributes 
 Read Attributes Response (`AttributeRecord`s) and Default Response (command id + status).
 
 Metering attributes GB uses but zigpy 2.4 lacks (meters.md 4.1: supply tamper / depletion
-state, block counters 0x0700-0x0703, the uncontrolled-flow group 0x0B10-0x0B15) are listed in
-`SUPPLEMENTARY_ATTRIBUTES` until `protocols.zigbee.smart_energy` defines them.
+state, block counters 0x0700-0x0703, the uncontrolled-flow group 0x0B10-0x0B15) are part of
+that table too (`protocols.zigbee.smart_energy.metering`). Cluster classes are looked up
+through `protocols.zigbee.zcl_registry`, which registers those definitions first.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import zigpy.types as t
-from zigpy.zcl import Cluster
 from zigpy.zcl.foundation import DataType, DataTypeId, ZCLCommandDef
 
-import protocols.zigbee.smart_energy  # noqa: F401  (registers GB's Smart Energy definitions with zigpy)
 from protocols.gbz.errors import GbzDecodeError, GbzEncodeError
 from protocols.gbz.frame import ZclFrame
+from protocols.zigbee.zcl_registry import cluster_class
 
 BASIC, TIME, PRICE, METERING, MESSAGING, PREPAYMENT, CALENDAR, DEVICE_MANAGEMENT, EVENTS = (
     0x0000, 0x000A, 0x0700, 0x0702, 0x0703, 0x0705, 0x0707, 0x0708, 0x0709,
@@ -38,21 +38,6 @@ _ZIGPY_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError, st
 #: Octet and character strings are read as their bytes: zigpy's CharacterString stops at the first NUL,
 #: and a GSME's model identifier holds binary bytes after its text (RTDS GCS21e), so text would not rebuild.
 _STRING_TYPES: dict[int, type] = {0x41: t.LVBytes, 0x42: t.LVBytes}
-
-#: Metering attributes GB reads that zigpy 2.4 does not define (meters.md 4.1): id -> (name, type).
-SUPPLEMENTARY_ATTRIBUTES: dict[int, dict[int, tuple[str, type]]] = {
-    METERING: {
-        0x0607: ("supply_tamper_state", t.enum8),
-        0x0608: ("supply_depletion_state", t.enum8),
-        **{0x0700 + n: (f"current_no_tier_block{n + 1}_summ_delivered", t.uint48_t) for n in range(4)},
-        0x0B10: ("uncontrolled_flow_threshold", t.uint16_t),
-        0x0B11: ("uncontrolled_flow_threshold_unit_of_measure", t.enum8),
-        0x0B12: ("uncontrolled_flow_multiplier", t.uint16_t),
-        0x0B13: ("uncontrolled_flow_divisor", t.uint16_t),
-        0x0B14: ("flow_stabilisation_period", t.uint8_t),
-        0x0B15: ("flow_measurement_period", t.uint16_t),
-    }
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +60,16 @@ class DefaultResponse:
 
 @functools.cache
 def attribute_type(cluster_id: int, attribute_id: int) -> type | None:
-    """The zigpy type of an attribute, from zigpy's table or `SUPPLEMENTARY_ATTRIBUTES`; None if unknown."""
-    extra = SUPPLEMENTARY_ATTRIBUTES.get(cluster_id, {}).get(attribute_id)
-    if extra is not None:
-        return extra[1]
-    cluster = Cluster._registry.get(cluster_id)
+    """The zigpy type of an attribute, from the ZCL table; None if unknown."""
+    cluster = cluster_class(cluster_id)
     definition = None if cluster is None else cluster.attributes.get(attribute_id)
     return None if definition is None else definition.type
 
 
 @functools.cache
 def attribute_id(cluster_id: int, name: str) -> int:
-    """The id of an attribute named `name` (zigpy's name, or ours from `SUPPLEMENTARY_ATTRIBUTES`)."""
-    for attr_id, (extra_name, _kind) in SUPPLEMENTARY_ATTRIBUTES.get(cluster_id, {}).items():
-        if extra_name == name:
-            return attr_id
-    cluster = Cluster._registry.get(cluster_id)
+    """The id of an attribute named `name` in the ZCL table."""
+    cluster = cluster_class(cluster_id)
     if cluster is None or name not in cluster.attributes_by_name:
         raise KeyError(f"cluster 0x{cluster_id:04X} has no attribute {name!r}")
     return int(cluster.attributes_by_name[name].id)
@@ -105,7 +84,7 @@ def command_def(cluster_id: int, frame: ZclFrame) -> ZCLCommandDef | None:
     """zigpy's definition of a cluster-specific command in `frame`; None when none is registered."""
     if not frame.cluster_specific:
         return None
-    cluster = Cluster._registry.get(cluster_id)
+    cluster = cluster_class(cluster_id)
     if cluster is None:
         return None
     defs = cluster.client_commands if frame.server_to_client else cluster.server_commands
@@ -132,7 +111,7 @@ def decode_command(cluster_id: int, frame: ZclFrame) -> Any:
 
 def encode_command(cluster_id: int, name: str, *, server_to_client: bool, **fields: Any) -> tuple[int, bytes]:
     """(command id, payload) of the command `name` of a cluster, built from its zigpy schema."""
-    cluster = Cluster._registry.get(cluster_id)
+    cluster = cluster_class(cluster_id)
     if cluster is None:
         raise GbzEncodeError("cluster_id", f"0x{cluster_id:04X} is not a ZCL cluster zigpy knows")
     defs = cluster.client_commands if server_to_client else cluster.server_commands
@@ -147,7 +126,7 @@ def encode_command(cluster_id: int, name: str, *, server_to_client: bool, **fiel
 
 def command_direction(cluster_id: int, name: str) -> bool:
     """True when `name` is a server-to-client command of the cluster, False when client-to-server."""
-    cluster = Cluster._registry.get(cluster_id)
+    cluster = cluster_class(cluster_id)
     if cluster is not None and any(d.name == name for d in cluster.client_commands.values()):
         return True
     if cluster is not None and any(d.name == name for d in cluster.server_commands.values()):

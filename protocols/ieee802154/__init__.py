@@ -33,12 +33,14 @@ from .commands import (
 )
 from .errors import Ieee802154DecodeError, Ieee802154EncodeError
 from .fcs import append_fcs, check_fcs, fcs16, fcs32
-from .header import AddrMode, FrameType, FrameVersion, Header, build_ack, peek
+from .header import BROADCAST_ADDRESS, BROADCAST_PAN_ID, AddrMode, FrameType, FrameVersion, Header, build_ack, peek
 from .mac import AckFrame, BeaconFrame, CommandFrame, DataFrame, Frame, build, parse
 from .phy import Ppdu, airtime, airtime_us, build_ppdu, parse_ppdu
 from .security import SecurityHeader
 
 __all__ = [
+    "BROADCAST_ADDRESS",
+    "BROADCAST_PAN_ID",
     "AckFrame",
     "AddrMode",
     "AssociationRequest",

@@ -88,7 +88,7 @@ class PendingAddresses:
     reserved: int = 0
 
 
-_BEACON = Struct(
+BEACON_STRUCT = Struct(
     "superframe" / Int16ul,
     "gts_spec" / Int8ul,
     "gts_directions" / If((this.gts_spec & 7) != 0, Int8ul),
@@ -99,8 +99,8 @@ _BEACON = Struct(
 )
 
 
-def beacon_from_raw(raw: dict) -> tuple[SuperframeSpec, GtsFields, PendingAddresses]:  # type: ignore[type-arg]
-    """The dataclasses from `_BEACON`'s parse result."""
+def beacon_from_raw(raw: dict) -> tuple[SuperframeSpec, GtsFields, PendingAddresses]:
+    """The dataclasses from `BEACON_STRUCT`'s parse result."""
     spec = raw["gts_spec"]
     directions = raw["gts_directions"] or 0
     gts = GtsFields(
@@ -115,7 +115,7 @@ def beacon_from_raw(raw: dict) -> tuple[SuperframeSpec, GtsFields, PendingAddres
 
 
 def beacon_to_raw(superframe: SuperframeSpec, gts: GtsFields, pending: PendingAddresses) -> dict[str, object]:
-    """`_BEACON`'s build input; Ieee802154EncodeError when a count or bit field does not fit."""
+    """`BEACON_STRUCT`'s build input; Ieee802154EncodeError when a count or bit field does not fit."""
     count = fit(len(gts.descriptors), 3, "gts.descriptors")
     if pending.reserved & ~0x88:
         raise encode_error("pending.reserved", "only bits 3 and 7 of the pending address spec are reserved")

@@ -174,13 +174,15 @@ COMMAND_STRUCTS = {int(command_id): struct for command_id, (struct, _) in _BODIE
 _FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for _, cls in _BODIES.values()}
 
 
-def command_from_raw(command_id: int, raw: dict) -> Command:  # type: ignore[type-arg]
+def command_from_raw(command_id: int, raw: dict) -> Command:
     """The dataclass for a parsed command payload."""
     if command_id == CommandId.ASSOCIATION_REQUEST:
         return AssociationRequest(Capability(raw["capability"]))
     if command_id == CommandId.GTS_REQUEST:
-        c = raw["characteristics"]
-        return GtsRequest(c & 15, bool(c & 0x10), bool(c & 0x20), c >> 6)
+        characteristics = raw["characteristics"]
+        return GtsRequest(
+            characteristics & 15, bool(characteristics & 0x10), bool(characteristics & 0x20), characteristics >> 6
+        )
     cls = _BODIES[command_id][1]
     return cls(*[raw[name] for name in _FIELD_NAMES[cls]])
 

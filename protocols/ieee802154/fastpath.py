@@ -2,7 +2,7 @@
 
 Why: every frame the hub hears goes through `mac.parse`, and construct's
 per-frame overhead (a Container per struct, a stream, a call per field) was
-two thirds of its cost (cProfile, 2026-11-28).  But the FCF alone fixes the
+two thirds of its cost (profiled with cProfile).  But the FCF alone fixes the
 whole MAC header layout, so `header.mhr_layout` gives each FCF value, once,
 a `struct.Struct` for the fields after the FCF and an `itemgetter` that makes
 the `Header` tuple (shared with `peek`).  The auxiliary security header gets
@@ -27,15 +27,17 @@ from typing import Any
 
 from construct import FormatField
 
-from .beacon import _BEACON, beacon_from_raw
+from protocols.fastpath import Picker, struct_picker
+
+from .beacon import BEACON_STRUCT, beacon_from_raw
 from .commands import COMMAND_STRUCTS, Command, RawCommand, command_from_raw
 from .frames import AckFrame, BeaconFrame, CommandFrame, DataFrame, Frame
-from .header import Header, Picker, mhr_layout, struct_picker
+from .header import Header, mhr_layout
 from .security import SecurityHeader
 
 
 def _aux_layout(control: int) -> tuple[struct.Struct, tuple[Any, ...], Picker]:
-    """The auxiliary security header after a control octet (layout as `security._AUX`)."""
+    """The auxiliary security header after a control octet (layout as `security.AUX_STRUCT`)."""
     mode = control >> 3 & 3
     present = [] if control & 0x20 else [("frame_counter", "I")]
     if mode >= 2:
@@ -62,7 +64,7 @@ def _fixed_command(con: Any) -> tuple[struct.Struct, tuple[str, ...]] | None:
 
 _FIXED_COMMANDS = {cid: fixed for cid, con in COMMAND_STRUCTS.items() if (fixed := _fixed_command(con))}
 _OTHER_COMMANDS = {cid: con.compile() for cid, con in COMMAND_STRUCTS.items() if cid not in _FIXED_COMMANDS}
-_BEACON_COMPILED = _BEACON.compile()
+_BEACON_COMPILED = BEACON_STRUCT.compile()
 
 
 def parse_fast(psdu: bytes, end: int) -> Frame | None:

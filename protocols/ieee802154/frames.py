@@ -38,9 +38,9 @@ class BeaconFrame:
     """A beacon; `payload` is the raw beacon payload (ZigBee's 15 octets)."""
 
     header: Header
-    superframe: SuperframeSpec = SuperframeSpec()
-    gts: GtsFields = GtsFields()
-    pending: PendingAddresses = PendingAddresses()
+    superframe: SuperframeSpec = SuperframeSpec()  # noqa: RUF009 - a frozen value: one shared default is safe
+    gts: GtsFields = GtsFields()  # noqa: RUF009 - a frozen value: one shared default is safe
+    pending: PendingAddresses = PendingAddresses()  # noqa: RUF009 - a frozen value: one shared default is safe
     payload: bytes = b""
     security: SecurityHeader | None = None
 

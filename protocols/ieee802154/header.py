@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import enum
 import struct
-from collections.abc import Callable
-from operator import itemgetter
 from typing import Any, NamedTuple
+
+from protocols.errors import require_bytes
+from protocols.fastpath import Picker, struct_picker
 
 from .errors import decode_error
 from .fcs import fcs16
@@ -58,12 +59,17 @@ class AddrMode(enum.IntEnum):
     EXTENDED = 3
 
 
+#: The short address every device accepts (IEEE 802.15.4-2015 6.1; radio.md 2.2).
+BROADCAST_ADDRESS = 0xFFFF
+#: The PAN ID every PAN accepts, as a beacon request carries it (radio.md 2.4).
+BROADCAST_PAN_ID = 0xFFFF
+
 #: Octets of an address per mode.
 ADDR_LENGTH = {AddrMode.NONE: 0, AddrMode.SHORT: 2, AddrMode.EXTENDED: 8}
 
-_FRAME_TYPES = tuple(FrameType)
-_VERSIONS = tuple(FrameVersion)
-_MODES = (AddrMode.NONE, None, AddrMode.SHORT, AddrMode.EXTENDED)
+FRAME_TYPES = tuple(FrameType)
+FRAME_VERSIONS = tuple(FrameVersion)
+ADDR_MODES = (AddrMode.NONE, None, AddrMode.SHORT, AddrMode.EXTENDED)
 
 
 def pan_ids_present(version: int, dst_mode: int, src_mode: int, compression: bool) -> tuple[bool, bool]:
@@ -116,12 +122,10 @@ class Header(NamedTuple):
 
     @property
     def is_broadcast(self) -> bool:
-        """True for frames to the broadcast short address 0xFFFF."""
-        return self.dst_mode == AddrMode.SHORT and self.dst_addr == 0xFFFF
+        """True for frames to the broadcast short address (`BROADCAST_ADDRESS`)."""
+        return self.dst_mode == AddrMode.SHORT and self.dst_addr == BROADCAST_ADDRESS
 
 
-#: Lays out `unpacked + constants` in a value's field order (an `operator.itemgetter`).
-Picker = Callable[[tuple[Any, ...]], tuple[Any, ...]]
 _ADDR_FORMAT = {2: "H", 8: "Q"}
 _new_tuple = tuple.__new__
 
@@ -157,25 +161,9 @@ def fcf_problem(fcf: int) -> tuple[int, str, str] | None:
     return None
 
 
-def struct_picker(
-    present: list[tuple[str, str]], constants: dict[str, Any], names: tuple[str, ...]
-) -> tuple[struct.Struct, tuple[Any, ...], Picker]:
-    """A struct for the `present` (name, format) fields, and how to lay them out with `constants` as `names`.
-
-    The picker indexes `unpacked + constants + (None,)`: a field neither
-    present nor constant is None.
-    """
-    order = [name for name, _ in present] + list(constants) + [None]
-    return (
-        struct.Struct("<" + "".join(fmt for _, fmt in present)),
-        (*constants.values(), None),
-        itemgetter(*(order.index(name) if name in order else len(order) - 1 for name in names)),
-    )
-
-
 def _make_layout(fcf: int) -> MhrLayout:
-    kind, version = fcf & 7, _VERSIONS[fcf >> 12 & 3]
-    dst_mode, src_mode = _MODES[fcf >> 10 & 3], _MODES[fcf >> 14]
+    kind, version = fcf & 7, FRAME_VERSIONS[fcf >> 12 & 3]
+    dst_mode, src_mode = ADDR_MODES[fcf >> 10 & 3], ADDR_MODES[fcf >> 14]
     assert dst_mode is not None and src_mode is not None  # fcf_problem refused mode 1
     compression = bool(fcf & 0x40)
     dst_pan, src_pan = pan_ids_present(version, dst_mode, src_mode, compression)
@@ -189,7 +177,7 @@ def _make_layout(fcf: int) -> MhrLayout:
     if src_mode != AddrMode.NONE:
         present.append(("src_addr", _ADDR_FORMAT[ADDR_LENGTH[src_mode]]))
     constants = dict(
-        frame_type=_FRAME_TYPES[kind],
+        frame_type=FRAME_TYPES[kind],
         dst_mode=dst_mode,
         src_mode=src_mode,
         pan_id_compression=compression,
@@ -229,6 +217,8 @@ def peek(psdu: bytes) -> Header:
     its FCF announces, or the FCF uses a reserved frame type, version or
     addressing mode.
     """
+    if type(psdu) is not bytes:
+        psdu = require_bytes(psdu, "ieee802154.peek")
     if len(psdu) < 2:
         raise decode_error(len(psdu), "fcf", "frame shorter than its 2-octet frame control field")
     fcf = psdu[0] | psdu[1] << 8
@@ -238,7 +228,7 @@ def peek(psdu: bytes) -> Header:
     # Short frames (for the exact error) and FCFs that only `mac.parse` refuses: field by field.
     kind = fcf & 7
     version = fcf >> 12 & 3
-    dst_mode, src_mode = _MODES[fcf >> 10 & 3], _MODES[fcf >> 14]
+    dst_mode, src_mode = ADDR_MODES[fcf >> 10 & 3], ADDR_MODES[fcf >> 14]
     if kind > 3:
         raise decode_error(0, "fcf.frame_type", f"frame type {kind} (2015 multipurpose/fragment/extended) unsupported")
     if version == 3 or dst_mode is None or src_mode is None:
@@ -264,7 +254,7 @@ def peek(psdu: bytes) -> Header:
     if src_mode:
         src_addr = _field(psdu, pos, ADDR_LENGTH[src_mode], "src_addr")
     return Header(
-        _FRAME_TYPES[kind],
+        FRAME_TYPES[kind],
         seq,
         dst_mode,
         dst_pan,
@@ -276,7 +266,7 @@ def peek(psdu: bytes) -> Header:
         bool(fcf & 0x20),
         bool(fcf & 0x10),
         bool(fcf & 0x08),
-        _VERSIONS[version],
+        FRAME_VERSIONS[version],
         bool(fcf & 0x200),
         bool(fcf & 0x80),
     )

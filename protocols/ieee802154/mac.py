@@ -32,7 +32,6 @@ Layout choices of the reference struct, and why:
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from construct import (
@@ -48,16 +47,19 @@ from construct import (
     this,
 )
 
-from .beacon import _BEACON, beacon_from_raw, beacon_to_raw
+from protocols.errors import require_bytes
+from protocols.fastpath import build_compiled_then_checked, compiled_then_checked
+
+from .beacon import BEACON_STRUCT, beacon_from_raw, beacon_to_raw
 from .commands import COMMAND_STRUCTS, RawCommand, command_from_raw, command_to_raw
 from .errors import decode_error, encode_error, from_construct
 from .fastpath import parse_fast
 from .fcs import append_fcs, fcs16, fcs32, fcs_length
 from .frames import FRAME_CLASSES, AckFrame, BeaconFrame, CommandFrame, DataFrame, Frame
 from .header import (
-    _FRAME_TYPES,
-    _MODES,
-    _VERSIONS,
+    ADDR_MODES,
+    FRAME_TYPES,
+    FRAME_VERSIONS,
     AddrMode,
     FrameType,
     FrameVersion,
@@ -65,10 +67,15 @@ from .header import (
     fcf_problem,
     pan_ids_present,
 )
-from .security import _AUX, security_from_raw, security_to_raw
+from .security import AUX_STRUCT, security_from_raw, security_to_raw
 
 __all__ = ["AckFrame", "BeaconFrame", "CommandFrame", "DataFrame", "Frame", "build", "parse"]
 
+
+#: aMaxPhyPacketSize: the most octets a PSDU (MPDU and FCS) can have on every PHY we carry (radio.md 1).
+MAX_PSDU_LENGTH = 127
+#: The one-bit FCF fields of `Header`: each must be a bool (or 0/1), never an int that spills into its neighbour.
+_FLAG_FIELDS = ("pan_id_compression", "ack_request", "frame_pending", "security", "ie_present", "reserved")
 
 _ADDR_FIELD = {AddrMode.SHORT: Int16ul, AddrMode.EXTENDED: Int64ul}
 _ADDRESSING_MASK = 0xFC40  # src mode, version, dst mode, PAN ID compression
@@ -97,7 +104,7 @@ _ADDRESSINGS = {
 }
 
 _PAYLOAD = Struct("payload" / GreedyBytes)
-_BEACON_BODY = Struct("fields" / _BEACON, "payload" / GreedyBytes)
+_BEACON_BODY = Struct("fields" / BEACON_STRUCT, "payload" / GreedyBytes)
 _COMMAND_BODY = Struct(
     "command_id" / Int8ul,
     "args" / Switch(this.command_id, COMMAND_STRUCTS, default=Struct("data" / GreedyBytes)),
@@ -110,7 +117,7 @@ _MPDU = Struct(
     "fcf" / Int16ul,
     "seq" / If((this.fcf & 0x100) == 0, Int8ul),
     "addr" / Switch(this.fcf & _ADDRESSING_MASK, _ADDRESSINGS),
-    "aux" / If((this.fcf & _SECURITY_BIT) != 0, _AUX),
+    "aux" / If((this.fcf & _SECURITY_BIT) != 0, AUX_STRUCT),
     "body"
     / Switch(
         this.fcf & 0x0F,
@@ -132,12 +139,14 @@ _MPDU_COMPILED = _MPDU.compile()
 
 def parse(psdu: bytes, *, fcs: int = 16) -> Frame:
     """Decode a PSDU (MPDU + FCS of `fcs` bits, checked) into a frame dataclass."""
+    psdu = require_bytes(psdu, "ieee802154.parse")  # slices of the input become payloads: they must be bytes
     size = 2 if fcs == 16 else fcs_length(fcs)
     end = len(psdu) - size
     if end < 2:
         raise decode_error(len(psdu), "fcf", f"{len(psdu)} octets cannot hold a frame control field and FCS")
-    if type(psdu) is not bytes:  # slices of the input become payloads: make them bytes
-        psdu = bytes(psdu)
+    if len(psdu) > MAX_PSDU_LENGTH:
+        reason = f"PSDU of {len(psdu)} octets is longer than aMaxPhyPacketSize ({MAX_PSDU_LENGTH})"
+        raise decode_error(MAX_PSDU_LENGTH, "psdu", reason)
     # KERMIT over a good frame, FCS included, is 0 (fcs.py): one C call on the hot path.
     if fcs16(psdu) != 0 if size == 2 else fcs32(psdu[:end]) != int.from_bytes(psdu[end:], "little"):
         want = fcs16(psdu[:end]) if size == 2 else fcs32(psdu[:end])
@@ -159,35 +168,29 @@ def parse_checked(mpdu: bytes) -> Frame:
         problem = fcf_problem(mpdu[0] | mpdu[1] << 8)
         if problem is not None:
             raise decode_error(*problem)
-    try:
-        raw = _MPDU_COMPILED.parse(mpdu)
-    except Exception:  # noqa: BLE001 - the compiled parser's errors carry no offset: let the checked one say where
-        stream = io.BytesIO(mpdu)
-        try:
-            raw = _MPDU.parse_stream(stream)
-        except ConstructError as exc:
-            raise from_construct(exc, stream) from None
-    return _frame(raw)
+    return _frame(compiled_then_checked(_MPDU_COMPILED, _MPDU, mpdu, from_construct))
 
 
 def _frame(raw: Any) -> Frame:
     """Dataclasses from the struct's Containers (indexed, not attribute access: it is faster)."""
     fcf = raw["fcf"]
     addr = raw["addr"]
+    dst_mode, src_mode = ADDR_MODES[fcf >> 10 & 3], ADDR_MODES[fcf >> 14]
+    assert dst_mode is not None and src_mode is not None  # mode 1 was refused by `fcf_problem`
     header = Header(
-        _FRAME_TYPES[fcf & 7],
+        FRAME_TYPES[fcf & 7],
         raw["seq"],
-        _MODES[fcf >> 10 & 3],
+        dst_mode,
         addr.get("dst_pan"),
         addr.get("dst_addr"),
-        _MODES[fcf >> 14],
+        src_mode,
         addr.get("src_pan"),
         addr.get("src_addr"),
         bool(fcf & 0x40),
         bool(fcf & 0x20),
         bool(fcf & 0x10),
         bool(fcf & 0x08),
-        _VERSIONS[fcf >> 12 & 3],
+        FRAME_VERSIONS[fcf >> 12 & 3],
         False,
         bool(fcf & 0x80),
     )
@@ -210,41 +213,45 @@ def _frame(raw: Any) -> Frame:
 
 def _fcf(frame: Frame) -> int:
     """The FCF of `frame`, after checking that its header agrees with itself and with the frame."""
-    h = frame.header
-    if FRAME_CLASSES.get(h.frame_type) is not type(frame):
-        raise encode_error("header.frame_type", f"{h.frame_type!r} in a {type(frame).__name__}")
-    if h.version not in _VERSIONS or h.dst_mode not in AddrMode or h.src_mode not in AddrMode:
+    header = frame.header
+    for name in _FLAG_FIELDS:
+        flag = getattr(header, name)
+        if type(flag) is not bool and flag not in (0, 1):
+            raise encode_error(f"header.{name}", f"{flag!r} is not a one-bit flag (True/False)")
+    if FRAME_CLASSES.get(header.frame_type) is not type(frame):
+        raise encode_error("header.frame_type", f"{header.frame_type!r} in a {type(frame).__name__}")
+    if header.version not in FRAME_VERSIONS or header.dst_mode not in AddrMode or header.src_mode not in AddrMode:
         raise encode_error("header", "frame version or addressing mode out of range")
-    if h.ie_present:
+    if header.ie_present:
         raise encode_error("header.ie_present", "information elements are not supported")
-    if h.security != (frame.security is not None):
+    if header.security != (frame.security is not None):
         raise encode_error("header.security", "the security bit must be set exactly when a security header is given")
     if frame.security is not None:
-        if h.version == FrameVersion.V2003:
+        if header.version == FrameVersion.V2003:
             raise encode_error("header.version", "802.15.4-2003 MAC security is not supported")
         problem = frame.security.consistent()
         if problem:
             raise encode_error("security", problem)
-    if h.seq is None and h.version != FrameVersion.V2015:
+    if header.seq is None and header.version != FrameVersion.V2015:
         raise encode_error("header.seq", "only 2015 frames may suppress the sequence number")
-    for side, mode, address in (("dst", h.dst_mode, h.dst_addr), ("src", h.src_mode, h.src_addr)):
+    for side, mode, address in (("dst", header.dst_mode, header.dst_addr), ("src", header.src_mode, header.src_addr)):
         if (mode == AddrMode.NONE) != (address is None):
             raise encode_error(f"header.{side}_addr", f"an address is present exactly when {side}_mode is not NONE")
-    dst_pan, src_pan = pan_ids_present(h.version, h.dst_mode, h.src_mode, h.pan_id_compression)
-    if dst_pan != (h.dst_pan is not None) or src_pan != (h.src_pan is not None):
+    dst_pan, src_pan = pan_ids_present(header.version, header.dst_mode, header.src_mode, header.pan_id_compression)
+    if dst_pan != (header.dst_pan is not None) or src_pan != (header.src_pan is not None):
         want = f"destination PAN {'present' if dst_pan else 'absent'}, source PAN {'present' if src_pan else 'absent'}"
         raise encode_error("header.pan_id_compression", f"these modes and compression bit need {want}")
     return (
-        h.frame_type
-        | h.security << 3
-        | h.frame_pending << 4
-        | h.ack_request << 5
-        | h.pan_id_compression << 6
-        | h.reserved << 7
-        | (h.seq is None) << 8
-        | h.dst_mode << 10
-        | h.version << 12
-        | h.src_mode << 14
+        header.frame_type
+        | header.security << 3
+        | header.frame_pending << 4
+        | header.ack_request << 5
+        | header.pan_id_compression << 6
+        | header.reserved << 7
+        | (header.seq is None) << 8
+        | header.dst_mode << 10
+        | header.version << 12
+        | header.src_mode << 14
     )
 
 
@@ -261,21 +268,24 @@ def _body(frame: Frame) -> dict[str, Any]:
     return dict(command_id=command.ID, args=command_to_raw(command))
 
 
+def _build_error(exc: ConstructError) -> Exception:
+    return encode_error(getattr(exc, "path", None) or "?", str(exc).splitlines()[-1])
+
+
 def build(frame: Frame, *, fcs: int = 16) -> bytes:
     """Encode `frame` and append its FCS; Ieee802154EncodeError for values the format cannot carry."""
-    h = frame.header
+    header = frame.header
     raw = dict(
         fcf=_fcf(frame),
-        seq=h.seq,
-        addr=dict(dst_pan=h.dst_pan, dst_addr=h.dst_addr, src_pan=h.src_pan, src_addr=h.src_addr),
+        seq=header.seq,
+        addr=dict(dst_pan=header.dst_pan, dst_addr=header.dst_addr, src_pan=header.src_pan, src_addr=header.src_addr),
         aux=None if frame.security is None else security_to_raw(frame.security),
         body=_body(frame),
     )
-    try:
-        mpdu = _MPDU_COMPILED.build(raw)
-    except Exception:  # noqa: BLE001 - e.g. struct.error from compiled code: the checked struct names the field
-        try:
-            mpdu = _MPDU.build(raw)
-        except ConstructError as exc:
-            raise encode_error(getattr(exc, "path", None) or "?", str(exc).splitlines()[-1]) from None
-    return append_fcs(mpdu, fcs)
+    mpdu = build_compiled_then_checked(_MPDU_COMPILED, _MPDU, raw, _build_error)
+    psdu = append_fcs(mpdu, fcs)
+    if len(psdu) > MAX_PSDU_LENGTH:
+        raise encode_error(
+            "payload", f"PSDU of {len(psdu)} octets is longer than aMaxPhyPacketSize ({MAX_PSDU_LENGTH})"
+        )
+    return psdu

@@ -21,7 +21,7 @@ from construct import If, Int8ul, Int32ul, Int64ul, Struct, Switch, this
 MIC_LENGTH = (0, 4, 8, 16, 0, 4, 8, 16)
 _KEY_SOURCE_LENGTH = (0, 0, 4, 8)
 
-_AUX = Struct(
+AUX_STRUCT = Struct(
     "control" / Int8ul,
     "frame_counter" / If((this.control & 0x20) == 0, Int32ul),
     "key_source" / Switch(this.control >> 3 & 3, {2: Int32ul, 3: Int64ul}),
@@ -62,8 +62,8 @@ class SecurityHeader:
         return None
 
 
-def security_from_raw(raw: dict) -> SecurityHeader:  # type: ignore[type-arg]
-    """The dataclass from `_AUX`'s parse result."""
+def security_from_raw(raw: dict) -> SecurityHeader:
+    """The dataclass from `AUX_STRUCT`'s parse result."""
     control = raw["control"]
     return SecurityHeader(
         control & 7,
@@ -77,7 +77,7 @@ def security_from_raw(raw: dict) -> SecurityHeader:  # type: ignore[type-arg]
 
 
 def security_to_raw(sec: SecurityHeader) -> dict[str, int | None]:
-    """`_AUX`'s build input from the dataclass (consistency checked by the caller)."""
+    """`AUX_STRUCT`'s build input from the dataclass (consistency checked by the caller)."""
     control = (
         sec.level
         | sec.key_id_mode << 3

@@ -102,7 +102,9 @@ def build(frame: EzspFrame) -> bytes:
             raise SerialEncodeError(PROTOCOL, "frame_id", f"{header.frame_id:#x} is not 16 bits")
         head = bytes((header.sequence, low, high | 0x01)) + header.frame_id.to_bytes(2, "little")
         return head + frame.parameters
-    if not 0 <= header.frame_id <= 0xFE:
+    # A legacy id byte is any octet after the 0xFF mark; in the 3-byte header 0xFF would be read as the mark.
+    largest = 0xFF if header.format is Format.LEGACY_EXTENDED else 0xFE
+    if not 0 <= header.frame_id <= largest:
         raise SerialEncodeError(PROTOCOL, "frame_id", f"{header.frame_id:#x} does not fit a legacy frame id")
     if header.format is Format.LEGACY_EXTENDED:
         return bytes((header.sequence, low, _LEGACY_EXTENDED_MARK, high, header.frame_id)) + frame.parameters
@@ -127,6 +129,8 @@ def parse(data: bytes, *, version: int) -> EzspFrame:
         fmt, high, frame_id, offset = Format.LEGACY_EXTENDED, data[3], data[4], 5
     else:
         frame_id, offset = data[2], 3
+        if frame_id == _LEGACY_EXTENDED_MARK:  # only reached below v5; `build` could not write it back either
+            raise SerialDecodeError(PROTOCOL, 2, "frame_id", "0xFF marks the legacy extended header: no frame has it")
         if version >= EXTENDED_SINCE and frame_id != VERSION_FRAME_ID:
             reason = f"frame format version {data[2] & 0x03} in a v{version} frame that is not `version`"
             raise SerialDecodeError(PROTOCOL, 2, "frame_control", reason)

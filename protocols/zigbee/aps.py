@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import enum
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
@@ -35,7 +34,9 @@ from construct import (
     this,
 )
 
-from protocols.zigbee import _codec
+from protocols.errors import require_bytes
+from protocols.fastpath import FieldLayout, field_layout
+from protocols.zigbee import construct_support
 from protocols.zigbee.aux_header import (
     AUX_STRUCT,
     AuxHeader,
@@ -80,7 +81,7 @@ class Fragmentation(enum.IntEnum):
     RESERVED = 3
 
 
-_FCF = _codec.BitFields(  # radio.md 5.3, from bit 0 up
+_FCF = construct_support.BitFields(  # radio.md 5.3, from bit 0 up
     Int8ul,
     [
         ("frame_type", 2),
@@ -92,7 +93,7 @@ _FCF = _codec.BitFields(  # radio.md 5.3, from bit 0 up
     ],
 )
 
-_EXT_FCF = _codec.BitFields(Int8ul, [("fragmentation", 2), ("reserved", 6)])
+_EXT_FCF = construct_support.BitFields(Int8ul, [("fragmentation", 2), ("reserved", 6)])
 
 _EXTENDED = Struct(
     "fcf" / _EXT_FCF,
@@ -101,9 +102,9 @@ _EXTENDED = Struct(
 )
 
 #: construct's `this` builds an expression from `==`; `not` would evaluate it at import.
-_NO_ACK_FORMAT = this.fcf.ack_format == False  # noqa: E712
+_NO_ACK_FORMAT = this.fcf.ack_format == False  # noqa: E712 - construct expression
 
-_APS = Struct(
+APS_STRUCT = Struct(
     "fcf" / _FCF,
     "dst_endpoint"
     / If(
@@ -120,7 +121,7 @@ _APS = Struct(
     "aux" / If(this.fcf.security, AUX_STRUCT),
     "payload" / GreedyBytes,
 )
-_APS_COMPILED = _APS.compile()
+APS_COMPILED = APS_STRUCT.compile()
 
 
 @dataclass(frozen=True)
@@ -191,14 +192,11 @@ class ApsFrame:
         return self.aux is not None
 
 
-class _Layout(NamedTuple):
+class ApsLayout(NamedTuple):
     """What one frame control octet fixes about an APS frame (see `_make_layout`)."""
 
-    fields: struct.Struct  #: the addressing fields present, then the counter
-    names: tuple[str, ...]  #: the ApsFrame fields those are
-    get: Callable[[Any], tuple[Any, ...]]  #: reads them off an ApsFrame, in that order (for building)
-    constants: dict[str, Any]  #: every ApsFrame field: the octet's own values, None for the absent
-    end: int  #: octets up to the end of `fields`, frame control included
+    header: FieldLayout  #: the addressing fields present, then the counter
+    end: int  #: octets up to the end of `header.fields`, frame control included
     extended: bool
     secured: bool
     ack: bool  #: an ACK frame: a fragmented extended header carries an ack bitfield
@@ -209,42 +207,34 @@ _ADDRESSING = {"dst_endpoint": "B", "group": "H", "cluster": "H", "profile": "H"
 _FIELD_NAMES = tuple(f.name for f in fields(ApsFrame))
 
 
-def _make_layout(fcf: int) -> _Layout:
+def _make_layout(fcf: int) -> ApsLayout:
     frame_type, delivery, ack_format = ApsFrameType(fcf & 3), DeliveryMode(fcf >> 2 & 3), bool(fcf & 0x10)
-    names = [name for name, present in _presence(frame_type, delivery, ack_format).items() if present]
-    layout = struct.Struct("<" + "".join(_ADDRESSING[name] for name in names) + "B")
-    names.append("counter")
-    constants: dict[str, Any] = dict.fromkeys(_FIELD_NAMES)
-    constants.update(
+    present = [(name, _ADDRESSING[name]) for name, on in _presence(frame_type, delivery, ack_format).items() if on]
+    present.append(("counter", "B"))
+    constants = dict(
         frame_type=frame_type, delivery_mode=delivery, ack_format=ack_format, ack_request=bool(fcf & 0x40), payload=b""
     )
-    return _Layout(
-        layout,
-        tuple(names),
-        _codec.getter(tuple(names)),
-        constants,
-        1 + layout.size,
-        bool(fcf & 0x80),
-        bool(fcf & 0x20),
-        frame_type == ApsFrameType.ACK,
-    )
+    header = field_layout(present, constants, _FIELD_NAMES)
+    return ApsLayout(header, 1 + header.fields.size, bool(fcf & 0x80), bool(fcf & 0x20), frame_type == ApsFrameType.ACK)
 
 
-_LAYOUTS = tuple(_make_layout(fcf) for fcf in range(256))
+#: What each frame control octet fixes about an APS frame, by octet.
+LAYOUTS = tuple(_make_layout(fcf) for fcf in range(256))
 _FRAGMENTATION = tuple(Fragmentation)
 
 
-def _parse_fast(data: bytes) -> ApsFrame | None:
+def parse_aps_fast(data: bytes) -> ApsFrame | None:
     """The frame in `data`, or None to leave it to the checked path."""
     end = len(data)
     if not end:
         return None
-    layout = _LAYOUTS[data[0]]
+    layout = LAYOUTS[data[0]]
     pos = layout.end
     if pos > end:
         return None
-    values = layout.constants.copy()
-    values.update(zip(layout.names, layout.fields.unpack_from(data, 1), strict=False))
+    header = layout.header
+    values = header.constants.copy()
+    values.update(zip(header.names, header.fields.unpack_from(data, 1), strict=False))
     if layout.extended:
         if pos >= end:
             return None
@@ -267,10 +257,10 @@ def _parse_fast(data: bytes) -> ApsFrame | None:
             return None
         values["aux"], pos = aux
     values["payload"] = data[pos:]
-    return _codec.frozen(ApsFrame, values)
+    return construct_support.frozen(ApsFrame, values)
 
 
-def _build_fast(frame: ApsFrame) -> bytes | None:
+def build_aps_fast(frame: ApsFrame) -> bytes | None:
     """The octets of `frame`, or None to leave it to the checked path."""
     payload, ext, aux = frame.payload, frame.extended, frame.aux
     if (
@@ -291,13 +281,13 @@ def _build_fast(frame: ApsFrame) -> bytes | None:
             | (0x20 if aux is not None else 0)
             | (0x80 if ext is not None else 0)
         )
-        layout = _LAYOUTS[fcf]
-        parts = [bytes((fcf,)), layout.fields.pack(*layout.get(frame))]
+        layout = LAYOUTS[fcf]
+        parts = [bytes((fcf,)), layout.header.fields.pack(*layout.header.get(frame))]
         if ext is not None:
             fragmentation, reserved = ext.fragmentation, ext.reserved
             if fragmentation & ~3 or reserved & ~63:
                 return None
-            extended = [fragmentation | reserved << 2]
+            extended: list[Any] = [fragmentation | reserved << 2]  # a None in it fails bytes(): checked path
             if fragmentation:
                 extended.append(ext.block_number)
                 if layout.ack:
@@ -317,20 +307,20 @@ def _build_fast(frame: ApsFrame) -> bytes | None:
 def parse_aps(data: bytes, *, base: int = 0) -> ApsFrame:
     """Decode an APS frame (an open NWK payload). Raises `ZigbeeDecodeError` with the offset (plus
     `base`) where decoding stopped."""
-    frame = _parse_fast(data) if type(data) is bytes else None
-    return frame if frame is not None else parse_aps_checked(data, base=base)
+    frame = parse_aps_fast(data) if type(data) is bytes else None
+    return frame if frame is not None else parse_aps_checked(require_bytes(data, "parse_aps"), base=base)
 
 
 def build_aps(frame: ApsFrame) -> bytes:
     """Encode `frame`; raises `ZigbeeEncodeError` when a field does not fit."""
-    data = _build_fast(frame)
+    data = build_aps_fast(frame)
     return data if data is not None else build_aps_checked(frame)
 
 
 def parse_aps_checked(data: bytes, *, base: int = 0) -> ApsFrame:
     """`parse_aps` through the construct struct alone: the reference the fast path is held to, and
     what names the field and offset of a decoding error."""
-    raw = _codec.parse(_APS, data, PROTOCOL, compiled=_APS_COMPILED, base=base)
+    raw = construct_support.parse(APS_STRUCT, data, PROTOCOL, compiled=APS_COMPILED, base=base)
     fcf, ext = raw.fcf, raw.extended
     return ApsFrame(
         frame_type=ApsFrameType(fcf.frame_type),
@@ -379,7 +369,7 @@ def build_aps_checked(frame: ApsFrame) -> bytes:
         "aux": None if frame.aux is None else aux_to_dict(frame.aux),
         "payload": frame.payload,
     }
-    return _codec.build(_APS, obj, PROTOCOL)
+    return construct_support.build(APS_STRUCT, obj, PROTOCOL)
 
 
 def ack_for(frame: ApsFrame, *, block_number: int | None = None, ack_bitfield: int | None = None) -> ApsFrame:

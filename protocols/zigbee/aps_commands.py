@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from construct import Bytes, GreedyBytes, If, Int8ul, Int16ul, Int64ul, Struct, this
 
-from protocols.zigbee._commands import CommandTable
+from protocols.zigbee.command_table import CommandTable
 from protocols.zigbee.errors import ZigbeeEncodeError
 
 PROTOCOL = "zigbee.aps_command"
@@ -180,7 +180,7 @@ _TABLE = CommandTable(
 def parse_aps_command(data: bytes, *, base: int = 0) -> ApsCommand:
     """Decode the payload of an open (or decrypted) APS command frame. Raises `ZigbeeDecodeError`
     (offset plus `base`) for unknown or malformed commands and for trailing octets."""
-    return _TABLE.parse(data, base)  # type: ignore[no-any-return]
+    return _TABLE.parse(data, base)
 
 
 def build_aps_command(command: ApsCommand) -> bytes:

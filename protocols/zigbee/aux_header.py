@@ -20,11 +20,12 @@ from __future__ import annotations
 import enum
 import struct
 from dataclasses import dataclass, fields
-from typing import Any, NamedTuple
+from typing import Any
 
 from construct import If, Int8ul, Int32ul, Int64ul, Struct, this
 
-from protocols.zigbee import _codec
+from protocols.fastpath import FieldLayout, field_layout
+from protocols.zigbee import construct_support
 from protocols.zigbee.errors import ZigbeeEncodeError
 
 #: The security level ZigBee applies, whatever the level field on the air says.
@@ -42,7 +43,7 @@ class KeyId(enum.IntEnum):
     KEY_LOAD = 3  # hash of the link key with 0x02: APS Transport Key of a link key
 
 
-_SECURITY_CONTROL = _codec.BitFields(
+_SECURITY_CONTROL = construct_support.BitFields(
     Int8ul,
     [("level", 3), ("key_id", 2), ("extended_nonce", 1), ("reserved", 2)],  # from bit 0 up
 )
@@ -101,27 +102,19 @@ def aux_from_container(raw: Any) -> AuxHeader:
     )
 
 
-class _AuxLayout(NamedTuple):
-    """What one security control octet fixes: the struct after it, its field names, the rest."""
-
-    fields: struct.Struct
-    names: tuple[str, ...]
-    constants: dict[str, Any]
-
-
-def _aux_layout(control: int) -> _AuxLayout:
+def _aux_layout(control: int) -> FieldLayout:
     """The layout behind security control octet `control` (as `AUX_STRUCT` reads it)."""
     key_id = control >> 3 & 3
-    names, fmt = ["frame_counter"], "<I"
+    present = [("frame_counter", "I")]
     if control & 0x20:  # extended nonce
-        names.append("source")
-        fmt += "Q"
+        present.append(("source", "Q"))
     if key_id == KeyId.NETWORK:
-        names.append("key_seq")
-        fmt += "B"
-    constants: dict[str, Any] = {f.name: None for f in fields(AuxHeader)}
-    constants.update(key_id=KeyId(key_id), level=control & 7, reserved=control >> 6)
-    return _AuxLayout(struct.Struct(fmt), tuple(names), constants)
+        present.append(("key_seq", "B"))
+    constants = dict(key_id=KeyId(key_id), level=control & 7, reserved=control >> 6)
+    return field_layout(present, constants, _FIELD_NAMES)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(AuxHeader))
 
 
 _AUX_LAYOUTS = tuple(_aux_layout(control) for control in range(256))
@@ -137,7 +130,7 @@ def parse_aux_fast(data: bytes, pos: int) -> tuple[AuxHeader, int] | None:
         return None
     values = layout.constants.copy()
     values.update(zip(layout.names, layout.fields.unpack_from(data, pos + 1), strict=False))
-    return _codec.frozen(AuxHeader, values), end
+    return construct_support.frozen(AuxHeader, values), end
 
 
 def build_aux_fast(aux: AuxHeader) -> bytes | None:
@@ -148,11 +141,7 @@ def build_aux_fast(aux: AuxHeader) -> bytes | None:
         if level & ~7 or reserved & ~3 or key_id & ~3:
             return None
         control = level | key_id << 3 | reserved << 6 | (0x20 if aux.source is not None else 0)
-        values = [aux.frame_counter]
-        if aux.source is not None:
-            values.append(aux.source)
-        if key_id == KeyId.NETWORK:
-            values.append(aux.key_seq)
-        return bytes((control,)) + _AUX_LAYOUTS[control].fields.pack(*values)
+        layout = _AUX_LAYOUTS[control]
+        return bytes((control,)) + layout.fields.pack(*layout.get(aux))
     except (TypeError, struct.error):
         return None

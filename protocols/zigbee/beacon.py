@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from construct import BitsInteger, BitStruct, Flag, Int8ul, Int24ul, Int64ul, Struct, Terminated
 
-from protocols.zigbee import _codec
-from protocols.zigbee._values import value_from, value_to_dict
+from protocols.zigbee import construct_support
+from protocols.zigbee.values import value_from, value_to_dict
 
 PROTOCOL = "zigbee.beacon"
 STACK_PROFILE_PRO = 2
@@ -57,9 +57,9 @@ _BEACON = Struct(
 
 def parse_beacon_payload(data: bytes, *, base: int = 0) -> BeaconPayload:
     """Decode a MAC beacon's payload. Raises `ZigbeeDecodeError` (offset plus `base`)."""
-    return value_from(BeaconPayload, _codec.parse(_BEACON, data, PROTOCOL, base=base))
+    return value_from(BeaconPayload, construct_support.parse(_BEACON, data, PROTOCOL, base=base))
 
 
 def build_beacon_payload(beacon: BeaconPayload) -> bytes:
     """Encode a beacon payload; raises `ZigbeeEncodeError` when a field does not fit."""
-    return _codec.build(_BEACON, value_to_dict(beacon, _BEACON), PROTOCOL)
+    return construct_support.build(_BEACON, value_to_dict(beacon, _BEACON), PROTOCOL)

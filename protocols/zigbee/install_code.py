@@ -2,9 +2,11 @@
 
 An install code is 6, 8, 12 or 16 octets followed by its CRC-16/X-25 (reflected poly 0x1021, init
 and xorout 0xFFFF) appended little-endian; the link key is the AES-MMO hash of code || CRC. The
-CRC is checked first, so a mistyped code is refused with a typed error instead of silently
-giving a key no device holds - the "wrong install code cannot join" case of issue 4 then fails
-at the MIC, not here, only when the code is well-formed but not the device's.
+hash is zigpy's (through `protocols.zigbee.security.aes_mmo_hash`, as zigpy's own
+`convert_install_code` computes it); the length and CRC are checked here, so a mistyped code
+is refused with a typed error naming the offset instead of silently giving a key no device
+holds - the "wrong install code cannot join" case then fails at the MIC, not here, only when
+the code is well-formed but not the device's.
 """
 
 from __future__ import annotations

@@ -11,11 +11,12 @@ Inter-PAN (frame type 3) and the reserved type 2 are refused: our HAN never send
 Two paths, one result. `_NWK` (construct) is the checked reference: `parse_nwk_checked` /
 `build_nwk_checked` give exact errors with field and offset. Every frame the stack sends or hears
 goes through here, and construct's per-frame overhead made these codecs a quarter of the home
-simulation's wall time (cProfile, 2026-11-29), so `parse_nwk` / `build_nwk` first try a fast
+simulation's wall time (profiled with cProfile), so `parse_nwk` / `build_nwk` first try a fast
 path. The FCF's layout bits (`_SHAPE`) fix the header layout, so each of the 64 shapes gets, at
-import, a `struct.Struct` for the fixed fields (`_LAYOUTS`) and the other FCF bits map to their
-field values through a table (`_BIT_VALUES`); only the source route (counted) and the auxiliary
-header (keyed by its own control octet, `aux_header`) are read after that. The fast path never
+import, a `struct.Struct` for the fixed fields (`_LAYOUTS`, by `protocols.fastpath.field_layout`)
+and the other FCF bits map to their field values through a table (`_BIT_VALUES`); only the
+source route (counted) and the auxiliary header (keyed by its own control octet, `aux_header`)
+are read after that. The fast path never
 raises: it returns None on anything unusual (reserved frame type, a frame that ends early, an
 out-of-range or oddly typed field) and the checked path then decides. The tests hold the two to
 the same result on every FCF value and on random, truncated and bit-flipped frames.
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import enum
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
@@ -43,7 +43,9 @@ from construct import (
     this,
 )
 
-from protocols.zigbee import _codec
+from protocols.errors import require_bytes
+from protocols.fastpath import FieldLayout, field_layout
+from protocols.zigbee import construct_support
 from protocols.zigbee.aux_header import (
     AUX_STRUCT,
     AuxHeader,
@@ -70,7 +72,7 @@ class NwkFrameType(enum.IntEnum):
     COMMAND = 1
 
 
-_FCF = _codec.BitFields(  # radio.md 5.1, from bit 0 up
+_FCF = construct_support.BitFields(  # radio.md 5.1, from bit 0 up
     Int16ul,
     [
         ("frame_type", 2),
@@ -92,7 +94,7 @@ _SOURCE_ROUTE = Struct(
     "relays" / Array(this.relay_count, Int16ul),
 )
 
-_NWK = Struct(
+NWK_STRUCT = Struct(
     "fcf" / _FCF,
     Check(this.fcf.frame_type < 2),
     "dst" / Int16ul,
@@ -106,7 +108,7 @@ _NWK = Struct(
     "aux" / If(this.fcf.security, AUX_STRUCT),
     "payload" / GreedyBytes,
 )
-_NWK_COMPILED = _NWK.compile()
+NWK_COMPILED = NWK_STRUCT.compile()
 
 
 @dataclass(frozen=True)
@@ -156,11 +158,8 @@ class NwkFrame:
 class _Layout(NamedTuple):
     """What the layout bits of a frame control value fix about a NWK frame (see `_make_layout`)."""
 
-    fields: struct.Struct  #: dst, src, radius, seq, then the optional fixed-size fields present
-    names: tuple[str, ...]  #: the NwkFrame fields those are
-    get: Callable[[Any], tuple[Any, ...]]  #: reads them off a NwkFrame, in that order (for building)
-    constants: dict[str, Any]  #: every NwkFrame field: the frame type, None for the absent
-    end: int  #: octets up to the end of `fields`, FCF included
+    header: FieldLayout  #: dst, src, radius, seq, then the optional fixed-size fields present
+    end: int  #: octets up to the end of `header.fields`, FCF included
     source_route: bool
     secured: bool
 
@@ -173,23 +172,10 @@ _FIELD_NAMES = tuple(f.name for f in fields(NwkFrame))
 
 
 def _make_layout(shape: int) -> _Layout:
-    names, fmt = ["dst", "src", "radius", "seq"], "<HHBB"
-    for bit, name, code in _OPTIONAL:
-        if shape & bit:
-            names.append(name)
-            fmt += code
-    constants: dict[str, Any] = dict.fromkeys(_FIELD_NAMES)
-    constants.update(frame_type=NwkFrameType(shape & 3), payload=b"")
-    layout = struct.Struct(fmt)
-    return _Layout(
-        layout,
-        tuple(names),
-        _codec.getter(tuple(names)),
-        constants,
-        2 + layout.size,
-        bool(shape & 0x400),
-        bool(shape & 0x200),
-    )
+    present = [("dst", "H"), ("src", "H"), ("radius", "B"), ("seq", "B")]
+    present += [(name, code) for bit, name, code in _OPTIONAL if shape & bit]
+    header = field_layout(present, dict(frame_type=NwkFrameType(shape & 3), payload=b""), _FIELD_NAMES)
+    return _Layout(header, 2 + header.fields.size, bool(shape & 0x400), bool(shape & 0x200))
 
 
 #: The layout of every shape we decode (frame types 0 and 1: 64 of them), keyed by `fcf & _SHAPE`.
@@ -213,7 +199,7 @@ def _bits_index(fcf: int) -> int:
 _BIT_VALUES = tuple(_bit_values(index) for index in range(512))
 
 
-def _parse_fast(data: bytes) -> NwkFrame | None:
+def parse_nwk_fast(data: bytes) -> NwkFrame | None:
     """The frame in `data`, or None to leave it to the checked path."""
     end = len(data)
     if end < 2:
@@ -222,9 +208,10 @@ def _parse_fast(data: bytes) -> NwkFrame | None:
     layout = _LAYOUTS.get(fcf & _SHAPE)
     if layout is None or layout.end > end:
         return None
-    values = layout.constants.copy()
+    header = layout.header
+    values = header.constants.copy()
     values.update(_BIT_VALUES[_bits_index(fcf)])
-    values.update(zip(layout.names, layout.fields.unpack_from(data, 2), strict=False))
+    values.update(zip(header.names, header.fields.unpack_from(data, 2), strict=False))
     pos = layout.end
     if layout.source_route:
         if pos + 2 > end:
@@ -241,10 +228,10 @@ def _parse_fast(data: bytes) -> NwkFrame | None:
             return None
         values["aux"], pos = aux
     values["payload"] = data[pos:]
-    return _codec.frozen(NwkFrame, values)
+    return construct_support.frozen(NwkFrame, values)
 
 
-def _build_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes | None:
+def build_nwk_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes | None:
     """`frame` with `aux` and `payload` as octets, or None to leave it to the checked path."""
     if type(payload) is not bytes or type(frame.frame_type) is not NwkFrameType:
         return None
@@ -270,8 +257,8 @@ def _build_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes
             | (0x800 if frame.dst_ieee is not None else 0)
             | (0x1000 if frame.src_ieee is not None else 0)
         )
-        layout = _LAYOUTS[fcf & _SHAPE]  # NwkFrameType: frame types 0 and 1 only
-        parts = [fcf.to_bytes(2, "little"), layout.fields.pack(*layout.get(frame))]
+        header = _LAYOUTS[fcf & _SHAPE].header  # NwkFrameType: frame types 0 and 1 only
+        parts = [fcf.to_bytes(2, "little"), header.fields.pack(*header.get(frame))]
         if route is not None:
             relays = route.relays
             parts.append(struct.pack(f"<BB{len(relays)}H", len(relays), route.relay_index, *relays))
@@ -289,27 +276,27 @@ def _build_fast(frame: NwkFrame, aux: AuxHeader | None, payload: bytes) -> bytes
 def parse_nwk(data: bytes, *, base: int = 0) -> NwkFrame:
     """Decode a NWK frame (the MAC payload). Raises `ZigbeeDecodeError` with the offset (plus `base`)
     where decoding stopped."""
-    frame = _parse_fast(data) if type(data) is bytes else None
-    return frame if frame is not None else parse_nwk_checked(data, base=base)
+    frame = parse_nwk_fast(data) if type(data) is bytes else None
+    return frame if frame is not None else parse_nwk_checked(require_bytes(data, "parse_nwk"), base=base)
 
 
 def build_nwk(frame: NwkFrame) -> bytes:
     """Encode `frame`; raises `ZigbeeEncodeError` when a field does not fit."""
-    data = _build_fast(frame, frame.aux, frame.payload)
+    data = build_nwk_fast(frame, frame.aux, frame.payload)
     return data if data is not None else build_nwk_checked(frame)
 
 
 def build_nwk_with(frame: NwkFrame, *, aux: AuxHeader | None, payload: bytes) -> bytes:
     """`build_nwk(replace(frame, aux=aux, payload=payload))` without making that frame (the
     security layer's header: the frame's own fields, its auxiliary header, no payload)."""
-    data = _build_fast(frame, aux, payload)
+    data = build_nwk_fast(frame, aux, payload)
     return data if data is not None else build_nwk_checked(replace(frame, aux=aux, payload=payload))
 
 
 def parse_nwk_checked(data: bytes, *, base: int = 0) -> NwkFrame:
     """`parse_nwk` through construct alone (compiled, then the checked struct for the error): the
     reference the fast path is held to, and what names the field and offset of a decoding error."""
-    raw = _codec.parse(_NWK, data, PROTOCOL, compiled=_NWK_COMPILED, base=base)
+    raw = construct_support.parse(NWK_STRUCT, data, PROTOCOL, compiled=NWK_COMPILED, base=base)
     fcf = raw.fcf
     route = raw.source_route
     return NwkFrame(
@@ -361,4 +348,4 @@ def build_nwk_checked(frame: NwkFrame) -> bytes:
         "aux": None if frame.aux is None else aux_to_dict(frame.aux),
         "payload": frame.payload,
     }
-    return _codec.build(_NWK, obj, PROTOCOL)
+    return construct_support.build(NWK_STRUCT, obj, PROTOCOL)

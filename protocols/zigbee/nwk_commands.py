@@ -30,7 +30,7 @@ from construct import (
     this,
 )
 
-from protocols.zigbee._commands import CommandTable
+from protocols.zigbee.command_table import CommandTable
 
 
 class NwkStatus(enum.IntEnum):
@@ -213,8 +213,8 @@ _ROUTE_REPLY = Struct(
     / BitStruct(
         "reserved_high" / Flag,
         "multicast" / Flag,
-        "responder_ieee_present" / Rebuild(Flag, this._.responder_ieee != None),  # noqa: E711
-        "originator_ieee_present" / Rebuild(Flag, this._.originator_ieee != None),  # noqa: E711
+        "responder_ieee_present" / Rebuild(Flag, this._.responder_ieee != None),  # noqa: E711 - construct expression
+        "originator_ieee_present" / Rebuild(Flag, this._.originator_ieee != None),  # noqa: E711 - construct expression
         "reserved" / BitsInteger(4),
     ),
     "request_id" / Int8ul,
@@ -287,7 +287,7 @@ _TABLE = CommandTable(
 def parse_nwk_command(data: bytes, *, base: int = 0) -> NwkCommand:
     """Decode the payload of an open NWK command frame. Raises `ZigbeeDecodeError` (offset plus
     `base`) for unknown or malformed commands and for trailing octets."""
-    return _TABLE.parse(data, base)  # type: ignore[no-any-return]
+    return _TABLE.parse(data, base)
 
 
 def build_nwk_command(command: NwkCommand) -> bytes:

@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
+import zigpy.util
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 from protocols.zigbee.aps import ApsFrame, build_aps, parse_aps
@@ -30,7 +30,8 @@ from protocols.zigbee.errors import ZigbeeEncodeError, ZigbeeSecurityError
 from protocols.zigbee.nwk import NwkFrame, build_nwk_with, parse_nwk
 
 KEY_LENGTH = 16
-_BLOCK = 16
+#: AES-MMO's block and digest size (ZigBee spec B.6).
+MMO_BLOCK = 16
 _IPAD, _OPAD = 0x36, 0x5C
 #: Inputs of the keyed hash that derive the APS key-transport and key-load keys from a link key.
 KEY_TRANSPORT_HASH_INPUT = 0x00
@@ -59,26 +60,24 @@ def _check_key(key: bytes, field: str) -> None:
         raise ZigbeeEncodeError("zigbee.security", field, f"a key is {KEY_LENGTH} octets, got {len(key)}")
 
 
-def _aes_block(key: bytes, block: bytes) -> bytes:
-    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-    return encryptor.update(block) + encryptor.finalize()
-
-
 def aes_mmo_hash(data: bytes) -> bytes:
-    """The Matyas-Meyer-Oseas hash over AES-128 (ZigBee spec B.6): 16 octets.
+    """The Matyas-Meyer-Oseas hash over AES-128 (ZigBee spec B.6): 16 octets, computed by zigpy.
 
-    Padding as ZigBee defines it: 0x80, zeros, then the bit length in 16 bits for messages under
-    2**16 bits (else 32 bits followed by 16 zero bits), to a multiple of the block size.
+    `zigpy.util.aes_mmo_hash` (what zigpy's install-code conversion uses) pads with the 16-bit
+    bit length, the form B.6 gives for messages under 2**16 bits. Longer messages take B.6's
+    other trailer (the 32-bit bit length, then 16 zero bits), padded here and chained through
+    zigpy's own block step, `aes_mmo_hash_update`; cbke.md 8.1's 8192-octet vectors check it.
     """
     bits = len(data) * 8
-    trailer = bits.to_bytes(2, "big") if bits < 1 << 16 else bits.to_bytes(4, "big") + b"\x00\x00"
+    if bits < 1 << 16:
+        return bytes(zigpy.util.aes_mmo_hash(data))
+    if bits >= 1 << 32:
+        raise ZigbeeEncodeError("zigbee.security", "data", f"AES-MMO hashes under 2**32 bits, got {bits}")
+    trailer = bits.to_bytes(4, "big") + bytes(2)
     padded = data + b"\x80"
-    padded += b"\x00" * ((-len(padded) - len(trailer)) % _BLOCK) + trailer
-    digest = bytes(_BLOCK)
-    for start in range(0, len(padded), _BLOCK):
-        block = padded[start : start + _BLOCK]
-        digest = bytes(a ^ b for a, b in zip(_aes_block(digest, block), block, strict=False))
-    return digest
+    padded += bytes((-len(padded) - len(trailer)) % MMO_BLOCK) + trailer
+    _, digest = zigpy.util.aes_mmo_hash_update(0, bytes(MMO_BLOCK), padded)
+    return bytes(digest)
 
 
 def keyed_hash(key: bytes, data: bytes) -> bytes:

@@ -38,7 +38,7 @@ from construct import (
     this,
 )
 
-from protocols.zigbee._commands import CommandTable
+from protocols.zigbee.command_table import CommandTable
 from protocols.zigbee.errors import ZigbeeDecodeError, ZigbeeEncodeError
 
 PROTOCOL = "zigbee.zdo"
@@ -444,7 +444,7 @@ _TABLE = CommandTable(
 )
 
 #: The ZDO clusters this codec carries, request and response IDs.
-CLUSTERS = frozenset(cls.ID for cls in _TABLE.classes)  # type: ignore[attr-defined]
+CLUSTERS = frozenset(cls.ID for cls in _TABLE.classes)
 
 
 def parse_zdo(cluster: int, data: bytes, *, base: int = 0) -> ZdoFrame:

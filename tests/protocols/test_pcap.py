@@ -99,6 +99,8 @@ def test_bad_files_report_offsets(mutate, offset: int) -> None:  # type: ignore[
     [
         (PcapRecord(-1.0, ACK), LINKTYPE_IEEE802_15_4_WITHFCS),
         (PcapRecord(float("nan"), ACK), LINKTYPE_IEEE802_15_4_WITHFCS),
+        (PcapRecord(float("inf"), ACK), LINKTYPE_IEEE802_15_4_WITHFCS),  # round(inf) would raise OverflowError
+        (PcapRecord("1.0", ACK), LINKTYPE_IEEE802_15_4_WITHFCS),  # type: ignore[arg-type]
         (PcapRecord(1.0, ACK, lqi=256), LINKTYPE_IEEE802_15_4_TAP),
         (PcapRecord(1.0, ACK, channel=70000), LINKTYPE_IEEE802_15_4_TAP),
         (PcapRecord(1.0, ACK), 1),
@@ -126,3 +128,8 @@ def test_bit_flips_read_or_fail_cleanly(position: int, bit: int) -> None:
         pcap.read(bytes(data))
     except PcapDecodeError as exc:
         assert 0 <= exc.offset <= len(data)
+
+
+def test_read_takes_bytes_only() -> None:
+    with pytest.raises(TypeError, match="int"):
+        pcap.read(5)  # type: ignore[arg-type]

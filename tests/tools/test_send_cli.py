@@ -20,8 +20,9 @@ import pytest
 
 from firmware.devices.esme import Esme, KeyStoreSecurity, shipped_profile
 from firmware.gbcs.assembly import assemble
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
-from protocols.gbcs import KeyStore, parse
+from protocols.gbcs import parse
 from protocols.gbcs.cs.common import ESME as ESME_TYPE
 from protocols.gbcs.envelope import decode
 from tests.firmware.headend.rig import Home
@@ -103,7 +104,7 @@ def test_several_use_cases_in_order_with_parameters_and_their_alerts(
         ("response", "ECS52"),
     ]
     assert [decode(data)[0].message_code for data in hub.received] == [0x0001, 0x0059]
-    assert parse(hub.received[0], KeyStore.load(tmp_path / "keys")).payload.find(bytes.fromhex("00db1234567890b0")) > 0
+    assert parse(hub.received[0], load_keystore(tmp_path / "keys")).payload.find(bytes.fromhex("00db1234567890b0")) > 0
 
 
 def test_text_output_is_the_decode_tree(
@@ -166,7 +167,7 @@ def test_rtds_command_file_through_an_rtds_meter(
     """An RTDS COMMAND file crosses byte for byte and is answered by a meter keyed from the RTDS key store."""
 
     def rtds_meter(hub: RunningHub) -> Answer:
-        keystore = KeyStore.load(keystore_dir)
+        keystore = load_keystore(keystore_dir)
         nvm = NvmStore.memory().partition("esme")
         security = KeyStoreSecurity(keystore, ESME)
         esme = Esme(nvm, shipped_profile("credit-single"), random.Random(1), security=security)

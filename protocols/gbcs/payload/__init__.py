@@ -40,21 +40,22 @@ def decode_payload(payload: bytes, *, base_offset: int, context: PayloadContext)
     if not payload:
         raise GbcsDecodeError(base_offset, "payload", "empty payload")
     payload = bytes(payload)  # a bytearray or memoryview would leak into the values
-    r = Reader(payload, base_offset)
-    session = Session(context)
+    reader = Reader(payload, base_offset)
+    session = Session(context.decrypt, reader.budget)
     family = family_of(payload)
     if family == "gbz":
         from protocols.gbcs.payload import gbz, zcl_table  # ZCL parts: loaded on the first GBZ payload
 
-        table = context.zcl if context.zcl is not None else zcl_table.table()
-        root = gbz.decode(r, session, context.message_code, context.cra, table)
+        table = context.zcl if context.zcl is not None else zcl_table.derived()
+        root = gbz.decode(payload, base_offset, session, context.message_code, context.cra, table)
+        reader.pos = reader.end
     elif family == "asn1":
-        root = asn1.decode(r, context.message_code, context.cra)
+        root = asn1.decode(reader, context.message_code, context.cra)
     else:
-        root = _DLMS[payload[0]][1](r, session)
+        root = _DLMS[payload[0]][1](reader, session)
         if family == "dlms-data-notification":  # alerts: name the body's members (gbcs.md 5.5)
             body = alerts.name_dlms_alert(context.message_code, root.children[-1])
             root = node(root.name, root.offset, root.size, root.value, (*root.children[:-1], body), root.note)
-    if r.remaining():
-        raise r.fail(family, f"{r.remaining()} bytes after the end of the {family} payload")
+    if reader.remaining():
+        raise reader.fail(family, f"{reader.remaining()} bytes after the end of the {family} payload")
     return DecodedPayload(family, root, session.unparsed, tuple(session.decryptions))

@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, ber_length_at, node
-from protocols.gbcs.tree import Field
+from protocols.gbcs.lengths import PAYLOAD, read_length
+from protocols.gbcs.payload.reader import MAX_DEPTH, FieldBudget, Reader, node
+from protocols.gbcs.tree import Field, JsonValue
 
 _UNIVERSAL = {
     0x01: "BOOLEAN",
@@ -88,13 +89,19 @@ class Spec:
 # Generic DER walk
 
 
-def _tlv(data: bytes, pos: int, end: int, base: int, depth: int, spec: Spec | None) -> tuple[Field, int]:
+def _tlv(
+    data: bytes, pos: int, end: int, base: int, depth: int, spec: Spec | None, budget: FieldBudget
+) -> tuple[Field, int]:
     """The TLV at `pos` as a named node (one pass: header, then contents or children)."""
     if depth > MAX_DEPTH:
         raise GbcsDecodeError(base + pos, "der", f"nesting deeper than {MAX_DEPTH}")
+    budget.spend(1, base + pos, "der")
     start = pos
     tag, pos = _tag(data, pos, end, base)
-    length, pos = ber_length_at(data, pos, end, base, "length")  # DER: no indefinite form (0x80)
+    if pos < end and data[pos] < 0x80:  # the short form, inline: every TLV comes here
+        length, pos = data[pos], pos + 1
+    else:  # DER: no indefinite form (0x80)
+        length, pos = read_length(data, pos, "length", rule=PAYLOAD, end=end, base=base)
     stop = pos + length
     if stop > end:
         raise GbcsDecodeError(base + pos, "contents", f"needs {length} byte(s), only {end - pos} left")
@@ -115,7 +122,7 @@ def _tlv(data: bytes, pos: int, end: int, base: int, depth: int, spec: Spec | No
                 if i < len(members) and members[i].tag in (None, child_tag):
                     child_spec = members[i]
                     i += 1
-            child, pos = _tlv(data, pos, stop, base, depth + 1, child_spec)
+            child, pos = _tlv(data, pos, stop, base, depth + 1, child_spec, budget)
             children.append(child)
         if spec is None:
             return node(label, base + start, stop - start, None, tuple(children)), stop
@@ -159,7 +166,7 @@ def _extra_tag_bytes(tag: int) -> int:
     return max(tag.bit_length() - 1, 0) // 8
 
 
-def _primitive_value(tag: int, content: bytes, at: int) -> tuple[object, str | None]:
+def _primitive_value(tag: int, content: bytes, at: int) -> tuple[JsonValue, str | None]:
     """(value, note) of a primitive universal type; unknown tags give their contents in hex."""
     if tag == 0x02 or tag == 0x0A:
         if not content:
@@ -219,18 +226,20 @@ def _type_label(tag: int) -> str:
     return f"{cls + ' ' if cls else ''}[{number}]"
 
 
-def decode(r: Reader, message_code: int, cra: int) -> Field:
+def decode(reader: Reader, message_code: int, cra: int) -> Field:
     """Every TLV up to the end of `r`, named by the schema for (message code, CRA) when there is one."""
-    start = r.offset
-    if r.pos >= r.end:
-        raise r.fail("asn1", "empty payload")
+    start = reader.offset
+    if reader.pos >= reader.end:
+        raise reader.fail("asn1", "empty payload")
     spec = _SCHEMAS.get((message_code, cra))
-    children = []
-    while r.pos < r.end:
-        child, r.pos = _tlv(r.data, r.pos, r.end, r.base, 0, spec if not children else None)
+    children: list[Field] = []
+    while reader.pos < reader.end:
+        child, reader.pos = _tlv(
+            reader.data, reader.pos, reader.end, reader.base, 0, spec if not children else None, reader.budget
+        )
         children.append(child)
     note = None if spec is not None else "no schema for this message code; generic DER names"
-    return node("asn1", start, r.offset - start, None, tuple(children), note)
+    return node("asn1", start, reader.offset - start, None, tuple(children), note)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,10 +17,13 @@ renames it; values are JSON-ready (ints, bools, text, hex strings).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from protocols.gbcs.errors import GbcsDecodeError
+from protocols.gbcs.lengths import PAYLOAD, read_length
 from protocols.gbcs.payload import cosem
 from protocols.gbcs.payload.protected import Session
-from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, ber_length_at, node, renamed
+from protocols.gbcs.payload.reader import MAX_DEPTH, Reader, node, renamed
 from protocols.gbcs.tree import Field
 
 TAG_ACCESS_REQUEST = 0xD9
@@ -70,13 +73,13 @@ def type_name(tag: int) -> str:
 # Data items
 
 
-def data_item(r: Reader, s: Session, depth: int = 0) -> Field:
+def data_item(reader: Reader, session: Session, depth: int = 0) -> Field:
     """One tagged DLMS data item at `r` (advancing `r` past it)."""
-    item, r.pos = _item(r.data, r.pos, r.end, r.base, s, depth)
+    item, reader.pos = _item(reader.data, reader.pos, reader.end, reader.base, session, depth)
     return item
 
 
-def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) -> tuple[Field, int]:
+def _item(data: bytes, pos: int, end: int, base: int, session: Session, depth: int) -> tuple[Field, int]:
     """The hot path of every DLMS payload: plain indexing, each length checked against `end`."""
     if depth > MAX_DEPTH:
         raise GbcsDecodeError(base + pos, "data", f"nesting deeper than {MAX_DEPTH}")
@@ -94,31 +97,38 @@ def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) ->
         return node(name, base + start, 1 + size, value), pos + size
     if tag in (_STRUCTURE, _ARRAY):
         name = "structure" if tag == _STRUCTURE else "array"
-        count, pos = ber_length_at(data, pos, end, base, name + " count")
+        if pos < end and data[pos] < 0x80:  # the short form, inline: this loop is the hot path
+            count, pos = data[pos], pos + 1
+        else:
+            count, pos = read_length(data, pos, name + " count", rule=PAYLOAD, end=end, base=base)
         if count > end - pos:
             raise GbcsDecodeError(base + pos, name, f"{count} elements cannot fit in {end - pos} bytes")
+        session.budget.spend(count, base + pos, name)
         children = []
         protected_next = False
         for _ in range(count):
             if protected_next and pos < end and data[pos] == 9:
-                r = Reader(data, base, pos, end)
-                item = _protected_data(r, s)
-                pos = r.pos
+                reader = Reader(data, base, pos, end, session.budget)
+                item = _protected_data(reader, session)
+                pos = reader.pos
             else:
-                item, pos = _item(data, pos, end, base, s, depth + 1)
+                item, pos = _item(data, pos, end, base, session, depth + 1)
             protected_next = item.name == "array" and _is_protection_parameters(item)
             children.append(item)
         return node(name, base + start, pos - start, None, tuple(children)), pos
     if tag == 9:  # octet-string, the commonest leaf: inlined
-        length, pos = ber_length_at(data, pos, end, base, "octet-string length")
+        if pos < end and data[pos] < 0x80:  # the short form, inline (as above)
+            length, pos = data[pos], pos + 1
+        else:
+            length, pos = read_length(data, pos, "octet-string length", rule=PAYLOAD, end=end, base=base)
         if pos + length > end:
             raise GbcsDecodeError(base + pos, "octet-string", f"needs {length} byte(s), only {end - pos} left")
         raw = data[pos : pos + length]
         note = cosem.date_time_note(raw) if length == 12 else None
         return node("octet-string", base + start, pos + length - start, raw.hex(), (), note), pos + length
     if tag in _STRINGS:
-        r = Reader(data, base, pos, end)
-        return _string(r, tag, base + start), r.pos
+        reader = Reader(data, base, pos, end, session.budget)
+        return _string(reader, tag, base + start), reader.pos
     if tag == _NULL:
         return node("null", base + start, 1), pos
     if tag == _BOOLEAN:
@@ -134,8 +144,8 @@ def _item(data: bytes, pos: int, end: int, base: int, s: Session, depth: int) ->
         note = cosem.date_time_note(raw) if tag == 25 else None
         return node(name, base + start, 1 + size, raw.hex(), (), note), pos + size
     if tag == _COMPACT_ARRAY:
-        r = Reader(data, base, pos, end)
-        return _compact_array(r, base + start, depth), r.pos
+        reader = Reader(data, base, pos, end, session.budget)
+        return _compact_array(reader, base + start, depth), reader.pos
     raise GbcsDecodeError(base + start, "data type", f"unknown DLMS data type {tag}")
 
 
@@ -151,26 +161,26 @@ def _is_protection_parameters(item: Field) -> bool:
     )
 
 
-def _protected_data(r: Reader, s: Session) -> Field:
-    start = r.offset
-    r.pos += 1  # the octet-string tag, checked by the caller
-    size = r.ber_length("protected data length")
-    return s.block(r, size, "protected-data", _plaintext_item, start)
+def _protected_data(reader: Reader, session: Session) -> Field:
+    start = reader.offset
+    reader.pos += 1  # the octet-string tag, checked by the caller
+    size = reader.ber_length("protected data length")
+    return session.block(reader, size, "protected-data", _plaintext_item, start)
 
 
-def _plaintext_item(r: Reader, s: Session) -> tuple[Field, ...]:
+def _plaintext_item(reader: Reader, session: Session) -> tuple[Field, ...]:
     """A decrypted DLMS block holds one data item (the protected attribute's value)."""
-    item = data_item(r, s)
-    if r.remaining():
-        raise r.fail("plaintext", f"{r.remaining()} bytes after the data item")
+    item = data_item(reader, session)
+    if reader.remaining():
+        raise reader.fail("plaintext", f"{reader.remaining()} bytes after the data item")
     return (item,)
 
 
-def _string(r: Reader, tag: int, start: int) -> Field:
+def _string(reader: Reader, tag: int, start: int) -> Field:
     name = _STRINGS[tag]
-    length = r.ber_length(name + " length")
-    raw = r.take((length + 7) // 8 if tag == 4 else length, name)
-    size = r.offset - start
+    length = reader.ber_length(name + " length")
+    raw = reader.take((length + 7) // 8 if tag == 4 else length, name)
+    size = reader.offset - start
     if tag == 9:
         return node(name, start, size, raw.hex(), (), cosem.date_time_note(raw) if length == 12 else None)
     if tag == 4:
@@ -186,40 +196,44 @@ def _string(r: Reader, tag: int, start: int) -> Field:
 _TypeDesc = int | tuple
 
 
-def _compact_array(r: Reader, start: int, depth: int) -> Field:
-    desc_start = r.offset
-    desc, min_size = _type_description(r, depth)  # min_size >= 1: each packed value consumes bytes
-    description = node("type-description", desc_start, r.offset - desc_start, _describe(desc))
-    length_start = r.offset
-    length = r.ber_length("compact-array contents length")
-    contents = r.sub(length, "compact-array contents")
+def _compact_array(reader: Reader, start: int, depth: int) -> Field:
+    desc_start = reader.offset
+    desc, min_size = _type_description(reader, depth)  # min_size >= 1: each packed value consumes bytes
+    description = node("type-description", desc_start, reader.offset - desc_start, _describe(desc))
+    length_start = reader.offset
+    length = reader.ber_length("compact-array contents length")
+    contents = reader.sub(length, "compact-array contents")
     if length and min_size > length:
         raise contents.fail("compact-array contents", f"{length} bytes cannot hold one {min_size}-byte element")
     elements = []
+    fields_each = _field_count(desc)
     while contents.pos < contents.end:
+        contents.budget.spend(fields_each, contents.offset, "compact-array contents")
         elements.append(_packed(contents, desc, depth + 1))
-    body = node("contents", length_start, r.offset - length_start, None, tuple(elements), f"{len(elements)} elements")
-    return node("compact-array", start, r.offset - start, None, (description, body))
+    body = node(
+        "contents", length_start, reader.offset - length_start, None, tuple(elements), f"{len(elements)} elements"
+    )
+    return node("compact-array", start, reader.offset - start, None, (description, body))
 
 
-def _type_description(r: Reader, depth: int) -> tuple[_TypeDesc, int]:
+def _type_description(reader: Reader, depth: int) -> tuple[_TypeDesc, int]:
     """(description, the fewest bytes one packed value of it takes); bounded by what is left."""
     if depth > MAX_DEPTH:
-        raise r.fail("type-description", f"nesting deeper than {MAX_DEPTH}")
-    tag = r.u8("type-description")
+        raise reader.fail("type-description", f"nesting deeper than {MAX_DEPTH}")
+    tag = reader.u8("type-description")
     if tag == _ARRAY:
-        count = r.uint(2, "type-description array count")
+        count = reader.uint(2, "type-description array count")
         if count == 0:  # every described value must take bytes, or packed values cost nothing to repeat
-            raise r.fail("type-description", "array of zero elements", r.pos - 2)
-        element, size = _type_description(r, depth + 1)
+            raise reader.fail("type-description", "array of zero elements", reader.pos - 2)
+        element, size = _type_description(reader, depth + 1)
         return ("array", count, element), count * size
     if tag == _STRUCTURE:
-        count = r.ber_length("type-description structure count")
+        count = reader.ber_length("type-description structure count")
         if count == 0:
-            raise r.fail("type-description", "structure of zero members", r.pos - 1)
-        if count > r.remaining():
-            raise r.fail("type-description", f"{count} members cannot fit in {r.remaining()} bytes")
-        members = [_type_description(r, depth + 1) for _ in range(count)]
+            raise reader.fail("type-description", "structure of zero members", reader.pos - 1)
+        if count > reader.remaining():
+            raise reader.fail("type-description", f"{count} members cannot fit in {reader.remaining()} bytes")
+        members = [_type_description(reader, depth + 1) for _ in range(count)]
         return ("structure", tuple(member for member, _ in members)), sum(size for _, size in members)
     if tag in _NUMERIC:
         return tag, _NUMERIC[tag][1]
@@ -227,7 +241,16 @@ def _type_description(r: Reader, depth: int) -> tuple[_TypeDesc, int]:
         return tag, _FIXED_BYTES[tag][1]
     if tag in _STRINGS or tag == _BOOLEAN:
         return tag, 1
-    raise r.fail("type-description", f"type {tag} cannot be packed in a compact array", r.pos - 1)
+    raise reader.fail("type-description", f"type {tag} cannot be packed in a compact array", reader.pos - 1)
+
+
+def _field_count(desc: _TypeDesc) -> int:
+    """How many fields one packed value laid out by `desc` becomes."""
+    if isinstance(desc, int):
+        return 1
+    if desc[0] == "array":
+        return 1 + desc[1] * _field_count(desc[2])
+    return 1 + sum(_field_count(member) for member in desc[1])
 
 
 def _describe(desc: _TypeDesc) -> str:
@@ -238,39 +261,39 @@ def _describe(desc: _TypeDesc) -> str:
     return "structure{" + ", ".join(_describe(member) for member in desc[1]) + "}"
 
 
-def _packed(r: Reader, desc: _TypeDesc, depth: int) -> Field:
+def _packed(reader: Reader, desc: _TypeDesc, depth: int) -> Field:
     """One value laid out by `desc`, without a tag (lengths of strings are still present)."""
-    start = r.offset
+    start = reader.offset
     if isinstance(desc, int):
         numeric = _NUMERIC.get(desc)
         if numeric is not None:
             name, size, signed = numeric
-            return node(name, start, size, r.uint(size, name, signed=signed))
+            return node(name, start, size, reader.uint(size, name, signed=signed))
         if desc in _STRINGS:
-            return _string(r, desc, start)
+            return _string(reader, desc, start)
         if desc == _BOOLEAN:
-            return node("boolean", start, 1, r.u8("boolean") != 0)
+            return node("boolean", start, 1, reader.u8("boolean") != 0)
         name, size = _FIXED_BYTES[desc]
-        raw = r.take(size, name)
+        raw = reader.take(size, name)
         return node(name, start, size, raw.hex(), (), cosem.date_time_note(raw) if desc == 25 else None)
     if desc[0] == "array":
-        children = tuple(_packed(r, desc[2], depth + 1) for _ in range(desc[1]))
-        return node("array", start, r.offset - start, None, children)
-    children = tuple(_packed(r, member, depth + 1) for member in desc[1])
-    return node("structure", start, r.offset - start, None, children)
+        children = tuple(_packed(reader, desc[2], depth + 1) for _ in range(desc[1]))
+        return node("array", start, reader.offset - start, None, children)
+    children = tuple(_packed(reader, member, depth + 1) for member in desc[1])
+    return node("structure", start, reader.offset - start, None, children)
 
 
 # ---------------------------------------------------------------------------------------------
 # APDUs
 
 
-def _header(r: Reader, tag_name: str) -> list[Field]:
+def _header(reader: Reader, tag_name: str) -> list[Field]:
     """APDU tag, long-invoke-id-and-priority and the (empty in RTDS) date-time octet string."""
-    start = r.offset
-    r.u8("apdu tag")
-    fields = [node("apdu-tag", start, 1, r.data[r.pos - 1], (), tag_name)]
-    invoke_start = r.offset
-    invoke = r.uint(4, "long-invoke-id-and-priority")
+    start = reader.offset
+    reader.u8("apdu tag")
+    fields = [node("apdu-tag", start, 1, reader.data[reader.pos - 1], (), tag_name)]
+    invoke_start = reader.offset
+    invoke = reader.uint(4, "long-invoke-id-and-priority")
     fields.append(
         node(
             "long-invoke-id-and-priority",
@@ -283,14 +306,14 @@ def _header(r: Reader, tag_name: str) -> list[Field]:
             ),
         )
     )
-    dt_start = r.offset
-    dt_len = r.ber_length("date-time length")
-    raw = r.take(dt_len, "date-time")
+    dt_start = reader.offset
+    dt_len = reader.ber_length("date-time length")
+    raw = reader.take(dt_len, "date-time")
     fields.append(
         node(
             "date-time",
             dt_start,
-            r.offset - dt_start,
+            reader.offset - dt_start,
             raw.hex() if dt_len else None,
             (),
             cosem.date_time_note(raw) if dt_len else "absent",
@@ -299,24 +322,25 @@ def _header(r: Reader, tag_name: str) -> list[Field]:
     return fields
 
 
-def _counted(r: Reader, name: str, item: object, s: Session) -> Field:
+def _counted(reader: Reader, name: str, item: Callable[[Reader, Session], Field], session: Session) -> Field:
     """A BER count then that many entries decoded by `item(r, s)`."""
-    start = r.offset
-    count = r.ber_length(name + " count")
-    if count > r.remaining():
-        raise r.fail(name, f"{count} entries cannot fit in {r.remaining()} bytes")
-    children = [node("count", start, r.offset - start, count)]
-    children.extend(item(r, s) for _ in range(count))  # type: ignore[operator]
-    return node(name, start, r.offset - start, None, tuple(children))
+    start = reader.offset
+    count = reader.ber_length(name + " count")
+    if count > reader.remaining():
+        raise reader.fail(name, f"{count} entries cannot fit in {reader.remaining()} bytes")
+    reader.budget.spend(count, reader.offset, name)
+    children = [node("count", start, reader.offset - start, count)]
+    children.extend(item(reader, session) for _ in range(count))
+    return node(name, start, reader.offset - start, None, tuple(children))
 
 
-def _descriptor(r: Reader, choice: int) -> tuple[Field, ...]:
+def _descriptor(reader: Reader, choice: int) -> tuple[Field, ...]:
     """class-id(2) instance-id(6 OBIS) attribute-or-method-id(1)."""
-    start = r.offset
-    class_id = r.uint(2, "class-id")
-    obis = r.take(6, "instance-id")
+    start = reader.offset
+    class_id = reader.uint(2, "class-id")
+    obis = reader.take(6, "instance-id")
     member_name = "method-id" if choice == 3 else "attribute-id"
-    member = r.u8(member_name)
+    member = reader.u8(member_name)
     return (
         node("class-id", start, 2, class_id, (), cosem.class_name(class_id)),
         node("instance-id", start + 2, 6, cosem.obis_text(obis), (), cosem.obis_name(obis)),
@@ -324,62 +348,64 @@ def _descriptor(r: Reader, choice: int) -> tuple[Field, ...]:
     )
 
 
-def _request_spec(r: Reader, s: Session) -> Field:
-    start = r.offset
-    choice = r.u8("request specification choice")
+def _request_spec(reader: Reader, session: Session) -> Field:
+    start = reader.offset
+    choice = reader.u8("request specification choice")
     name = _SPEC_CHOICES.get(choice)
     if name is None:
-        raise r.fail("request specification", f"unknown choice {choice}", r.pos - 1)
-    fields = _descriptor(r, choice)
+        raise reader.fail("request specification", f"unknown choice {choice}", reader.pos - 1)
+    fields = _descriptor(reader, choice)
     if choice == 4:
-        sel_start = r.offset
-        selector = r.u8("access-selector")
+        sel_start = reader.offset
+        selector = reader.u8("access-selector")
         fields += (
             node("access-selector", sel_start, 1, selector, (), cosem.selector_name(selector)),
-            renamed(data_item(r, s), "access-parameters"),
+            renamed(data_item(reader, session), "access-parameters"),
         )
-    return node(name, start, r.offset - start, None, fields)
+    return node(name, start, reader.offset - start, None, fields)
 
 
-def _result_spec(r: Reader, s: Session) -> Field:
-    start = r.offset
-    choice = r.u8("response specification choice")
+def _result_spec(reader: Reader, session: Session) -> Field:
+    start = reader.offset
+    choice = reader.u8("response specification choice")
     name = _RESULT_CHOICES.get(choice)
     if name is None:
-        raise r.fail("response specification", f"unknown choice {choice}", r.pos - 1)
-    result = r.u8("result")
+        raise reader.fail("response specification", f"unknown choice {choice}", reader.pos - 1)
+    result = reader.u8("result")
     return node(name, start, 2, result, (), cosem.result_name(result, action=choice == 3))
 
 
-def _data_entry(r: Reader, s: Session) -> Field:
-    return data_item(r, s, 1)
+def _data_entry(reader: Reader, session: Session) -> Field:
+    return data_item(reader, session, 1)
 
 
-def access_request(r: Reader, s: Session) -> Field:
+def access_request(reader: Reader, session: Session) -> Field:
     """`D9` access-request: header, request specifications, then one data item per specification."""
-    start = r.offset
-    fields = _header(r, "access-request")
-    fields.append(_counted(r, "request-specifications", _request_spec, s))
-    fields.append(_counted(r, "request-data", _data_entry, s))
-    return node("dlms-access-request", start, r.offset - start, None, tuple(fields))
+    start = reader.offset
+    fields = _header(reader, "access-request")
+    fields.append(_counted(reader, "request-specifications", _request_spec, session))
+    fields.append(_counted(reader, "request-data", _data_entry, session))
+    return node("dlms-access-request", start, reader.offset - start, None, tuple(fields))
 
 
-def access_response(r: Reader, s: Session) -> Field:
+def access_response(reader: Reader, session: Session) -> Field:
     """`DA` access-response: header, no echoed specifications (`00`), data items, then results."""
-    start = r.offset
-    fields = _header(r, "access-response")
-    echo = r.u8("request specifications present")
+    start = reader.offset
+    fields = _header(reader, "access-response")
+    echo = reader.u8("request specifications present")
     if echo != 0:
-        raise r.fail("request specifications present", "echoed request specifications are not supported", r.pos - 1)
-    fields.append(node("request-specifications", r.offset - 1, 1, None, (), "absent"))
-    fields.append(_counted(r, "response-data", _data_entry, s))
-    fields.append(_counted(r, "response-specifications", _result_spec, s))
-    return node("dlms-access-response", start, r.offset - start, None, tuple(fields))
+        raise reader.fail(
+            "request specifications present", "echoed request specifications are not supported", reader.pos - 1
+        )
+    fields.append(node("request-specifications", reader.offset - 1, 1, None, (), "absent"))
+    fields.append(_counted(reader, "response-data", _data_entry, session))
+    fields.append(_counted(reader, "response-specifications", _result_spec, session))
+    return node("dlms-access-response", start, reader.offset - start, None, tuple(fields))
 
 
-def data_notification(r: Reader, s: Session) -> Field:
+def data_notification(reader: Reader, session: Session) -> Field:
     """`0F` data-notification (alerts): header then one data item, the notification body."""
-    start = r.offset
-    fields = _header(r, "data-notification")
-    fields.append(renamed(data_item(r, s, 1), "notification-body"))
-    return node("dlms-data-notification", start, r.offset - start, None, tuple(fields))
+    start = reader.offset
+    fields = _header(reader, "data-notification")
+    fields.append(renamed(data_item(reader, session, 1), "notification-body"))
+    return node("dlms-data-notification", start, reader.offset - start, None, tuple(fields))

@@ -1,95 +1,119 @@
-"""GBZ payloads of GSME/GPF messages (gbcs.md 5.3): ZCL commands in a GB wrapper.
+"""GBZ payloads of GSME/GPF messages (gbcs.md 5.3) described from the typed codec `protocols.gbz`.
 
-A GBZ payload is profile id `01 09`, a component count, (for alerts) an alert
-code and time stamp, then components. Each component is an extended-header
-control byte (bit 0 last component, bit 1 encrypted, bit 4 from-date-time
-present), a big-endian cluster id and length, then a ZCL frame whose payload
-is decoded by `zcl`, or - when encrypted - the gbcs.md 4.4 block whose
-plaintext is that payload. Alerts with a use-case layout instead of components
-are handed to `alerts`.
+A GBZ payload is profile id `01 09`, a component count, (for alerts) an alert code and time
+stamp, then components - or, for the alerts GBCS gives a use-case body (`protocols.gbz.alerts`:
+future-dated outcome, firmware receipt, integrity warning, user-interface command), that body.
+`protocols.gbz` is the one reader of this framing; this module walks the values it returns,
+placing each field from the sizes before it (control 1, cluster 2, length 2, [from-date-time
+4], [additional header 2], ZCL header 3 or 5, then the ZCL payload or the ciphered length 2
+and the gbcs.md 4.4 block). The ZCL command payload inside is named field by field by `zcl`,
+through the ZCL table (see its docstring for why that table is read without zigpy).
 """
 
 from __future__ import annotations
 
+from protocols import gbz
+from protocols.gbcs.errors import GbcsDecodeError
 from protocols.gbcs.payload import alerts, zcl
 from protocols.gbcs.payload.protected import Session
 from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.zcl_notes import zigbee_time_note
 from protocols.gbcs.payload.zcl_table import ZclTable
 from protocols.gbcs.tree import Field
+from protocols.gbz.payload import ENCRYPTED, FROM_DATE_TIME, LAST
 
-PROFILE_ID = 0x0109
-_LAST, _ENCRYPTED, _FROM_DATE_TIME = 0x01, 0x02, 0x10
-_CONTROL_BITS = ((_LAST, "last"), (_ENCRYPTED, "encrypted"), (_FROM_DATE_TIME, "from-date-time"))
+_CONTROL_BITS = ((LAST, "last"), (ENCRYPTED, "encrypted"), (FROM_DATE_TIME, "from-date-time"))
+ALERT = 3
 
 
-def decode(r: Reader, s: Session, message_code: int, cra: int, table: ZclTable) -> Field:
-    """The whole GBZ payload at `r` (which must end where the payload ends); ZCL names from `table`."""
-    start = r.offset
-    profile = r.uint(2, "profile id")
-    if profile != PROFILE_ID:
-        raise r.fail("profile id", f"0x{profile:04X} is not the GBZ profile 0x0109", r.pos - 2)
-    count = r.u8("component count")
+def decode(payload: bytes, base: int, session: Session, message_code: int, cra: int, table: ZclTable) -> Field:
+    """The whole GBZ `payload` (at message offset `base`); ZCL names from `table`."""
+    try:
+        value = gbz.parse_alert(payload, message_code=message_code) if cra == ALERT else gbz.parse(payload)
+    except gbz.GbzDecodeError as error:
+        raise GbcsDecodeError(base + error.offset, error.field, error.reason) from None
+    count = payload[2]
     fields = [
-        node("profile-id", start, 2, profile, (), "ZigBee Smart Energy"),
-        node("component-count", start + 2, 1, count),
+        node("profile-id", base, 2, gbz.payload.PROFILE_ID, (), "ZigBee Smart Energy"),
+        node("component-count", base + 2, 1, count),
     ]
-    if cra == 3:
-        code_at = r.offset
-        alert_code = r.uint(2, "alert code")
-        time = r.uint(4, "alert time stamp")
-        fields.append(node("alert-code", code_at, 2, alert_code, (), f"0x{alert_code:04X}"))
-        fields.append(node("alert-time", code_at + 2, 4, time, (), zcl.zigbee_time_note(time)))
-        special = alerts.gbz_alert_body(message_code)
-        if special is not None:
-            fields.extend(special(r))
-            if r.remaining():
-                raise r.fail("gbz alert", f"{r.remaining()} bytes after the alert body")
-            return node("gbz", start, r.offset - start, None, tuple(fields))
-    for index in range(count):
-        fields.append(_component(r, s, index, table))
-    if r.remaining():
-        raise r.fail("gbz", f"{r.remaining()} bytes after the {count} component(s) the count byte announces")
-    return node("gbz", start, r.offset - start, None, tuple(fields))
+    pos = base + 3
+    if isinstance(value, gbz.GbzAlert):
+        fields.append(node("alert-code", pos, 2, value.alert_code, (), f"0x{value.alert_code:04X}"))
+        fields.append(node("alert-time", pos + 2, 4, value.timestamp, (), zigbee_time_note(value.timestamp)))
+        pos += 6
+        if value.body is not None:
+            body = _alert_body(message_code, value, pos, base)
+            fields.extend(body)
+            pos += len(value.body)
+    for index, component in enumerate(value.components):
+        field, pos = _component(payload, base, pos, session, component, index == len(value.components) - 1, table)
+        fields.append(field)
+    return node("gbz", base, pos - base, None, tuple(fields))
 
 
-def _component(r: Reader, s: Session, index: int, table: ZclTable) -> Field:
-    start = r.offset
-    control = r.u8("extended header control")
-    cluster_id = r.uint(2, "cluster id")
-    length = r.uint(2, "component length")
-    body = r.sub(length, f"component {index}")
+def _alert_body(message_code: int, alert: gbz.GbzAlert, start: int, base: int) -> tuple[Field, ...]:
+    try:
+        body = gbz.alerts.parse_body(message_code, alert.alert_code, alert.body or b"")
+    except gbz.GbzDecodeError as error:
+        raise GbcsDecodeError(start + error.offset, error.field, error.reason) from None
+    return alerts.gbz_body_fields(body, start)
+
+
+def _component(
+    payload: bytes, base: int, start: int, session: Session, component: gbz.Component, last: bool, table: ZclTable
+) -> tuple[Field, int]:
+    frame = component.frame
+    control = component.reserved_bits | (LAST if last else 0)
+    control |= (FROM_DATE_TIME if component.from_date_time is not None else 0) | (
+        ENCRYPTED if component.encrypted else 0
+    )
+    header_size = 5 if frame.manufacturer_code is not None else 3
+    if component.encrypted:
+        assert component.sealed is not None  # parsed without a cipher: the block stays as received
+        body_size = 2 + header_size + 2 + len(component.sealed)
+    else:
+        body_size = header_size + len(frame.payload)
+    if component.from_date_time is not None:
+        body_size += 4
     flags = [name for bit, name in _CONTROL_BITS if control & bit]
+    cluster_id = component.cluster_id
     fields = [
         node("extended-header-control", start, 1, control, (), ", ".join(flags) or None),
         node("cluster-id", start + 1, 2, cluster_id, (), table.clusters.get(cluster_id)),
-        node("component-length", start + 3, 2, length),
+        node("component-length", start + 3, 2, body_size),
     ]
-    if control & _FROM_DATE_TIME:
-        when = body.uint(4, "from date time")
-        fields.append(node("from-date-time", body.offset - 4, 4, when, (), zcl.zigbee_time_note(when)))
-    if control & _ENCRYPTED:
-        fields.append(node("additional-header-control", body.offset, 1, body.u8("additional header control")))
-        fields.append(node("additional-frame-counter", body.offset, 1, body.u8("additional frame counter")))
-    header, frame_type, direction, command_id = zcl.header(body)
-    fields.extend(header)
-    if control & _ENCRYPTED:
-        size_at = body.offset
-        size = body.uint(2, "ciphered information length")
-        fields.append(node("ciphered-information-length", size_at, 2, size))
+    pos = start + 5
+    end = pos + body_size
+    if component.from_date_time is not None:
+        when = component.from_date_time
+        fields.append(node("from-date-time", pos, 4, when, (), zigbee_time_note(when)))
+        pos += 4
+    if component.encrypted:
+        fields.append(node("additional-header-control", pos, 1, component.additional_control))
+        fields.append(node("additional-frame-counter", pos + 1, 1, component.frame_counter))
+        pos += 2
+    fields.extend(zcl.header_fields(frame, pos))
+    pos += header_size
+    frame_type, direction, command_id = zcl.frame_kind(frame)
+    body = Reader(payload, base, pos - base, end - base, session.budget)
+    if component.encrypted:
+        fields.append(node("ciphered-information-length", pos, 2, body_size - (pos - start - 5) - 2))
+        body.pos += 2
 
-        def plaintext(pr: Reader, ps: Session) -> tuple[Field, ...]:
-            decoded = zcl.payload(pr, ps, table, cluster_id, frame_type, direction, command_id)
-            if pr.remaining():
-                raise pr.fail("plaintext", f"{pr.remaining()} bytes after the ZCL payload")
+        def plaintext(plain: Reader, plain_session: Session) -> tuple[Field, ...]:
+            decoded = zcl.payload(plain, plain_session, table, cluster_id, frame_type, direction, command_id)
+            if plain.remaining():
+                raise plain.fail("plaintext", f"{plain.remaining()} bytes after the ZCL payload")
             return decoded
 
-        fields.append(s.block(body, size, "encrypted-payload", plaintext))
+        fields.append(session.block(body, body.remaining(), "encrypted-payload", plaintext))
     else:
-        fields.extend(zcl.payload(body, s, table, cluster_id, frame_type, direction, command_id))
-    if body.remaining():
-        at = body.offset
-        s.unparsed += body.remaining()
-        trailing = body.take(body.remaining(), "trailing bytes")
-        fields.append(node("trailing-bytes", at, len(trailing), trailing.hex(), (), "not part of the known layout"))
+        fields.extend(zcl.payload(body, session, table, cluster_id, frame_type, direction, command_id))
+        if body.remaining():
+            at = body.offset
+            session.unparsed += body.remaining()
+            trailing = body.take(body.remaining(), "trailing bytes")
+            fields.append(node("trailing-bytes", at, len(trailing), trailing.hex(), (), "not part of the known layout"))
     name = zcl.command_name(table, cluster_id, frame_type, direction, command_id)
-    return node("component", start, r.offset - start, None, tuple(fields), name)
+    return node("component", start, end - start, None, tuple(fields), name), end

@@ -27,7 +27,7 @@ class PayloadContext:
     message_code: int
     cra: int  #: 1 command, 2 response, 3 alert
     decrypt: Callable[[bytes], Decryption] | None = None  #: given the whole block 31||00000000||ct||tag(12)
-    #: ZCL names and layouts for GBZ payloads; None: `zcl_table.table()`, derived from zigpy on first use
+    #: ZCL names and layouts for GBZ payloads; None: `zcl_table.derived()`, derived from zigpy on first use
     zcl: ZclTable | None = None
 
 

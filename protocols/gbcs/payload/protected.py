@@ -10,10 +10,11 @@ the decoder the family passes in (offsets into the plaintext, as the node's note
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from protocols.gbcs.errors import GbcsDecodeError
-from protocols.gbcs.payload.model import Decryption, PayloadContext
-from protocols.gbcs.payload.reader import Reader, node
+from protocols.gbcs.payload.model import Decryption
+from protocols.gbcs.payload.reader import FieldBudget, Reader, node
 from protocols.gbcs.tree import Field
 
 #: security control(1) + invocation counter(4) + tag(12): the shortest possible block.
@@ -25,18 +26,17 @@ DECRYPTED_NOTE = "decrypted; offsets are into the plaintext"
 PlaintextDecoder = Callable[[Reader, "Session"], tuple[Field, ...]]
 
 
+@dataclass(slots=True)
 class Session:
     """Per-call state: the caller's decrypt function and the attempts made so far, in order."""
 
-    __slots__ = ("decrypt", "decryptions", "unparsed")
-
-    def __init__(self, context: PayloadContext) -> None:
-        self.decrypt = context.decrypt
-        self.decryptions: list[Decryption] = []
-        self.unparsed = 0  #: payload bytes left opaque (not counted inside plaintexts)
+    decrypt: Callable[[bytes], Decryption] | None
+    budget: FieldBudget  #: the payload's field budget, plaintexts included
+    decryptions: list[Decryption] = field(default_factory=list)
+    unparsed: int = 0  #: payload bytes left opaque (not counted inside plaintexts)
 
     def block(
-        self, r: Reader, size: int, name: str, decode_plaintext: PlaintextDecoder, node_start: int | None = None
+        self, reader: Reader, size: int, name: str, decode_plaintext: PlaintextDecoder, node_start: int | None = None
     ) -> Field:
         """The `size`-byte block at `r` as a named field, with the decrypted plaintext when possible.
 
@@ -44,10 +44,10 @@ class Session:
         tag and length bytes belong to it too.
         """
         if size < MIN_BLOCK:
-            raise r.fail(name, f"encrypted block of {size} bytes is shorter than {MIN_BLOCK}")
-        start = r.offset
+            raise reader.fail(name, f"encrypted block of {size} bytes is shorter than {MIN_BLOCK}")
+        start = reader.offset
         node_start = start if node_start is None else node_start
-        block = r.take(size, name)
+        block = reader.take(size, name)
         children = [
             node("security-control", start, 1, block[0]),
             node("invocation-counter", start + 1, 4, int.from_bytes(block[1:5], "big")),
@@ -62,10 +62,10 @@ class Session:
 
     def _plaintext(self, plaintext: bytes, decode: PlaintextDecoder) -> Field:
         """The decoded plaintext; a layout we cannot decode stays as hex, saying why (it is authentic data)."""
-        r = Reader(plaintext)
+        reader = Reader(plaintext, budget=self.budget)
         outer_unparsed = self.unparsed
         try:
-            fields = decode(r, self)
+            fields = decode(reader, self)
         except GbcsDecodeError as exc:
             return node("plaintext", 0, len(plaintext), plaintext.hex(), (), f"{DECRYPTED_NOTE}; not decoded: {exc}")
         finally:

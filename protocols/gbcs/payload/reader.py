@@ -10,23 +10,46 @@ Every read checks what remains and raises `GbcsDecodeError` whose offset is
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from protocols.gbcs.errors import GbcsDecodeError
+from protocols.gbcs.lengths import PAYLOAD, read_length
 from protocols.gbcs.tree import Field, JsonValue
 
 #: Deepest nesting any decoder follows (DLMS data, DER, compact-array types); RTDS needs 9.
 MAX_DEPTH = 48
+#: Most fields one payload decodes into: 30 times the largest RTDS payload's 538. A field costs a few
+#: hundred bytes of memory, and DLMS spends one on a 1-byte `null`, so without a bound a payload of
+#: nulls would take ~500 bytes per input byte; with it a payload's tree stays under ~10 MB.
+MAX_FIELDS = 16_384
 
 
+@dataclass(slots=True)
+class FieldBudget:
+    """How many more fields the payload being decoded may have; shared by every reader of one payload."""
+
+    left: int = MAX_FIELDS
+
+    def spend(self, count: int, offset: int, field: str) -> None:
+        """Account for `count` more fields; GbcsDecodeError at `offset` once the payload has too many."""
+        self.left -= count
+        if self.left < 0:
+            raise GbcsDecodeError(offset, field, f"more than {MAX_FIELDS} fields in one payload")
+
+
+@dataclass(slots=True)
 class Reader:
     """A position in `data`; offsets reported to callers are `base + pos`."""
 
-    __slots__ = ("base", "data", "end", "pos")
+    data: bytes
+    base: int = 0
+    pos: int = 0
+    end: int = -1  #: where reading stops; -1 for the end of `data`
+    budget: FieldBudget = field(default_factory=FieldBudget)  #: shared by every reader of one payload
 
-    def __init__(self, data: bytes, base: int = 0, pos: int = 0, end: int | None = None) -> None:
-        self.data = data
-        self.base = base
-        self.pos = pos
-        self.end = len(data) if end is None else end
+    def __post_init__(self) -> None:
+        if self.end < 0:
+            self.end = len(self.data)
 
     @property
     def offset(self) -> int:
@@ -40,9 +63,9 @@ class Reader:
         """The error to raise for `field` at `pos` (default: the current position)."""
         return GbcsDecodeError(self.base + (self.pos if pos is None else pos), field, reason)
 
-    def need(self, n: int, field: str) -> None:
-        if n > self.end - self.pos:
-            raise self.fail(field, f"needs {n} byte(s), only {self.end - self.pos} left")
+    def need(self, count: int, field: str) -> None:
+        if count > self.end - self.pos:
+            raise self.fail(field, f"needs {count} byte(s), only {self.end - self.pos} left")
 
     def u8(self, field: str) -> int:
         if self.pos >= self.end:
@@ -51,45 +74,29 @@ class Reader:
         self.pos += 1
         return value
 
-    def uint(self, n: int, field: str, *, little: bool = False, signed: bool = False) -> int:
-        self.need(n, field)
+    def uint(self, count: int, field: str, *, little: bool = False, signed: bool = False) -> int:
+        self.need(count, field)
         start = self.pos
-        self.pos += n
+        self.pos += count
         return int.from_bytes(self.data[start : self.pos], "little" if little else "big", signed=signed)
 
-    def take(self, n: int, field: str) -> bytes:
-        self.need(n, field)
+    def take(self, count: int, field: str) -> bytes:
+        self.need(count, field)
         start = self.pos
-        self.pos += n
+        self.pos += count
         return self.data[start : self.pos]
 
     def ber_length(self, field: str) -> int:
-        """A BER definite length (gbcs.md 3.2); see `ber_length_at`."""
-        length, self.pos = ber_length_at(self.data, self.pos, self.end, self.base, field)
+        """A BER definite length as payloads write it (`lengths.PAYLOAD`)."""
+        length, self.pos = read_length(self.data, self.pos, field, rule=PAYLOAD, end=self.end, base=self.base)
         return length
 
-    def sub(self, n: int, field: str) -> Reader:
+    def sub(self, count: int, field: str) -> Reader:
         """A reader over the next `n` bytes (checked), advancing this one past them."""
-        self.need(n, field)
+        self.need(count, field)
         start = self.pos
-        self.pos += n
-        return Reader(self.data, self.base, start, self.pos)
-
-
-def ber_length_at(data: bytes, pos: int, end: int, base: int, field: str) -> tuple[int, int]:
-    """(length, position after it) of the BER definite length at `pos`: `00`-`7F`, or `8n` and n
-    big-endian bytes (1 <= n <= 4). Plain indexing, for the hot loops that do not keep a `Reader`."""
-    if pos >= end:
-        raise GbcsDecodeError(base + pos, field, "needs 1 byte, none left")
-    first = data[pos]
-    if first < 0x80:
-        return first, pos + 1
-    n = first & 0x7F
-    if n == 0 or n > 4:
-        raise GbcsDecodeError(base + pos, field, f"indefinite or unsupported length form 0x{first:02X}")
-    if pos + 1 + n > end:
-        raise GbcsDecodeError(base + pos + 1, field, f"needs {n} byte(s), only {end - pos - 1} left")
-    return int.from_bytes(data[pos + 1 : pos + 1 + n], "big"), pos + 1 + n
+        self.pos += count
+        return Reader(self.data, self.base, start, self.pos, self.budget)
 
 
 _new = object.__new__

@@ -11,12 +11,13 @@ member names, UTC time, date, length-prefixed octets and strings, the rest of th
 of those or of structs); anything else is kept as `None`, and `zcl` then hands that command
 to zigpy itself (`zcl_zigpy`). The table is data, so it is also JSON: the CLI keeps it in a
 cache file (`tools.zcl_cache`, where the file I/O lives) named by zigpy's version and a hash of
-`source_files()`, and installs what it read with `use()`.
+`source_files()`, and passes what it read to the decoder; without one, `derived()` is used.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,13 +106,13 @@ def _kind_from_json(kind: Any) -> Any:
 
 def derive() -> ZclTable:
     """Walk zigpy's cluster registry (with `protocols.zigbee.smart_energy` registered) into a table."""
-    from zigpy.zcl import Cluster
     from zigpy.zcl.foundation import GENERAL_COMMANDS, DataType, Status
 
-    import protocols.zigbee.smart_energy  # noqa: F401  (registers GB's Smart Energy definitions)
+    from protocols.zigbee.zcl_registry import cluster_classes
 
+    registry = cluster_classes()
     commands: dict[tuple[int, int, int], CommandSpec] = {}
-    for cluster_id, cluster in Cluster._registry.items():
+    for cluster_id, cluster in registry.items():
         for direction, defs in (
             (CLIENT_TO_SERVER, cluster.server_commands),
             (SERVER_TO_CLIENT, cluster.client_commands),
@@ -119,15 +120,15 @@ def derive() -> ZclTable:
             for command_id, definition in defs.items():
                 commands[(int(cluster_id), direction, int(command_id))] = _command(definition)
     return ZclTable(
-        clusters={int(cluster_id): cluster.__name__ for cluster_id, cluster in Cluster._registry.items()},
+        clusters={int(cluster_id): cluster.__name__ for cluster_id, cluster in registry.items()},
         attributes={
             int(cluster_id): {int(attr_id): str(a.name) for attr_id, a in cluster.attributes.items()}
-            for cluster_id, cluster in Cluster._registry.items()
+            for cluster_id, cluster in registry.items()
         },
         commands=commands,
         general={int(command_id): _command(definition) for command_id, definition in GENERAL_COMMANDS.items()},
         statuses={int(status): str(status.name) for status in Status},
-        data_types={int(d.value.type_id): (d.name, _kind(d.value.python_type)) for d in DataType},
+        data_types={int(d.value.type_id): (d.name, plain_kind(d.value.python_type)) for d in DataType},
     )
 
 
@@ -140,7 +141,7 @@ def _fields(schema: Any) -> tuple[FieldSpec, ...] | None:
     """The fields of a zigpy Struct as specs, or None when one of them has no plain kind."""
     out = []
     for field in schema.fields:
-        kind = _kind(field.type)
+        kind = plain_kind(field.type)
         if kind is None:
             return None
         out.append((str(field.name), kind, bool(field.optional)))
@@ -155,14 +156,19 @@ def record_name(struct_name: str) -> str:
 _INTEGER_KINDS = frozenset({"uint", "int", "enum", "bitmap", "utc"})
 
 
-def _kind(ftype: Any) -> Any:
+def _function(cls: type, name: str) -> Any:
+    """The function behind classmethod `name` of `cls` (None if there is none): which class's code runs."""
+    return getattr(getattr(cls, name, None), "__func__", None)
+
+
+def plain_kind(ftype: Any) -> Any:
     """The plain kind of a zigpy type (see the module docstring), or None."""
     import zigpy.types as t
 
     if not isinstance(ftype, type):
         return None
-    deserialize = getattr(getattr(ftype, "deserialize", None), "__func__", None)
-    if issubclass(ftype, t.FixedIntType) and deserialize is t.FixedIntType.deserialize.__func__:
+    deserialize = _function(ftype, "deserialize")
+    if issubclass(ftype, t.FixedIntType) and deserialize is _function(t.FixedIntType, "deserialize"):
         size, rest = divmod(ftype._bits, 8)
         if rest:
             return None
@@ -177,48 +183,43 @@ def _kind(ftype: Any) -> Any:
                 except ValueError:  # an enum that refuses some values: only zigpy can say which
                     return None
                 return ["enum", 1, {v: str(n) for v, n in named if n and not n.startswith("undefined_")}]
-            if ftype._missing_.__func__ is not t.enum16._missing_.__func__:
+            if _function(ftype, "_missing_") is not _function(t.enum16, "_missing_"):
                 return None
             return ["enum", size, {int(m.value): str(m.name) for m in ftype.__members__.values()}]
         return ["int" if ftype._signed else "uint", size]
     if ftype is t.Date:
         return ["date"]
-    if issubclass(ftype, t.LVBytes) and deserialize is t.LVBytes.deserialize.__func__:
+    if issubclass(ftype, t.LVBytes) and deserialize is _function(t.LVBytes, "deserialize"):
         return ["octets", ftype._prefix_length]
-    if issubclass(ftype, t.CharacterString) and deserialize is t.CharacterString.deserialize.__func__:
+    if issubclass(ftype, t.CharacterString) and deserialize is _function(t.CharacterString, "deserialize"):
         return ["string", ftype._prefix_length]
     if ftype is t.Bytes:
         return ["rest"]
-    if issubclass(ftype, t.List) and deserialize is t.List.deserialize.__func__:
+    if issubclass(ftype, t.List) and deserialize is _function(t.List, "deserialize"):
         item = ftype._item_type
         if isinstance(item, type) and issubclass(item, t.Struct) and item is not t.Date:
             fields = _fields(item)
             return None if fields is None else ["records", record_name(item.__name__), fields]
-        kind = _kind(item)
+        kind = plain_kind(item)
         return ["list", kind] if kind is not None and kind[0] in _INTEGER_KINDS else None
     return None
 
 
-# --- the process's table, and its cache file -------------------------------------------------
-
-_current: list[ZclTable] = []  #: the one table of this process, derived or read on first use
+# --- the table derived in this process, and the files it is derived from ----------------------
 
 
-def table() -> ZclTable:
-    """The table for this process: the one installed with `use`, else derived from zigpy now."""
-    if not _current:
-        _current.append(derive())
-    return _current[0]
+@functools.cache
+def derived() -> ZclTable:
+    """The table derived from zigpy, once per process (a constant, computed on first use: ~0.5 s).
 
-
-def use(chosen: ZclTable) -> ZclTable:
-    """Make `chosen` this process's `table()` (the CLI installs the one it read from its cache)."""
-    _current[:] = [chosen]
-    return chosen
+    Callers that keep the table elsewhere (the CLI's cache file, `tools.zcl_cache`) pass theirs
+    to the decoder instead (`PayloadContext.zcl`, `protocols.gbcs.parse(..., zcl=table)`).
+    """
+    return derive()
 
 
 def source_files() -> list[Path]:
-    """The files the table is derived from besides zigpy itself: this module and smart_energy.py
-    (located without importing `protocols.zigbee`, which would import zigpy)."""
+    """The files the table is derived from besides zigpy itself: this module and the `smart_energy`
+    package (located without importing `protocols.zigbee`, which would import zigpy)."""
     here = Path(__file__).resolve()
-    return [here, here.parents[2] / "zigbee" / "smart_energy.py"]
+    return [here, *sorted((here.parents[2] / "zigbee" / "smart_energy").glob("*.py"))]

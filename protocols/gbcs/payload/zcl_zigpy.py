@@ -4,7 +4,8 @@
 (zigpy's TypeValue records, bit-packed structs, ...) makes it hand the command here, where
 zigpy's types do the byte work and this module only walks the schema so that every field gets
 its offset. The tests decode every RTDS payload both ways and require the same tree. Importing
-this module imports zigpy and registers `protocols.zigbee.smart_energy` (~0.5 s, once).
+this module imports zigpy and, through `protocols.zigbee`, our Smart Energy
+definitions (~0.5 s, once).
 """
 
 from __future__ import annotations
@@ -14,62 +15,65 @@ import struct
 from typing import Any
 
 import zigpy.types as t
-from zigpy.zcl import Cluster
 from zigpy.zcl.foundation import GENERAL_COMMANDS, DataType
 
-import protocols.zigbee.smart_energy  # noqa: F401  (registers GB's Smart Energy definitions)
 from protocols.gbcs.payload.reader import Reader, node
-from protocols.gbcs.payload.zcl import date_note, zigbee_time_note
+from protocols.gbcs.payload.zcl_notes import date_note, zigbee_time_note
 from protocols.gbcs.payload.zcl_table import CLIENT_TO_SERVER, record_name
 from protocols.gbcs.tree import Field, JsonValue
+from protocols.zigbee.zcl_registry import cluster_class
 
 #: What zigpy's deserializers raise on short or invalid input (AttributeError: Configure Reporting records).
 _ZIGPY_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error, OverflowError)
 
 
-def command_fields(r: Reader, cluster_id: int, frame_type: int, direction: int, command_id: int) -> tuple[Field, ...]:
+def command_fields(
+    reader: Reader, cluster_id: int, frame_type: int, direction: int, command_id: int
+) -> tuple[Field, ...]:
     """The payload of a command zigpy defines (the caller checked it does), field by field."""
     if frame_type == 0:
-        schema = GENERAL_COMMANDS[command_id].schema
+        schema = GENERAL_COMMANDS[command_id].schema  # type: ignore[index]  # IntEnum keys find plain ints
     else:
-        cluster = Cluster._registry[cluster_id]
+        cluster = cluster_class(cluster_id)
+        assert cluster is not None  # `zcl` comes here only for commands the table, derived from zigpy, holds
         defs = cluster.server_commands if direction == CLIENT_TO_SERVER else cluster.client_commands
         schema = defs[command_id].schema
-    return struct_fields(r, schema)
+    return struct_fields(reader, schema)
 
 
-def data_type_value(r: Reader, type_id: int) -> Field:
+def data_type_value(reader: Reader, type_id: int) -> Field:
     """An attribute value of ZCL data type `type_id` (a Read Attributes Response record)."""
-    return value(r, "value", DataType.from_type_id(type_id).value.python_type)
+    return value(reader, "value", DataType.from_type_id(type_id).value.python_type)  # type: ignore[arg-type]  # an IntEnum
 
 
-def struct_fields(r: Reader, schema: type[t.Struct]) -> tuple[Field, ...]:
+def struct_fields(reader: Reader, schema: type[t.Struct]) -> tuple[Field, ...]:
     """Each field of a zigpy Struct schema, in order; optional trailing fields may be absent."""
     out = []
     for field in schema.fields:
-        if field.optional and r.pos >= r.end:
+        if field.optional and reader.pos >= reader.end:
             break
-        out.append(value(r, field.name, field.type))
+        out.append(value(reader, field.name, field.type))
     return tuple(out)
 
 
-def value(r: Reader, name: str, ftype: type) -> Field:
-    start = r.offset
+def value(reader: Reader, name: str, ftype: Any) -> Field:
+    start = reader.offset
     item = getattr(ftype, "_item_type", None)
     if item is not None and issubclass(ftype, t.List) and isinstance(item, type) and issubclass(item, t.Struct):
         records = []
-        while r.pos < r.end:
-            record_start = r.offset
-            children = struct_fields(r, item)
-            records.append(node(record_name(item.__name__), record_start, r.offset - record_start, None, children))
-        return node(name, start, r.offset - start, None, tuple(records), f"{len(records)} records")
-    data = r.data[r.pos : r.end]
+        while reader.pos < reader.end:
+            record_start = reader.offset
+            reader.budget.spend(1 + len(item.fields), record_start, name)
+            children = struct_fields(reader, item)
+            records.append(node(record_name(item.__name__), record_start, reader.offset - record_start, None, children))
+        return node(name, start, reader.offset - start, None, tuple(records), f"{len(records)} records")
+    data = reader.data[reader.pos : reader.end]
     try:
         parsed, rest = ftype.deserialize(data)
     except _ZIGPY_ERRORS as exc:
-        raise r.fail(name, f"{ftype.__name__}: {exc}") from None
+        raise reader.fail(name, f"{ftype.__name__}: {exc}") from None
     size = len(data) - len(rest)
-    r.pos += size
+    reader.pos += size
     try:
         json_value, note = jsonable(parsed)
     except _NotJson:

@@ -39,7 +39,7 @@ from protocols.gbcs.crypto import PAYLOAD_KEY_TYPE
 from protocols.gbcs.cs.common import PPMID
 from tests.firmware.chf.home import CHF_EUI, ESME_EUI, GPF_EUI, GSME_EUI, PPMID_EUI, Home
 from tests.firmware.devices.gsme.rtds import device_faults
-from tests.firmware.gbcs.test_rtds_replay import summary
+from tests.firmware.gbcs.rtds import summary
 
 HUB = {CHF_EUI, GPF_EUI}
 #: The hub's clock in a replay: after the GSME model's history of the scenarios (it was commissioned on

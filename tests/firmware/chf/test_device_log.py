@@ -9,6 +9,7 @@ import pytest
 
 from firmware.chf import PermitJoin, RemoveDevice, ToWan
 from firmware.chf.han_time import time_attributes
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
 from protocols import dlms
 from protocols.dlms import (
@@ -45,7 +46,7 @@ TEST_INSTALL_CODE_KEY = bytes.fromhex("66B6900981E1EE3CA4206B6B861C02BB")
 
 @pytest.fixture(scope="module")
 def rtds_keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def request(*specs: dlms.RequestSpec, data: tuple[dlms.Data, ...] | None = None) -> bytes:

@@ -12,6 +12,7 @@ from firmware.chf import ChangeSubGhzChannel, ChfConfig, RemoveDevice, StartEner
 from firmware.chf.dual_band import Level
 from firmware.chf.sub_ghz import SubGhzConfiguration, all_channels_mask, channel_mask, mask_channels
 from hal.duty_cycle import regulated_limit
+from hal.keystore import load_keystore
 from hal.radio import Channel
 from protocols import dlms
 from protocols.dlms import AccessRequest, AttributeDescriptor, GetWithSelectionSpec, LongInvokeId, Obis, SetSpec
@@ -27,7 +28,7 @@ CHANNEL_LOG = Obis.of("0-0:94.44.10.3")
 
 @pytest.fixture(scope="module")
 def rtds_keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def alert_codes(home: Home, before: int) -> list[tuple[int, int]]:

@@ -11,6 +11,7 @@ import pytest
 from firmware.chf import ChfConfig, SetTunnelMessagePending, ToDevice, ToWan
 from firmware.gbcs.alerts import GBZ, generic_alert_payload
 from firmware.gbcs.contract import RaisedAlert
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
 from protocols import dlms, gbz
 from protocols.gbcs import Cra, KeyStore, parse
@@ -22,7 +23,7 @@ GCS60A = 0x012A  #: Read meter balance (GSME): Metering BillToDateDelivered, Pre
 
 @pytest.fixture(scope="module")
 def rtds_keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def balance_read() -> bytes:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from firmware.chf import ChfConfig, SetTunnelMessagePending, ToDevice, ToWan
+from hal.keystore import load_keystore
 from protocols import dlms
 from protocols.gbcs import Cra, KeyStore, Message, OtherInformation, cs, parse
 from protocols.gbcs.cs.common import ESME, GSME, PPMID
@@ -20,7 +21,7 @@ ECS52 = 0x0059
 
 @pytest.fixture(scope="module")
 def rtds_keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def from_device(cra: Cra, device: bytes, recipient: bytes, counter: int, code: int, payload: bytes = b"\x00") -> bytes:

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from hal.keystore import load_keystore
 from protocols.gbcs import KeyStore
 from tests.firmware.chf.rtds import hub_folders, replay
 
 
 @pytest.fixture(scope="module")
 def rtds_keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def test_every_chf_and_gpf_folder_answered_as_rtds(rtds_dir: Path, rtds_keystore: KeyStore) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from firmware.chf import ToDevice
 from firmware.gbcs.headend import command
+from hal.keystore import load_keystore
 from protocols import dlms
 from protocols.dlms import AccessRequest, AttributeDescriptor, GetSpec, LongInvokeId, Obis
 from protocols.gbcs import Cra, KeyStore, KeyUsage, build, parse
@@ -28,7 +29,7 @@ WAN_PROVIDER = bytes.fromhex("90b3d51f30000007")
 
 @pytest.fixture(scope="module")
 def rtds_keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def read_channel(counter: int) -> bytes:

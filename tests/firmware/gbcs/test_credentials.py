@@ -11,11 +11,12 @@ from firmware.devices.ppmid import PPMID_EUI, ppmid
 from firmware.gbcs import certificates
 from firmware.gbcs.credentials import Credentials, KeyMode
 from firmware.gbcs.headend import command
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
-from protocols.gbcs import Cra, KeyStore, KeyUsage, Verdict, cs, parse
+from protocols.gbcs import Cra, KeyUsage, Verdict, cs, parse
 from protocols.gbcs.certificate import read_certificate
 from tests.firmware.gbcs.rig import SUPPLIER_EUI, UTC0, read_firmware_version, start_ppmid
-from tests.firmware.gbcs.test_rtds_replay import PARTIES
+from tests.firmware.gbcs.rtds import PARTIES
 
 
 def test_key_identifiers_follow_the_rtds_rule(keystore_dir: Path) -> None:
@@ -67,7 +68,7 @@ def test_exported_folder_loads_and_verifies_a_signed_response(tmp_path: Path) ->
         (tmp_path / name).write_bytes(contents)
 
     pki.export(write)
-    exported = KeyStore.load(tmp_path)
+    exported = load_keystore(tmp_path)
     assert exported.role(SUPPLIER_EUI) == 2 and exported.acb == bytes.fromhex("90b3d51f30000002")
     join = cs.build(cs.JoinCommand(1, bytes.fromhex("00db1234567890a0"), 1))
     data = command(
@@ -78,7 +79,7 @@ def test_exported_folder_loads_and_verifies_a_signed_response(tmp_path: Path) ->
 
 
 def test_rig_mode_macs_with_the_remote_party_key_and_generates_a_signing_key(keystore_dir: Path) -> None:
-    rtds = KeyStore.load(keystore_dir)
+    rtds = load_keystore(keystore_dir)
     store = NvmStore.memory()
     device = ppmid(store.partition("ppmid"), rtds, PARTIES)
     credentials = device.device.credentials

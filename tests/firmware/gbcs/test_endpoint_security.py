@@ -18,6 +18,7 @@ from firmware.gbcs import intake
 from firmware.gbcs.endpoint import GbcsEndpoint
 from firmware.gbcs.headend import command
 from firmware.gbcs.pki import TestPki
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
 from protocols.gbcs import Cra, KeyStore, KeyUsage, OtherInformation, Verdict, build, cs, parse, seal
 from protocols.gbcs.envelope import decode, encode
@@ -52,7 +53,7 @@ def rig(tmp_path: Path) -> Rig:
     pki, device = start_ppmid(NvmStore.memory())
     for name, contents in pki.key_files().items():
         (tmp_path / name).write_bytes(contents)
-    return Rig(pki, device, KeyStore.load(tmp_path))
+    return Rig(pki, device, load_keystore(tmp_path))
 
 
 def _answered(rig: Rig, counter: int) -> None:

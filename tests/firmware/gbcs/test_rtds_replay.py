@@ -6,7 +6,7 @@ CS08), whatever its recipient. Per folder a fresh endpoint per recipient takes t
 folder's commands in counter order (as shared/tools/rtds_replay.py replays them). Each
 must pass intake - its MAC and signature verified with the RTDS key store - and be
 answered with the RTDS RESPONSE's message code, CRA flag, payload family and per-item
-outcome (`summary` mirrors rtds_replay.py's).
+outcome (`rtds.summary` mirrors rtds_replay.py's).
 
 The RTDS devices were commissioned before those scenarios ran (joined to devices, given a
 firmware image), ours start fresh: CS06 gets the image distributed first (CS05 is the
@@ -17,33 +17,22 @@ not see. The test prints the counts.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from firmware.gbcs.assembly import GbcsDevice, assemble
 from firmware.gbcs.common_cs import FirmwareStore
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
 from protocols.gbcs import Cra, KeyStore, Message, Verdict, parse, registry
 from protocols.gbcs.cs.common import CHF, ESME, GPF, GSME, HCALCS, PPMID, TYPE_2
+from tests.firmware.gbcs.rtds import PARTIES, summary
 
-#: RTDS identities (gbcs.md 2.1, 2.2).
-PARTIES = {
-    1: bytes.fromhex("90b3d51f30000001"),
-    2: bytes.fromhex("90b3d51f30010000"),
-    3: bytes.fromhex("90b3d51f30020000"),
-    4: bytes.fromhex("90b3d51f30000002"),
-    5: bytes.fromhex("90b3d51f30000004"),
-    6: bytes.fromhex("90b3d51f30000007"),
-    8: bytes.fromhex("90b3d51f30010008"),
-}
 DEVICE_TYPES = {"a0": ESME, "a1": GSME, "a2": CHF, "a3": GPF, "a4": PPMID, "a5": HCALCS, "a6": TYPE_2}
 HAN_DEVICES = {"00db1234567890a4", "00db1234567890a5", "00db1234567890a6"}
 CS_USE_CASES = ("CS02", "CS03", "CS04", "CS06", "CS07", "CS08")
-RESULT_NAMES = {"get", "set", "action", "status", "response-code", "join-response-code", "accepted"}
 UTC = 1_420_070_400.0  #: 2015-01-01T00:00:00Z, the date of every RTDS time stamp
 #: What the fresh devices answer differently from the commissioned RTDS ones (see the module docstring): the
 #: unjoin-response-code is not among rtds_replay.py's outcome names, so the summaries agree; the codes do not.
@@ -52,22 +41,6 @@ UNJOINED_BEFORE = {
     "CS04ACNonCritical_8.8.2_SUCCESS_COMMAND_GBCS.HEX",  # the RTDS PPMID had joined 0102030405060708
     "CS04B_8.8.2_SUCCESS_COMMAND_GBCS.HEX",  # the RTDS GSME had joined 0102030405060708
 }
-
-
-def _outcome(node: dict[str, Any], found: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    if node.get("name") in RESULT_NAMES and "children" not in node:
-        found.append((node["name"], str(node.get("note", node.get("value")))))
-    for child in node.get("children") or []:
-        _outcome(child, found)
-    return found
-
-
-def summary(message: Message) -> tuple[Any, ...]:
-    """(message code, CRA, payload family, per-item outcome): what rtds_replay.py compares."""
-    tree = message.payload_tree
-    assert tree is not None
-    payload = json.loads(tree.root.to_json_text())
-    return message.message_code, message.cra.label, tree.family, tuple(_outcome(payload, []))
 
 
 def _in_scope(command: Message) -> bool:
@@ -98,7 +71,7 @@ def _distribute_named_images(device: GbcsDevice, commands: list[tuple[str, Messa
 
 @pytest.fixture(scope="module")
 def rtds_keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def test_rtds_commands_answered_like_rtds(rtds_dir: Path, rtds_keystore: KeyStore) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from firmware.gpf.mirror import CLOCK_DOUBTFUL, CLOCK_GSME_BASE, CLOCK_RELIABLE
+from hal.keystore import load_keystore
 from protocols import gbz
 from protocols.gbcs import Cra, KeyStore, Message, OtherInformation, cs, parse
 from protocols.gbcs.crypto import PAYLOAD_KEY_TYPE
@@ -26,7 +27,7 @@ DAY = 86_400
 
 @pytest.fixture(scope="module")
 def rtds_keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def read(cluster: int, *attributes: int) -> bytes:

@@ -18,6 +18,7 @@ import pytest
 
 from firmware.headend.catalogue import USE_CASES
 from firmware.headend.identities import DEVICES
+from hal.keystore import load_keystore
 from protocols import dlms, gbz
 from protocols.dlms import AccessRequest, Array, CompactArray, Data, Fixed, Integer, Structure, type_of
 from protocols.gbcs import Cra, KeyStore, KeyUsage, cs, parse, registry
@@ -85,7 +86,7 @@ def _rtds_commands(rtds_dir: Path, keystore: KeyStore) -> dict[int, list[tuple[s
 
 
 def test_built_commands_have_the_rtds_layout(rtds_dir: Path, keystore_dir: Path) -> None:
-    commands = _rtds_commands(rtds_dir, KeyStore.load(keystore_dir))
+    commands = _rtds_commands(rtds_dir, load_keystore(keystore_dir))
     home = Home()
     ppmid_certificate = home.pki.device_certificates()[(DEVICES["ppmid"], KeyUsage.KA)]
     settings = {**SETTINGS, "CS03C": {"certificate": ppmid_certificate.hex()}}
@@ -110,7 +111,7 @@ def test_built_commands_have_the_rtds_layout(rtds_dir: Path, keystore_dir: Path)
 def test_the_listed_differences_are_real(rtds_dir: Path, keystore_dir: Path, name: str) -> None:
     """Each use case excused above does differ from its RTDS example (else it belongs in the comparison)."""
     use_case = USE_CASES[name.lower()]
-    examples = _rtds_commands(rtds_dir, KeyStore.load(keystore_dir))[use_case.message_code]
+    examples = _rtds_commands(rtds_dir, load_keystore(keystore_dir))[use_case.message_code]
     home = Home()
     ours = layout(parse(home.build(name).data, home.keystore).payload, use_case.message_code)
     assert all(layout(payload, use_case.message_code) != ours for _, payload in examples)

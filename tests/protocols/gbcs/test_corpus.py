@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hal.keystore import load_keystore
 from protocols.gbcs import Cra, Frame, KeyStore, Message, Verdict, build, parse, registry
 from protocols.gbcs.envelope import decode
 from tests.protocols.gbcs import corpus
@@ -23,7 +24,7 @@ def files(rtds_dir: Path) -> tuple[corpus.CorpusFile, ...]:
 
 @pytest.fixture(scope="module")
 def keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 @pytest.fixture(scope="module")

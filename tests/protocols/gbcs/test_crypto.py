@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from hal.keystore import load_keystore
 from protocols.gbcs import GbcsCryptoError, KeyStore, KeyUsage, MacKeyPair, Message, Verdict, build, crypto, parse, seal
 from protocols.gbcs.envelope import decode
 from tests.protocols.gbcs import corpus
@@ -22,7 +23,7 @@ ESME = bytes.fromhex("00db1234567890a0")
 
 @pytest.fixture(scope="module")
 def keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def _rtds(rtds_dir: Path, relative: str) -> bytes:

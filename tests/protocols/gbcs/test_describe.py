@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from protocols.gbcs import KeyStore, parse
+from hal.keystore import load_keystore
+from protocols.gbcs import parse
 from protocols.gbcs.describe import describe
 from protocols.gbcs.tree import Field
 from tests.protocols.gbcs import corpus
@@ -16,7 +17,7 @@ def _at(data: bytes, node: Field | None) -> bytes:
 
 
 def test_tree_tiles_each_rtds_message(rtds_dir: Path, keystore_dir: Path) -> None:
-    store = KeyStore.load(keystore_dir)
+    store = load_keystore(keystore_dir)
     for file in corpus.load(rtds_dir):
         message = parse(file.data, store)
         tree = describe(message)
@@ -44,7 +45,7 @@ def test_json_text_matches_json_dumps(rtds_dir: Path, keystore_dir: Path) -> Non
 
     odd = Field('ünïcode "quoted"', 0, 1, True, (Field("f", 1, 2, 1.5), Field("l", 3, 0, [1, "x", None], note="n\n")))
     assert odd.to_json_text() == json.dumps(odd.to_json())
-    store = KeyStore.load(keystore_dir)
+    store = load_keystore(keystore_dir)
     for file in corpus.load(rtds_dir)[::5]:
         message = parse(file.data, store)
         for tree in (describe(message), message.payload_tree.root if message.payload_tree else None):

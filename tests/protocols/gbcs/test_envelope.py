@@ -10,23 +10,16 @@ from hypothesis import strategies as st
 
 from protocols.gbcs import Cra, Frame, GbcsDecodeError, GbcsEncodeError, Message, OtherInformation, build, parse
 from protocols.gbcs.envelope import (
-    _GROUPING_HEADER,
-    _GROUPING_HEADER_FAST,
-    _checked,
-    _fast,
+    GROUPING_HEADER_COMPILED,
+    GROUPING_HEADER_STRUCT,
     decode_other_information,
     encode_other_information,
+    parse_checked,
+    parse_fast,
 )
 from protocols.gbcs.lengths import encode_length, read_length
 from protocols.gbcs.message import dlms_datetime
-
-# gbcs.md 3.6: the ECS52 command, byte for byte as the primer lists it.
-ECS52 = bytes.fromhex(
-    "DD 00 00 00 00 00 00 47 11 00 00 00 00"
-    "DF 09 01 00 00 00 00 00 00 03 E8 08 90 B3 D5 1F 30 01 00 00 08 00 DB 12 34 56 78 90 A0 00"
-    "02 00 59 13 D9 20 00 03 E8 00 01 01 00 01 00 00 00 02 01 FF 02 01 00 00"
-    "A2 5A 51 A9 3B AF A5 C9 E2 B2 24 BD"
-)
+from tests.protocols.gbcs.vectors import ECS52
 
 
 @pytest.mark.parametrize(
@@ -173,15 +166,24 @@ def test_compiled_and_checked_grouping_header_agree(tail: bytes) -> None:
     """style.md: the compiled struct is only a fast path; on any input it agrees with the checked one."""
     data = bytes.fromhex("DF0901") + tail
     try:
-        expected = _checked(_GROUPING_HEADER, data, 0)
+        expected = parse_checked(GROUPING_HEADER_STRUCT, data, 0)
     except GbcsDecodeError as exc:
         with pytest.raises(GbcsDecodeError) as caught:
-            _fast(_GROUPING_HEADER_FAST, _GROUPING_HEADER, data, 0, ("payload", "content_length"))
+            parse_fast(GROUPING_HEADER_COMPILED, GROUPING_HEADER_STRUCT, data, 0, ("payload", "content_length"))
         assert caught.value.offset == exc.offset
     else:
-        fast = _fast(_GROUPING_HEADER_FAST, _GROUPING_HEADER, data, 0, ("payload", "content_length"))
+        fast = parse_fast(GROUPING_HEADER_COMPILED, GROUPING_HEADER_STRUCT, data, 0, ("payload", "content_length"))
         assert (fast.header.other_information, fast.payload, fast.payload_end) == (
             expected.header.other_information,
             expected.payload,
             expected.payload_end,
         )
+
+
+@pytest.mark.parametrize("value", [5, "DF09", None])
+def test_parse_takes_bytes_only(value: object) -> None:
+    """`bytes(5)` is five zeros: an int must be refused, not decoded as a 5-octet message."""
+    from protocols.gbcs import parse
+
+    with pytest.raises(TypeError, match=type(value).__name__):
+        parse(value)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from protocols.gbcs.describe import describe
 from protocols.gbcs.envelope import decode, encode
 from protocols.gbcs.gbt import GbtReassembler, GbtReassemblyError, segment
 from tests.protocols.gbcs.strategies import messages
-from tests.protocols.gbcs.test_envelope import ECS52
+from tests.protocols.gbcs.vectors import ECS52
 
 
 @given(messages(), st.integers(min_value=1, max_value=200), st.randoms(use_true_random=False), st.data())
@@ -163,3 +163,28 @@ def _with_counter(wire: bytes, counter: int) -> bytes:
     """ECS52 with another originator counter (a different message key); the MAC is not checked here."""
     message, _ = decode(wire)
     return encode(replace(message, originator_counter=counter))
+
+
+def test_held_bytes_are_bounded_by_evicting_the_oldest() -> None:
+    """The hostile run's pattern, scaled down: many partial messages of large blocks. The data held never passes
+    `max_bytes`; the oldest partials make room; a message that fits alone still reassembles."""
+    big = _with_counter(ECS52, 0)
+    block_size = 20
+    per_message = len(segment(big, block_size=block_size)) - 1  # all blocks but the last
+    reassembler = GbtReassembler(max_bytes=3 * per_message * block_size)
+    for counter in range(10):
+        for block in segment(_with_counter(ECS52, counter), block_size=block_size)[:-1]:
+            assert reassembler.add(block) is None
+            assert reassembler.held_bytes <= 3 * per_message * block_size
+    assert reassembler.pending == 3 and reassembler.evicted == 7
+    blocks = segment(_with_counter(ECS52, 42), block_size=block_size)
+    assert [reassembler.add(block) for block in blocks][-1] == _with_counter(ECS52, 42)
+
+
+def test_a_message_larger_than_max_bytes_is_refused_and_dropped() -> None:
+    blocks = segment(ECS52, block_size=30)
+    reassembler = GbtReassembler(max_bytes=50)
+    assert reassembler.add(blocks[0]) is None
+    with pytest.raises(GbtReassemblyError, match="passes 50 bytes"):
+        reassembler.add(blocks[1])
+    assert reassembler.pending == 0 and reassembler.held_bytes == 0

@@ -1,40 +1,17 @@
-"""KeyStore: file names, lazy loading, typed errors, roles and cached key agreement (gbcs.md 1, 2.1, 4.2)."""
+"""KeyStore from PEM bytes: names, lazy parsing, typed errors, roles, cached key agreement (gbcs.md 1, 2.1, 4.2)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import base64
+from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from protocols.gbcs import KeyStore, KeyStoreError, KeyUsage
-
-ACB = bytes.fromhex("90b3d51f30000002")
-SUPPLIER = bytes.fromhex("90b3d51f30010000")
-
-
-def test_rtds_keystore(keystore_dir: Path) -> None:
-    """gbcs.md 1: 435 files, all understood; roles from certificate OU (ACB = 04, supplier = 02)."""
-    store = KeyStore.load(keystore_dir)
-    assert len(store) == 435 and store.skipped == ()
-    assert store.acb == ACB
-    assert store.role(SUPPLIER) == 2
-    assert store.private_key(SUPPLIER, KeyUsage.PP_KA) is not None  # 90b3d51f30010000-pp-ka.key
-    assert store.private_key(bytes.fromhex("00db1234567890a0"), KeyUsage.KA) is None  # devices: certificates only
-    bare = store.public_key(bytes.fromhex("fffffffffffffffe"), KeyUsage.KA)  # a bare public key, not a certificate
-    assert isinstance(bare, ec.EllipticCurvePublicKey)
-    assert store.is_device(bytes.fromhex("00db1234567890a4"))  # PPMID: a device certificate, no role
-    assert not store.is_device(SUPPLIER) and not store.is_device(ACB)
-    assert not store.is_device(bytes.fromhex("fffffffffffffffe")) and not store.is_device(b"\x01" * 8)
-
-
-def test_quirk_key_pair_is_the_same(keystore_dir: Path) -> None:
-    """gbcs.md 1: 90b3d51f30000007-ka is the same key pair as 90b3d51f30030000-ka."""
-    store = KeyStore.load(keystore_dir)
-    device = bytes.fromhex("00db1234567890a0")
-    first = store.shared_secret(bytes.fromhex("90b3d51f30000007"), device)
-    assert first is not None and first == store.shared_secret(bytes.fromhex("90b3d51f30030000"), device)
+from protocols.gbcs.certificate import pem_to_der
+from protocols.gbcs.example import example_command
 
 
 def _pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -43,36 +20,31 @@ def _pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
-def test_names_it_does_not_understand_are_skipped(tmp_path: Path) -> None:
+def test_names_it_does_not_understand_are_skipped() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    (tmp_path / "0011223344556677-ka.key").write_bytes(_pem(key))
-    for name in (
+    others = [
         "README.md",
         "0011-ka.key",
         "0011223344556677-xx.key",
         "0011223344556677-ka.txt",
         "zz11223344556677-ka.key",
-    ):
-        (tmp_path / name).write_text("not a key")
-    store = KeyStore.load(tmp_path)
+    ]
+    store = KeyStore.from_pem({"0011223344556677-ka.key": _pem(key), **dict.fromkeys(others, b"not a key")})
     assert len(store) == 1
-    assert sorted(store.skipped) == sorted(
-        ["README.md", "0011-ka.key", "0011223344556677-xx.key", "0011223344556677-ka.txt", "zz11223344556677-ka.key"]
-    )
+    assert sorted(store.skipped) == sorted(others)
     eui = bytes.fromhex("0011223344556677")
     public = store.public_key(eui, KeyUsage.KA)  # derived from the private key file
     assert public is not None and public.public_numbers() == key.public_key().public_numbers()
 
 
-def test_a_file_that_is_not_pem_is_named_at_load(tmp_path: Path) -> None:
-    (tmp_path / "0011223344556677-ds.pem").write_bytes(b"\x00\x01garbage")
-    with pytest.raises(KeyStoreError, match="0011223344556677-ds.pem"):
-        KeyStore.load(tmp_path)
+def test_a_file_that_is_not_pem_is_named_at_once() -> None:
+    with pytest.raises(KeyStoreError, match=r"0011223344556677-ds\.pem: not a PEM file"):
+        KeyStore.from_pem({"0011223344556677-ds.pem": b"\x00\x01garbage"})
 
 
-def test_a_corrupt_pem_body_is_recorded_once_and_treated_as_absent(tmp_path: Path) -> None:
-    (tmp_path / "0011223344556677-ds.pem").write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
-    store = KeyStore.load(tmp_path)
+def test_a_corrupt_pem_body_is_recorded_once_and_treated_as_absent() -> None:
+    pem = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    store = KeyStore.from_pem({"0011223344556677-ds.pem": pem})
     assert store.problems == []  # parsed on first use, not at load
     eui = bytes.fromhex("0011223344556677")
     assert store.public_key(eui, KeyUsage.DS) is None
@@ -81,12 +53,47 @@ def test_a_corrupt_pem_body_is_recorded_once_and_treated_as_absent(tmp_path: Pat
     assert store.problems[0].path.name == "0011223344556677-ds.pem" and "not a readable key" in str(store.problems[0])
 
 
-def test_missing_folder_and_a_file_instead_of_a_folder(tmp_path: Path) -> None:
-    with pytest.raises(KeyStoreError, match="cannot list"):
-        KeyStore.load("/nonexistent/keystore")
-    (tmp_path / "keys.pem").write_text("not a folder")
-    with pytest.raises(KeyStoreError, match="is not a folder"):
-        KeyStore.load(tmp_path / "keys.pem")
+def _certificate_with(key_info_from: bytes, key_info_to: bytes) -> bytes:
+    """A certificate made by cryptography's builder (the --example keys), its SubjectPublicKeyInfo bytes swapped."""
+    pem = next(pem for name, pem in example_command().key_files.items() if name.endswith("-ds.pem"))
+    der = pem_to_der(pem)
+    assert der.count(key_info_from) == 1
+    body = base64.encodebytes(der.replace(key_info_from, key_info_to))
+    return b"-----BEGIN CERTIFICATE-----\n" + body + b"-----END CERTIFICATE-----\n"
+
+
+#: DER of the algorithm identifier `id-ecPublicKey` with curve P-256 (RFC 5480 2.1.1).
+_EC_P256 = bytes.fromhex("06072a8648ce3d020106082a8648ce3d030107")
+
+
+@pytest.mark.parametrize(
+    ("pem", "reason"),
+    [
+        (_pem(ec.generate_private_key(ec.SECP384R1())), "curve secp384r1, not secp256r1"),
+        (_pem(ec.generate_private_key(ec.SECP256K1())), "curve secp256k1, not secp256r1"),
+        (  # rsaEncryption's OID (1.2.840.113549.1.1.1) cut to the length of id-ecPublicKey: no known algorithm
+            lambda: _certificate_with(_EC_P256, bytes.fromhex("06072a864886f70d0106082a8648ce3d030107")),
+            "key algorithm not supported",
+        ),
+        (  # id-ecPublicKey on secp224k1 (1.3.132.0.32), a curve OpenSSL does not offer here
+            lambda: _certificate_with(_EC_P256, bytes.fromhex("06072a8648ce3d020106082b81040020000000")),
+            "key algorithm not supported",
+        ),
+    ],
+    ids=["p384", "secp256k1", "unknown-algorithm", "unsupported-curve"],
+)
+def test_keys_gbcs_cannot_use_are_problems_not_failures(pem: bytes | Callable[[], bytes], reason: str) -> None:
+    """A key on another curve, or a certificate whose key no one can read: one problem, then `no-key` (not an
+    exception from ECDH or ECDSA later)."""
+    pem_bytes = pem() if callable(pem) else pem
+    name = "0011223344556677-ka.key" if b"PRIVATE" in pem_bytes else "0011223344556677-ka.pem"
+    store = KeyStore.from_pem({name: pem_bytes})
+    eui = bytes.fromhex("0011223344556677")
+    other = ec.generate_private_key(ec.SECP256R1())
+    store.add(b"\x02" * 8, KeyUsage.KA, other)
+    assert store.public_key(eui, KeyUsage.KA) is None and store.private_key(eui, KeyUsage.KA) is None
+    assert store.shared_secret(eui, b"\x02" * 8) is None
+    assert len(store.problems) == 1 and reason in str(store.problems[0])
 
 
 def test_shared_secret_is_symmetric_cached_and_none_without_a_private_key() -> None:

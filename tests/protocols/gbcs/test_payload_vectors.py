@@ -18,6 +18,7 @@ from protocols.gbcs.errors import GbcsDecodeError
 from protocols.gbcs.payload import DecodedPayload, Decryption, PayloadContext, decode_payload
 from protocols.gbcs.payload.reader import node
 from protocols.gbcs.tree import Field
+from protocols.zigbee.smart_energy import SUPPLEMENTARY_ATTRIBUTES
 
 DECRYPTED = "decrypted; offsets are into the plaintext"
 
@@ -164,15 +165,15 @@ def test_cs11_clear_event_log(rtds_dir: Path) -> None:
     assert parts["zcl-frame-control"].value == 0x09
 
 
-def test_read_attribute_names_come_from_zigpy(rtds_dir: Path) -> None:
+def test_read_attribute_names_come_from_zigpy_and_gbs_supplement(rtds_dir: Path) -> None:
     _, result = _corpus(rtds_dir, "4.1.4_GCS13b", "GCS13b_4.1.4_SUCCESS_RELIABLE_GPF_COMMAND_GBCS.HEX")
     ids = result.root.find("attribute-ids").children
     assert [field.value for field in ids] == [0x0700, 0x0701, 0x0702, 0x0703, 0x0302, 0x0301, 0x0300]
-    known = [field for field in ids if field.value in Metering.attributes]
-    assert len(known) == 3  # multiplier, divisor, unit of measure; 0x07xx are GB attributes zigpy lacks
-    for field in ids:
-        expected = Metering.attributes[field.value].name if field in known else None
-        assert field.note == expected
+    # multiplier, divisor, unit of measure are zigpy's; 0x07xx are GB's (meters.md 4.1), which zigpy lacks
+    names = {attr.id: attr.name for attr in Metering.attributes.values()}
+    names.update({attr_id: name for name, (attr_id, _kind) in SUPPLEMENTARY_ATTRIBUTES.items()})
+    assert [field.note for field in ids] == [names[field.value] for field in ids]
+    assert ids[0].note == "current_no_tier_block1_summ_delivered"
 
 
 def test_gbz_encrypted_components(rtds_dir: Path) -> None:
@@ -244,9 +245,9 @@ def test_unknown_der_is_still_walked() -> None:
         ("D9200003E80001010001000000", 1, 10),  # ECS52 command cut inside the OBIS code
         ("DA200003E800000109050123ABCD010100", 2, 16),  # octet-string of 5 eats a count: no valid result left
         ("DA200003E8000001FF", 2, 8),  # unknown DLMS data type 0xFF
-        ("0F200003E80001020304", 3, 10),  # structure of 4 with no room for them
-        ("0109020007020005000000000000", 1, 14),  # count 2, one component
-        ("01090100070200FF00", 1, 8),  # component length past the end
+        ("0F200003E80001020304", 3, 10),  # array of 2: a boolean (03 04), then nothing where the second item starts
+        ("0109020007020005000000000000", 1, 13),  # count 2, one component: byte 13 is no last component
+        ("01090101070200FF00", 1, 6),  # component length (at 6) past the end
         ("3080020101", 1, 1),  # indefinite length
         ("30050201", 1, 2),  # SEQUENCE longer than the payload
     ],
@@ -313,7 +314,7 @@ def test_zcl_names_come_from_zigpy_and_smart_energy() -> None:
     from protocols.gbcs.payload import zcl_table
     from protocols.zigbee import smart_energy
 
-    table = zcl_table.table()
+    table = zcl_table.derived()
     get_snapshot = table.commands[(0x0702, zcl_table.CLIENT_TO_SERVER, 0x06)]
     assert get_snapshot.name == Metering.server_commands[0x06].name
     clear = table.commands[(0x0709, zcl_table.CLIENT_TO_SERVER, 0x01)]

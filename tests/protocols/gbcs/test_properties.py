@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hal.keystore import load_keystore
 from protocols.gbcs import GbcsDecodeError, GbcsEncodeError, KeyStore, Message, build, parse
 from protocols.gbcs.envelope import decode, decode_other_information, encode
 from protocols.gbcs.gbt import segment
@@ -36,7 +37,7 @@ def samples(rtds_dir: Path) -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 @given(st.binary(max_size=300))

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pytest
 
 from protocols.gbcs import registry
-from tests.conftest import shared_dir
+from tests.conftest import shared_folder
 
 #: gbcs.md 2.4: "FDRA, GCA, GNCA (RTDS names)" for firmware-distribution-receipt and generic alerts.
 _RTDS_ALERT_NAMES = {"FDRA", "GCA", "GNCA"}
@@ -16,11 +13,7 @@ _RTDS_ALERT_NAMES = {"FDRA", "GCA", "GNCA"}
 
 def _primer_table() -> dict[int, str]:
     """code -> row text of every code in the gbcs.md 5.6 table (the 'Message codes' column)."""
-    base = shared_dir()
-    primer = None if base is None else base / "docs" / "gbcs.md"
-    if primer is None or not primer.is_file():
-        pytest.skip("shared/docs/gbcs.md not found: set COMMSHUB_SHARED or place shared/ beside the checkout")
-    text = Path(primer).read_text()
+    text = (shared_folder("docs") / "gbcs.md").read_text()
     section = text[text.index("### 5.6") : text.index("### 5.7")]
     table: dict[int, str] = {}
     for line in section.splitlines():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from protocols.gbcs import KeyStore, parse, registry
+from hal.keystore import load_keystore
+from protocols.gbcs import parse, registry
 
 #: Remote-party roles of the RTDS EUIs (gbcs.md 2.1); 90b3d51f30000007's KA certificate names the supplier (a quirk).
 ROLES = {
@@ -20,7 +21,7 @@ ROLES = {
 
 
 def test_every_rtds_command_comes_from_an_authorised_role(rtds_dir: Path, keystore_dir: Path) -> None:
-    keystore = KeyStore.load(keystore_dir)
+    keystore = load_keystore(keystore_dir)
     checked = 0
     for path in sorted(rtds_dir.glob("*/*_COMMAND_GBCS.HEX")):
         if "PRECOMMAND" in path.name:

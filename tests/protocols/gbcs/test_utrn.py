@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from hal.keystore import load_keystore
 from protocols.gbcs import GbcsDecodeError, KeyStore, KeyUsage, Verdict, parse, utrn
 
 
@@ -32,7 +33,7 @@ def _token(rtds_dir: Path, relative: str) -> tuple[str, bytes, bytes, int]:
 def test_rtds_tokens_verify(rtds_dir: Path, keystore_dir: Path, relative: str) -> None:
     """gbcs.md 7 item 15: check digit and GMAC valid for the 3 valid tokens."""
     token, supplier, device, counter = _token(rtds_dir, relative)
-    store = KeyStore.load(keystore_dir)
+    store = load_keystore(keystore_dir)
     assert utrn.verify(token, supplier=supplier, device=device, counter=counter, keystore=store) is Verdict.VALID
     assert utrn.decode(token).counter_bits == (counter >> 32) & 0x3FF
     assert (
@@ -47,7 +48,7 @@ def test_rtds_error_token_fails(rtds_dir: Path, keystore_dir: Path) -> None:
     token, supplier, device, counter = _token(rtds_dir, "2.2_CS01b/CS01b_2.2_ERROR_COMMAND_GBCS.HEX")
     with pytest.raises(GbcsDecodeError):
         utrn.decode(token)
-    store = KeyStore.load(keystore_dir)
+    store = load_keystore(keystore_dir)
     assert utrn.verify(token, supplier=supplier, device=device, counter=counter, keystore=store) is Verdict.INVALID
 
 

@@ -41,7 +41,7 @@ def test_json_form_round_trips(fresh: ZclTable) -> None:
 
 
 def test_the_table_sees_smart_energy_definitions(fresh: ZclTable) -> None:
-    """ChangeDebt as smart_energy.py defines it: the RTDS corpus needs a 2-octet balance percentage."""
+    """ChangeDebt as smart_energy defines it: the RTDS corpus needs a 2-octet balance percentage."""
     change_debt = fresh.commands[(0x0705, zcl_table.CLIENT_TO_SERVER, 0x02)]
     assert change_debt.name == "change_debt" and change_debt.fields is not None
     assert change_debt.fields[-1] == ("debt_recovery_balance_percentage", ["uint", 2], False)
@@ -78,7 +78,7 @@ def _plain_commands(table: ZclTable) -> list[tuple[tuple[int, int, int], Command
 
 def _decode_fields(data: bytes, fields: Any, key: tuple[int, int, int]) -> Any:
     try:
-        return zcl._fields(Reader(data, 100), fields)
+        return zcl.read_fields(Reader(data, 100), fields)
     except GbcsDecodeError as exc:
         return ("error", exc.offset)
 
@@ -94,7 +94,7 @@ def _decode_reference(data: bytes, key: tuple[int, int, int]) -> Any:
 @given(st.data())
 def test_plain_kinds_read_random_bytes_as_zigpy_does(data: st.DataObject) -> None:
     """Any bytes, for any command the table reads itself: the same fields, or an error at the same offset."""
-    table = zcl_table.table()
+    table = zcl_table.derived()
     key, spec = data.draw(st.sampled_from(_plain_commands(table)))
     payload = data.draw(st.binary(max_size=40))
     assert _decode_fields(payload, spec.fields, key) == _decode_reference(payload, key)
@@ -104,11 +104,11 @@ def _flag_types() -> list[type]:
     """Every bitmap type with named bits in the registered cluster schemas (e.g. Metering's SnapshotCause)."""
     import enum
 
-    from zigpy.zcl import Cluster
+    from protocols.zigbee.zcl_registry import cluster_classes
 
     found = {
         field.type
-        for cluster in Cluster._registry.values()
+        for cluster in cluster_classes().values()
         for defs in (cluster.server_commands, cluster.client_commands)
         for command in defs.values()
         for field in command.schema.fields
@@ -122,10 +122,10 @@ def test_bitmap_names_follow_python_flags(flag_type: type) -> None:
     """Named bits read as `enum.Flag` names them (one member, `A|B`, or none with unknown bits)."""
     import random
 
-    kind = zcl_table._kind(flag_type)
+    kind = zcl_table.plain_kind(flag_type)
     bits = kind[1] * 8
     values = [*random.Random(bits).sample(range(1 << bits), min(300, 1 << bits)), 0, 1, 3, (1 << bits) - 1]
     values += [int(member.value) for member in flag_type.__members__.values()]
     for value in values:
         data = value.to_bytes(kind[1], "little")
-        assert zcl._value(Reader(data), "v", kind) == zcl_zigpy.value(Reader(data), "v", flag_type), hex(value)
+        assert zcl.read_value(Reader(data), "v", kind) == zcl_zigpy.value(Reader(data), "v", flag_type), hex(value)

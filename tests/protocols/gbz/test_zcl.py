@@ -76,7 +76,7 @@ def test_commands_come_from_zigpys_table() -> None:
         zcl.decode_command(zcl.EVENTS, ZclFrame(0x01, 0, 0x01, b"\x03\x00"))  # a byte after the fields
     with pytest.raises(GbzDecodeError):
         zcl.decode_command(zcl.EVENTS, ZclFrame(0x01, 0, 0x7F, b""))
-    assert zcl.attribute_type(zcl.METERING, 0x0608) is t.enum8  # supplied here: zigpy 2.4 lacks it
+    assert zcl.attribute_type(zcl.METERING, 0x0608) is t.enum8  # smart_energy.metering adds it: zigpy 2.4 lacks it
     assert zcl.attribute_id(zcl.PREPAYMENT, "credit_remaining") == 0x0001
     assert zcl.data_type_id(t.int32s) == 0x2B
 

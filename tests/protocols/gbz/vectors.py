@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from protocols.gbcs import KeyStore, Message, parse
+from hal.keystore import load_keystore
+from protocols.gbcs import Message, parse
 from protocols.gbcs.verify import payload_key
 from protocols.gbz import Cipher
 
@@ -35,7 +36,7 @@ class GbzMessage:
 @cache
 def gbz_messages(rtds_dir: Path, keystore_dir: Path) -> tuple[GbzMessage, ...]:
     """Every RTDS message whose payload is GBZ (profile 01 09), parsed with the key store."""
-    keystore = KeyStore.load(keystore_dir)
+    keystore = load_keystore(keystore_dir)
     out = []
     for path in sorted(rtds_dir.glob("*/*.HEX")):
         message = parse(bytes.fromhex(path.read_text().strip()), keystore)

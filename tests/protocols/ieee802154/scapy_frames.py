@@ -11,6 +11,8 @@ tshark instead (test_mac_tshark.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 from scapy.config import conf
 from scapy.layers.dot15d4 import (
     Dot15d4AuxSecurityHeader,
@@ -33,7 +35,7 @@ from scapy.layers.zigbee import (
 )
 from scapy.packet import Packet, Raw
 
-conf.dot15d4_protocol = "zigbee"
+conf.dot15d4_protocol = "zigbee"  # type: ignore[assignment]  # scapy declares the setting None-typed
 
 HUB = 0x0011223344556677
 METER = 0x8877665544332211
@@ -86,12 +88,12 @@ def _nwk(destination: int, aps_payload: bytes) -> Packet:
     )
 
 
-def _fcf(frame_type: int, dst: int, src: int, **kw: int) -> Dot15d4FCS:
+def _fcf(frame_type: int, dst: int, src: int, **kw: Any) -> Packet:
     return Dot15d4FCS(fcf_frametype=frame_type, fcf_destaddrmode=dst, fcf_srcaddrmode=src, **kw)
 
 
-def _cmd(dst: int, src: int, cmd_id: int, *, dst_addr: int, src_addr: int | None, **kw: object) -> Dot15d4FCS:
-    fields = dict(dest_panid=kw.pop("dest_panid", 0x1A62), dest_addr=dst_addr, cmd_id=cmd_id)
+def _cmd(dst: int, src: int, cmd_id: int, *, dst_addr: int, src_addr: int | None, **kw: Any) -> Packet:
+    fields: dict[str, Any] = dict(dest_panid=kw.pop("dest_panid", 0x1A62), dest_addr=dst_addr, cmd_id=cmd_id)
     if src_addr is not None:
         fields["src_addr"] = src_addr
     for name in ("src_panid", "aux_sec_header"):

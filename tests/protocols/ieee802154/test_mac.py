@@ -222,6 +222,10 @@ BASE = Header(FrameType.DATA, 1, AddrMode.SHORT, 0x1A62, 0, AddrMode.SHORT, None
         BeaconFrame(Header(FrameType.BEACON, 1), pending=PendingAddresses(tuple(range(8)))),
         CommandFrame(Header(FrameType.COMMAND, 1), RawCommand(4)),  # a known command kept raw
         CommandFrame(Header(FrameType.COMMAND, 1), AssociationResponse(0x1_0000)),
+        DataFrame(BASE, b"\x00" * 119),  # 9 + 119 + 2 = 130 octets: over aMaxPhyPacketSize (127)
+        DataFrame(BASE._replace(ack_request=2)),  # an int for a one-bit flag would set pan_id_compression
+        DataFrame(BASE._replace(frame_pending=2)),  # ... or ack_request
+        DataFrame(BASE._replace(security=16)),  # ... or a bit far away
     ],
 )
 def test_unbuildable_values(frame: Frame) -> None:
@@ -335,3 +339,23 @@ def test_fast_path_agrees_with_checked_for_every_fcf() -> None:
 @pytest.mark.parametrize("name, pkt, psdu", SCAPY, ids=IDS)
 def test_fast_path_decodes_every_scapy_frame(name: str, pkt, psdu: bytes) -> None:  # type: ignore[no-untyped-def]
     assert fastpath.parse_fast(psdu, len(psdu) - 2) == parse(psdu)
+
+
+def test_the_longest_psdu_is_127_octets() -> None:
+    """aMaxPhyPacketSize (radio.md 1): 127 octets build and parse; one more does neither."""
+    longest = DataFrame(BASE, b"\x00" * 116)  # 9 octets of MHR, 116 of payload, 2 of FCS
+    assert len(build(longest)) == 127 and parse(build(longest)) == longest
+    too_long = append_fcs(build(longest)[:-2] + b"\x00")  # a correct FCS over 126 octets: 128 in all
+    with pytest.raises(Ieee802154DecodeError, match="aMaxPhyPacketSize") as info:
+        parse(too_long)
+    assert info.value.offset == 127
+
+
+@pytest.mark.parametrize("value", [5, "0102", None, 3.5])
+def test_parse_takes_bytes_only(value: object) -> None:
+    """An int is not a length to allocate, a str not hex: both are refused with a TypeError naming the type."""
+    with pytest.raises(TypeError, match=type(value).__name__):
+        parse(value)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=type(value).__name__):
+        peek(value)  # type: ignore[arg-type]
+    assert parse(bytearray(build(DataFrame(BASE)))) == DataFrame(BASE)  # bytes-like is fine

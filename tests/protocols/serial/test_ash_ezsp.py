@@ -166,14 +166,22 @@ def test_response_bits() -> None:
         (13, "01 00 01 52"),
         (13, "01 00 02 52 00"),
         (7, "01 00 FF 00"),
+        (4, "01 00 FF 00"),
         (13, "01 1C 01 00 00"),
         (13, "01 98 01 00 00"),
     ],
-    ids=["short", "cut id", "format 2", "cut legacy ext", "reserved bits", "callback type 3"],
+    ids=["short", "cut id", "format 2", "cut legacy ext", "legacy 0xFF id", "reserved bits", "callback type 3"],
 )
 def test_bad_headers(version: int, wire: str) -> None:
     with pytest.raises(SerialDecodeError):
         ezsp.parse(hx(wire), version=version)
+
+
+def test_a_legacy_extended_header_carries_any_id_octet() -> None:
+    header = ezsp.EzspHeader(7, 0xFF, response=True, format=ezsp.Format.LEGACY_EXTENDED)
+    wire = ezsp.build(ezsp.EzspFrame(header, b"\x00"))
+    assert wire == hx("07 80 FF 00 FF 00")  # [seq, control low, 0xFF mark, control high, id] (bellows v5-v7)
+    assert ezsp.parse(wire, version=7).header == header
 
 
 def test_unencodable_headers() -> None:

@@ -32,12 +32,11 @@ from protocols.zigbee import (
     nwk,
     secure_nwk,
 )
-from tests.protocols.zigbee.test_zigbee_aps import SCAPY_VECTORS as APS_SCAPY_VECTORS
-from tests.protocols.zigbee.test_zigbee_aps import aps_frames
-from tests.protocols.zigbee.test_zigbee_nwk import RADIO_MD_52, _scapy_vectors
+from tests.protocols.zigbee.vectors import RADIO_MD_52, aps_frames, scapy_nwk_vectors
+from tests.protocols.zigbee.vectors import SCAPY_VECTORS as APS_SCAPY_VECTORS
 
 # Seeds to mutate: radio.md 5.2's NWK frame and scapy-built NWK/APS frames (the other test modules).
-NWK_SEEDS = [RADIO_MD_52, *(bytes(pkt) for _, pkt in _scapy_vectors())]  # type: ignore[call-overload]
+NWK_SEEDS = [RADIO_MD_52, *(bytes(pkt) for _, pkt in scapy_nwk_vectors())]  # type: ignore[call-overload]
 APS_SEEDS = [bytes(pkt) for pkt in APS_SCAPY_VECTORS.values()]
 # Bodies after the frame control: a source-route count of 2 and an aux control of 0x02 (all 0x02),
 # and ones where counts, controls and addresses vary with position.
@@ -75,16 +74,16 @@ def _agree(
 
 def nwk_agree(data: bytes) -> None:
     _agree(
-        nwk._parse_fast,
+        nwk.parse_nwk_fast,
         nwk.parse_nwk_checked,
-        lambda f: nwk._build_fast(f, f.aux, f.payload),
+        lambda f: nwk.build_nwk_fast(f, f.aux, f.payload),
         nwk.build_nwk_checked,
         data,
     )
 
 
 def aps_agree(data: bytes) -> None:
-    _agree(aps._parse_fast, aps.parse_aps_checked, aps._build_fast, aps.build_aps_checked, data)
+    _agree(aps.parse_aps_fast, aps.parse_aps_checked, aps.build_aps_fast, aps.build_aps_checked, data)
 
 
 def test_nwk_every_frame_control_value() -> None:
@@ -112,7 +111,7 @@ def test_aps_every_frame_control_octet_with_every_body_and_truncation() -> None:
 @pytest.mark.parametrize("fcf", [0x80, 0x82, 0xA0, 0xA2, 0x91, 0xB3])  # extended header (with ack, security)
 def test_aps_every_extended_header_octet(fcf: int) -> None:
     for control in range(256):
-        layout_len = aps._LAYOUTS[fcf].end
+        layout_len = aps.LAYOUTS[fcf].end
         data = bytes([fcf]) + bytes(range(1, layout_len)) + bytes([control]) + bytes([2] * 20)
         for end in range(len(data) + 1):
             aps_agree(data[:end])
@@ -192,7 +191,7 @@ odd_nwk = st.builds(
 @given(odd_nwk, st.none() | odd_aux())
 def test_nwk_build_agrees_on_odd_values(frame: NwkFrame, aux: AuxHeader | None) -> None:
     frame = dataclasses.replace(frame, aux=aux)
-    _build_agrees(lambda f: nwk._build_fast(f, f.aux, f.payload), nwk.build_nwk_checked, frame)
+    _build_agrees(lambda f: nwk.build_nwk_fast(f, f.aux, f.payload), nwk.build_nwk_checked, frame)
 
 
 @given(aps_frames(), st.data())
@@ -205,7 +204,7 @@ def test_aps_build_agrees_on_odd_values(frame: ApsFrame, data: st.DataObject) ->
         object.__setattr__(frame, "frame_type", data.draw(st.integers(-1, 5)))
     if frame.extended is not None and data.draw(st.booleans()):
         object.__setattr__(frame.extended, "reserved", data.draw(small | st.integers(60, 70)))
-    _build_agrees(aps._build_fast, aps.build_aps_checked, frame)
+    _build_agrees(aps.build_aps_fast, aps.build_aps_checked, frame)
 
 
 @given(
@@ -223,5 +222,5 @@ def test_secure_nwk_same_bytes_without_the_fast_path(frame: NwkFrame) -> None:
     key, args = bytes(range(16)), dict(src_ieee=0x0011223344556677, frame_counter=9, key_seq=0)
     fast = secure_nwk(frame, key=key, **args)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(nwk, "_build_fast", lambda *_: None)
+        patch.setattr(nwk, "build_nwk_fast", lambda *_: None)
         assert secure_nwk(frame, key=key, **args) == fast

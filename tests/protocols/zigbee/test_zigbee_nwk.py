@@ -8,8 +8,7 @@ import pytest
 from construct import ConstructError
 from hypothesis import given
 from hypothesis import strategies as st
-from scapy.layers.zigbee import ZigbeeNWK, ZigbeeNWKCommandPayload, ZigbeeSecurityHeader
-from scapy.packet import Raw
+from scapy.layers.zigbee import ZigbeeNWK, ZigbeeSecurityHeader
 
 from protocols.zigbee import (
     AuxHeader,
@@ -22,10 +21,8 @@ from protocols.zigbee import (
     build_nwk,
     parse_nwk,
 )
-from protocols.zigbee.nwk import _NWK, _NWK_COMPILED
-
-# source: radio.md 5.2 verified example (decrypted by tshark 4.0.17), MAC header and FCS removed.
-RADIO_MD_52 = bytes.fromhex("480200006f791e102823010000776655443322110000d5236129fa947374748e66c9ce56991928")
+from protocols.zigbee.nwk import NWK_COMPILED, NWK_STRUCT
+from tests.protocols.zigbee.vectors import RADIO_MD_52, scapy_nwk_vectors
 
 
 def test_radio_md_example_fields_and_rebuild() -> None:
@@ -38,67 +35,7 @@ def test_radio_md_example_fields_and_rebuild() -> None:
     assert build_nwk(frame) == RADIO_MD_52
 
 
-def _scapy_vectors() -> list[tuple[str, object]]:
-    """Frames built by scapy's ZigbeeNWK (an independent encoder)."""
-    return [
-        (
-            "data plain",
-            ZigbeeNWK(frametype=0, discover_route=1, destination=0x1234, source=0x0000, radius=30, seqnum=7)
-            / Raw(b"\x40\x01"),
-        ),
-        (
-            "data with both IEEE",
-            ZigbeeNWK(
-                frametype=0,
-                flags=0x18,
-                destination=0xFFFD,
-                source=0x4A2B,
-                radius=1,
-                seqnum=200,
-                ext_dst=0x0011223344556677,
-                ext_src=0x8877665544332211,
-            )
-            / Raw(b"xyz"),
-        ),
-        (
-            "source route",
-            ZigbeeNWK(
-                frametype=0,
-                flags=0x04,
-                destination=0x0001,
-                source=0x0000,
-                radius=5,
-                seqnum=1,
-                relay_count=2,
-                relay_index=1,
-                relays=[0x1111, 0x2222],
-            )
-            / Raw(b"\x00"),
-        ),
-        (
-            "command leave",
-            ZigbeeNWK(frametype=1, destination=0x0000, source=0x3344, radius=1, seqnum=9)
-            / ZigbeeNWKCommandPayload(cmd_identifier=4, request=1, rejoin=1),
-        ),
-        (
-            "secured",
-            ZigbeeNWK(
-                frametype=0, flags=0x12, destination=0, source=0x796F, radius=30, seqnum=16, ext_src=0x0102030405060708
-            )
-            / ZigbeeSecurityHeader(
-                extended_nonce=1,
-                key_type=1,
-                nwk_seclevel=0,
-                fc=0xDEADBEEF,
-                source=0x0102030405060708,
-                key_seqnum=3,
-                data=b"\x01\x02\x03\x04\x05",
-            ),
-        ),
-    ]
-
-
-@pytest.mark.parametrize("name, pkt", _scapy_vectors(), ids=[n for n, _ in _scapy_vectors()])
+@pytest.mark.parametrize("name, pkt", scapy_nwk_vectors(), ids=[n for n, _ in scapy_nwk_vectors()])
 def test_scapy_built_frames_parse_and_rebuild(name: str, pkt: ZigbeeNWK) -> None:
     wire = bytes(pkt)
     frame = parse_nwk(wire)
@@ -126,6 +63,7 @@ auxes = st.none() | st.builds(
     key_seq=u8,
     level=st.integers(0, 7),
 )
+
 frames = st.builds(
     NwkFrame,
     frame_type=st.sampled_from(NwkFrameType),
@@ -160,12 +98,12 @@ def test_values_round_trip_and_scapy_agrees(frame: NwkFrame) -> None:
 @given(st.binary(max_size=60))
 def test_compiled_and_checked_structs_agree(data: bytes) -> None:
     try:
-        checked = _NWK.parse(data)
+        checked = NWK_STRUCT.parse(data)
     except ConstructError:
         with pytest.raises((ConstructError, struct.error)):
-            _NWK_COMPILED.parse(data)
+            NWK_COMPILED.parse(data)
     else:
-        assert _NWK_COMPILED.parse(data) == checked
+        assert NWK_COMPILED.parse(data) == checked
 
 
 def test_bad_values_are_encode_errors() -> None:

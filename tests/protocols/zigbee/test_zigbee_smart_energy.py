@@ -17,7 +17,8 @@ from zigpy.zcl import Cluster, foundation
 from zigpy.zcl.clusters import smartenergy as zigpy_se
 
 from protocols.zigbee import ApsFrame, ApsFrameType, NwkFrame, NwkFrameType, build_aps, build_nwk, smart_energy
-from tests.protocols.zigbee.test_zigbee_tshark import mac_data_frame, write_pcap
+from protocols.zigbee.zcl_registry import cluster_class
+from tests.protocols.zigbee.vectors import mac_data_frame, write_pcap
 
 needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark (Wireshark) is not installed")
 
@@ -64,7 +65,7 @@ class FakeEndpoint:
 def test_zigpy_registry_resolves_our_classes() -> None:
     endpoint = FakeEndpoint()
     for cluster_id, cls in smart_energy.CLUSTERS.items():
-        assert Cluster._registry[cluster_id] is cls
+        assert cluster_class(cluster_id) is cls
         instance = Cluster.from_id(endpoint, cluster_id)
         assert type(instance) is cls and instance.cluster_id == cluster_id
         if cluster_id != smart_energy.SUB_GHZ_CLUSTER_ID:  # an extension of zigpy's class, not a twin
@@ -129,6 +130,27 @@ def test_names_and_ids_match_wireshark(cluster_id: int, wireshark_values: dict[s
     attributes = {a.id: _norm(a.name) for a in cls.AttributeDefs if a.id not in GLOBAL_ATTRIBUTES}
     table = wireshark_values.get(f"{prefix}.attr_id", {})
     assert attributes == {i: _norm(table[i]) for i in attributes}
+
+
+def test_metering_is_zigpys_with_gbs_supplementary_attributes() -> None:
+    cls = cluster_class(0x0702)
+    assert cls is smart_energy.Metering and cls.__mro__[1] is zigpy_se.Metering
+    assert all(cls.attributes[attr.id] == attr for attr in zigpy_se.Metering.attributes.values())
+    added = {attr_id: (name, kind) for name, (attr_id, kind) in smart_energy.SUPPLEMENTARY_ATTRIBUTES.items()}
+    # meters.md 4.1: 0x0607/0x0608 tamper and depletion, 0x0700-0x0703 blocks, 0x0B10-0x0B15 uncontrolled flow
+    assert sorted(added) == [0x0607, 0x0608, 0x0700, 0x0701, 0x0702, 0x0703, *range(0x0B10, 0x0B16)]
+    assert not set(added) & set(zigpy_se.Metering.attributes)
+    for attr_id, (name, kind) in added.items():
+        assert (cls.attributes[attr_id].name, cls.attributes[attr_id].type) == (name, kind)
+        assert cls.attributes_by_name[name].id == attr_id
+
+
+def test_supplementary_metering_attributes_are_wiresharks(wireshark_values: dict[str, dict[int, str]]) -> None:
+    table = wireshark_values["zbee_zcl_se.met.attr_id"]
+    for name, (attr_id, _kind) in smart_energy.SUPPLEMENTARY_ATTRIBUTES.items():
+        theirs = _norm(table[attr_id]).replace("summation", "summ")
+        # Wireshark drops "threshold" from 0x0B11's name; ours keeps the GSME profiles' spelling
+        assert _norm(name) == theirs or _norm(name) == theirs.replace("flowunit", "flowthresholdunit")
 
 
 def _sample(kind: Any) -> Any:
@@ -233,7 +255,7 @@ def test_wireshark_reads_every_command_to_its_last_octet(tmp_path: Path) -> None
     packets = list(ET.fromstring(pdml).iter("packet"))
     assert len(packets) == len(commands)
     short, malformed = [], []
-    for (cluster_id, class_name, command, _), frame, packet in zip(commands, frames, packets, strict=False):
+    for (_cluster_id, class_name, command, _), frame, packet in zip(commands, frames, packets, strict=False):
         if packet.find("proto[@name='_ws.malformed']") is not None:
             malformed.append(f"{class_name}.{command.name}")
         elif _fields_end(packet) != len(frame) - 2:  # Wireshark stopped before our last octet

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import operator
 import shutil
-import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ from protocols.zigbee import (
     secure_aps,
     secure_nwk,
 )
+from tests.protocols.zigbee.vectors import mac_data_frame, write_pcap
 
 pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark (Wireshark) is not installed")
 
@@ -61,20 +61,6 @@ class Capture:
 
     text: str
     rows: list[dict[str, str]]
-
-
-def mac_data_frame(nwk: bytes, seq: int, dst: int, src: int) -> bytes:
-    """An 802.15.4 data frame (FCF 0x8841: short/short, PAN ID compressed) with its FCS."""
-    mpdu = struct.pack("<HBHHH", 0x8841, seq, PAN, dst, src) + nwk
-    return mpdu + _kermit(mpdu).to_bytes(2, "little")
-
-
-def write_pcap(path: Path, frames: list[bytes]) -> None:
-    """A classic pcap with LINKTYPE_IEEE802_15_4_WITHFCS (195)."""
-    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 195)]
-    for index, frame in enumerate(frames):
-        out.append(struct.pack("<IIII", index, 0, len(frame), len(frame)) + frame)
-    path.write_bytes(b"".join(out))
 
 
 def tshark(path: Path, keys: list[bytes], fields: list[str]) -> Capture:

@@ -14,6 +14,7 @@ import pytest
 from firmware.devices.esme import KeyStoreSecurity, shipped_profile
 from firmware.devices.esme.load import SLOT
 from firmware.devices.esme.logs import TIME_STAMP
+from hal.keystore import load_keystore
 from protocols import dlms
 from protocols.dlms import Array, CompactArray, DateTime, Integer, Obis, OctetString, Structure, octets, u32
 from protocols.dlms.selective import EntryDescriptor, RangeDescriptor
@@ -95,7 +96,7 @@ def test_block_tariff_moves_to_the_next_block_at_its_threshold() -> None:
 
 @pytest.fixture(scope="module")
 def keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def _low_credit_bench(keystore: KeyStore | None = None) -> Bench:

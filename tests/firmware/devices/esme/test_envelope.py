@@ -20,17 +20,18 @@ import pytest
 from firmware.devices.esme import CredentialsSecurity, Esme, KeyStoreSecurity
 from firmware.gbcs.assembly import assemble
 from firmware.gbcs.credentials import Credentials
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
 from protocols.gbcs import Cra, KeyStore, Verdict, parse, utrn
 from protocols.gbcs.cs.common import ESME as ESME_TYPE
 from protocols.gbcs.keystore import KeyUsage
 from tests.firmware.devices.esme import rtds
-from tests.firmware.gbcs.test_rtds_replay import PARTIES, summary  # RTDS identities; what rtds_replay.py compares
+from tests.firmware.gbcs.rtds import PARTIES, summary  # RTDS identities; what rtds_replay.py compares
 
 
 @pytest.fixture(scope="module")
 def keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 def test_rtds_esme_messages_through_the_envelope(rtds_dir: Path, keystore: KeyStore) -> None:

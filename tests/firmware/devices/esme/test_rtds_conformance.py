@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hal.keystore import load_keystore
 from protocols import dlms
 from protocols.dlms import Array, CompactArray, Data, Integer, OctetString, Structure, axdr
 from protocols.gbcs import Cra, KeyStore, Message, crypto
@@ -22,7 +23,7 @@ ESME_DLMS_FOLDERS = 69
 
 @pytest.fixture(scope="module")
 def keystore(keystore_dir: Path) -> KeyStore:
-    return KeyStore.load(keystore_dir)
+    return load_keystore(keystore_dir)
 
 
 @cache

@@ -26,6 +26,28 @@ from protocols.gbcs.message import Verdict
 from protocols.gbcs.verify import payload_key
 from protocols.gbz import zcl
 
+#: Folders that cannot pass replayed in counter order on one meter, and why (checked by test_rtds_conformance).
+NOT_PASSING = {
+    # The folder's cancellation (a later counter) removes the held Change Payment Mode before its
+    # date, so the 0x00CD alert the folder holds for the earlier command is never raised.
+    "1.6_GCS02": "alerts missing",
+    "1.6_GCS03": "alerts missing",
+    # The same Get Sampled Data is answered SUCCESS then NOT_FOUND in the folder: the reference meter's
+    # network data log changed between scenarios, with no command in between; ours has none running.
+    "4.10_GCS18": "GCS18_4.10_SUCCESS",
+    # The same reads answered with the calendar, then NOT_FOUND: the reference meter lost its calendar
+    # between scenarios with no command; ours keeps its time-of-use calendar.
+    "4.11.1_GCS21f": "GCS21f_4.11.1_NOT_FOUND",
+    # Reads of the friendly-credit calendar: ours has 2 day profiles and 1 week profile, the reference
+    # meter's 4 and 2, so the Publish components differ in number (and the folder also reads it NOT_FOUND).
+    "4.13_GCS21b": "GCS21b_4.13_SUCCESS",
+    # Security log entries on 31 December 2014 are the reference meter's own history; ours logged none that day.
+    "6.13_CS10b": "CS10b_6.13_SUCCESS",
+    # Emergency credit can be selected only with credit below its threshold; the household of our load
+    # model tops up before that, so the meter answers FAILURE (ECS09/GCS06 rule, meters.md 1.1).
+    "NA_PCS02": "PCS02_NA_SUCCESS",
+}
+
 GSME, GPF = bytes.fromhex("00db1234567890a1"), bytes.fromhex("00db1234567890a3")
 #: The model's clock during a replay: after the reference meter's history of the RTDS scenarios
 #: (billing snapshots on 1 February and 1 March 2015, daily reads from 31 December 2014).

@@ -12,49 +12,21 @@ RTDS key store does not hold (README, "The RTDS corpus").
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
-from typing import Any
 
 from firmware.devices.gsme import load_profile
 from firmware.devices.gsme.handler import GsmePayloadHandler
 from firmware.gbcs.assembly import assemble
 from firmware.gbcs.contract import CommandContext
+from hal.keystore import load_keystore
 from hal.nvm import NvmStore
 from protocols import gbz
-from protocols.gbcs import Cra, KeyStore, Message, Verdict, parse, utrn
+from protocols.gbcs import Cra, KeyStore, Verdict, parse, utrn
 from protocols.gbcs.crypto import PAYLOAD_KEY_TYPE
 from protocols.gbcs.cs.common import GSME as GSME_TYPE
-from tests.firmware.devices.gsme.rtds import GSME, LATER_UTC, REPLAY_UTC, device_faults, folders
-from tests.firmware.devices.gsme.test_rtds_conformance import NOT_PASSING
-
-PARTIES = {
-    1: bytes.fromhex("90b3d51f30000001"),
-    2: bytes.fromhex("90b3d51f30010000"),
-    3: bytes.fromhex("90b3d51f30020000"),
-    4: bytes.fromhex("90b3d51f30000002"),
-}
-RESULT_NAMES = {"get", "set", "action", "status", "response-code", "join-response-code", "accepted"}
-
-
-def _outcome(node: dict[str, Any], found: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    if node.get("name") in RESULT_NAMES and "children" not in node:
-        found.append((node["name"], str(node.get("note", node.get("value")))))
-    for child in node.get("children") or []:
-        _outcome(child, found)
-    return found
-
-
-def summary(message: Message) -> tuple[Any, ...]:
-    tree = message.payload_tree
-    assert tree is not None
-    return (
-        message.message_code,
-        message.cra.label,
-        tree.family,
-        tuple(_outcome(json.loads(tree.root.to_json_text()), [])),
-    )
+from tests.firmware.devices.gsme.rtds import GSME, LATER_UTC, NOT_PASSING, REPLAY_UTC, device_faults, folders
+from tests.firmware.gbcs.rtds import PARTIES, summary
 
 
 def _handler(keystore: KeyStore) -> GsmePayloadHandler:
@@ -74,7 +46,7 @@ def _handler(keystore: KeyStore) -> GsmePayloadHandler:
 
 
 def test_rtds_gsme_folders_through_the_endpoint(rtds_dir: Path, keystore_dir: Path) -> None:
-    keystore = KeyStore.load(keystore_dir)
+    keystore = load_keystore(keystore_dir)
     passing, failing = [], {}
     for name, (scenarios, alerts) in folders(rtds_dir, keystore).items():
         if any(s.command.recipient != GSME for s in scenarios):
